@@ -1,0 +1,518 @@
+"""The session config: TOML in, validated dataclasses out, and back to TOML.
+
+Every problem in a config is collected and reported at once, each with its key path
+(`search.space.lr.low: log scale needs a value > 0`), so a person fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from core.datasets import DATASETS
+from core.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec
+from core.optimizers import OPTIMIZERS
+from core.space import ChoiceParam, Param, RangeParam, SpaceError
+from core.trainer import TrainSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+STRATEGIES = ("grid", "random", "coarse-to-fine")
+DATASET_SIZES = {"mnist-10k": 10_000}
+# Without hidden widths to repeat, a searched layer count uses this width.
+DEFAULT_WIDTH = 100
+
+
+class ConfigError(ValueError):
+    """Every problem found in a config, as (key path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {message}" for path, message in problems))
+
+
+# --- what each key accepts -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one config key accepts. `kind` is int, float, choice, bool, widths or init."""
+
+    kind: str
+    choices: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(choice) for choice in self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "widths":
+            return "a list of whole numbers >= 1"
+        if self.kind == "init":
+            return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
+        noun = "a whole number" if self.kind == "int" else "a number"
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            bounds.append(f"{'<' if self.high_open else '<='} {self.high:g}")
+        return noun + (" " + " and ".join(bounds) if bounds else "")
+
+    def check(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else what would be."""
+        problem = f"must be {self.describe()}, got {value!r}"
+        if self.kind == "choice":
+            return None if value in self.choices and type(value) is not bool else problem
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else problem
+        if self.kind == "widths":
+            if isinstance(value, list) and all(_is_int(width) and width >= 1 for width in value):
+                return None
+            return problem
+        if self.kind == "init":
+            if value in INITS or (_is_number(value) and value > 0):
+                return None
+            return problem
+        if not _is_number(value) or (self.kind == "int" and not _is_int(value)):
+            return problem
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return problem
+        if self.high is not None and (value >= self.high if self.high_open else value > self.high):
+            return problem
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return _is_number(value) and float(value).is_integer()
+
+
+FRACTION = Rule("float", low=0, high=1, high_open=True)
+POSITIVE_INT = Rule("int", low=1)
+SEED = Rule("int", low=0)
+
+DATA_RULES = {
+    "dataset": Rule("choice", DATASETS),
+    "samples": POSITIVE_INT,
+    "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
+    "seed": SEED,
+}
+MODEL_RULES = {
+    "hidden": Rule("widths"),
+    "activation": Rule("choice", tuple(ACTIVATIONS)),
+    "init": Rule("init"),
+    "dropout": FRACTION,
+    "batchnorm": Rule("bool"),
+}
+TRAIN_RULES = {
+    "epochs": POSITIVE_INT,
+    "batch_size": POSITIVE_INT,
+    "optimizer": Rule("choice", OPTIMIZERS),
+    "lr": Rule("float", low=0, low_open=True),
+    "weight_decay": Rule("float", low=0),
+    "momentum": FRACTION,
+    "beta1": FRACTION,
+    "beta2": FRACTION,
+    "rho": FRACTION,
+    "dtype": Rule("choice", DTYPES),
+}
+SEARCH_RULES = {
+    "strategy": Rule("choice", STRATEGIES),
+    "trials": POSITIVE_INT,
+    "points": Rule("int", low=2),
+    "rounds": POSITIVE_INT,
+    "keep": Rule("float", low=0, high=1, low_open=True),
+    "margin": Rule("float", low=0),
+    "seed": SEED,
+}
+# Settings a search space can name: every scalar model and training setting, plus two
+# that reshape `model.hidden` (all layers one width; a number of layers).
+SEARCHABLE: dict[str, Rule] = {
+    **{name: rule for name, rule in TRAIN_RULES.items() if name != "dtype"},
+    **{name: rule for name, rule in MODEL_RULES.items() if name not in ("hidden", "init")},
+    "init": Rule("choice", INITS),
+    "hidden_units": POSITIVE_INT,
+    "layers": POSITIVE_INT,
+}
+# Names people type for a setting that difflib would not match to ours.
+ALIASES = {
+    "learning_rate": "lr",
+    "wd": "weight_decay",
+    "l2": "weight_decay",
+    "lambda": "weight_decay",
+    "batch": "batch_size",
+    "width": "hidden_units",
+    "units": "hidden_units",
+    "depth": "layers",
+}
+SPACE_KEYS = ("low", "high", "scale", "values", "points")
+
+
+# --- the config model ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = "mnist-10k"
+    samples: int = 500
+    validation: float = 0.2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple[int, ...] = (100,) * 6
+    activation: str = "relu"
+    init: str | float = "he"
+    dropout: float = 0.0
+    batchnorm: bool = False
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 100
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.99
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """`trials` is the number of draws for random search and the number per round for
+    coarse-to-fine; `points` the grid points per range (a parameter may set its own)."""
+
+    strategy: str = "random"
+    trials: int = 20
+    points: int = 5
+    rounds: int = 3
+    keep: float = 0.2
+    margin: float = 0.1
+    seed: int = 0
+    space: tuple[Param, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+
+    def trial_settings(
+        self, params: dict[str, Any], input_size: int, output_size: int
+    ) -> tuple[NetworkSpec, TrainSettings]:
+        """The network and training settings of one trial: the config's fixed values
+        with the trial's searched `params` put in their place."""
+        model = replace(self.model, **{k: v for k, v in params.items() if k in MODEL_RULES})
+        train = replace(self.train, **{k: v for k, v in params.items() if k in TRAIN_RULES})
+        widths = list(model.hidden)
+        if "hidden_units" in params:
+            widths = [params["hidden_units"]] * len(widths)
+        if "layers" in params:
+            widths = [widths[0] if widths else DEFAULT_WIDTH] * params["layers"]
+        network = NetworkSpec(
+            input_size=input_size,
+            hidden=tuple(widths),
+            output_size=output_size,
+            activation=model.activation,
+            init=model.init,
+            dropout=model.dropout,
+            batchnorm=model.batchnorm,
+            weight_decay=train.weight_decay,
+            dtype=train.dtype,
+        )
+        settings = TrainSettings(
+            epochs=train.epochs,
+            batch_size=train.batch_size,
+            optimizer=train.optimizer,
+            lr=train.lr,
+            momentum=train.momentum,
+            beta1=train.beta1,
+            beta2=train.beta2,
+            rho=train.rho,
+        )
+        return network, settings
+
+    def to_dict(self) -> dict[str, Any]:
+        search = asdict(replace(self.search, space=()))
+        del search["space"]
+        search["space"] = {param.name: _param_to_dict(param) for param in self.search.space}
+        model = asdict(self.model)
+        model["hidden"] = list(self.model.hidden)
+        return {
+            "data": asdict(self.data),
+            "model": model,
+            "train": asdict(self.train),
+            "search": search,
+        }
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+
+def _param_to_dict(param: Param) -> dict[str, Any]:
+    if isinstance(param, ChoiceParam):
+        return {"values": list(param.values)}
+    table: dict[str, Any] = {"low": param.low, "high": param.high, "scale": param.scale}
+    if param.points is not None:
+        table["points"] = param.points
+    return table
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _suggest(name: str, valid: Iterable[str]) -> str:
+    valid = list(valid)
+    if ALIASES.get(name) in valid:
+        return f"; did you mean {ALIASES[name]!r}?"
+    close = difflib.get_close_matches(name, valid, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _read_section(
+    raw: dict[str, Any],
+    section: str,
+    rules: dict[str, Rule],
+    problems: list[tuple[str, str]],
+    extra_keys: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    table = raw.get(section, {})
+    if not isinstance(table, dict):
+        problems.append((section, f"must be a table of settings, got {table!r}"))
+        return {}
+    values = {}
+    for key, value in table.items():
+        path = f"{section}.{key}"
+        if key in extra_keys:
+            continue
+        if key not in rules:
+            valid = [*rules, *extra_keys]
+            problems.append(
+                (path, f"unknown key{_suggest(key, valid)} (valid: {', '.join(valid)})")
+            )
+            continue
+        problem = rules[key].check(value)
+        if problem:
+            problems.append((path, problem))
+            continue
+        rule = rules[key]
+        if rule.kind == "int":
+            value = int(value)
+        elif rule.kind == "float":
+            value = float(value)
+        elif rule.kind == "widths":
+            value = tuple(int(width) for width in value)
+        values[key] = value
+    return values
+
+
+def _read_param(name: str, table: Any) -> Param:
+    """One search-space entry; raises SpaceError with every problem in it."""
+    if not isinstance(table, dict):
+        raise SpaceError([("", "must be a table with low/high/scale or values")])
+    rule = SEARCHABLE[name]
+    problems = []
+    for key in table:
+        if key not in SPACE_KEYS:
+            problems.append(
+                (key, f"unknown key{_suggest(key, SPACE_KEYS)} (valid: {', '.join(SPACE_KEYS)})")
+            )
+    if "values" in table:
+        values = table["values"]
+        if not isinstance(values, list):
+            raise SpaceError([*problems, ("values", f"must be a list, got {values!r}")])
+        for key in ("low", "high", "scale"):
+            if key in table:
+                problems.append((key, "give either values or a low/high range, not both"))
+        for index, value in enumerate(values):
+            problem = rule.check(value)
+            if problem:
+                problems.append((f"values[{index}]", problem))
+        if problems:
+            raise SpaceError(problems)
+        return ChoiceParam(name, tuple(values))
+    if rule.kind not in ("int", "float"):
+        raise SpaceError(
+            [*problems, ("values", f"{name} is categorical: list its values, {rule.describe()}")]
+        )
+    for key in ("low", "high"):
+        if key not in table:
+            problems.append((key, "missing (a range needs low and high, or give values)"))
+        elif not _is_number(table[key]):
+            problems.append((key, f"must be a number, got {table[key]!r}"))
+    scale = table.get("scale", "linear")
+    points = table.get("points")
+    if points is not None and not (_is_int(points) and points >= 2):
+        problems.append(("points", f"must be a whole number >= 2, got {points!r}"))
+    if problems:
+        raise SpaceError(problems)
+    try:
+        param = RangeParam(
+            name,
+            table["low"],
+            table["high"],
+            scale,
+            integer=rule.kind == "int",
+            points=None if points is None else int(points),
+        )
+    except SpaceError as error:
+        problems = list(error.problems)
+    # Range ends must also be values the setting itself accepts (no dropout of 1.5).
+    ends = Rule(
+        "float", low=rule.low, high=rule.high, low_open=rule.low_open, high_open=rule.high_open
+    )
+    for key in ("low", "high"):
+        problem = ends.check(table[key])
+        if problem and not any(field == key for field, _ in problems):
+            problems.append((key, problem.replace("must be", f"{name} must be")))
+    if problems:
+        raise SpaceError(problems)
+    return param
+
+
+def from_dict(raw: dict[str, Any]) -> Config:
+    """Validate a config read from TOML; raises ConfigError listing every problem."""
+    problems: list[tuple[str, str]] = []
+    sections = ("data", "model", "train", "search")
+    for key in raw:
+        if key not in sections:
+            problems.append(
+                (key, f"unknown section{_suggest(key, sections)} (valid: {', '.join(sections)})")
+            )
+    data = _read_section(raw, "data", DATA_RULES, problems)
+    model = _read_section(raw, "model", MODEL_RULES, problems)
+    train = _read_section(raw, "train", TRAIN_RULES, problems)
+    search = _read_section(raw, "search", SEARCH_RULES, problems, extra_keys=("space",))
+    space: list[Param] = []
+    raw_space = (
+        raw.get("search", {}).get("space", {}) if isinstance(raw.get("search"), dict) else {}
+    )
+    if not isinstance(raw_space, dict):
+        problems.append(("search.space", "must be a table of [search.space.NAME] tables"))
+        raw_space = {}
+    for name, table in raw_space.items():
+        path = f"search.space.{name}"
+        if name not in SEARCHABLE:
+            problems.append(
+                (
+                    path,
+                    f"unknown setting{_suggest(name, SEARCHABLE)} "
+                    f"(searchable: {', '.join(SEARCHABLE)})",
+                )
+            )
+            continue
+        try:
+            space.append(_read_param(name, table))
+        except SpaceError as error:
+            problems.extend(
+                (f"{path}.{key}" if key else path, message) for key, message in error.problems
+            )
+    config = None
+    if not problems:
+        config = Config(
+            DataConfig(**data),
+            ModelConfig(**model),
+            TrainConfig(**train),
+            SearchConfig(**search, space=tuple(space)),
+        )
+        problems.extend(_cross_checks(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _cross_checks(config: Config) -> list[tuple[str, str]]:
+    """Problems that involve more than one key."""
+    problems = []
+    size = DATASET_SIZES[config.data.dataset]
+    if config.data.samples > size:
+        problems.append(
+            (
+                "data.samples",
+                f"{config.data.dataset} has {size} samples, asked for {config.data.samples}",
+            )
+        )
+    n_val = round(config.data.samples * config.data.validation)
+    if not 1 <= n_val < config.data.samples:
+        problems.append(
+            (
+                "data.validation",
+                f"{config.data.validation} of "
+                f"{config.data.samples} samples leaves {n_val} for validation; "
+                "training and validation both need at least one",
+            )
+        )
+    if config.search.strategy == "grid" and not config.search.space:
+        problems.append(("search.space", "a grid search needs at least one parameter"))
+    return problems
+
+
+def loads(text: str, overrides: Iterable[str] = ()) -> Config:
+    """Parse TOML text, apply KEY=VALUE overrides, validate."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([("(file)", f"not valid TOML: {error}")]) from None
+    apply_overrides(raw, overrides)
+    return from_dict(raw)
+
+
+def load(path: Path, overrides: Iterable[str] = ()) -> Config:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError([(str(path), f"cannot be read: {error.strerror or error}")]) from None
+    return loads(text, overrides)
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML value (`1e-3`, `[50, 50]`, `true`, `"adam"`); bare words are strings."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> None:
+    """Set dotted keys (`search.trials=10`) in a raw config dict, in place."""
+    problems = []
+    for override in overrides:
+        key, separator, text = override.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            problems.append((override, "an override is KEY=VALUE, e.g. search.trials=10"))
+            continue
+        *parents, leaf = key.split(".")
+        table = raw
+        for part in parents:
+            table = table.setdefault(part, {})
+            if not isinstance(table, dict):
+                problems.append((key, f"{part!r} is not a table"))
+                break
+        else:
+            table[leaf] = _parse_value(text.strip())
+    if problems:
+        raise ConfigError(problems)

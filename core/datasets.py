@@ -1,0 +1,138 @@
+"""Bundled data: an IDX reader, the MNIST test split shipped in resources/, and splits."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.resources
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+IDX_UBYTE = 0x08
+MNIST_IMAGES = "t10k-images-idx3-ubyte.gz"
+MNIST_LABELS = "t10k-labels-idx1-ubyte.gz"
+BUNDLED_DATASET = "mnist-10k"
+DATASETS = (BUNDLED_DATASET,)
+
+
+class DatasetError(Exception):
+    """A data file is missing or malformed; the message names the file."""
+
+
+def _open_idx(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def read_idx(path: Path, ndim: int) -> np.ndarray:
+    """Read an IDX file of unsigned bytes with `ndim` dimensions (gzip if it ends in .gz)."""
+    path = Path(path)
+    try:
+        with _open_idx(path) as stream:
+            raw = stream.read()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetError(f"{path}: cannot be read ({error})") from None
+    if len(raw) < 4:
+        raise DatasetError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
+    zero, type_code, dims = struct.unpack(">HBB", raw[:4])
+    expected_magic = (IDX_UBYTE << 8) | ndim
+    if zero != 0 or type_code != IDX_UBYTE or dims != ndim:
+        raise DatasetError(
+            f"{path}: wrong magic number 0x{struct.unpack('>I', raw[:4])[0]:08x}, "
+            f"expected 0x{expected_magic:08x} (unsigned bytes, {ndim} dimensions)"
+        )
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise DatasetError(f"{path}: truncated header")
+    shape = struct.unpack(f">{ndim}I", raw[4:header_size])
+    expected = int(np.prod(shape, dtype=np.int64))
+    actual = len(raw) - header_size
+    if actual != expected:
+        raise DatasetError(
+            f"{path}: holds {actual} data bytes, but its header {shape} needs {expected}"
+            + (" (the file is truncated)" if actual < expected else "")
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write unsigned bytes as IDX (gzip if the name ends in .gz); the inverse of read_idx."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">HBB", 0, IDX_UBYTE, array.ndim)
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as stream:
+        stream.write(header + array.tobytes())
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_mnist_bytes() -> tuple[np.ndarray, np.ndarray]:
+    folder = importlib.resources.files("resources.mnist")
+    with importlib.resources.as_file(folder / MNIST_IMAGES) as images_path:
+        images = read_idx(images_path, ndim=3)
+    with importlib.resources.as_file(folder / MNIST_LABELS) as labels_path:
+        labels = read_idx(labels_path, ndim=1)
+    if len(images) != len(labels):
+        raise DatasetError(
+            f"{MNIST_LABELS}: {len(labels)} labels for {len(images)} images in {MNIST_IMAGES}"
+        )
+    return images, labels
+
+
+def load_dataset(name: str, dtype: np.dtype | str = np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels as rows of `dtype` in [0, 1] and labels as int64, for a bundled dataset."""
+    if name != BUNDLED_DATASET:
+        raise DatasetError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
+    images, labels = _bundled_mnist_bytes()
+    pixels = images.reshape(len(images), -1).astype(dtype) / np.asarray(255, dtype=dtype)
+    return pixels, labels.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and validation arrays for one trial."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+def sample_indices(total: int, samples: int, seed: int) -> np.ndarray:
+    """`samples` distinct indices out of `total`, in a seeded random order."""
+    if not 1 <= samples <= total:
+        raise ValueError(f"samples must be between 1 and {total}, got {samples}")
+    return np.random.default_rng(seed).permutation(total)[:samples]
+
+
+def holdout_indices(
+    total: int, samples: int, validation: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices: a seeded shuffle of `samples` examples, the first
+    round(samples * validation) of them held out."""
+    chosen = sample_indices(total, samples, seed)
+    n_val = round(samples * validation)
+    if not 1 <= n_val < samples:
+        raise ValueError(
+            f"validation {validation} of {samples} samples leaves {n_val} for validation "
+            f"and {samples - n_val} for training; both need at least one"
+        )
+    return chosen[n_val:], chosen[:n_val]
+
+
+def kfold_indices(indices: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k (train, validation) pairs; the validation parts are disjoint and cover `indices`."""
+    if not 2 <= folds <= len(indices):
+        raise ValueError(f"folds must be between 2 and {len(indices)}, got {folds}")
+    parts = np.array_split(np.asarray(indices), folds)
+    return [(np.concatenate(parts[:k] + parts[k + 1 :]), parts[k]) for k in range(folds)]
+
+
+def make_split(pixels: np.ndarray, labels: np.ndarray, train: np.ndarray, val: np.ndarray) -> Split:
+    return Split(pixels[train], labels[train], pixels[val], labels[val])

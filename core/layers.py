@@ -1,0 +1,191 @@
+"""Network layers, each with forward and backward, written on numpy.
+
+Shapes are (..., batch, features): the math uses matmul and reductions over axis -2, so a
+leading axis can stack several networks of one shape. Each layer caches only what its
+backward pass needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Affine:
+    """out = x @ W + b. `input_grad=False` skips dx for a layer fed by the data."""
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray, input_grad: bool = True):
+        self.weight = weight
+        self.bias = bias
+        self.input_grad = input_grad
+        self.weight_grad = np.zeros_like(weight)
+        self.bias_grad = np.zeros_like(bias)
+        self._x: np.ndarray | None = None
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [self.weight, self.bias]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [self.weight_grad, self.bias_grad]
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        self._x = x
+        return x @ self.weight + self.bias
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        np.matmul(self._x.swapaxes(-1, -2), dout, out=self.weight_grad)
+        np.sum(dout, axis=-2, out=self.bias_grad)
+        if not self.input_grad:
+            return None
+        return dout @ self.weight.swapaxes(-1, -2)
+
+
+class ReLU:
+    params: tuple[np.ndarray, ...] = ()
+    grads: tuple[np.ndarray, ...] = ()
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        self._positive = x > 0
+        return np.maximum(x, 0, dtype=x.dtype)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self._positive
+
+
+class Sigmoid:
+    params: tuple[np.ndarray, ...] = ()
+    grads: tuple[np.ndarray, ...] = ()
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        # The tanh form never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
+        self._out = 0.5 * (1 + np.tanh(0.5 * x))
+        return self._out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self._out * (1 - self._out)
+
+
+class Tanh:
+    params: tuple[np.ndarray, ...] = ()
+    grads: tuple[np.ndarray, ...] = ()
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1 - self._out * self._out)
+
+
+class Dropout:
+    """Inverted dropout: drops a fraction `rate` in training and rescales the rest, so
+    evaluation needs no scaling. Setting `fixed_mask` reuses one mask (gradient checks)."""
+
+    params: tuple[np.ndarray, ...] = ()
+    grads: tuple[np.ndarray, ...] = ()
+
+    def __init__(self, rate: float, rng: np.random.Generator):
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+        self.rate = rate
+        self.rng = rng
+        self.fixed_mask: np.ndarray | None = None
+        self._scaled_mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        if not train:
+            self._scaled_mask = None
+            return x
+        if self.fixed_mask is not None:
+            keep = self.fixed_mask
+        else:
+            keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
+        self._scaled_mask = keep * np.asarray(1 / (1 - self.rate), dtype=x.dtype)
+        return x * self._scaled_mask
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self._scaled_mask is None:
+            return dout
+        return dout * self._scaled_mask
+
+
+class BatchNorm:
+    """Normalises each feature over the batch in training, with running statistics for
+    evaluation; learns a scale (gamma) and shift (beta)."""
+
+    def __init__(self, features: int, dtype: np.dtype, momentum: float = 0.9, eps: float = 1e-5):
+        self.gamma = np.ones(features, dtype=dtype)
+        self.beta = np.zeros(features, dtype=dtype)
+        self.gamma_grad = np.zeros_like(self.gamma)
+        self.beta_grad = np.zeros_like(self.beta)
+        self.running_mean = np.zeros(features, dtype=dtype)
+        self.running_var = np.ones(features, dtype=dtype)
+        self.momentum = momentum
+        self.eps = eps
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [self.gamma, self.beta]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [self.gamma_grad, self.beta_grad]
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        if not train:
+            return self.gamma * (x - self.running_mean) / np.sqrt(self.running_var + self.eps) + (
+                self.beta
+            )
+        mean = x.mean(axis=-2, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=-2, keepdims=True)
+        std = np.sqrt(var + self.eps)
+        self._normalised = centred / std
+        self._centred = centred
+        self._std = std
+        self.running_mean *= self.momentum
+        self.running_mean += (1 - self.momentum) * mean.reshape(self.running_mean.shape)
+        self.running_var *= self.momentum
+        self.running_var += (1 - self.momentum) * var.reshape(self.running_var.shape)
+        return self.gamma * self._normalised + self.beta
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        batch = dout.shape[-2]
+        np.sum(dout, axis=-2, out=self.beta_grad)
+        np.sum(self._normalised * dout, axis=-2, out=self.gamma_grad)
+        d_normalised = self.gamma * dout
+        d_centred = d_normalised / self._std
+        d_std = -np.sum(
+            d_normalised * self._centred / (self._std * self._std), axis=-2, keepdims=True
+        )
+        d_var = 0.5 * d_std / self._std
+        d_centred += (2.0 / batch) * self._centred * d_var
+        d_mean = np.sum(d_centred, axis=-2, keepdims=True)
+        return d_centred - d_mean / batch
+
+
+class SoftmaxCrossEntropy:
+    """Mean cross-entropy of softmax(scores) against integer labels."""
+
+    def forward(self, scores: np.ndarray, labels: np.ndarray) -> float:
+        # Subtracting the row maximum keeps exp from overflowing.
+        shifted = scores - scores.max(axis=-1, keepdims=True)
+        log_sum = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        log_probs = shifted - log_sum
+        self._probs = np.exp(log_probs)
+        self._labels = labels
+        picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)
+        return float(-picked.mean())
+
+    def backward(self) -> np.ndarray:
+        grad = self._probs.copy()
+        batch = grad.shape[-2]
+        np.put_along_axis(
+            grad,
+            self._labels[..., None],
+            np.take_along_axis(grad, self._labels[..., None], axis=-1) - 1,
+            axis=-1,
+        )
+        grad /= batch
+        return grad

@@ -1,0 +1,102 @@
+"""Search-space parameters. Each maps its values to the unit interval (in log10 space for
+a log scale), so strategies work only in [0, 1] and never branch on the scale."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SCALES = ("linear", "log")
+
+
+class SpaceError(ValueError):
+    """A parameter that cannot be built; `problems` holds (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RangeParam:
+    """A float or int range, sampled uniformly in its scale."""
+
+    name: str
+    low: float
+    high: float
+    scale: str = "linear"
+    integer: bool = False
+    points: int | None = None
+
+    def __post_init__(self):
+        problems = []
+        if self.scale not in SCALES:
+            problems.append(("scale", f"must be one of {', '.join(SCALES)}, got {self.scale!r}"))
+        if self.integer:
+            for field in ("low", "high"):
+                value = getattr(self, field)
+                if not float(value).is_integer():
+                    problems.append((field, f"{self.name} takes whole numbers, got {value}"))
+        if not self.low < self.high:
+            problems.append(("high", f"must be greater than low ({self.low}), got {self.high}"))
+        if self.scale == "log":
+            for field in ("low", "high"):
+                if getattr(self, field) <= 0:
+                    problems.append((field, "log scale needs a value > 0"))
+        if self.points is not None and self.points < 2:
+            problems.append(("points", f"a grid needs at least 2 points, got {self.points}"))
+        if problems:
+            raise SpaceError(problems)
+
+    def _ends(self) -> tuple[float, float]:
+        if self.scale == "log":
+            return math.log10(self.low), math.log10(self.high)
+        return float(self.low), float(self.high)
+
+    def to_unit(self, value: float) -> float:
+        start, end = self._ends()
+        position = math.log10(value) if self.scale == "log" else float(value)
+        return (position - start) / (end - start)
+
+    def from_unit(self, unit: float) -> float | int:
+        start, end = self._ends()
+        position = start + float(unit) * (end - start)
+        value = 10.0**position if self.scale == "log" else position
+        # Rounding can step a hair outside the range; the range is what the user set.
+        value = min(max(value, self.low), self.high)
+        return round(value) if self.integer else float(value)
+
+    def grid(self, points: int) -> list[float | int]:
+        """`points` values evenly spaced in the scale (geometric for log), duplicates
+        from integer rounding removed."""
+        values = [self.from_unit(unit) for unit in np.linspace(0.0, 1.0, points)]
+        return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class ChoiceParam:
+    """A categorical parameter, or an explicit list of grid values."""
+
+    name: str
+    values: tuple[Any, ...]
+
+    def __post_init__(self):
+        if not self.values:
+            raise SpaceError([("values", "needs at least one value, got an empty list")])
+        if len(set(self.values)) != len(self.values):
+            raise SpaceError([("values", f"has repeated values: {list(self.values)}")])
+
+    def to_unit(self, value: Any) -> float:
+        return (self.values.index(value) + 0.5) / len(self.values)
+
+    def from_unit(self, unit: float) -> Any:
+        return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+
+    def grid(self, points: int) -> list[Any]:
+        return list(self.values)
+
+
+Param = RangeParam | ChoiceParam

@@ -1,0 +1,1 @@
+"""Hyperdesk's Qt window. Imports core; core never imports this package."""

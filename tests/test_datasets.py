@@ -1,0 +1,105 @@
+
+import numpy as np
+import pytest
+
+from core.datasets import (
+    DatasetError,
+    holdout_indices,
+    kfold_indices,
+    load_dataset,
+    read_idx,
+    write_idx,
+)
+
+
+@pytest.mark.parametrize("name", ["images.idx", "images.idx.gz"])
+def test_idx_round_trip(tmp_path, name):
+    images = np.random.default_rng(0).integers(0, 256, size=(7, 4, 3), dtype=np.uint8)
+    write_idx(tmp_path / name, images)
+    np.testing.assert_array_equal(read_idx(tmp_path / name, ndim=3), images)
+
+
+def test_idx_rejects_wrong_magic_number_naming_the_file(tmp_path):
+    path = tmp_path / "labels.idx"
+    write_idx(path, np.arange(5, dtype=np.uint8))
+    with pytest.raises(DatasetError, match=r"labels\.idx: wrong magic number 0x00000801"):
+        read_idx(path, ndim=3)
+
+
+def test_idx_rejects_truncated_file_naming_it(tmp_path):
+    path = tmp_path / "images.idx"
+    write_idx(path, np.zeros((10, 2, 2), dtype=np.uint8))
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(DatasetError, match=r"images\.idx: holds 35 data bytes.*truncated"):
+        read_idx(path, ndim=3)
+
+
+def test_idx_rejects_truncated_gzip_naming_it(tmp_path):
+    path = tmp_path / "images.idx.gz"
+    write_idx(path, np.zeros((10, 2, 2), dtype=np.uint8))
+    path.write_bytes(path.read_bytes()[:-12])
+    with pytest.raises(DatasetError, match=r"images\.idx\.gz: cannot be read"):
+        read_idx(path, ndim=3)
+
+
+def test_idx_missing_file_is_named(tmp_path):
+    with pytest.raises(DatasetError, match=r"nothing\.gz: file not found"):
+        read_idx(tmp_path / "nothing.gz", ndim=1)
+
+
+def test_idx_not_gzip_although_named_so(tmp_path):
+    path = tmp_path / "plain.gz"
+    path.write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07")
+    with pytest.raises(DatasetError, match=r"plain\.gz"):
+        read_idx(path, ndim=1)
+
+
+def test_bundled_mnist_matches_its_readme():
+    pixels, labels = load_dataset("mnist-10k")
+    assert pixels.shape == (10_000, 784)
+    assert pixels.dtype == np.float32
+    assert pixels.min() == 0.0 and pixels.max() == 1.0
+    assert labels.dtype == np.int64
+    counts = np.bincount(labels, minlength=10)
+    assert counts.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_bundled_mnist_in_float64():
+    pixels, _ = load_dataset("mnist-10k", dtype=np.float64)
+    assert pixels.dtype == np.float64
+
+
+def test_unknown_dataset_lists_the_bundled_one():
+    with pytest.raises(DatasetError, match="mnist-10k"):
+        load_dataset("cifar")
+
+
+def test_holdout_sizes_are_exact_and_disjoint():
+    train, val = holdout_indices(10_000, 500, 0.2, seed=3)
+    assert (len(train), len(val)) == (400, 100)
+    assert len(set(train) | set(val)) == 500
+
+
+def test_holdout_is_reproducible_and_seed_dependent():
+    first = holdout_indices(10_000, 500, 0.2, seed=3)
+    again = holdout_indices(10_000, 500, 0.2, seed=3)
+    other = holdout_indices(10_000, 500, 0.2, seed=4)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[1], other[1])
+
+
+def test_holdout_refuses_an_empty_side():
+    with pytest.raises(ValueError, match="validation"):
+        holdout_indices(100, 10, 0.01, seed=0)
+
+
+def test_kfold_folds_are_disjoint_and_cover_every_index():
+    indices = np.random.default_rng(0).permutation(103)
+    folds = kfold_indices(indices, 5)
+    assert len(folds) == 5
+    validation_parts = [val for _, val in folds]
+    assert sorted(np.concatenate(validation_parts).tolist()) == sorted(indices.tolist())
+    for train, val in folds:
+        assert not set(train) & set(val)
+        assert len(train) + len(val) == 103

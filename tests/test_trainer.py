@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from core.datasets import holdout_indices, load_dataset, make_split
+from core.network import NetworkSpec
+from core.trainer import COMPLETE, DIVERGED, INTERRUPTED, TrainSettings, train_trial
+
+
+@pytest.fixture(scope="module")
+def seed_split():
+    """The seed experiment's data: 500 bundled samples, 400 train / 100 validation."""
+    pixels, labels = load_dataset("mnist-10k")
+    train, val = holdout_indices(len(pixels), 500, 0.2, seed=0)
+    return make_split(pixels, labels, train, val)
+
+
+SIX_BY_100 = NetworkSpec(784, (100,) * 6, 10, weight_decay=1e-6)
+
+
+def deterministic(records):
+    return [(r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc) for r in records]
+
+
+def test_trainer_learns_the_seed_experiment(seed_split):
+    result = train_trial(seed_split, SIX_BY_100, TrainSettings(50, 100, "sgd", 0.01), seed=1)
+    assert result.status == COMPLETE
+    assert [record.epoch for record in result.records] == list(range(1, 51))
+    assert max(record.val_acc for record in result.records) >= 0.6
+    assert result.records[-1].train_loss < result.records[0].train_loss
+
+
+def test_same_seed_gives_identical_records(seed_split):
+    settings = TrainSettings(5, 50, "adam", 0.001)
+    spec = NetworkSpec(784, (50, 50), 10, dropout=0.2, batchnorm=True, weight_decay=1e-4)
+    first = train_trial(seed_split, spec, settings, seed=7)
+    again = train_trial(seed_split, spec, settings, seed=7)
+    other = train_trial(seed_split, spec, settings, seed=8)
+    assert deterministic(first.records) == deterministic(again.records)
+    assert deterministic(first.records) != deterministic(other.records)
+
+
+def test_float64_is_selectable_and_agrees_with_float32(seed_split):
+    settings = TrainSettings(10, 100, "sgd", 0.01)
+    single = train_trial(seed_split, SIX_BY_100, settings, seed=1)
+    double = train_trial(
+        seed_split, NetworkSpec(784, (100,) * 6, 10, weight_decay=1e-6, dtype="float64"),
+        settings, seed=1,
+    )
+    assert double.status == single.status == COMPLETE
+    assert abs(single.records[-1].val_acc - double.records[-1].val_acc) <= 0.03
+
+
+def test_huge_learning_rate_ends_diverged_not_in_an_exception(seed_split):
+    result = train_trial(seed_split, SIX_BY_100, TrainSettings(20, 100, "sgd", 50.0), seed=1)
+    assert result.status == DIVERGED
+    assert len(result.records) < 20
+    assert all(np.isfinite(record.train_loss) for record in result.records)
+
+
+def test_stop_flag_interrupts_between_steps_and_keeps_finished_epochs(seed_split):
+    seen = []
+    result = train_trial(
+        seed_split,
+        SIX_BY_100,
+        TrainSettings(10, 100, "sgd", 0.01),
+        seed=1,
+        on_epoch=seen.append,
+        should_stop=lambda: len(seen) >= 2,
+    )
+    assert result.status == INTERRUPTED
+    assert [record.epoch for record in result.records] == [1, 2]
+    assert seen == result.records
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_every_optimizer_learns(seed_split, optimizer):
+    lr = {"adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}.get(optimizer, 0.01)
+    spec = NetworkSpec(784, (50,), 10)
+    result = train_trial(seed_split, spec, TrainSettings(10, 50, optimizer, lr), seed=2)
+    assert result.status == COMPLETE
+    assert result.records[-1].val_acc >= 0.6
