@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from core import __version__
 from core.config import Config, ConfigError
 from core.datasets import holdout_indices, load_dataset, make_split
-from core.trainer import TrainSettings, train_trial
+from core.trainer import train_trial
 
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -43,8 +43,10 @@ def test_float64_is_selectable_and_agrees_with_float32(seed_split):
     settings = TrainSettings(10, 100, "sgd", 0.01)
     single = train_trial(seed_split, SIX_BY_100, settings, seed=1)
     double = train_trial(
-        seed_split, NetworkSpec(784, (100,) * 6, 10, weight_decay=1e-6, dtype="float64"),
-        settings, seed=1,
+        seed_split,
+        NetworkSpec(784, (100,) * 6, 10, weight_decay=1e-6, dtype="float64"),
+        settings,
+        seed=1,
     )
     assert double.status == single.status == COMPLETE
     assert abs(single.records[-1].val_acc - double.records[-1].val_acc) <= 0.03
