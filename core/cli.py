@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from core import __version__
+from core import config as config_module
 from core.config import Config, ConfigError
 from core.datasets import holdout_indices, load_dataset, make_split
-from core.trainer import train_trial
+from core.export import to_csv, to_json, write_text
+from core.paths import SESSION_SUFFIX, sessions_dir
+from core.runner import SearchOutcome, SearchRunner, TrialStart, new_session_path, ranked
+from core.session import COMPLETE, Session, SessionBusyError, SessionError, summarize
+from core.strategies import make_strategy
+from core.trainer import EpochRecord, train_trial
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_SESSION = 3
+EXIT_BUSY = 4
+EXIT_INTERRUPTED = 130
+TOP = 20
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -49,6 +63,225 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class Progress:
+    """A progress line on stderr: a bar, trials, epochs, elapsed and ETA. On a terminal it
+    redraws in place at most ten times a second; elsewhere it prints a line per trial."""
+
+    def __init__(self, planned_trials: int, epochs_per_trial: int, done_trials: int):
+        self.planned = planned_trials
+        self.epochs_per_trial = epochs_per_trial
+        self.done_at_start = done_trials
+        self.done = done_trials
+        self.epochs = 0
+        self.current_epoch = 0
+        self.started = time.monotonic()
+        self.drawn = 0.0
+        self.live = sys.stderr.isatty()
+
+    def trial_started(self, start: TrialStart) -> None:
+        self.current_epoch = 0
+
+    def epoch(self, number: int, record: EpochRecord) -> None:
+        self.epochs += 1
+        self.current_epoch = record.epoch
+        if self.live and time.monotonic() - self.drawn > 0.1:
+            self._draw()
+
+    def trial_ended(self, number: int, status: str) -> None:
+        self.done += 1
+        self.current_epoch = 0
+        if self.live:
+            self._draw()
+        else:
+            print(self._line(), file=sys.stderr, flush=True)
+
+    def _line(self) -> str:
+        fraction = (self.done + self.current_epoch / self.epochs_per_trial) / max(self.planned, 1)
+        elapsed = time.monotonic() - self.started
+        worked = fraction - self.done_at_start / max(self.planned, 1)
+        eta = "--:--" if worked <= 0 else _clock(elapsed * (1 - fraction) / worked)
+        bar = "#" * round(24 * fraction)
+        return (
+            f"[{bar:<24}] {self.done}/{self.planned} trials  {self.epochs} epochs  "
+            f"{_clock(elapsed)} elapsed  ETA {eta}"
+        )
+
+    def _draw(self) -> None:
+        self.drawn = time.monotonic()
+        print("\r" + self._line(), end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.live:
+            print(file=sys.stderr)
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return (
+        f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        if minutes >= 60
+        else (f"{minutes}:{seconds:02d}")
+    )
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2e}"
+    return str(value)
+
+
+def print_top(outcome: SearchOutcome, names: list[str]) -> None:
+    """The ranked top 20, as the textbook prints them."""
+    print(f"=========== Hyper-Parameter Optimization Result ({TOP} best) ===========")
+    for rank, trial in enumerate(ranked(outcome.trials)[:TOP], start=1):
+        params = ", ".join(
+            f"{name}: {_format_value(trial.params[name])}" for name in names if name in trial.params
+        )
+        print(
+            f"Best-{rank:<2} (val acc: {trial.final_val_acc:.3f}) | trial {trial.number:>3} | "
+            f"{params}"
+        )
+
+
+def _run_session(session: Session, as_json: bool) -> int:
+    stop = threading.Event()
+    config = config_module.loads(session.config_toml)
+    done = sum(row.status == COMPLETE for row in session.trials())
+    runner = SearchRunner(session, stop)
+    progress = Progress(runner.planned, config.train.epochs, done)
+    runner.on_trial_start = progress.trial_started
+    runner.on_epoch = progress.epoch
+    runner.on_trial_end = progress.trial_ended
+    # Ctrl+C asks the runner to stop after the current step; what finished is saved.
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    started = time.monotonic()
+    try:
+        outcome = runner.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+    seconds = time.monotonic() - started
+    names = [param.name for param in config.search.space]
+    print_top(outcome, names)
+    if outcome.state != COMPLETE:
+        finished = sum(row.status == COMPLETE for row in outcome.trials)
+        print(
+            f"Interrupted: {finished} of {runner.planned} trials are saved in "
+            f"{session.path}.\nResume with: hyperdesk resume {session.path}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Session saved in {session.path} ({seconds:.1f} s)", file=sys.stderr)
+    if as_json:
+        best = next(iter(ranked(outcome.trials)), None)
+        print(
+            json.dumps(
+                {
+                    "session": str(session.path),
+                    "trials": runner.planned,
+                    "complete": sum(row.status == COMPLETE for row in outcome.trials),
+                    "best": best
+                    and {
+                        "number": best.number,
+                        "params": best.params,
+                        "val_acc": best.final_val_acc,
+                        "train_acc": best.final_train_acc,
+                    },
+                    "seconds": round(seconds, 3),
+                }
+            )
+        )
+    return EXIT_OK if outcome.state == COMPLETE else EXIT_INTERRUPTED
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = config_module.load(args.config, args.set)
+    name = args.name or Path(args.config).stem
+    if args.session:
+        path = Path(args.session)
+        if path.exists():
+            print(
+                f"hyperdesk: {path} already exists; nothing was overwritten. Continue it with "
+                f"'hyperdesk resume {path}' or choose another --session.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    else:
+        path = new_session_path(sessions_dir(), name)
+
+    try:
+        session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
+    except OSError as error:
+        print(
+            f"hyperdesk: cannot create the session file {path}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return EXIT_SESSION
+    with session:
+        return _run_session(session, args.json)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    with Session.open(args.session) as session:
+        return _run_session(session, args.json)
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    folder = sessions_dir()
+    paths = sorted(folder.glob(f"*{SESSION_SUFFIX}")) if folder.is_dir() else []
+    if not paths:
+        print(f"No sessions yet in {folder}. Start one with: hyperdesk run CONFIG")
+        return EXIT_OK
+    header = ("name", "created", "strategy", "trials", "best val", "status", "path")
+    lines = []
+    for path in paths:
+        try:
+            info = summarize(path)
+        except SessionError as error:
+            lines.append(("?", "", "", "", "", "unreadable", f"{path} ({error})"))
+            continue
+        best = "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}"
+        lines.append(
+            (
+                info.name,
+                info.created_at.replace("T", " ")[:19],
+                info.strategy,
+                f"{info.done}/{info.planned}",
+                best,
+                info.status,
+                str(path),
+            )
+        )
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
+    for row in [header, *lines]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[-1]
+        )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if not (args.csv or args.json):
+        print("hyperdesk export: say what to write: --csv FILE and/or --json FILE", file=sys.stderr)
+        return EXIT_USAGE
+    with Session.open(args.session, writable=False) as session:
+        for path, render in ((args.csv, to_csv), (args.json, to_json)):
+            if path:
+                try:
+                    write_text(Path(path), render(session))
+                except OSError as error:
+                    print(
+                        f"hyperdesk: cannot write {path}: {error.strerror or error}; the "
+                        "session is unchanged",
+                        file=sys.stderr,
+                    )
+                    return EXIT_USAGE
+                print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hyperdesk", description="Tune a neural network's hyperparameters."
@@ -62,6 +295,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, default=50)
     demo.add_argument("--seed", type=int, default=0, help="seed of the weights and shuffles")
     demo.set_defaults(handler=cmd_demo)
+
+    run = commands.add_parser("run", help="run a search headless and save it as a session")
+    run.add_argument("config", help="a TOML config, e.g. examples/seed.toml")
+    run.add_argument("--name", help="session name (default: the config file's name)")
+    run.add_argument("--session", help="where to write the session file (must not exist)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set search.trials=10 (repeatable)",
+    )
+    run.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    run.set_defaults(handler=cmd_run)
+
+    resume = commands.add_parser("resume", help="finish an interrupted session")
+    resume.add_argument("session", help="the session file")
+    resume.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    resume.set_defaults(handler=cmd_resume)
+
+    listing = commands.add_parser("sessions", help="list the sessions in the data directory")
+    listing.set_defaults(handler=cmd_sessions)
+
+    export = commands.add_parser("export", help="write a session's results as CSV or JSON")
+    export.add_argument("session", help="the session file")
+    export.add_argument("--csv", metavar="FILE", help="one row per trial")
+    export.add_argument("--json", metavar="FILE", help="every trial with every epoch")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 
@@ -76,6 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"hyperdesk: the configuration has problems:\n{error}", file=sys.stderr)
         return EXIT_USAGE
+    except SessionBusyError as error:
+        print(f"hyperdesk: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except SessionError as error:
+        print(f"hyperdesk: {error}", file=sys.stderr)
+        return EXIT_SESSION
 
 
 if __name__ == "__main__":

@@ -1,0 +1,85 @@
+"""A session's results as CSV (one row per trial) and JSON (with every epoch)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from core import config as config_module
+from core.session import Session
+
+TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
+TRIAL_COLUMNS_AFTER = (
+    "final_val_acc",
+    "best_val_acc",
+    "final_train_acc",
+    "epochs",
+    "seconds",
+)
+
+
+def param_names(session: Session) -> list[str]:
+    """The searched parameters, in the config's order, then any others trials used."""
+    names = [param.name for param in config_module.loads(session.config_toml).search.space]
+    for row in session.trials():
+        names.extend(name for name in row.params if name not in names)
+    return names
+
+
+def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, one dict per trial) as the CSV holds them."""
+    names = param_names(session)
+    epochs = session.epochs()
+    rows = []
+    for trial in session.trials():
+        records = epochs.get(trial.number, [])
+        row = {"number": trial.number, "status": trial.status, "round": trial.round}
+        row.update({name: trial.params.get(name) for name in names})
+        row.update(
+            final_val_acc=trial.final_val_acc,
+            best_val_acc=trial.best_val_acc,
+            final_train_acc=trial.final_train_acc,
+            epochs=len(records),
+            seconds=round(sum(record.seconds for record in records), 3),
+        )
+        rows.append(row)
+    return [*TRIAL_COLUMNS_BEFORE, *names, *TRIAL_COLUMNS_AFTER], rows
+
+
+def to_csv(session: Session) -> str:
+    columns, rows = trial_rows(session)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_json(session: Session) -> str:
+    meta = session.meta
+    epochs = session.epochs()
+    trials = []
+    for trial in session.trials():
+        entry = dataclasses.asdict(trial)
+        entry["epochs"] = [dataclasses.asdict(r) for r in epochs.get(trial.number, [])]
+        trials.append(entry)
+    document = {
+        "name": meta.get("name"),
+        "created_at": meta.get("created_at"),
+        "schema_version": int(meta.get("schema_version", 0)),
+        "config": meta.get("config"),
+        "trials": trials,
+    }
+    return json.dumps(document, indent=1)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write an export through a temporary file, so a failed write leaves no half file."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

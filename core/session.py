@@ -1,0 +1,376 @@
+"""Session files: one SQLite database per search, written epoch by epoch.
+
+Every finished epoch is committed before the next one starts, so killing the process
+loses at most the epoch in flight. The schema is documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from core import config as config_module
+from core.trainer import EpochRecord
+
+SCHEMA_VERSION = 1
+APPLICATION = "hyperdesk"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+QUEUED, RUNNING, COMPLETE, PRUNED, DIVERGED, FAILED, INTERRUPTED = (
+    "queued",
+    "running",
+    "complete",
+    "pruned",
+    "diverged",
+    "failed",
+    "interrupted",
+)
+# Trials whose result stands: a resumed search keeps them and reruns the rest.
+FINISHED = (COMPLETE, PRUNED, DIVERGED)
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE trials(
+    number INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    round INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT,
+    finished_at TEXT,
+    final_train_acc REAL,
+    final_val_acc REAL,
+    best_val_acc REAL
+);
+CREATE TABLE epochs(
+    trial INTEGER NOT NULL REFERENCES trials(number),
+    epoch INTEGER NOT NULL,
+    train_loss REAL,
+    train_acc REAL,
+    val_loss REAL,
+    val_acc REAL,
+    seconds REAL,
+    PRIMARY KEY (trial, epoch)
+);
+"""
+
+
+class SessionError(Exception):
+    """A file that is not a readable Hyperdesk session; the message says why."""
+
+
+class SessionBusyError(SessionError):
+    """The session is being written by a running search."""
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    number: int
+    status: str
+    params: dict[str, Any]
+    seed: int
+    round: int
+    started_at: str | None
+    finished_at: str | None
+    final_train_acc: float | None
+    final_val_acc: float | None
+    best_val_acc: float | None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_tag() -> str:
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process named by an owner tag still runs (on this host)."""
+    if not owner:
+        return False
+    pid, _, host = owner.partition("@")
+    if host != socket.gethostname():
+        return True  # cannot tell from here: assume it runs
+    return pid.isdigit() and int(pid) != os.getpid() and _process_alive(int(pid))
+
+
+class Session:
+    """An open session file. `create` makes a new one; `open` checks an existing one
+    before touching it, so a foreign or damaged file is refused unchanged."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, writable: bool):
+        self.path = path
+        self._db = connection
+        self.writable = writable
+
+    # --- opening --------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, name: str, config_toml: str, planned: int) -> Session:
+        path = Path(path)
+        if path.exists():
+            raise SessionError(f"{path}: already exists; nothing was overwritten")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        with connection:
+            connection.executescript(SCHEMA)
+            connection.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("application", APPLICATION),
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("created_at", _now()),
+                    ("name", name),
+                    ("config", config_toml),
+                    ("planned_trials", str(planned)),
+                    ("state", "new"),
+                ],
+            )
+        return cls._configure(path, connection, writable=True)
+
+    @classmethod
+    def open(cls, path: Path, writable: bool = True) -> Session:
+        path = Path(path)
+        cls.check(path)
+        if writable:
+            connection = sqlite3.connect(path)
+        else:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        return cls._configure(path, connection, writable)
+
+    @classmethod
+    def _configure(cls, path: Path, connection: sqlite3.Connection, writable: bool) -> Session:
+        connection.execute("PRAGMA busy_timeout = 10000")
+        if writable:
+            # A process crash cannot lose a committed epoch in WAL mode with NORMAL.
+            connection.execute("PRAGMA synchronous = NORMAL")
+        return cls(path, connection, writable)
+
+    @staticmethod
+    def check(path: Path) -> None:
+        """Raise SessionError unless `path` is a session this version can read. Reads
+        only: the file is left exactly as it was."""
+        try:
+            with open(path, "rb") as stream:
+                header = stream.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            raise SessionError(f"{path}: no such file") from None
+        except OSError as error:
+            raise SessionError(f"{path}: cannot be read ({error.strerror})") from None
+        if header != SQLITE_HEADER:
+            raise SessionError(f"{path}: not a Hyperdesk session (not an SQLite database)")
+        try:
+            connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                tables = {
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                }
+                if not {"meta", "trials", "epochs"} <= tables:
+                    raise SessionError(
+                        f"{path}: not a Hyperdesk session (an SQLite database without its "
+                        "meta, trials and epochs tables)"
+                    )
+                meta = dict(connection.execute("SELECT key, value FROM meta"))
+                connection.execute("SELECT count(*) FROM epochs").fetchone()
+                connection.execute("PRAGMA quick_check").fetchone()
+            finally:
+                connection.close()
+        except sqlite3.DatabaseError as error:
+            raise SessionError(f"{path}: damaged or truncated session ({error})") from None
+        if meta.get("application") != APPLICATION:
+            raise SessionError(f"{path}: not a Hyperdesk session (no application mark)")
+        version = meta.get("schema_version", "")
+        if not version.isdigit():
+            raise SessionError(f"{path}: damaged session (schema version {version!r})")
+        if int(version) > SCHEMA_VERSION:
+            raise SessionError(
+                f"{path}: written by a newer Hyperdesk (session schema {version}; this "
+                f"version reads up to {SCHEMA_VERSION}). Update Hyperdesk to open it."
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- reading --------------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    @property
+    def config_toml(self) -> str:
+        return self.meta["config"]
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    def trials(self) -> list[TrialRow]:
+        rows = self._db.execute(
+            "SELECT number, status, params, seed, round, started_at, finished_at, "
+            "final_train_acc, final_val_acc, best_val_acc FROM trials ORDER BY number"
+        )
+        return [TrialRow(row[0], row[1], json.loads(row[2]), *row[3:]) for row in rows]
+
+    def epochs(self) -> dict[int, list[EpochRecord]]:
+        """Every trial's epochs, in order."""
+        records: dict[int, list[EpochRecord]] = {}
+        for trial, *values in self._db.execute(
+            "SELECT trial, epoch, train_loss, train_acc, val_loss, val_acc, seconds "
+            "FROM epochs ORDER BY trial, epoch"
+        ):
+            records.setdefault(trial, []).append(EpochRecord(*values))
+        return records
+
+    def status(self) -> str:
+        """complete, running, interrupted or new. A search whose process died while
+        running (crash, kill -9, power loss) is interrupted."""
+        meta = self.meta
+        state = meta.get("state", "new")
+        if state == RUNNING and not _owner_alive(meta.get("owner")):
+            return INTERRUPTED
+        return state
+
+    # --- writing --------------------------------------------------------------------
+
+    def _set_meta(self, **values: str) -> None:
+        self._db.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+    def begin_run(self, planned: int) -> None:
+        """Claim the session for this process; refuses when another one is running it."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            meta = self.meta
+            if meta.get("state") == RUNNING and _owner_alive(meta.get("owner")):
+                raise SessionBusyError(
+                    f"{self.path}: a search is running in it (process {meta['owner']}); "
+                    "open it read-only to follow along"
+                )
+            self._set_meta(state=RUNNING, owner=_owner_tag(), planned_trials=str(planned))
+
+    def end_run(self, state: str) -> None:
+        """Release the session: `state` is complete or interrupted. Trials left running
+        are marked interrupted."""
+        with self._db:
+            self._db.execute(
+                "UPDATE trials SET status = ? WHERE status IN (?, ?)",
+                (INTERRUPTED, RUNNING, QUEUED),
+            )
+            self._set_meta(state=state, owner="")
+
+    def start_trial(self, number: int, params: dict[str, Any], seed: int, round_: int) -> None:
+        """Record a trial as running; a rerun trial loses the epochs of its earlier try."""
+        with self._db:
+            self._db.execute("DELETE FROM epochs WHERE trial = ?", (number,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO trials(number, status, params, seed, round, "
+                "started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (number, RUNNING, json.dumps(params), seed, round_, _now()),
+            )
+
+    def add_epoch(self, number: int, record: EpochRecord) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO epochs(trial, epoch, train_loss, train_acc, val_loss, val_acc, "
+                "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number,
+                    record.epoch,
+                    record.train_loss,
+                    record.train_acc,
+                    record.val_loss,
+                    record.val_acc,
+                    record.seconds,
+                ),
+            )
+
+    def finish_trial(self, number: int, status: str, records: list[EpochRecord]) -> None:
+        final = records[-1] if records else None
+        with self._db:
+            self._db.execute(
+                "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
+                "final_val_acc = ?, best_val_acc = ? WHERE number = ?",
+                (
+                    status,
+                    _now(),
+                    final and final.train_acc,
+                    final and final.val_acc,
+                    max((r.val_acc for r in records), default=None),
+                    number,
+                ),
+            )
+
+    def rename(self, name: str) -> None:
+        with self._db:
+            self._set_meta(name=name)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of a session list (the CLI's `sessions`, the window's browser)."""
+
+    path: Path
+    name: str
+    created_at: str
+    strategy: str
+    done: int
+    planned: int
+    best_val_acc: float | None
+    status: str
+
+
+def summarize(path: Path) -> SessionSummary:
+    """Read a session's summary without writing to it; SessionError if unreadable."""
+    with Session.open(path, writable=False) as session:
+        meta = session.meta
+        trials = session.trials()
+        try:
+            strategy = config_module.loads(meta.get("config", "")).search.strategy
+        except config_module.ConfigError:
+            strategy = "?"
+        scores = [
+            row.final_val_acc
+            for row in trials
+            if row.status == COMPLETE and row.final_val_acc is not None
+        ]
+        return SessionSummary(
+            path=Path(path),
+            name=meta.get("name", ""),
+            created_at=meta.get("created_at", ""),
+            strategy=strategy,
+            done=sum(row.status in FINISHED for row in trials),
+            planned=int(meta.get("planned_trials", "0") or 0),
+            best_val_acc=max(scores, default=None),
+            status=session.status(),
+        )

@@ -1,0 +1,187 @@
+"""Search strategies behind one ask/tell interface.
+
+ask() proposes the next trial's parameters; the caller trains it and tell()s its score.
+Strategies work in the unit interval of each parameter (core.space), so none of them
+branches on a parameter's scale, and each draws from its own seeded generator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.config import SearchConfig
+from core.space import ChoiceParam, Param
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    params: dict[str, Any]
+    round: int = 1
+
+
+class Strategy(ABC):
+    """Proposes trials. Subclasses implement ask(); tell() records results for those that
+    learn from them. `planned` is how many trials the whole search will run."""
+
+    planned: int
+
+    def __init__(self, space: tuple[Param, ...], seed: int):
+        self.space = space
+        self.seed = seed
+        # (trial number, suggestion, score); score None for a trial with no result.
+        self.told: list[tuple[int, Suggestion, float | None]] = []
+
+    @abstractmethod
+    def ask(self) -> Suggestion | None:
+        """The next trial, or None when nothing can be proposed until the trials asked
+        so far are told (or when the search is over)."""
+
+    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
+        self.told.append((number, suggestion, score))
+
+
+class GridSearch(Strategy):
+    """Every combination of each parameter's grid values, first parameter slowest."""
+
+    def __init__(self, space: tuple[Param, ...], seed: int, points: int):
+        super().__init__(space, seed)
+        axes = [param.grid(getattr(param, "points", None) or points) for param in space]
+        names = [param.name for param in space]
+        self._combinations = [
+            dict(zip(names, values, strict=True)) for values in itertools.product(*axes)
+        ]
+        self._next = 0
+        self.planned = len(self._combinations)
+
+    def ask(self) -> Suggestion | None:
+        if self._next >= len(self._combinations):
+            return None
+        self._next += 1
+        return Suggestion(dict(self._combinations[self._next - 1]))
+
+
+def _draw(space: tuple[Param, ...], rng: np.random.Generator, region: dict) -> dict[str, Any]:
+    """One point drawn uniformly in each parameter's scale, inside `region`: a unit
+    interval (low, high) per range parameter and the allowed values per choice."""
+    params = {}
+    for param in space:
+        if isinstance(param, ChoiceParam):
+            allowed = region[param.name]
+            params[param.name] = allowed[int(rng.integers(len(allowed)))]
+        else:
+            low, high = region[param.name]
+            params[param.name] = param.from_unit(low + rng.random() * (high - low))
+    return params
+
+
+def _whole_space(space: tuple[Param, ...]) -> dict:
+    return {
+        param.name: param.values if isinstance(param, ChoiceParam) else (0.0, 1.0)
+        for param in space
+    }
+
+
+class RandomSearch(Strategy):
+    """`trials` independent draws, uniform in each parameter's scale."""
+
+    def __init__(self, space: tuple[Param, ...], seed: int, trials: int):
+        super().__init__(space, seed)
+        self.planned = trials
+        self._rng = np.random.default_rng(seed)
+        self._asked = 0
+
+    def ask(self) -> Suggestion | None:
+        if self._asked >= self.planned:
+            return None
+        self._asked += 1
+        return Suggestion(_draw(self.space, self._rng, _whole_space(self.space)))
+
+
+class CoarseToFine(Strategy):
+    """`rounds` rounds of `trials` random draws. Round 1 covers the whole space; each
+    later round covers, per range parameter, the span (in its scale) of the best `keep`
+    fraction of all trials so far, widened on each side by `margin` times the previous
+    round's width and clipped to the original bounds; per choice parameter, the values
+    those best trials used."""
+
+    def __init__(
+        self,
+        space: tuple[Param, ...],
+        seed: int,
+        trials: int,
+        rounds: int,
+        keep: float,
+        margin: float,
+    ):
+        super().__init__(space, seed)
+        self.per_round = trials
+        self.rounds = rounds
+        self.keep = keep
+        self.margin = margin
+        self.planned = trials * rounds
+        self.round = 1
+        self.region = _whole_space(space)
+        self.regions = [self.region]
+        self._asked_in_round = 0
+        self._rng = np.random.default_rng([seed, self.round])
+
+    def ask(self) -> Suggestion | None:
+        if self._asked_in_round == self.per_round:
+            if self.round == self.rounds or len(self.told) < self.round * self.per_round:
+                return None
+            self._start_next_round()
+        self._asked_in_round += 1
+        return Suggestion(_draw(self.space, self._rng, self.region), self.round)
+
+    def _start_next_round(self) -> None:
+        # Sorting by score, then trial number, makes the result independent of the order
+        # in which trials were told.
+        scored = sorted(
+            (
+                (score, number, suggestion)
+                for number, suggestion, score in self.told
+                if score is not None and math.isfinite(score)
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+        best = [
+            suggestion.params
+            for _, _, suggestion in scored[: max(1, math.ceil(self.keep * len(scored)))]
+        ]
+        if best:
+            self.region = self._narrow(best)
+        self.round += 1
+        self.regions.append(self.region)
+        self._asked_in_round = 0
+        self._rng = np.random.default_rng([self.seed, self.round])
+
+    def _narrow(self, best: list[dict[str, Any]]) -> dict:
+        region = {}
+        for param in self.space:
+            values = [params[param.name] for params in best]
+            if isinstance(param, ChoiceParam):
+                region[param.name] = tuple(v for v in param.values if v in values)
+                continue
+            units = [param.to_unit(value) for value in values]
+            low, high = self.region[param.name]
+            pad = self.margin * (high - low)
+            region[param.name] = (max(0.0, min(units) - pad), min(1.0, max(units) + pad))
+        return region
+
+
+def make_strategy(search: SearchConfig) -> Strategy:
+    if search.strategy == "grid":
+        return GridSearch(search.space, search.seed, search.points)
+    if search.strategy == "random":
+        return RandomSearch(search.space, search.seed, search.trials)
+    if search.strategy == "coarse-to-fine":
+        return CoarseToFine(
+            search.space, search.seed, search.trials, search.rounds, search.keep, search.margin
+        )
+    raise ValueError(f"unknown strategy {search.strategy!r}")

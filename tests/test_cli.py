@@ -1,0 +1,261 @@
+"""The headless command line, end to end, on the bundled data."""
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core import cli
+from core.session import Session
+
+
+def run_cli(capsys, *args):
+    code = cli.main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def session_contents(path):
+    """Everything a search decides, without wall-clock times."""
+    with Session.open(path, writable=False) as session:
+        trials = [
+            (
+                t.number,
+                t.status,
+                t.params,
+                t.seed,
+                t.round,
+                t.final_train_acc,
+                t.final_val_acc,
+                t.best_val_acc,
+            )
+            for t in session.trials()
+        ]
+        epochs = {
+            number: [(r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc) for r in records]
+            for number, records in session.epochs().items()
+        }
+    return trials, epochs
+
+
+def test_run_saves_a_session_and_prints_the_ranking(capsys, tiny_config, hyperdesk_home):
+    code, out, err = run_cli(capsys, "run", tiny_config, "--json")
+    assert code == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["trials"] == summary["complete"] == 4
+    assert summary["session"].startswith(str(hyperdesk_home / "sessions"))
+    trials, epochs = session_contents(summary["session"])
+    best = max(trials, key=lambda t: (t[6], -t[0]))
+    assert summary["best"] == {
+        "number": best[0],
+        "params": best[2],
+        "val_acc": best[6],
+        "train_acc": best[5],
+    }
+    assert [len(epochs[number]) for number in (1, 2, 3, 4)] == [3, 3, 3, 3]
+    assert "Best-1 " in out and f"trial {best[0]:>3}" in out.splitlines()[1]
+    assert "4/4 trials" in err
+
+
+def test_two_runs_of_one_config_are_identical(capsys, tiny_config, tmp_path):
+    run_cli(capsys, "run", tiny_config, "--session", tmp_path / "a.hdsession")
+    run_cli(capsys, "run", tiny_config, "--session", tmp_path / "b.hdsession")
+    assert session_contents(tmp_path / "a.hdsession") == session_contents(tmp_path / "b.hdsession")
+
+
+def test_set_overrides_and_coarse_to_fine_rounds(capsys, tiny_config, tmp_path):
+    code, _, _ = run_cli(
+        capsys,
+        "run",
+        tiny_config,
+        "--session",
+        tmp_path / "c.hdsession",
+        "--set",
+        'search.strategy="coarse-to-fine"',
+        "--set",
+        "search.trials=3",
+        "--set",
+        "search.rounds=2",
+        "--set",
+        "train.epochs=2",
+    )
+    assert code == 0
+    trials, epochs = session_contents(tmp_path / "c.hdsession")
+    assert [t[4] for t in trials] == [1, 1, 1, 2, 2, 2]
+    assert all(len(records) == 2 for records in epochs.values())
+
+
+def test_bad_config_exits_2_listing_every_problem(capsys, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[search.space.lr]\nlow = 0\nhigh = 1\nscale = "log"\n[train]\nepoks = 3\n')
+    code, _, err = run_cli(capsys, "run", path)
+    assert code == 2
+    assert "search.space.lr.low: log scale needs a value > 0" in err
+    assert "train.epoks: unknown key; did you mean 'epochs'?" in err
+
+
+def test_run_never_overwrites_an_existing_session(capsys, tiny_config, tmp_path):
+    target = tmp_path / "kept.hdsession"
+    target.write_bytes(b"whatever was here")
+    code, _, err = run_cli(capsys, "run", tiny_config, "--session", target)
+    assert code == 2 and "already exists" in err
+    assert target.read_bytes() == b"whatever was here"
+
+
+@pytest.mark.parametrize("command", ["resume", "export"])
+def test_a_foreign_file_exits_3_and_is_left_untouched(capsys, tmp_path, command):
+    path = tmp_path / "notes.hdsession"
+    path.write_text("not a session")
+    extra = ["--csv", tmp_path / "out.csv"] if command == "export" else []
+    code, _, err = run_cli(capsys, command, path, *extra)
+    assert code == 3 and "not a Hyperdesk session" in err
+    assert path.read_text() == "not a session"
+
+
+def test_sessions_lists_what_run_made(capsys, tiny_config):
+    run_cli(capsys, "run", tiny_config, "--name", "my search")
+    code, out, _ = run_cli(capsys, "sessions")
+    assert code == 0
+    line = out.splitlines()[1]
+    assert line.startswith("my search") and "random" in line and "4/4" in line
+    assert "complete" in line
+
+
+def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_path):
+    session_path = tmp_path / "s.hdsession"
+    run_cli(capsys, "run", tiny_config, "--session", session_path)
+    code, _, _ = run_cli(
+        capsys, "export", session_path, "--csv", tmp_path / "r.csv", "--json", tmp_path / "r.json"
+    )
+    assert code == 0
+    trials, epochs = session_contents(session_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert list(rows[0]) == [
+        "number",
+        "status",
+        "round",
+        "lr",
+        "weight_decay",
+        "final_val_acc",
+        "best_val_acc",
+        "final_train_acc",
+        "epochs",
+        "seconds",
+    ]
+    for row, trial in zip(rows, trials, strict=True):
+        assert int(row["number"]) == trial[0] and row["status"] == trial[1]
+        assert float(row["lr"]) == trial[2]["lr"]
+        assert float(row["final_val_acc"]) == trial[6]
+        assert int(row["epochs"]) == len(epochs[trial[0]])
+    document = json.loads((tmp_path / "r.json").read_text())
+    for entry, trial in zip(document["trials"], trials, strict=True):
+        assert entry["params"] == trial[2]
+        assert [
+            (e["epoch"], e["train_loss"], e["train_acc"], e["val_loss"], e["val_acc"])
+            for e in entry["epochs"]
+        ] == epochs[trial[0]]
+
+
+SLOW_CONFIG = """
+[data]
+samples = 1500
+[model]
+hidden = [100, 100]
+[train]
+epochs = 12
+batch_size = 50
+[search]
+strategy = "coarse-to-fine"
+trials = 3
+rounds = 2
+seed = 5
+[search.space.lr]
+low = 1e-3
+high = 1e-1
+scale = "log"
+"""
+
+
+def count_epochs(path):
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM epochs").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_run_killed_mid_search_resumes_to_the_uninterrupted_result(
+    capsys, tmp_path, hyperdesk_home
+):
+    config_path = tmp_path / "slow.toml"
+    config_path.write_text(SLOW_CONFIG)
+    killed = hyperdesk_home / "sessions" / "killed.hdsession"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 120
+    # Kill inside trial 3 of 6, after round 1's first trials are saved.
+    while count_epochs(killed) < 28 and time.monotonic() < deadline:
+        assert process.poll() is None, "the search ended before it could be killed"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < count_epochs(killed) < 72
+
+    _, out, _ = run_cli(capsys, "sessions")
+    assert "interrupted" in out.splitlines()[1]
+    code, _, _ = run_cli(capsys, "resume", killed)
+    assert code == 0
+    reference = tmp_path / "reference.hdsession"
+    run_cli(capsys, "run", config_path, "--session", reference)
+    trials, epochs = session_contents(killed)
+    assert (trials, epochs) == session_contents(reference)
+    assert [t[1] for t in trials] == ["complete"] * 6
+    assert sorted(epochs) == [1, 2, 3, 4, 5, 6]
+    assert all([r[0] for r in records] == list(range(1, 13)) for records in epochs.values())
+
+
+def test_ctrl_c_saves_what_finished_and_exits_130(tmp_path, tiny_config):
+    session_path = tmp_path / "stopped.hdsession"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "run",
+            str(tiny_config),
+            "--session",
+            str(session_path),
+            "--set",
+            "train.epochs=200",
+            "--set",
+            "search.trials=3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while count_epochs(session_path) < 5:
+        assert process.poll() is None
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert f"hyperdesk resume {session_path}" in err
+    with Session.open(session_path, writable=False) as session:
+        assert session.status() == "interrupted"
+        assert session.trials()[-1].status == "interrupted"
+        assert count_epochs(session_path) >= 5

@@ -1,0 +1,143 @@
+import importlib.resources
+
+import pytest
+
+from core import config
+from core.config import Config, ConfigError
+from core.space import ChoiceParam, RangeParam
+
+
+def problems_of(text, overrides=()):
+    with pytest.raises(ConfigError) as caught:
+        config.loads(text, overrides)
+    return caught.value.problems
+
+
+def test_every_problem_is_reported_at_once_with_its_key_path():
+    problems = problems_of(
+        """
+        [train]
+        lr = -1
+        [search.space.lr]
+        low = 1e-2
+        high = 1e-3
+        scale = "log"
+        [search.space.weight_decay]
+        low = 0
+        high = 1e-4
+        scale = "log"
+        [search.space.batch_size]
+        low = 2.5
+        high = 100
+        [search.space.optimizer]
+        values = []
+        [search.space.learning_rate]
+        low = 1
+        high = 2
+        """
+    )
+    messages = dict(problems)
+    assert "must be a number > 0" in messages["train.lr"]
+    assert "must be greater than low" in messages["search.space.lr.high"]
+    assert messages["search.space.weight_decay.low"] == "log scale needs a value > 0"
+    assert "whole numbers" in messages["search.space.batch_size.low"]
+    assert "at least one value" in messages["search.space.optimizer.values"]
+    assert "did you mean 'lr'?" in messages["search.space.learning_rate"]
+    assert len(problems) == 6
+
+
+def test_unknown_keys_are_errors_with_a_suggestion():
+    problems = dict(problems_of("[data]\nsampels = 10\n[trian]\nepochs = 3\n"))
+    assert "did you mean 'samples'?" in problems["data.sampels"]
+    assert "did you mean 'train'?" in problems["trian"]
+
+
+def test_categorical_values_are_checked_against_the_setting():
+    problems = dict(problems_of('[search.space.optimizer]\nvalues = ["sgd", "adamw"]\n'))
+    assert "one of 'sgd'" in problems["search.space.optimizer.values[1]"]
+
+
+def test_a_range_end_outside_the_setting_is_named():
+    problems = dict(problems_of("[search.space.dropout]\nlow = 0.1\nhigh = 1.5\n"))
+    assert "dropout must be a number >= 0 and < 1" in problems["search.space.dropout.high"]
+
+
+def test_categorical_setting_needs_values():
+    problems = dict(problems_of("[search.space.activation]\nlow = 1\nhigh = 2\n"))
+    assert "categorical" in problems["search.space.activation.values"]
+
+
+def test_samples_beyond_the_dataset_are_refused():
+    problems = dict(problems_of("[data]\nsamples = 20000\n"))
+    assert "has 10000 samples" in problems["data.samples"]
+
+
+def test_overrides_set_dotted_keys_and_are_validated():
+    loaded = config.loads(
+        "",
+        [
+            "search.trials=10",
+            "train.epochs=5",
+            "model.hidden=[8, 8]",
+            "search.strategy=grid",
+            "search.space.lr.low=1e-4",
+            "search.space.lr.high=1e-2",
+            'search.space.lr.scale="log"',
+        ],
+    )
+    assert loaded.search.trials == 10 and loaded.train.epochs == 5
+    assert loaded.model.hidden == (8, 8) and loaded.search.strategy == "grid"
+    assert loaded.search.space == (RangeParam("lr", 1e-4, 1e-2, "log"),)
+    problems = dict(problems_of("", ["search.trials=0", "nonsense"]))
+    assert "nonsense" in problems
+
+
+def test_round_trip_through_toml():
+    original = Config(
+        search=config.SearchConfig(
+            strategy="grid",
+            space=(
+                RangeParam("lr", 1e-5, 1e-1, "log", points=7),
+                RangeParam("hidden_units", 16, 512, "log", integer=True),
+                ChoiceParam("optimizer", ("sgd", "adam")),
+                ChoiceParam("batchnorm", (True, False)),
+            ),
+        ),
+        model=config.ModelConfig(hidden=(50, 20), init=0.01, dropout=0.2),
+    )
+    assert config.loads(original.to_toml()) == original
+
+
+@pytest.mark.parametrize("name", ["seed", "grid", "coarse-to-fine"])
+def test_bundled_examples_are_valid(name):
+    text = (importlib.resources.files("resources.examples") / f"{name}.toml").read_text()
+    loaded = config.loads(text)
+    assert config.loads(loaded.to_toml()) == loaded
+
+
+def test_seed_example_is_the_textbook_experiment():
+    text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    seed = config.loads(text)
+    assert (seed.data.samples, seed.data.validation) == (500, 0.2)
+    assert seed.model.hidden == (100,) * 6 and seed.model.activation == "relu"
+    assert seed.model.init == "he"
+    assert (seed.train.optimizer, seed.train.batch_size, seed.train.epochs) == ("sgd", 100, 50)
+    assert (seed.search.strategy, seed.search.trials) == ("random", 100)
+    assert seed.search.space == (
+        RangeParam("lr", 1e-6, 1e-2, "log"),
+        RangeParam("weight_decay", 1e-8, 1e-4, "log"),
+    )
+
+
+def test_trial_settings_put_searched_values_in_place():
+    base = config.loads("[model]\nhidden = [30, 20, 10]\n")
+    network, train = base.trial_settings(
+        {"lr": 0.5, "weight_decay": 1e-3, "hidden_units": 64, "optimizer": "adam", "dropout": 0.1},
+        784,
+        10,
+    )
+    assert network.hidden == (64, 64, 64)
+    assert network.weight_decay == 1e-3 and network.dropout == 0.1
+    assert (train.lr, train.optimizer) == (0.5, "adam")
+    network, _ = base.trial_settings({"layers": 2}, 784, 10)
+    assert network.hidden == (30, 30)

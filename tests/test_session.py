@@ -1,0 +1,136 @@
+import sqlite3
+
+import pytest
+
+from core.session import (
+    SCHEMA_VERSION,
+    Session,
+    SessionBusyError,
+    SessionError,
+    summarize,
+)
+from core.trainer import EpochRecord
+
+
+def make_session(path):
+    session = Session.create(path, "demo", '[search]\nstrategy = "grid"\n', planned=3)
+    session.begin_run(3)
+    session.start_trial(1, {"lr": 0.001234567890123, "optimizer": "adam"}, 42, 1)
+    records = [EpochRecord(e, 2.0 / e, 0.1 * e, 2.1 / e, 0.09 * e, 0.01) for e in (1, 2, 3)]
+    for record in records:
+        session.add_epoch(1, record)
+    session.finish_trial(1, "complete", records)
+    session.start_trial(2, {"lr": 0.5, "optimizer": "sgd"}, 43, 1)
+    session.add_epoch(2, records[0])
+    return session, records
+
+
+def test_round_trip(tmp_path):
+    session, records = make_session(tmp_path / "a.hdsession")
+    session.end_run("interrupted")
+    session.close()
+    with Session.open(tmp_path / "a.hdsession", writable=False) as again:
+        trials = again.trials()
+        assert [t.number for t in trials] == [1, 2]
+        assert trials[0].params == {"lr": 0.001234567890123, "optimizer": "adam"}
+        assert (trials[0].status, trials[0].seed, trials[0].round) == ("complete", 42, 1)
+        assert trials[0].final_val_acc == records[-1].val_acc
+        assert trials[0].best_val_acc == max(r.val_acc for r in records)
+        assert trials[1].status == "interrupted"
+        assert again.epochs() == {1: records, 2: records[:1]}
+        assert again.name == "demo" and again.meta["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_schema_is_readable_by_plain_sqlite(tmp_path):
+    session, _ = make_session(tmp_path / "a.hdsession")
+    session.close()
+    db = sqlite3.connect(tmp_path / "a.hdsession")
+    columns = [row[1] for row in db.execute("PRAGMA table_info(trials)")]
+    assert columns == [
+        "number",
+        "status",
+        "params",
+        "seed",
+        "round",
+        "started_at",
+        "finished_at",
+        "final_train_acc",
+        "final_val_acc",
+        "best_val_acc",
+    ]
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
+
+
+def test_a_dead_runner_leaves_the_session_interrupted(tmp_path):
+    session, _ = make_session(tmp_path / "a.hdsession")
+    db = sqlite3.connect(tmp_path / "a.hdsession")
+    with db:  # a pid that cannot be running
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'owner'",
+            (f"999999999@{session.meta['owner'].split('@')[1]}",),
+        )
+    assert session.status() == "interrupted"
+    assert summarize(tmp_path / "a.hdsession").status == "interrupted"
+
+
+def test_a_live_runner_keeps_others_out(tmp_path):
+    session, _ = make_session(tmp_path / "a.hdsession")
+    db = sqlite3.connect(tmp_path / "a.hdsession")
+    with db:  # pid 1 is always alive
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'owner'",
+            (f"1@{session.meta['owner'].split('@')[1]}",),
+        )
+    with pytest.raises(SessionBusyError, match="a search is running in it"):
+        Session.open(tmp_path / "a.hdsession").begin_run(3)
+
+
+def test_create_never_overwrites(tmp_path):
+    path = tmp_path / "a.hdsession"
+    path.write_text("precious")
+    with pytest.raises(SessionError, match="already exists"):
+        Session.create(path, "x", "", 1)
+    assert path.read_text() == "precious"
+
+
+def newer_schema(path):
+    session, _ = make_session(path)
+    session.close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def truncated(path):
+    session, _ = make_session(path)
+    session.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def foreign_sqlite(path):
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE songs(title TEXT)")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("name,score\nx,1\n"), "not an SQLite database"),
+        (foreign_sqlite, "without its meta, trials and epochs tables"),
+        (truncated, "damaged or truncated"),
+        (newer_schema, "written by a newer Hyperdesk"),
+    ],
+)
+def test_bad_files_are_refused_and_left_untouched(tmp_path, make, message):
+    path = tmp_path / "bad.hdsession"
+    make(path)
+    before = path.read_bytes()
+    with pytest.raises(SessionError, match=message):
+        Session.open(path)
+    assert path.read_bytes() == before

@@ -1,0 +1,157 @@
+import math
+
+import numpy as np
+import pytest
+
+from core.config import SearchConfig
+from core.space import ChoiceParam, RangeParam, SpaceError
+from core.strategies import CoarseToFine, GridSearch, RandomSearch, make_strategy
+
+LR = RangeParam("lr", 1e-6, 1e-2, "log")
+DECAY = RangeParam("weight_decay", 1e-8, 1e-4, "log")
+DROPOUT = RangeParam("dropout", 0.0, 0.5)
+BATCH = RangeParam("batch_size", 16, 256, "log", integer=True)
+OPTIMIZER = ChoiceParam("optimizer", ("sgd", "adam"))
+
+
+def drain(strategy, score=lambda params: 0.0):
+    """Ask and tell until the strategy has nothing more; returns the suggestions."""
+    suggestions = []
+    while (suggestion := strategy.ask()) is not None:
+        suggestions.append(suggestion)
+        strategy.tell(len(suggestions), suggestion, score(suggestion.params))
+    return suggestions
+
+
+def test_log_range_maps_through_log10():
+    assert LR.to_unit(1e-4) == pytest.approx(0.5)
+    assert LR.from_unit(0.25) == pytest.approx(1e-5)
+    assert LR.from_unit(0.0) == 1e-6 and LR.from_unit(1.0) == 1e-2
+
+
+def test_grid_log_spacing_is_geometric():
+    assert RangeParam("lr", 1e-4, 1e-1, "log").grid(4) == pytest.approx([1e-4, 1e-3, 1e-2, 1e-1])
+
+
+def test_grid_linear_spacing_is_even():
+    assert DROPOUT.grid(3) == pytest.approx([0.0, 0.25, 0.5])
+
+
+def test_grid_integer_values_are_whole_and_distinct():
+    values = RangeParam("layers", 1, 3, integer=True).grid(5)
+    assert values == [1, 2, 3]
+    assert all(isinstance(value, int) for value in values)
+
+
+def test_grid_enumerates_every_combination_in_a_stable_order():
+    space = (RangeParam("lr", 1e-3, 1e-1, "log", points=3), OPTIMIZER)
+    strategy = GridSearch(space, seed=0, points=5)
+    params = [s.params for s in drain(strategy)]
+    assert strategy.planned == 6
+    assert [(p["lr"], p["optimizer"]) for p in params] == [
+        (pytest.approx(1e-3), "sgd"),
+        (pytest.approx(1e-3), "adam"),
+        (pytest.approx(1e-2), "sgd"),
+        (pytest.approx(1e-2), "adam"),
+        (pytest.approx(1e-1), "sgd"),
+        (pytest.approx(1e-1), "adam"),
+    ]
+    assert params == [s.params for s in drain(GridSearch(space, seed=9, points=5))]
+
+
+def test_random_stays_in_range():
+    suggestions = drain(RandomSearch((LR, DECAY, BATCH, OPTIMIZER, DROPOUT), seed=1, trials=500))
+    assert len(suggestions) == 500
+    for s in suggestions:
+        assert 1e-6 <= s.params["lr"] <= 1e-2
+        assert 1e-8 <= s.params["weight_decay"] <= 1e-4
+        assert 16 <= s.params["batch_size"] <= 256 and isinstance(s.params["batch_size"], int)
+        assert s.params["optimizer"] in ("sgd", "adam")
+        assert 0.0 <= s.params["dropout"] <= 0.5
+
+
+def ks_distance_from_uniform(samples, low, high):
+    """Kolmogorov-Smirnov distance between samples and the uniform law on [low, high]."""
+    ordered = np.sort((np.asarray(samples) - low) / (high - low))
+    n = len(ordered)
+    return max(np.max(np.arange(1, n + 1) / n - ordered), np.max(ordered - np.arange(n) / n))
+
+
+def test_random_is_uniform_in_log10_for_a_log_scale():
+    lrs = [s.params["lr"] for s in drain(RandomSearch((LR,), seed=4, trials=4000))]
+    # The 1% critical value of the KS statistic for n = 4000 is 1.63 / sqrt(n) = 0.026.
+    assert ks_distance_from_uniform(np.log10(lrs), -6, -2) < 0.026
+    # ...and far from uniform in linear space, where most draws would sit near 1e-2.
+    assert ks_distance_from_uniform(lrs, 1e-6, 1e-2) > 0.5
+
+
+def test_random_is_uniform_for_a_linear_scale():
+    values = [s.params["dropout"] for s in drain(RandomSearch((DROPOUT,), seed=4, trials=4000))]
+    assert ks_distance_from_uniform(values, 0.0, 0.5) < 0.026
+
+
+def test_same_seed_same_suggestions_for_every_strategy():
+    for make in (
+        lambda seed: RandomSearch((LR, DECAY, OPTIMIZER), seed, trials=20),
+        lambda seed: CoarseToFine((LR, DECAY, OPTIMIZER), seed, 10, 3, 0.2, 0.1),
+    ):
+        score = lambda params: -abs(math.log10(params["lr"]) + 4)  # noqa: E731
+        first = [s.params for s in drain(make(1), score)]
+        again = [s.params for s in drain(make(1), score)]
+        other = [s.params for s in drain(make(2), score)]
+        assert first == again
+        assert first != other
+
+
+def test_coarse_to_fine_narrows_toward_the_best_and_stays_in_bounds():
+    def score(params):  # best at lr = 1e-4, weight decay irrelevant
+        return -abs(math.log10(params["lr"]) + 4)
+
+    strategy = CoarseToFine((LR, DECAY), seed=3, trials=30, rounds=3, keep=0.2, margin=0.1)
+    suggestions = drain(strategy, score)
+    assert strategy.planned == len(suggestions) == 90
+    assert [s.round for s in suggestions] == [1] * 30 + [2] * 30 + [3] * 30
+    widths = [region["lr"][1] - region["lr"][0] for region in strategy.regions]
+    assert widths[0] == 1.0 and widths[1] < 0.5 and widths[2] < widths[1]
+    target = LR.to_unit(1e-4)
+    for region in strategy.regions:
+        assert 0.0 <= region["lr"][0] <= target <= region["lr"][1] <= 1.0
+    for s in suggestions:
+        assert 1e-6 <= s.params["lr"] <= 1e-2 and 1e-8 <= s.params["weight_decay"] <= 1e-4
+        low, high = strategy.regions[s.round - 1]["lr"]
+        assert low - 1e-9 <= LR.to_unit(s.params["lr"]) <= high + 1e-9
+
+
+def test_coarse_to_fine_waits_for_the_round_to_be_told():
+    strategy = CoarseToFine((LR,), seed=0, trials=2, rounds=2, keep=0.5, margin=0.1)
+    first, second = strategy.ask(), strategy.ask()
+    assert strategy.ask() is None  # round 2 needs round 1's results
+    strategy.tell(2, second, 0.9)
+    strategy.tell(1, first, 0.1)
+    assert strategy.ask().round == 2
+
+
+def test_coarse_to_fine_keeps_the_best_choices():
+    strategy = CoarseToFine((LR, OPTIMIZER), seed=0, trials=40, rounds=2, keep=0.25, margin=0.1)
+    drain(strategy, lambda params: 1.0 if params["optimizer"] == "adam" else 0.0)
+    assert strategy.regions[1]["optimizer"] == ("adam",)
+
+
+def test_make_strategy_from_config():
+    search = SearchConfig(strategy="coarse-to-fine", trials=5, rounds=4, space=(LR,))
+    assert make_strategy(search).planned == 20
+
+
+@pytest.mark.parametrize(
+    ("build", "field", "message"),
+    [
+        (lambda: RangeParam("lr", 1e-2, 1e-6, "log"), "high", "must be greater than low"),
+        (lambda: RangeParam("lr", 0.0, 1e-2, "log"), "low", "log scale needs a value > 0"),
+        (lambda: RangeParam("layers", 1.5, 4, integer=True), "low", "whole numbers"),
+        (lambda: ChoiceParam("optimizer", ()), "values", "at least one value"),
+    ],
+)
+def test_a_parameter_validates_itself_when_built(build, field, message):
+    with pytest.raises(SpaceError) as caught:
+        build()
+    assert any(f == field and message in m for f, m in caught.value.problems)
