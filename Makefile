@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean screenshot
 
 run: $(VENV)/.installed
 	$(BIN)/hyperdesk demo
@@ -31,3 +31,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Screenshots of the real window on a virtual screen, at two common laptop sizes.
+screenshot: $(VENV)/.installed
+	@command -v xvfb-run >/dev/null || { echo "make screenshot needs Xvfb: apt-get install xvfb"; exit 1; }
+	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop_app.screenshots --out screenshots/1366x768
+	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop_app.screenshots --out screenshots/1920x1080

@@ -6,9 +6,8 @@ import argparse
 import json
 import signal
 import sys
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core import __version__
@@ -17,7 +16,14 @@ from core.config import Config, ConfigError
 from core.datasets import holdout_indices, load_dataset, make_split
 from core.export import to_csv, to_json, write_text
 from core.paths import SESSION_SUFFIX, sessions_dir
-from core.runner import SearchOutcome, SearchRunner, TrialStart, new_session_path, ranked
+from core.runner import (
+    RunControl,
+    SearchOutcome,
+    SearchRunner,
+    TrialStart,
+    new_session_path,
+    ranked,
+)
 from core.session import COMPLETE, Session, SessionBusyError, SessionError, summarize
 from core.strategies import make_strategy
 from core.trainer import EpochRecord, train_trial
@@ -144,16 +150,16 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
 
 
 def _run_session(session: Session, as_json: bool) -> int:
-    stop = threading.Event()
+    control = RunControl()
     config = config_module.loads(session.config_toml)
     done = sum(row.status == COMPLETE for row in session.trials())
-    runner = SearchRunner(session, stop)
+    runner = SearchRunner(session, control)
     progress = Progress(runner.planned, config.train.epochs, done)
     runner.on_trial_start = progress.trial_started
     runner.on_epoch = progress.epoch
     runner.on_trial_end = progress.trial_ended
     # Ctrl+C asks the runner to stop after the current step; what finished is saved.
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
     started = time.monotonic()
     try:
         outcome = runner.run()
@@ -282,12 +288,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(
+    add_commands: Callable[[argparse._SubParsersAction], None] | None = None,
+) -> argparse.ArgumentParser:
+    """The command-line parser; `add_commands` adds more commands (the window's)."""
     parser = argparse.ArgumentParser(
         prog="hyperdesk", description="Tune a neural network's hyperparameters."
     )
     parser.add_argument("--version", action="version", version=f"hyperdesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if add_commands is not None:
+        add_commands(commands)
 
     demo = commands.add_parser("demo", help="train one network on the bundled MNIST and watch it")
     demo.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
@@ -326,12 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; errors a person can fix become messages and exit codes."""
     try:
         return args.handler(args)
     except ConfigError as error:
@@ -343,6 +350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_SESSION
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return dispatch(args)
 
 
 if __name__ == "__main__":

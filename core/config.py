@@ -227,14 +227,9 @@ class Config:
         with the trial's searched `params` put in their place."""
         model = replace(self.model, **{k: v for k, v in params.items() if k in MODEL_RULES})
         train = replace(self.train, **{k: v for k, v in params.items() if k in TRAIN_RULES})
-        widths = list(model.hidden)
-        if "hidden_units" in params:
-            widths = [params["hidden_units"]] * len(widths)
-        if "layers" in params:
-            widths = [widths[0] if widths else DEFAULT_WIDTH] * params["layers"]
         network = NetworkSpec(
             input_size=input_size,
-            hidden=tuple(widths),
+            hidden=hidden_widths(model.hidden, params),
             output_size=output_size,
             activation=model.activation,
             init=model.init,
@@ -258,7 +253,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         search = asdict(replace(self.search, space=()))
         del search["space"]
-        search["space"] = {param.name: _param_to_dict(param) for param in self.search.space}
+        search["space"] = {param.name: param_to_dict(param) for param in self.search.space}
         model = asdict(self.model)
         model["hidden"] = list(self.model.hidden)
         return {
@@ -272,7 +267,18 @@ class Config:
         return tomli_w.dumps(self.to_dict())
 
 
-def _param_to_dict(param: Param) -> dict[str, Any]:
+def hidden_widths(hidden: tuple[int, ...], params: dict[str, Any]) -> tuple[int, ...]:
+    """The hidden layer widths once `hidden_units` (every layer this wide) and `layers`
+    (this many layers) from `params` are applied to `hidden`."""
+    widths = list(hidden)
+    if "hidden_units" in params:
+        widths = [params["hidden_units"]] * len(widths)
+    if "layers" in params:
+        widths = [widths[0] if widths else DEFAULT_WIDTH] * params["layers"]
+    return tuple(widths)
+
+
+def param_to_dict(param: Param) -> dict[str, Any]:
     if isinstance(param, ChoiceParam):
         return {"values": list(param.values)}
     table: dict[str, Any] = {"low": param.low, "high": param.high, "scale": param.scale}

@@ -36,6 +36,38 @@ def trial_score(status: str, final_val_acc: float | None) -> float | None:
     return final_val_acc if status == COMPLETE else None
 
 
+class RunControl:
+    """Stop and pause, safe to call from any thread. The trainer asks should_stop()
+    between steps; while paused, that call waits, so a paused search holds its place."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def should_stop(self) -> bool:
+        self._running.wait()
+        return self._stop.is_set()
+
+
 @dataclass(frozen=True)
 class TrialStart:
     number: int
@@ -59,7 +91,7 @@ def load_split(config: Config) -> Split:
 
 
 class SearchRunner:
-    """Drives one session to the end of its search, or until `stop` is set.
+    """Drives one session to the end of its search, or until `control` stops it.
 
     Callbacks run on the runner's thread: on_trial_start(TrialStart),
     on_epoch(number, EpochRecord), on_trial_end(number, status).
@@ -68,14 +100,14 @@ class SearchRunner:
     def __init__(
         self,
         session: Session,
-        stop: threading.Event | None = None,
+        control: RunControl | None = None,
         on_trial_start: Callable[[TrialStart], None] | None = None,
         on_epoch: Callable[[int, EpochRecord], None] | None = None,
         on_trial_end: Callable[[int, str], None] | None = None,
     ):
         self.session = session
         self.config = config_module.loads(session.config_toml)
-        self.stop = stop or threading.Event()
+        self.control = control or RunControl()
         self.on_trial_start = on_trial_start
         self.on_epoch = on_epoch
         self.on_trial_end = on_trial_end
@@ -94,7 +126,7 @@ class SearchRunner:
         state = INTERRUPTED
         try:
             number = 0
-            while not self.stop.is_set():
+            while not self.control.should_stop():
                 suggestion = self.strategy.ask()
                 if suggestion is None:
                     state = COMPLETE
@@ -139,7 +171,7 @@ class SearchRunner:
                 self.on_epoch(number, record)
 
         result: TrialResult = train_trial(
-            data, network, settings, seed, on_epoch=save, should_stop=self.stop.is_set
+            data, network, settings, seed, on_epoch=save, should_stop=self.control.should_stop
         )
         self.session.finish_trial(number, result.status, result.records)
         if result.status != INTERRUPTED:

@@ -1,0 +1,43 @@
+"""Starting the window: the QApplication, pyqtgraph's look, and what to open."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core import __version__
+from core.config import ConfigError
+from core.paths import SESSION_SUFFIX
+from core.session import SessionError
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Hyperdesk")
+    app.setOrganizationName("Hyperdesk")
+    app.setApplicationVersion(__version__)
+    # Dark-on-white reads well on screen and is what exported figures need.
+    pg.setConfigOptions(background="w", foreground="#212121", antialias=True)
+    return app
+
+
+def run_window(target: Path | None, start: bool) -> int:
+    app = make_application()
+    from desktop_app.main_window import MainWindow
+
+    window = MainWindow()
+    if target is not None:
+        try:
+            if target.suffix == SESSION_SUFFIX:
+                window.open_session(target)
+            else:
+                window.load_config_file(target)
+        except (ConfigError, SessionError) as error:
+            QMessageBox.warning(window, "Cannot open", f"{target}:\n\n{error}")
+    window.show()
+    if start:
+        window.start()
+    return app.exec()

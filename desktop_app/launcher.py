@@ -1,0 +1,58 @@
+"""The `hyperdesk` command: the window (`hyperdesk`, `hyperdesk gui`) and every headless
+command of core.cli. Qt is imported only when the window opens."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.cli import EXIT_USAGE, build_parser, dispatch
+from core.paths import SESSION_SUFFIX
+
+NO_DISPLAY = (
+    "hyperdesk: no display to open the window on. Run a search headless with "
+    "'hyperdesk run CONFIG', or set QT_QPA_PLATFORM=offscreen to run the window without "
+    "showing it."
+)
+
+
+def display_available() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if not display_available():
+        print(NO_DISPLAY, file=sys.stderr)
+        return EXIT_USAGE
+    from desktop_app.app import run_window
+
+    return run_window(getattr(args, "target", None), getattr(args, "start", False))
+
+
+def add_window_commands(commands: argparse._SubParsersAction) -> None:
+    gui = commands.add_parser("gui", help="open the window (the default with no command)")
+    gui.add_argument(
+        "target",
+        nargs="?",
+        type=Path,
+        help=f"a config (.toml) or a session ({SESSION_SUFFIX}) to open",
+    )
+    gui.add_argument("--start", action="store_true", help="start the search at once")
+    gui.set_defaults(handler=cmd_gui)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(add_window_commands)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return cmd_gui(args)
+    return dispatch(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

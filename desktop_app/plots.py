@@ -1,0 +1,381 @@
+"""The live panels. Each owns one PlotWidget whose items are made once and then only
+given new data (setData), never cleared and replotted."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+from core.space import ChoiceParam, Param
+from desktop_app.results import SearchResults, TrialState
+from desktop_app.table_model import format_param
+
+VALIDATION_STYLE = Qt.PenStyle.SolidLine
+TRAINING_STYLE = Qt.PenStyle.DashLine
+BEST_COLOUR = "#1b7f3b"
+SELECTED_COLOUR = "#e65100"
+RUNNING_COLOURS = ("#1f5fbf", "#6a3fb5", "#00838f", "#ad1457")
+TRIAL_COLOUR = "#37474f"
+ACCURACY_MAP = pg.colormap.get("viridis")
+ROUND_SYMBOLS = ("o", "t", "s", "d", "star", "h", "p", "+")
+
+
+def make_plot(name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setObjectName(name)
+    plot.setTitle(title, size="11pt")
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", y_label)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setMenuEnabled(False)
+    for axis in ("left", "bottom"):
+        # Values are shown as they are (1e-06), never rescaled into a "(x1e-06)" label.
+        plot.getAxis(axis).enableAutoSIPrefix(False)
+    return plot
+
+
+def pen(colour: str, style: Qt.PenStyle = VALIDATION_STYLE, width: float = 2.0) -> Any:
+    return pg.mkPen(colour, width=width, style=style)
+
+
+def epoch_axis(trial: TrialState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    epochs = np.array([record.epoch for record in trial.records], dtype=float)
+    val = np.array([record.val_acc for record in trial.records], dtype=float)
+    train = np.array([record.train_acc for record in trial.records], dtype=float)
+    return epochs, val, train
+
+
+class CurvesPanel:
+    """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
+    the best trial and the selected one."""
+
+    def __init__(self):
+        self.plot = make_plot(
+            "curvesPlot",
+            "Learning curves (solid: validation, dashed: training)",
+            "Epoch",
+            "Accuracy",
+        )
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.legend = self.plot.addLegend(offset=(-10, -10), labelTextSize="9pt")
+        slots = [("best", BEST_COLOUR), ("selected", SELECTED_COLOUR)]
+        slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
+        self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.shown: dict[str, tuple[int, str] | None] = {}
+        for slot, colour in slots:
+            train = self.plot.plot(pen=pen(colour, TRAINING_STYLE, 1.5))
+            val = self.plot.plot(pen=pen(colour, VALIDATION_STYLE, 2.2))
+            self.slots[slot] = (val, train)
+            self.shown[slot] = None
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        best = results.best()
+        wanted: dict[str, tuple[TrialState, str] | None] = dict.fromkeys(self.slots)
+        if best is not None:
+            wanted["best"] = (best, f"best: trial {best.number} ({best.final_val_acc:.3f})")
+        if (
+            selected is not None
+            and selected in results.trials
+            and (best is None or selected != best.number)
+        ):
+            wanted["selected"] = (results.trials[selected], f"selected: trial {selected}")
+        running = [t for t in results.running() if best is None or t.number != best.number]
+        for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
+            wanted[f"running {index}"] = (trial, f"running: trial {trial.number}")
+        for slot, (val_item, train_item) in self.slots.items():
+            entry = wanted[slot]
+            if entry is None:
+                val_item.setData([], [])
+                train_item.setData([], [])
+            else:
+                epochs, val, train = epoch_axis(entry[0])
+                val_item.setData(epochs, val)
+                train_item.setData(epochs, train)
+            label = None if entry is None else entry[1]
+            if label != (self.shown[slot] and self.shown[slot][1]):
+                self.legend.removeItem(val_item)
+                if label is not None:
+                    self.legend.addItem(val_item, label)
+            self.shown[slot] = None if entry is None else (entry[0].number, label)
+
+
+class TopPanel:
+    """The textbook's figure: the 20 best trials as small multiples, val solid and train
+    dashed, each with y from 0 to 1, ranked by final validation accuracy."""
+
+    COLUMNS, ROWS = 5, 4
+    GAP_X, GAP_Y = 0.12, 0.32
+
+    def __init__(self):
+        self.plot = make_plot("topPlot", "Top 20 (solid: validation, dashed: training)", "", "")
+        item = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.hideAxis(axis)
+        item.showGrid(False, False)
+        self.plot.setMouseEnabled(False, False)
+        width = self.COLUMNS * (1 + self.GAP_X) - self.GAP_X
+        height = self.ROWS * (1 + self.GAP_Y)
+        self.plot.setXRange(-0.02, width + 0.02, padding=0)
+        self.plot.setYRange(-0.05, height, padding=0)
+        self.frames = self.plot.plot(pen=pg.mkPen("#9e9e9e", width=1), connect="finite")
+        self.midlines = self.plot.plot(
+            pen=pg.mkPen("#e0e0e0", width=1, style=Qt.PenStyle.DotLine), connect="finite"
+        )
+        self.highlight = self.plot.plot(pen=pg.mkPen(SELECTED_COLOUR, width=2.5))
+        self.val_items, self.train_items, self.labels = [], [], []
+        font = QFont()
+        font.setPointSize(8)
+        for _ in range(self.COLUMNS * self.ROWS):
+            self.train_items.append(self.plot.plot(pen=pen("#2e7d32", TRAINING_STYLE, 1.2)))
+            self.val_items.append(self.plot.plot(pen=pen("#1f5fbf", VALIDATION_STYLE, 1.6)))
+            label = pg.TextItem("", color="#212121", anchor=(0, 1))
+            label.setFont(font)
+            self.plot.addItem(label)
+            self.labels.append(label)
+        self._draw_frames()
+
+    def origin(self, cell: int) -> tuple[float, float]:
+        column, row = cell % self.COLUMNS, cell // self.COLUMNS
+        return column * (1 + self.GAP_X), (self.ROWS - 1 - row) * (1 + self.GAP_Y)
+
+    def _rectangle(self, cell: int) -> tuple[list[float], list[float]]:
+        x0, y0 = self.origin(cell)
+        return [x0, x0 + 1, x0 + 1, x0, x0], [y0, y0, y0 + 1, y0 + 1, y0]
+
+    def _draw_frames(self) -> None:
+        xs, ys, mx, my = [], [], [], []
+        for cell in range(self.COLUMNS * self.ROWS):
+            x, y = self._rectangle(cell)
+            xs += [*x, math.nan]
+            ys += [*y, math.nan]
+            x0, y0 = self.origin(cell)
+            mx += [x0, x0 + 1, math.nan]
+            my += [y0 + 0.5, y0 + 0.5, math.nan]
+        self.frames.setData(xs, ys)
+        self.midlines.setData(mx, my)
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        ranking = results.ranked()[: self.COLUMNS * self.ROWS]
+        self.highlight.setData([], [])
+        for cell in range(self.COLUMNS * self.ROWS):
+            x0, y0 = self.origin(cell)
+            if cell >= len(ranking):
+                self.val_items[cell].setData([], [])
+                self.train_items[cell].setData([], [])
+                self.labels[cell].setText("")
+                continue
+            trial = ranking[cell]
+            epochs, val, train = epoch_axis(trial)
+            span = max(trial.params.get("epochs", results.epochs_per_trial), len(epochs)) - 1
+            x = x0 + (epochs - 1) / span if span > 0 else x0 + 0.5 + 0 * epochs
+            self.val_items[cell].setData(x, y0 + val)
+            self.train_items[cell].setData(x, y0 + train)
+            self.labels[cell].setText(
+                f"Best-{cell + 1}  #{trial.number}  {trial.final_val_acc:.2f}"
+            )
+            self.labels[cell].setPos(x0, y0 + 1 + self.GAP_Y * 0.95)
+            if trial.number == selected:
+                self.highlight.setData(*self._rectangle(cell))
+
+
+class _PointSignals(QObject):
+    trialClicked = Signal(int)
+
+
+class ScatterPanel:
+    """Two searched parameters against each other, coloured by final validation accuracy,
+    on log axes where a parameter's scale is log."""
+
+    def __init__(self, space: tuple[Param, ...], coarse_to_fine: bool):
+        self.signals = _PointSignals()
+        self.space = {param.name: param for param in space}
+        self.widget = QWidget()
+        layout = QVBoxLayout(self.widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        chooser = QHBoxLayout()
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        self.x_combo.setObjectName("scatterXCombo")
+        self.y_combo.setObjectName("scatterYCombo")
+        names = list(self.space)
+        for combo in (self.x_combo, self.y_combo):
+            combo.addItems(names)
+        if len(names) > 1:
+            self.y_combo.setCurrentIndex(1)
+        chooser.addWidget(QLabel("x:"))
+        chooser.addWidget(self.x_combo)
+        chooser.addWidget(QLabel("y:"))
+        chooser.addWidget(self.y_combo)
+        chooser.addStretch()
+        layout.addLayout(chooser)
+        self.plot = make_plot("scatterPlot", "Hyperparameters", "", "")
+        layout.addWidget(self.plot)
+        self.bar = pg.ColorBarItem(
+            values=(0, 1),
+            colorMap=ACCURACY_MAP,
+            interactive=False,
+            label="final val acc",
+            width=14,
+        )
+        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
+        self.points = self.plot.plot(pen=None, symbol="o", symbolSize=9)
+        self.diverged = self.plot.plot(
+            pen=None,
+            symbol="x",
+            symbolSize=9,
+            symbolPen=pg.mkPen("#c62828", width=2),
+            symbolBrush=None,
+        )
+        self.selected_point = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=18,
+            symbolBrush=None,
+            symbolPen=pg.mkPen(SELECTED_COLOUR, width=3),
+        )
+        self.round_legend = None
+        if coarse_to_fine:
+            self.round_legend = self.plot.addLegend(offset=(10, 10), labelTextSize="9pt")
+        self.legend_rounds = 0
+        self.points.sigPointsClicked.connect(self._clicked)
+        self.points.sigPointsHovered.connect(self._hovered)
+        self.results: SearchResults | None = None
+        self.selected: int | None = None
+        self.x_combo.currentIndexChanged.connect(self._axes_changed)
+        self.y_combo.currentIndexChanged.connect(self._axes_changed)
+        self._axes_changed()
+
+    def _axes_changed(self) -> None:
+        item = self.plot.getPlotItem()
+        for combo, axis in ((self.x_combo, "bottom"), (self.y_combo, "left")):
+            param = self.space.get(combo.currentText())
+            item.setLabel(axis, combo.currentText())
+            ticks = None
+            if isinstance(param, ChoiceParam):
+                ticks = [[(index, str(value)) for index, value in enumerate(param.values)]]
+            item.getAxis(axis).setTicks(ticks)
+        x_log, y_log = (self._is_log(combo.currentText()) for combo in (self.x_combo, self.y_combo))
+        item.setLogMode(x=x_log, y=y_log)
+        if self.results is not None:
+            self.refresh(self.results, self.selected)
+        item.enableAutoRange()
+
+    def _is_log(self, name: str) -> bool:
+        param = self.space.get(name)
+        return param is not None and getattr(param, "scale", "linear") == "log"
+
+    def _coordinate(self, name: str, value: Any) -> float:
+        param = self.space.get(name)
+        if isinstance(param, ChoiceParam):
+            return float(param.values.index(value)) if value in param.values else math.nan
+        return float(value)
+
+    def _xy(self, trials: list[TrialState]) -> tuple[np.ndarray, np.ndarray]:
+        x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
+        xs = [self._coordinate(x_name, t.params.get(x_name)) for t in trials]
+        ys = [self._coordinate(y_name, t.params.get(y_name)) for t in trials]
+        return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        self.results, self.selected = results, selected
+        if not self.space:
+            return
+        scored = [t for t in results.trials.values() if t.score is not None]
+        x, y = self._xy(scored)
+        colours = ACCURACY_MAP.map(np.array([t.score for t in scored]), mode="qcolor")
+        symbols = [ROUND_SYMBOLS[(t.round - 1) % len(ROUND_SYMBOLS)] for t in scored]
+        self.points.setData(
+            x,
+            y,
+            data=[t.number for t in scored],
+            symbol=symbols,
+            symbolBrush=[pg.mkBrush(colour) for colour in colours],
+            symbolPen=pg.mkPen("#424242", width=0.8),
+        )
+        diverged = [t for t in results.trials.values() if t.status == "diverged"]
+        self.diverged.setData(*self._xy(diverged))
+        chosen = [results.trials[selected]] if selected in results.trials else []
+        self.selected_point.setData(*self._xy(chosen))
+        self._update_round_legend(results)
+
+    def _update_round_legend(self, results: SearchResults) -> None:
+        if self.round_legend is None:
+            return
+        rounds = max((t.round for t in results.trials.values()), default=0)
+        while self.legend_rounds < rounds:
+            self.legend_rounds += 1
+            sample = pg.PlotDataItem(
+                [],
+                [],
+                pen=None,
+                symbolBrush="#9e9e9e",
+                symbolPen="#424242",
+                symbol=ROUND_SYMBOLS[(self.legend_rounds - 1) % len(ROUND_SYMBOLS)],
+            )
+            self.round_legend.addItem(sample, f"round {self.legend_rounds}")
+
+    def _describe(self, number: int) -> str:
+        trial = self.results.trials[number]
+        params = ", ".join(
+            f"{name} {format_param(value, self._is_log(name))}"
+            for name, value in trial.params.items()
+        )
+        return f"Trial {number}: {params}; final val acc {trial.final_val_acc:.3f}"
+
+    def _clicked(self, item, points, event=None) -> None:
+        if len(points):
+            self.signals.trialClicked.emit(int(points[0].data()))
+
+    def _hovered(self, item, points, event=None) -> None:
+        if len(points) and self.results is not None:
+            QToolTip.showText(QCursor.pos(), self._describe(int(points[0].data())))
+        else:
+            QToolTip.hideText()
+
+
+class BestPanel:
+    """The best final validation accuracy so far against the trial number, over every
+    trial's own result."""
+
+    def __init__(self):
+        self.plot = make_plot("bestPlot", "Best so far", "Trial", "Final validation accuracy")
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.trials = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=QColor(120, 120, 120, 110),
+            symbolPen=None,
+            name="each trial",
+        )
+        self.best = self.plot.plot(pen=pen(BEST_COLOUR, width=2.5), name="best so far")
+        self.selected_point = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=13,
+            symbolBrush=None,
+            symbolPen=pg.mkPen(SELECTED_COLOUR, width=2.5),
+        )
+        legend = self.plot.addLegend(offset=(-10, -10), labelTextSize="9pt")
+        legend.addItem(self.trials, "each trial")
+        legend.addItem(self.best, "best so far")
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        numbers, best = results.best_so_far()
+        # A staircase: the best holds until a later trial beats it.
+        xs = np.repeat(numbers, 2)[1:] if numbers else np.array([])
+        ys = np.repeat(best, 2)[:-1] if best else np.array([])
+        self.best.setData(xs, ys)
+        scored = [t for t in results.trials.values() if t.score is not None]
+        self.trials.setData([t.number for t in scored], [t.score for t in scored])
+        chosen = results.trials.get(selected) if selected is not None else None
+        if chosen is not None and chosen.score is not None:
+            self.selected_point.setData([chosen.number], [chosen.score])
+        else:
+            self.selected_point.setData([], [])

@@ -1,0 +1,111 @@
+"""What the window knows of a search: every trial and its epochs, fed live by the worker
+or read from a session file. Plain Python; the panels and the table read from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.runner import TrialStart, trial_score
+from core.session import FINISHED, INTERRUPTED, RUNNING, Session
+from core.trainer import EpochRecord
+
+
+@dataclass
+class TrialState:
+    number: int
+    params: dict[str, Any]
+    round: int
+    status: str
+    records: list[EpochRecord] = field(default_factory=list)
+
+    @property
+    def final_val_acc(self) -> float | None:
+        return self.records[-1].val_acc if self.records else None
+
+    @property
+    def final_train_acc(self) -> float | None:
+        return self.records[-1].train_acc if self.records else None
+
+    @property
+    def best_val_acc(self) -> float | None:
+        return max((record.val_acc for record in self.records), default=None)
+
+    @property
+    def seconds(self) -> float:
+        return sum(record.seconds for record in self.records)
+
+    @property
+    def score(self) -> float | None:
+        return trial_score(self.status, self.final_val_acc)
+
+
+class SearchResults:
+    """Trials by number, in the order they started."""
+
+    def __init__(self, param_names: list[str], planned: int, epochs_per_trial: int):
+        self.param_names = param_names
+        self.planned = planned
+        self.epochs_per_trial = epochs_per_trial
+        self.trials: dict[int, TrialState] = {}
+
+    @classmethod
+    def from_session(
+        cls, session: Session, param_names: list[str], planned: int, epochs_per_trial: int
+    ) -> SearchResults:
+        results = cls(param_names, planned, epochs_per_trial)
+        epochs = session.epochs()
+        for row in session.trials():
+            results.trials[row.number] = TrialState(
+                row.number, row.params, row.round, row.status, epochs.get(row.number, [])
+            )
+        return results
+
+    def start(self, start: TrialStart) -> None:
+        self.trials[start.number] = TrialState(start.number, start.params, start.round, RUNNING)
+
+    def add_epoch(self, number: int, record: EpochRecord) -> None:
+        self.trials[number].records.append(record)
+
+    def finish(self, number: int, status: str) -> None:
+        self.trials[number].status = status
+
+    def interrupt_running(self) -> list[int]:
+        """Mark trials still running as interrupted (the search ended); their numbers."""
+        stopped = [t.number for t in self.trials.values() if t.status == RUNNING]
+        for number in stopped:
+            self.trials[number].status = INTERRUPTED
+        return stopped
+
+    def ranked(self) -> list[TrialState]:
+        scored = [trial for trial in self.trials.values() if trial.score is not None]
+        return sorted(scored, key=lambda trial: (-trial.score, trial.number))
+
+    def best(self) -> TrialState | None:
+        ranking = self.ranked()
+        return ranking[0] if ranking else None
+
+    def running(self) -> list[TrialState]:
+        return [trial for trial in self.trials.values() if trial.status == RUNNING]
+
+    def best_so_far(self) -> tuple[list[int], list[float]]:
+        """(trial numbers, best final validation accuracy among complete trials up to
+        each), over the trials that are complete, in number order."""
+        numbers, values, best = [], [], None
+        for number in sorted(self.trials):
+            score = self.trials[number].score
+            if score is None:
+                continue
+            best = score if best is None else max(best, score)
+            numbers.append(number)
+            values.append(best)
+        return numbers, values
+
+    @property
+    def epochs_done(self) -> int:
+        return sum(len(trial.records) for trial in self.trials.values())
+
+    @property
+    def trials_done(self) -> int:
+        """Trials whose result stands (complete, pruned or diverged)."""
+        return sum(trial.status in FINISHED for trial in self.trials.values())

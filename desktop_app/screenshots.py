@@ -1,0 +1,64 @@
+"""Screenshots of the window as a person sees it: run under a display (`make screenshot`
+uses Xvfb), it starts the seed experiment for a few trials and saves the screen mid-run
+and at the end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+
+from core import config as config_module
+from desktop_app.app import make_application
+from desktop_app.main_window import MainWindow, default_config_text
+
+
+def grab(window: MainWindow, path: Path) -> None:
+    screen = QGuiApplication.primaryScreen()
+    picture = screen.grabWindow(0)
+    if picture.isNull():  # platforms without a screen to grab (offscreen)
+        picture = window.grab()
+    picture.save(str(path))
+    print(f"wrote {path} ({picture.width()} x {picture.height()})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    parser.add_argument("--trials", type=int, default=12)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = make_application()
+    window = MainWindow()
+    window.setup.load_config(
+        config_module.loads(default_config_text(), [f"search.trials={args.trials}"]), "seed"
+    )
+    window.setGeometry(QGuiApplication.primaryScreen().availableGeometry())
+    window.show()
+    taken_mid = False
+
+    def watch() -> None:
+        nonlocal taken_mid
+        planned = window.results.planned * window.config.train.epochs
+        if not taken_mid and planned and window.results.epochs_done >= planned * 0.45:
+            taken_mid = True
+            grab(window, args.out / "mid-run.png")
+
+    def finished(state: str) -> None:
+        best = window.results.best()
+        window.select_trial(best.number if best else None)
+        QTimer.singleShot(300, lambda: (grab(window, args.out / "finished.png"), app.quit()))
+
+    window.searchFinished.connect(finished)
+    ticker = QTimer()
+    ticker.timeout.connect(watch)
+    ticker.start(20)
+    QTimer.singleShot(500, window.start)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The results table: one row per trial, over SearchResults."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from desktop_app.results import SearchResults, TrialState
+
+ROOT = QModelIndex()
+SORT_ROLE = Qt.ItemDataRole.UserRole
+TRIAL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+STATUS_COLOURS = {
+    "complete": QColor("#1b7f3b"),
+    "running": QColor("#1f5fbf"),
+    "queued": QColor("#6b6b6b"),
+    "diverged": QColor("#c62828"),
+    "failed": QColor("#8e0000"),
+    "interrupted": QColor("#b26a00"),
+    "pruned": QColor("#7a7a7a"),
+}
+
+
+def format_param(value: Any, log_scale: bool) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if log_scale or (value != 0 and not 1e-3 <= abs(value) < 1e5):
+        return f"{value:.3e}"
+    return f"{value:.4g}"
+
+
+def _accuracy(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+class ResultsTableModel(QAbstractTableModel):
+    """Columns: trial, status, each searched parameter, final and best validation
+    accuracy, final training accuracy, epochs and seconds. SORT_ROLE gives raw values."""
+
+    FIXED_BEFORE = ("Trial", "Status")
+    FIXED_AFTER = ("Final val acc", "Best val acc", "Final train acc", "Epochs", "Seconds")
+
+    def __init__(self, results: SearchResults, log_params: set[str], parent=None):
+        super().__init__(parent)
+        self.results = results
+        self.log_params = log_params
+        self._numbers: list[int] = list(results.trials)
+        self._rows = {number: row for row, number in enumerate(self._numbers)}
+        self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.FIXED_AFTER)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self._numbers)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def trial_at(self, row: int) -> TrialState:
+        return self.results.trials[self._numbers[row]]
+
+    def row_of(self, number: int) -> int | None:
+        return self._rows.get(number)
+
+    def _value(self, trial: TrialState, column: int) -> Any:
+        params_start = len(self.FIXED_BEFORE)
+        params_end = params_start + len(self.results.param_names)
+        if column == 0:
+            return trial.number
+        if column == 1:
+            return trial.status
+        if column < params_end:
+            return trial.params.get(self.results.param_names[column - params_start])
+        return (
+            trial.final_val_acc,
+            trial.best_val_acc,
+            trial.final_train_acc,
+            len(trial.records),
+            trial.seconds,
+        )[column - params_end]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        trial = self.trial_at(index.row())
+        column = index.column()
+        value = self._value(trial, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return ""
+            name = self.headers[column]
+            if name in self.results.param_names:
+                return format_param(value, name in self.log_params)
+            if name in ("Final val acc", "Best val acc", "Final train acc"):
+                return _accuracy(value)
+            if name == "Seconds":
+                return f"{value:.2f}"
+            return str(value)
+        if role == SORT_ROLE:
+            if value is None:
+                return -math.inf
+            return value if isinstance(value, int | float) else str(value)
+        if role == TRIAL_ROLE:
+            return trial.number
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return STATUS_COLOURS.get(trial.status)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def refresh(self, numbers: set[int]) -> None:
+        """Show the trials in `numbers` as they are now: new ones as inserted rows,
+        known ones as changed cells, so views keep their selection and sort."""
+        new = sorted(number for number in numbers if number not in self._rows)
+        changed = sorted(self._rows[number] for number in numbers if number in self._rows)
+        if new:
+            first = len(self._numbers)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for number in new:
+                self._rows[number] = len(self._numbers)
+                self._numbers.append(number)
+            self.endInsertRows()
+        if changed:
+            self.dataChanged.emit(
+                self.index(changed[0], 0), self.index(changed[-1], len(self.headers) - 1)
+            )
