@@ -39,7 +39,7 @@ from core import config as config_module
 from core.config import Config, ConfigError
 from core.paths import sessions_dir
 from core.runner import TrialStart, new_session_path
-from core.session import Session, SessionError
+from core.session import Session
 from core.space import ChoiceParam, RangeParam
 from core.strategies import make_strategy
 from core.trainer import EpochRecord
@@ -47,7 +47,7 @@ from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
 from desktop_app.results import SearchResults
 from desktop_app.setup_panel import SetupPanel
 from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel
-from desktop_app.worker import SearchWorker
+from desktop_app.worker import NewSession, SearchWorker
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
@@ -329,26 +329,17 @@ class MainWindow(QMainWindow):
             self.setup.show_problems(error.problems)
             return
         name = self.setup.session_name
-        path = new_session_path(sessions_dir(), name)
         planned = make_strategy(config.search).planned
-        try:
-            session = Session.create(path, name, config.to_toml(), planned)
-            session.close()
-        except (OSError, SessionError) as error:
-            QMessageBox.critical(
-                self, "Cannot start", f"Cannot create the session file {path}:\n{error}"
-            )
-            return
         self._show_search(
             config,
             SearchResults([p.name for p in config.search.space], planned, config.train.epochs),
         )
-        self.session_path = path
-        self._start_worker(path)
+        self.session_path = new_session_path(sessions_dir(), name)
+        self._start_worker(self.session_path, NewSession(name, config.to_toml(), planned))
 
-    def _start_worker(self, path: Path) -> None:
+    def _start_worker(self, path: Path, new_session: NewSession | None = None) -> None:
         self.thread = QThread(self)
-        self.worker = SearchWorker(path)
+        self.worker = SearchWorker(path, new_session)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.trialStarted.connect(self._on_trial_started)
@@ -538,6 +529,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.shutdown()
+        self.timer.stop()
         QSettings().setValue("window/geometry", self.saveGeometry())
         event.accept()
 

@@ -405,7 +405,12 @@ class SpaceRow(QFrame):
         points_reasons = [
             problems[key] for key in (f"search.space.{self.name}.points",) if key in problems
         ]
-        mark_invalid(self.low_edit, "; ".join(low_reasons) or None)
+        low, high = parse_number(self.low_edit.text()), parse_number(self.high_edit.text())
+        if self.searched and low is not None and high is not None and low >= high:
+            # An upside-down range is wrong at both ends: outline both.
+            mark_invalid(self.low_edit, "; ".join(low_reasons + high_reasons))
+        else:
+            mark_invalid(self.low_edit, "; ".join(low_reasons) or None)
         mark_invalid(self.high_edit, "; ".join(high_reasons) or None)
         mark_invalid(self.points_spin, "; ".join(points_reasons) or None)
         lines = []
@@ -681,7 +686,7 @@ class SetupPanel(QWidget):
 
     def load_config(self, config: Config, name: str) -> None:
         """Show `config` in the editors, emitting changed once at the end."""
-        widgets = [self, self.space_editor, *self.findChildren(QWidget)]
+        widgets = [self, *self.findChildren(QWidget)]
         blocked = [widget.blockSignals(True) for widget in widgets]
         self.name_edit.setText(name)
         self.samples_spin.setValue(config.data.samples)

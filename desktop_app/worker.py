@@ -5,12 +5,20 @@ thread-safe flags."""
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.runner import RunControl, SearchRunner
 from core.session import Session
+
+
+@dataclass(frozen=True)
+class NewSession:
+    name: str
+    config_toml: str
+    planned: int
 
 
 class SearchWorker(QObject):
@@ -20,17 +28,25 @@ class SearchWorker(QObject):
     failed = Signal(str)  # a traceback
     searchEnded = Signal(str)  # complete, interrupted or failed
 
-    def __init__(self, session_path: Path):
+    def __init__(self, session_path: Path, new_session: NewSession | None = None):
+        """Run the session at `session_path`, creating it first from `new_session`."""
         super().__init__()
         self.session_path = session_path
+        self.new_session = new_session
         self.control = RunControl()
 
     @Slot()
     def run(self) -> None:
         state = "failed"
         try:
-            # The SQLite connection is made here so it belongs to the worker's thread.
-            with Session.open(self.session_path) as session:
+            # The file is made and opened here: its I/O stays off the GUI thread, and the
+            # SQLite connection belongs to the thread that uses it.
+            if self.new_session is not None:
+                new = self.new_session
+                session = Session.create(self.session_path, new.name, new.config_toml, new.planned)
+            else:
+                session = Session.open(self.session_path)
+            with session:
                 runner = SearchRunner(
                     session,
                     self.control,

@@ -1,0 +1,278 @@
+"""The window, driven as a person would: through its named controls (pytest-qt)."""
+
+import time
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
+
+from core import config as config_module
+from core.session import Session
+from desktop_app.app import make_application
+from desktop_app.main_window import MainWindow
+from tests.conftest import TINY_CONFIG
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    make_application()
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.shutdown()
+
+
+def load(window, overrides=()):
+    window.setup.load_config(config_module.loads(TINY_CONFIG, list(overrides)), "tiny")
+    QApplication.processEvents()  # new rows are shown on the next turn of the event loop
+
+
+def button(window, name) -> QPushButton:
+    return window.findChild(QPushButton, name)
+
+
+def run_to_end(qtbot, window, timeout=60_000):
+    with qtbot.waitSignal(window.searchFinished, timeout=timeout) as finished:
+        qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    return finished.args[0]
+
+
+def point_count(item):
+    x, _ = item.getData()
+    return 0 if x is None else len(x)
+
+
+def table_numbers(window):
+    table = window.findChild(QTableView, "resultsTable")
+    model = table.model()
+    return [int(model.index(row, 0).data()) for row in range(model.rowCount())]
+
+
+def test_the_seed_experiment_is_loaded_and_ready(window):
+    assert window.setup.space_editor.rows["lr"].searched
+    assert window.setup.config().search.trials == 100
+    assert button(window, "startButton").isEnabled()
+    assert not button(window, "stopButton").isEnabled()
+
+
+def test_end_to_end_search_fills_table_and_panels(qtbot, window):
+    load(window)
+    assert run_to_end(qtbot, window) == "complete"
+    with Session.open(window.session_path, writable=False) as session:
+        stored = session.trials()
+        epochs = session.epochs()
+    assert sorted(table_numbers(window)) == [t.number for t in stored] == [1, 2, 3, 4]
+    model = window.table.model()
+    for row in range(model.rowCount()):
+        number = int(model.index(row, 0).data())
+        trial = next(t for t in stored if t.number == number)
+        assert model.index(row, 1).data() == trial.status == "complete"
+        assert model.index(row, 4).data() == f"{trial.final_val_acc:.3f}"
+        assert model.index(row, 7).data() == "3"
+    assert point_count(window.scatter.points) == 4
+    assert [point_count(item) for item in window.top.val_items] == [3] * 4 + [0] * 16
+    best = window.results.best()
+    best_x, best_y = window.curves.slots["best"][0].getData()
+    assert list(best_y) == [record.val_acc for record in epochs[best.number]]
+    assert point_count(window.best_panel.trials) == 4
+    assert point_count(window.best_panel.best) > 0
+
+
+def type_into(qtbot, edit, text):
+    edit.selectAll()
+    qtbot.keyClicks(edit, text) if text else qtbot.keyClick(edit, Qt.Key.Key_Delete)
+
+
+@pytest.mark.parametrize(
+    ("editor", "text", "reason"),
+    [
+        ("low_lr", "0.5", "must be greater than low"),
+        ("high_lr", "abc", "'abc' is not a number"),
+        ("low_weight_decay", "", "needs a value"),
+        ("hiddenEdit", "100, x", "whole numbers separated by commas"),
+    ],
+)
+def test_invalid_input_disables_start_until_fixed(qtbot, window, editor, text, reason):
+    from PySide6.QtWidgets import QLineEdit
+
+    load(window)
+    edit = window.findChild(QLineEdit, editor)
+    original = edit.text()
+    type_into(qtbot, edit, text)
+    start = button(window, "startButton")
+    assert not start.isEnabled()
+    assert reason in edit.toolTip()
+    assert edit.property("invalid") is True
+    visible_lines = " ".join(
+        label.text()
+        for label in window.setup.findChildren(type(window.problem_label))
+        if label.isVisible()
+    )
+    assert reason in visible_lines
+    type_into(qtbot, edit, original)
+    assert start.isEnabled()
+    assert edit.toolTip() == ""
+
+
+def test_log_scale_with_low_at_zero_is_refused_and_explained(qtbot, window):
+    from PySide6.QtWidgets import QLineEdit, QToolButton
+
+    load(window, ["search.space.weight_decay.scale='linear'", "search.space.weight_decay.low=0"])
+    row = window.setup.space_editor.rows["weight_decay"]
+    qtbot.mouseClick(window.findChild(QToolButton, "log_weight_decay"), Qt.MouseButton.LeftButton)
+    assert row.scale == "linear"
+    assert "Log scale needs low and high above 0 (low is 0)" in row.error.text()
+    assert window.findChild(QLineEdit, "low_weight_decay").text() == "0"
+    type_into(qtbot, window.findChild(QLineEdit, "low_weight_decay"), "1e-9")
+    qtbot.mouseClick(window.findChild(QToolButton, "log_weight_decay"), Qt.MouseButton.LeftButton)
+    assert row.scale == "log"
+    assert window.setup.config().search.space[1].low == 1e-9
+
+
+def test_strategy_shows_only_its_options(qtbot, window):
+    combo = window.setup.strategy_combo
+    form, holder = window.setup.form_rows["search.points"]
+    combo.setCurrentIndex(combo.findData("grid"))
+    assert form.isRowVisible(holder)
+    assert not window.setup.form_rows["search.trials"][0].isRowVisible(
+        window.setup.form_rows["search.trials"][1]
+    )
+    assert window.setup.space_editor.rows["lr"].points_spin.isVisibleTo(window)
+    combo.setCurrentIndex(combo.findData("coarse-to-fine"))
+    assert not form.isRowVisible(holder)
+    assert window.setup.form_rows["search.rounds"][0].isRowVisible(
+        window.setup.form_rows["search.rounds"][1]
+    )
+
+
+def test_added_rows_are_searched_and_unchecked_rows_are_fixed(qtbot, window):
+    load(window)
+    editor = window.setup.space_editor
+    editor.add_combo.setCurrentIndex(editor.add_combo.findData("optimizer"))
+    editor.add_combo.activated.emit(editor.add_combo.currentIndex())
+    row = editor.rows["optimizer"]
+    assert row.searched and not window.setup.form_rows["train.optimizer"][1].isVisibleTo(window)
+    type_into(qtbot, row.low_edit, "sgd, adam")
+    window.setup.space_editor.rows["lr"].search_box.setChecked(False)
+    type_into(qtbot, window.setup.space_editor.rows["lr"].low_edit, "0.05")
+    config = window.setup.config()
+    assert [p.name for p in config.search.space] == ["weight_decay", "optimizer"]
+    assert config.search.space[1].values == ("sgd", "adam")
+    assert config.train.lr == 0.05
+
+
+def test_stop_keeps_finished_epochs_and_interrupts_the_rest(qtbot, window):
+    load(window, ["train.epochs=400", "data.samples=1000"])
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.results.epochs_done >= 5, timeout=30_000)
+    with qtbot.waitSignal(window.searchFinished, timeout=30_000) as finished:
+        qtbot.mouseClick(button(window, "stopButton"), Qt.MouseButton.LeftButton)
+    assert finished.args == ["interrupted"]
+    with Session.open(window.session_path, writable=False) as session:
+        stored = session.trials()
+        saved_epochs = sum(len(records) for records in session.epochs().values())
+        assert session.status() == "interrupted"
+    assert stored[-1].status == "interrupted"
+    assert window.results.trials[stored[-1].number].status == "interrupted"
+    assert saved_epochs == window.results.epochs_done >= 5
+    assert window.table.model().index(0, 1).data() == "interrupted"
+    assert button(window, "startButton").isEnabled()
+
+
+def test_pause_holds_the_search_and_resume_continues(qtbot, window):
+    load(window, ["train.epochs=400", "data.samples=1000"])
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
+    qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
+    qtbot.wait(300)  # let the step in flight land
+    held = window.results.epochs_done
+    qtbot.wait(500)
+    assert window.results.epochs_done == held
+    assert "paused" in window.trials_label.text()
+    qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.results.epochs_done > held, timeout=30_000)
+    with qtbot.waitSignal(window.searchFinished, timeout=30_000):
+        window.stop()
+
+
+def test_window_stays_responsive_during_a_fast_search(qtbot, window):
+    import threading
+
+    print("THREADS", threading.enumerate(), len(__import__("gc").get_objects()))
+    load(
+        window,
+        [
+            "search.trials=40",
+            "train.epochs=10",
+            "model.hidden=[8]",
+            "data.samples=60",
+            "train.batch_size=10",
+        ],
+    )
+    gaps, last = [], [time.monotonic()]
+
+    def beat():
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(beat)
+    heartbeat.start(10)
+    run_to_end(qtbot, window)
+    heartbeat.stop()
+    assert window.results.epochs_done == 400
+    assert len(gaps) > 10
+    assert max(gaps) < 0.100, [round(gap, 3) for gap in gaps]
+
+
+def test_worker_failure_shows_a_dialog_and_keeps_the_window_usable(qtbot, window, monkeypatch):
+    import core.runner
+
+    real = core.runner.train_trial
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.runner, "train_trial", failing)
+    load(window)
+    assert run_to_end(qtbot, window) == "failed"
+    dialog = window.findChild(QMessageBox, "failureDialog")
+    assert dialog is not None and "disk on fire" in dialog.detailedText()
+    dialog.close()
+    assert button(window, "startButton").isEnabled()
+    with Session.open(window.session_path, writable=False) as session:
+        assert session.trials()[0].status == "complete"
+
+
+def test_selecting_a_row_highlights_the_trial_everywhere(qtbot, window):
+    load(window)
+    run_to_end(qtbot, window)
+    table = window.table
+    table.selectRow(2)
+    number = int(table.model().index(2, 0).data())
+    assert window.selected == number
+    assert point_count(window.scatter.selected_point) == 1
+    window.select_trial(1)
+    assert int(table.selectionModel().selectedRows()[0].data()) == 1
+
+
+def test_closing_during_a_run_asks_then_stops_cleanly(qtbot, window, monkeypatch):
+    load(window, ["train.epochs=400", "data.samples=1000"])
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.close()
+    assert window.isVisible() and window.thread is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.close()
+    assert not window.isVisible()
+    with Session.open(window.session_path, writable=False) as session:
+        assert session.status() == "interrupted"
