@@ -13,11 +13,12 @@ from pathlib import Path
 from core import __version__
 from core import config as config_module
 from core.config import Config, ConfigError
-from core.datasets import holdout_indices, load_dataset, make_split
+from core.control import RunControl
+from core.datasets import INPUT_SIZE, OUTPUT_SIZE
 from core.export import to_csv, to_json, write_text
 from core.paths import SESSION_SUFFIX, sessions_dir
+from core.pool import load_split
 from core.runner import (
-    RunControl,
     SearchOutcome,
     SearchRunner,
     TrialStart,
@@ -39,19 +40,15 @@ TOP = 20
 def cmd_demo(args: argparse.Namespace) -> int:
     """Train one network with the seed experiment's settings and print every epoch."""
     config = Config()
-    pixels, labels = load_dataset(config.data.dataset)
-    train, val = holdout_indices(
-        len(pixels), config.data.samples, config.data.validation, config.data.seed
-    )
-    data = make_split(pixels, labels, train, val)
+    data = load_split(config.data)
     network, settings = config.trial_settings(
         {"lr": args.lr, "weight_decay": args.weight_decay, "epochs": args.epochs},
-        input_size=pixels.shape[1],
-        output_size=int(labels.max()) + 1,
+        input_size=INPUT_SIZE,
+        output_size=OUTPUT_SIZE,
     )
     print(
         f"Training a {len(network.hidden)} x {network.hidden[0]} {network.activation} network "
-        f"on {len(train)} MNIST images ({len(val)} held out for validation), "
+        f"on {len(data.x_train)} MNIST images ({len(data.x_val)} held out for validation), "
         f"SGD lr {args.lr:g}, weight decay {args.weight_decay:g}"
     )
     print(f"{'epoch':>5}  {'train loss':>10}  {'train acc':>9}  {'val loss':>8}  {'val acc':>7}")

@@ -16,6 +16,9 @@ IDX_UBYTE = 0x08
 MNIST_IMAGES = "t10k-images-idx3-ubyte.gz"
 MNIST_LABELS = "t10k-labels-idx1-ubyte.gz"
 BUNDLED_DATASET = "mnist-10k"
+# Every bundled dataset is 28 x 28 grey images of 10 classes.
+INPUT_SIZE = 28 * 28
+OUTPUT_SIZE = 10
 DATASETS = (BUNDLED_DATASET,)
 
 

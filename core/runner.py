@@ -7,7 +7,8 @@ search ends with exactly the trials and epochs of an uninterrupted one.
 
 from __future__ import annotations
 
-import threading
+import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,12 +17,24 @@ from pathlib import Path
 import numpy as np
 
 from core import config as config_module
-from core.config import Config
-from core.datasets import Split, holdout_indices, load_dataset, make_split
+from core.control import RunControl
+from core.datasets import (
+    INPUT_SIZE,
+    OUTPUT_SIZE,
+)
 from core.paths import SESSION_SUFFIX
-from core.session import COMPLETE, FINISHED, INTERRUPTED, Session, SessionError, TrialRow
+from core.pool import TrialPool, TrialTask
+from core.session import (
+    COMPLETE,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    Session,
+    SessionError,
+    TrialRow,
+)
 from core.strategies import Strategy, Suggestion, make_strategy
-from core.trainer import EpochRecord, TrialResult, train_trial
+from core.trainer import EpochRecord
 
 
 def trial_seed(search_seed: int, number: int) -> int:
@@ -34,38 +47,6 @@ def trial_score(status: str, final_val_acc: float | None) -> float | None:
     """What strategies and rankings go by: the final validation accuracy of a complete
     trial; None for one that diverged or has no result."""
     return final_val_acc if status == COMPLETE else None
-
-
-class RunControl:
-    """Stop and pause, safe to call from any thread. The trainer asks should_stop()
-    between steps; while paused, that call waits, so a paused search holds its place."""
-
-    def __init__(self):
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def should_stop(self) -> bool:
-        self._running.wait()
-        return self._stop.is_set()
 
 
 @dataclass(frozen=True)
@@ -82,19 +63,23 @@ class SearchOutcome:
     trials: list[TrialRow]
 
 
-def load_split(config: Config) -> Split:
-    pixels, labels = load_dataset(config.data.dataset)
-    train, val = holdout_indices(
-        len(pixels), config.data.samples, config.data.validation, config.data.seed
-    )
-    return make_split(pixels, labels, train, val)
+class TrialError(RuntimeError):
+    """A trial raised an exception in its worker; the message holds its traceback."""
+
+
+def default_workers() -> int:
+    """One worker process per core."""
+    return os.cpu_count() or 1
 
 
 class SearchRunner:
     """Drives one session to the end of its search, or until `control` stops it.
 
-    Callbacks run on the runner's thread: on_trial_start(TrialStart),
-    on_epoch(number, EpochRecord), on_trial_end(number, status).
+    Trials train in `workers` processes; their epochs come back here, are saved, and are
+    passed to the callbacks, which run on the runner's thread: on_trial_start(TrialStart),
+    on_epoch(number, EpochRecord), on_trial_end(number, status). Trial numbers, seeds
+    and the strategy's decisions do not depend on the number of workers, so neither do
+    the results.
     """
 
     def __init__(
@@ -104,7 +89,11 @@ class SearchRunner:
         on_trial_start: Callable[[TrialStart], None] | None = None,
         on_epoch: Callable[[int, EpochRecord], None] | None = None,
         on_trial_end: Callable[[int, str], None] | None = None,
+        workers: int | None = None,
+        pool: TrialPool | None = None,
     ):
+        """`pool` is a pool of worker processes to use (and leave open); without one
+        the runner starts `workers` processes (default: one per core) for this run."""
         self.session = session
         self.config = config_module.loads(session.config_toml)
         self.control = control or RunControl()
@@ -112,33 +101,40 @@ class SearchRunner:
         self.on_epoch = on_epoch
         self.on_trial_end = on_trial_end
         self.strategy: Strategy = make_strategy(self.config.search)
+        self.workers = workers or default_workers()
+        self.pool = pool
+        self._in_flight: dict[int, Suggestion] = {}
+        self._records: dict[int, list[EpochRecord]] = {}
+        self._lost = False
 
     @property
     def planned(self) -> int:
         return self.strategy.planned
 
     def run(self) -> SearchOutcome:
-        data = load_split(self.config)
-        input_size = data.x_train.shape[1]
-        output_size = int(max(data.y_train.max(), data.y_val.max())) + 1
         stored = {row.number: row for row in self.session.trials()}
         self.session.begin_run(self.planned)
         state = INTERRUPTED
+        pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
         try:
-            number = 0
-            while not self.control.should_stop():
-                suggestion = self.strategy.ask()
-                if suggestion is None:
-                    state = COMPLETE
-                    break
-                number += 1
-                row = stored.get(number)
-                if row is not None and row.status in FINISHED:
-                    self._replay(row, suggestion)
-                    continue
-                status = self._train(number, suggestion, data, input_size, output_size)
-                if status == INTERRUPTED:
-                    break
+            with contextlib.nullcontext(pool) if self.pool else pool:
+                number = 0
+                while True:
+                    while pool.idle and not self.control.stopped:
+                        suggestion = self.strategy.ask()
+                        if suggestion is None:
+                            break
+                        number += 1
+                        row = stored.get(number)
+                        if row is not None and row.status in FINISHED:
+                            self._replay(row, suggestion)
+                        else:
+                            self._submit(pool, number, suggestion)
+                    if not self._in_flight:
+                        if not self.control.stopped and not self._lost:
+                            state = COMPLETE
+                        break
+                    self._handle(pool.events())
         finally:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())
@@ -151,35 +147,44 @@ class SearchRunner:
             )
         self.strategy.tell(row.number, suggestion, trial_score(row.status, row.final_val_acc))
 
-    def _train(
-        self,
-        number: int,
-        suggestion: Suggestion,
-        data: Split,
-        input_size: int,
-        output_size: int,
-    ) -> str:
+    def _submit(self, pool: TrialPool, number: int, suggestion: Suggestion) -> None:
         seed = trial_seed(self.config.search.seed, number)
-        network, settings = self.config.trial_settings(suggestion.params, input_size, output_size)
+        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
         self.session.start_trial(number, suggestion.params, seed, suggestion.round)
+        self._in_flight[number] = suggestion
+        self._records[number] = []
+        pool.submit(TrialTask(self.config.data, number, seed, network, settings))
         if self.on_trial_start:
             self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
 
-        def save(record: EpochRecord) -> None:
-            self.session.add_epoch(number, record)
-            if self.on_epoch:
-                self.on_epoch(number, record)
+    def _handle(self, events: list) -> None:
+        epochs = [(number, record) for kind, number, record in events if kind == "epoch"]
+        # One transaction for all epochs that arrived together.
+        self.session.add_epochs(epochs)
+        for kind, number, payload in events:
+            if kind == "epoch":
+                self._records[number].append(payload)
+                if self.on_epoch:
+                    self.on_epoch(number, payload)
+            elif kind == "end":
+                self._finish(number, payload)
+            elif kind == "lost":
+                self._lost = True
+                self._finish(number, INTERRUPTED)
+            elif kind == "error":
+                self._finish(number, FAILED)
+                self.control.stop()
+                raise TrialError(f"trial {number} failed in its worker:\n{payload}")
 
-        result: TrialResult = train_trial(
-            data, network, settings, seed, on_epoch=save, should_stop=self.control.should_stop
-        )
-        self.session.finish_trial(number, result.status, result.records)
-        if result.status != INTERRUPTED:
-            final = result.records[-1].val_acc if result.records else None
-            self.strategy.tell(number, suggestion, trial_score(result.status, final))
+    def _finish(self, number: int, status: str) -> None:
+        suggestion = self._in_flight.pop(number)
+        records = self._records.pop(number)
+        self.session.finish_trial(number, status, records)
+        if status not in (INTERRUPTED, FAILED):
+            final = records[-1].val_acc if records else None
+            self.strategy.tell(number, suggestion, trial_score(status, final))
         if self.on_trial_end:
-            self.on_trial_end(number, result.status)
-        return result.status
+            self.on_trial_end(number, status)
 
 
 def new_session_path(folder: Path, name: str) -> Path:

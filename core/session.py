@@ -299,20 +299,18 @@ class Session:
                 (number, RUNNING, json.dumps(params), seed, round_, _now()),
             )
 
-    def add_epoch(self, number: int, record: EpochRecord) -> None:
+    def add_epochs(self, epochs: list[tuple[int, EpochRecord]]) -> None:
+        """Save (trial number, record) pairs in one transaction."""
+        if not epochs:
+            return
         with self._db:
-            self._db.execute(
+            self._db.executemany(
                 "INSERT INTO epochs(trial, epoch, train_loss, train_acc, val_loss, val_acc, "
                 "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    number,
-                    record.epoch,
-                    record.train_loss,
-                    record.train_acc,
-                    record.val_loss,
-                    record.val_acc,
-                    record.seconds,
-                ),
+                [
+                    (n, r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.seconds)
+                    for n, r in epochs
+                ],
             )
 
     def finish_trial(self, number: int, status: str, records: list[EpochRecord]) -> None:

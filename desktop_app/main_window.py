@@ -37,8 +37,10 @@ from PySide6.QtWidgets import (
 
 from core import config as config_module
 from core.config import Config, ConfigError
+from core.control import RunControl
 from core.paths import sessions_dir
-from core.runner import TrialStart, new_session_path
+from core.pool import TrialPool
+from core.runner import TrialStart, default_workers, new_session_path
 from core.session import Session
 from core.space import ChoiceParam, RangeParam
 from core.strategies import make_strategy
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self.run_started = 0.0
         self.epochs_at_start = 0
         self.config = Config()
+        # Worker processes start with the window, so Start begins training at once.
+        self.pool = TrialPool(default_workers(), RunControl())
 
         self.setup = SetupPanel()
         self.start_button = QPushButton("Start")
@@ -339,7 +343,7 @@ class MainWindow(QMainWindow):
 
     def _start_worker(self, path: Path, new_session: NewSession | None = None) -> None:
         self.thread = QThread(self)
-        self.worker = SearchWorker(path, new_session)
+        self.worker = SearchWorker(path, self.pool, new_session)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.trialStarted.connect(self._on_trial_started)
@@ -528,15 +532,16 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-            self.shutdown()
+        self.shutdown()
         self.timer.stop()
         QSettings().setValue("window/geometry", self.saveGeometry())
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop a running search and wait for its thread to end."""
+        """Stop a running search, wait for its thread to end, end the worker processes."""
         if self.worker is not None:
             self.worker.request_stop()
         if self.thread is not None:
             self.thread.quit()
             self.thread.wait()
+        self.pool.close()

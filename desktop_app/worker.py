@@ -10,7 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.runner import RunControl, SearchRunner
+from core.pool import TrialPool
+from core.runner import SearchRunner
 from core.session import Session
 
 
@@ -28,12 +29,20 @@ class SearchWorker(QObject):
     failed = Signal(str)  # a traceback
     searchEnded = Signal(str)  # complete, interrupted or failed
 
-    def __init__(self, session_path: Path, new_session: NewSession | None = None):
-        """Run the session at `session_path`, creating it first from `new_session`."""
+    def __init__(
+        self,
+        session_path: Path,
+        pool: TrialPool,
+        new_session: NewSession | None = None,
+    ):
+        """Run the session at `session_path` (creating it first from `new_session`) on the
+        worker processes of `pool`, which the window keeps between searches."""
         super().__init__()
         self.session_path = session_path
+        self.pool = pool
         self.new_session = new_session
-        self.control = RunControl()
+        self.control = pool.control
+        self.control.reset()
 
     @Slot()
     def run(self) -> None:
@@ -53,6 +62,7 @@ class SearchWorker(QObject):
                     on_trial_start=self.trialStarted.emit,
                     on_epoch=self.epochRecorded.emit,
                     on_trial_end=self.trialFinished.emit,
+                    pool=self.pool,
                 )
                 state = runner.run().state
         except Exception:  # every failure reaches the person, with its details

@@ -17,11 +17,10 @@ def make_session(path):
     session.begin_run(3)
     session.start_trial(1, {"lr": 0.001234567890123, "optimizer": "adam"}, 42, 1)
     records = [EpochRecord(e, 2.0 / e, 0.1 * e, 2.1 / e, 0.09 * e, 0.01) for e in (1, 2, 3)]
-    for record in records:
-        session.add_epoch(1, record)
+    session.add_epochs([(1, record) for record in records])
     session.finish_trial(1, "complete", records)
     session.start_trial(2, {"lr": 0.5, "optimizer": "sgd"}, 43, 1)
-    session.add_epoch(2, records[0])
+    session.add_epochs([(2, records[0])])
     return session, records
 
 

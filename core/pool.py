@@ -1,0 +1,139 @@
+"""Worker processes that train trials and stream their epochs back.
+
+Each worker loads a search's data once (and keeps it for the next search on the same
+data), limits its BLAS to one thread (measured here: two
+processes of one thread run these small products faster than one process of two), and
+trains the trials it is given. Stop and pause reach it through shared events it checks
+between steps. A worker that dies is replaced; its trial is reported lost.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any
+
+from core.config import DataConfig
+from core.control import CONTEXT, RunControl
+from core.datasets import Split, holdout_indices, load_dataset, make_split
+from core.network import NetworkSpec
+from core.trainer import TrainSettings
+from core.worker import serve
+
+POLL_SECONDS = 0.05
+
+
+def load_split(data: DataConfig) -> Split:
+    """The training and validation arrays a data config describes."""
+    pixels, labels = load_dataset(data.dataset)
+    train, val = holdout_indices(len(pixels), data.samples, data.validation, data.seed)
+    return make_split(pixels, labels, train, val)
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    data: DataConfig
+    number: int
+    seed: int
+    network: NetworkSpec
+    settings: TrainSettings
+
+
+# What workers send back: ("epoch", number, EpochRecord), ("end", number, status),
+# ("error", number, traceback text); the pool adds ("lost", number, None).
+Event = tuple[str, int, Any]
+
+
+class _Worker:
+    def __init__(self, pool: TrialPool):
+        # Pipes, not queues: when either side dies the other reads EOF at once, so an
+        # idle worker whose parent was killed ends instead of waiting forever.
+        receiver, self.tasks = CONTEXT.Pipe(duplex=False)
+        self.results, sender = CONTEXT.Pipe(duplex=False)
+        self.process = CONTEXT.Process(
+            target=serve,
+            args=(receiver, sender, pool.control, os.getpid()),
+            daemon=True,
+        )
+        self.process.start()
+        if hasattr(os, "setpriority"):
+            # Training, and the worker's own start-up, yield the CPU to the window and to
+            # whatever else the person runs. Set from here, so it holds from the start.
+            niceness = os.getpriority(os.PRIO_PROCESS, 0) + 10
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
+        # The worker holds the only other ends: EOF on either side means the other died.
+        receiver.close()
+        sender.close()
+        self.trial: int | None = None
+        self.dead = False
+
+    def receive(self) -> list[Event]:
+        found = []
+        try:
+            while self.results.poll():
+                found.append(self.results.recv())
+        except (EOFError, OSError):
+            self.dead = True
+        return found
+
+
+class TrialPool:
+    """`workers` processes training trials, ready before the first task and kept between
+    searches; close() (or a with block) ends them."""
+
+    def __init__(self, workers: int, control: RunControl):
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.control = control
+        self.workers = [_Worker(self) for _ in range(workers)]
+
+    def __enter__(self) -> TrialPool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def idle(self) -> int:
+        return sum(worker.trial is None for worker in self.workers)
+
+    def submit(self, task: TrialTask) -> None:
+        worker = next(worker for worker in self.workers if worker.trial is None)
+        worker.trial = task.number
+        worker.tasks.send(task)
+
+    def events(self) -> list[Event]:
+        """What the workers sent since the last call, waiting briefly for something."""
+        handles = [worker.results for worker in self.workers]
+        handles += [worker.process.sentinel for worker in self.workers]
+        wait(handles, timeout=POLL_SECONDS)
+        found: list[Event] = []
+        for index, worker in enumerate(self.workers):
+            # Alive before reading: whatever a worker sent before it died is read below.
+            alive = worker.process.is_alive()
+            for event in worker.receive():
+                found.append(event)
+                if event[0] in ("end", "error"):
+                    worker.trial = None
+            if worker.dead or not alive:
+                if worker.trial is not None:
+                    found.append(("lost", worker.trial, None))
+                worker.tasks.close()
+                worker.results.close()
+                self.workers[index] = _Worker(self)
+        return found
+
+    def close(self) -> None:
+        """End every worker; calling it again does nothing."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.tasks.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.tasks.close()
+            worker.results.close()
+        self.workers = []

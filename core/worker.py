@@ -1,0 +1,54 @@
+"""The life of a worker process: train each task it is given, one BLAS thread."""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+
+from core.control import RunControl
+
+
+def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
+    """Train each task received on `tasks`, sending every epoch on `results`: ("epoch",
+    number, EpochRecord), then ("end", number, status) or ("error", number, traceback).
+    Both pipes are this worker's own, so a worker killed mid-message damages nobody
+    else's; the worker ends on None, or when its parent is gone."""
+    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits
+
+    from core.pool import load_split
+    from core.trainer import train_trial
+
+    threadpool_limits(1)
+    splits = {}
+
+    def should_stop() -> bool:
+        # An orphan (its parent killed) stops instead of training for nobody.
+        return os.getppid() != parent_pid or control.should_stop()
+
+    while True:
+        try:
+            task = tasks.recv()
+        except EOFError:  # the parent is gone
+            return
+        if task is None:
+            return
+        try:
+            if task.data not in splits:
+                splits.clear()  # one search's data at a time
+                splits[task.data] = load_split(task.data)
+            result = train_trial(
+                splits[task.data],
+                task.network,
+                task.settings,
+                task.seed,
+                on_epoch=lambda record, n=task.number: results.send(("epoch", n, record)),
+                should_stop=should_stop,
+            )
+            results.send(("end", task.number, result.status))
+        except BrokenPipeError:  # the parent is gone
+            return
+        except Exception:
+            results.send(("error", task.number, traceback.format_exc()))
