@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 .PHONY: run test lint clean screenshot
 
 run: $(VENV)/.installed
-	$(BIN)/hyperdesk demo
+	$(BIN)/hyperdesk
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check core desktop_app tests

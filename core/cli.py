@@ -146,11 +146,11 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
         )
 
 
-def _run_session(session: Session, as_json: bool) -> int:
+def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
     control = RunControl()
     config = config_module.loads(session.config_toml)
     done = sum(row.status == COMPLETE for row in session.trials())
-    runner = SearchRunner(session, control)
+    runner = SearchRunner(session, control, workers=workers)
     progress = Progress(runner.planned, config.train.epochs, done)
     runner.on_trial_start = progress.trial_started
     runner.on_epoch = progress.epoch
@@ -221,12 +221,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_SESSION
     with session:
-        return _run_session(session, args.json)
+        return _run_session(session, args.json, args.workers)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     with Session.open(args.session) as session:
-        return _run_session(session, args.json)
+        return _run_session(session, args.json, args.workers)
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -285,6 +285,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def build_parser(
     add_commands: Callable[[argparse._SubParsersAction], None] | None = None,
 ) -> argparse.ArgumentParser:
@@ -316,11 +326,17 @@ def build_parser(
         help="override a config key, e.g. --set search.trials=10 (repeatable)",
     )
     run.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    run.add_argument(
+        "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
+    )
     run.set_defaults(handler=cmd_run)
 
     resume = commands.add_parser("resume", help="finish an interrupted session")
     resume.add_argument("session", help="the session file")
     resume.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    resume.add_argument(
+        "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
+    )
     resume.set_defaults(handler=cmd_resume)
 
     listing = commands.add_parser("sessions", help="list the sessions in the data directory")

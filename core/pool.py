@@ -31,6 +31,10 @@ def load_split(data: DataConfig) -> Split:
     return make_split(pixels, labels, train, val)
 
 
+class PoolError(RuntimeError):
+    """The worker processes cannot run."""
+
+
 @dataclass(frozen=True)
 class TrialTask:
     data: DataConfig
@@ -86,6 +90,9 @@ class TrialPool:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.control = control
+        # Deaths since a trial last ended normally: a worker that cannot even start
+        # would otherwise be replaced forever.
+        self.deaths_in_a_row = 0
         self.workers = [_Worker(self) for _ in range(workers)]
 
     def __enter__(self) -> TrialPool:
@@ -116,11 +123,19 @@ class TrialPool:
                 found.append(event)
                 if event[0] in ("end", "error"):
                     worker.trial = None
+                    self.deaths_in_a_row = 0
             if worker.dead or not alive:
                 if worker.trial is not None:
                     found.append(("lost", worker.trial, None))
                 worker.tasks.close()
                 worker.results.close()
+                self.deaths_in_a_row += 1
+                if self.deaths_in_a_row > 2 * len(self.workers):
+                    raise PoolError(
+                        f"worker processes died {self.deaths_in_a_row} times in a row "
+                        f"(the last with exit code {worker.process.exitcode}); see the "
+                        "messages above for why they cannot run"
+                    )
                 self.workers[index] = _Worker(self)
         return found
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QSettings,
     QSortFilterProxyModel,
@@ -84,6 +85,17 @@ class VerticalScrollArea(QScrollArea):
         super().__init__()
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        # When what it holds needs a new layout (rows added, fonts styled), the dock
+        # around it must learn the new minimum width.
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
@@ -266,16 +278,28 @@ class MainWindow(QMainWindow):
             search_menu.addAction(action)
 
     def _restore_geometry(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
+        geometry = QSettings().value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1360, 760)
-            self.resizeDocks(
-                [self.curves_dock, self.scatter_dock], [560, 440], Qt.Orientation.Horizontal
-            )
-            self.resizeDocks([self.curves_dock], [400], Qt.Orientation.Vertical)
+        self._sized_docks = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized_docks:
+            self._sized_docks = True
+            # Once the window has its real size: plots above get 55% of the height.
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        right = self.width() - self.setup_dock.width()
+        self.resizeDocks(
+            [self.curves_dock, self.scatter_dock],
+            [int(right * 0.55), int(right * 0.45)],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.curves_dock], [int(self.height() * 0.55)], Qt.Orientation.Vertical)
 
     # --- setting up ---------------------------------------------------------------
 
@@ -513,11 +537,6 @@ class MainWindow(QMainWindow):
         rows = self.table.selectionModel().selectedRows()
         number = rows[0].data(TRIAL_ROLE) if rows else None
         self.select_trial(number)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        # The editors know their real width only once styled; let the dock follow.
-        self.setup_scroll.updateGeometry()
 
     # --- closing ------------------------------------------------------------------
 

@@ -120,10 +120,6 @@ class TopPanel:
             item.hideAxis(axis)
         item.showGrid(False, False)
         self.plot.setMouseEnabled(False, False)
-        width = self.COLUMNS * (1 + self.GAP_X) - self.GAP_X
-        height = self.ROWS * (1 + self.GAP_Y)
-        self.plot.setXRange(-0.02, width + 0.02, padding=0)
-        self.plot.setYRange(-0.05, height, padding=0)
         self.frames = self.plot.plot(pen=pg.mkPen("#9e9e9e", width=1), connect="finite")
         self.midlines = self.plot.plot(
             pen=pg.mkPen("#e0e0e0", width=1, style=Qt.PenStyle.DotLine), connect="finite"
@@ -140,6 +136,11 @@ class TopPanel:
             self.plot.addItem(label)
             self.labels.append(label)
         self._draw_frames()
+        # A fixed view of all 20 cells, whatever the curves and labels hold.
+        self.plot.getPlotItem().getViewBox().disableAutoRange()
+        width = self.COLUMNS * (1 + self.GAP_X) - self.GAP_X
+        self.plot.setXRange(-0.02, width + 0.02, padding=0)
+        self.plot.setYRange(-0.05, self.ROWS * (1 + self.GAP_Y), padding=0)
 
     def origin(self, cell: int) -> tuple[float, float]:
         column, row = cell % self.COLUMNS, cell // self.COLUMNS
@@ -177,10 +178,9 @@ class TopPanel:
             x = x0 + (epochs - 1) / span if span > 0 else x0 + 0.5 + 0 * epochs
             self.val_items[cell].setData(x, y0 + val)
             self.train_items[cell].setData(x, y0 + train)
-            self.labels[cell].setText(
-                f"Best-{cell + 1}  #{trial.number}  {trial.final_val_acc:.2f}"
-            )
-            self.labels[cell].setPos(x0, y0 + 1 + self.GAP_Y * 0.95)
+            self.labels[cell].setText(f"{cell + 1}. #{trial.number}  {trial.final_val_acc:.2f}")
+            # Just above the cell's frame, in the gap between rows.
+            self.labels[cell].setPos(x0, y0 + 1 + self.GAP_Y * 0.05)
             if trial.number == selected:
                 self.highlight.setData(*self._rectangle(cell))
 

@@ -68,7 +68,10 @@ NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
 STANDING_ROWS = ("lr", "weight_decay")
 STRATEGY_LABELS = (("Grid", "grid"), ("Random", "random"), ("Coarse-to-fine", "coarse-to-fine"))
 PREVIEW_SAMPLES = 30
-INVALID_STYLE = '*[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }'
+SETUP_STYLE = """
+*[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }
+QToolButton:checked { background: #1f5fbf; color: white; border: 1px solid #174a94; }
+"""
 
 
 def section_of(name: str) -> str:
@@ -537,7 +540,7 @@ class SetupPanel(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.setStyleSheet(INVALID_STYLE)
+        self.setStyleSheet(SETUP_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.fields: dict[str, tuple[QWidget, FieldError]] = {}

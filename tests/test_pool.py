@@ -1,0 +1,138 @@
+"""The worker processes: same results whatever their number, and a dead worker costs
+only its trial, which resume completes."""
+
+import os
+import signal
+import time
+from dataclasses import replace
+
+import pytest
+
+from core import config as config_module
+from core.control import RunControl
+from core.network import NetworkSpec
+from core.pool import TrialPool, TrialTask
+from core.runner import SearchRunner, TrialError
+from core.session import Session
+from core.strategies import make_strategy
+from core.trainer import TrainSettings
+from tests.conftest import TINY_CONFIG
+from tests.test_cli import session_contents
+
+CONFIG = config_module.loads(
+    TINY_CONFIG,
+    [
+        "search.trials=6",
+        "train.epochs=4",
+        'search.strategy="coarse-to-fine"',
+        "search.rounds=2",
+        "search.trials=3",
+    ],
+)
+
+
+def new_session(path, config=CONFIG):
+    return Session.create(path, "t", config.to_toml(), make_strategy(config.search).planned)
+
+
+def test_records_are_identical_with_one_and_two_workers(tmp_path):
+    for name, workers in (("one", 1), ("two", 2)):
+        with new_session(tmp_path / f"{name}.hdsession") as session:
+            outcome = SearchRunner(session, workers=workers).run()
+            assert outcome.state == "complete"
+    one = session_contents(tmp_path / "one.hdsession")
+    assert one == session_contents(tmp_path / "two.hdsession")
+    assert [trial[4] for trial in one[0]] == [1, 1, 1, 2, 2, 2]
+
+
+def test_a_killed_worker_interrupts_only_its_trial_and_resume_completes_it(tmp_path):
+    config = config_module.loads(TINY_CONFIG, ["search.trials=5", "train.epochs=30"])
+    control = RunControl()
+    killed = []
+    with TrialPool(2, control) as pool:
+
+        def kill_trial_two(number, record):
+            if number == 2 and record.epoch == 3 and not killed:
+                worker = next(w for w in pool.workers if w.trial == 2)
+                os.kill(worker.process.pid, signal.SIGKILL)
+                killed.append(worker.process.pid)
+
+        with new_session(tmp_path / "k.hdsession", config) as session:
+            outcome = SearchRunner(session, control, on_epoch=kill_trial_two, pool=pool).run()
+    assert killed
+    statuses = {trial.number: trial.status for trial in outcome.trials}
+    assert statuses[2] == "interrupted"
+    assert [statuses[n] for n in (1, 3, 4, 5)] == ["complete"] * 4
+    assert outcome.state == "interrupted"
+
+    with Session.open(tmp_path / "k.hdsession") as session:
+        assert SearchRunner(session, workers=2).run().state == "complete"
+    with new_session(tmp_path / "reference.hdsession", config) as session:
+        SearchRunner(session, workers=2).run()
+    assert session_contents(tmp_path / "k.hdsession") == session_contents(
+        tmp_path / "reference.hdsession"
+    )
+
+
+def test_an_exception_in_a_worker_stops_the_search_with_its_traceback(tmp_path):
+    # An optimizer name the config would refuse reaches the worker only by mistake:
+    # the search must stop with the worker's traceback, not hang.
+    from core.pool import TrialTask
+
+    control = RunControl()
+    with TrialPool(1, control) as pool:
+        pool.submit(
+            TrialTask(
+                CONFIG.data, 1, 0, NetworkSpec(784, (4,), 10), TrainSettings(1, 10, "adamw", 0.1)
+            )
+        )
+        events = []
+        while not events:
+            events = pool.events()
+    kind, number, details = events[0]
+    assert (kind, number) == ("error", 1)
+    assert "unknown optimizer 'adamw'" in details
+
+
+def test_runner_raises_trial_error_for_a_failed_trial(tmp_path, monkeypatch):
+    from core import pool as pool_module
+
+    real_submit = pool_module.TrialPool.submit
+
+    def broken(self, task):
+        real_submit(self, replace(task, settings=replace(task.settings, optimizer="adamw")))
+
+    monkeypatch.setattr(pool_module.TrialPool, "submit", broken)
+    with (
+        new_session(tmp_path / "f.hdsession") as session,
+        pytest.raises(TrialError, match="unknown optimizer"),
+    ):
+        SearchRunner(session, workers=1).run()
+    with Session.open(tmp_path / "f.hdsession", writable=False) as session:
+        assert session.trials()[0].status == "failed"
+        assert session.status() == "interrupted"
+
+
+def test_pause_holds_workers_between_steps_and_stop_interrupts():
+    config = config_module.loads(TINY_CONFIG, ["train.epochs=2000", "search.trials=1"])
+    network, settings = config.trial_settings({"lr": 0.01}, 784, 10)
+    control = RunControl()
+    with TrialPool(1, control) as pool:
+        pool.submit(TrialTask(config.data, 1, 0, network, settings))
+        seen = []
+        while len(seen) < 3:
+            seen += pool.events()
+        control.pause()
+        time.sleep(0.2)  # the epoch in flight, if any, lands
+        pool.events()
+        time.sleep(0.3)
+        assert pool.events() == []  # held: nothing trains while paused
+        control.resume()
+        deadline = time.monotonic() + 30
+        while not pool.events():
+            assert time.monotonic() < deadline
+        control.stop()
+        ends = []
+        while not any(event[0] == "end" for event in ends):
+            ends += pool.events()
+        assert ends[-1] == ("end", 1, "interrupted")
