@@ -249,6 +249,17 @@ class Session:
             records.setdefault(trial, []).append(EpochRecord(*values))
         return records
 
+    def epochs_since(self, rowid: int) -> tuple[list[tuple[int, EpochRecord]], int]:
+        """Epochs saved after the one with `rowid`, as (trial, record) pairs, and the
+        newest rowid: how a viewer follows a search another process is running."""
+        rows = self._db.execute(
+            "SELECT rowid, trial, epoch, train_loss, train_acc, val_loss, val_acc, seconds "
+            "FROM epochs WHERE rowid > ? ORDER BY rowid",
+            (rowid,),
+        ).fetchall()
+        newest = rows[-1][0] if rows else rowid
+        return [(trial, EpochRecord(*values)) for _, trial, *values in rows], newest
+
     def status(self) -> str:
         """complete, running, interrupted or new. A search whose process died while
         running (crash, kill -9, power loss) is interrupted."""
@@ -332,6 +343,37 @@ class Session:
     def rename(self, name: str) -> None:
         with self._db:
             self._set_meta(name=name)
+
+    def extend(self, config_toml: str, planned: int) -> None:
+        """Give a session that is not running a bigger search (more trials, another
+        round); what it ran is kept and a resume runs the rest."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if self.status() == RUNNING:
+                raise SessionBusyError(f"{self.path}: a search is running in it")
+            self._set_meta(config=config_toml, planned_trials=str(planned), state=INTERRUPTED)
+
+    def copy_to(self, destination: Path) -> None:
+        """A consistent copy of this session at `destination` (which must not exist),
+        even while a search writes to it."""
+        destination = Path(destination)
+        if destination.exists():
+            raise SessionError(f"{destination}: already exists; nothing was overwritten")
+        target = sqlite3.connect(destination)
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+
+
+def delete_session(path: Path) -> None:
+    """Remove a session file with its write-ahead log, if it is not running."""
+    path = Path(path)
+    with Session.open(path, writable=False) as session:
+        if session.status() == RUNNING:
+            raise SessionBusyError(f"{path}: a search is running in it; stop it first")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,224 @@
+"""The session browser: every session in the data directory, with what a person does to
+them (open, rename, duplicate, delete, show in the file manager). Reading the files
+happens on a background thread; the list only draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QFileSystemWatcher,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.paths import SESSION_SUFFIX
+from core.session import SessionError, SessionSummary, summarize
+from desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
+
+REFRESH_MS = 3000  # a search run from the command line shows its progress this often
+
+
+class SessionScanner(QObject):
+    """Lives on a background thread: reads the summary of every session file."""
+
+    listed = Signal(object, object)  # folder, list of SessionSummary or (path, error)
+
+    @Slot(object)
+    def scan(self, folder: Path) -> None:
+        found: list[Any] = []
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"*{SESSION_SUFFIX}")):
+                try:
+                    found.append(summarize(path))
+                except SessionError as error:
+                    found.append((path, str(error)))
+        self.listed.emit(folder, found)
+
+
+class SessionListModel(QAbstractTableModel):
+    HEADERS = ("Name", "Created", "Strategy", "Trials", "Best val acc", "Status")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[Any] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def path_at(self, row: int) -> Path:
+        entry = self.entries[row]
+        return entry.path if isinstance(entry, SessionSummary) else entry[0]
+
+    def row_of(self, path: Path) -> int | None:
+        for row in range(len(self.entries)):
+            if self.path_at(row) == path:
+                return row
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        entry = self.entries[index.row()]
+        column = index.column()
+        if not isinstance(entry, SessionSummary):
+            path, error = entry
+            if role == Qt.ItemDataRole.DisplayRole:
+                return (path.name, "", "", "", "", "unreadable")[column]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return error
+            return None
+        values = (
+            entry.name,
+            entry.created_at.replace("T", " ")[:16],
+            entry.strategy,
+            f"{entry.done} / {entry.planned}",
+            "" if entry.best_val_acc is None else f"{entry.best_val_acc:.3f}",
+            entry.status,
+        )
+        if role == Qt.ItemDataRole.DisplayRole:
+            return values[column]
+        if role == SORT_ROLE:
+            raw = (
+                entry.name.lower(),
+                entry.created_at,
+                entry.strategy,
+                entry.done,
+                entry.best_val_acc if entry.best_val_acc is not None else -1.0,
+                entry.status,
+            )
+            return raw[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(entry.path)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5:
+            return STATUS_COLOURS.get(entry.status)
+        return None
+
+    def show_entries(self, entries: list[Any]) -> None:
+        self.beginResetModel()
+        self.entries = entries
+        self.endResetModel()
+
+
+class SessionBrowser(QWidget):
+    """The list and its buttons. The window connects the requests to what they do."""
+
+    openRequested = Signal(object)  # Path
+    renameRequested = Signal(object)
+    duplicateRequested = Signal(object)
+    deleteRequested = Signal(object)
+    revealRequested = Signal(object)
+    scanRequested = Signal(object)  # folder, to the scanner's thread
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.setObjectName("sessionBrowser")
+        self.folder = folder
+        self.model = SessionListModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("sessionsTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.doubleClicked.connect(lambda index: self._request(self.openRequested))
+        buttons = QHBoxLayout()
+        self.buttons = {}
+        for label, name, signal in (
+            ("Open", "openSessionButton", self.openRequested),
+            ("Rename…", "renameSessionButton", self.renameRequested),
+            ("Duplicate", "duplicateSessionButton", self.duplicateRequested),
+            ("Delete…", "deleteSessionButton", self.deleteRequested),
+            ("Show file", "revealSessionButton", self.revealRequested),
+        ):
+            button = QPushButton(label)
+            button.setObjectName(name)
+            button.clicked.connect(lambda _=False, s=signal: self._request(s))
+            buttons.addWidget(button)
+            self.buttons[name] = button
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.view)
+        layout.addLayout(buttons)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+        self.thread = QThread(self)
+        self.scanner = SessionScanner()
+        self.scanner.moveToThread(self.thread)
+        self.scanRequested.connect(self.scanner.scan)
+        self.scanner.listed.connect(self._listed)
+        self.thread.start()
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(lambda _: self.refresh())
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.folder.is_dir() and str(self.folder) not in self.watcher.directories():
+            self.watcher.addPath(str(self.folder))
+        self.scanRequested.emit(self.folder)
+
+    def _listed(self, folder: Path, entries: list[Any]) -> None:
+        if folder != self.folder:
+            return
+        selected = self.selected_path()
+        self.model.show_entries(entries)
+        row = None if selected is None else self.model.row_of(selected)
+        if row is not None:
+            self.view.selectRow(row)
+        self._update_buttons()
+
+    def selected_path(self) -> Path | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.path_at(rows[0].row()) if rows else None
+
+    def select(self, path: Path) -> None:
+        row = self.model.row_of(path)
+        if row is not None:
+            self.view.selectRow(row)
+
+    def _request(self, signal: Signal) -> None:
+        path = self.selected_path()
+        if path is not None:
+            signal.emit(path)
+
+    def _update_buttons(self, *args) -> None:
+        chosen = self.selected_path() is not None
+        for button in self.buttons.values():
+            button.setEnabled(chosen)
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.thread.quit()
+        self.thread.wait()

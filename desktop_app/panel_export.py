@@ -1,0 +1,163 @@
+"""Panels as image files: PNG at a chosen scale through pyqtgraph's ImageExporter, SVG
+through Qt's QSvgGenerator. (pyqtgraph 0.14's SVGExporter cannot read the path data
+Qt 6 writes and raises on every plot: pyqtgraph issue 3485.) The window's menus and
+`hyperdesk export --plots` both use these functions."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QBuffer, QIODevice, QRectF
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtSvg import QSvgGenerator
+
+FORMATS = ("png", "svg")
+SCALES = (1, 2, 4)
+# What a panel's file is called when all are exported into one folder.
+PANEL_FILES = {
+    "curves": "learning-curves",
+    "top": "top-20",
+    "scatter": "scatter",
+    "best": "best-so-far",
+}
+HEADLESS_SIZE = (900, 560)
+SVG_NS = "http://www.w3.org/2000/svg"
+NUMBER = r"\s*(-?[\d.eE+-]+)\s*"
+MATRIX = re.compile(rf"matrix\({NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUMBER}\)")
+
+
+def export_plot(plot: pg.PlotWidget, path: Path, scale: int = 1) -> Path:
+    """Write `plot` to `path` (.png or .svg); a PNG is `scale` times the on-screen size.
+    Raises OSError when the file cannot be written."""
+    path = Path(path)
+    item = plot.getPlotItem()
+    if path.suffix.lower() == ".svg":
+        _write_svg(plot, path)
+        return path
+    if path.suffix.lower() != ".png":
+        raise OSError(f"{path}: images are written as .png or .svg")
+    exporter = ImageExporter(item)
+    exporter.parameters()["width"] = round(item.sceneBoundingRect().width() * scale)
+    image = exporter.export(toBytes=True)
+    if not image.save(str(path)):
+        raise OSError(f"{path}: cannot be written (is the folder there and writable?)")
+    return path
+
+
+def _write_svg(plot: pg.PlotWidget, path: Path) -> None:
+    area = plot.getPlotItem().sceneBoundingRect()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(area.size().toSize())
+    generator.setResolution(plot.logicalDpiX())  # fonts measured as on screen
+    generator.setViewBox(QRectF(0, 0, area.width(), area.height()))
+    generator.setTitle(plot.getPlotItem().titleLabel.text or "Hyperdesk panel")
+    painter = QPainter(generator)
+    painter.fillRect(QRectF(0, 0, area.width(), area.height()), QColor("white"))
+    # Export mode, as pyqtgraph's own exporters set it: symbols are drawn as shapes,
+    # not as cached bitmaps.
+    items = [item for item in plot.scene().items() if hasattr(item, "setExportMode")]
+    options = {"antialias": True, "background": QColor("white"), "painter": painter}
+    for item in items:
+        item.setExportMode(True, options)
+    try:
+        plot.scene().render(painter, QRectF(0, 0, area.width(), area.height()), area)
+    finally:
+        for item in items:
+            item.setExportMode(False)
+        painter.end()
+    svg = _flatten_line_transforms(bytes(buffer.data()).decode("utf-8"))
+    Path(path).write_text(svg, encoding="utf-8")
+
+
+def _transform_path(d: str, a: float, b: float, c: float, dd: float, e: float, f: float) -> str:
+    """Path data (Qt writes absolute commands with x,y pairs) mapped through a matrix."""
+    parts = []
+    for token in d.split():
+        command = token[0] if token[0].isalpha() else ""
+        pair = token[len(command) :]
+        if pair:
+            x, y = (float(v) for v in pair.split(","))
+            pair = f"{a * x + c * y + e:.3f},{b * x + dd * y + f:.3f}"
+        parts.append(command + pair)
+    return " ".join(parts)
+
+
+def _flatten_line_transforms(svg: str) -> str:
+    """Curves come out of Qt in data coordinates under a scaling transform, with strokes
+    marked non-scaling; renderers that ignore that mark (librsvg, several slide tools)
+    draw lines a hundred pixels thick. Mapping the points to page coordinates and
+    dropping the transform draws the same picture everywhere."""
+    ElementTree.register_namespace("", SVG_NS)
+    ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ElementTree.fromstring(svg)
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        match = MATRIX.fullmatch(group.get("transform", "").strip())
+        children = list(group)
+        if not match or not children:
+            continue
+        if not all(
+            child.tag == f"{{{SVG_NS}}}path" and child.get("vector-effect") == "non-scaling-stroke"
+            for child in children
+        ):
+            continue
+        matrix = [float(value) for value in match.groups()]
+        for child in children:
+            child.set("d", _transform_path(child.get("d", ""), *matrix))
+        del group.attrib["transform"]
+    return ElementTree.tostring(root, encoding="unicode")
+
+
+def export_panels(
+    plots: dict[str, pg.PlotWidget], folder: Path, fmt: str = "png", scale: int = 1
+) -> list[Path]:
+    """One file per panel in `folder`, named after the panel."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        export_plot(plot, folder / f"{PANEL_FILES[name]}.{fmt}", scale)
+        for name, plot in plots.items()
+    ]
+
+
+def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
+    """Draw a saved session's panels without a display and export them."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from core import config as config_module
+    from core.session import Session
+    from desktop_app.app import make_application
+    from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
+    from desktop_app.results import SearchResults
+
+    app = make_application()
+    with Session.open(session_path, writable=False) as session:
+        config = config_module.loads(session.config_toml)
+        planned = int(session.meta.get("planned_trials", "0") or 0)
+        results = SearchResults.from_session(
+            session, [p.name for p in config.search.space], planned, config.train.epochs
+        )
+    panels = {
+        "curves": CurvesPanel(),
+        "top": TopPanel(),
+        "scatter": ScatterPanel(config.search.space, config.search.strategy == "coarse-to-fine"),
+        "best": BestPanel(),
+    }
+    plots = {}
+    for name, panel in panels.items():
+        panel.refresh(results, None)
+        widget = panel.widget if isinstance(panel, ScatterPanel) else panel.plot
+        widget.resize(*HEADLESS_SIZE)
+        widget.show()  # offscreen: lays the plot out at its size, shows nothing
+        plots[name] = panel.plot
+    app.processEvents()
+    paths = export_panels(plots, folder, fmt, scale)
+    for panel in panels.values():
+        (panel.widget if isinstance(panel, ScatterPanel) else panel.plot).close()
+    return paths
