@@ -266,22 +266,26 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if not (args.csv or args.json):
-        print("hyperdesk export: say what to write: --csv FILE and/or --json FILE", file=sys.stderr)
+    plots = getattr(args, "plots", None)
+    if not (args.csv or args.json or plots):
+        wanted = "--csv FILE, --json FILE" + (" or --plots DIR" if args.plot_exporter else "")
+        print(f"hyperdesk export: say what to write: {wanted}", file=sys.stderr)
         return EXIT_USAGE
-    with Session.open(args.session, writable=False) as session:
-        for path, render in ((args.csv, to_csv), (args.json, to_json)):
-            if path:
-                try:
+    Session.check(Path(args.session))
+    written = []
+    try:
+        if plots:
+            written += args.plot_exporter(Path(args.session), plots, args.format, args.scale)
+        with Session.open(args.session, writable=False) as session:
+            for path, render in ((args.csv, to_csv), (args.json, to_json)):
+                if path:
                     write_text(Path(path), render(session))
-                except OSError as error:
-                    print(
-                        f"hyperdesk: cannot write {path}: {error.strerror or error}; the "
-                        "session is unchanged",
-                        file=sys.stderr,
-                    )
-                    return EXIT_USAGE
-                print(f"wrote {path}", file=sys.stderr)
+                    written.append(path)
+    except OSError as error:
+        print(f"hyperdesk: cannot write: {error}; the session is unchanged", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -295,10 +299,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+PlotExporter = Callable[[Path, Path, str, int], list[Path]]
+
+
 def build_parser(
     add_commands: Callable[[argparse._SubParsersAction], None] | None = None,
+    plot_exporter: PlotExporter | None = None,
 ) -> argparse.ArgumentParser:
-    """The command-line parser; `add_commands` adds more commands (the window's)."""
+    """The command-line parser. The window's side adds its commands (`add_commands`) and
+    the drawing of panels for `export --plots` (`plot_exporter`), which core cannot do
+    without Qt."""
     parser = argparse.ArgumentParser(
         prog="hyperdesk", description="Tune a neural network's hyperparameters."
     )
@@ -346,7 +356,22 @@ def build_parser(
     export.add_argument("session", help="the session file")
     export.add_argument("--csv", metavar="FILE", help="one row per trial")
     export.add_argument("--json", metavar="FILE", help="every trial with every epoch")
-    export.set_defaults(handler=cmd_export)
+    if plot_exporter is not None:
+        export.add_argument(
+            "--plots",
+            metavar="DIR",
+            type=Path,
+            help="write every panel as an image into DIR (no display needed)",
+        )
+        export.add_argument("--format", choices=("png", "svg"), default="png")
+        export.add_argument(
+            "--scale",
+            type=int,
+            choices=(1, 2, 4),
+            default=1,
+            help="PNG size as a multiple of the on-screen size",
+        )
+    export.set_defaults(handler=cmd_export, plot_exporter=plot_exporter)
     return parser
 
 

@@ -150,11 +150,14 @@ class Session:
     def open(cls, path: Path, writable: bool = True) -> Session:
         path = Path(path)
         cls.check(path)
-        if writable:
-            connection = sqlite3.connect(path)
-        else:
-            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        return cls._configure(path, connection, writable)
+        try:
+            if writable:
+                connection = sqlite3.connect(path)
+            else:
+                connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            return cls._configure(path, connection, writable)
+        except sqlite3.Error as error:  # deleted or locked since the check
+            raise SessionError(f"{path}: cannot be opened ({error})") from None
 
     @classmethod
     def _configure(cls, path: Path, connection: sqlite3.Connection, writable: bool) -> Session:

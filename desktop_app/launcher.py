@@ -46,8 +46,14 @@ def add_window_commands(commands: argparse._SubParsersAction) -> None:
     gui.set_defaults(handler=cmd_gui)
 
 
+def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
+    from desktop_app.panel_export import render_session_panels
+
+    return render_session_panels(session, folder, fmt, scale)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(add_window_commands)
+    parser = build_parser(add_window_commands, export_plots)
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_gui(args)

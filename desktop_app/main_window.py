@@ -4,29 +4,38 @@ right, a search running on a QThread."""
 from __future__ import annotations
 
 import importlib.resources
+import os
+import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QByteArray,
     QEvent,
     QItemSelectionModel,
+    QObject,
     QSettings,
     QSortFilterProxyModel,
     Qt,
     QThread,
     QTimer,
+    QUrl,
     Signal,
+    Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -39,20 +48,33 @@ from PySide6.QtWidgets import (
 from core import config as config_module
 from core.config import Config, ConfigError
 from core.control import RunControl
-from core.paths import sessions_dir
+from core.export import to_csv, to_json, write_text
+from core.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
 from core.pool import TrialPool
 from core.runner import TrialStart, default_workers, new_session_path
-from core.session import Session
+from core.session import (
+    COMPLETE,
+    INTERRUPTED,
+    Session,
+    SessionError,
+    delete_session,
+)
+from core.session import RUNNING as SESSION_RUNNING
 from core.space import ChoiceParam, RangeParam
 from core.strategies import make_strategy
 from core.trainer import EpochRecord
+from desktop_app.browser import SessionBrowser
+from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
 from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
-from desktop_app.results import SearchResults
+from desktop_app.results import SearchResults, TrialState
 from desktop_app.setup_panel import SetupPanel
 from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel
 from desktop_app.worker import NewSession, SearchWorker
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
+FOLLOW_MS = 1000  # how often a session run elsewhere is read again
+RECENT = 8
+FOLLOWING = "following"
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 
@@ -108,8 +130,24 @@ class VerticalScrollArea(QScrollArea):
         return hint
 
 
+class SessionFollower(QObject):
+    """Lives on a background thread: reads what another process added to a session."""
+
+    updated = Signal(object, object, object, int, str)  # path, trials, epochs, rowid, status
+
+    @Slot(object, int)
+    def poll(self, path: Path, rowid: int) -> None:
+        try:
+            with Session.open(path, writable=False) as session:
+                epochs, newest = session.epochs_since(rowid)
+                self.updated.emit(path, session.trials(), epochs, newest, session.status())
+        except (SessionError, sqlite3.Error):
+            return  # gone or mid-write: the next poll tries again
+
+
 class MainWindow(QMainWindow):
     searchFinished = Signal(str)  # complete, interrupted or failed
+    followRequested = Signal(object, int)
 
     def __init__(self):
         super().__init__()
@@ -135,8 +173,36 @@ class MainWindow(QMainWindow):
         self.pause_button.setCheckable(True)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("stopButton")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("resumeButton")
+        self.resume_button.setToolTip("Finish the trials this session did not complete")
         self.start_button.setDefault(True)
         self._build_setup_dock()
+        self.browser = SessionBrowser(sessions_dir())
+        browser_dock = QDockWidget("Sessions", self)
+        browser_dock.setObjectName("sessionsDock")
+        browser_dock.setWidget(self.browser)
+        browser_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, browser_dock)
+        self.tabifyDockWidget(self.setup_dock, browser_dock)
+        self.setup_dock.raise_()
+        self.browser_dock = browser_dock
+        self.browser.openRequested.connect(self.open_file)
+        self.browser.renameRequested.connect(self.rename_session)
+        self.browser.duplicateRequested.connect(self.duplicate_session)
+        self.browser.deleteRequested.connect(self.delete_session)
+        self.browser.revealRequested.connect(self.reveal_session)
+        self.session_state = ""  # complete, interrupted, running elsewhere, or "" (none)
+        self.follower = SessionFollower()
+        self.follow_thread = QThread(self)
+        self.follower.moveToThread(self.follow_thread)
+        self.followRequested.connect(self.follower.poll)
+        self.follower.updated.connect(self._followed)
+        self.follow_thread.start()
+        self.follow_timer = QTimer(self)
+        self.follow_timer.setInterval(FOLLOW_MS)
+        self.follow_timer.timeout.connect(self._request_follow)
+        self.last_rowid = 0
 
         self.curves = CurvesPanel()
         self.top = TopPanel()
@@ -162,6 +228,7 @@ class MainWindow(QMainWindow):
         self.start_button.clicked.connect(self.start)
         self.pause_button.toggled.connect(self.set_paused)
         self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(self.resume_search)
         self.setup.changed.connect(self._setup_changed)
         self.scatter.signals.trialClicked.connect(self.select_trial)
         self.setup.load_config(config_module.loads(default_config_text()), "seed")
@@ -179,7 +246,7 @@ class MainWindow(QMainWindow):
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #c62828;")
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button):
+        for button in (self.start_button, self.resume_button, self.pause_button, self.stop_button):
             button.setMinimumHeight(30)
             buttons.addWidget(button)
         holder = QWidget()
@@ -242,6 +309,12 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.scatter_dock, self.best_dock)
         self.curves_dock.raise_()
         self.scatter_dock.raise_()
+        self.panel_docks = {
+            "curves": self.curves_dock,
+            "top": self.top_dock,
+            "scatter": self.scatter_dock,
+            "best": self.best_dock,
+        }
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
 
@@ -254,36 +327,81 @@ class MainWindow(QMainWindow):
         self.trials_label = QLabel("No search yet")
         self.time_label = QLabel("")
         self.best_label = QLabel("")
+        self.session_label = QLabel("")
+        self.session_label.setObjectName("sessionLabel")
         bar = self.statusBar()
         bar.addWidget(self.progress)
         bar.addWidget(self.trials_label)
         bar.addWidget(self.time_label)
+        bar.addPermanentWidget(self.session_label)
         bar.addPermanentWidget(self.best_label)
+
+    def _action(self, menu, label: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(label, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        open_config = QAction("Open config…", self)
-        open_config.setShortcut(QKeySequence.StandardKey.Open)
-        open_config.triggered.connect(self._choose_config)
-        file_menu.addAction(open_config)
+        self._action(file_menu, "Open…", self._choose_file, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.save_as_action = self._action(
+            file_menu, "Save As…", self._save_as, QKeySequence.StandardKey.SaveAs
+        )
         file_menu.addSeparator()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        export_menu = file_menu.addMenu("Export")
+        for key, dock in self.panel_docks.items():
+            self._action(
+                export_menu,
+                f"{dock.windowTitle()} image…",
+                lambda _=False, k=key: self.export_panel_dialog(k),
+            )
+        export_menu.addSeparator()
+        self._action(export_menu, "All panels…", self.export_all_dialog)
+        self._action(export_menu, "Results (CSV or JSON)…", self.export_results_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         search_menu = self.menuBar().addMenu("&Search")
-        for label, slot in (("Start", self.start), ("Stop", self.stop)):
-            action = QAction(label, self)
-            action.triggered.connect(slot)
-            search_menu.addAction(action)
+        self._action(search_menu, "Start", self.start)
+        self._action(search_menu, "Stop", self.stop)
+        self.resume_action = self._action(search_menu, "Resume", self.resume_search)
+        self.extend_action = self._action(search_menu, "Extend…", self.extend_dialog)
+        for key, plot in self.panel_plots().items():
+            plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            plot.customContextMenuRequested.connect(
+                lambda position, k=key: self._panel_menu(k, position)
+            )
+
+    def panel_plots(self) -> dict:
+        return {
+            "curves": self.curves.plot,
+            "top": self.top.plot,
+            "scatter": self.scatter.plot,
+            "best": self.best_panel.plot,
+        }
+
+    def _panel_menu(self, key: str, position) -> None:
+        menu = QMenu(self)
+        self._action(menu, "Export image…", lambda: self.export_panel_dialog(key))
+        self._action(menu, "Export all panels…", self.export_all_dialog)
+        menu.exec(self.panel_plots()[key].mapToGlobal(position))
 
     def _restore_geometry(self) -> None:
-        geometry = QSettings().value("window/geometry")
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        self._sized_docks = False
         if geometry is not None:
             self.restoreGeometry(geometry)
+            self._sized_docks = self.restoreState(settings.value("window/state", QByteArray()))
         else:
             self.resize(1360, 760)
-        self._sized_docks = False
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -308,8 +426,9 @@ class MainWindow(QMainWindow):
         self.setup.load_config(config_module.load(path), Path(path).stem)
 
     def open_session(self, path: Path) -> None:
-        """Show a saved session: its setup, table and panels. SessionError if the file
-        is not a readable session (it is left untouched)."""
+        """Show a saved session as it was: its setup, table, panels and selection.
+        SessionError if the file is not a readable session (it is left untouched)."""
+        path = Path(path)
         with Session.open(path, writable=False) as session:
             config = config_module.loads(session.config_toml)
             planned = int(session.meta.get("planned_trials", "0") or 0)
@@ -317,9 +436,265 @@ class MainWindow(QMainWindow):
                 session, [p.name for p in config.search.space], planned, config.train.epochs
             )
             name = session.name
+            status = session.status()
+            _, self.last_rowid = session.epochs_since(0)
         self.setup.load_config(config, name)
         self._show_search(config, results)
-        self.session_path = Path(path)
+        self.session_path = path
+        self.session_state = FOLLOWING if status == SESSION_RUNNING else status
+        if self.session_state == FOLLOWING:
+            self.follow_timer.start()
+        else:
+            self.follow_timer.stop()
+        self._remember_recent(path)
+        selected = QSettings().value(f"selection/{path}")
+        if selected is not None and int(selected) in results.trials:
+            self.select_trial(int(selected))
+        self.browser.select(path)
+        self._update_buttons()
+
+    def open_file(self, path: Path) -> None:
+        """Open a session or a config, whichever `path` is, saying why when it is
+        neither."""
+        path = Path(path)
+        if self.state != IDLE:
+            QMessageBox.information(
+                self, "A search is running", "Stop the running search before opening another."
+            )
+            return
+        try:
+            if path.suffix == ".toml":
+                self.load_config_file(path)
+            else:
+                self.open_session(path)
+        except (ConfigError, SessionError) as error:
+            QMessageBox.warning(self, "Cannot open", str(error))
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a session or a config",
+            str(sessions_dir()),
+            f"Sessions and configs (*{SESSION_SUFFIX} *.toml);;All files (*)",
+        )
+        if path:
+            self.open_file(Path(path))
+
+    def _remember_recent(self, path: Path) -> None:
+        settings = QSettings()
+        recent = [p for p in (settings.value("recent", []) or []) if p != str(path)]
+        settings.setValue("recent", [str(path), *recent][:RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = QSettings().value("recent", []) or []
+        for entry in recent:
+            self._action(self.recent_menu, entry, lambda _=False, p=entry: self.open_file(Path(p)))
+        if not recent:
+            self.recent_menu.addAction("(nothing opened yet)").setEnabled(False)
+
+    def _save_as(self) -> None:
+        if self.session_path is None:
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save a copy of the session",
+            str(Path.home() / self.session_path.name),
+            f"Session (*{SESSION_SUFFIX})",
+        )
+        if not target:
+            return
+        try:
+            with Session.open(self.session_path, writable=False) as session:
+                session.copy_to(Path(target))
+        except (OSError, sqlite3.Error, SessionError) as error:
+            QMessageBox.warning(self, "Cannot save", f"{target}:\n{error}")
+
+    def rename_session(self, path: Path) -> None:
+        with Session.open(path, writable=False) as session:
+            current = session.name
+        name, accepted = QInputDialog.getText(self, "Rename session", "Name:", text=current)
+        if accepted and name.strip():
+            try:
+                with Session.open(path) as session:
+                    session.rename(name.strip())
+            except (SessionError, sqlite3.Error) as error:
+                QMessageBox.warning(self, "Cannot rename", str(error))
+            self.browser.refresh()
+
+    def duplicate_session(self, path: Path) -> None:
+        """Its setup in the editors, as a new search to edit or run again."""
+        try:
+            with Session.open(path, writable=False) as session:
+                config = config_module.loads(session.config_toml)
+                name = session.name
+        except (SessionError, ConfigError) as error:
+            QMessageBox.warning(self, "Cannot duplicate", str(error))
+            return
+        self.setup.load_config(config, f"{name} copy")
+        self.setup_dock.raise_()
+
+    def delete_session(self, path: Path) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Delete session",
+            f"Delete {path.name} and every trial in it? This cannot be undone.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            delete_session(path)
+        except (SessionError, OSError) as error:
+            QMessageBox.warning(self, "Cannot delete", str(error))
+            return
+        if self.session_path == path:
+            self.session_path, self.session_state = None, ""
+            self._update_buttons()
+        self.browser.refresh()
+
+    def reveal_session(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    # --- resuming, extending, following ---------------------------------------------
+
+    def resume_search(self) -> None:
+        """Finish an interrupted session's search in this window."""
+        if self.state != IDLE or self.session_path is None:
+            return
+        self.session_state = ""
+        self._start_worker(self.session_path)
+
+    def extend_dialog(self) -> None:
+        if self.state != IDLE or self.session_path is None:
+            return
+        search = self.config.search
+        if search.strategy == "grid":
+            QMessageBox.information(
+                self,
+                "A grid is complete",
+                "A grid search runs every point it has. To search more finely, duplicate "
+                "the session and give the grid more points.",
+            )
+            return
+        if search.strategy == "coarse-to-fine":
+            question, more = "Rounds to add:", 1
+        else:
+            question, more = "Trials to add:", 20
+        added, accepted = QInputDialog.getInt(self, "Extend the search", question, more, 1, 100_000)
+        if accepted:
+            self.extend_search(added)
+
+    def extend_search(self, added: int) -> None:
+        """Add trials (random) or rounds (coarse-to-fine), then run what is new."""
+        key = "rounds" if self.config.search.strategy == "coarse-to-fine" else "trials"
+        search = replace(self.config.search, **{key: getattr(self.config.search, key) + added})
+        config = replace(self.config, search=search)
+        try:
+            with Session.open(self.session_path) as session:
+                session.extend(config.to_toml(), make_strategy(search).planned)
+        except (SessionError, sqlite3.Error) as error:
+            QMessageBox.warning(self, "Cannot extend", str(error))
+            return
+        self.open_session(self.session_path)
+        self.resume_search()
+
+    def _request_follow(self) -> None:
+        if self.session_path is not None:
+            self.followRequested.emit(self.session_path, self.last_rowid)
+
+    def _followed(self, path: Path, trials: list, epochs: list, rowid: int, status: str) -> None:
+        if path != self.session_path or self.session_state != FOLLOWING:
+            return
+        self.last_rowid = rowid
+        for row in trials:
+            known = self.results.trials.get(row.number)
+            if known is None:
+                self.results.trials[row.number] = TrialState(
+                    row.number, row.params, row.round, row.status
+                )
+            elif known.status != row.status:
+                known.status = row.status
+            else:
+                continue
+            self.changed_trials.add(row.number)
+        for number, record in epochs:
+            trial = self.results.trials.get(number)
+            if trial is not None and record.epoch == len(trial.records) + 1:
+                trial.records.append(record)
+                self.changed_trials.add(number)
+        if status != SESSION_RUNNING:
+            self.follow_timer.stop()
+            self.session_state = status
+            self._update_buttons()
+
+    # --- exporting ------------------------------------------------------------------
+
+    def export_panel_dialog(self, key: str) -> None:
+        title = self.panel_docks[key].windowTitle()
+        default = Path.home() / f"{PANEL_FILES[key]}.png"
+        target, chosen = QFileDialog.getSaveFileName(
+            self, f"Export {title}", str(default), "PNG image (*.png);;SVG image (*.svg)"
+        )
+        if not target:
+            return
+        path = Path(target)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_suffix(".svg" if "SVG" in chosen else ".png")
+        scale = 1
+        if path.suffix.lower() == ".png":
+            choice, accepted = QInputDialog.getItem(
+                self, "Image size", "Scale:", [f"{s}x" for s in SCALES], 1, False
+            )
+            if not accepted:
+                return
+            scale = int(choice.rstrip("x"))
+        try:
+            export_plot(self.panel_plots()[key], path, scale)
+        except OSError as error:
+            QMessageBox.warning(self, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def export_all_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export every panel into", str(Path.home()))
+        if not folder:
+            return
+        choice, accepted = QInputDialog.getItem(
+            self,
+            "Format",
+            "Write the panels as:",
+            ["PNG 1x", "PNG 2x", "PNG 4x", "SVG"],
+            1,
+            False,
+        )
+        if not accepted:
+            return
+        fmt, scale = ("svg", 1) if choice == "SVG" else ("png", int(choice[4]))
+        try:
+            export_panels(self.panel_plots(), Path(folder), fmt, scale)
+        except OSError as error:
+            QMessageBox.warning(self, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def export_results_dialog(self) -> None:
+        if self.session_path is None:
+            QMessageBox.information(self, "Nothing to export", "Run or open a session first.")
+            return
+        target, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export results",
+            str(Path.home() / f"{self.session_path.stem}.csv"),
+            "CSV, one row per trial (*.csv);;JSON, with every epoch (*.json)",
+        )
+        if target:
+            self.export_results(Path(target), "json" if "JSON" in chosen else "csv")
+
+    def export_results(self, path: Path, fmt: str) -> None:
+        if path.suffix.lower() not in (".csv", ".json"):
+            path = path.with_suffix(f".{fmt}")
+        render = to_json if path.suffix.lower() == ".json" else to_csv
+        try:
+            with Session.open(self.session_path, writable=False) as session:
+                write_text(path, render(session))
+        except (OSError, SessionError) as error:
+            QMessageBox.warning(self, "Cannot export", f"{error}\nThe session is unchanged.")
 
     def _choose_config(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open config", "", "Config (*.toml)")
@@ -344,7 +719,20 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(idle and not self.setup.problems())
         self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))
+        resumable = idle and self.session_state == INTERRUPTED
+        self.resume_button.setVisible(resumable)
+        self.resume_action.setEnabled(resumable)
+        self.extend_action.setEnabled(idle and self.session_state in (COMPLETE, INTERRUPTED))
+        self.save_as_action.setEnabled(self.session_path is not None)
         self.setup.setEnabled(idle)
+        labels = {
+            INTERRUPTED: "Interrupted: Resume finishes it",
+            COMPLETE: "Complete",
+            FOLLOWING: "Running in another process: following it, read-only",
+        }
+        name = "" if self.session_path is None else self.session_path.name
+        state = labels.get(self.session_state, "")
+        self.session_label.setText(f"{name}  {state}" if state and idle else "")
 
     # --- running ------------------------------------------------------------------
 
@@ -357,12 +745,28 @@ class MainWindow(QMainWindow):
             self.setup.show_problems(error.problems)
             return
         name = self.setup.session_name
+        folder = sessions_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(f"{folder} is read-only")
+        except OSError as error:
+            QMessageBox.critical(
+                self,
+                "Cannot save sessions",
+                f"Sessions are saved in {folder}, which cannot be written:\n{error}\n\n"
+                f"Make it writable, or set {HOME_VARIABLE} to a folder that is.",
+            )
+            return
         planned = make_strategy(config.search).planned
         self._show_search(
             config,
             SearchResults([p.name for p in config.search.space], planned, config.train.epochs),
         )
-        self.session_path = new_session_path(sessions_dir(), name)
+        self.session_path = new_session_path(folder, name)
+        self.session_state = ""
+        self.follow_timer.stop()
+        self._remember_recent(self.session_path)
         self._start_worker(self.session_path, NewSession(name, config.to_toml(), planned))
 
     def _start_worker(self, path: Path, new_session: NewSession | None = None) -> None:
@@ -460,8 +864,10 @@ class MainWindow(QMainWindow):
             self.thread.wait()
             self.thread.deleteLater()
         self.thread, self.worker = None, None
+        self.session_state = COMPLETE if state == COMPLETE else INTERRUPTED
         self._refresh(force=True)
         self._update_buttons()
+        self.browser.refresh()
         self.searchFinished.emit(state)
 
     def _drain(self) -> None:
@@ -518,6 +924,8 @@ class MainWindow(QMainWindow):
         if number == self.selected:
             return
         self.selected = number
+        if self.session_path is not None and number is not None:
+            QSettings().setValue(f"selection/{self.session_path}", number)
         row = None if number is None else self.table_model.row_of(number)
         if row is not None:
             proxy_index = self.proxy.mapFromSource(self.table_model.index(row, 0))
@@ -554,6 +962,7 @@ class MainWindow(QMainWindow):
         self.shutdown()
         self.timer.stop()
         QSettings().setValue("window/geometry", self.saveGeometry())
+        QSettings().setValue("window/state", self.saveState())
         event.accept()
 
     def shutdown(self) -> None:
@@ -564,3 +973,7 @@ class MainWindow(QMainWindow):
             self.thread.quit()
             self.thread.wait()
         self.pool.close()
+        self.follow_timer.stop()
+        self.follow_thread.quit()
+        self.follow_thread.wait()
+        self.browser.shutdown()

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QBuffer, QIODevice, QRectF
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, qInstallMessageHandler
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
@@ -137,6 +138,12 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     from desktop_app.results import SearchResults
 
     app = make_application()
+    # The offscreen platform says this of every window it lays out; it means nothing here.
+    previous = qInstallMessageHandler(
+        lambda kind, context, message: (
+            None if "propagateSizeHints" in message else sys.stderr.write(message + "\n")
+        )
+    )
     with Session.open(session_path, writable=False) as session:
         config = config_module.loads(session.config_toml)
         planned = int(session.meta.get("planned_trials", "0") or 0)
@@ -160,4 +167,5 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     paths = export_panels(plots, folder, fmt, scale)
     for panel in panels.values():
         (panel.widget if isinstance(panel, ScatterPanel) else panel.plot).close()
+    qInstallMessageHandler(previous)
     return paths

@@ -44,3 +44,22 @@ def tiny_config(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY_CONFIG)
     return path
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A main window with its own settings file; its search and workers end at teardown.
+    Qt is imported here, not at the top, so core tests never load it."""
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.app import make_application
+    from desktop_app.main_window import MainWindow
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    make_application()
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.shutdown()

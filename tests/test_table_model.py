@@ -20,10 +20,21 @@ def make_model():
 def test_columns_and_an_empty_model():
     _, model = make_model()
     assert model.rowCount() == 0
-    headers = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
-               for c in range(model.columnCount())]
-    assert headers == ["Trial", "Status", "lr", "optimizer", "Final val acc", "Best val acc",
-                       "Final train acc", "Epochs", "Seconds"]
+    headers = [
+        model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        for c in range(model.columnCount())
+    ]
+    assert headers == [
+        "Trial",
+        "Status",
+        "lr",
+        "optimizer",
+        "Final val acc",
+        "Best val acc",
+        "Final train acc",
+        "Epochs",
+        "Seconds",
+    ]
     assert model.rowCount(model.index(0, 0)) == 0
 
 
@@ -42,14 +53,20 @@ def test_new_trials_insert_rows_and_updates_change_cells(qtbot):
         model.refresh({1})
     assert model.rowCount() == 1
     assert [model.index(0, c).data() for c in (1, 4, 5, 6, 7, 8)] == [
-        "complete", "0.625", "0.625", "0.675", "2", "0.50"]
+        "complete",
+        "0.625",
+        "0.625",
+        "0.675",
+        "2",
+        "0.50",
+    ]
     assert model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole).name() == "#1b7f3b"
 
 
 def test_sorting_goes_by_value_not_text():
     results, model = make_model()
     for number, val in ((1, 0.9), (2, 0.1), (3, 0.45)):
-        results.start(TrialStart(number, {"lr": 10.0 ** -number, "optimizer": "sgd"}, 1, 0))
+        results.start(TrialStart(number, {"lr": 10.0**-number, "optimizer": "sgd"}, 1, 0))
         results.add_epoch(number, record(1, val))
         results.finish(number, "complete")
     results.start(TrialStart(4, {"lr": 0.5, "optimizer": "sgd"}, 1, 0))

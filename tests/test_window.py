@@ -3,26 +3,12 @@
 import time
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
 from core import config as config_module
 from core.session import Session
-from desktop_app.app import make_application
-from desktop_app.main_window import MainWindow
 from tests.conftest import TINY_CONFIG
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    make_application()
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.shutdown()
 
 
 def load(window, overrides=()):

@@ -1,0 +1,339 @@
+"""Sessions in the window: reopen, resume, extend, follow, browse, export, bad files."""
+
+import signal
+import subprocess
+import sys
+import time
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from core.session import Session
+from desktop_app.main_window import FOLLOWING, MainWindow
+from tests.test_cli import SLOW_CONFIG, count_epochs, session_contents
+from tests.test_window import button, load, point_count, run_to_end
+
+
+def table_cells(window):
+    model = window.table.model()
+    return [
+        [model.index(row, column).data() for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+    ]
+
+
+def plotted(window):
+    """Every number the panels draw."""
+
+    def data(item):
+        x, y = item.getData()
+        return (None, None) if x is None else (list(x), list(y))
+
+    return {
+        "curves": [data(val) for val, _ in window.curves.slots.values()],
+        "top": [data(item) for item in window.top.val_items + window.top.train_items],
+        "labels": [label.toPlainText() for label in window.top.labels],
+        "scatter": data(window.scatter.points),
+        "best": data(window.best_panel.best),
+    }
+
+
+@pytest.fixture
+def new_window(qtbot, window):
+    """A second window, as when Hyperdesk is started again."""
+    made = []
+
+    def make():
+        window.shutdown()
+        other = MainWindow()
+        qtbot.addWidget(other)
+        other.show()
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.shutdown()
+
+
+def test_a_session_reopens_as_it_finished(qtbot, window, new_window):
+    load(window)
+    run_to_end(qtbot, window)
+    window.table.selectRow(1)
+    selected = window.selected
+    cells, drawn, path = table_cells(window), plotted(window), window.session_path
+    window.close()
+    again = new_window()
+    again.open_file(path)
+    assert table_cells(again) == cells
+    assert plotted(again) == drawn
+    assert again.selected == selected
+    assert again.setup.config() == window.setup.config()
+    assert again.session_label.text().endswith("Complete")
+
+
+def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
+    qtbot, window, tmp_path, hyperdesk_home
+):
+    config_path = tmp_path / "slow.toml"
+    config_path.write_text(SLOW_CONFIG)
+    killed = hyperdesk_home / "sessions" / "killed.hdsession"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while count_epochs(killed) < 28 and time.monotonic() < deadline:
+        assert process.poll() is None
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(killed) is not None, timeout=10_000)
+    row = browser.model.row_of(killed)
+    qtbot.waitUntil(lambda: browser.model.index(row, 5).data() == "interrupted", timeout=10_000)
+    browser.select(killed)
+    browser.buttons["openSessionButton"].click()
+    assert window.session_path == killed
+    resume = button(window, "resumeButton")
+    assert resume.isVisibleTo(window)
+    with qtbot.waitSignal(window.searchFinished, timeout=120_000) as finished:
+        resume.click()
+    assert finished.args == ["complete"]
+    reference = tmp_path / "reference.hdsession"
+    subprocess.run(
+        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(reference)],
+        check=True,
+        capture_output=True,
+    )
+    assert session_contents(killed) == session_contents(reference)
+    assert window.results.trials_done == 6 and not resume.isVisibleTo(window)
+
+
+def test_extending_a_random_search_runs_only_the_new_trials(qtbot, window):
+    load(window)
+    run_to_end(qtbot, window)
+    first = session_contents(window.session_path)
+    with qtbot.waitSignal(window.searchFinished, timeout=60_000):
+        window.extend_search(2)
+    trials, epochs = session_contents(window.session_path)
+    assert [t[0] for t in trials] == [1, 2, 3, 4, 5, 6]
+    assert trials[:4] == first[0] and {n: epochs[n] for n in (1, 2, 3, 4)} == first[1]
+    assert len(table_cells(window)) == 6
+
+
+def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_path):
+    config_path = tmp_path / "slow.toml"
+    config_path.write_text(SLOW_CONFIG.replace("epochs = 12", "epochs = 60"))
+    path = tmp_path / "elsewhere.hdsession"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        qtbot.waitUntil(lambda: count_epochs(path) >= 3, timeout=60_000)
+        window.open_file(path)
+        assert window.session_state == FOLLOWING
+        assert "following it, read-only" in window.session_label.text()
+        assert not button(window, "resumeButton").isVisibleTo(window)
+        assert process.poll() is None
+        with Session.open(path) as session, pytest.raises(Exception, match="running in it"):
+            session.begin_run(1)
+        seen = window.results.epochs_done
+        qtbot.waitUntil(lambda: window.results.epochs_done > seen, timeout=30_000)
+    finally:
+        process.wait(timeout=120)
+    qtbot.waitUntil(lambda: window.session_state == "complete", timeout=30_000)
+    assert window.results.epochs_done == 6 * 60
+    trials, _ = session_contents(path)
+    assert [row[2] for row in trials] == [window.results.trials[n].params for n in range(1, 7)]
+
+
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp_path, scale):
+    from desktop_app.panel_export import export_plot
+
+    load(window)
+    run_to_end(qtbot, window)
+    for key, plot in window.panel_plots().items():
+        path = export_plot(plot, tmp_path / f"{key}.png", scale)
+        image = QImage(str(path))
+        assert not image.isNull()
+        expected = round(plot.getPlotItem().sceneBoundingRect().width() * scale)
+        assert image.width() == expected
+        pixels = np.frombuffer(image.constBits(), dtype=np.uint8)
+        assert len(np.unique(pixels)) > 20
+
+
+def test_exported_svg_parses_and_holds_the_curves(qtbot, window, tmp_path):
+    from desktop_app.panel_export import export_panels
+
+    load(window)
+    run_to_end(qtbot, window)
+    paths = export_panels(window.panel_plots(), tmp_path, "svg")
+    assert len(paths) == 4
+    namespace = "{http://www.w3.org/2000/svg}"
+    curves = ElementTree.parse(tmp_path / "learning-curves.svg").getroot()
+    best = window.results.best()
+    # The best trial's validation curve: one polyline point per epoch.
+    longest = max(len(p.get("d").split()) for p in curves.iter(f"{namespace}path"))
+    assert longest >= len(best.records)
+    top = ElementTree.parse(tmp_path / "top-20.svg").getroot()
+    strokes = {g.get("stroke") for g in top.iter(f"{namespace}g")}
+    assert "#1f5fbf" in strokes and "#2e7d32" in strokes
+
+
+def test_results_export_agrees_with_the_session(qtbot, window, tmp_path):
+    import csv
+    import io
+    import json
+
+    load(window)
+    run_to_end(qtbot, window)
+    window.export_results(tmp_path / "r.csv", "csv")
+    window.export_results(tmp_path / "r.json", "json")
+    trials, epochs = session_contents(window.session_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert [int(r["number"]) for r in rows] == [t[0] for t in trials]
+    assert [float(r["final_val_acc"]) for r in rows] == [t[6] for t in trials]
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert [len(t["epochs"]) for t in document["trials"]] == [len(epochs[t[0]]) for t in trials]
+
+
+def test_export_to_an_unwritable_place_says_so_and_keeps_the_session(
+    qtbot, window, tmp_path, monkeypatch
+):
+    load(window)
+    run_to_end(qtbot, window)
+    before = session_contents(window.session_path)
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    window.export_results(tmp_path / "missing" / "r.csv", "csv")
+    assert warnings and "The session is unchanged" in warnings[0]
+    assert session_contents(window.session_path) == before
+
+
+def bad_files(tmp_path):
+    from tests.test_session import foreign_sqlite, newer_schema, truncated
+
+    made = {}
+    made["text"] = tmp_path / "notes.hdsession"
+    made["text"].write_text("hello")
+    for name, make in (
+        ("foreign", foreign_sqlite),
+        ("truncated", truncated),
+        ("newer", newer_schema),
+    ):
+        made[name] = tmp_path / f"{name}.hdsession"
+        make(made[name])
+    return made
+
+
+def test_bad_files_are_refused_with_a_message_and_left_untouched(window, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    expected = {
+        "text": "not an SQLite database",
+        "foreign": "without its meta",
+        "truncated": "damaged or truncated",
+        "newer": "newer Hyperdesk",
+    }
+    for name, path in bad_files(tmp_path).items():
+        before = path.read_bytes()
+        window.open_file(path)
+        assert expected[name] in warnings[-1]
+        assert path.read_bytes() == before
+    assert window.session_path is None
+
+
+def test_browser_lists_renames_and_deletes(qtbot, window, monkeypatch):
+    load(window)
+    run_to_end(qtbot, window)
+    path = window.session_path
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(path) is not None, timeout=10_000)
+    row = browser.model.row_of(path)
+    assert [browser.model.index(row, c).data() for c in (0, 2, 3, 5)] == [
+        "tiny",
+        "random",
+        "4 / 4",
+        "complete",
+    ]
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("renamed", True))
+    window.rename_session(path)
+    qtbot.waitUntil(
+        lambda: browser.model.index(browser.model.row_of(path), 0).data() == "renamed",
+        timeout=10_000,
+    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.delete_session(path)
+    assert path.exists()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.delete_session(path)
+    assert not path.exists()
+    qtbot.waitUntil(lambda: browser.model.row_of(path) is None, timeout=10_000)
+
+
+def test_duplicate_loads_the_setup_as_a_new_search(qtbot, window):
+    load(window, ["search.trials=3"])
+    run_to_end(qtbot, window)
+    original = window.session_path
+    window.setup.load_config(window.setup.config().__class__(), "other")
+    window.duplicate_session(original)
+    assert window.setup.session_name == "tiny copy"
+    assert window.setup.config().search.trials == 3
+
+
+def test_save_as_copies_the_session(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    load(window)
+    run_to_end(qtbot, window)
+    target = tmp_path / "copy.hdsession"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window._save_as()
+    assert session_contents(target) == session_contents(window.session_path)
+
+
+def test_a_read_only_data_directory_gives_a_message(qtbot, window, hyperdesk_home, monkeypatch):
+    hyperdesk_home.mkdir(parents=True, exist_ok=True)
+    (hyperdesk_home / "sessions").write_text("not a folder")
+    messages = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: messages.append(args[2]))
+    load(window)
+    window.start()
+    assert messages and "cannot be written" in messages[0]
+    assert window.state == "idle" and point_count(window.scatter.points) == 0
+
+
+def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
+    import os
+
+    session_path = tmp_path / "s.hdsession"
+    run = [sys.executable, "-m", "desktop_app.launcher"]
+    subprocess.run(
+        [*run, "run", str(tiny_config), "--session", str(session_path)],
+        check=True,
+        capture_output=True,
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run(
+        [*run, "export", str(session_path), "--plots", str(tmp_path / "p"), "--scale", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    files = sorted(path.name for path in (tmp_path / "p").iterdir())
+    assert files == ["best-so-far.png", "learning-curves.png", "scatter.png", "top-20.png"]
+    assert QImage(str(tmp_path / "p" / "top-20.png")).width() == 2 * 900
