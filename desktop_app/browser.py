@@ -4,6 +4,7 @@ happens on a background thread; the list only draws."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,21 @@ class SessionScanner(QObject):
                     found.append(summarize(path))
                 except SessionError as error:
                     found.append((path, str(error)))
+        # Newest first: what a person most often reopens is what they just ran.
+        found.sort(key=lambda entry: getattr(entry, "created_at", ""), reverse=True)
         self.listed.emit(folder, found)
 
 
+def _short_time(iso: str) -> str:
+    """27 Nov 03:52, in local time: enough to tell sessions apart in a narrow list."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d %b %H:%M")
+    except ValueError:
+        return iso
+
+
 class SessionListModel(QAbstractTableModel):
-    HEADERS = ("Name", "Created", "Strategy", "Trials", "Best val acc", "Status")
+    HEADERS = ("Name", "Created", "Strategy", "Trials", "Best", "Status")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -95,7 +106,7 @@ class SessionListModel(QAbstractTableModel):
             return None
         values = (
             entry.name,
-            entry.created_at.replace("T", " ")[:16],
+            _short_time(entry.created_at),
             entry.strategy,
             f"{entry.done} / {entry.planned}",
             "" if entry.best_val_acc is None else f"{entry.best_val_acc:.3f}",
