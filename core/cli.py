@@ -289,6 +289,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from core import bench
+
+    return bench.main(args.trials, args.epochs, args.width, args.samples, args.workers, args.json)
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -351,6 +357,20 @@ def build_parser(
 
     listing = commands.add_parser("sessions", help="list the sessions in the data directory")
     listing.set_defaults(handler=cmd_sessions)
+
+    bench = commands.add_parser("bench", help="measure the engine against this machine's limit")
+    bench.add_argument("--trials", type=positive_int, default=100)
+    bench.add_argument("--epochs", type=positive_int, default=50)
+    bench.add_argument("--width", type=positive_int, default=100, help="hidden layer width")
+    bench.add_argument("--samples", type=positive_int, default=500)
+    bench.add_argument("--workers", type=positive_int, help="default: one per core")
+    bench.add_argument("--json", action="store_true", help="end with one JSON line")
+    bench.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="skip the reference run (for scaling measurements)",
+    )
+    bench.set_defaults(handler=cmd_bench)
 
     export = commands.add_parser("export", help="write a session's results as CSV or JSON")
     export.add_argument("session", help="the session file")

@@ -20,6 +20,19 @@ class Affine:
         self.weight_grad = np.zeros_like(weight)
         self.bias_grad = np.zeros_like(bias)
         self._x: np.ndarray | None = None
+        # Output buffers by shape (training batches, the last short batch, evaluation):
+        # a step allocates no new output arrays.
+        self._outputs: dict[tuple[int, ...], np.ndarray] = {}
+
+    @classmethod
+    def stack(cls, layers: list[Affine]) -> Affine:
+        """One layer for several networks of one shape: weights (K, in, out), biases
+        (K, 1, out)."""
+        return cls(
+            np.stack([layer.weight for layer in layers]),
+            np.stack([layer.bias for layer in layers])[:, None, :],
+            layers[0].input_grad,
+        )
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -31,11 +44,21 @@ class Affine:
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         self._x = x
-        return x @ self.weight + self.bias
+        shape = (
+            *np.broadcast_shapes(x.shape[:-2], self.weight.shape[:-2]),
+            x.shape[-2],
+            self.weight.shape[-1],
+        )
+        out = self._outputs.get(shape)
+        if out is None or out.dtype != self.weight.dtype:
+            out = self._outputs[shape] = np.empty(shape, dtype=self.weight.dtype)
+        np.matmul(x, self.weight, out=out)
+        out += self.bias
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         np.matmul(self._x.swapaxes(-1, -2), dout, out=self.weight_grad)
-        np.sum(dout, axis=-2, out=self.bias_grad)
+        np.sum(dout, axis=-2, out=self.bias_grad, keepdims=self.bias_grad.ndim == dout.ndim)
         if not self.input_grad:
             return None
         return dout @ self.weight.swapaxes(-1, -2)
@@ -80,12 +103,13 @@ class Tanh:
 
 class Dropout:
     """Inverted dropout: drops a fraction `rate` in training and rescales the rest, so
-    evaluation needs no scaling. Setting `fixed_mask` reuses one mask (gradient checks)."""
+    evaluation needs no scaling. Setting `fixed_mask` reuses one mask (gradient checks).
+    Stacked networks give one generator per network, each drawing its own masks."""
 
     params: tuple[np.ndarray, ...] = ()
     grads: tuple[np.ndarray, ...] = ()
 
-    def __init__(self, rate: float, rng: np.random.Generator):
+    def __init__(self, rate: float, rng: np.random.Generator | list[np.random.Generator]):
         if not 0 <= rate < 1:
             raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
         self.rate = rate
@@ -99,6 +123,9 @@ class Dropout:
             return x
         if self.fixed_mask is not None:
             keep = self.fixed_mask
+        elif isinstance(self.rng, list):
+            keep = np.stack([rng.random(x.shape[1:], dtype=x.dtype) for rng in self.rng])
+            keep = keep >= self.rate
         else:
             keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
         self._scaled_mask = keep * np.asarray(1 / (1 - self.rate), dtype=x.dtype)
@@ -123,6 +150,17 @@ class BatchNorm:
         self.running_var = np.ones(features, dtype=dtype)
         self.momentum = momentum
         self.eps = eps
+
+    @classmethod
+    def stack(cls, layers: list[BatchNorm]) -> BatchNorm:
+        """One layer for several networks: every array gets a leading axis (K, 1, D)."""
+        first = layers[0]
+        stacked = cls(first.gamma.shape[-1], first.gamma.dtype, first.momentum, first.eps)
+        for name in ("gamma", "beta", "running_mean", "running_var"):
+            setattr(stacked, name, np.stack([getattr(layer, name) for layer in layers])[:, None])
+        stacked.gamma_grad = np.zeros_like(stacked.gamma)
+        stacked.beta_grad = np.zeros_like(stacked.beta)
+        return stacked
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -152,8 +190,9 @@ class BatchNorm:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         batch = dout.shape[-2]
-        np.sum(dout, axis=-2, out=self.beta_grad)
-        np.sum(self._normalised * dout, axis=-2, out=self.gamma_grad)
+        keepdims = self.beta_grad.ndim == dout.ndim
+        np.sum(dout, axis=-2, out=self.beta_grad, keepdims=keepdims)
+        np.sum(self._normalised * dout, axis=-2, out=self.gamma_grad, keepdims=keepdims)
         d_normalised = self.gamma * dout
         d_centred = d_normalised / self._std
         d_std = -np.sum(
@@ -166,17 +205,20 @@ class BatchNorm:
 
 
 class SoftmaxCrossEntropy:
-    """Mean cross-entropy of softmax(scores) against integer labels."""
+    """Mean cross-entropy of softmax(scores) against integer labels: a float, or one
+    per network (K,) for stacked scores (K, batch, classes)."""
 
-    def forward(self, scores: np.ndarray, labels: np.ndarray) -> float:
+    def forward(self, scores: np.ndarray, labels: np.ndarray) -> float | np.ndarray:
         # Subtracting the row maximum keeps exp from overflowing.
         shifted = scores - scores.max(axis=-1, keepdims=True)
         log_sum = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         log_probs = shifted - log_sum
         self._probs = np.exp(log_probs)
+        labels = np.broadcast_to(labels, scores.shape[:-1])
         self._labels = labels
-        picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)
-        return float(-picked.mean())
+        picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
+        losses = -picked.mean(axis=-1)
+        return float(losses) if losses.ndim == 0 else losses
 
     def backward(self) -> np.ndarray:
         grad = self._probs.copy()

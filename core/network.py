@@ -67,9 +67,35 @@ class Network:
             self.layers.append(ACTIVATIONS[spec.activation]())
             if spec.dropout > 0:
                 self.layers.append(Dropout(spec.dropout, dropout_rng))
+        self._finish(spec.weight_decay)
+
+    def _finish(self, weight_decay: float | np.ndarray) -> None:
+        self.weight_decay = weight_decay
         self.loss_layer = SoftmaxCrossEntropy()
         self.params = [param for layer in self.layers for param in layer.params]
         self.grads = [grad for layer in self.layers for grad in layer.grads]
+
+    @classmethod
+    def stack(cls, networks: list[Network]) -> Network:
+        """One network computing several of one shape at once (population training):
+        every array gains a leading axis, so each product runs once per network with the
+        same numbers as alone, and Python's cost per step is paid once for all."""
+        stacked = cls.__new__(cls)
+        stacked.spec = networks[0].spec
+        stacked.layers = []
+        for layers in zip(*(network.layers for network in networks), strict=True):
+            first = layers[0]
+            if isinstance(first, Affine | BatchNorm):
+                stacked.layers.append(type(first).stack(list(layers)))
+            elif isinstance(first, Dropout):
+                stacked.layers.append(Dropout(first.rate, [layer.rng for layer in layers]))
+            else:
+                stacked.layers.append(type(first)())
+        stacked.affines = [layer for layer in stacked.layers if isinstance(layer, Affine)]
+        dtype = np.dtype(stacked.spec.dtype)
+        decays = np.array([network.weight_decay for network in networks], dtype=dtype)
+        stacked._finish(decays.reshape(-1, 1, 1))
+        return stacked
 
     def predict(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         for layer in self.layers:
@@ -80,25 +106,32 @@ class Network:
         if not self.spec.weight_decay:
             return 0.0
         squares = sum(float(np.vdot(affine.weight, affine.weight)) for affine in self.affines)
-        return 0.5 * self.spec.weight_decay * squares
+        return 0.5 * self.weight_decay * squares
 
     def loss(self, x: np.ndarray, labels: np.ndarray, train: bool = True) -> float:
         """The training objective: cross-entropy plus the L2 penalty. Keeps what
         backward() needs."""
-        return self.loss_layer.forward(self.predict(x, train), labels) + self.penalty()
+        return self.data_loss(x, labels, train) + self.penalty()
+
+    def data_loss(self, x: np.ndarray, labels: np.ndarray, train: bool = True) -> float:
+        """Cross-entropy alone, and what backward() needs (whose gradients include the
+        penalty's): enough to train and to see divergence, without summing every weight
+        squared on every step."""
+        return self.loss_layer.forward(self.predict(x, train), labels)
 
     def backward(self) -> None:
         """Fill every layer's gradients for the last loss()."""
         dout = self.loss_layer.backward()
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
-        if self.spec.weight_decay:
+        if np.any(self.weight_decay):
             for affine in self.affines:
-                affine.weight_grad += self.spec.weight_decay * affine.weight
+                affine.weight_grad += self.weight_decay * affine.weight
 
-    def evaluate(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """(cross-entropy, accuracy) in evaluation mode: no dropout, running batch norm."""
+    def evaluate(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cross-entropy, accuracy) in evaluation mode (no dropout, running batch norm):
+        arrays with one value per stacked network, or 0-d for a single network."""
         scores = self.predict(x, train=False)
-        loss = SoftmaxCrossEntropy().forward(scores, labels)
-        accuracy = float(np.mean(scores.argmax(axis=-1) == labels))
+        loss = np.asarray(SoftmaxCrossEntropy().forward(scores, labels))
+        accuracy = np.mean(scores.argmax(axis=-1) == labels, axis=-1)
         return loss, accuracy

@@ -19,9 +19,12 @@ class Optimizer(ABC):
 
 
 class SGD(Optimizer):
+    """p -= lr * g. Scales the gradient in place: gradients are rewritten every step."""
+
     def update(self, params, grads):
         for param, grad in zip(params, grads, strict=True):
-            param -= self.lr * grad
+            grad *= self.lr
+            param -= grad
 
 
 class _Stateful(Optimizer):

@@ -4,7 +4,7 @@ Each worker loads a search's data once (and keeps it for the next search on the 
 data), limits its BLAS to one thread (measured here: two
 processes of one thread run these small products faster than one process of two), and
 trains the trials it is given. Stop and pause reach it through shared events it checks
-between steps. A worker that dies is replaced; its trial is reported lost.
+between steps. A worker that dies is replaced; its trials are reported lost.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ class PoolError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrialTask:
+    """Trials a worker trains together (stacked, see core.trainer.train_trials)."""
+
     data: DataConfig
-    number: int
-    seed: int
-    network: NetworkSpec
-    settings: TrainSettings
+    numbers: tuple[int, ...]
+    seeds: tuple[int, ...]
+    networks: tuple[NetworkSpec, ...]
+    settings: tuple[TrainSettings, ...]
 
 
 # What workers send back: ("epoch", number, EpochRecord), ("end", number, status),
@@ -69,7 +71,7 @@ class _Worker:
         # The worker holds the only other ends: EOF on either side means the other died.
         receiver.close()
         sender.close()
-        self.trial: int | None = None
+        self.trials: set[int] = set()
         self.dead = False
 
     def receive(self) -> list[Event]:
@@ -103,11 +105,11 @@ class TrialPool:
 
     @property
     def idle(self) -> int:
-        return sum(worker.trial is None for worker in self.workers)
+        return sum(not worker.trials for worker in self.workers)
 
     def submit(self, task: TrialTask) -> None:
-        worker = next(worker for worker in self.workers if worker.trial is None)
-        worker.trial = task.number
+        worker = next(worker for worker in self.workers if not worker.trials)
+        worker.trials = set(task.numbers)
         worker.tasks.send(task)
 
     def events(self) -> list[Event]:
@@ -121,12 +123,13 @@ class TrialPool:
             alive = worker.process.is_alive()
             for event in worker.receive():
                 found.append(event)
-                if event[0] in ("end", "error"):
-                    worker.trial = None
+                if event[0] == "end":
+                    worker.trials.discard(event[1])
+                elif event[0] == "error":
+                    worker.trials.clear()
                     self.deaths_in_a_row = 0
             if worker.dead or not alive:
-                if worker.trial is not None:
-                    found.append(("lost", worker.trial, None))
+                found.extend(("lost", number, None) for number in sorted(worker.trials))
                 worker.tasks.close()
                 worker.results.close()
                 self.deaths_in_a_row += 1

@@ -22,6 +22,7 @@ from core.datasets import (
     INPUT_SIZE,
     OUTPUT_SIZE,
 )
+from core.network import NetworkSpec
 from core.paths import SESSION_SUFFIX
 from core.pool import TrialPool, TrialTask
 from core.session import (
@@ -34,7 +35,7 @@ from core.session import (
     TrialRow,
 )
 from core.strategies import Strategy, Suggestion, make_strategy
-from core.trainer import EpochRecord
+from core.trainer import EpochRecord, TrainSettings, stackable
 
 
 def trial_seed(search_seed: int, number: int) -> int:
@@ -61,6 +62,9 @@ class TrialStart:
 class SearchOutcome:
     state: str  # complete or interrupted
     trials: list[TrialRow]
+
+
+MAX_GROUP = 8
 
 
 class TrialError(RuntimeError):
@@ -112,24 +116,23 @@ class SearchRunner:
         return self.strategy.planned
 
     def run(self) -> SearchOutcome:
-        stored = {row.number: row for row in self.session.trials()}
+        self._stored = {row.number: row for row in self.session.trials()}
         self.session.begin_run(self.planned)
         state = INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
+        # Trials of one shape train stacked, a group per worker: enough per group to
+        # share Python's cost per step, few enough that every worker gets some.
+        self._group_size = max(1, min(MAX_GROUP, self.planned // (2 * len(pool.workers))))
+        self._asked = 0
+        self._waiting: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]] = []
         try:
             with contextlib.nullcontext(pool) if self.pool else pool:
-                number = 0
                 while True:
                     while pool.idle and not self.control.stopped:
-                        suggestion = self.strategy.ask()
-                        if suggestion is None:
+                        group = self._next_group()
+                        if not group:
                             break
-                        number += 1
-                        row = stored.get(number)
-                        if row is not None and row.status in FINISHED:
-                            self._replay(row, suggestion)
-                        else:
-                            self._submit(pool, number, suggestion)
+                        self._submit(pool, group)
                     if not self._in_flight:
                         if not self.control.stopped and not self._lost:
                             state = COMPLETE
@@ -139,6 +142,35 @@ class SearchRunner:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())
 
+    def _next_suggestion(self) -> tuple[int, Suggestion, NetworkSpec, TrainSettings] | None:
+        """The next trial to train: one set aside earlier, or a new one from the
+        strategy (trials the session already finished are told and skipped)."""
+        if self._waiting:
+            return self._waiting.pop(0)
+        while (suggestion := self.strategy.ask()) is not None:
+            self._asked += 1
+            row = self._stored.get(self._asked)
+            if row is not None and row.status in FINISHED:
+                self._replay(row, suggestion)
+                continue
+            network, settings = self.config.trial_settings(
+                suggestion.params, INPUT_SIZE, OUTPUT_SIZE
+            )
+            return self._asked, suggestion, network, settings
+        return None
+
+    def _next_group(self) -> list[tuple[int, Suggestion, NetworkSpec, TrainSettings]]:
+        group = []
+        while len(group) < self._group_size:
+            entry = self._next_suggestion()
+            if entry is None:
+                break
+            if group and stackable(*entry[2:]) != stackable(*group[0][2:]):
+                self._waiting.insert(0, entry)  # starts the next group
+                break
+            group.append(entry)
+        return group
+
     def _replay(self, row: TrialRow, suggestion: Suggestion) -> None:
         if row.params != suggestion.params:
             raise SessionError(
@@ -147,15 +179,27 @@ class SearchRunner:
             )
         self.strategy.tell(row.number, suggestion, trial_score(row.status, row.final_val_acc))
 
-    def _submit(self, pool: TrialPool, number: int, suggestion: Suggestion) -> None:
-        seed = trial_seed(self.config.search.seed, number)
-        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
-        self.session.start_trial(number, suggestion.params, seed, suggestion.round)
-        self._in_flight[number] = suggestion
-        self._records[number] = []
-        pool.submit(TrialTask(self.config.data, number, seed, network, settings))
-        if self.on_trial_start:
-            self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
+    def _submit(
+        self, pool: TrialPool, group: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]]
+    ) -> None:
+        seeds = []
+        for number, suggestion, _, _ in group:
+            seed = trial_seed(self.config.search.seed, number)
+            seeds.append(seed)
+            self.session.start_trial(number, suggestion.params, seed, suggestion.round)
+            self._in_flight[number] = suggestion
+            self._records[number] = []
+            if self.on_trial_start:
+                self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
+        pool.submit(
+            TrialTask(
+                self.config.data,
+                tuple(entry[0] for entry in group),
+                tuple(seeds),
+                tuple(entry[2] for entry in group),
+                tuple(entry[3] for entry in group),
+            )
+        )
 
     def _handle(self, events: list) -> None:
         epochs = [(number, record) for kind, number, record in events if kind == "epoch"]

@@ -19,7 +19,7 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
     from threadpoolctl import threadpool_limits
 
     from core.pool import load_split
-    from core.trainer import train_trial
+    from core.trainer import train_trials
 
     threadpool_limits(1)
     splits = {}
@@ -39,16 +39,19 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
             if task.data not in splits:
                 splits.clear()  # one search's data at a time
                 splits[task.data] = load_split(task.data)
-            result = train_trial(
+            outcomes = train_trials(
                 splits[task.data],
-                task.network,
-                task.settings,
-                task.seed,
-                on_epoch=lambda record, n=task.number: results.send(("epoch", n, record)),
+                list(task.networks),
+                list(task.settings),
+                list(task.seeds),
+                on_epoch=lambda index, record, numbers=task.numbers: results.send(
+                    ("epoch", numbers[index], record)
+                ),
                 should_stop=should_stop,
             )
-            results.send(("end", task.number, result.status))
+            for number, outcome in zip(task.numbers, outcomes, strict=True):
+                results.send(("end", number, outcome.status))
         except BrokenPipeError:  # the parent is gone
             return
         except Exception:
-            results.send(("error", task.number, traceback.format_exc()))
+            results.send(("error", task.numbers[0], traceback.format_exc()))

@@ -163,7 +163,8 @@ class MainWindow(QMainWindow):
         self.epochs_at_start = 0
         self.config = Config()
         # Worker processes start with the window, so Start begins training at once.
-        self.pool = TrialPool(default_workers(), RunControl())
+        workers = int(QSettings().value("engine/workers", default_workers()))
+        self.pool = TrialPool(workers, RunControl())
 
         self.setup = SetupPanel()
         self.start_button = QPushButton("Start")
@@ -230,6 +231,8 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(self.resume_search)
         self.setup.changed.connect(self._setup_changed)
+        self.setup.workers_spin.setValue(len(self.pool.workers))
+        self.setup.workers_spin.valueChanged.connect(self._workers_changed)
         self.scatter.signals.trialClicked.connect(self.select_trial)
         self.setup.load_config(config_module.loads(default_config_text()), "seed")
         self._update_buttons()
@@ -713,6 +716,12 @@ class MainWindow(QMainWindow):
         )
         self.setup.show_preview(None if problems else self.setup.config())
         self._update_buttons()
+
+    def _workers_changed(self, workers: int) -> None:
+        """A new pool of that size; the spin box is disabled while a search runs."""
+        QSettings().setValue("engine/workers", workers)
+        self.pool.close()
+        self.pool = TrialPool(workers, RunControl())
 
     def _update_buttons(self) -> None:
         idle = self.state == IDLE

@@ -8,6 +8,7 @@ at the editor its key path names: a red outline, a tooltip and a line underneath
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -633,6 +634,15 @@ class SetupPanel(QWidget):
         self._add_field(strategy_form, "Rounds", "search.rounds", self.rounds_spin)
         self._add_field(strategy_form, "Keep fraction", "search.keep", self.keep_spin)
         self._add_field(strategy_form, "Search seed", "search.seed", self.search_seed_spin)
+        # Not part of the search: how many trials train at once. Results do not depend
+        # on it, so it is kept with the window's settings, not in the session.
+        self.workers_spin = _spin(1, 4 * (os.cpu_count() or 1))
+        self.workers_spin.setObjectName("workersSpin")
+        self.workers_spin.setToolTip(
+            "Trials trained at once, each in its own process (default: one per core). "
+            "The results do not depend on it."
+        )
+        strategy_form.addRow("Worker processes", self.workers_spin)
         self.margin = config_module.SearchConfig.margin
         layout.addWidget(strategy)
         layout.addStretch()

@@ -81,3 +81,45 @@ def test_every_optimizer_learns(seed_split, optimizer):
     result = train_trial(seed_split, spec, TrainSettings(10, 50, optimizer, lr), seed=2)
     assert result.status == COMPLETE
     assert result.records[-1].val_acc >= 0.6
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop"])
+def test_stacked_trials_give_the_records_they_give_alone(seed_split, optimizer):
+    """Population training must not change a single number: the same seeds give the same
+    records stacked as alone, with dropout, batch norm and per-trial rates and decays."""
+    from core.trainer import train_trials
+
+    settings = [TrainSettings(3, 50, optimizer, lr) for lr in (0.01, 0.003, 0.05)]
+    specs = [
+        NetworkSpec(784, (30, 20), 10, dropout=0.1, batchnorm=True, weight_decay=wd)
+        for wd in (1e-4, 0.0, 1e-2)
+    ]
+    seeds = [11, 12, 13]
+    together = train_trials(seed_split, specs, settings, seeds)
+    for spec, setting, seed, result in zip(specs, settings, seeds, together, strict=True):
+        alone = train_trial(seed_split, spec, setting, seed)
+        assert result.status == alone.status
+        assert deterministic(result.records) == deterministic(alone.records)
+
+
+def test_a_diverging_trial_does_not_disturb_the_others_it_trains_with(seed_split):
+    from core.trainer import train_trials
+
+    settings = [TrainSettings(5, 100, "sgd", lr) for lr in (0.01, 50.0)]
+    spec = NetworkSpec(784, (100,) * 6, 10)
+    together = train_trials(seed_split, [spec, spec], settings, [1, 2])
+    assert [result.status for result in together] == [COMPLETE, DIVERGED]
+    alone = train_trial(seed_split, spec, settings[0], 1)
+    assert deterministic(together[0].records) == deterministic(alone.records)
+
+
+def test_trials_of_different_shapes_are_not_stacked(seed_split):
+    from core.trainer import train_trials
+
+    with pytest.raises(ValueError, match="may differ only in lr and weight decay"):
+        train_trials(
+            seed_split,
+            [NetworkSpec(784, (10,), 10), NetworkSpec(784, (20,), 10)],
+            [TrainSettings(1, 50)] * 2,
+            [1, 2],
+        )

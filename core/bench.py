@@ -1,0 +1,205 @@
+"""`hyperdesk bench`: how close the engine runs to this machine's limit.
+
+Measured in one process and one sitting: (a) the reference path, one trial at a time in
+float64 in this process, as a notebook would; (b) the default engine, worker processes
+in float32; (c) the machine's float32 matrix-multiply throughput on all cores, the limit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from core import config as config_module
+from core.config import Config
+from core.datasets import INPUT_SIZE, OUTPUT_SIZE
+from core.pool import load_split
+from core.runner import SearchRunner, default_workers, trial_seed
+from core.session import Session
+from core.strategies import make_strategy
+from core.trainer import train_trial
+
+
+def flops_per_trial(hidden: tuple[int, ...], n_train: int, n_val: int, epochs: int) -> float:
+    """Floating-point operations of one trial's matrix products: per epoch, the forward
+    pass and the weight gradients on every training batch, the input gradients of every
+    layer but the first, and a forward pass over all training and validation samples."""
+    sizes = [INPUT_SIZE, *hidden, OUTPUT_SIZE]
+    products = [a * b for a, b in itertools.pairwise(sizes)]
+    forward = 2.0 * sum(products)  # per sample
+    input_grads = 2.0 * sum(products[1:])
+    per_epoch = n_train * (2 * forward + input_grads) + (n_train + n_val) * forward
+    return per_epoch * epochs
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    trials: int
+    epochs: int
+    flops: float
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "seconds": round(self.seconds, 3),
+            "trials_per_s": round(self.trials / self.seconds, 3),
+            "epochs_per_s": round(self.epochs / self.seconds, 1),
+            "gflops": round(self.flops / self.seconds / 1e9, 2),
+        }
+
+
+def workload(trials: int, epochs: int, width: int, samples: int) -> Config:
+    """The seed experiment, scaled."""
+    text = (files("resources.examples") / "seed.toml").read_text()
+    return config_module.loads(
+        text,
+        [
+            f"search.trials={trials}",
+            f"train.epochs={epochs}",
+            f"data.samples={samples}",
+            f"model.hidden=[{', '.join([str(width)] * 6)}]",
+        ],
+    )
+
+
+def run_reference(config: Config) -> Measurement:
+    """One trial at a time, float64, in this process."""
+    data = load_split(config.data)
+    strategy = make_strategy(config.search)
+    started = time.perf_counter()
+    number, epochs = 0, 0
+    while (suggestion := strategy.ask()) is not None:
+        number += 1
+        network, settings = config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        result = train_trial(
+            data,
+            replace(network, dtype="float64"),
+            settings,
+            trial_seed(config.search.seed, number),
+        )
+        epochs += len(result.records)
+    seconds = time.perf_counter() - started
+    return Measurement(seconds, number, epochs, number * _trial_flops(config))
+
+
+def run_engine(config: Config, workers: int) -> Measurement:
+    """The search as the window and `hyperdesk run` run it, session file included."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.hdsession"
+        planned = make_strategy(config.search).planned
+        with Session.create(path, "bench", config.to_toml(), planned) as session:
+            started = time.perf_counter()
+            outcome = SearchRunner(session, workers=workers).run()
+            seconds = time.perf_counter() - started
+            epochs = sum(len(records) for records in session.epochs().values())
+    return Measurement(
+        seconds, len(outcome.trials), epochs, len(outcome.trials) * _trial_flops(config)
+    )
+
+
+def _trial_flops(config: Config) -> float:
+    n_val = round(config.data.samples * config.data.validation)
+    return flops_per_trial(
+        config.model.hidden, config.data.samples - n_val, n_val, config.train.epochs
+    )
+
+
+def matmul_peak(size: int = 2048, seconds: float = 2.0) -> float:
+    """float32 GFLOP/s of a large square product, BLAS on every core."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)  # warm up
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        np.matmul(a, b, out=out)
+        count += 1
+    return 2.0 * size**3 * count / elapsed / 1e9
+
+
+def blas_description() -> str:
+    from threadpoolctl import threadpool_info
+
+    parts = [
+        f"{info.get('internal_api')} {info.get('version')} "
+        f"({info.get('architecture')}, {info.get('num_threads')} threads)"
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+    return "; ".join(parts) or "unknown"
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """(this process, its largest child) peak resident memory in MB (Linux units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def main(
+    trials: int,
+    epochs: int,
+    width: int,
+    samples: int,
+    workers: int | None,
+    as_json: bool,
+    engine_only: bool = False,
+) -> int:
+    config = workload(trials, epochs, width, samples)
+    workers = workers or default_workers()
+    flops = _trial_flops(config)
+    say = (lambda *a: print(*a, file=sys.stderr)) if as_json else print
+    say(
+        f"workload: {trials} trials x {epochs} epochs, 6 x {width} ReLU, {samples} samples "
+        f"({flops / 1e9:.2f} GFLOP per trial)"
+    )
+    say(f"BLAS: {blas_description()}")
+    say(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    peak = matmul_peak()
+    say(f"(c) float32 matrix multiply on {os.cpu_count()} cores: {peak:.1f} GFLOP/s")
+    reference = None if engine_only else run_reference(config)
+    if reference is not None:
+        say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
+    engine = run_engine(config, workers)
+    say(f"(b) engine, {workers} worker processes, float32: " + _line(engine.figures()))
+    own, child = peak_memory_mb()
+    efficiency = engine.figures()["gflops"] / peak
+    speedup = reference.seconds / engine.seconds if reference else float("nan")
+    say(f"peak memory: {own:.0f} MB here, {child:.0f} MB in the largest worker")
+    say(f"efficiency (b) / (c): {efficiency:.2f}   speedup (a) / (b): {speedup:.2f}")
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "reference_s": reference and round(reference.seconds, 3),
+                    "engine_s": round(engine.seconds, 3),
+                    "speedup": None if reference is None else round(speedup, 3),
+                    "gflops": engine.figures()["gflops"],
+                    "reference_gflops": reference and reference.figures()["gflops"],
+                    "peak_gflops": round(peak, 2),
+                    "efficiency": round(efficiency, 3),
+                    "workers": workers,
+                    "gflop_per_trial": round(flops / 1e9, 3),
+                    "blas": blas_description(),
+                }
+            )
+        )
+    return 0
+
+
+def _line(figures: dict[str, float]) -> str:
+    return (
+        f"{figures['seconds']:.2f} s, {figures['trials_per_s']:.2f} trials/s, "
+        f"{figures['epochs_per_s']:.0f} epochs/s, {figures['gflops']:.2f} GFLOP/s"
+    )
