@@ -292,7 +292,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from core import bench
 
-    return bench.main(args.trials, args.epochs, args.width, args.samples, args.workers, args.json)
+    return bench.main(
+        args.trials,
+        args.epochs,
+        args.width,
+        args.samples,
+        args.workers,
+        args.json,
+        args.engine_only,
+    )
 
 
 def positive_int(text: str) -> int:
