@@ -15,7 +15,7 @@ from core import config as config_module
 from core.config import Config, ConfigError
 from core.control import RunControl
 from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.export import to_csv, to_json, write_text
+from core.export import to_csv, to_json, to_optuna, write_text
 from core.paths import SESSION_SUFFIX, sessions_dir
 from core.pool import load_split
 from core.runner import (
@@ -267,8 +267,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     plots = getattr(args, "plots", None)
-    if not (args.csv or args.json or plots):
-        wanted = "--csv FILE, --json FILE" + (" or --plots DIR" if args.plot_exporter else "")
+    if not (args.csv or args.json or plots or args.optuna):
+        wanted = "--csv FILE, --json FILE, --optuna URL" + (
+            " or --plots DIR" if args.plot_exporter else ""
+        )
         print(f"hyperdesk export: say what to write: {wanted}", file=sys.stderr)
         return EXIT_USAGE
     Session.check(Path(args.session))
@@ -281,7 +283,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 if path:
                     write_text(Path(path), render(session))
                     written.append(path)
-    except OSError as error:
+            if args.optuna:
+                name = to_optuna(session, args.optuna)
+                written.append(f"{args.optuna} (study {name!r})")
+    except (OSError, ValueError) as error:
+        # ValueError covers Optuna's refusals: a bad URL, a study of that name already there.
         print(f"hyperdesk: cannot write: {error}; the session is unchanged", file=sys.stderr)
         return EXIT_USAGE
     for path in written:
@@ -384,6 +390,9 @@ def build_parser(
     export.add_argument("session", help="the session file")
     export.add_argument("--csv", metavar="FILE", help="one row per trial")
     export.add_argument("--json", metavar="FILE", help="every trial with every epoch")
+    export.add_argument(
+        "--optuna", metavar="URL", help="write an Optuna study, e.g. sqlite:///study.db"
+    )
     if plot_exporter is not None:
         export.add_argument(
             "--plots",

@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-STRATEGIES = ("grid", "random", "coarse-to-fine")
+STRATEGIES = ("grid", "random", "coarse-to-fine", "tpe", "sobol")
 DATASET_SIZES = {"mnist-10k": 10_000}
 # Without hidden widths to repeat, a searched layer count uses this width.
 DEFAULT_WIDTH = 100
@@ -139,6 +139,7 @@ SEARCH_RULES = {
     "rounds": POSITIVE_INT,
     "keep": Rule("float", low=0, high=1, low_open=True),
     "margin": Rule("float", low=0),
+    "batch": POSITIVE_INT,
     "seed": SEED,
 }
 # Settings a search space can name: every scalar model and training setting, plus two
@@ -209,6 +210,7 @@ class SearchConfig:
     rounds: int = 3
     keep: float = 0.2
     margin: float = 0.1
+    batch: int = 8
     seed: int = 0
     space: tuple[Param, ...] = field(default_factory=tuple)
 
@@ -471,8 +473,10 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 "training and validation both need at least one",
             )
         )
-    if config.search.strategy == "grid" and not config.search.space:
-        problems.append(("search.space", "a grid search needs at least one parameter"))
+    if config.search.strategy in ("grid", "tpe", "sobol") and not config.search.space:
+        problems.append(
+            ("search.space", f"a {config.search.strategy} search needs at least one parameter")
+        )
     return problems
 
 

@@ -83,3 +83,48 @@ def write_text(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
+
+
+def to_optuna(session: Session, storage: str) -> str:
+    """Write the session as an Optuna study in `storage` (e.g. sqlite:///study.db), so
+    optuna.load_study and optuna-dashboard open it; returns the study's name. Complete
+    trials keep their final validation accuracy and every epoch's as intermediate values;
+    pruned ones are pruned; the rest (diverged, failed, interrupted) are failed."""
+    import optuna
+
+    from core.optuna_strategies import distribution
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    config = config_module.loads(session.config_toml)
+    distributions = {param.name: distribution(param) for param in config.search.space}
+    try:
+        study = optuna.create_study(study_name=session.name, storage=storage, direction="maximize")
+    except optuna.exceptions.DuplicatedStudyError:
+        raise ValueError(
+            f"{storage} already holds a study named {session.name!r}; nothing was overwritten"
+        ) from None
+    epochs = session.epochs()
+    states = {
+        "complete": optuna.trial.TrialState.COMPLETE,
+        "pruned": optuna.trial.TrialState.PRUNED,
+    }
+    for trial in session.trials():
+        state = states.get(trial.status, optuna.trial.TrialState.FAIL)
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={name: trial.params[name] for name in distributions if name in trial.params},
+                distributions={
+                    name: d for name, d in distributions.items() if name in trial.params
+                },
+                value=trial.final_val_acc if state == optuna.trial.TrialState.COMPLETE else None,
+                state=state,
+                intermediate_values={r.epoch: r.val_acc for r in epochs.get(trial.number, [])},
+                user_attrs={
+                    "hyperdesk_trial": trial.number,
+                    "status": trial.status,
+                    "round": trial.round,
+                    "seed": trial.seed,
+                },
+            )
+        )
+    return study.study_name

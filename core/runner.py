@@ -122,7 +122,10 @@ class SearchRunner:
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
         # Trials of one shape train stacked, a group per worker: enough per group to
         # share Python's cost per step, few enough that every worker gets some.
-        self._group_size = max(1, min(MAX_GROUP, self.planned // (2 * len(pool.workers))))
+        group = min(MAX_GROUP, self.planned // (2 * len(pool.workers)))
+        if self.strategy.batch is not None:  # share each batch among the workers
+            group = min(group, self.strategy.batch // len(pool.workers))
+        self._group_size = max(1, group)
         self._asked = 0
         self._waiting: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]] = []
         try:

@@ -8,6 +8,7 @@ branches on a parameter's scale, and each draws from its own seeded generator.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ class Strategy(ABC):
     learn from them. `planned` is how many trials the whole search will run."""
 
     planned: int
+    # How many trials it proposes before it needs results back; None: any number.
+    batch: int | None = None
 
     def __init__(self, space: tuple[Param, ...], seed: int):
         self.space = space
@@ -87,20 +90,39 @@ def _whole_space(space: tuple[Param, ...]) -> dict:
     }
 
 
+def space_size(space: tuple[Param, ...]) -> float:
+    """How many distinct points the space has (infinite with a float range)."""
+    size = 1.0
+    for param in space:
+        if isinstance(param, ChoiceParam):
+            size *= len(param.values)
+        elif param.integer:
+            size *= int(param.high) - int(param.low) + 1
+        else:
+            return math.inf
+    return size
+
+
 class RandomSearch(Strategy):
-    """`trials` independent draws, uniform in each parameter's scale."""
+    """`trials` draws, uniform in each parameter's scale, never the same point twice
+    (so extending a search never reruns what it ran): a small discrete space ends when
+    every point has been drawn."""
 
     def __init__(self, space: tuple[Param, ...], seed: int, trials: int):
         super().__init__(space, seed)
-        self.planned = trials
+        self.planned = int(min(trials, space_size(space)))
         self._rng = np.random.default_rng(seed)
-        self._asked = 0
+        self._seen: set[str] = set()
 
     def ask(self) -> Suggestion | None:
-        if self._asked >= self.planned:
+        if len(self._seen) >= self.planned:
             return None
-        self._asked += 1
-        return Suggestion(_draw(self.space, self._rng, _whole_space(self.space)))
+        while True:
+            params = _draw(self.space, self._rng, _whole_space(self.space))
+            key = json.dumps(params, sort_keys=True)
+            if key not in self._seen:
+                self._seen.add(key)
+                return Suggestion(params)
 
 
 class CoarseToFine(Strategy):
@@ -184,4 +206,10 @@ def make_strategy(search: SearchConfig) -> Strategy:
         return CoarseToFine(
             search.space, search.seed, search.trials, search.rounds, search.keep, search.margin
         )
+    if search.strategy in ("tpe", "sobol"):
+        # Optuna loads only for the searches that use it.
+        from core import optuna_strategies
+
+        make = getattr(optuna_strategies, search.strategy)
+        return make(search.space, search.seed, search.trials, search.batch)
     raise ValueError(f"unknown strategy {search.strategy!r}")

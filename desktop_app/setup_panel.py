@@ -67,7 +67,13 @@ NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # Rows the editor always shows: the product's two headline hyperparameters.
 STANDING_ROWS = ("lr", "weight_decay")
-STRATEGY_LABELS = (("Grid", "grid"), ("Random", "random"), ("Coarse-to-fine", "coarse-to-fine"))
+STRATEGY_LABELS = (
+    ("Grid", "grid"),
+    ("Random", "random"),
+    ("Coarse-to-fine", "coarse-to-fine"),
+    ("Bayesian (TPE)", "tpe"),
+    ("Quasi-random (Sobol)", "sobol"),
+)
 PREVIEW_SAMPLES = 30
 SETUP_STYLE = """
 *[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }
@@ -627,12 +633,18 @@ class SetupPanel(QWidget):
         self.points_spin = _spin(2, 100)
         self.rounds_spin = _spin(1, 100)
         self.keep_spin = _fraction(0.01, 1.0, 0.05)
+        self.ask_batch_spin = _spin(1, 1000)
+        self.ask_batch_spin.setToolTip(
+            "Trials proposed together before their results are used; the search is the "
+            "same whatever the number of worker processes"
+        )
         self.search_seed_spin = _spin(0, 2**31 - 1)
         strategy_form.addRow("Method", self.strategy_combo)
         self._add_field(strategy_form, "Trials", "search.trials", self.trials_spin)
         self._add_field(strategy_form, "Points per range", "search.points", self.points_spin)
         self._add_field(strategy_form, "Rounds", "search.rounds", self.rounds_spin)
         self._add_field(strategy_form, "Keep fraction", "search.keep", self.keep_spin)
+        self._add_field(strategy_form, "Batch", "search.batch", self.ask_batch_spin)
         self._add_field(strategy_form, "Search seed", "search.seed", self.search_seed_spin)
         # Not part of the search: how many trials train at once. Results do not depend
         # on it, so it is kept with the window's settings, not in the session.
@@ -662,6 +674,7 @@ class SetupPanel(QWidget):
             self.points_spin,
             self.rounds_spin,
             self.keep_spin,
+            self.ask_batch_spin,
             self.search_seed_spin,
         ):
             spin.valueChanged.connect(self._edited)
@@ -726,6 +739,7 @@ class SetupPanel(QWidget):
         self.points_spin.setValue(search.points)
         self.rounds_spin.setValue(search.rounds)
         self.keep_spin.setValue(search.keep)
+        self.ask_batch_spin.setValue(search.batch)
         self.search_seed_spin.setValue(search.seed)
         self.margin = search.margin
         self.space_editor.clear()
@@ -747,7 +761,8 @@ class SetupPanel(QWidget):
         optimizer = self.optimizer_combo.currentText()
         in_space = set(self.space_editor.rows)
         visible = {
-            "search.trials": strategy in ("random", "coarse-to-fine"),
+            "search.trials": strategy != "grid",
+            "search.batch": strategy in ("tpe", "sobol"),
             "search.points": strategy == "grid",
             "search.rounds": strategy == "coarse-to-fine",
             "search.keep": strategy == "coarse-to-fine",
@@ -805,6 +820,7 @@ class SetupPanel(QWidget):
                 "points": self.points_spin.value(),
                 "rounds": self.rounds_spin.value(),
                 "keep": round(self.keep_spin.value(), 6),
+                "batch": self.ask_batch_spin.value(),
                 "margin": self.margin,
                 "seed": self.search_seed_spin.value(),
                 "space": {},

@@ -155,3 +155,17 @@ def test_a_parameter_validates_itself_when_built(build, field, message):
     with pytest.raises(SpaceError) as caught:
         build()
     assert any(f == field and message in m for f, m in caught.value.problems)
+
+
+def test_random_never_repeats_a_point_and_stops_when_the_space_is_used_up():
+    small = (ChoiceParam("optimizer", ("sgd", "adam")), RangeParam("layers", 1, 3, integer=True))
+    strategy = RandomSearch(small, seed=0, trials=50)
+    assert strategy.planned == 6
+    points = [tuple(s.params.values()) for s in drain(strategy)]
+    assert len(points) == len(set(points)) == 6
+
+
+def test_extending_a_random_search_keeps_its_first_draws():
+    first = [s.params for s in drain(RandomSearch((LR, OPTIMIZER), seed=5, trials=10))]
+    extended = [s.params for s in drain(RandomSearch((LR, OPTIMIZER), seed=5, trials=15))]
+    assert extended[:10] == first and len({str(p) for p in extended}) == 15

@@ -1,0 +1,93 @@
+"""Bayesian (TPE) and quasi-random (Sobol) search through Optuna's ask-and-tell.
+
+Asks come in batches: a batch is proposed together (TPE's constant liar keeps its members
+apart) and its results reach the study only when the whole batch is in, in trial order.
+What the study knows at each ask is then fixed by the seed and the results, not by which
+worker finished first, so a search gives the same trials with any number of workers and
+a resumed search replays exactly.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.trial import TrialState
+
+from core.space import ChoiceParam, Param
+from core.strategies import Strategy, Suggestion
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def distribution(param: Param) -> BaseDistribution:
+    """The Optuna distribution of one of our parameters."""
+    if isinstance(param, ChoiceParam):
+        return CategoricalDistribution(param.values)
+    log = param.scale == "log"
+    if param.integer:
+        return IntDistribution(int(param.low), int(param.high), log=log)
+    return FloatDistribution(param.low, param.high, log=log)
+
+
+class OptunaStrategy(Strategy):
+    """`trials` trials from an Optuna sampler, asked `batch` at a time."""
+
+    def __init__(
+        self,
+        space: tuple[Param, ...],
+        seed: int,
+        trials: int,
+        batch: int,
+        sampler: optuna.samplers.BaseSampler,
+    ):
+        super().__init__(space, seed)
+        self.planned = trials
+        self.batch = batch
+        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        self.distributions = {param.name: distribution(param) for param in space}
+        self._trials: dict[int, optuna.trial.Trial] = {}
+        self._results: dict[int, float | None] = {}
+        self._asked = 0
+
+    def ask(self) -> Suggestion | None:
+        if self._asked >= self.planned:
+            return None
+        if self._asked % self.batch == 0 and len(self._results) < self._asked:
+            return None  # the batch before is not all in yet
+        trial = self.study.ask(self.distributions)
+        self._asked += 1
+        self._trials[self._asked] = trial
+        return Suggestion(dict(trial.params))
+
+    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
+        super().tell(number, suggestion, score)
+        self._results[number] = score
+        start = (number - 1) // self.batch * self.batch + 1
+        batch = range(start, min(start + self.batch, self.planned + 1))
+        if all(member in self._results for member in batch):
+            for member in batch:
+                value = self._results[member]
+                if value is None:
+                    self.study.tell(self._trials[member], state=TrialState.FAIL)
+                else:
+                    self.study.tell(self._trials[member], value)
+
+
+def tpe(space: tuple[Param, ...], seed: int, trials: int, batch: int) -> OptunaStrategy:
+    sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+    return OptunaStrategy(space, seed, trials, batch, sampler)
+
+
+def sobol(space: tuple[Param, ...], seed: int, trials: int, batch: int) -> OptunaStrategy:
+    with warnings.catch_warnings():
+        # QMCSampler is marked experimental; its interface is all we need and is stable.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+    return OptunaStrategy(space, seed, trials, batch, sampler)
