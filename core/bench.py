@@ -7,7 +7,6 @@ in float32; (c) the machine's float32 matrix-multiply throughput on all cores, t
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import resource
@@ -23,23 +22,12 @@ import numpy as np
 from core import config as config_module
 from core.config import Config
 from core.datasets import INPUT_SIZE, OUTPUT_SIZE
+from core.network import flops_per_trial
 from core.pool import load_split
 from core.runner import SearchRunner, default_workers, trial_seed
 from core.session import Session
 from core.strategies import make_strategy
 from core.trainer import train_trial
-
-
-def flops_per_trial(hidden: tuple[int, ...], n_train: int, n_val: int, epochs: int) -> float:
-    """Floating-point operations of one trial's matrix products: per epoch, the forward
-    pass and the weight gradients on every training batch, the input gradients of every
-    layer but the first, and a forward pass over all training and validation samples."""
-    sizes = [INPUT_SIZE, *hidden, OUTPUT_SIZE]
-    products = [a * b for a, b in itertools.pairwise(sizes)]
-    forward = 2.0 * sum(products)  # per sample
-    input_grads = 2.0 * sum(products[1:])
-    per_epoch = n_train * (2 * forward + input_grads) + (n_train + n_val) * forward
-    return per_epoch * epochs
 
 
 @dataclass

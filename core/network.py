@@ -37,6 +37,18 @@ class NetworkSpec:
         return float(self.init)
 
 
+def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> float:
+    """Floating-point operations in the matrix products of training a network with layer
+    `sizes` (input, hidden..., output): per epoch, the forward pass and the weight
+    gradients on every training batch, the input gradients of every layer but the first,
+    and a forward pass over all training and validation samples."""
+    products = [a * b for a, b in itertools.pairwise(sizes)]
+    forward = 2.0 * sum(products)  # per sample
+    input_grads = 2.0 * sum(products[1:])
+    per_epoch = n_train * (2 * forward + input_grads) + (n_train + n_val) * forward
+    return per_epoch * epochs
+
+
 class Network:
     """Affine -> [BatchNorm] -> activation -> [Dropout] per hidden layer, then Affine and
     softmax cross-entropy, plus the L2 penalty 0.5 * weight_decay * sum(W^2)."""

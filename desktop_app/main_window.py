@@ -49,6 +49,7 @@ from core import config as config_module
 from core.config import Config, ConfigError
 from core.control import RunControl
 from core.export import to_csv, to_json, write_text
+from core.network import flops_per_trial
 from core.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
 from core.pool import TrialPool
 from core.runner import TrialStart, default_workers, new_session_path
@@ -139,8 +140,11 @@ class SessionFollower(QObject):
     def poll(self, path: Path, rowid: int) -> None:
         try:
             with Session.open(path, writable=False) as session:
+                # Status first: when it says the search ended, what is read after it is
+                # everything the search wrote.
+                status = session.status()
                 epochs, newest = session.epochs_since(rowid)
-                self.updated.emit(path, session.trials(), epochs, newest, session.status())
+                self.updated.emit(path, session.trials(), epochs, newest, status)
         except (SessionError, sqlite3.Error):
             return  # gone or mid-write: the next poll tries again
 
@@ -248,6 +252,9 @@ class MainWindow(QMainWindow):
         self.problem_label.setObjectName("problemLabel")
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #c62828;")
+        self.cost_label = QLabel()
+        self.cost_label.setObjectName("costLabel")
+        self.cost_label.setWordWrap(True)
         buttons = QHBoxLayout()
         for button in (self.start_button, self.resume_button, self.pause_button, self.stop_button):
             button.setMinimumHeight(30)
@@ -256,6 +263,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 6)
         column.addWidget(scroll)
+        column.addWidget(self.cost_label)
         column.addWidget(self.problem_label)
         column.addLayout(buttons)
         dock = QDockWidget("Search setup", self)
@@ -714,8 +722,26 @@ class MainWindow(QMainWindow):
         self.problem_label.setText(
             "" if not count else f"Fix {count} problem{'s' * (count > 1)} above to start."
         )
-        self.setup.show_preview(None if problems else self.setup.config())
+        config = None if problems else self.setup.config()
+        self.setup.show_preview(config)
+        self.cost_label.setText("" if config is None else self._cost(config))
         self._update_buttons()
+
+    def _cost(self, config: Config) -> str:
+        """The search's size, and how long it should take at the speed this machine
+        showed in its last search."""
+        trials = make_strategy(config.search).planned
+        epochs = round(trials * planned_epochs_per_trial(config))
+        n_val = round(config.data.samples * config.data.validation)
+        flops = trials * flops_per_trial(
+            config.model.hidden,
+            config.data.samples - n_val,
+            n_val,
+            round(planned_epochs_per_trial(config)),
+        )
+        rate = QSettings().value("engine/gflops")
+        eta = "" if rate is None else f", about {_clock(flops / 1e9 / float(rate))} here"
+        return f"{trials:,} trials, {epochs:,} epochs{eta}"
 
     def _workers_changed(self, workers: int) -> None:
         """A new pool of that size; the spin box is disabled while a search runs."""
@@ -863,6 +889,7 @@ class MainWindow(QMainWindow):
 
     def _on_search_ended(self, state: str) -> None:
         self._drain()
+        self._remember_speed()
         self.changed_trials.update(self.results.interrupt_running())
         self.state = IDLE
         self.pause_button.setChecked(False)
@@ -878,6 +905,18 @@ class MainWindow(QMainWindow):
         self._update_buttons()
         self.browser.refresh()
         self.searchFinished.emit(state)
+
+    def _remember_speed(self) -> None:
+        """The GFLOP/s this search ran at, for the next search's time estimate."""
+        seconds = time.monotonic() - self.run_started
+        epochs = self.results.epochs_done - self.epochs_at_start
+        if epochs < 20 or seconds <= 0:
+            return
+        n_val = round(self.config.data.samples * self.config.data.validation)
+        per_epoch = flops_per_trial(
+            self.config.model.hidden, self.config.data.samples - n_val, n_val, 1
+        )
+        QSettings().setValue("engine/gflops", per_epoch * epochs / seconds / 1e9)
 
     def _drain(self) -> None:
         pending, self.pending = self.pending, []

@@ -265,3 +265,13 @@ def test_closing_during_a_run_asks_then_stops_cleanly(qtbot, window, monkeypatch
     assert not window.isVisible()
     with Session.open(window.session_path, writable=False) as session:
         assert session.status() == "interrupted"
+
+
+def test_the_size_and_cost_of_a_search_are_shown_before_it_runs(qtbot, window):
+    load(window)
+    cost = window.findChild(type(window.problem_label), "costLabel")
+    assert cost.text() == "4 trials, 12 epochs"
+    load(window, ["search.trials=8", "train.epochs=4"])
+    run_to_end(qtbot, window)  # 32 epochs: enough to measure this machine's speed
+    load(window, ["search.trials=40"])
+    assert cost.text().startswith("40 trials, 120 epochs, about ")
