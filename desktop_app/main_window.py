@@ -140,11 +140,13 @@ class SessionFollower(QObject):
     def poll(self, path: Path, rowid: int) -> None:
         try:
             with Session.open(path, writable=False) as session:
-                # Status first: when it says the search ended, what is read after it is
-                # everything the search wrote.
+                # Status, then trials, then epochs: when the status says the search
+                # ended, what is read after it is everything it wrote, and every epoch
+                # read belongs to a trial already read.
                 status = session.status()
+                trials = session.trials()
                 epochs, newest = session.epochs_since(rowid)
-                self.updated.emit(path, session.trials(), epochs, newest, status)
+                self.updated.emit(path, trials, epochs, newest, status)
         except (SessionError, sqlite3.Error):
             return  # gone or mid-write: the next poll tries again
 
