@@ -194,26 +194,31 @@ def count_epochs(path):
         return 0
 
 
+def run_and_kill(config_path, session_path):
+    """Start `hyperdesk run` in its own process and SIGKILL it inside trial 3 of 6,
+    once round 1's first trials are saved."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(session_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 120
+    while count_epochs(session_path) < 28 and time.monotonic() < deadline:
+        assert process.poll() is None, "the search ended before it could be killed"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < count_epochs(session_path) < 72
+
+
 def test_a_run_killed_mid_search_resumes_to_the_uninterrupted_result(
     capsys, tmp_path, hyperdesk_home
 ):
     config_path = tmp_path / "slow.toml"
     config_path.write_text(SLOW_CONFIG)
     killed = hyperdesk_home / "sessions" / "killed.hdsession"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(killed)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 120
-    # Kill inside trial 3 of 6, after round 1's first trials are saved.
-    while count_epochs(killed) < 28 and time.monotonic() < deadline:
-        assert process.poll() is None, "the search ended before it could be killed"
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert 0 < count_epochs(killed) < 72
+    run_and_kill(config_path, killed)
 
     _, out, _ = run_cli(capsys, "sessions")
     assert "interrupted" in out.splitlines()[1]

@@ -1,9 +1,7 @@
 """Sessions in the window: reopen, resume, extend, follow, browse, export, bad files."""
 
-import signal
 import subprocess
 import sys
-import time
 from xml.etree import ElementTree
 
 import numpy as np
@@ -13,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.session import Session
 from desktop_app.main_window import FOLLOWING, MainWindow
-from tests.test_cli import SLOW_CONFIG, count_epochs, session_contents
+from tests.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
 from tests.test_window import button, load, point_count, run_to_end
 
 
@@ -81,17 +79,7 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
     config_path = tmp_path / "slow.toml"
     config_path.write_text(SLOW_CONFIG)
     killed = hyperdesk_home / "sessions" / "killed.hdsession"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(killed)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while count_epochs(killed) < 28 and time.monotonic() < deadline:
-        assert process.poll() is None
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    run_and_kill(config_path, killed)
 
     browser = window.browser
     browser.refresh()
