@@ -64,7 +64,12 @@ class CurvesPanel:
         )
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
-        self.legend = self.plot.addLegend(offset=(-10, -10), labelTextSize="9pt")
+        self.legend = self.plot.addLegend(
+            offset=(-10, -10),
+            labelTextSize="9pt",
+            brush=pg.mkBrush(255, 255, 255, 215),
+            pen=pg.mkPen("#bdbdbd"),
+        )
         slots = [("best", BEST_COLOUR), ("selected", SELECTED_COLOUR)]
         slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
         self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}

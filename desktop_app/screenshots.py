@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from core import config as config_module
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=12)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    # A newcomer's window: no layout or sizes remembered from earlier sessions.
+    settings = tempfile.mkdtemp()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
     app = make_application()
     window = MainWindow()
     window.setup.load_config(
