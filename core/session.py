@@ -101,14 +101,23 @@ def _owner_tag() -> str:
     return f"{os.getpid()}@{socket.gethostname()}"
 
 
-def _owner_alive(owner: str | None) -> bool:
+# Sessions this process is running now. A tag with this process's own pid is believed
+# only for them: after a reboot a new process can get the pid of one that died.
+_RUNNING_HERE: set[Path] = set()
+
+
+def _owner_alive(owner: str | None, path: Path) -> bool:
     """Whether the process named by an owner tag still runs (on this host)."""
     if not owner:
         return False
     pid, _, host = owner.partition("@")
     if host != socket.gethostname():
         return True  # cannot tell from here: assume it runs
-    return pid.isdigit() and int(pid) != os.getpid() and _process_alive(int(pid))
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return path.resolve() in _RUNNING_HERE
+    return _process_alive(int(pid))
 
 
 class Session:
@@ -268,7 +277,7 @@ class Session:
         running (crash, kill -9, power loss) is interrupted."""
         meta = self.meta
         state = meta.get("state", "new")
-        if state == RUNNING and not _owner_alive(meta.get("owner")):
+        if state == RUNNING and not _owner_alive(meta.get("owner"), self.path):
             return INTERRUPTED
         return state
 
@@ -286,22 +295,26 @@ class Session:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             meta = self.meta
-            if meta.get("state") == RUNNING and _owner_alive(meta.get("owner")):
+            if meta.get("state") == RUNNING and _owner_alive(meta.get("owner"), self.path):
                 raise SessionBusyError(
                     f"{self.path}: a search is running in it (process {meta['owner']}); "
                     "open it read-only to follow along"
                 )
             self._set_meta(state=RUNNING, owner=_owner_tag(), planned_trials=str(planned))
+        _RUNNING_HERE.add(self.path.resolve())
 
     def end_run(self, state: str) -> None:
         """Release the session: `state` is complete or interrupted. Trials left running
         are marked interrupted."""
-        with self._db:
-            self._db.execute(
-                "UPDATE trials SET status = ? WHERE status IN (?, ?)",
-                (INTERRUPTED, RUNNING, QUEUED),
-            )
-            self._set_meta(state=state, owner="")
+        try:
+            with self._db:
+                self._db.execute(
+                    "UPDATE trials SET status = ? WHERE status IN (?, ?)",
+                    (INTERRUPTED, RUNNING, QUEUED),
+                )
+                self._set_meta(state=state, owner="")
+        finally:
+            _RUNNING_HERE.discard(self.path.resolve())
 
     def start_trial(self, number: int, params: dict[str, Any], seed: int, round_: int) -> None:
         """Record a trial as running; a rerun trial loses the epochs of its earlier try."""

@@ -877,11 +877,11 @@ class MainWindow(QMainWindow):
     def _on_trial_finished(self, number: int, status: str) -> None:
         self.pending.append(("finish", number, status))
 
-    def _on_failed(self, details: str) -> None:
+    def _on_failed(self, message: str, details: str) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "The search failed",
-            "The search stopped with an error. Every finished epoch is saved in the session.",
+            message,
             QMessageBox.StandardButton.Ok,
             self,
         )

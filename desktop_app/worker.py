@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from core.pool import TrialPool
 from core.runner import SearchRunner
-from core.session import Session
+from core.session import Session, SessionError
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class SearchWorker(QObject):
     trialStarted = Signal(object)  # TrialStart
     epochRecorded = Signal(int, object)  # trial number, EpochRecord
     trialFinished = Signal(int, str)  # trial number, status
-    failed = Signal(str)  # a traceback
+    failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     searchEnded = Signal(str)  # complete, interrupted or failed
 
     def __init__(
@@ -65,8 +65,14 @@ class SearchWorker(QObject):
                     pool=self.pool,
                 )
                 state = runner.run().state
-        except Exception:  # every failure reaches the person, with its details
-            self.failed.emit(traceback.format_exc())
+        except SessionError as error:  # busy elsewhere, unreadable: the message says it
+            self.failed.emit(str(error), traceback.format_exc())
+        except Exception as error:  # every failure reaches the person, with its details
+            self.failed.emit(
+                f"The search stopped with an error ({type(error).__name__}: {error}). "
+                "Every finished epoch is saved in the session.",
+                traceback.format_exc(),
+            )
         finally:
             self.searchEnded.emit(state)
 

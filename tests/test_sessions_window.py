@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
@@ -325,3 +326,23 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
     files = sorted(path.name for path in (tmp_path / "p").iterdir())
     assert files == ["best-so-far.png", "learning-curves.png", "scatter.png", "top-20.png"]
     assert QImage(str(tmp_path / "p" / "top-20.png")).width() == 2 * 900
+
+
+def test_the_browser_shows_the_windows_own_search_as_running(qtbot, window):
+    load(window, ["train.epochs=400", "data.samples=1000"])
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
+    path = window.session_path
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(path) is not None, timeout=10_000)
+    assert browser.model.index(browser.model.row_of(path), 5).data() == "running"
+    with Session.open(path) as session, pytest.raises(Exception, match="running in it"):
+        session.begin_run(1)
+    with qtbot.waitSignal(window.searchFinished, timeout=30_000):
+        window.stop()
+    browser.refresh()
+    qtbot.waitUntil(
+        lambda: browser.model.index(browser.model.row_of(path), 5).data() == "interrupted",
+        timeout=10_000,
+    )
