@@ -112,6 +112,12 @@ class TrialPool:
         worker.trials = set(task.numbers)
         worker.tasks.send(task)
 
+    def prune(self, number: int) -> None:
+        """Ask the worker training trial `number` to end it (between two steps)."""
+        for worker in self.workers:
+            if number in worker.trials:
+                worker.tasks.send(("prune", number))
+
     def events(self) -> list[Event]:
         """What the workers sent since the last call, waiting briefly for something."""
         handles = [worker.results for worker in self.workers]

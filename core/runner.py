@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ class SearchRunner:
         self.workers = workers or default_workers()
         self.pool = pool
         self._in_flight: dict[int, Suggestion] = {}
+        # Trials a person stopped by hand, from any thread; the run loop passes them on.
+        self._prune_requests: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._records: dict[int, list[EpochRecord]] = {}
         self._lost = False
 
@@ -140,10 +143,17 @@ class SearchRunner:
                         if not self.control.stopped and not self._lost:
                             state = COMPLETE
                         break
+                    while not self._prune_requests.empty():
+                        pool.prune(self._prune_requests.get())
                     self._handle(pool.events())
         finally:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())
+
+    def prune(self, number: int) -> None:
+        """End a running trial early, keeping its epochs (it is marked pruned). Safe to
+        call from any thread."""
+        self._prune_requests.put(number)
 
     def _next_suggestion(self) -> tuple[int, Suggestion, NetworkSpec, TrainSettings] | None:
         """The next trial to train: one set aside earlier, or a new one from the

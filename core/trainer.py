@@ -19,6 +19,7 @@ from core.optimizers import make_optimizer
 COMPLETE = "complete"
 DIVERGED = "diverged"
 INTERRUPTED = "interrupted"
+PRUNED = "pruned"
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,12 @@ def train_trials(
     seeds: list[int],
     on_epoch: Callable[[int, EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    pruned: Callable[[], set[int]] | None = None,
 ) -> list[TrialResult]:
     """Train several trials at once, stacked along a leading axis (population training):
     each gives the records it would give alone. They must share a stackable() key.
-    on_epoch gets the trial's index in the lists."""
+    on_epoch gets the trial's index in the lists; pruned() names (by index) trials to end
+    early as pruned, between two steps, keeping their epochs."""
     count = len(seeds)
     settings = settings_list[0]
     if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
@@ -133,6 +136,10 @@ def train_trials(
                 if should_stop is not None and should_stop():
                     end(INTERRUPTED, running.copy())
                     return results
+                if pruned is not None and (chosen := pruned()):
+                    end(PRUNED, running & np.isin(np.arange(count), list(chosen)))
+                    if not running.any():
+                        return results
                 batch = orders[:, start : start + batch_size]
                 if count == 1:
                     batch = batch[0]

@@ -28,6 +28,18 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
         # An orphan (its parent killed) stops instead of training for nobody.
         return os.getppid() != parent_pid or control.should_stop()
 
+    prune_requests: set[int] = set()  # trial numbers the parent asked to end
+
+    def pruned_in(numbers: tuple[int, ...]):
+        def pruned() -> set[int]:
+            while tasks.poll():
+                message = tasks.recv()
+                if isinstance(message, tuple) and message[0] == "prune":
+                    prune_requests.add(message[1])
+            return {index for index, number in enumerate(numbers) if number in prune_requests}
+
+        return pruned
+
     while True:
         try:
             task = tasks.recv()
@@ -35,6 +47,8 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
             return
         if task is None:
             return
+        if isinstance(task, tuple):  # a prune request for a trial that has ended
+            continue
         try:
             if task.data not in splits:
                 splits.clear()  # one search's data at a time
@@ -48,6 +62,7 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
                     ("epoch", numbers[index], record)
                 ),
                 should_stop=should_stop,
+                pruned=pruned_in(task.numbers),
             )
             for number, outcome in zip(task.numbers, outcomes, strict=True):
                 results.send(("end", number, outcome.status))

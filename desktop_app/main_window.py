@@ -293,6 +293,8 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
         area = QWidget()
         column = QVBoxLayout(area)
         column.setContentsMargins(4, 4, 4, 4)
@@ -990,6 +992,28 @@ class MainWindow(QMainWindow):
             self.table.viewport().update()
             self.table.scrollTo(proxy_index)
         self._refresh(force=True)
+
+    def _table_menu(self, position) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        number = index.data(TRIAL_ROLE)
+        trial = self.results.trials.get(number)
+        menu = QMenu(self)
+        action = self._action(
+            menu,
+            f"Stop trial {number} (keep its epochs, mark it pruned)",
+            lambda: self.prune_trial(number),
+        )
+        action.setEnabled(
+            self.worker is not None and trial is not None and trial.status == "running"
+        )
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def prune_trial(self, number: int) -> None:
+        """Stop one running trial by hand; the others go on."""
+        if self.worker is not None:
+            self.worker.prune_trial(number)
 
     def _table_selection_changed(self, *args) -> None:
         rows = self.table.selectionModel().selectedRows()

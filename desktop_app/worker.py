@@ -43,6 +43,7 @@ class SearchWorker(QObject):
         self.new_session = new_session
         self.control = pool.control
         self.control.reset()
+        self.runner: SearchRunner | None = None
 
     @Slot()
     def run(self) -> None:
@@ -56,7 +57,7 @@ class SearchWorker(QObject):
             else:
                 session = Session.open(self.session_path)
             with session:
-                runner = SearchRunner(
+                self.runner = runner = SearchRunner(
                     session,
                     self.control,
                     on_trial_start=self.trialStarted.emit,
@@ -75,6 +76,11 @@ class SearchWorker(QObject):
             )
         finally:
             self.searchEnded.emit(state)
+
+    def prune_trial(self, number: int) -> None:
+        """End one running trial early (marked pruned); called from the GUI thread."""
+        if self.runner is not None:
+            self.runner.prune(number)
 
     def request_stop(self) -> None:
         self.control.stop()

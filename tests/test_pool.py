@@ -158,3 +158,18 @@ def test_float32_matches_float64_on_the_seed_workload(tmp_path):
     close = [abs(a - b) <= 0.02 for a, b in zip(finals["float32"], finals["float64"], strict=True)]
     assert len(close) == 20
     assert sum(close) >= 18, list(zip(finals["float32"], finals["float64"], strict=True))
+
+
+def test_a_trial_stopped_by_hand_is_pruned_and_keeps_its_epochs(tmp_path):
+    config = config_module.loads(TINY_CONFIG, ["search.trials=4", "train.epochs=200"])
+    with new_session(tmp_path / "p.hdsession", config) as session:
+        runner = SearchRunner(session, workers=2)
+        runner.on_epoch = lambda number, record: (
+            runner.prune(number) if number == 2 and record.epoch == 3 else None
+        )
+        outcome = runner.run()
+    statuses = {trial.number: trial.status for trial in outcome.trials}
+    assert statuses == {1: "complete", 2: "pruned", 3: "complete", 4: "complete"}
+    assert outcome.state == "complete"
+    _, epochs = session_contents(tmp_path / "p.hdsession")
+    assert 3 <= len(epochs[2]) < 200 and len(epochs[1]) == 200

@@ -275,3 +275,19 @@ def test_the_size_and_cost_of_a_search_are_shown_before_it_runs(qtbot, window):
     run_to_end(qtbot, window)  # 32 epochs: enough to measure this machine's speed
     load(window, ["search.trials=40"])
     assert cost.text().startswith("40 trials, 120 epochs, about ")
+
+
+def test_a_running_trial_can_be_stopped_by_hand(qtbot, window):
+    load(window, ["train.epochs=400", "data.samples=1000", "search.trials=2"])
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: 1 in window.results.trials and len(window.results.trials[1].records) >= 2,
+        timeout=30_000,
+    )
+    window.prune_trial(1)
+    qtbot.waitUntil(lambda: window.results.trials[1].status == "pruned", timeout=30_000)
+    assert len(window.results.trials[1].records) < 400
+    with qtbot.waitSignal(window.searchFinished, timeout=60_000):
+        window.stop()
+    with Session.open(window.session_path, writable=False) as session:
+        assert session.trials()[0].status == "pruned"
