@@ -163,6 +163,13 @@ ALIASES = {
     "depth": "layers",
 }
 SPACE_KEYS = ("low", "high", "scale", "values", "points")
+EARLY_STOPPING_RULES = {
+    "rule": Rule("choice", ("none", "median", "asha", "hyperband")),
+    "warmup": Rule("int", low=0),
+    "startup": Rule("int", low=0),
+    "min_epochs": POSITIVE_INT,
+    "reduction": Rule("int", low=2),
+}
 
 
 # --- the config model ---------------------------------------------------------------------
@@ -200,6 +207,20 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class EarlyStopping:
+    """Stopping poor trials early. median: stop a trial whose validation accuracy is
+    below the median of earlier trials at the same epoch, after `warmup` epochs and
+    once `startup` trials have finished. asha (successive halving) and hyperband: keep
+    the best 1/`reduction` at each rung, the first after `min_epochs`."""
+
+    rule: str = "none"
+    warmup: int = 5
+    startup: int = 5
+    min_epochs: int = 5
+    reduction: int = 3
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """`trials` is the number of draws for random search and the number per round for
     coarse-to-fine; `points` the grid points per range (a parameter may set its own)."""
@@ -212,6 +233,7 @@ class SearchConfig:
     margin: float = 0.1
     batch: int = 8
     seed: int = 0
+    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     space: tuple[Param, ...] = field(default_factory=tuple)
 
 
@@ -255,6 +277,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         search = asdict(replace(self.search, space=()))
         del search["space"]
+        search["early_stopping"] = asdict(self.search.early_stopping)
         search["space"] = {param.name: param_to_dict(param) for param in self.search.space}
         model = asdict(self.model)
         model["hidden"] = list(self.model.hidden)
@@ -413,7 +436,15 @@ def from_dict(raw: dict[str, Any]) -> Config:
     data = _read_section(raw, "data", DATA_RULES, problems)
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
-    search = _read_section(raw, "search", SEARCH_RULES, problems, extra_keys=("space",))
+    search = _read_section(
+        raw, "search", SEARCH_RULES, problems, extra_keys=("space", "early_stopping")
+    )
+    raw_search = raw.get("search") if isinstance(raw.get("search"), dict) else {}
+    early = _read_section(raw_search, "early_stopping", EARLY_STOPPING_RULES, problems)
+    problems[:] = [
+        (path if not path.startswith("early_stopping") else f"search.{path}", message)
+        for path, message in problems
+    ]
     space: list[Param] = []
     raw_space = (
         raw.get("search", {}).get("space", {}) if isinstance(raw.get("search"), dict) else {}
@@ -444,7 +475,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
             DataConfig(**data),
             ModelConfig(**model),
             TrainConfig(**train),
-            SearchConfig(**search, space=tuple(space)),
+            SearchConfig(**search, early_stopping=EarlyStopping(**early), space=tuple(space)),
         )
         problems.extend(_cross_checks(config))
     if problems:

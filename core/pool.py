@@ -44,6 +44,9 @@ class TrialTask:
     seeds: tuple[int, ...]
     networks: tuple[NetworkSpec, ...]
     settings: tuple[TrainSettings, ...]
+    # With early stopping, a worker waits after each epoch for the runner's verdict, so
+    # a trial stops at the same epoch however fast the runner answers.
+    await_verdicts: bool = False
 
 
 # What workers send back: ("epoch", number, EpochRecord), ("end", number, status),
@@ -111,6 +114,13 @@ class TrialPool:
         worker = next(worker for worker in self.workers if not worker.trials)
         worker.trials = set(task.numbers)
         worker.tasks.send(task)
+
+    def verdict(self, number: int) -> None:
+        """Let the worker training `number` go on to its next epoch (the trials to stop
+        were sent before)."""
+        for worker in self.workers:
+            if number in worker.trials:
+                worker.tasks.send(("verdict",))
 
     def prune(self, number: int) -> None:
         """Ask the worker training trial `number` to end it (between two steps)."""

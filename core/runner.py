@@ -111,6 +111,13 @@ class SearchRunner:
         self._in_flight: dict[int, Suggestion] = {}
         # Trials a person stopped by hand, from any thread; the run loop passes them on.
         self._prune_requests: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._stopper = None
+        if self.config.search.early_stopping.rule != "none":
+            from core.early_stopping import EarlyStopper  # Optuna, only when used
+
+            self._stopper = EarlyStopper(
+                self.config.search.early_stopping, self.config.train.epochs
+            )
         self._records: dict[int, list[EpochRecord]] = {}
         self._lost = False
 
@@ -120,9 +127,11 @@ class SearchRunner:
 
     def run(self) -> SearchOutcome:
         self._stored = {row.number: row for row in self.session.trials()}
+        self._stored_epochs = self.session.epochs() if self._stopper else {}
         self.session.begin_run(self.planned)
         state = INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
+        self._pool = pool
         # Trials of one shape train stacked, a group per worker: enough per group to
         # share Python's cost per step, few enough that every worker gets some.
         group = min(MAX_GROUP, self.planned // (2 * len(pool.workers)))
@@ -130,6 +139,7 @@ class SearchRunner:
             group = min(group, self.strategy.batch // len(pool.workers))
         self._group_size = max(1, group)
         self._asked = 0
+        self._stopping: set[int] = set()
         self._waiting: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]] = []
         try:
             with contextlib.nullcontext(pool) if self.pool else pool:
@@ -191,6 +201,8 @@ class SearchRunner:
                 f"search now proposes {suggestion.params}; the session cannot be resumed"
             )
         self.strategy.tell(row.number, suggestion, trial_score(row.status, row.final_val_acc))
+        if self._stopper:
+            self._stopper.replay(row, self._stored_epochs.get(row.number, []))
 
     def _submit(
         self, pool: TrialPool, group: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]]
@@ -202,6 +214,8 @@ class SearchRunner:
             self.session.start_trial(number, suggestion.params, seed, suggestion.round)
             self._in_flight[number] = suggestion
             self._records[number] = []
+            if self._stopper:
+                self._stopper.start(number)
             if self.on_trial_start:
                 self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
         pool.submit(
@@ -211,6 +225,7 @@ class SearchRunner:
                 tuple(seeds),
                 tuple(entry[2] for entry in group),
                 tuple(entry[3] for entry in group),
+                await_verdicts=self._stopper is not None,
             )
         )
 
@@ -221,8 +236,17 @@ class SearchRunner:
         for kind, number, payload in events:
             if kind == "epoch":
                 self._records[number].append(payload)
+                if (
+                    self._stopper
+                    and number not in self._stopping
+                    and (self._stopper.should_stop(number, payload))
+                ):
+                    self._stopping.add(number)
+                    self._pool.prune(number)
                 if self.on_epoch:
                     self.on_epoch(number, payload)
+            elif kind == "epoch_end":
+                self._pool.verdict(number)
             elif kind == "end":
                 self._finish(number, payload)
             elif kind == "lost":
@@ -236,6 +260,9 @@ class SearchRunner:
     def _finish(self, number: int, status: str) -> None:
         suggestion = self._in_flight.pop(number)
         records = self._records.pop(number)
+        self._stopping.discard(number)
+        if self._stopper:
+            self._stopper.finish(number, status, records[-1].val_acc if records else None)
         self.session.finish_trial(number, status, records)
         if status not in (INTERRUPTED, FAILED):
             final = records[-1].val_acc if records else None

@@ -87,11 +87,13 @@ def train_trials(
     on_epoch: Callable[[int, EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     pruned: Callable[[], set[int]] | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
 ) -> list[TrialResult]:
     """Train several trials at once, stacked along a leading axis (population training):
     each gives the records it would give alone. They must share a stackable() key.
     on_epoch gets the trial's index in the lists; pruned() names (by index) trials to end
-    early as pruned, between two steps, keeping their epochs."""
+    early as pruned, between two steps, keeping their epochs; on_epoch_end(epoch) runs
+    once every trial has reported the epoch."""
     count = len(seeds)
     settings = settings_list[0]
     if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
@@ -162,4 +164,6 @@ def train_trials(
                     on_epoch(int(index), record)
             if not running.any():
                 return results
+            if on_epoch_end is not None:
+                on_epoch_end(epoch)
     return results

@@ -30,15 +30,28 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
 
     prune_requests: set[int] = set()  # trial numbers the parent asked to end
 
+    def read_message() -> bool:
+        """Take one message from the parent; True when it was a verdict."""
+        message = tasks.recv()
+        if message[0] == "prune":
+            prune_requests.add(message[1])
+        return message[0] == "verdict"
+
     def pruned_in(numbers: tuple[int, ...]):
         def pruned() -> set[int]:
             while tasks.poll():
-                message = tasks.recv()
-                if isinstance(message, tuple) and message[0] == "prune":
-                    prune_requests.add(message[1])
+                read_message()
             return {index for index, number in enumerate(numbers) if number in prune_requests}
 
         return pruned
+
+    def await_verdict(numbers: tuple[int, ...]):
+        def epoch_end(epoch: int) -> None:
+            results.send(("epoch_end", numbers[0], epoch))
+            while not read_message():
+                pass
+
+        return epoch_end
 
     while True:
         try:
@@ -63,6 +76,7 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
                 ),
                 should_stop=should_stop,
                 pruned=pruned_in(task.numbers),
+                on_epoch_end=await_verdict(task.numbers) if task.await_verdicts else None,
             )
             for number, outcome in zip(task.numbers, outcomes, strict=True):
                 results.send(("end", number, outcome.status))

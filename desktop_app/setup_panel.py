@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import asdict
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -645,6 +646,22 @@ class SetupPanel(QWidget):
         self._add_field(strategy_form, "Rounds", "search.rounds", self.rounds_spin)
         self._add_field(strategy_form, "Keep fraction", "search.keep", self.keep_spin)
         self._add_field(strategy_form, "Batch", "search.batch", self.ask_batch_spin)
+        self.early_combo = QComboBox()
+        self.early_combo.setObjectName("earlyStoppingCombo")
+        for label, value in (
+            ("None", "none"),
+            ("Median rule", "median"),
+            ("Successive halving (ASHA)", "asha"),
+            ("Hyperband", "hyperband"),
+        ):
+            self.early_combo.addItem(label, value)
+        self.early_combo.setToolTip(
+            "Stop poor trials early; a stopped trial keeps its epochs and is marked pruned"
+        )
+        self._add_field(
+            strategy_form, "Early stopping", "search.early_stopping.rule", self.early_combo
+        )
+        self.early_stopping = config_module.EarlyStopping()
         self._add_field(strategy_form, "Search seed", "search.seed", self.search_seed_spin)
         # Not part of the search: how many trials train at once. Results do not depend
         # on it, so it is kept with the window's settings, not in the session.
@@ -683,6 +700,7 @@ class SetupPanel(QWidget):
             self.optimizer_combo,
             self.dtype_combo,
             self.strategy_combo,
+            self.early_combo,
         ):
             combo.currentIndexChanged.connect(self._edited)
         self.init_combo.currentTextChanged.connect(self._edited)
@@ -740,6 +758,8 @@ class SetupPanel(QWidget):
         self.rounds_spin.setValue(search.rounds)
         self.keep_spin.setValue(search.keep)
         self.ask_batch_spin.setValue(search.batch)
+        self.early_stopping = search.early_stopping
+        self.early_combo.setCurrentIndex(self.early_combo.findData(search.early_stopping.rule))
         self.search_seed_spin.setValue(search.seed)
         self.margin = search.margin
         self.space_editor.clear()
@@ -821,6 +841,11 @@ class SetupPanel(QWidget):
                 "rounds": self.rounds_spin.value(),
                 "keep": round(self.keep_spin.value(), 6),
                 "batch": self.ask_batch_spin.value(),
+                # The rule is edited here; its settings come from the loaded config.
+                "early_stopping": {
+                    **asdict(self.early_stopping),
+                    "rule": self.early_combo.currentData(),
+                },
                 "margin": self.margin,
                 "seed": self.search_seed_spin.value(),
                 "space": {},

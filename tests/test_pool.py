@@ -173,3 +173,30 @@ def test_a_trial_stopped_by_hand_is_pruned_and_keeps_its_epochs(tmp_path):
     assert outcome.state == "complete"
     _, epochs = session_contents(tmp_path / "p.hdsession")
     assert 3 <= len(epochs[2]) < 200 and len(epochs[1]) == 200
+
+
+@pytest.mark.parametrize("rule", ["median", "asha", "hyperband"])
+def test_early_stopping_prunes_poor_trials_and_is_reproducible_with_one_worker(tmp_path, rule):
+    config = config_module.loads(
+        TINY_CONFIG,
+        [
+            "search.trials=12",
+            "train.epochs=20",
+            "search.space.lr.low=1e-6",
+            f'search.early_stopping.rule="{rule}"',
+            "search.early_stopping.warmup=2",
+            "search.early_stopping.startup=3",
+            "search.early_stopping.min_epochs=2",
+        ],
+    )
+    contents = []
+    for name in ("a", "b"):
+        with new_session(tmp_path / f"{name}.hdsession", config) as session:
+            assert SearchRunner(session, workers=1).run().state == "complete"
+        contents.append(session_contents(tmp_path / f"{name}.hdsession"))
+    assert contents[0] == contents[1]
+    trials, epochs = contents[0]
+    pruned = [t[0] for t in trials if t[1] == "pruned"]
+    assert pruned, "nothing was stopped early"
+    assert all(len(epochs[number]) < 20 for number in pruned)
+    assert any(t[1] == "complete" and len(epochs[t[0]]) == 20 for t in trials)

@@ -291,3 +291,17 @@ def test_a_running_trial_can_be_stopped_by_hand(qtbot, window):
         window.stop()
     with Session.open(window.session_path, writable=False) as session:
         assert session.trials()[0].status == "pruned"
+
+
+def test_early_stopping_and_bayesian_search_are_chosen_in_the_window(qtbot, window):
+    load(window, ["search.trials=6", "train.epochs=12", "search.space.lr.low=1e-6"])
+    setup = window.setup
+    setup.strategy_combo.setCurrentIndex(setup.strategy_combo.findData("tpe"))
+    setup.early_combo.setCurrentIndex(setup.early_combo.findData("median"))
+    config = setup.config()
+    assert config.search.strategy == "tpe"
+    assert config.search.early_stopping.rule == "median"
+    form, holder = setup.form_rows["search.batch"]
+    assert form.isRowVisible(holder)
+    assert run_to_end(qtbot, window) == "complete"
+    assert len(table_numbers(window)) == 6

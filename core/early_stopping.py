@@ -1,0 +1,76 @@
+"""Stopping poor trials early with Optuna's pruners (median rule, successive halving,
+Hyperband), fed epoch by epoch by the runner.
+
+A decision looks at the epochs the other trials have reported by then, so with more than
+one worker it can depend on which worker was faster: a search with early stopping is
+exactly reproducible with one worker.
+"""
+
+from __future__ import annotations
+
+import optuna
+from optuna.trial import TrialState
+
+from core.config import EarlyStopping
+from core.session import COMPLETE, PRUNED, TrialRow
+from core.trainer import EpochRecord
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def make_pruner(rule: EarlyStopping, epochs: int) -> optuna.pruners.BasePruner:
+    if rule.rule == "median":
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=rule.startup, n_warmup_steps=rule.warmup
+        )
+    if rule.rule == "asha":
+        return optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=rule.min_epochs, reduction_factor=rule.reduction
+        )
+    if rule.rule == "hyperband":
+        return optuna.pruners.HyperbandPruner(
+            min_resource=rule.min_epochs, max_resource=epochs, reduction_factor=rule.reduction
+        )
+    raise ValueError(f"no pruner for early-stopping rule {rule.rule!r}")
+
+
+class EarlyStopper:
+    """One Optuna study whose trials mirror the search's, reporting validation accuracy
+    per epoch; should_stop() says when the pruner would stop a trial."""
+
+    def __init__(self, rule: EarlyStopping, epochs: int):
+        # A fixed name: Hyperband places trials in brackets by hashing it.
+        self.study = optuna.create_study(
+            study_name="hyperdesk-early-stopping",
+            direction="maximize",
+            pruner=make_pruner(rule, epochs),
+        )
+        self._trials: dict[int, optuna.trial.Trial] = {}
+
+    def start(self, number: int) -> None:
+        self._trials[number] = self.study.ask()
+
+    def should_stop(self, number: int, record: EpochRecord) -> bool:
+        trial = self._trials[number]
+        trial.report(record.val_acc, record.epoch)
+        return trial.should_prune()
+
+    def finish(self, number: int, status: str, final_val_acc: float | None) -> None:
+        trial = self._trials.pop(number)
+        if status == COMPLETE and final_val_acc is not None:
+            self.study.tell(trial, final_val_acc)
+        else:
+            self.study.tell(trial, state=TrialState.PRUNED if status == PRUNED else TrialState.FAIL)
+
+    def replay(self, row: TrialRow, records: list[EpochRecord]) -> None:
+        """A trial a resumed session already finished, so decisions weigh it again."""
+        state = {COMPLETE: TrialState.COMPLETE, PRUNED: TrialState.PRUNED}.get(
+            row.status, TrialState.FAIL
+        )
+        self.study.add_trial(
+            optuna.trial.create_trial(
+                state=state,
+                value=row.final_val_acc if state == TrialState.COMPLETE else None,
+                intermediate_values={record.epoch: record.val_acc for record in records},
+            )
+        )
