@@ -80,8 +80,9 @@ def run_reference(config: Config) -> Measurement:
     return Measurement(seconds, number, epochs, number * _trial_flops(config))
 
 
-def run_engine(config: Config, workers: int) -> Measurement:
-    """The search as the window and `hyperdesk run` run it, session file included."""
+def run_search(config: Config, workers: int) -> tuple[float, list, int]:
+    """(seconds, trials, epochs trained) of a search run as the window and `hyperdesk
+    run` run it, session file included."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.hdsession"
         planned = make_strategy(config.search).planned
@@ -90,9 +91,54 @@ def run_engine(config: Config, workers: int) -> Measurement:
             outcome = SearchRunner(session, workers=workers).run()
             seconds = time.perf_counter() - started
             epochs = sum(len(records) for records in session.epochs().values())
-    return Measurement(
-        seconds, len(outcome.trials), epochs, len(outcome.trials) * _trial_flops(config)
-    )
+    return seconds, outcome.trials, epochs
+
+
+def run_engine(config: Config, workers: int) -> Measurement:
+    seconds, trials, epochs = run_search(config, workers)
+    return Measurement(seconds, len(trials), epochs, len(trials) * _trial_flops(config))
+
+
+def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> int:
+    """Random search against TPE with successive halving on the seed workload: the best
+    validation accuracy each reaches and the epochs each trains, over several seeds."""
+    workers = workers or default_workers()
+    say = (lambda *a: print(*a, file=sys.stderr)) if as_json else print
+    methods = {
+        "random": [],
+        "tpe_asha": [
+            'search.strategy="tpe"',
+            'search.early_stopping.rule="asha"',
+            "search.early_stopping.min_epochs=5",
+            "search.early_stopping.reduction=3",
+        ],
+    }
+    summary = {}
+    for name, overrides in methods.items():
+        bests, epochs = [], []
+        for seed in range(seeds):
+            config = config_module.loads(
+                (files("resources.examples") / "seed.toml").read_text(),
+                [f"search.trials={trials}", f"search.seed={seed}", *overrides],
+            )
+            _, done, trained = run_search(config, workers)
+            best = max((t.final_val_acc for t in done if t.status == "complete"), default=0.0)
+            bests.append(best)
+            epochs.append(trained)
+            say(f"{name:9} seed {seed}: best val acc {best:.3f}, {trained} epochs")
+        summary[name] = {
+            "best_mean": round(float(np.mean(bests)), 4),
+            "epochs_mean": round(float(np.mean(epochs)), 1),
+        }
+        say(
+            f"{name:9} mean: best val acc {summary[name]['best_mean']:.3f}, "
+            f"{summary[name]['epochs_mean']:.0f} epochs"
+        )
+    ratio = summary["tpe_asha"]["epochs_mean"] / summary["random"]["epochs_mean"]
+    say(f"TPE + ASHA trains {ratio:.2f} of random search's epochs")
+    if as_json:
+        print(json.dumps(summary))
+    return 0
 
 
 def _trial_flops(config: Config) -> float:

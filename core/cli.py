@@ -298,6 +298,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from core import bench
 
+    if args.search:
+        return bench.search_main(args.seeds, args.trials, args.workers, args.json)
     return bench.main(
         args.trials,
         args.epochs,
@@ -379,6 +381,12 @@ def build_parser(
     bench.add_argument("--samples", type=positive_int, default=500)
     bench.add_argument("--workers", type=positive_int, help="default: one per core")
     bench.add_argument("--json", action="store_true", help="end with one JSON line")
+    bench.add_argument(
+        "--search",
+        action="store_true",
+        help="compare random search with TPE + successive halving instead",
+    )
+    bench.add_argument("--seeds", type=positive_int, default=5, help="with --search")
     bench.add_argument(
         "--engine-only",
         action="store_true",
