@@ -35,6 +35,7 @@ from core.session import SessionError, SessionSummary, summarize
 from desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
 
 REFRESH_MS = 3000  # a search run from the command line shows its progress this often
+SETTLE_MS = 500
 
 
 class SessionScanner(QObject):
@@ -70,6 +71,7 @@ class SessionListModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.entries: list[Any] = []
+        self._created: list[str] = []
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self.entries)
@@ -106,7 +108,7 @@ class SessionListModel(QAbstractTableModel):
             return None
         values = (
             entry.name,
-            _short_time(entry.created_at),
+            self._created[index.row()],
             entry.strategy,
             f"{entry.done} / {entry.planned}",
             "" if entry.best_val_acc is None else f"{entry.best_val_acc:.3f}",
@@ -131,8 +133,15 @@ class SessionListModel(QAbstractTableModel):
         return None
 
     def show_entries(self, entries: list[Any]) -> None:
+        """Show a new listing; an unchanged one leaves the view alone."""
+        if entries == self.entries:
+            return
         self.beginResetModel()
         self.entries = entries
+        self._created = [
+            _short_time(entry.created_at) if isinstance(entry, SessionSummary) else ""
+            for entry in entries
+        ]
         self.endResetModel()
 
 
@@ -187,8 +196,14 @@ class SessionBrowser(QWidget):
         self.scanRequested.connect(self.scanner.scan)
         self.scanner.listed.connect(self._listed)
         self.thread.start()
+        # A running search changes the folder all the time (SQLite's write-ahead log):
+        # changes start a short countdown rather than a rescan each.
+        self.settle = QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(SETTLE_MS)
+        self.settle.timeout.connect(self.refresh)
         self.watcher = QFileSystemWatcher(self)
-        self.watcher.directoryChanged.connect(lambda _: self.refresh())
+        self.watcher.directoryChanged.connect(lambda _: self.settle.start())
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -231,5 +246,6 @@ class SessionBrowser(QWidget):
 
     def shutdown(self) -> None:
         self.timer.stop()
+        self.settle.stop()
         self.thread.quit()
         self.thread.wait()

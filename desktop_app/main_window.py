@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.session_path: Path | None = None
         self.pending: list[tuple] = []
         self.changed_trials: set[int] = set()
+        self._drawn_finished: tuple = ()
         self.selected: int | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
@@ -941,8 +942,14 @@ class MainWindow(QMainWindow):
         if self.changed_trials or force:
             changed, self.changed_trials = self.changed_trials, set()
             self.table_model.refresh(changed)
-            for panel in (self.curves, self.top, self.scatter, self.best_panel):
-                panel.refresh(self.results, self.selected)
+            self.curves.refresh(self.results, self.selected)
+            # The top 20, the scatter and the best so far show finished trials only:
+            # redrawing them on every epoch would take the CPU the workers train on.
+            finished = (id(self.results), self.results.trials_done, self.selected)
+            if force or finished != self._drawn_finished:
+                self._drawn_finished = finished
+                for panel in (self.top, self.scatter, self.best_panel):
+                    panel.refresh(self.results, self.selected)
         self._update_status()
 
     def _update_status(self) -> None:

@@ -1,5 +1,6 @@
 """The window, driven as a person would: through its named controls (pytest-qt)."""
 
+import importlib.resources
 import time
 
 import pytest
@@ -305,3 +306,45 @@ def test_early_stopping_and_bayesian_search_are_chosen_in_the_window(qtbot, wind
     assert form.isRowVisible(holder)
     assert run_to_end(qtbot, window) == "complete"
     assert len(table_numbers(window)) == 6
+
+
+def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_session(
+    qtbot, window
+):
+    """5,000 epochs in about 13 s: the heartbeat holds, and at the end the table and the
+    panels show exactly what the session file holds."""
+    from core.runner import ranked
+
+    seed_text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    window.setup.load_config(config_module.loads(seed_text), "seed")
+    gaps, last = [], [0.0]
+
+    def beat():
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(beat)
+    with qtbot.waitSignal(window.searchFinished, timeout=300_000):
+        qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+        last[0] = time.monotonic()
+        heartbeat.start(10)
+    heartbeat.stop()
+    assert max(gaps) < 0.100, sorted(gaps)[-5:]
+    with Session.open(window.session_path, writable=False) as session:
+        trials, epochs = session.trials(), session.epochs()
+    assert sum(len(records) for records in epochs.values()) == 5000
+    model = window.table_model
+    assert model.rowCount() == 100
+    for row in range(100):
+        shown = model.trial_at(row)
+        stored = trials[shown.number - 1]
+        assert (shown.status, shown.params) == (stored.status, stored.params)
+        assert shown.records == epochs[shown.number]
+        assert shown.final_val_acc == stored.final_val_acc
+    best = ranked(trials)[0]
+    _, best_y = window.curves.slots["best"][0].getData()
+    assert list(best_y) == [record.val_acc for record in epochs[best.number]]
+    top_labels = [label.toPlainText() for label in window.top.labels]
+    assert top_labels[0].startswith(f"1. #{best.number} ")
