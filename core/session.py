@@ -132,7 +132,10 @@ class Session:
     # --- opening --------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, name: str, config_toml: str, planned: int) -> Session:
+    def create(
+        cls, path: Path, name: str, config_toml: str, planned: int, parent: str = ""
+    ) -> Session:
+        """A new session file; `parent` is the session a child search was started from."""
         path = Path(path)
         if path.exists():
             raise SessionError(f"{path}: already exists; nothing was overwritten")
@@ -150,6 +153,7 @@ class Session:
                     ("name", name),
                     ("config", config_toml),
                     ("planned_trials", str(planned)),
+                    ("parent", parent),
                     ("state", "new"),
                 ],
             )
@@ -404,6 +408,7 @@ class SessionSummary:
     planned: int
     best_val_acc: float | None
     status: str
+    parent: str = ""  # the session this one's search was narrowed from
 
 
 def summarize(path: Path) -> SessionSummary:
@@ -429,4 +434,5 @@ def summarize(path: Path) -> SessionSummary:
             planned=int(meta.get("planned_trials", "0") or 0),
             best_val_acc=max(scores, default=None),
             status=session.status(),
+            parent=meta.get("parent", ""),
         )

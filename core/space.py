@@ -100,3 +100,28 @@ class ChoiceParam:
 
 
 Param = RangeParam | ChoiceParam
+
+
+def narrowed(space: tuple[Param, ...], chosen: list[dict[str, Any]]) -> tuple[Param, ...]:
+    """The space around `chosen` trials' parameters: each range becomes their span (in
+    its scale, the same ends as in its units), each choice the values they used. A span
+    of one point is widened by 5% of the range on each side, so it stays a range."""
+    result: list[Param] = []
+    for param in space:
+        values = [params[param.name] for params in chosen if param.name in params]
+        if not values:
+            result.append(param)
+        elif isinstance(param, ChoiceParam):
+            result.append(ChoiceParam(param.name, tuple(v for v in param.values if v in values)))
+        else:
+            low, high = min(values), max(values)
+            if low == high:
+                unit = param.to_unit(low)
+                low = param.from_unit(max(0.0, unit - 0.05))
+                high = param.from_unit(min(1.0, unit + 0.05))
+            if param.integer and low == high:  # a point even when widened: one step more
+                low, high = max(param.low, low - 1), min(param.high, high + 1)
+            result.append(
+                RangeParam(param.name, low, high, param.scale, param.integer, param.points)
+            )
+    return tuple(result)

@@ -107,7 +107,7 @@ class SessionListModel(QAbstractTableModel):
                 return error
             return None
         values = (
-            entry.name,
+            f"↳ {entry.name}" if entry.parent else entry.name,
             self._created[index.row()],
             entry.strategy,
             f"{entry.done} / {entry.planned}",
@@ -127,7 +127,8 @@ class SessionListModel(QAbstractTableModel):
             )
             return raw[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(entry.path)
+            lineage = f"\nnarrowed from {Path(entry.parent).name}" if entry.parent else ""
+            return f"{entry.path}{lineage}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 5:
             return STATUS_COLOURS.get(entry.status)
         return None

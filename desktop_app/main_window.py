@@ -61,7 +61,7 @@ from core.session import (
     delete_session,
 )
 from core.session import RUNNING as SESSION_RUNNING
-from core.space import ChoiceParam, RangeParam
+from core.space import ChoiceParam, RangeParam, narrowed
 from core.strategies import make_strategy
 from core.trainer import EpochRecord
 from desktop_app.browser import SessionBrowser
@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.pending: list[tuple] = []
         self.changed_trials: set[int] = set()
         self._drawn_finished: tuple = ()
+        self.child_of: Path | None = None  # set by "Search around the selected trials"
         self.selected: int | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
@@ -288,7 +289,8 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows can be chosen, to start a child search around them.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
@@ -389,6 +391,8 @@ class MainWindow(QMainWindow):
         self._action(search_menu, "Stop", self.stop)
         self.resume_action = self._action(search_menu, "Resume", self.resume_search)
         self.extend_action = self._action(search_menu, "Extend…", self.extend_dialog)
+        self._action(search_menu, "Search around the selected trials…",
+                     self.search_around_selection)
         for key, plot in self.panel_plots().items():
             plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             plot.customContextMenuRequested.connect(
@@ -440,6 +444,7 @@ class MainWindow(QMainWindow):
     def load_config_file(self, path: Path) -> None:
         """Show a TOML config in the editors; ConfigError if it has problems."""
         self.setup.load_config(config_module.load(path), Path(path).stem)
+        self.child_of = None
 
     def open_session(self, path: Path) -> None:
         """Show a saved session as it was: its setup, table, panels and selection.
@@ -455,6 +460,7 @@ class MainWindow(QMainWindow):
             status = session.status()
             _, self.last_rowid = session.epochs_since(0)
         self.setup.load_config(config, name)
+        self.child_of = None
         self._show_search(config, results)
         self.session_path = path
         self.session_state = FOLLOWING if status == SESSION_RUNNING else status
@@ -548,6 +554,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot duplicate", str(error))
             return
         self.setup.load_config(config, f"{name} copy")
+        self.child_of = None
         self.setup_dock.raise_()
 
     def delete_session(self, path: Path) -> None:
@@ -807,7 +814,11 @@ class MainWindow(QMainWindow):
         self.session_state = ""
         self.follow_timer.stop()
         self._remember_recent(self.session_path)
-        self._start_worker(self.session_path, NewSession(name, config.to_toml(), planned))
+        parent, self.child_of = self.child_of, None
+        self._start_worker(
+            self.session_path,
+            NewSession(name, config.to_toml(), planned, "" if parent is None else str(parent)),
+        )
 
     def _start_worker(self, path: Path, new_session: NewSession | None = None) -> None:
         self.thread = QThread(self)
@@ -1016,6 +1027,25 @@ class MainWindow(QMainWindow):
             self.worker is not None and trial is not None and trial.status == "running"
         )
         menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def selected_numbers(self) -> list[int]:
+        return sorted(
+            index.data(TRIAL_ROLE) for index in self.table.selectionModel().selectedRows()
+        )
+
+    def search_around_selection(self) -> None:
+        """A child search: the setup of this one, its ranges narrowed to the span of the
+        selected trials; its session will name this one as its parent."""
+        chosen = [self.results.trials[n].params for n in self.selected_numbers()]
+        if not chosen or self.state != IDLE:
+            return
+        search = replace(self.config.search, space=narrowed(self.config.search.space, chosen))
+        parent = self.session_path
+        self.setup.load_config(
+            replace(self.config, search=search), f"{self.setup.session_name} child"
+        )
+        self.child_of = parent
+        self.setup_dock.raise_()
 
     def prune_trial(self, number: int) -> None:
         """Stop one running trial by hand; the others go on."""

@@ -20,6 +20,7 @@ class NewSession:
     name: str
     config_toml: str
     planned: int
+    parent: str = ""
 
 
 class SearchWorker(QObject):
@@ -53,7 +54,9 @@ class SearchWorker(QObject):
             # SQLite connection belongs to the thread that uses it.
             if self.new_session is not None:
                 new = self.new_session
-                session = Session.create(self.session_path, new.name, new.config_toml, new.planned)
+                session = Session.create(
+                    self.session_path, new.name, new.config_toml, new.planned, new.parent
+                )
             else:
                 session = Session.open(self.session_path)
             with session:

@@ -346,3 +346,32 @@ def test_the_browser_shows_the_windows_own_search_as_running(qtbot, window):
         lambda: browser.model.index(browser.model.row_of(path), 5).data() == "interrupted",
         timeout=10_000,
     )
+
+
+def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window):
+    from PySide6.QtCore import QItemSelectionModel
+
+    load(window, ["search.trials=6"])
+    run_to_end(qtbot, window)
+    parent = window.session_path
+    selection = window.table.selectionModel()
+    selection.clearSelection()
+    for row in (1, 3):
+        selection.select(
+            window.table.model().index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    numbers = window.selected_numbers()
+    chosen = [window.results.trials[n].params for n in numbers]
+    window.search_around_selection()
+    lr = window.setup.config().search.space[0]
+    assert (lr.low, lr.high) == (min(p["lr"] for p in chosen), max(p["lr"] for p in chosen))
+    assert window.setup.session_name == "tiny child"
+    run_to_end(qtbot, window)
+    with Session.open(window.session_path, writable=False) as session:
+        assert session.meta["parent"] == str(parent)
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(window.session_path) is not None, timeout=10_000)
+    row = browser.model.row_of(window.session_path)
+    assert browser.model.index(row, 0).data() == "↳ tiny child"

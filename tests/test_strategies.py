@@ -169,3 +169,24 @@ def test_extending_a_random_search_keeps_its_first_draws():
     first = [s.params for s in drain(RandomSearch((LR, OPTIMIZER), seed=5, trials=10))]
     extended = [s.params for s in drain(RandomSearch((LR, OPTIMIZER), seed=5, trials=15))]
     assert extended[:10] == first and len({str(p) for p in extended}) == 15
+
+
+def test_a_child_search_spans_exactly_the_selected_trials():
+    from core.space import narrowed
+
+    chosen = [
+        {"lr": 1e-5, "optimizer": "adam", "dropout": 0.1},
+        {"lr": 3e-4, "optimizer": "adam", "dropout": 0.3},
+    ]
+    space = narrowed((LR, OPTIMIZER, DROPOUT), chosen)
+    assert space[0] == RangeParam("lr", 1e-5, 3e-4, "log")
+    assert space[1] == ChoiceParam("optimizer", ("adam",))
+    assert space[2] == RangeParam("dropout", 0.1, 0.3)
+
+
+def test_a_child_search_around_one_trial_is_a_small_range_around_it():
+    from core.space import narrowed
+
+    (lr,) = narrowed((LR,), [{"lr": 1e-4}])
+    assert lr.low < 1e-4 < lr.high
+    assert LR.to_unit(lr.high) - LR.to_unit(lr.low) == pytest.approx(0.1)
