@@ -163,6 +163,27 @@ ALIASES = {
     "depth": "layers",
 }
 SPACE_KEYS = ("low", "high", "scale", "values", "points")
+# Settings that mean something only for some optimizers. A trial whose optimizer is not
+# among them has no value for the setting: it is neither sampled nor shown.
+CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "momentum": ("optimizer", ("momentum", "nesterov")),
+    "beta1": ("optimizer", ("adam",)),
+    "beta2": ("optimizer", ("adam",)),
+    "rho": ("optimizer", ("rmsprop",)),
+}
+
+
+def drop_inactive(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` without the settings their own optimizer does not use."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in CONDITIONS
+        or CONDITIONS[name][0] not in params
+        or params[CONDITIONS[name][0]] in CONDITIONS[name][1]
+    }
+
+
 EARLY_STOPPING_RULES = {
     "rule": Rule("choice", ("none", "median", "asha", "hyperband")),
     "warmup": Rule("int", low=0),
@@ -504,6 +525,18 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 "training and validation both need at least one",
             )
         )
+    searched = {param.name: param for param in config.search.space}
+    for name, (setting, allowed) in CONDITIONS.items():
+        if name in searched and setting not in searched:
+            fixed = getattr(config.train, setting)
+            if fixed not in allowed:
+                problems.append(
+                    (
+                        f"search.space.{name}",
+                        f"applies only when {setting} is {' or '.join(allowed)}, and "
+                        f"train.{setting} is {fixed!r}",
+                    )
+                )
     if config.search.strategy in ("grid", "tpe", "sobol") and not config.search.space:
         problems.append(
             ("search.space", f"a {config.search.strategy} search needs at least one parameter")

@@ -20,6 +20,7 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
+from core.config import CONDITIONS, drop_inactive
 from core.space import ChoiceParam, Param
 from core.strategies import Strategy, Suggestion
 
@@ -34,6 +35,14 @@ def distribution(param: Param) -> BaseDistribution:
     if param.integer:
         return IntDistribution(int(param.low), int(param.high), log=log)
     return FloatDistribution(param.low, param.high, log=log)
+
+
+def _suggest(trial: optuna.trial.Trial, name: str, dist: BaseDistribution):
+    if isinstance(dist, CategoricalDistribution):
+        return trial.suggest_categorical(name, dist.choices)
+    if isinstance(dist, IntDistribution):
+        return trial.suggest_int(name, dist.low, dist.high, log=dist.log)
+    return trial.suggest_float(name, dist.low, dist.high, log=dist.log)
 
 
 class OptunaStrategy(Strategy):
@@ -52,6 +61,14 @@ class OptunaStrategy(Strategy):
         self.batch = batch
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
         self.distributions = {param.name: distribution(param) for param in space}
+        # With a searched optimizer, settings it alone uses are asked only when it is
+        # chosen (Optuna's define-by-run).
+        names = {param.name for param in space}
+        self.conditional = any(
+            name in names and setting in names for name, (setting, _) in CONDITIONS.items()
+        )
+        settings = {setting for setting, _ in CONDITIONS.values()}
+        self.order = sorted(space, key=lambda param: param.name not in settings)
         self._trials: dict[int, optuna.trial.Trial] = {}
         self._results: dict[int, float | None] = {}
         self._asked = 0
@@ -61,7 +78,14 @@ class OptunaStrategy(Strategy):
             return None
         if self._asked % self.batch == 0 and len(self._results) < self._asked:
             return None  # the batch before is not all in yet
-        trial = self.study.ask(self.distributions)
+        if self.conditional:
+            trial = self.study.ask()
+            params: dict = {}
+            for param in self.order:  # what conditions depend on comes first
+                if param.name in drop_inactive({**params, param.name: None}):
+                    params[param.name] = _suggest(trial, param.name, self.distributions[param.name])
+        else:
+            trial = self.study.ask(self.distributions)
         self._asked += 1
         self._trials[self._asked] = trial
         return Suggestion(dict(trial.params))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.config import SearchConfig
+from core.config import SearchConfig, drop_inactive
 from core.space import ChoiceParam, Param
 
 
@@ -56,9 +56,15 @@ class GridSearch(Strategy):
         super().__init__(space, seed)
         axes = [param.grid(getattr(param, "points", None) or points) for param in space]
         names = [param.name for param in space]
-        self._combinations = [
-            dict(zip(names, values, strict=True)) for values in itertools.product(*axes)
-        ]
+        # Settings a combination's optimizer does not use drop out, and the combinations
+        # that then coincide are run once.
+        unique = {
+            json.dumps(drop_inactive(dict(zip(names, values, strict=True))), sort_keys=True): (
+                drop_inactive(dict(zip(names, values, strict=True)))
+            )
+            for values in itertools.product(*axes)
+        }
+        self._combinations = list(unique.values())
         self._next = 0
         self.planned = len(self._combinations)
 
@@ -71,7 +77,9 @@ class GridSearch(Strategy):
 
 def _draw(space: tuple[Param, ...], rng: np.random.Generator, region: dict) -> dict[str, Any]:
     """One point drawn uniformly in each parameter's scale, inside `region`: a unit
-    interval (low, high) per range parameter and the allowed values per choice."""
+    interval (low, high) per range parameter and the allowed values per choice. Every
+    parameter is drawn (the generator's sequence does not depend on conditions), then
+    those the point's optimizer does not use are dropped."""
     params = {}
     for param in space:
         if isinstance(param, ChoiceParam):
@@ -80,7 +88,7 @@ def _draw(space: tuple[Param, ...], rng: np.random.Generator, region: dict) -> d
         else:
             low, high = region[param.name]
             params[param.name] = param.from_unit(low + rng.random() * (high - low))
-    return params
+    return drop_inactive(params)
 
 
 def _whole_space(space: tuple[Param, ...]) -> dict:
@@ -186,7 +194,10 @@ class CoarseToFine(Strategy):
     def _narrow(self, best: list[dict[str, Any]]) -> dict:
         region = {}
         for param in self.space:
-            values = [params[param.name] for params in best]
+            values = [params[param.name] for params in best if param.name in params]
+            if not values:  # no best trial uses it (its optimizer never won): keep it
+                region[param.name] = self.region[param.name]
+                continue
             if isinstance(param, ChoiceParam):
                 region[param.name] = tuple(v for v in param.values if v in values)
                 continue

@@ -391,8 +391,9 @@ class MainWindow(QMainWindow):
         self._action(search_menu, "Stop", self.stop)
         self.resume_action = self._action(search_menu, "Resume", self.resume_search)
         self.extend_action = self._action(search_menu, "Extend…", self.extend_dialog)
-        self._action(search_menu, "Search around the selected trials…",
-                     self.search_around_selection)
+        self._action(
+            search_menu, "Search around the selected trials…", self.search_around_selection
+        )
         for key, plot in self.panel_plots().items():
             plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             plot.customContextMenuRequested.connect(

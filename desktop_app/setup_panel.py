@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from core import config as config_module
 from core.config import (
+    CONDITIONS,
     DATASET_SIZES,
     SEARCHABLE,
     TRAIN_RULES,
@@ -229,6 +230,12 @@ class SpaceRow(QFrame):
         self.preview = PreviewStrip()
         self.error = FieldError()
         self.error.setObjectName(f"error_{name}")
+        self.condition = QLabel()
+        if name in CONDITIONS:
+            setting, allowed = CONDITIONS[name]
+            self.condition.setText(f"used only when {setting} is {' or '.join(allowed)}")
+            self.condition.setStyleSheet("color: #6b6b6b; font-size: 9pt;")
+        self.condition.setVisible(name in CONDITIONS)
 
         layout.addWidget(self.search_box, 0, 0)
         layout.addWidget(self.low_edit, 0, 1)
@@ -240,6 +247,7 @@ class SpaceRow(QFrame):
         layout.addWidget(self.points_spin, 1, 1)
         layout.addWidget(self.preview, 1, 2, 1, 4)
         layout.addWidget(self.error, 2, 0, 1, 6)
+        layout.addWidget(self.condition, 3, 0, 1, 6)
         layout.setColumnStretch(1, 1)
         layout.setColumnStretch(3, 1)
 

@@ -264,3 +264,28 @@ def test_ctrl_c_saves_what_finished_and_exits_130(tmp_path, tiny_config):
         assert session.status() == "interrupted"
         assert session.trials()[-1].status == "interrupted"
         assert count_epochs(session_path) >= 5
+
+
+def test_conditional_settings_are_blank_where_they_do_not_apply(capsys, tiny_config, tmp_path):
+    session_path = tmp_path / "c.hdsession"
+    code, _, _ = run_cli(
+        capsys,
+        "run",
+        tiny_config,
+        "--session",
+        session_path,
+        "--set",
+        'search.space.optimizer.values=["sgd", "momentum"]',
+        "--set",
+        "search.space.momentum.low=0.5",
+        "--set",
+        "search.space.momentum.high=0.95",
+        "--set",
+        "search.trials=8",
+    )
+    assert code == 0
+    run_cli(capsys, "export", session_path, "--csv", tmp_path / "r.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert {row["optimizer"] for row in rows} == {"sgd", "momentum"}
+    for row in rows:
+        assert (row["momentum"] != "") == (row["optimizer"] == "momentum")

@@ -141,3 +141,15 @@ def test_trial_settings_put_searched_values_in_place():
     assert (train.lr, train.optimizer) == (0.5, "adam")
     network, _ = base.trial_settings({"layers": 2}, 784, 10)
     assert network.hidden == (30, 30)
+
+
+def test_a_setting_the_fixed_optimizer_never_uses_is_an_error():
+    problems = dict(
+        problems_of('[train]\noptimizer = "sgd"\n[search.space.momentum]\nlow = 0.5\nhigh = 0.9\n')
+    )
+    assert (
+        "applies only when optimizer is momentum or nesterov" in problems["search.space.momentum"]
+    )
+    config.loads(
+        '[train]\noptimizer = "nesterov"\n[search.space.momentum]\nlow = 0.5\nhigh = 0.9\n'
+    )

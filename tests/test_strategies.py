@@ -190,3 +190,29 @@ def test_a_child_search_around_one_trial_is_a_small_range_around_it():
     (lr,) = narrowed((LR,), [{"lr": 1e-4}])
     assert lr.low < 1e-4 < lr.high
     assert LR.to_unit(lr.high) - LR.to_unit(lr.low) == pytest.approx(0.1)
+
+
+CONDITIONAL = (
+    ChoiceParam("optimizer", ("sgd", "momentum", "adam")),
+    RangeParam("momentum", 0.5, 0.99),
+    RangeParam("beta1", 0.8, 0.99),
+)
+
+
+@pytest.mark.parametrize("strategy", ["grid", "random", "coarse-to-fine", "tpe", "sobol"])
+def test_conditional_parameters_are_sampled_only_when_active(strategy):
+    search = SearchConfig(
+        strategy=strategy, trials=12, points=3, rounds=2, batch=4, space=CONDITIONAL
+    )
+    suggestions = drain(make_strategy(search), lambda params: 0.5)
+    assert suggestions
+    for s in suggestions:
+        assert ("momentum" in s.params) == (s.params["optimizer"] == "momentum")
+        assert ("beta1" in s.params) == (s.params["optimizer"] == "adam")
+
+
+def test_a_grid_runs_each_active_combination_once():
+    suggestions = drain(GridSearch(CONDITIONAL, seed=0, points=3))
+    # sgd once, momentum x 3 momenta, adam x 3 beta1s
+    assert len(suggestions) == 7
+    assert len({str(s.params) for s in suggestions}) == 7
