@@ -90,7 +90,9 @@ class CurvesPanel:
             and selected in results.trials
             and (best is None or selected != best.number)
         ):
-            wanted["selected"] = (results.trials[selected], f"selected: trial {selected}")
+            trial = results.trials[selected]
+            state = f" ({trial.status})" if trial.status in ("pruned", "diverged") else ""
+            wanted["selected"] = (trial, f"selected: trial {selected}{state}")
         running = [t for t in results.running() if best is None or t.number != best.number]
         for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
             wanted[f"running {index}"] = (trial, f"running: trial {trial.number}")
@@ -103,6 +105,10 @@ class CurvesPanel:
                 epochs, val, train = epoch_axis(entry[0])
                 val_item.setData(epochs, val)
                 train_item.setData(epochs, train)
+                # A trial stopped early is drawn faint: its curve ends where it was cut.
+                faint = 0.35 if entry[0].status == "pruned" else 1.0
+                val_item.setOpacity(faint)
+                train_item.setOpacity(faint)
             label = None if entry is None else entry[1]
             if label != (self.shown[slot] and self.shown[slot][1]):
                 self.legend.removeItem(val_item)
@@ -230,6 +236,13 @@ class ScatterPanel:
         )
         self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
         self.points = self.plot.plot(pen=None, symbol="o", symbolSize=9)
+        self.pruned = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=8,
+            symbolBrush=None,
+            symbolPen=pg.mkPen(QColor(120, 120, 120, 150), width=1.2),
+        )
         self.diverged = self.plot.plot(
             pen=None,
             symbol="x",
@@ -303,6 +316,8 @@ class ScatterPanel:
             symbolBrush=[pg.mkBrush(colour) for colour in colours],
             symbolPen=pg.mkPen("#424242", width=0.8),
         )
+        # Trials stopped early have no final score: hollow grey, where they were.
+        self.pruned.setData(*self._xy([t for t in results.trials.values() if t.status == "pruned"]))
         diverged = [t for t in results.trials.values() if t.status == "diverged"]
         self.diverged.setData(*self._xy(diverged))
         chosen = [results.trials[selected]] if selected in results.trials else []

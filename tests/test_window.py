@@ -342,3 +342,25 @@ def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_se
     assert list(best_y) == [record.val_acc for record in epochs[best.number]]
     top_labels = [label.toPlainText() for label in window.top.labels]
     assert top_labels[0].startswith(f"1. #{best.number} ")
+
+
+def test_pruned_trials_are_drawn_faint(qtbot, window):
+    load(
+        window,
+        [
+            "search.trials=12",
+            "train.epochs=20",
+            "search.space.lr.low=1e-6",
+            'search.early_stopping.rule="median"',
+            "search.early_stopping.warmup=2",
+            "search.early_stopping.startup=3",
+        ],
+    )
+    run_to_end(qtbot, window)
+    pruned = [t.number for t in window.results.trials.values() if t.status == "pruned"]
+    assert pruned
+    assert point_count(window.scatter.pruned) == len(pruned)
+    window.select_trial(pruned[0])
+    val_item, _ = window.curves.slots["selected"]
+    assert val_item.opacity() < 0.5
+    assert "pruned" in window.curves.shown["selected"][1]
