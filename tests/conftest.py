@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 
 TINY_CONFIG = """
@@ -51,6 +53,7 @@ def window(qtbot, tmp_path):
     """A main window with its own settings file; its search and workers end at teardown.
     Qt is imported here, not at the top, so core tests never load it."""
     from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
 
     from desktop_app.app import make_application
     from desktop_app.main_window import MainWindow
@@ -63,3 +66,8 @@ def window(qtbot, tmp_path):
     main.show()
     yield main
     main.shutdown()
+    # Free the window now: twenty windows' worth of objects left to the garbage collector
+    # make its pauses long enough to show in the responsiveness tests.
+    main.deleteLater()
+    QApplication.processEvents()
+    gc.collect()
