@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
 
         self.curves = CurvesPanel()
         self.top = TopPanel()
-        self.scatter = ScatterPanel((), False)
+        self.scatter = ScatterPanel()
         self.best_panel = BestPanel()
         self.results = SearchResults([], 0, 1)
         self.table_model = ResultsTableModel(self.results, set())
@@ -851,11 +851,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        new_scatter = ScatterPanel(config.search.space, config.search.strategy == "coarse-to-fine")
-        new_scatter.signals.trialClicked.connect(self.select_trial)
-        self.scatter_dock.setWidget(new_scatter.widget)
-        self.scatter.widget.deleteLater()
-        self.scatter = new_scatter
+        self.scatter.set_space(config.search.space, config.search.strategy == "coarse-to-fine")
         self.changed_trials = set(results.trials)
         self._refresh(force=True)
 

@@ -153,9 +153,10 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     panels = {
         "curves": CurvesPanel(),
         "top": TopPanel(),
-        "scatter": ScatterPanel(config.search.space, config.search.strategy == "coarse-to-fine"),
+        "scatter": ScatterPanel(),
         "best": BestPanel(),
     }
+    panels["scatter"].set_space(config.search.space, config.search.strategy == "coarse-to-fine")
     plots = {}
     for name, panel in panels.items():
         panel.refresh(results, None)

@@ -204,9 +204,9 @@ class ScatterPanel:
     """Two searched parameters against each other, coloured by final validation accuracy,
     on log axes where a parameter's scale is log."""
 
-    def __init__(self, space: tuple[Param, ...], coarse_to_fine: bool):
+    def __init__(self):
         self.signals = _PointSignals()
-        self.space = {param.name: param for param in space}
+        self.space: dict[str, Param] = {}
         self.widget = QWidget()
         layout = QVBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -214,11 +214,6 @@ class ScatterPanel:
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
         self.x_combo.setObjectName("scatterXCombo")
         self.y_combo.setObjectName("scatterYCombo")
-        names = list(self.space)
-        for combo in (self.x_combo, self.y_combo):
-            combo.addItems(names)
-        if len(names) > 1:
-            self.y_combo.setCurrentIndex(1)
         chooser.addWidget(QLabel("x:"))
         chooser.addWidget(self.x_combo)
         chooser.addWidget(QLabel("y:"))
@@ -257,9 +252,8 @@ class ScatterPanel:
             symbolBrush=None,
             symbolPen=pg.mkPen(SELECTED_COLOUR, width=3),
         )
-        self.round_legend = None
-        if coarse_to_fine:
-            self.round_legend = self.plot.addLegend(offset=(10, 10), labelTextSize="9pt")
+        self.round_legend = self.plot.addLegend(offset=(10, 10), labelTextSize="9pt")
+        self.show_rounds = False
         self.legend_rounds = 0
         self.points.sigPointsClicked.connect(self._clicked)
         self.points.sigPointsHovered.connect(self._hovered)
@@ -267,6 +261,25 @@ class ScatterPanel:
         self.selected: int | None = None
         self.x_combo.currentIndexChanged.connect(self._axes_changed)
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
+
+    def set_space(self, space: tuple[Param, ...], coarse_to_fine: bool) -> None:
+        """Show a search over `space`: the axis choosers list its parameters (the first
+        two on x and y), and coarse-to-fine searches mark each round."""
+        self.space = {param.name: param for param in space}
+        self.results = None
+        names = list(self.space)
+        for combo in (self.x_combo, self.y_combo):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.blockSignals(False)
+        if len(names) > 1:
+            self.y_combo.setCurrentIndex(1)
+        self.round_legend.clear()
+        self.legend_rounds = 0
+        self.show_rounds = coarse_to_fine
+        for item in (self.points, self.pruned, self.diverged, self.selected_point):
+            item.setData([], [])
         self._axes_changed()
 
     def _axes_changed(self) -> None:
@@ -325,7 +338,7 @@ class ScatterPanel:
         self._update_round_legend(results)
 
     def _update_round_legend(self, results: SearchResults) -> None:
-        if self.round_legend is None:
+        if not self.show_rounds:
             return
         rounds = max((t.round for t in results.trials.values()), default=0)
         while self.legend_rounds < rounds:
