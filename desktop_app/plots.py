@@ -214,6 +214,9 @@ class ScatterPanel:
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
         self.x_combo.setObjectName("scatterXCombo")
         self.y_combo.setObjectName("scatterYCombo")
+        for combo in (self.x_combo, self.y_combo):
+            # Filled per search: the box grows to its longest name.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         chooser.addWidget(QLabel("x:"))
         chooser.addWidget(self.x_combo)
         chooser.addWidget(QLabel("y:"))
