@@ -208,6 +208,22 @@ class CoarseToFine(Strategy):
         return region
 
 
+def planned_trials(search: SearchConfig) -> int:
+    """How many trials a search will run, without building its strategy (an Optuna
+    study for tpe and sobol)."""
+    if search.strategy in ("tpe", "sobol"):
+        return search.trials
+    return make_strategy(search).planned
+
+
+def preview_strategy(search: SearchConfig) -> Strategy:
+    """A cheap stand-in that proposes where a search's first trials fall: the strategy
+    itself, or random draws for tpe (its first trials are random) and sobol."""
+    if search.strategy in ("tpe", "sobol"):
+        return RandomSearch(search.space, search.seed, search.trials)
+    return make_strategy(search)
+
+
 def make_strategy(search: SearchConfig) -> Strategy:
     if search.strategy == "grid":
         return GridSearch(search.space, search.seed, search.points)

@@ -62,7 +62,7 @@ from core.session import (
 )
 from core.session import RUNNING as SESSION_RUNNING
 from core.space import ChoiceParam, RangeParam, narrowed
-from core.strategies import make_strategy
+from core.strategies import planned_trials
 from core.trainer import EpochRecord
 from desktop_app.browser import SessionBrowser
 from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
@@ -615,7 +615,7 @@ class MainWindow(QMainWindow):
         config = replace(self.config, search=search)
         try:
             with Session.open(self.session_path) as session:
-                session.extend(config.to_toml(), make_strategy(search).planned)
+                session.extend(config.to_toml(), planned_trials(search))
         except (SessionError, sqlite3.Error) as error:
             QMessageBox.warning(self, "Cannot extend", str(error))
             return
@@ -743,7 +743,7 @@ class MainWindow(QMainWindow):
     def _cost(self, config: Config) -> str:
         """The search's size, and how long it should take at the speed this machine
         showed in its last search."""
-        trials = make_strategy(config.search).planned
+        trials = planned_trials(config.search)
         epochs = round(trials * planned_epochs_per_trial(config))
         n_val = round(config.data.samples * config.data.validation)
         flops = trials * flops_per_trial(
@@ -806,7 +806,7 @@ class MainWindow(QMainWindow):
                 f"Make it writable, or set {HOME_VARIABLE} to a folder that is.",
             )
             return
-        planned = make_strategy(config.search).planned
+        planned = planned_trials(config.search)
         self._show_search(
             config,
             SearchResults([p.name for p in config.search.space], planned, config.train.epochs),

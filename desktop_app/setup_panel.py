@@ -47,7 +47,7 @@ from core.config import (
 from core.network import ACTIVATIONS, DTYPES, INITS
 from core.optimizers import OPTIMIZERS
 from core.space import Param, RangeParam
-from core.strategies import make_strategy
+from core.strategies import preview_strategy
 
 # What a newly added row searches, before the person edits it.
 NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -904,7 +904,7 @@ class SetupPanel(QWidget):
         """Tick each searched row's strip where the strategy's next samples fall."""
         samples: list[dict[str, Any]] = []
         if config is not None and config.search.space:
-            strategy = make_strategy(config.search)
+            strategy = preview_strategy(config.search)
             while len(samples) < PREVIEW_SAMPLES and (suggestion := strategy.ask()):
                 samples.append(suggestion.params)
         params = {param.name: param for param in config.search.space} if config else {}

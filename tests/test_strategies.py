@@ -216,3 +216,13 @@ def test_a_grid_runs_each_active_combination_once():
     # sgd once, momentum x 3 momenta, adam x 3 beta1s
     assert len(suggestions) == 7
     assert len({str(s.params) for s in suggestions}) == 7
+
+
+def test_planning_an_optuna_search_builds_no_study():
+    from core.strategies import planned_trials, preview_strategy
+
+    search = SearchConfig(strategy="tpe", trials=7, space=(LR,))
+    assert planned_trials(search) == 7
+    preview = preview_strategy(search)
+    assert isinstance(preview, RandomSearch) and preview.planned == 7
+    assert planned_trials(SearchConfig(strategy="grid", space=(LR,), points=4)) == 4
