@@ -25,16 +25,20 @@ def make_application() -> QApplication:
     return app
 
 
+def settle_memory() -> None:
+    """Keep everything made so far (Qt, pyqtgraph and the window: tens of thousands of
+    objects that live as long as the window) out of the garbage collector's full passes,
+    which otherwise pause the GUI thread for longer the more there is."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_window(target: Path | None, start: bool) -> int:
     app = make_application()
     from desktop_app.main_window import MainWindow
 
     window = MainWindow()
-    # The tens of thousands of objects Qt and pyqtgraph made at start-up live as long as
-    # the window: keep them out of the garbage collector's full passes, which would
-    # otherwise pause the window longer as they grow.
-    gc.collect()
-    gc.freeze()
+    settle_memory()
     if target is not None:
         try:
             if target.suffix == SESSION_SUFFIX:

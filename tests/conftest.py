@@ -55,7 +55,7 @@ def window(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.app import make_application
+    from desktop_app.app import make_application, settle_memory
     from desktop_app.main_window import MainWindow
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -64,10 +64,12 @@ def window(qtbot, tmp_path):
     main = MainWindow()
     qtbot.addWidget(main)
     main.show()
+    settle_memory()  # as the app does once its window is up
     yield main
     main.shutdown()
-    # Free the window now: twenty windows' worth of objects left to the garbage collector
-    # make its pauses long enough to show in the responsiveness tests.
+    # Free the window now: every test's window left to the garbage collector would make
+    # its pauses long enough to show in the responsiveness tests.
     main.deleteLater()
     QApplication.processEvents()
+    gc.unfreeze()
     gc.collect()
