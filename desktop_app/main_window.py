@@ -752,8 +752,11 @@ class MainWindow(QMainWindow):
             n_val,
             round(planned_epochs_per_trial(config)),
         )
-        rate = QSettings().value("engine/gflops")
-        eta = "" if rate is None else f", about {_clock(flops / 1e9 / float(rate))} here"
+        try:
+            rate = float(QSettings().value("engine/gflops", 0.0))
+        except (TypeError, ValueError):  # a settings file edited by hand
+            rate = 0.0
+        eta = f", about {_clock(flops / 1e9 / rate)} here" if rate > 0 else ""
         return f"{trials:,} trials, {epochs:,} epochs{eta}"
 
     def _workers_changed(self, workers: int) -> None:
