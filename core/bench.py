@@ -22,7 +22,6 @@ import numpy as np
 from core import config as config_module
 from core.config import Config
 from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.network import flops_per_trial
 from core.pool import load_split
 from core.runner import SearchRunner, default_workers, trial_seed
 from core.session import Session
@@ -142,10 +141,7 @@ def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> 
 
 
 def _trial_flops(config: Config) -> float:
-    n_val = round(config.data.samples * config.data.validation)
-    return flops_per_trial(
-        config.model.hidden, config.data.samples - n_val, n_val, config.train.epochs
-    )
+    return config.training_flops(config.train.epochs)
 
 
 def matmul_peak(size: int = 2048, seconds: float = 2.0) -> float:

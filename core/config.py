@@ -15,8 +15,8 @@ from typing import Any
 
 import tomli_w
 
-from core.datasets import DATASETS
-from core.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec
+from core.datasets import DATASETS, INPUT_SIZE, OUTPUT_SIZE
+from core.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
 from core.optimizers import OPTIMIZERS
 from core.space import ChoiceParam, Param, RangeParam, SpaceError
 from core.trainer import TrainSettings
@@ -203,6 +203,11 @@ class DataConfig:
     validation: float = 0.2
     seed: int = 0
 
+    def split_sizes(self) -> tuple[int, int]:
+        """(training, validation) sample counts, as core.datasets.holdout_indices cuts."""
+        n_val = round(self.samples * self.validation)
+        return self.samples - n_val, n_val
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -294,6 +299,13 @@ class Config:
             rho=train.rho,
         )
         return network, settings
+
+    def training_flops(self, epochs: float) -> float:
+        """Floating-point operations of one trial's products over `epochs` epochs, with
+        the configured hidden layers (see core.network.flops_per_trial)."""
+        n_train, n_val = self.data.split_sizes()
+        sizes = [INPUT_SIZE, *self.model.hidden, OUTPUT_SIZE]
+        return flops_per_trial(sizes, n_train, n_val, 1) * epochs
 
     def to_dict(self) -> dict[str, Any]:
         search = asdict(replace(self.search, space=()))
@@ -515,7 +527,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 f"{config.data.dataset} has {size} samples, asked for {config.data.samples}",
             )
         )
-    n_val = round(config.data.samples * config.data.validation)
+    _, n_val = config.data.split_sizes()
     if not 1 <= n_val < config.data.samples:
         problems.append(
             (

@@ -49,7 +49,6 @@ from core import config as config_module
 from core.config import Config, ConfigError
 from core.control import RunControl
 from core.export import to_csv, to_json, write_text
-from core.network import flops_per_trial
 from core.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
 from core.pool import TrialPool
 from core.runner import TrialStart, default_workers, new_session_path
@@ -745,13 +744,7 @@ class MainWindow(QMainWindow):
         showed in its last search."""
         trials = planned_trials(config.search)
         epochs = round(trials * planned_epochs_per_trial(config))
-        n_val = round(config.data.samples * config.data.validation)
-        flops = trials * flops_per_trial(
-            config.model.hidden,
-            config.data.samples - n_val,
-            n_val,
-            round(planned_epochs_per_trial(config)),
-        )
+        flops = trials * config.training_flops(planned_epochs_per_trial(config))
         try:
             rate = float(QSettings().value("engine/gflops", 0.0))
         except (TypeError, ValueError):  # a settings file edited by hand
@@ -928,11 +921,8 @@ class MainWindow(QMainWindow):
         epochs = self.results.epochs_done - self.epochs_at_start
         if epochs < 20 or seconds <= 0:
             return
-        n_val = round(self.config.data.samples * self.config.data.validation)
-        per_epoch = flops_per_trial(
-            self.config.model.hidden, self.config.data.samples - n_val, n_val, 1
-        )
-        QSettings().setValue("engine/gflops", per_epoch * epochs / seconds / 1e9)
+        flops = self.config.training_flops(epochs)
+        QSettings().setValue("engine/gflops", flops / seconds / 1e9)
 
     def _drain(self) -> None:
         pending, self.pending = self.pending, []
@@ -961,7 +951,9 @@ class MainWindow(QMainWindow):
                 self._drawn_finished = finished
                 for panel in (self.top, self.scatter, self.best_panel):
                     panel.refresh(self.results, self.selected)
-        self._update_status()
+            self._update_status()
+        elif self.state != IDLE:
+            self._update_status()  # the elapsed time and ETA move on
 
     def _update_status(self) -> None:
         results = self.results

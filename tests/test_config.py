@@ -153,3 +153,11 @@ def test_a_setting_the_fixed_optimizer_never_uses_is_an_error():
     config.loads(
         '[train]\noptimizer = "nesterov"\n[search.space.momentum]\nlow = 0.5\nhigh = 0.9\n'
     )
+
+
+def test_the_seed_workload_is_18_86_gflop_per_trial():
+    # The reference count: forward and weight gradients on 400 training samples,
+    # input gradients of layers 2 to 7, a forward pass over all 500 samples, 50 epochs.
+    text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    seed = config.loads(text)
+    assert seed.training_flops(seed.train.epochs) == pytest.approx(18.862e9, rel=1e-4)
