@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +46,8 @@ class Measurement:
 
 def workload(trials: int, epochs: int, width: int, samples: int) -> Config:
     """The seed experiment, scaled."""
-    text = (files("resources.examples") / "seed.toml").read_text()
     return config_module.loads(
-        text,
+        config_module.example_text("seed"),
         [
             f"search.trials={trials}",
             f"train.epochs={epochs}",
@@ -117,7 +115,7 @@ def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> 
         bests, epochs = [], []
         for seed in range(seeds):
             config = config_module.loads(
-                (files("resources.examples") / "seed.toml").read_text(),
+                config_module.example_text("seed"),
                 [f"search.trials={trials}", f"search.seed={seed}", *overrides],
             )
             _, done, trained = run_search(config, workers)

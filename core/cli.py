@@ -198,8 +198,26 @@ def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = config_module.load(args.config, args.set)
-    name = args.name or Path(args.config).stem
+    if args.example == "":
+        print(
+            "Example configs bundled with Hyperdesk (run one with: hyperdesk run --example NAME):"
+        )
+        for name in config_module.example_names():
+            print(f"  {name}")
+        return EXIT_OK
+    if (args.example is None) == (args.config is None):
+        print(
+            "hyperdesk run: give a config file or --example NAME (one of "
+            f"{', '.join(config_module.example_names())}), not both",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.example is not None:
+        config = config_module.loads(config_module.example_text(args.example), args.set)
+        name = args.name or args.example
+    else:
+        config = config_module.load(args.config, args.set)
+        name = args.name or Path(args.config).stem
     if args.session:
         path = Path(args.session)
         if path.exists():
@@ -347,7 +365,14 @@ def build_parser(
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run a search headless and save it as a session")
-    run.add_argument("config", help="a TOML config, e.g. examples/seed.toml")
+    run.add_argument("config", nargs="?", help="a TOML config, e.g. examples/seed.toml")
+    run.add_argument(
+        "--example",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="run a bundled example config instead (alone: list them)",
+    )
     run.add_argument("--name", help="session name (default: the config file's name)")
     run.add_argument("--session", help="where to write the session file (must not exist)")
     run.add_argument(

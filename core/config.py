@@ -7,6 +7,7 @@ Every problem in a config is collected and reported at once, each with its key p
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -564,6 +565,28 @@ def loads(text: str, overrides: Iterable[str] = ()) -> Config:
         raise ConfigError([("(file)", f"not valid TOML: {error}")]) from None
     apply_overrides(raw, overrides)
     return from_dict(raw)
+
+
+def example_names() -> list[str]:
+    """The example configs bundled with Hyperdesk (resources/examples), by name."""
+    folder = importlib.resources.files("resources.examples")
+    return sorted(
+        item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
+    )
+
+
+def example_text(name: str) -> str:
+    """The TOML text of a bundled example config."""
+    if name not in example_names():
+        raise ConfigError(
+            [
+                (
+                    "--example",
+                    f"no example called {name!r}; choose one of {', '.join(example_names())}",
+                )
+            ]
+        )
+    return (importlib.resources.files("resources.examples") / f"{name}.toml").read_text()
 
 
 def load(path: Path, overrides: Iterable[str] = ()) -> Config:

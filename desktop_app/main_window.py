@@ -3,7 +3,6 @@ right, a search running on a QThread."""
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import sqlite3
 import time
@@ -79,7 +78,7 @@ IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 
 def default_config_text() -> str:
-    return (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    return config_module.example_text("seed")
 
 
 def _clock(seconds: float) -> str:

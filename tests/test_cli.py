@@ -64,6 +64,47 @@ def test_run_saves_a_session_and_prints_the_ranking(capsys, tiny_config, hyperde
     assert "4/4 trials" in err
 
 
+def test_run_example_alone_lists_the_bundled_examples(capsys):
+    code, out, _ = run_cli(capsys, "run", "--example")
+    assert code == 0
+    listed = [line.strip() for line in out.splitlines()[1:]]
+    assert listed == ["coarse-to-fine", "grid", "seed"]
+
+
+def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        "--example",
+        "seed",
+        "--set",
+        "search.trials=2",
+        "--set",
+        "train.epochs=2",
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["trials"] == 2
+    with Session.open(summary["session"], writable=False) as session:
+        assert session.name == "seed"
+        assert [len(records) for records in session.epochs().values()] == [2, 2]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--example", "nope"], "no example called 'nope'; choose one of coarse-to-fine, grid"),
+        ([], "give a config file or --example NAME (one of coarse-to-fine, grid, seed)"),
+        (["x.toml", "--example", "seed"], "not both"),
+    ],
+)
+def test_run_example_mistakes_get_a_message_naming_the_choices(capsys, args, message):
+    code, _, err = run_cli(capsys, "run", *args)
+    assert code == 2
+    assert message in err
+
+
 def test_two_runs_of_one_config_are_identical(capsys, tiny_config, tmp_path):
     run_cli(capsys, "run", tiny_config, "--session", tmp_path / "a.hdsession")
     run_cli(capsys, "run", tiny_config, "--session", tmp_path / "b.hdsession")
