@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean screenshot
+.PHONY: run test lint clean screenshot install-desktop uninstall-desktop
 
 run: $(VENV)/.installed
 	$(BIN)/hyperdesk
@@ -28,6 +28,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+# Hyperdesk in this user's applications menu, starting this checkout's app.
+install-desktop: $(VENV)/.installed
+	packaging/install-desktop "$(CURDIR)/$(BIN)/hyperdesk"
+
+uninstall-desktop:
+	packaging/install-desktop --remove
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from pathlib import Path
 
 import pyqtgraph as pg
+from PySide6.QtCore import qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core import __version__
 from core.config import ConfigError
 from core.paths import SESSION_SUFFIX
 from core.session import SessionError
+from desktop_app.about import app_icon
 
 
 def make_application() -> QApplication:
@@ -20,9 +23,27 @@ def make_application() -> QApplication:
     app.setApplicationName("Hyperdesk")
     app.setOrganizationName("Hyperdesk")
     app.setApplicationVersion(__version__)
+    # Matches the desktop entry's name, so Wayland docks show the entry's icon and name.
+    app.setDesktopFileName("io.github.hyperdesk.Hyperdesk")
+    app.setWindowIcon(app_icon())
     # Dark-on-white reads well on screen and is what exported figures need.
     pg.setConfigOptions(background="w", foreground="#212121", antialias=True)
     return app
+
+
+@contextlib.contextmanager
+def offscreen_warnings_hidden():
+    """The offscreen platform says "does not support propagateSizeHints()" of every
+    window it lays out; it means nothing there. Qt's other messages still show."""
+    previous = qInstallMessageHandler(
+        lambda kind, context, message: (
+            None if "propagateSizeHints" in message else sys.stderr.write(message + "\n")
+        )
+    )
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
 
 
 def settle_memory() -> None:

@@ -4,6 +4,7 @@ command of core.cli. Qt is imported only when the window opens."""
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -53,8 +54,21 @@ def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # In a frozen build (PyInstaller) the worker processes start this executable again;
+    # this hands them to multiprocessing instead of parsing their arguments. A no-op
+    # everywhere else.
+    multiprocessing.freeze_support()
     parser = build_parser(add_window_commands, export_plots)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen, run a 2-trial search, export an image, exit 0",
+    )
     args = parser.parse_args(argv)
+    if args.self_test:
+        from desktop_app.self_test import run_self_test
+
+        return run_self_test()
     if args.command is None:
         return cmd_gui(args)
     return dispatch(args)

@@ -62,6 +62,7 @@ from core.session import RUNNING as SESSION_RUNNING
 from core.space import ChoiceParam, RangeParam, narrowed
 from core.strategies import planned_trials
 from core.trainer import EpochRecord
+from desktop_app.about import show_about
 from desktop_app.browser import SessionBrowser
 from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
 from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
@@ -392,6 +393,9 @@ class MainWindow(QMainWindow):
         self._action(
             search_menu, "Search around the selected trials…", self.search_around_selection
         )
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "About Hyperdesk", lambda: show_about(self))
+        self._action(help_menu, "About Qt", lambda: QMessageBox.aboutQt(self))
         for key, plot in self.panel_plots().items():
             plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             plot.customContextMenuRequested.connect(

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QBuffer, QIODevice, QRectF, qInstallMessageHandler
+from PySide6.QtCore import QBuffer, QIODevice, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication
 
 FORMATS = ("png", "svg")
 SCALES = (1, 2, 4)
@@ -133,17 +133,11 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from core import config as config_module
     from core.session import Session
-    from desktop_app.app import make_application
+    from desktop_app.app import make_application, offscreen_warnings_hidden
     from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
     from desktop_app.results import SearchResults
 
-    app = make_application()
-    # The offscreen platform says this of every window it lays out; it means nothing here.
-    previous = qInstallMessageHandler(
-        lambda kind, context, message: (
-            None if "propagateSizeHints" in message else sys.stderr.write(message + "\n")
-        )
-    )
+    make_application()
     with Session.open(session_path, writable=False) as session:
         config = config_module.loads(session.config_toml)
         planned = int(session.meta.get("planned_trials", "0") or 0)
@@ -158,15 +152,15 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     }
     panels["scatter"].set_space(config.search.space, config.search.strategy == "coarse-to-fine")
     plots = {}
-    for name, panel in panels.items():
-        panel.refresh(results, None)
-        widget = panel.widget if isinstance(panel, ScatterPanel) else panel.plot
-        widget.resize(*HEADLESS_SIZE)
-        widget.show()  # offscreen: lays the plot out at its size, shows nothing
-        plots[name] = panel.plot
-    app.processEvents()
-    paths = export_panels(plots, folder, fmt, scale)
-    for panel in panels.values():
-        (panel.widget if isinstance(panel, ScatterPanel) else panel.plot).close()
-    qInstallMessageHandler(previous)
+    with offscreen_warnings_hidden():
+        for name, panel in panels.items():
+            panel.refresh(results, None)
+            widget = panel.widget if isinstance(panel, ScatterPanel) else panel.plot
+            widget.resize(*HEADLESS_SIZE)
+            widget.show()  # offscreen: lays the plot out at its size, shows nothing
+            plots[name] = panel.plot
+        QApplication.processEvents()
+        paths = export_panels(plots, folder, fmt, scale)
+        for panel in panels.values():
+            (panel.widget if isinstance(panel, ScatterPanel) else panel.plot).close()
     return paths

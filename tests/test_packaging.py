@@ -1,0 +1,139 @@
+"""What an installed Hyperdesk needs beyond the code: the desktop entry, AppStream
+metainfo, icons, the menu install, the About box and the self-test."""
+
+import configparser
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+from core import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_ID = "io.github.hyperdesk.Hyperdesk"
+LINUX = ROOT / "packaging" / "linux"
+DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"
+METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
+ICONS = ROOT / "resources" / "icons"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def desktop_entry(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keys are case-sensitive
+    parser.read(path, encoding="utf-8")
+    return dict(parser["Desktop Entry"])
+
+
+def test_every_icon_size_is_bundled_at_its_size():
+    assert (ICONS / "hyperdesk.svg").read_text().lstrip().startswith("<?xml")
+    for size in ICON_SIZES:
+        assert png_size(ICONS / f"hyperdesk-{size}.png") == (size, size)
+
+
+def test_desktop_entry_is_valid():
+    if shutil.which("desktop-file-validate"):
+        result = subprocess.run(
+            ["desktop-file-validate", str(DESKTOP_FILE)], capture_output=True, text=True
+        )
+        assert result.returncode == 0 and "error" not in result.stdout, result.stdout
+    entry = desktop_entry(DESKTOP_FILE)
+    assert entry["Type"] == "Application" and entry["Name"] == "Hyperdesk"
+    assert entry["Exec"].split()[:2] == ["hyperdesk", "gui"]
+    assert entry["Icon"] == APP_ID
+    assert entry["Categories"].endswith(";") and "Science" in entry["Categories"]
+    assert entry["Terminal"] == "false"
+
+
+def test_metainfo_is_valid_and_names_the_desktop_entry():
+    if shutil.which("appstreamcli"):
+        result = subprocess.run(
+            ["appstreamcli", "validate", "--no-net", str(METAINFO)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    root = ElementTree.parse(METAINFO).getroot()
+    assert root.tag == "component" and root.get("type") == "desktop-application"
+    assert root.findtext("id") == APP_ID
+    assert root.findtext("project_license") == "MIT"
+    assert root.findtext("metadata_license")
+    assert root.findtext("name") == "Hyperdesk" and root.findtext("summary")
+    assert root.find("description/p") is not None
+    assert root.findtext("launchable") == DESKTOP_FILE.name
+    assert root.find("releases/release").get("version") == __version__
+
+
+def test_install_desktop_puts_the_app_in_the_menu_and_removes_it(tmp_path):
+    data = tmp_path / "share"
+    command = Path(sys.executable).with_name("hyperdesk")
+    script = ROOT / "packaging" / "install-desktop"
+    subprocess.run([str(script), str(command), str(data)], check=True, capture_output=True)
+    installed = data / "applications" / DESKTOP_FILE.name
+    entry = desktop_entry(installed)
+    assert entry["Exec"] == f"{command} gui %f"
+    assert entry["TryExec"] == str(command)
+    assert (data / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
+    for size in ICON_SIZES:
+        icon = data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
+        assert png_size(icon) == (size, size)
+    assert (data / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg").exists()
+
+    subprocess.run([str(script), "--remove", str(data)], check=True, capture_output=True)
+    assert not list(data.rglob(f"{APP_ID}*"))
+
+
+def test_install_desktop_refuses_a_relative_command(tmp_path):
+    result = subprocess.run(
+        [str(ROOT / "packaging" / "install-desktop"), "hyperdesk", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "absolute path" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_about_box_names_version_licence_data_and_libraries(window):
+    from desktop_app.about import about_html
+
+    text = about_html()
+    assert f"Hyperdesk {__version__}" in text and "MIT License" in text
+    assert "MNIST" in text and "LeCun" in text and "Attribution-Share Alike 3.0" in text
+    for library in ("numpy", "PySide6", "pyqtgraph", "Optuna", "Qt "):
+        assert library in text
+    titles = [
+        action.text() for menu in window.menuBar().actions() for action in menu.menu().actions()
+    ]
+    assert "About Hyperdesk" in titles
+
+
+def test_the_window_has_the_icon_in_every_size(window):
+    from PySide6.QtWidgets import QApplication
+
+    sizes = {size.width() for size in QApplication.windowIcon().availableSizes()}
+    assert sizes == set(ICON_SIZES)
+
+
+def test_self_test_passes_offscreen(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HYPERDESK_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app.launcher", "--self-test"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test passed" in result.stdout
+    assert "2 trials (complete, complete)" in result.stdout
+    assert not list(tmp_path.iterdir()), "the self-test wrote into the user's data directory"

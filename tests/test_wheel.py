@@ -1,0 +1,97 @@
+"""The built wheel, installed into a fresh virtual environment outside the checkout,
+runs a search on its bundled data and draws its plots: what `pip install hyperdesk`
+gives a person. Slow (it installs every dependency); deselect with -m "not wheel"."""
+
+import json
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from core import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.wheel
+
+
+def run(*command, **kwargs):
+    result = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, timeout=900, **kwargs
+    )
+    assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", folder, ROOT)
+    (built,) = folder.glob("hyperdesk-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_data_icons_and_examples(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "resources/mnist/t10k-images-idx3-ubyte.gz",
+        "resources/mnist/t10k-labels-idx1-ubyte.gz",
+        "resources/mnist/README.md",
+        "resources/examples/seed.toml",
+        "resources/icons/hyperdesk.svg",
+        "resources/icons/hyperdesk-512.png",
+        "desktop_app/main_window.py",
+        "core/trainer.py",
+    ):
+        assert required in names
+    assert not any(name.startswith("tests/") for name in names)
+
+
+def test_the_installed_wheel_runs_a_search_and_exports_plots(wheel, tmp_path):
+    environment = tmp_path / "venv"
+    venv.create(environment, with_pip=True)
+    python = environment / "bin" / "python"
+    run(python, "-m", "pip", "install", "--quiet", wheel)
+    outside = tmp_path / "elsewhere"  # not the checkout: nothing imports from the sources
+    outside.mkdir()
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    env.update(HYPERDESK_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    hyperdesk = environment / "bin" / "hyperdesk"
+
+    located = run(
+        python, "-c", "import core, resources; print(core.__file__)", cwd=outside, env=env
+    )
+    assert located.stdout.strip().startswith(str(environment))
+    assert run(hyperdesk, "--version", cwd=outside, env=env).stdout.strip() == (
+        f"hyperdesk {__version__}"
+    )
+    listing = run(hyperdesk, "run", "--example", cwd=outside, env=env).stdout
+    assert "seed" in listing.split()
+
+    ran = run(
+        hyperdesk,
+        "run",
+        "--example",
+        "seed",
+        "--set",
+        "search.trials=2",
+        "--set",
+        "train.epochs=3",
+        "--json",
+        cwd=outside,
+        env=env,
+    )
+    summary = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert summary["trials"] == summary["complete"] == 2
+    assert summary["session"].startswith(str(tmp_path / "home"))
+
+    plots = tmp_path / "plots"
+    run(hyperdesk, "export", summary["session"], "--plots", plots, cwd=outside, env=env)
+    images = sorted(plots.glob("*.png"))
+    assert len(images) == 4
+    assert all(image.stat().st_size > 5_000 for image in images)
