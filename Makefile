@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean screenshot install-desktop uninstall-desktop
+.PHONY: run test lint clean screenshot install-desktop uninstall-desktop package
 
 run: $(VENV)/.installed
 	$(BIN)/hyperdesk
@@ -35,6 +35,10 @@ install-desktop: $(VENV)/.installed
 
 uninstall-desktop:
 	packaging/install-desktop --remove
+
+# A one-folder application in dist/hyperdesk (PyInstaller), smoke-tested with --self-test.
+package:
+	packaging/build
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
