@@ -137,3 +137,23 @@ def test_self_test_passes_offscreen(tmp_path):
     assert "self-test passed" in result.stdout
     assert "2 trials (complete, complete)" in result.stdout
     assert not list(tmp_path.iterdir()), "the self-test wrote into the user's data directory"
+
+
+def test_without_a_display_the_window_command_explains_what_to_do(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app.launcher"],
+        capture_output=True,
+        text=True,
+        env={**env, "HYPERDESK_HOME": str(tmp_path)},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "hyperdesk run" in result.stderr
+    assert "QT_QPA_PLATFORM=offscreen" in result.stderr
+    assert "platform plugin" not in result.stderr  # Qt's own abort never happens
