@@ -112,6 +112,8 @@ DATA_RULES = {
     "dataset": Rule("choice", DATASETS),
     "samples": POSITIVE_INT,
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
+    "test": FRACTION,
+    "folds": POSITIVE_INT,
     "seed": SEED,
 }
 MODEL_RULES = {
@@ -132,6 +134,7 @@ TRAIN_RULES = {
     "beta2": FRACTION,
     "rho": FRACTION,
     "dtype": Rule("choice", DTYPES),
+    "repeats": POSITIVE_INT,
 }
 SEARCH_RULES = {
     "strategy": Rule("choice", STRATEGIES),
@@ -202,12 +205,19 @@ class DataConfig:
     dataset: str = "mnist-10k"
     samples: int = 500
     validation: float = 0.2
+    # A fraction of the samples kept for the final test, never seen by a search.
+    test: float = 0.0
+    # 1: one validation split; k >= 2: k-fold cross-validation of the non-test samples
+    # (`validation` is then not used).
+    folds: int = 1
     seed: int = 0
 
     def split_sizes(self) -> tuple[int, int]:
-        """(training, validation) sample counts, as core.datasets.holdout_indices cuts."""
-        n_val = round(self.samples * self.validation)
-        return self.samples - n_val, n_val
+        """(training, validation) sample counts of one run, as
+        core.datasets.split_indices cuts them."""
+        rest = self.samples - round(self.samples * self.test)
+        n_val = rest // self.folds if self.folds > 1 else round(self.samples * self.validation)
+        return rest - n_val, n_val
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,9 @@ class TrainConfig:
     beta2: float = 0.999
     rho: float = 0.99
     dtype: str = "float32"
+    # Each configuration trains this many times with different seeds; its score is the
+    # mean (the spread is shown beside it).
+    repeats: int = 1
 
 
 @dataclass(frozen=True)
@@ -306,7 +319,12 @@ class Config:
         the configured hidden layers (see core.network.flops_per_trial)."""
         n_train, n_val = self.data.split_sizes()
         sizes = [INPUT_SIZE, *self.model.hidden, OUTPUT_SIZE]
-        return flops_per_trial(sizes, n_train, n_val, 1) * epochs
+        return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
+
+    @property
+    def runs(self) -> int:
+        """How many networks train for one trial: one per fold and repeat."""
+        return self.data.folds * self.train.repeats
 
     def to_dict(self) -> dict[str, Any]:
         search = asdict(replace(self.search, space=()))
@@ -528,14 +546,22 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 f"{config.data.dataset} has {size} samples, asked for {config.data.samples}",
             )
         )
-    _, n_val = config.data.split_sizes()
-    if not 1 <= n_val < config.data.samples:
+    n_train, n_val = config.data.split_sizes()
+    if config.data.folds > 1 and not (n_val >= 1 and n_train >= 1):
+        problems.append(
+            (
+                "data.folds",
+                f"{config.data.folds} folds of {n_train + n_val} samples (after the test "
+                "split) leave a fold without validation samples; use fewer folds",
+            )
+        )
+    elif config.data.folds == 1 and not (n_val >= 1 and n_train >= 1):
         problems.append(
             (
                 "data.validation",
                 f"{config.data.validation} of "
-                f"{config.data.samples} samples leaves {n_val} for validation; "
-                "training and validation both need at least one",
+                f"{config.data.samples} samples leaves {n_val} for validation and "
+                f"{n_train} for training; both need at least one",
             )
         )
     searched = {param.name: param for param in config.search.space}

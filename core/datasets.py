@@ -119,22 +119,50 @@ def holdout_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(train, validation) indices: a seeded shuffle of `samples` examples, the first
     round(samples * validation) of them held out."""
+    _, [(train, val)] = split_indices(total, samples, validation, 0.0, 1, seed)
+    return train, val
+
+
+def split_indices(
+    total: int, samples: int, validation: float, test: float, folds: int, seed: int
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """(test indices, [(train, validation) per fold]) out of a seeded shuffle of
+    `samples` examples: the first round(samples * test) are the test split, which no
+    search sees; of the rest, the next round(samples * validation) are the validation
+    split (folds == 1), or k equal folds take turns (folds == k >= 2, see kfold_indices)."""
     chosen = sample_indices(total, samples, seed)
+    n_test = round(samples * test)
+    rest = chosen[n_test:]
+    if folds >= 2:
+        if not 2 <= folds <= len(rest):
+            raise ValueError(
+                f"{folds} folds of {len(rest)} samples (after the test split) leave a "
+                "fold without training or validation samples"
+            )
+        return chosen[:n_test], kfold_indices(rest, folds)
     n_val = round(samples * validation)
-    if not 1 <= n_val < samples:
+    if not 1 <= n_val < len(rest):
         raise ValueError(
             f"validation {validation} of {samples} samples leaves {n_val} for validation "
-            f"and {samples - n_val} for training; both need at least one"
+            f"and {len(rest) - n_val} for training; both need at least one"
         )
-    return chosen[n_val:], chosen[:n_val]
+    return chosen[:n_test], [(rest[n_val:], rest[:n_val])]
 
 
 def kfold_indices(indices: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """k (train, validation) pairs; the validation parts are disjoint and cover `indices`."""
+    """k (train, validation) pairs whose validation parts are disjoint and equal in size,
+    len // k each, so that the k runs of a trial train stacked; the len % k indices left
+    over always train."""
+    indices = np.asarray(indices)
     if not 2 <= folds <= len(indices):
         raise ValueError(f"folds must be between 2 and {len(indices)}, got {folds}")
-    parts = np.array_split(np.asarray(indices), folds)
-    return [(np.concatenate(parts[:k] + parts[k + 1 :]), parts[k]) for k in range(folds)]
+    size = len(indices) // folds
+    parts = [indices[k * size : (k + 1) * size] for k in range(folds)]
+    always_train = indices[folds * size :]
+    return [
+        (np.concatenate([*parts[:k], *parts[k + 1 :], always_train]), parts[k])
+        for k in range(folds)
+    ]
 
 
 def make_split(pixels: np.ndarray, labels: np.ndarray, train: np.ndarray, val: np.ndarray) -> Split:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+import numpy as np
+
 from core.config import DataConfig
 from core.control import CONTEXT, RunControl
-from core.datasets import Split, holdout_indices, load_dataset, make_split
+from core.datasets import Split, load_dataset, make_split, split_indices
 from core.network import NetworkSpec
 from core.trainer import TrainSettings
 from core.worker import serve
@@ -25,10 +27,30 @@ POLL_SECONDS = 0.05
 
 
 def load_split(data: DataConfig) -> Split:
-    """The training and validation arrays a data config describes."""
+    """The training and validation arrays a data config describes; with k folds, each
+    array has a leading fold axis. The test split is left out."""
     pixels, labels = load_dataset(data.dataset)
-    train, val = holdout_indices(len(pixels), data.samples, data.validation, data.seed)
+    _, folds = _indices(data, len(pixels))
+    train = np.stack([train for train, _ in folds])
+    val = np.stack([val for _, val in folds])
+    if len(folds) == 1:
+        train, val = train[0], val[0]
     return make_split(pixels, labels, train, val)
+
+
+def load_test_split(data: DataConfig) -> Split:
+    """For the final evaluation: every sample a search saw (training and validation)
+    to train on, and the test split, which no search saw, as the validation arrays."""
+    if data.test <= 0:
+        raise ValueError("data.test is 0: this config keeps no test split")
+    pixels, labels = load_dataset(data.dataset)
+    test, folds = _indices(data, len(pixels))
+    seen = np.concatenate(folds[0])
+    return make_split(pixels, labels, seen, test)
+
+
+def _indices(data: DataConfig, total: int):
+    return split_indices(total, data.samples, data.validation, data.test, data.folds, data.seed)
 
 
 class PoolError(RuntimeError):
@@ -44,6 +66,8 @@ class TrialTask:
     seeds: tuple[int, ...]
     networks: tuple[NetworkSpec, ...]
     settings: tuple[TrainSettings, ...]
+    # Networks per trial (k folds x repeats), trained stacked; a trial reports their mean.
+    runs: int = 1
     # With early stopping, a worker waits after each epoch for the runner's verdict, so
     # a trial stops at the same epoch however fast the runner answers.
     await_verdicts: bool = False

@@ -138,7 +138,7 @@ class SearchRunner:
         self._pool = pool
         # Trials of one shape train stacked, a group per worker: enough per group to
         # share Python's cost per step, few enough that every worker gets some.
-        group = min(MAX_GROUP, self.planned // (2 * len(pool.workers)))
+        group = min(max(1, MAX_GROUP // self.config.runs), self.planned // (2 * len(pool.workers)))
         if self.strategy.batch is not None:  # share each batch among the workers
             group = min(group, self.strategy.batch // len(pool.workers))
         self._group_size = max(1, group)
@@ -233,6 +233,7 @@ class SearchRunner:
                 tuple(seeds),
                 tuple(entry[2] for entry in group),
                 tuple(entry[3] for entry in group),
+                runs=self.config.runs,
                 await_verdicts=self._stopper is not None,
             )
         )

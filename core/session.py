@@ -18,7 +18,7 @@ from typing import Any
 from core import config as config_module
 from core.trainer import EpochRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "hyperdesk"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -46,7 +46,10 @@ CREATE TABLE trials(
     finished_at TEXT,
     final_train_acc REAL,
     final_val_acc REAL,
-    best_val_acc REAL
+    best_val_acc REAL,
+    final_val_acc_std REAL,
+    test_acc REAL,
+    test_loss REAL
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -56,9 +59,25 @@ CREATE TABLE epochs(
     val_loss REAL,
     val_acc REAL,
     seconds REAL,
+    val_acc_std REAL,
     PRIMARY KEY (trial, epoch)
 );
 """
+# What a session of each older schema needs to become the current one. Version 2 added
+# the spread over a trial's runs (k folds, repeats) and the held-out test result.
+MIGRATIONS = {
+    1: (
+        "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
+        "ALTER TABLE trials ADD COLUMN test_acc REAL",
+        "ALTER TABLE trials ADD COLUMN test_loss REAL",
+        "ALTER TABLE epochs ADD COLUMN val_acc_std REAL",
+    ),
+}
+EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
+TRIAL_COLUMNS = (
+    "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
+    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss"
+)
 
 
 class SessionError(Exception):
@@ -81,6 +100,11 @@ class TrialRow:
     final_train_acc: float | None
     final_val_acc: float | None
     best_val_acc: float | None
+    # The spread of final_val_acc over the trial's runs (None for one run), and its
+    # result on the held-out test split once evaluated (`hyperdesk evaluate`).
+    final_val_acc_std: float | None = None
+    test_acc: float | None = None
+    test_loss: float | None = None
 
 
 def _now() -> str:
@@ -178,7 +202,34 @@ class Session:
         if writable:
             # A process crash cannot lose a committed epoch in WAL mode with NORMAL.
             connection.execute("PRAGMA synchronous = NORMAL")
+            cls._migrate(connection)
         return cls(path, connection, writable)
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        """Bring an older session to the current schema, in one transaction: it only
+        adds columns, so every trial and epoch stays as it was."""
+        (version,) = connection.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone()
+        if int(version) == SCHEMA_VERSION:
+            return
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            for old in range(int(version), SCHEMA_VERSION):
+                for statement in MIGRATIONS[old]:
+                    connection.execute(statement)
+            connection.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
+
+    def _columns(self, table: str, wanted: str) -> str:
+        """`wanted` columns, NULL for those an older session opened read-only lacks."""
+        present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+        return ", ".join(
+            name if name in present else f"NULL AS {name}"
+            for name in (part.strip() for part in wanted.split(","))
+        )
 
     @staticmethod
     def check(path: Path) -> None:
@@ -250,8 +301,7 @@ class Session:
 
     def trials(self) -> list[TrialRow]:
         rows = self._db.execute(
-            "SELECT number, status, params, seed, round, started_at, finished_at, "
-            "final_train_acc, final_val_acc, best_val_acc FROM trials ORDER BY number"
+            f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials ORDER BY number"
         )
         return [TrialRow(row[0], row[1], json.loads(row[2]), *row[3:]) for row in rows]
 
@@ -259,7 +309,7 @@ class Session:
         """Every trial's epochs, in order."""
         records: dict[int, list[EpochRecord]] = {}
         for trial, *values in self._db.execute(
-            "SELECT trial, epoch, train_loss, train_acc, val_loss, val_acc, seconds "
+            f"SELECT trial, {self._columns('epochs', EPOCH_COLUMNS)} "
             "FROM epochs ORDER BY trial, epoch"
         ):
             records.setdefault(trial, []).append(EpochRecord(*values))
@@ -269,7 +319,7 @@ class Session:
         """Epochs saved after the one with `rowid`, as (trial, record) pairs, and the
         newest rowid: how a viewer follows a search another process is running."""
         rows = self._db.execute(
-            "SELECT rowid, trial, epoch, train_loss, train_acc, val_loss, val_acc, seconds "
+            f"SELECT rowid, trial, {self._columns('epochs', EPOCH_COLUMNS)} "
             "FROM epochs WHERE rowid > ? ORDER BY rowid",
             (rowid,),
         ).fetchall()
@@ -336,10 +386,18 @@ class Session:
             return
         with self._db:
             self._db.executemany(
-                "INSERT INTO epochs(trial, epoch, train_loss, train_acc, val_loss, val_acc, "
-                "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO epochs(trial, {EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (n, r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.seconds)
+                    (
+                        n,
+                        r.epoch,
+                        r.train_loss,
+                        r.train_acc,
+                        r.val_loss,
+                        r.val_acc,
+                        r.seconds,
+                        r.val_acc_std,
+                    )
                     for n, r in epochs
                 ],
             )
@@ -349,15 +407,24 @@ class Session:
         with self._db:
             self._db.execute(
                 "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
-                "final_val_acc = ?, best_val_acc = ? WHERE number = ?",
+                "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ? WHERE number = ?",
                 (
                     status,
                     _now(),
                     final and final.train_acc,
                     final and final.val_acc,
                     max((r.val_acc for r in records), default=None),
+                    final and final.val_acc_std,
                     number,
                 ),
+            )
+
+    def record_test(self, number: int, test_acc: float, test_loss: float) -> None:
+        """Store a trial's result on the held-out test split."""
+        with self._db:
+            self._db.execute(
+                "UPDATE trials SET test_acc = ?, test_loss = ? WHERE number = ?",
+                (test_acc, test_loss, number),
             )
 
     def rename(self, name: str) -> None:

@@ -37,7 +37,8 @@ class TrainSettings:
 @dataclass(frozen=True)
 class EpochRecord:
     """One finished epoch. Losses are the mean cross-entropy in evaluation mode over the
-    whole training and validation sets, without the weight-decay penalty."""
+    whole training and validation sets, without the weight-decay penalty. For a trial of
+    several runs, each figure is the mean over its runs and `seconds` their sum."""
 
     epoch: int
     train_loss: float
@@ -45,6 +46,9 @@ class EpochRecord:
     val_loss: float
     val_acc: float
     seconds: float
+    # Spread (population standard deviation) of val_acc over a trial's runs (k folds,
+    # repeats); None for a trial of one run.
+    val_acc_std: float | None = None
 
 
 @dataclass
@@ -88,12 +92,16 @@ def train_trials(
     should_stop: Callable[[], bool] | None = None,
     pruned: Callable[[], set[int]] | None = None,
     on_epoch_end: Callable[[int], None] | None = None,
+    folds: list[int] | None = None,
+    linked: list[int] | None = None,
 ) -> list[TrialResult]:
     """Train several trials at once, stacked along a leading axis (population training):
     each gives the records it would give alone. They must share a stackable() key.
     on_epoch gets the trial's index in the lists; pruned() names (by index) trials to end
     early as pruned, between two steps, keeping their epochs; on_epoch_end(epoch) runs
-    once every trial has reported the epoch."""
+    once every trial has reported the epoch. With k-fold data (arrays with a leading
+    fold axis), `folds` names each trial's fold. Trials with equal `linked` keys end
+    together when one of them diverges (the runs of one configuration)."""
     count = len(seeds)
     settings = settings_list[0]
     if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
@@ -117,14 +125,23 @@ def train_trials(
         beta2=settings.beta2,
         rho=settings.rho,
     )
-    x_train = data.x_train.astype(dtype, copy=False)
-    x_val = data.x_val.astype(dtype, copy=False)
-    n_train = len(x_train)
+    x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
+    if x_train.ndim == 3:  # k folds: each trial its own fold's arrays
+        chosen = folds[0] if count == 1 else folds
+        x_train, y_train, x_val, y_val = (a[chosen] for a in (x_train, y_train, x_val, y_val))
+    x_train = x_train.astype(dtype, copy=False)
+    x_val = x_val.astype(dtype, copy=False)
+    n_train = x_train.shape[-2]
+    per_trial_data = x_train.ndim == 3
+    rows = np.arange(count)[:, None]
     batch_size = min(settings.batch_size, n_train)
     results = [TrialResult(COMPLETE) for _ in range(count)]
     running = np.ones(count, dtype=bool)
+    links = None if linked is None else np.asarray(linked)
 
     def end(status: str, which: np.ndarray) -> None:
+        if status == DIVERGED and links is not None:
+            which = running & np.isin(links, links[which])
         for index in np.flatnonzero(which):
             results[index].status = status
         running[which] = False
@@ -145,14 +162,18 @@ def train_trials(
                 batch = orders[:, start : start + batch_size]
                 if count == 1:
                     batch = batch[0]
-                losses = network.data_loss(x_train[batch], data.y_train[batch], train=True)
+                if per_trial_data:
+                    inputs, labels = x_train[rows, batch], y_train[rows, batch]
+                else:
+                    inputs, labels = x_train[batch], y_train[batch]
+                losses = network.data_loss(inputs, labels, train=True)
                 end(DIVERGED, running & ~np.isfinite(np.atleast_1d(losses)))
                 if not running.any():
                     return results
                 network.backward()
                 optimizer.update(network.params, network.grads)
-            train_loss, train_acc = network.evaluate(x_train, data.y_train)
-            val_loss, val_acc = network.evaluate(x_val, data.y_val)
+            train_loss, train_acc = network.evaluate(x_train, y_train)
+            val_loss, val_acc = network.evaluate(x_val, y_val)
             finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
             end(DIVERGED, running & ~finite)
             seconds = (time.perf_counter() - started) / count
@@ -166,4 +187,98 @@ def train_trials(
                 return results
             if on_epoch_end is not None:
                 on_epoch_end(epoch)
+    return results
+
+
+def run_seed(seed: int, run: int) -> int:
+    """The seed of run `run` of a trial: the trial's own seed for its first run, so a
+    trial of one run trains as it always did."""
+    if run == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, run]).generate_state(1)[0])
+
+
+def mean_record(records: list[EpochRecord]) -> EpochRecord:
+    """One epoch of a trial of several runs: the mean of each figure, the spread of the
+    validation accuracy, and the runs' seconds added up."""
+    if len(records) == 1:
+        return records[0]
+    val_accs = [record.val_acc for record in records]
+    return EpochRecord(
+        records[0].epoch,
+        float(np.mean([record.train_loss for record in records])),
+        float(np.mean([record.train_acc for record in records])),
+        float(np.mean([record.val_loss for record in records])),
+        float(np.mean(val_accs)),
+        float(sum(record.seconds for record in records)),
+        float(np.std(val_accs)),
+    )
+
+
+def combined_status(statuses: list[str]) -> str:
+    """A trial's status from its runs': one diverged run makes the configuration
+    diverged; otherwise the runs end together."""
+    for status in (DIVERGED, INTERRUPTED, PRUNED):
+        if status in statuses:
+            return status
+    return COMPLETE
+
+
+def train_configurations(
+    data: Split,
+    network_specs: list[NetworkSpec],
+    settings_list: list[TrainSettings],
+    seeds: list[int],
+    runs: int = 1,
+    folds: int = 1,
+    on_epoch: Callable[[int, EpochRecord], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    pruned: Callable[[], set[int]] | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
+) -> list[TrialResult]:
+    """Train each configuration `runs` times, all runs stacked: run r uses fold
+    r % folds (with k-fold data) and seed run_seed(seed, r). Reports and returns one
+    result per configuration, its records the mean over its runs (mean_record); an
+    epoch is reported once every run has finished it. Indices in on_epoch and pruned()
+    are configurations'."""
+    if runs == 1:
+        return train_trials(
+            data, network_specs, settings_list, seeds, on_epoch, should_stop, pruned, on_epoch_end
+        )
+    owners = [index for index in range(len(seeds)) for _ in range(runs)]
+    pending: dict[tuple[int, int], list[EpochRecord]] = {}
+
+    def report(index: int, record: EpochRecord) -> None:
+        owner = owners[index]
+        finished = pending.setdefault((owner, record.epoch), [])
+        finished.append(record)
+        if len(finished) == runs:
+            del pending[(owner, record.epoch)]
+            if on_epoch is not None:
+                on_epoch(owner, mean_record(finished))
+
+    def pruned_runs() -> set[int]:
+        chosen = pruned() if pruned is not None else set()
+        return {index for index, owner in enumerate(owners) if owner in chosen}
+
+    outcomes = train_trials(
+        data,
+        [spec for spec in network_specs for _ in range(runs)],
+        [settings for settings in settings_list for _ in range(runs)],
+        [run_seed(seed, run) for seed in seeds for run in range(runs)],
+        report,
+        should_stop,
+        pruned_runs if pruned is not None else None,
+        on_epoch_end,
+        folds=[run % folds for _ in seeds for run in range(runs)] if folds > 1 else None,
+        linked=owners,
+    )
+    results = []
+    for index in range(len(seeds)):
+        mine = outcomes[index * runs : (index + 1) * runs]
+        epochs = min(len(outcome.records) for outcome in mine)
+        records = [
+            mean_record([outcome.records[epoch] for outcome in mine]) for epoch in range(epochs)
+        ]
+        results.append(TrialResult(combined_status([o.status for o in mine]), records))
     return results

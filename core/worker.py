@@ -19,7 +19,7 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
     from threadpoolctl import threadpool_limits
 
     from core.pool import load_split
-    from core.trainer import train_trials
+    from core.trainer import train_configurations
 
     threadpool_limits(1)
     splits = {}
@@ -66,11 +66,13 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
             if task.data not in splits:
                 splits.clear()  # one search's data at a time
                 splits[task.data] = load_split(task.data)
-            outcomes = train_trials(
+            outcomes = train_configurations(
                 splits[task.data],
                 list(task.networks),
                 list(task.settings),
                 list(task.seeds),
+                task.runs,
+                task.data.folds,
                 on_epoch=lambda index, record, numbers=task.numbers: results.send(
                     ("epoch", numbers[index], record)
                 ),

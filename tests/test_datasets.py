@@ -7,6 +7,7 @@ from core.datasets import (
     kfold_indices,
     load_dataset,
     read_idx,
+    split_indices,
     write_idx,
 )
 
@@ -93,12 +94,36 @@ def test_holdout_refuses_an_empty_side():
         holdout_indices(100, 10, 0.01, seed=0)
 
 
-def test_kfold_folds_are_disjoint_and_cover_every_index():
+def test_kfold_folds_are_equal_disjoint_and_the_leftover_always_trains():
     indices = np.random.default_rng(0).permutation(103)
     folds = kfold_indices(indices, 5)
     assert len(folds) == 5
     validation_parts = [val for _, val in folds]
-    assert sorted(np.concatenate(validation_parts).tolist()) == sorted(indices.tolist())
+    assert [len(val) for val in validation_parts] == [20] * 5  # 103 // 5
+    validated = set(np.concatenate(validation_parts).tolist())
+    assert len(validated) == 100
+    leftover = set(indices.tolist()) - validated
     for train, val in folds:
         assert not set(train) & set(val)
         assert len(train) + len(val) == 103
+        assert leftover <= set(train.tolist())
+
+
+def test_the_test_split_never_reaches_training_or_validation():
+    for folds in (1, 4):
+        test, splits = split_indices(10_000, 500, 0.2, 0.1, folds, seed=5)
+        assert len(test) == 50
+        for train, val in splits:
+            assert not set(test.tolist()) & (set(train.tolist()) | set(val.tolist()))
+            assert not set(train.tolist()) & set(val.tolist())
+            assert len(train) + len(val) == 450
+    again, _ = split_indices(10_000, 500, 0.2, 0.1, 1, seed=5)
+    assert np.array_equal(test, again)  # the same test split for every search of a seed
+
+
+def test_no_test_split_keeps_the_holdout_as_it_was():
+    _, [(train, val)] = split_indices(10_000, 500, 0.2, 0.0, 1, seed=3)
+    old_train, old_val = holdout_indices(10_000, 500, 0.2, seed=3)
+    assert np.array_equal(train, old_train) and np.array_equal(val, old_val)
+    chosen = np.random.default_rng(3).permutation(10_000)[:500]
+    assert np.array_equal(val, chosen[:100]) and np.array_equal(train, chosen[100:])

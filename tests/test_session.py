@@ -56,9 +56,52 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "final_train_acc",
         "final_val_acc",
         "best_val_acc",
+        "final_val_acc_std",
+        "test_acc",
+        "test_loss",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
+
+
+def make_version_1_session(path):
+    """A session as Hyperdesk 0.1 wrote it: without the spread and test columns."""
+    session, records = make_session(path)
+    session.end_run("interrupted")
+    session.close()
+    db = sqlite3.connect(path)
+    with db:
+        for table, column in (
+            ("trials", "final_val_acc_std"),
+            ("trials", "test_acc"),
+            ("trials", "test_loss"),
+            ("epochs", "val_acc_std"),
+        ):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.close()
+    return records
+
+
+def test_a_version_1_session_reads_as_it_was_read_only_and_untouched(tmp_path):
+    path = tmp_path / "old.hdsession"
+    records = make_version_1_session(path)
+    with Session.open(path, writable=False) as old:
+        assert old.epochs() == {1: records, 2: records[:1]}
+        assert old.trials()[0].final_val_acc == records[-1].val_acc
+        assert old.trials()[0].test_acc is None and old.meta["schema_version"] == "1"
+
+
+def test_opening_a_version_1_session_for_writing_upgrades_it_keeping_everything(tmp_path):
+    path = tmp_path / "old.hdsession"
+    records = make_version_1_session(path)
+    with Session.open(path) as upgraded:
+        assert upgraded.meta["schema_version"] == str(SCHEMA_VERSION)
+        assert upgraded.epochs() == {1: records, 2: records[:1]}
+        assert upgraded.trials()[0].best_val_acc == max(r.val_acc for r in records)
+        upgraded.record_test(1, 0.8, 0.6)
+    with Session.open(path, writable=False) as again:
+        assert (again.trials()[0].test_acc, again.trials()[0].test_loss) == (0.8, 0.6)
 
 
 def test_a_dead_runner_leaves_the_session_interrupted(tmp_path):
