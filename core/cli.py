@@ -140,9 +140,10 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
         params = ", ".join(
             f"{name}: {_format_value(trial.params[name])}" for name in names if name in trial.params
         )
+        spread = "" if trial.final_val_acc_std is None else f" ± {trial.final_val_acc_std:.3f}"
         print(
-            f"Best-{rank:<2} (val acc: {trial.final_val_acc:.3f}) | trial {trial.number:>3} | "
-            f"{params}"
+            f"Best-{rank:<2} (val acc: {trial.final_val_acc:.3f}{spread}) | "
+            f"trial {trial.number:>3} | {params}"
         )
 
 
@@ -313,6 +314,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.evaluation import evaluate_on_test
+
+    result = evaluate_on_test(Path(args.session), args.trial)
+    params = ", ".join(
+        f"{name}: {value:.3g}" if isinstance(value, float) else f"{name}: {value}"
+        for name, value in result.params.items()
+    )
+    if result.status != COMPLETE:
+        print(
+            f"Trial {result.number} ({params}) {result.status} when trained on all "
+            f"{result.train_samples} search samples; no test result stored.",
+            file=sys.stderr,
+        )
+        return EXIT_SESSION
+    print(
+        f"Trial {result.number} ({params}): test accuracy {result.test_acc:.3f} "
+        f"(loss {result.test_loss:.3f}) on {result.test_samples} samples no search saw, "
+        f"after {result.epochs} epochs on {result.train_samples} ({result.seconds:.1f} s). "
+        "Stored in the session."
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {"trial": result.number, "test_acc": result.test_acc, "test_loss": result.test_loss}
+            )
+        )
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from core import bench
 
@@ -395,6 +426,15 @@ def build_parser(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
     )
     resume.set_defaults(handler=cmd_resume)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="train a trial on all search samples and measure it on the held-out test split",
+    )
+    evaluate.add_argument("session", help="the session file")
+    evaluate.add_argument("--trial", type=positive_int, help="trial number (default: the best)")
+    evaluate.add_argument("--json", action="store_true", help="end with one JSON line")
+    evaluate.set_defaults(handler=cmd_evaluate)
 
     listing = commands.add_parser("sessions", help="list the sessions in the data directory")
     listing.set_defaults(handler=cmd_sessions)

@@ -15,8 +15,10 @@ from core.session import Session
 TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
 TRIAL_COLUMNS_AFTER = (
     "final_val_acc",
+    "final_val_acc_std",
     "best_val_acc",
     "final_train_acc",
+    "test_acc",
     "epochs",
     "seconds",
 )
@@ -41,8 +43,10 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
         row.update({name: trial.params.get(name) for name in names})
         row.update(
             final_val_acc=trial.final_val_acc,
+            final_val_acc_std=trial.final_val_acc_std,
             best_val_acc=trial.best_val_acc,
             final_train_acc=trial.final_train_acc,
+            test_acc=trial.test_acc,
             epochs=len(records),
             seconds=round(sum(record.seconds for record in records), 3),
         )

@@ -65,11 +65,11 @@ from core.trainer import EpochRecord
 from desktop_app.about import show_about
 from desktop_app.browser import SessionBrowser
 from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
-from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
+from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
 from desktop_app.results import SearchResults, TrialState
 from desktop_app.setup_panel import SetupPanel
 from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel
-from desktop_app.worker import NewSession, SearchWorker
+from desktop_app.worker import EvaluationWorker, NewSession, SearchWorker
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
 FOLLOW_MS = 1000  # how often a session run elsewhere is read again
@@ -152,6 +152,7 @@ class SessionFollower(QObject):
 
 class MainWindow(QMainWindow):
     searchFinished = Signal(str)  # complete, interrupted or failed
+    evaluated = Signal(object)  # core.evaluation.TestResult
     followRequested = Signal(object, int)
 
     def __init__(self):
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         self.changed_trials: set[int] = set()
         self._drawn_finished: tuple = ()
         self.child_of: Path | None = None  # set by "Search around the selected trials"
+        self.evaluation_thread: QThread | None = None
         self.selected: int | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
@@ -393,6 +395,7 @@ class MainWindow(QMainWindow):
         self._action(
             search_menu, "Search around the selected trials…", self.search_around_selection
         )
+        self._action(search_menu, "Evaluate on test", lambda: self.evaluate())
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "About Hyperdesk", lambda: show_about(self))
         self._action(help_menu, "About Qt", lambda: QMessageBox.aboutQt(self))
@@ -456,9 +459,7 @@ class MainWindow(QMainWindow):
         with Session.open(path, writable=False) as session:
             config = config_module.loads(session.config_toml)
             planned = int(session.meta.get("planned_trials", "0") or 0)
-            results = SearchResults.from_session(
-                session, [p.name for p in config.search.space], planned, config.train.epochs
-            )
+            results = SearchResults.from_session(session, config, planned)
             name = session.name
             status = session.status()
             _, self.last_rowid = session.epochs_since(0)
@@ -808,7 +809,7 @@ class MainWindow(QMainWindow):
         planned = planned_trials(config.search)
         self._show_search(
             config,
-            SearchResults([p.name for p in config.search.space], planned, config.train.epochs),
+            SearchResults.for_config(config, planned),
         )
         self.session_path = new_session_path(folder, name)
         self.session_state = ""
@@ -979,7 +980,7 @@ class MainWindow(QMainWindow):
             self.time_label.setText(f"Elapsed {_clock(elapsed)}   ETA {eta}")
         best = results.best()
         self.best_label.setText(
-            "" if best is None else f"Best so far: {best.final_val_acc:.3f} (trial {best.number})"
+            "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
         )
 
     # --- selection ----------------------------------------------------------------
@@ -1021,7 +1022,69 @@ class MainWindow(QMainWindow):
         action.setEnabled(
             self.worker is not None and trial is not None and trial.status == "running"
         )
+        if self.results.test:
+            self._action(
+                menu, f"Evaluate trial {number} on the test split", lambda: self.evaluate(number)
+            ).setEnabled(self.evaluation_thread is None)
         menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def evaluate(self, number: int | None = None) -> None:
+        """Train trial `number` (default: the selected one, else the best) on every
+        sample the search saw and test it on the held-out split, off the GUI thread;
+        the result goes into the session and the table's Test acc column."""
+        if self.session_path is None or not self.results.test:
+            QMessageBox.information(
+                self,
+                "No test split",
+                "This search keeps no test split. Set a Test fraction under Data before "
+                "starting a search: its trials can then be evaluated on samples no search "
+                "has seen.",
+            )
+            return
+        if number is None:
+            best = self.results.best()
+            number = self.selected if self.selected is not None else best and best.number
+        if number is None or self.evaluation_thread is not None:
+            return
+        self.evaluation_thread = QThread(self)
+        worker = EvaluationWorker(self.session_path, number)
+        worker.moveToThread(self.evaluation_thread)
+        self.evaluation_thread.started.connect(worker.run)
+        worker.finished.connect(self._on_evaluated)
+        worker.failed.connect(self._on_evaluation_failed)
+        self.evaluation_thread.finished.connect(worker.deleteLater)
+        self._evaluation_worker = worker
+        self.statusBar().showMessage(f"Evaluating trial {number} on the test split…")
+        self.evaluation_thread.start()
+
+    def _end_evaluation(self) -> None:
+        self.evaluation_thread.quit()
+        self.evaluation_thread.wait()
+        self.evaluation_thread = self._evaluation_worker = None
+
+    def _on_evaluated(self, result) -> None:
+        self._end_evaluation()
+        trial = self.results.trials.get(result.number)
+        if result.status != "complete":
+            message = (
+                f"Trial {result.number} {result.status} when trained on all "
+                f"{result.train_samples} search samples; no test result."
+            )
+        else:
+            if trial is not None:
+                trial.test_acc = result.test_acc
+                self.table_model.refresh({result.number})
+            message = (
+                f"Trial {result.number}: test accuracy {result.test_acc:.3f} on "
+                f"{result.test_samples} samples no search saw (trained {result.epochs} "
+                f"epochs on {result.train_samples})."
+            )
+        self.statusBar().showMessage(message)
+        self.evaluated.emit(result)
+
+    def _on_evaluation_failed(self, message: str) -> None:
+        self._end_evaluation()
+        QMessageBox.warning(self, "Cannot evaluate", message)
 
     def selected_numbers(self) -> list[int]:
         return sorted(
@@ -1078,6 +1141,8 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.quit()
             self.thread.wait()
+        if self.evaluation_thread is not None:
+            self._end_evaluation()
         self.pool.close()
         self.follow_timer.stop()
         self.follow_thread.quit()

@@ -141,9 +141,7 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     with Session.open(session_path, writable=False) as session:
         config = config_module.loads(session.config_toml)
         planned = int(session.meta.get("planned_trials", "0") or 0)
-        results = SearchResults.from_session(
-            session, [p.name for p in config.search.space], planned, config.train.epochs
-        )
+        results = SearchResults.from_session(session, config, planned)
     panels = {
         "curves": CurvesPanel(),
         "top": TopPanel(),

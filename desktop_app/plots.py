@@ -51,9 +51,26 @@ def epoch_axis(trial: TrialState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return epochs, val, train
 
 
+def spread_band(trial: TrialState) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mean - std, mean + std) of the validation accuracy per epoch, for a trial of
+    several runs (folds, repeats); None for a trial of one run."""
+    if not trial.records or trial.records[0].val_acc_std is None:
+        return None
+    val = np.array([record.val_acc for record in trial.records], dtype=float)
+    std = np.array([record.val_acc_std for record in trial.records], dtype=float)
+    return val - std, val + std
+
+
+def score_text(trial: TrialState) -> str:
+    """The final validation accuracy, with its spread when the trial has several runs."""
+    spread = trial.final_val_acc_std
+    return f"{trial.final_val_acc:.3f}" + ("" if spread is None else f" ± {spread:.3f}")
+
+
 class CurvesPanel:
     """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
-    the best trial and the selected one."""
+    the best trial and the selected one. A trial of several runs (k folds, repeats) is
+    drawn as the mean of its runs, in a band of one standard deviation."""
 
     def __init__(self):
         self.plot = make_plot(
@@ -73,8 +90,15 @@ class CurvesPanel:
         slots = [("best", BEST_COLOUR), ("selected", SELECTED_COLOUR)]
         slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
         self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.bands: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]] = {}
         self.shown: dict[str, tuple[int, str] | None] = {}
         for slot, colour in slots:
+            low, high = self.plot.plot(pen=None), self.plot.plot(pen=None)
+            fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(QColor(colour).lighter(170)))
+            fill.setOpacity(0.45)
+            fill.setVisible(False)
+            self.plot.addItem(fill)
+            self.bands[slot] = (low, high, fill)
             train = self.plot.plot(pen=pen(colour, TRAINING_STYLE, 1.5))
             val = self.plot.plot(pen=pen(colour, VALIDATION_STYLE, 2.2))
             self.slots[slot] = (val, train)
@@ -84,7 +108,7 @@ class CurvesPanel:
         best = results.best()
         wanted: dict[str, tuple[TrialState, str] | None] = dict.fromkeys(self.slots)
         if best is not None:
-            wanted["best"] = (best, f"best: trial {best.number} ({best.final_val_acc:.3f})")
+            wanted["best"] = (best, f"best: trial {best.number} ({score_text(best)})")
         if (
             selected is not None
             and selected in results.trials
@@ -98,6 +122,9 @@ class CurvesPanel:
             wanted[f"running {index}"] = (trial, f"running: trial {trial.number}")
         for slot, (val_item, train_item) in self.slots.items():
             entry = wanted[slot]
+            low_item, high_item, fill = self.bands[slot]
+            band = None if entry is None else spread_band(entry[0])
+            fill.setVisible(band is not None)
             if entry is None:
                 val_item.setData([], [])
                 train_item.setData([], [])
@@ -109,6 +136,9 @@ class CurvesPanel:
                 faint = 0.35 if entry[0].status == "pruned" else 1.0
                 val_item.setOpacity(faint)
                 train_item.setOpacity(faint)
+                if band is not None:
+                    low_item.setData(epochs, band[0])
+                    high_item.setData(epochs, band[1])
             label = None if entry is None else entry[1]
             if label != (self.shown[slot] and self.shown[slot][1]):
                 self.legend.removeItem(val_item)
@@ -362,7 +392,7 @@ class ScatterPanel:
             f"{name} {format_param(value, self._is_log(name))}"
             for name, value in trial.params.items()
         )
-        return f"Trial {number}: {params}; final val acc {trial.final_val_acc:.3f}"
+        return f"Trial {number}: {params}; final val acc {score_text(trial)}"
 
     def _clicked(self, item, points, event=None) -> None:
         if len(points):

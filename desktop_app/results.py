@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import Config
 from core.runner import TrialStart, trial_score
 from core.session import FINISHED, INTERRUPTED, RUNNING, Session
 from core.trainer import EpochRecord
@@ -18,10 +19,15 @@ class TrialState:
     round: int
     status: str
     records: list[EpochRecord] = field(default_factory=list)
+    test_acc: float | None = None
 
     @property
     def final_val_acc(self) -> float | None:
         return self.records[-1].val_acc if self.records else None
+
+    @property
+    def final_val_acc_std(self) -> float | None:
+        return self.records[-1].val_acc_std if self.records else None
 
     @property
     def final_train_acc(self) -> float | None:
@@ -41,23 +47,47 @@ class TrialState:
 
 
 class SearchResults:
-    """Trials by number, in the order they started."""
+    """Trials by number, in the order they started. `runs` > 1: each trial's figures are
+    means over its folds or repeats, with a spread; `test`: the search keeps a test
+    split, on which trials can be evaluated."""
 
-    def __init__(self, param_names: list[str], planned: int, epochs_per_trial: int):
+    def __init__(
+        self,
+        param_names: list[str],
+        planned: int,
+        epochs_per_trial: int,
+        runs: int = 1,
+        test: bool = False,
+    ):
         self.param_names = param_names
         self.planned = planned
         self.epochs_per_trial = epochs_per_trial
+        self.runs = runs
+        self.test = test
         self.trials: dict[int, TrialState] = {}
 
     @classmethod
-    def from_session(
-        cls, session: Session, param_names: list[str], planned: int, epochs_per_trial: int
-    ) -> SearchResults:
-        results = cls(param_names, planned, epochs_per_trial)
+    def for_config(cls, config: Config, planned: int) -> SearchResults:
+        return cls(
+            [param.name for param in config.search.space],
+            planned,
+            config.train.epochs,
+            config.runs,
+            config.data.test > 0,
+        )
+
+    @classmethod
+    def from_session(cls, session: Session, config: Config, planned: int) -> SearchResults:
+        results = cls.for_config(config, planned)
         epochs = session.epochs()
         for row in session.trials():
             results.trials[row.number] = TrialState(
-                row.number, row.params, row.round, row.status, epochs.get(row.number, [])
+                row.number,
+                row.params,
+                row.round,
+                row.status,
+                epochs.get(row.number, []),
+                row.test_acc,
             )
         return results
 

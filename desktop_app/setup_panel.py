@@ -574,9 +574,27 @@ class SetupPanel(QWidget):
         self.samples_spin = _spin(1, DATASET_SIZES["mnist-10k"])
         self.validation_spin = _fraction(0.01, 0.99, 0.05)
         self.data_seed_spin = _spin(0, 2**31 - 1)
+        self.test_spin = _fraction(0.0, 0.9, 0.05)
+        self.test_spin.setSpecialValueText("none")
+        self.test_spin.setToolTip(
+            "Samples held out for a final test that no search sees: evaluate a chosen "
+            "trial on them with Search > Evaluate on test"
+        )
+        self.folds_spin = _spin(1, 20)
+        self.folds_spin.setSpecialValueText("off (one validation split)")
+        self.folds_spin.setToolTip(
+            "k-fold cross-validation: each trial trains k times, each fold validating "
+            "once; its score is the mean, shown with its spread"
+        )
         self._add_field(data_form, "Samples", "data.samples", self.samples_spin)
+        self._add_field(data_form, "Test fraction", "data.test", self.test_spin)
         self._add_field(data_form, "Validation fraction", "data.validation", self.validation_spin)
+        self._add_field(data_form, "Cross-validation folds", "data.folds", self.folds_spin)
         self._add_field(data_form, "Data seed", "data.seed", self.data_seed_spin)
+        # With k folds, every fold takes its turn as validation: no fraction to set.
+        self.folds_spin.valueChanged.connect(
+            lambda folds: self.validation_spin.setEnabled(folds == 1)
+        )
         layout.addWidget(data)
 
         model = QGroupBox("Model")
@@ -613,8 +631,14 @@ class SetupPanel(QWidget):
         self.rho_spin = _fraction(0.0, 0.999, 0.01)
         self.dtype_combo = QComboBox()
         self.dtype_combo.addItems(list(DTYPES))
+        self.repeats_spin = _spin(1, 20)
+        self.repeats_spin.setToolTip(
+            "Train each configuration this many times with different seeds; its score is "
+            "the mean, shown with its spread"
+        )
         self._add_field(train_form, "Epochs", "train.epochs", self.epochs_spin)
         self._add_field(train_form, "Batch size", "train.batch_size", self.batch_spin)
+        self._add_field(train_form, "Repeats", "train.repeats", self.repeats_spin)
         self._add_field(train_form, "Optimizer", "train.optimizer", self.optimizer_combo)
         self._add_field(train_form, "Momentum", "train.momentum", self.momentum_spin)
         self._add_field(train_form, "Adam beta1", "train.beta1", self.beta1_spin)
@@ -686,6 +710,9 @@ class SetupPanel(QWidget):
 
         for spin in (
             self.samples_spin,
+            self.test_spin,
+            self.folds_spin,
+            self.repeats_spin,
             self.validation_spin,
             self.data_seed_spin,
             self.dropout_spin,
@@ -743,7 +770,11 @@ class SetupPanel(QWidget):
         self.name_edit.setText(name)
         self.samples_spin.setValue(config.data.samples)
         self.validation_spin.setValue(config.data.validation)
+        self.test_spin.setValue(config.data.test)
+        self.folds_spin.setValue(config.data.folds)
+        self.validation_spin.setEnabled(config.data.folds == 1)
         self.data_seed_spin.setValue(config.data.seed)
+        self.repeats_spin.setValue(config.train.repeats)
         self.hidden_edit.setText(", ".join(str(width) for width in config.model.hidden))
         self.activation_combo.setCurrentText(config.model.activation)
         self.init_combo.setCurrentText(format_number(config.model.init))
@@ -824,6 +855,8 @@ class SetupPanel(QWidget):
                 "dataset": "mnist-10k",
                 "samples": self.samples_spin.value(),
                 "validation": round(self.validation_spin.value(), 6),
+                "test": round(self.test_spin.value(), 6),
+                "folds": self.folds_spin.value(),
                 "seed": self.data_seed_spin.value(),
             },
             "model": {
@@ -841,6 +874,7 @@ class SetupPanel(QWidget):
                 "beta2": round(self.beta2_spin.value(), 6),
                 "rho": round(self.rho_spin.value(), 6),
                 "dtype": self.dtype_combo.currentText(),
+                "repeats": self.repeats_spin.value(),
             },
             "search": {
                 "strategy": self.strategy_combo.currentData(),

@@ -39,12 +39,27 @@ def _accuracy(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+# The columns after the parameters: header -> the trial's value. "± std" shows only for
+# trials of several runs (folds, repeats), "Test acc" only for searches with a test split.
+RESULT_COLUMNS = {
+    "Final val acc": lambda trial: trial.final_val_acc,
+    "± std": lambda trial: trial.final_val_acc_std,
+    "Best val acc": lambda trial: trial.best_val_acc,
+    "Final train acc": lambda trial: trial.final_train_acc,
+    "Test acc": lambda trial: trial.test_acc,
+    "Epochs": lambda trial: len(trial.records),
+    "Seconds": lambda trial: trial.seconds,
+}
+ACCURACIES = ("Final val acc", "± std", "Best val acc", "Final train acc", "Test acc")
+
+
 class ResultsTableModel(QAbstractTableModel):
-    """Columns: trial, status, each searched parameter, final and best validation
-    accuracy, final training accuracy, epochs and seconds. SORT_ROLE gives raw values."""
+    """Columns: trial, status, each searched parameter, final validation accuracy (and
+    its spread over a trial's runs), best validation accuracy, final training accuracy,
+    test accuracy (searches with a test split), epochs and seconds. SORT_ROLE gives raw
+    values."""
 
     FIXED_BEFORE = ("Trial", "Status")
-    FIXED_AFTER = ("Final val acc", "Best val acc", "Final train acc", "Epochs", "Seconds")
 
     def __init__(self, results: SearchResults, log_params: set[str], parent=None):
         super().__init__(parent)
@@ -52,7 +67,12 @@ class ResultsTableModel(QAbstractTableModel):
         self.log_params = log_params
         self._numbers: list[int] = list(results.trials)
         self._rows = {number: row for row, number in enumerate(self._numbers)}
-        self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.FIXED_AFTER)
+        self.result_columns = [
+            name
+            for name in RESULT_COLUMNS
+            if (name != "± std" or results.runs > 1) and (name != "Test acc" or results.test)
+        ]
+        self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self._numbers)
@@ -80,13 +100,7 @@ class ResultsTableModel(QAbstractTableModel):
             return trial.status
         if column < params_end:
             return trial.params.get(self.results.param_names[column - params_start])
-        return (
-            trial.final_val_acc,
-            trial.best_val_acc,
-            trial.final_train_acc,
-            len(trial.records),
-            trial.seconds,
-        )[column - params_end]
+        return RESULT_COLUMNS[self.result_columns[column - params_end]](trial)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
@@ -100,7 +114,7 @@ class ResultsTableModel(QAbstractTableModel):
             name = self.headers[column]
             if name in self.results.param_names:
                 return format_param(value, name in self.log_params)
-            if name in ("Final val acc", "Best val acc", "Final train acc"):
+            if name in ACCURACIES:
                 return _accuracy(value)
             if name == "Seconds":
                 return f"{value:.2f}"

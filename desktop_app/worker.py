@@ -93,3 +93,30 @@ class SearchWorker(QObject):
 
     def resume(self) -> None:
         self.control.resume()
+
+
+class EvaluationWorker(QObject):
+    """Trains one trial on every sample its search saw and tests it on the held-out
+    split (core.evaluation), off the GUI thread."""
+
+    finished = Signal(object)  # core.evaluation.TestResult
+    failed = Signal(str)  # what went wrong, in a sentence
+
+    def __init__(self, session_path: Path, number: int):
+        super().__init__()
+        self.session_path = session_path
+        self.number = number
+
+    @Slot()
+    def run(self) -> None:
+        from core.config import ConfigError
+        from core.evaluation import evaluate_on_test
+
+        try:
+            result = evaluate_on_test(self.session_path, self.number)
+        except (ConfigError, SessionError) as error:
+            self.failed.emit(str(error))
+        except Exception:
+            self.failed.emit(traceback.format_exc())
+        else:
+            self.finished.emit(result)

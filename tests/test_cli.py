@@ -14,6 +14,7 @@ import pytest
 
 from core import cli
 from core.session import Session
+from tests.conftest import TINY_CONFIG
 
 
 def run_cli(capsys, *args):
@@ -105,6 +106,38 @@ def test_run_example_mistakes_get_a_message_naming_the_choices(capsys, args, mes
     assert message in err
 
 
+def test_evaluate_trains_on_the_search_samples_and_stores_the_test_accuracy(capsys, tmp_path):
+    config = tmp_path / "held-out.toml"
+    config.write_text(TINY_CONFIG.replace("seed = 1\n", "seed = 1\ntest = 0.2\nfolds = 2\n", 1))
+    session_path = tmp_path / "s.hdsession"
+    code, out, err = run_cli(capsys, "run", config, "--session", session_path, "--json")
+    assert code == 0, err
+    assert " ± " in out  # the ranking shows each trial's spread over its folds
+    best = json.loads(out.strip().splitlines()[-1])["best"]["number"]
+    code, out, err = run_cli(capsys, "evaluate", session_path, "--json")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["trial"] == best and 0 <= result["test_acc"] <= 1
+    assert "20 samples no search saw" in out and "after 3 epochs on 80" in out
+    with Session.open(session_path, writable=False) as session:
+        stored = {t.number: t.test_acc for t in session.trials()}
+    assert stored[best] == result["test_acc"]
+    assert [n for n, acc in stored.items() if acc is not None] == [best]
+
+    code, out, _ = run_cli(capsys, "evaluate", session_path, "--trial", "1", "--json")
+    assert code == 0 and json.loads(out.strip().splitlines()[-1])["trial"] == 1
+
+
+def test_evaluate_without_a_test_split_says_how_to_get_one(capsys, tiny_config, tmp_path):
+    session_path = tmp_path / "s.hdsession"
+    run_cli(capsys, "run", tiny_config, "--session", session_path)
+    before = session_contents(session_path)
+    code, _, err = run_cli(capsys, "evaluate", session_path)
+    assert code == 2
+    assert "data.test: this search keeps no test split" in err
+    assert session_contents(session_path) == before
+
+
 def test_two_runs_of_one_config_are_identical(capsys, tiny_config, tmp_path):
     run_cli(capsys, "run", tiny_config, "--session", tmp_path / "a.hdsession")
     run_cli(capsys, "run", tiny_config, "--session", tmp_path / "b.hdsession")
@@ -185,8 +218,10 @@ def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_pat
         "lr",
         "weight_decay",
         "final_val_acc",
+        "final_val_acc_std",
         "best_val_acc",
         "final_train_acc",
+        "test_acc",
         "epochs",
         "seconds",
     ]

@@ -370,3 +370,40 @@ def test_pruned_trials_are_drawn_faint(qtbot, window):
     val_item, _ = window.curves.slots["selected"]
     assert val_item.opacity() < 0.5
     assert "pruned" in window.curves.shown["selected"][1]
+
+
+def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(qtbot, window):
+    load(window, ["data.test=0.2", "data.folds=2", "search.trials=3"])
+    assert window.setup.config().data.folds == 2
+    assert not window.setup.validation_spin.isEnabled()  # folds take turns validating
+    assert run_to_end(qtbot, window) == "complete"
+    model = window.findChild(QTableView, "resultsTable").model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "± std" in headers and "Test acc" in headers
+    best = window.results.best()
+    row = table_numbers(window).index(best.number)
+    spread = model.index(row, headers.index("± std")).data()
+    assert spread == f"{best.final_val_acc_std:.3f}"
+    assert model.index(row, headers.index("Test acc")).data() == ""
+    window.select_trial(best.number)
+    assert window.curves.bands["best"][2].isVisible()  # mean in a band of one std
+    assert "±" in window.curves.shown["best"][1]
+
+    with qtbot.waitSignal(window.evaluated, timeout=60_000) as evaluated:
+        window.evaluate(best.number)
+    result = evaluated.args[0]
+    assert result.number == best.number and result.status == "complete"
+    assert model.index(row, headers.index("Test acc")).data() == f"{result.test_acc:.3f}"
+    assert "test accuracy" in window.statusBar().currentMessage()
+    with Session.open(window.session_path, writable=False) as session:
+        stored = {t.number: t.test_acc for t in session.trials()}
+    assert stored[best.number] == result.test_acc
+
+
+def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window):
+    load(window, ["search.trials=2"])
+    run_to_end(qtbot, window)
+    model = window.findChild(QTableView, "resultsTable").model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "± std" not in headers and "Test acc" not in headers
+    assert not window.curves.bands["best"][2].isVisible()

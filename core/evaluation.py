@@ -1,0 +1,78 @@
+"""The final check of a search: train a chosen configuration on every sample the search
+saw (training and validation) and measure it once on the held-out test split."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import config as config_module
+from core.config import ConfigError
+from core.datasets import INPUT_SIZE, OUTPUT_SIZE
+from core.pool import load_test_split
+from core.runner import ranked
+from core.session import Session
+from core.trainer import COMPLETE, train_trial
+
+
+@dataclass(frozen=True)
+class TestResult:
+    number: int
+    params: dict
+    status: str  # complete, or diverged (then nothing is stored)
+    test_acc: float | None
+    test_loss: float | None
+    train_samples: int
+    test_samples: int
+    epochs: int
+    seconds: float
+
+
+def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
+    """Train trial `number` (default: the best) with its own settings and seed for the
+    config's epochs on training + validation samples, test it, and store the result in
+    the session. ConfigError when the session keeps no test split or has no such trial."""
+    with Session.open(path) as session:
+        config = config_module.loads(session.config_toml)
+        if config.data.test <= 0:
+            raise ConfigError(
+                [
+                    (
+                        "data.test",
+                        "this search keeps no test split (data.test is 0); set data.test, "
+                        "e.g. 0.2, in a new search to hold samples out for a final test",
+                    )
+                ]
+            )
+        trials = session.trials()
+        if number is None:
+            scored = ranked(trials)
+            if not scored:
+                raise ConfigError([("--trial", "no trial has finished yet")])
+            row = scored[0]
+        else:
+            row = next((trial for trial in trials if trial.number == number), None)
+            if row is None:
+                raise ConfigError(
+                    [("--trial", f"no trial {number}; trials are 1 to {len(trials)}")]
+                )
+        network, settings = config.trial_settings(row.params, INPUT_SIZE, OUTPUT_SIZE)
+        data = load_test_split(config.data)
+        started = time.perf_counter()
+        result = train_trial(data, network, settings, row.seed)
+        seconds = time.perf_counter() - started
+        final = result.records[-1] if result.status == COMPLETE else None
+        if final is not None:
+            session.record_test(row.number, final.val_acc, final.val_loss)
+    return TestResult(
+        row.number,
+        row.params,
+        result.status,
+        final and final.val_acc,
+        final and final.val_loss,
+        len(data.x_train),
+        len(data.x_val),
+        len(result.records),
+        seconds,
+    )
