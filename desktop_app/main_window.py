@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -39,7 +38,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -68,7 +66,7 @@ from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_
 from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
 from desktop_app.results import SearchResults, TrialState
 from desktop_app.setup_panel import SetupPanel
-from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel
+from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel, ResultsTableView
 from desktop_app.worker import EvaluationWorker, NewSession, SearchWorker
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
@@ -284,7 +282,7 @@ class MainWindow(QMainWindow):
         self.filter_edit.setPlaceholderText("Filter trials: status, number or value…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = QTableView()
+        self.table = ResultsTableView()
         self.table.setObjectName("resultsTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -295,7 +293,6 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -849,8 +846,7 @@ class MainWindow(QMainWindow):
         self.table_model = ResultsTableModel(results, log_params)
         self.proxy.setSourceModel(self.table_model)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.fit_columns()
         self.scatter.set_space(config.search.space, config.search.strategy == "coarse-to-fine")
         self.changed_trials = set(results.trials)
         self._refresh(force=True)

@@ -90,10 +90,12 @@ class CurvesPanel:
         slots = [("best", BEST_COLOUR), ("selected", SELECTED_COLOUR)]
         slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
         self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
-        self.bands: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]] = {}
+        self.bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
         self.shown: dict[str, tuple[int, str] | None] = {}
         for slot, colour in slots:
-            low, high = self.plot.plot(pen=None), self.plot.plot(pen=None)
+            # Bare curves (a PlotDataItem without a pen drops its data): only the fill
+            # between them is drawn.
+            low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
             fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(QColor(colour).lighter(170)))
             fill.setOpacity(0.45)
             fill.setVisible(False)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTableView
 
 from desktop_app.results import SearchResults, TrialState
 
@@ -42,15 +43,15 @@ def _accuracy(value: float | None) -> str:
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
 # trials of several runs (folds, repeats), "Test acc" only for searches with a test split.
 RESULT_COLUMNS = {
-    "Final val acc": lambda trial: trial.final_val_acc,
+    "Val acc": lambda trial: trial.final_val_acc,
     "± std": lambda trial: trial.final_val_acc_std,
-    "Best val acc": lambda trial: trial.best_val_acc,
-    "Final train acc": lambda trial: trial.final_train_acc,
+    "Best val": lambda trial: trial.best_val_acc,
+    "Train acc": lambda trial: trial.final_train_acc,
     "Test acc": lambda trial: trial.test_acc,
     "Epochs": lambda trial: len(trial.records),
     "Seconds": lambda trial: trial.seconds,
 }
-ACCURACIES = ("Final val acc", "± std", "Best val acc", "Final train acc", "Test acc")
+ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
 
 
 class ResultsTableModel(QAbstractTableModel):
@@ -147,3 +148,31 @@ class ResultsTableModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(changed[0], 0), self.index(changed[-1], len(self.headers) - 1)
             )
+
+
+class ResultsTableView(QTableView):
+    """The results table: every column at least as wide as its header and values, and
+    the room left over shared out evenly, so no header is cut off."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def fit_columns(self) -> None:
+        header = self.horizontalHeader()
+        count = header.count()
+        if not count:
+            return
+        needed = [
+            max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
+            for column in range(count)
+        ]
+        extra = max(0, self.viewport().width() - sum(needed)) // count
+        for column, width in enumerate(needed):
+            header.resizeSection(column, width + extra)
+
+    def viewportEvent(self, event) -> bool:
+        # The viewport, not the view: it also narrows when the vertical scroll bar appears.
+        if event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().viewportEvent(event)

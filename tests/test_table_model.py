@@ -29,9 +29,9 @@ def test_columns_and_an_empty_model():
         "Status",
         "lr",
         "optimizer",
-        "Final val acc",
-        "Best val acc",
-        "Final train acc",
+        "Val acc",
+        "Best val",
+        "Train acc",
         "Epochs",
         "Seconds",
     ]

@@ -380,13 +380,18 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     model = window.findChild(QTableView, "resultsTable").model()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert "± std" in headers and "Test acc" in headers
+    header = window.findChild(QTableView, "resultsTable").horizontalHeader()
+    for column in range(len(headers)):  # no header is cut off
+        assert header.sectionSize(column) >= header.sectionSizeHint(column)
     best = window.results.best()
     row = table_numbers(window).index(best.number)
     spread = model.index(row, headers.index("± std")).data()
     assert spread == f"{best.final_val_acc_std:.3f}"
     assert model.index(row, headers.index("Test acc")).data() == ""
     window.select_trial(best.number)
-    assert window.curves.bands["best"][2].isVisible()  # mean in a band of one std
+    fill = window.curves.bands["best"][2]  # the mean, in a band of one std
+    assert fill.isVisible() and not fill.path().isEmpty()
+    assert fill.path().boundingRect().height() > 0
     assert "±" in window.curves.shown["best"][1]
 
     with qtbot.waitSignal(window.evaluated, timeout=60_000) as evaluated:
