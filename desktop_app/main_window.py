@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QObject,
     QSettings,
-    QSortFilterProxyModel,
     Qt,
     QThread,
     QTimer,
@@ -62,12 +61,19 @@ from core.strategies import planned_trials
 from core.trainer import EpochRecord
 from desktop_app.about import show_about
 from desktop_app.browser import SessionBrowser
+from desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
 from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
 from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
 from desktop_app.results import SearchResults, TrialState
 from desktop_app.setup_panel import SetupPanel
-from desktop_app.table_model import SORT_ROLE, TRIAL_ROLE, ResultsTableModel, ResultsTableView
-from desktop_app.worker import EvaluationWorker, NewSession, SearchWorker
+from desktop_app.table_model import (
+    SORT_ROLE,
+    TRIAL_ROLE,
+    ResultsTableModel,
+    ResultsTableView,
+    TrialFilterProxy,
+)
+from desktop_app.worker import EvaluationWorker, ImportanceWorker, NewSession, SearchWorker
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
 FOLLOW_MS = 1000  # how often a session run elsewhere is read again
@@ -151,6 +157,7 @@ class SessionFollower(QObject):
 class MainWindow(QMainWindow):
     searchFinished = Signal(str)  # complete, interrupted or failed
     evaluated = Signal(object)  # core.evaluation.TestResult
+    importanceRequested = Signal(object, object)  # search space, [(params, score)]
     followRequested = Signal(object, int)
 
     def __init__(self):
@@ -207,6 +214,13 @@ class MainWindow(QMainWindow):
         self.followRequested.connect(self.follower.poll)
         self.follower.updated.connect(self._followed)
         self.follow_thread.start()
+        self._importance_wanted = self._importance_asked = None
+        self.importance_worker = ImportanceWorker()
+        self.importance_thread = QThread(self)
+        self.importance_worker.moveToThread(self.importance_thread)
+        self.importanceRequested.connect(self.importance_worker.compute)
+        self.importance_worker.computed.connect(self._on_importance)
+        self.importance_thread.start()
         self.follow_timer = QTimer(self)
         self.follow_timer.setInterval(FOLLOW_MS)
         self.follow_timer.timeout.connect(self._request_follow)
@@ -216,9 +230,13 @@ class MainWindow(QMainWindow):
         self.top = TopPanel()
         self.scatter = ScatterPanel()
         self.best_panel = BestPanel()
+        self.parallel = ParallelPanel()
+        self.importance = ImportancePanel()
+        self.heatmap = HeatmapPanel()
         self.results = SearchResults([], 0, 1)
         self.table_model = ResultsTableModel(self.results, set())
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = TrialFilterProxy(self)
+        self.parallel.brushed.connect(self.proxy.set_allowed)
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
@@ -318,11 +336,21 @@ class MainWindow(QMainWindow):
         self.top_dock = dock("Top 20", "topDock", self.top.plot)
         self.scatter_dock = dock("Scatter", "scatterDock", self.scatter.widget)
         self.best_dock = dock("Best so far", "bestDock", self.best_panel.plot)
+        self.parallel_dock = dock("Parallel", "parallelDock", self.parallel.plot)
+        self.importance_dock = dock("Importance", "importanceDock", self.importance.plot)
+        self.heatmap_dock = dock("Heatmap", "heatmapDock", self.heatmap.plot)
         top_area = Qt.DockWidgetArea.TopDockWidgetArea
         self.addDockWidget(top_area, self.curves_dock)
         self.splitDockWidget(self.curves_dock, self.scatter_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.curves_dock, self.top_dock)
-        self.tabifyDockWidget(self.scatter_dock, self.best_dock)
+        for insight in (self.best_dock, self.parallel_dock, self.importance_dock):
+            self.tabifyDockWidget(self.scatter_dock, insight)
+        self.tabifyDockWidget(self.scatter_dock, self.heatmap_dock)
+        self.heatmap_dock.hide()  # shown for two-parameter grid searches
+        self._importance_stale = False
+        self.importance_dock.visibilityChanged.connect(
+            lambda visible: visible and self._importance_stale and self._request_importance()
+        )
         self.curves_dock.raise_()
         self.scatter_dock.raise_()
         self.panel_docks = {
@@ -330,6 +358,9 @@ class MainWindow(QMainWindow):
             "top": self.top_dock,
             "scatter": self.scatter_dock,
             "best": self.best_dock,
+            "parallel": self.parallel_dock,
+            "importance": self.importance_dock,
+            "heatmap": self.heatmap_dock,
         }
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -408,7 +439,17 @@ class MainWindow(QMainWindow):
             "top": self.top.plot,
             "scatter": self.scatter.plot,
             "best": self.best_panel.plot,
+            "parallel": self.parallel.plot,
+            "importance": self.importance.plot,
+            "heatmap": self.heatmap.plot,
         }
+
+    def exportable_plots(self) -> dict:
+        """The panels that "export all" writes: the heatmap only for a search it shows."""
+        plots = self.panel_plots()
+        if self.heatmap_dock.isHidden():
+            del plots["heatmap"]
+        return plots
 
     def _panel_menu(self, key: str, position) -> None:
         menu = QMenu(self)
@@ -693,7 +734,7 @@ class MainWindow(QMainWindow):
             return
         fmt, scale = ("svg", 1) if choice == "SVG" else ("png", int(choice[4]))
         try:
-            export_panels(self.panel_plots(), Path(folder), fmt, scale)
+            export_panels(self.exportable_plots(), Path(folder), fmt, scale)
         except OSError as error:
             QMessageBox.warning(self, "Cannot export", f"{error}\nThe session is unchanged.")
 
@@ -848,6 +889,14 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.table.fit_columns()
         self.scatter.set_space(config.search.space, config.search.strategy == "coarse-to-fine")
+        self.parallel.set_space(config.search.space)
+        self.proxy.set_allowed(None)
+        grid = HeatmapPanel.applies(config.search.strategy, config.search.space)
+        if grid:
+            self.heatmap.set_grid(config.search.space, config.search.points)
+        self.heatmap_dock.setVisible(grid)
+        self.importance.show_importance({}, 0)
+        self._importance_wanted = self._importance_asked = None
         self.changed_trials = set(results.trials)
         self._refresh(force=True)
 
@@ -949,11 +998,39 @@ class MainWindow(QMainWindow):
             finished = (id(self.results), self.results.trials_done, self.selected)
             if force or finished != self._drawn_finished:
                 self._drawn_finished = finished
-                for panel in (self.top, self.scatter, self.best_panel):
+                for panel in (self.top, self.scatter, self.best_panel, self.parallel):
                     panel.refresh(self.results, self.selected)
+                if self.heatmap_dock.isVisible():
+                    self.heatmap.refresh(self.results, self.selected)
+                self._request_importance()
             self._update_status()
         elif self.state != IDLE:
             self._update_status()  # the elapsed time and ETA move on
+
+    def _request_importance(self) -> None:
+        """Ask the importance thread for an estimate over the finished trials: one at a
+        time; a request made while one runs waits for it and then asks anew."""
+        if self.importance_dock.visibleRegion().isEmpty():
+            # Behind another tab: estimated when it is shown, not for nobody.
+            self._importance_stale = True
+            return
+        self._importance_stale = False
+        scored = [
+            (trial.params, trial.score)
+            for trial in self.results.trials.values()
+            if trial.score is not None
+        ]
+        self._importance_wanted = (self.config.search.space, scored)
+        if self._importance_asked is None:
+            self._importance_asked = self._importance_wanted
+            self.importanceRequested.emit(*self._importance_wanted)
+
+    def _on_importance(self, importance: dict, finished: int) -> None:
+        asked, self._importance_asked = self._importance_asked, None
+        if asked is not None and asked[0] == self.config.search.space:
+            self.importance.show_importance(importance, finished)
+        if self._importance_wanted is not asked and self._importance_wanted is not None:
+            self._request_importance()
 
     def _update_status(self) -> None:
         results = self.results
@@ -1143,4 +1220,7 @@ class MainWindow(QMainWindow):
         self.follow_timer.stop()
         self.follow_thread.quit()
         self.follow_thread.wait()
+        self.importance_thread.quit()
+        self.importance_thread.wait()
+        self.importance_worker.close()
         self.browser.shutdown()

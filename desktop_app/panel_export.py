@@ -25,6 +25,9 @@ PANEL_FILES = {
     "top": "top-20",
     "scatter": "scatter",
     "best": "best-so-far",
+    "parallel": "parallel-coordinates",
+    "importance": "parameter-importance",
+    "heatmap": "grid-heatmap",
 }
 HEADLESS_SIZE = (900, 560)
 SVG_NS = "http://www.w3.org/2000/svg"

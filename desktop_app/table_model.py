@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableView
 
@@ -176,3 +183,28 @@ class ResultsTableView(QTableView):
         if event.type() == QEvent.Type.Resize:
             self.fit_columns()
         return super().viewportEvent(event)
+
+
+class TrialFilterProxy(QSortFilterProxyModel):
+    """The table's sorting and text filter, and a set of trials to show alone (those
+    brushed on the parallel coordinates); None shows every trial."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.allowed: set[int] | None = None
+
+    def set_allowed(self, numbers: set[int] | None) -> None:
+        if not hasattr(self, "beginFilterChange"):  # Qt before 6.9
+            self.allowed = numbers
+            self.invalidateRowsFilter()
+            return
+        self.beginFilterChange()
+        self.allowed = numbers
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if self.allowed is not None:
+            number = self.sourceModel().index(row, 0, parent).data(TRIAL_ROLE)
+            if number not in self.allowed:
+                return False
+        return super().filterAcceptsRow(row, parent)

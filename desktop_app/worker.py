@@ -5,11 +5,13 @@ thread-safe flags."""
 from __future__ import annotations
 
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from core.control import CONTEXT
 from core.pool import TrialPool
 from core.runner import SearchRunner
 from core.session import Session, SessionError
@@ -120,3 +122,33 @@ class EvaluationWorker(QObject):
             self.failed.emit(traceback.format_exc())
         else:
             self.finished.emit(result)
+
+
+class ImportanceWorker(QObject):
+    """Computes parameter importance (core.importance) in a process of its own, asked
+    from a QThread: done in this process, Optuna's import and work would hold the GIL,
+    and with it the window, for a quarter of a second (measured by the heartbeat test)."""
+
+    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
+
+    def __init__(self):
+        super().__init__()
+        self._executor: ProcessPoolExecutor | None = None
+
+    @Slot(object, object)
+    def compute(self, space, scored) -> None:
+        from core.importance import parameter_importance
+
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(1, mp_context=CONTEXT)
+        try:
+            importance = self._executor.submit(parameter_importance, space, scored).result()
+        except Exception:  # a failed estimate shows as none, never as a crash
+            traceback.print_exc()
+            importance = {}
+        self.computed.emit(importance, len(scored))
+
+    def close(self) -> None:
+        """End the helper process; call once the thread has ended."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)

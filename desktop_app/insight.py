@@ -1,0 +1,284 @@
+"""Panels that explain a search: parallel coordinates of every searched parameter and the
+score (brushing an axis filters the table), parameter importance, and the score over a
+two-parameter grid as a heatmap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtGui import QColor
+
+from core.importance import MIN_TRIALS
+from core.space import ChoiceParam, Param
+from desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, make_plot
+from desktop_app.results import SearchResults
+
+SCORE_AXIS = "val acc"
+AXIS_MARGIN = 0.45
+COLOUR_STEPS = 10  # lines are drawn in this many shades of the accuracy colour map
+# A band narrower than this (in an axis's unit range) filters; the full band does not.
+FULL_BAND = (0.001, 0.999)
+
+
+def compact(value: Any) -> str:
+    """A value short enough to label an axis: 1e-06, 0.01, 100, relu."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _static(plot: pg.PlotWidget) -> None:
+    """A diagram, not a chart: no axes, no grid, no panning or zooming."""
+    item = plot.getPlotItem()
+    for axis in ("left", "bottom"):
+        item.hideAxis(axis)
+    item.showGrid(False, False)
+    plot.setMouseEnabled(False, False)
+
+
+class ParallelPanel(QObject):
+    """One vertical axis per searched parameter (in its own scale: log where the range
+    is log) and one for the final validation accuracy; each finished trial is a line
+    across them, coloured by its accuracy. Each axis carries a band: drag its ends to
+    keep only the trials inside, in the lines and in the table."""
+
+    brushed = Signal(object)  # trial numbers inside every narrowed band, or None
+
+    def __init__(self):
+        super().__init__()
+        self.plot = make_plot(
+            "parallelPlot", "Parallel coordinates (drag a band's ends to filter)", "", ""
+        )
+        _static(self.plot)
+        self.outside = self.plot.plot(pen=pg.mkPen(QColor(176, 176, 176, 110), width=1))
+        self.shades = [
+            self.plot.plot(
+                pen=pg.mkPen(ACCURACY_MAP.map(step / (COLOUR_STEPS - 1), mode="qcolor"), width=1.5)
+            )
+            for step in range(COLOUR_STEPS)
+        ]
+        self.selected_line = self.plot.plot(pen=pg.mkPen(SELECTED_COLOUR, width=3.5))
+        self.space: dict[str, Param] = {}
+        self.axis_items: list[Any] = []
+        self.bands: list[pg.LinearRegionItem] = []
+        self.results: SearchResults | None = None
+        self.selected: int | None = None
+        self.matching: set[int] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.space, SCORE_AXIS]
+
+    def set_space(self, space: tuple[Param, ...]) -> None:
+        for item in self.axis_items:
+            self.plot.removeItem(item)
+        self.axis_items, self.bands = [], []
+        self.space = {param.name: param for param in space}
+        self.results, self.matching = None, None
+        count = len(self.names)
+        left, right = -AXIS_MARGIN, count - 1 + AXIS_MARGIN
+        self.plot.setXRange(left, right, padding=0)
+        self.plot.setYRange(-0.1, 1.12, padding=0)
+        for index, name in enumerate(self.names):
+            line = pg.PlotDataItem([index, index], [0, 1], pen=pg.mkPen("#616161", width=1.2))
+            title = pg.TextItem(name, color="#212121", anchor=(0.5, 1.0))
+            title.setPos(index, 1.1)
+            band = pg.LinearRegionItem(
+                values=(0, 1),
+                orientation="horizontal",
+                bounds=(0, 1),
+                span=(
+                    (index - 0.09 - left) / (right - left),
+                    (index + 0.09 - left) / (right - left),
+                ),
+                brush=QColor(31, 95, 191, 28),
+                hoverBrush=QColor(31, 95, 191, 60),
+            )
+            band.setZValue(-5)
+            band.sigRegionChangeFinished.connect(self._band_moved)
+            self.bands.append(band)
+            self.axis_items += [line, title, band]
+            for unit, label in self._ticks(name):
+                tick = pg.TextItem(label, color="#424242", anchor=(0, 0.5))
+                tick.setPos(index + 0.1, unit)
+                self.axis_items.append(tick)
+        for item in self.axis_items:
+            self.plot.addItem(item)
+
+    def _ticks(self, name: str) -> list[tuple[float, str]]:
+        param = self.space.get(name)
+        if param is None:  # the score axis
+            return [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
+        if isinstance(param, ChoiceParam):
+            return [(param.to_unit(value), compact(value)) for value in param.values]
+        return [(0.0, compact(param.low)), (1.0, compact(param.high))]
+
+    def _units(self, trial) -> list[float]:
+        """A trial's position on every axis; NaN where a parameter does not apply."""
+        units = []
+        for name, param in self.space.items():
+            value = trial.params.get(name)
+            units.append(np.nan if value is None else float(param.to_unit(value)))
+        return [*units, trial.score]
+
+    def _lines(self, trials: list) -> tuple[np.ndarray, np.ndarray]:
+        """x and y of polylines through each trial's axes, separated by NaN."""
+        count = len(self.names)
+        if not trials:
+            return np.array([]), np.array([])
+        x = np.tile(np.append(np.arange(count, dtype=float), np.nan), len(trials))
+        y = np.concatenate([np.append(self._units(trial), np.nan) for trial in trials])
+        return x, y
+
+    def _narrowed(self) -> list[tuple[int, float, float]]:
+        narrowed = []
+        for index, band in enumerate(self.bands):
+            low, high = band.getRegion()
+            if low > FULL_BAND[0] or high < FULL_BAND[1]:
+                narrowed.append((index, low, high))
+        return narrowed
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        self.results, self.selected = results, selected
+        if not self.space:
+            return
+        scored = [trial for trial in results.trials.values() if trial.score is not None]
+        narrowed = self._narrowed()
+        inside, outside = [], []
+        for trial in scored:
+            units = self._units(trial)
+            keep = all(low <= units[index] <= high for index, low, high in narrowed)
+            (inside if keep else outside).append(trial)
+        self.outside.setData(*self._lines(outside), connect="finite")
+        steps = [min(int(t.score * COLOUR_STEPS), COLOUR_STEPS - 1) for t in inside]
+        for step, item in enumerate(self.shades):
+            chosen = [trial for trial, s in zip(inside, steps, strict=True) if s == step]
+            item.setData(*self._lines(chosen), connect="finite")
+        chosen = [results.trials[selected]] if selected in results.trials else []
+        chosen = [trial for trial in chosen if trial.score is not None]
+        self.selected_line.setData(*self._lines(chosen), connect="finite")
+        matching = {trial.number for trial in inside} if narrowed else None
+        if matching != self.matching:
+            self.matching = matching
+            self.brushed.emit(matching)
+
+    def _band_moved(self) -> None:
+        if self.results is not None:
+            self.refresh(self.results, self.selected)
+
+    def clear_bands(self) -> None:
+        for band in self.bands:
+            band.setRegion((0, 1))
+
+
+class ImportancePanel:
+    """How much of the variation in final validation accuracy each searched parameter
+    explains (Optuna's PED-ANOVA), as bars, most important on top."""
+
+    def __init__(self):
+        self.plot = make_plot(
+            "importancePlot", "Parameter importance", "Share of the accuracy's variation", ""
+        )
+        self.plot.setMouseEnabled(False, False)
+        self.plot.showGrid(x=True, y=False, alpha=0.15)
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.6, brush="#1f5fbf")
+        self.plot.addItem(self.bars)
+        self.note = pg.TextItem("", color="#616161", anchor=(0.5, 0.5))
+        self.plot.addItem(self.note)
+        self.value_labels: list[pg.TextItem] = []
+        self.plot.setXRange(0, 1.08, padding=0)
+        self.shown: dict[str, float] = {}
+
+    def show_importance(self, importance: dict[str, float], finished: int) -> None:
+        self.shown = importance
+        for label in self.value_labels:
+            self.plot.removeItem(label)
+        self.value_labels = []
+        left = self.plot.getAxis("left")
+        if not importance:
+            self.bars.setOpts(x0=[], y=[], width=[])
+            left.setTicks([[]])
+            self.plot.setYRange(0, 1, padding=0)
+            self.note.setText(f"Importance needs {MIN_TRIALS} finished trials ({finished} so far)")
+            self.note.setPos(0.54, 0.5)
+            return
+        self.note.setText("")
+        names = list(importance)  # most important first: drawn at the top
+        positions = np.arange(len(names))[::-1].astype(float)
+        values = np.array([importance[name] for name in names])
+        self.bars.setOpts(x0=np.zeros(len(names)), y=positions, width=values, height=0.6)
+        left.setTicks([[(float(y), name) for y, name in zip(positions, names, strict=True)]])
+        for y, value in zip(positions, values, strict=True):
+            label = pg.TextItem(f"{value:.0%}", color="#212121", anchor=(0, 0.5))
+            label.setPos(float(value) + 0.01, float(y))
+            self.plot.addItem(label)
+            self.value_labels.append(label)
+        self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+
+
+class HeatmapPanel:
+    """For a grid search over two parameters: the final validation accuracy of every grid
+    point as a coloured cell with its value, blank until the point has run."""
+
+    def __init__(self):
+        self.plot = make_plot("heatmapPlot", "Final validation accuracy over the grid", "", "")
+        self.plot.showGrid(False, False)
+        self.plot.setMouseEnabled(False, False)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(ACCURACY_MAP)
+        self.plot.addItem(self.image)
+        self.bar = pg.ColorBarItem(
+            values=(0, 1), colorMap=ACCURACY_MAP, interactive=False, label="final val acc", width=14
+        )
+        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
+        self.cell_labels: list[pg.TextItem] = []
+        self.axes: tuple[tuple[str, list], tuple[str, list]] | None = None
+
+    @staticmethod
+    def applies(strategy: str, space: tuple[Param, ...]) -> bool:
+        return strategy == "grid" and len(space) == 2
+
+    def set_grid(self, space: tuple[Param, ...], points: int) -> None:
+        for label in self.cell_labels:
+            self.plot.removeItem(label)
+        self.cell_labels = []
+        # Each range may set its own number of points, as the grid strategy reads them.
+        self.axes = tuple(
+            (param.name, param.grid(getattr(param, "points", None) or points)) for param in space
+        )
+        item = self.plot.getPlotItem()
+        for (name, values), axis in zip(self.axes, ("bottom", "left"), strict=True):
+            item.setLabel(axis, name)
+            item.getAxis(axis).setTicks([[(i, compact(v)) for i, v in enumerate(values)]])
+        columns, rows = len(self.axes[0][1]), len(self.axes[1][1])
+        self.image.setImage(np.full((columns, rows), np.nan), levels=(0, 1))
+        self.image.setRect(QRectF(-0.5, -0.5, columns, rows))
+        self.plot.setXRange(-0.5, columns - 0.5, padding=0.02)
+        self.plot.setYRange(-0.5, rows - 0.5, padding=0.02)
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        if self.axes is None:
+            return
+        (x_name, x_values), (y_name, y_values) = self.axes
+        scores = np.full((len(x_values), len(y_values)), np.nan)
+        for trial in results.trials.values():
+            if trial.score is None:
+                continue
+            x_value, y_value = trial.params.get(x_name), trial.params.get(y_name)
+            if x_value in x_values and y_value in y_values:
+                scores[x_values.index(x_value), y_values.index(y_value)] = trial.score
+        self.image.setImage(scores, levels=(0, 1))
+        for label in self.cell_labels:
+            self.plot.removeItem(label)
+        self.cell_labels = []
+        for (column, row), score in np.ndenumerate(scores):
+            if np.isnan(score):
+                continue
+            # Light text on the dark end of viridis, dark text on the light end.
+            label = pg.TextItem(
+                f"{score:.2f}", color="#ffffff" if score < 0.6 else "#212121", anchor=(0.5, 0.5)
+            )
+            label.setPos(column, row)
+            self.plot.addItem(label)
+            self.cell_labels.append(label)

@@ -1,0 +1,82 @@
+"""The insight panels in the window: parallel coordinates with brushing that filters the
+table, parameter importance, and the heatmap of a two-parameter grid."""
+
+import math
+
+import numpy as np
+from PySide6.QtWidgets import QTableView
+
+from tests.test_window import load, run_to_end, table_numbers
+
+
+def polylines(item) -> int:
+    x, _ = item.getData()
+    return 0 if x is None else int(np.sum(np.isnan(x)))
+
+
+def test_parallel_coordinates_draw_every_trial_on_log_axes(qtbot, window):
+    load(window, ["search.trials=8"])
+    run_to_end(qtbot, window)
+    panel = window.parallel
+    assert panel.names == ["lr", "weight_decay", "val acc"]
+    drawn = sum(polylines(item) for item in panel.shades)
+    assert drawn == len([t for t in window.results.trials.values() if t.score is not None])
+    trial = window.results.trials[1]
+    lr_unit = (math.log10(trial.params["lr"]) + 3) / 2  # TINY_CONFIG: lr in [1e-3, 1e-1]
+    assert panel._units(trial)[0] == lr_unit
+    assert panel._units(trial)[2] == trial.score
+
+
+def test_brushing_an_axis_filters_the_table_to_the_trials_inside(qtbot, window):
+    load(window, ["search.trials=10"])
+    run_to_end(qtbot, window)
+    panel = window.parallel
+    expected = {
+        t.number
+        for t in window.results.trials.values()
+        if t.score is not None and (math.log10(t.params["lr"]) + 3) / 2 <= 0.5
+    }
+    assert 0 < len(expected) < 10
+    with qtbot.waitSignal(panel.brushed):
+        panel.bands[0].setRegion((0, 0.5))
+    assert set(table_numbers(window)) == expected
+    assert polylines(panel.outside) == 10 - len(expected)
+    window.filter_edit.setText("complete")  # the text filter still applies on top
+    assert set(table_numbers(window)) == expected
+    window.filter_edit.clear()
+    with qtbot.waitSignal(panel.brushed):
+        panel.clear_bands()
+    assert len(table_numbers(window)) == 10
+
+
+def test_importance_ranks_the_parameters_once_its_panel_is_shown(qtbot, window):
+    load(window, ["search.trials=12"])
+    run_to_end(qtbot, window)
+    assert window.importance.shown == {}  # behind another tab: not computed for nobody
+    window.importance_dock.raise_()
+    qtbot.waitUntil(lambda: window.importance.shown != {}, timeout=30_000)
+    shown = window.importance.shown
+    assert set(shown) == {"lr", "weight_decay"}
+    assert abs(sum(shown.values()) - 1) < 1e-6
+    assert len(window.importance.value_labels) == 2
+
+
+def test_a_two_parameter_grid_shows_its_heatmap(qtbot, window):
+    load(window, ['search.strategy="grid"', "search.points=3"])
+    assert window.setup.config().search.strategy == "grid"
+    run_to_end(qtbot, window)
+    assert not window.heatmap_dock.isHidden()
+    scores = window.heatmap.image.image
+    (x_name, x_values), (y_name, y_values) = window.heatmap.axes
+    assert scores.shape == (len(x_values), len(y_values)) and not np.isnan(scores).any()
+    assert scores.size == len(window.results.trials)
+    for trial in window.results.trials.values():
+        cell = scores[x_values.index(trial.params[x_name]), y_values.index(trial.params[y_name])]
+        assert cell == trial.score
+    assert len(window.heatmap.cell_labels) == scores.size
+    assert "heatmap" in window.exportable_plots()
+
+    load(window, ["search.trials=2"])
+    run_to_end(qtbot, window)
+    assert window.heatmap_dock.isHidden() and "heatmap" not in window.exportable_plots()
+    assert window.findChild(QTableView, "resultsTable").model().rowCount() == 2
