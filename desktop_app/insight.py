@@ -52,12 +52,12 @@ class ParallelPanel(QObject):
         )
         _static(self.plot)
         self.outside = self.plot.plot(pen=pg.mkPen(QColor(176, 176, 176, 110), width=1))
-        self.shades = [
-            self.plot.plot(
-                pen=pg.mkPen(ACCURACY_MAP.map(step / (COLOUR_STEPS - 1), mode="qcolor"), width=1.5)
-            )
-            for step in range(COLOUR_STEPS)
-        ]
+        self.shades = []
+        for step in range(COLOUR_STEPS):
+            colour = ACCURACY_MAP.map(step / (COLOUR_STEPS - 1), mode="qcolor")
+            # Poor trials faint, good ones solid: the good ones are what a person follows.
+            colour.setAlphaF(0.3 + 0.7 * step / (COLOUR_STEPS - 1))
+            self.shades.append(self.plot.plot(pen=pg.mkPen(colour, width=1.5)))
         self.selected_line = self.plot.plot(pen=pg.mkPen(SELECTED_COLOUR, width=3.5))
         self.space: dict[str, Param] = {}
         self.axis_items: list[Any] = []
@@ -79,11 +79,11 @@ class ParallelPanel(QObject):
         count = len(self.names)
         left, right = -AXIS_MARGIN, count - 1 + AXIS_MARGIN
         self.plot.setXRange(left, right, padding=0)
-        self.plot.setYRange(-0.1, 1.12, padding=0)
+        self.plot.setYRange(-0.08, 1.2, padding=0)
         for index, name in enumerate(self.names):
             line = pg.PlotDataItem([index, index], [0, 1], pen=pg.mkPen("#616161", width=1.2))
-            title = pg.TextItem(name, color="#212121", anchor=(0.5, 1.0))
-            title.setPos(index, 1.1)
+            title = pg.TextItem(name, color="#212121", anchor=(0.5, 0.0))
+            title.setPos(index, 1.19)
             band = pg.LinearRegionItem(
                 values=(0, 1),
                 orientation="horizontal",
@@ -178,16 +178,19 @@ class ImportancePanel:
 
     def __init__(self):
         self.plot = make_plot(
-            "importancePlot", "Parameter importance", "Share of the accuracy's variation", ""
+            "importancePlot",
+            "Parameter importance",
+            "Share of the accuracy's variation (Optuna PED-ANOVA)",
+            "",
         )
         self.plot.setMouseEnabled(False, False)
         self.plot.showGrid(x=True, y=False, alpha=0.15)
-        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.6, brush="#1f5fbf")
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.5, brush="#1f5fbf")
         self.plot.addItem(self.bars)
         self.note = pg.TextItem("", color="#616161", anchor=(0.5, 0.5))
         self.plot.addItem(self.note)
         self.value_labels: list[pg.TextItem] = []
-        self.plot.setXRange(0, 1.08, padding=0)
+        self.plot.setXRange(0, 1.02, padding=0)
         self.shown: dict[str, float] = {}
 
     def show_importance(self, importance: dict[str, float], finished: int) -> None:
@@ -207,11 +210,17 @@ class ImportancePanel:
         names = list(importance)  # most important first: drawn at the top
         positions = np.arange(len(names))[::-1].astype(float)
         values = np.array([importance[name] for name in names])
-        self.bars.setOpts(x0=np.zeros(len(names)), y=positions, width=values, height=0.6)
+        self.bars.setOpts(x0=np.zeros(len(names)), y=positions, width=values, height=0.5)
         left.setTicks([[(float(y), name) for y, name in zip(positions, names, strict=True)]])
         for y, value in zip(positions, values, strict=True):
-            label = pg.TextItem(f"{value:.0%}", color="#212121", anchor=(0, 0.5))
-            label.setPos(float(value) + 0.01, float(y))
+            # The share at the bar's end: inside a long bar, just after a short one.
+            inside = value > 0.8
+            label = pg.TextItem(
+                f"{value:.0%}",
+                color="#ffffff" if inside else "#212121",
+                anchor=(1, 0.5) if inside else (0, 0.5),
+            )
+            label.setPos(float(value) + (-0.01 if inside else 0.01), float(y))
             self.plot.addItem(label)
             self.value_labels.append(label)
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
@@ -227,11 +236,8 @@ class HeatmapPanel:
         self.plot.setMouseEnabled(False, False)
         self.image = pg.ImageItem()
         self.image.setColorMap(ACCURACY_MAP)
+        # No colour bar: every cell shows its value, on the scatter's colour scale.
         self.plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(
-            values=(0, 1), colorMap=ACCURACY_MAP, interactive=False, label="final val acc", width=14
-        )
-        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
         self.cell_labels: list[pg.TextItem] = []
         self.axes: tuple[tuple[str, list], tuple[str, list]] | None = None
 

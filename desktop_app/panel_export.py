@@ -135,8 +135,10 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     """Draw a saved session's panels without a display and export them."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from core import config as config_module
+    from core.importance import parameter_importance
     from core.session import Session
     from desktop_app.app import make_application, offscreen_warnings_hidden
+    from desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
     from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
     from desktop_app.results import SearchResults
 
@@ -145,17 +147,28 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         config = config_module.loads(session.config_toml)
         planned = int(session.meta.get("planned_trials", "0") or 0)
         results = SearchResults.from_session(session, config, planned)
+    scored = [(t.params, t.score) for t in results.trials.values() if t.score is not None]
     panels = {
         "curves": CurvesPanel(),
         "top": TopPanel(),
         "scatter": ScatterPanel(),
         "best": BestPanel(),
+        "parallel": ParallelPanel(),
+        "importance": ImportancePanel(),
     }
     panels["scatter"].set_space(config.search.space, config.search.strategy == "coarse-to-fine")
+    panels["parallel"].set_space(config.search.space)
+    panels["importance"].show_importance(
+        parameter_importance(config.search.space, scored), len(scored)
+    )
+    if HeatmapPanel.applies(config.search.strategy, config.search.space):
+        panels["heatmap"] = HeatmapPanel()
+        panels["heatmap"].set_grid(config.search.space, config.search.points)
     plots = {}
     with offscreen_warnings_hidden():
         for name, panel in panels.items():
-            panel.refresh(results, None)
+            if name != "importance":
+                panel.refresh(results, None)
             widget = panel.widget if isinstance(panel, ScatterPanel) else panel.plot
             widget.resize(*HEADLESS_SIZE)
             widget.show()  # offscreen: lays the plot out at its size, shows nothing

@@ -324,8 +324,34 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
     )
     assert done.returncode == 0, done.stderr
     files = sorted(path.name for path in (tmp_path / "p").iterdir())
-    assert files == ["best-so-far.png", "learning-curves.png", "scatter.png", "top-20.png"]
+    assert files == [
+        "best-so-far.png",
+        "learning-curves.png",
+        "parallel-coordinates.png",
+        "parameter-importance.png",
+        "scatter.png",
+        "top-20.png",
+    ]
     assert QImage(str(tmp_path / "p" / "top-20.png")).width() == 2 * 900
+
+
+def test_cli_exports_the_heatmap_of_a_two_parameter_grid(tmp_path, tiny_config):
+    session_path = tmp_path / "grid.hdsession"
+    run = [sys.executable, "-m", "desktop_app.launcher"]
+    subprocess.run(
+        [*run, "run", str(tiny_config), "--session", str(session_path)]
+        + ["--set", 'search.strategy="grid"', "--set", "search.points=2"],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [*run, "export", str(session_path), "--plots", str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    heatmap = QImage(str(tmp_path / "p" / "grid-heatmap.png"))
+    assert not heatmap.isNull() and heatmap.width() == 900
 
 
 def test_the_browser_shows_the_windows_own_search_as_running(qtbot, window):
