@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
+    QItemSelection,
     QItemSelectionModel,
     QObject,
     QSettings,
@@ -259,6 +260,7 @@ class MainWindow(QMainWindow):
         self.setup.workers_spin.setValue(len(self.pool.workers))
         self.setup.workers_spin.valueChanged.connect(self._workers_changed)
         self.scatter.signals.trialClicked.connect(self.select_trial)
+        self.scatter.signals.trialsBrushed.connect(self.select_trials)
         self.setup.load_config(config_module.loads(default_config_text()), "seed")
         self._update_buttons()
         self._restore_geometry()
@@ -1066,9 +1068,13 @@ class MainWindow(QMainWindow):
         if self.session_path is not None and number is not None:
             QSettings().setValue(f"selection/{self.session_path}", number)
         row = None if number is None else self.table_model.row_of(number)
-        if row is not None:
-            proxy_index = self.proxy.mapFromSource(self.table_model.index(row, 0))
-            selection = self.table.selectionModel()
+        proxy_index = (
+            None if row is None else self.proxy.mapFromSource(self.table_model.index(row, 0))
+        )
+        selection = self.table.selectionModel()
+        # A row already selected (one of several chosen in the table or on the scatter)
+        # keeps the others selected with it.
+        if proxy_index is not None and not selection.isRowSelected(proxy_index.row()):
             selection.blockSignals(True)
             selection.select(
                 proxy_index,
@@ -1158,6 +1164,28 @@ class MainWindow(QMainWindow):
     def _on_evaluation_failed(self, message: str) -> None:
         self._end_evaluation()
         QMessageBox.warning(self, "Cannot evaluate", message)
+
+    def select_trials(self, numbers: list[int]) -> None:
+        """Select these trials' rows in the table (a rectangle brushed on the scatter):
+        what "Search around the selected trials" narrows to."""
+        selection = QItemSelection()
+        for number in numbers:
+            row = self.table_model.row_of(number)
+            if row is None:
+                continue
+            index = self.proxy.mapFromSource(self.table_model.index(row, 0))
+            if index.isValid():
+                selection.select(index, index)
+        self.table.selectionModel().select(
+            selection,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        if numbers:
+            self.statusBar().showMessage(
+                f"{len(numbers)} trials selected: Search > Search around the selected trials "
+                "narrows the ranges to them"
+            )
 
     def selected_numbers(self) -> list[int]:
         return sorted(

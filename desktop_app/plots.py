@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -26,8 +26,10 @@ ACCURACY_MAP = pg.colormap.get("viridis")
 ROUND_SYMBOLS = ("o", "t", "s", "d", "star", "h", "p", "+")
 
 
-def make_plot(name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget()
+def make_plot(
+    name: str, title: str, x_label: str, y_label: str, view_box: pg.ViewBox | None = None
+) -> pg.PlotWidget:
+    plot = pg.PlotWidget(viewBox=view_box)
     plot.setObjectName(name)
     plot.setTitle(title, size="11pt")
     plot.setLabel("bottom", x_label)
@@ -230,6 +232,30 @@ class TopPanel:
 
 class _PointSignals(QObject):
     trialClicked = Signal(int)
+    trialsBrushed = Signal(list)  # trial numbers inside a rectangle drawn with Shift
+
+
+class BrushViewBox(pg.ViewBox):
+    """A view box where Shift + drag draws a rectangle (and reports it, in view
+    coordinates) instead of panning."""
+
+    def __init__(self):
+        super().__init__()
+        self.on_rectangle = None  # called with a QRectF when a Shift + drag ends
+
+    def mouseDragEvent(self, event, axis=None) -> None:
+        if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            super().mouseDragEvent(event, axis)
+            return
+        event.accept()
+        start, now = event.buttonDownPos(), event.pos()
+        if event.isFinish():
+            self.rbScaleBox.hide()
+            corners = QRectF(self.mapToView(start), self.mapToView(now)).normalized()
+            if self.on_rectangle is not None:
+                self.on_rectangle(corners)
+        else:
+            self.updateScaleBox(start, now)  # the view box's own rubber band
 
 
 class ScatterPanel:
@@ -255,7 +281,10 @@ class ScatterPanel:
         chooser.addWidget(self.y_combo)
         chooser.addStretch()
         layout.addLayout(chooser)
-        self.plot = make_plot("scatterPlot", "Hyperparameters", "", "")
+        self.view_box = BrushViewBox()
+        self.view_box.on_rectangle = self._brushed
+        self.plot = make_plot("scatterPlot", "Hyperparameters", "", "", self.view_box)
+        self.plot.setToolTip("Shift + drag: select the trials in a rectangle")
         layout.addWidget(self.plot)
         self.bar = pg.ColorBarItem(
             values=(0, 1),
@@ -395,6 +424,28 @@ class ScatterPanel:
             for name, value in trial.params.items()
         )
         return f"Trial {number}: {params}; final val acc {score_text(trial)}"
+
+    def trials_in(self, rectangle: QRectF) -> list[int]:
+        """Finished trials whose point lies in `rectangle` (view coordinates: log10 of
+        the value on a log axis)."""
+        if self.results is None:
+            return []
+        scored = [t for t in self.results.trials.values() if t.score is not None]
+        x, y = self._xy(scored)
+        if self._is_log(self.x_combo.currentText()):
+            x = np.log10(x)
+        if self._is_log(self.y_combo.currentText()):
+            y = np.log10(y)
+        inside = (
+            (x >= rectangle.left())
+            & (x <= rectangle.right())
+            & (y >= rectangle.top())
+            & (y <= rectangle.bottom())
+        )
+        return [trial.number for trial, chosen in zip(scored, inside, strict=True) if chosen]
+
+    def _brushed(self, rectangle: QRectF) -> None:
+        self.signals.trialsBrushed.emit(self.trials_in(rectangle))
 
     def _clicked(self, item, points, event=None) -> None:
         if len(points):

@@ -80,3 +80,25 @@ def test_a_two_parameter_grid_shows_its_heatmap(qtbot, window):
     run_to_end(qtbot, window)
     assert window.heatmap_dock.isHidden() and "heatmap" not in window.exportable_plots()
     assert window.findChild(QTableView, "resultsTable").model().rowCount() == 2
+
+
+def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot, window):
+    from PySide6.QtCore import QPointF, QRectF
+
+    load(window, ["search.trials=12"])
+    run_to_end(qtbot, window)
+    trials = list(window.results.trials.values())
+    # Around the lower half of the learning rates, every weight decay (log axes: the view
+    # holds log10 of each value).
+    lrs = sorted(math.log10(t.params["lr"]) for t in trials)
+    cut = (lrs[5] + lrs[6]) / 2
+    rectangle = QRectF(QPointF(-3.5, -9), QPointF(cut, -3))
+    expected = sorted(t.number for t in trials if math.log10(t.params["lr"]) < cut)
+    assert len(expected) == 6
+    window.scatter.view_box.on_rectangle(rectangle)
+    assert window.selected_numbers() == expected
+    assert "6 trials selected" in window.statusBar().currentMessage()
+    window.search_around_selection()
+    lr = window.setup.config().search.space[0]
+    chosen = [window.results.trials[n].params["lr"] for n in expected]
+    assert (lr.low, lr.high) == (min(chosen), max(chosen))

@@ -339,8 +339,17 @@ def test_cli_exports_the_heatmap_of_a_two_parameter_grid(tmp_path, tiny_config):
     session_path = tmp_path / "grid.hdsession"
     run = [sys.executable, "-m", "desktop_app.launcher"]
     subprocess.run(
-        [*run, "run", str(tiny_config), "--session", str(session_path)]
-        + ["--set", 'search.strategy="grid"', "--set", "search.points=2"],
+        [
+            *run,
+            "run",
+            str(tiny_config),
+            "--session",
+            str(session_path),
+            "--set",
+            'search.strategy="grid"',
+            "--set",
+            "search.points=2",
+        ],
         check=True,
         capture_output=True,
     )
