@@ -261,7 +261,10 @@ class MainWindow(QMainWindow):
         self.setup.workers_spin.valueChanged.connect(self._workers_changed)
         self.scatter.signals.trialClicked.connect(self.select_trial)
         self.scatter.signals.trialsBrushed.connect(self.select_trials)
-        self.setup.load_config(config_module.loads(default_config_text()), "seed")
+        seed = config_module.loads(default_config_text())
+        self.setup.load_config(seed, "seed")
+        # The panels and the table are laid out for the loaded search before it starts.
+        self._show_search(seed, SearchResults.for_config(seed, planned_trials(seed.search)))
         self._update_buttons()
         self._restore_geometry()
 

@@ -359,7 +359,24 @@ class ScatterPanel:
         item.setLogMode(x=x_log, y=y_log)
         if self.results is not None:
             self.refresh(self.results, self.selected)
-        item.enableAutoRange()
+        # The view spans each parameter's range, before any trial and after: every point
+        # falls inside it, and an empty search shows its axes, not a default 0 to 1.
+        for combo, set_range in ((self.x_combo, item.setXRange), (self.y_combo, item.setYRange)):
+            span = self._view_span(combo.currentText())
+            if span is None:
+                item.enableAutoRange()
+            else:
+                set_range(*span, padding=0.05)
+
+    def _view_span(self, name: str) -> tuple[float, float] | None:
+        param = self.space.get(name)
+        if isinstance(param, ChoiceParam):
+            return -0.5, len(param.values) - 0.5
+        if param is None:
+            return None
+        if self._is_log(name):
+            return math.log10(param.low), math.log10(param.high)
+        return float(param.low), float(param.high)
 
     def _is_log(self, name: str) -> bool:
         param = self.space.get(name)
