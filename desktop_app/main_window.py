@@ -797,6 +797,8 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):  # a settings file edited by hand
             rate = 0.0
         eta = f", about {_clock(flops / 1e9 / rate)} here" if rate > 0 else ""
+        if config.runs > 1:  # every trial trains once per fold and repeat
+            return f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs{eta}"
         return f"{trials:,} trials, {epochs:,} epochs{eta}"
 
     def _workers_changed(self, workers: int) -> None:

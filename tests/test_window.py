@@ -289,6 +289,8 @@ def test_the_size_and_cost_of_a_search_are_shown_before_it_runs(qtbot, window):
     run_to_end(qtbot, window)  # 32 epochs: enough to measure this machine's speed
     load(window, ["search.trials=40"])
     assert cost.text().startswith("40 trials, 120 epochs, about ")
+    load(window, ["search.trials=40", "data.folds=2", "train.repeats=2"])
+    assert cost.text().startswith("40 trials x 4 runs, 480 epochs, about ")
 
 
 def test_a_running_trial_can_be_stopped_by_hand(qtbot, window):
