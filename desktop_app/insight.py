@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from core.importance import MIN_TRIALS
 from core.space import ChoiceParam, Param
@@ -212,6 +212,10 @@ class ImportancePanel:
         values = np.array([importance[name] for name in names])
         self.bars.setOpts(x0=np.zeros(len(names)), y=positions, width=values, height=0.5)
         left.setTicks([[(float(y), name) for y, name in zip(positions, names, strict=True)]])
+        # Wide enough for the longest name at once: the axis grows to fit its labels only
+        # after a first paint, too late for an export drawn without a display.
+        metrics = QFontMetrics(left.style.get("tickFont") or QFont())
+        left.setWidth(max(metrics.horizontalAdvance(name) for name in names) + 14)
         for y, value in zip(positions, values, strict=True):
             # The share at the bar's end: inside a long bar, just after a short one.
             inside = value > 0.8
