@@ -1,7 +1,8 @@
 """Session files: one SQLite database per search, written epoch by epoch.
 
-Every finished epoch is committed before the next one starts, so killing the process
-loses at most the epoch in flight. The schema is documented in the README.
+Epochs are committed as the runner receives them (in batches at most 20 ms apart), so
+killing the process loses at most the last batch and the epochs in flight. The schema
+is documented in the README.
 """
 
 from __future__ import annotations

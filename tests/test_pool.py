@@ -46,7 +46,8 @@ def test_records_are_identical_with_one_and_two_workers(tmp_path):
 
 
 def test_a_killed_worker_interrupts_only_its_trial_and_resume_completes_it(tmp_path):
-    config = config_module.loads(TINY_CONFIG, ["search.trials=5", "train.epochs=30"])
+    # Long enough that trial 2 is still training when its third epoch is read.
+    config = config_module.loads(TINY_CONFIG, ["search.trials=5", "train.epochs=300"])
     control = RunControl()
     killed = []
     with TrialPool(2, control) as pool:
