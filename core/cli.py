@@ -318,10 +318,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from core.evaluation import evaluate_on_test
 
     result = evaluate_on_test(Path(args.session), args.trial)
-    params = ", ".join(
-        f"{name}: {value:.3g}" if isinstance(value, float) else f"{name}: {value}"
-        for name, value in result.params.items()
-    )
+    params = ", ".join(f"{name}: {_format_value(value)}" for name, value in result.params.items())
     if result.status != COMPLETE:
         print(
             f"Trial {result.number} ({params}) {result.status} when trained on all "

@@ -7,16 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.layers import (
-    Affine,
-    BatchNorm,
-    Buffers,
-    Dropout,
-    ReLU,
-    Sigmoid,
-    SoftmaxCrossEntropy,
-    Tanh,
-)
+from core.layers import Affine, BatchNorm, Dropout, ReLU, Sigmoid, SoftmaxCrossEntropy, Tanh
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 INITS = ("he", "xavier")
@@ -92,7 +83,6 @@ class Network:
 
     def _finish(self, weight_decay: float | np.ndarray) -> None:
         self.weight_decay = weight_decay
-        self._decay_terms = Buffers()
         self.loss_layer = SoftmaxCrossEntropy()
         self.params = [param for layer in self.layers for param in layer.params]
         self.grads = [grad for layer in self.layers for grad in layer.grads]
@@ -148,9 +138,7 @@ class Network:
             dout = layer.backward(dout)
         if np.any(self.weight_decay):
             for affine in self.affines:
-                decay = self._decay_terms.get(affine.weight.shape, affine.weight.dtype)
-                np.multiply(affine.weight, self.weight_decay, out=decay)
-                affine.weight_grad += decay
+                affine.weight_grad += self.weight_decay * affine.weight
 
     def evaluate(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(cross-entropy, accuracy) in evaluation mode (no dropout, running batch norm):

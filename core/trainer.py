@@ -247,6 +247,7 @@ def train_configurations(
         )
     owners = [index for index in range(len(seeds)) for _ in range(runs)]
     pending: dict[tuple[int, int], list[EpochRecord]] = {}
+    means: list[list[EpochRecord]] = [[] for _ in seeds]  # each configuration's records
 
     def report(index: int, record: EpochRecord) -> None:
         owner = owners[index]
@@ -254,11 +255,12 @@ def train_configurations(
         finished.append(record)
         if len(finished) == runs:
             del pending[(owner, record.epoch)]
+            means[owner].append(mean_record(finished))
             if on_epoch is not None:
-                on_epoch(owner, mean_record(finished))
+                on_epoch(owner, means[owner][-1])
 
     def pruned_runs() -> set[int]:
-        chosen = pruned() if pruned is not None else set()
+        chosen = pruned()
         return {index for index, owner in enumerate(owners) if owner in chosen}
 
     outcomes = train_trials(
@@ -273,12 +275,10 @@ def train_configurations(
         folds=[run % folds for _ in seeds for run in range(runs)] if folds > 1 else None,
         linked=owners,
     )
-    results = []
-    for index in range(len(seeds)):
-        mine = outcomes[index * runs : (index + 1) * runs]
-        epochs = min(len(outcome.records) for outcome in mine)
-        records = [
-            mean_record([outcome.records[epoch] for outcome in mine]) for epoch in range(epochs)
-        ]
-        results.append(TrialResult(combined_status([o.status for o in mine]), records))
-    return results
+    return [
+        TrialResult(
+            combined_status([o.status for o in outcomes[index * runs : (index + 1) * runs]]),
+            records,
+        )
+        for index, records in enumerate(means)
+    ]

@@ -122,13 +122,12 @@ class ParallelPanel(QObject):
             units.append(np.nan if value is None else float(param.to_unit(value)))
         return [*units, trial.score]
 
-    def _lines(self, trials: list) -> tuple[np.ndarray, np.ndarray]:
-        """x and y of polylines through each trial's axes, separated by NaN."""
-        count = len(self.names)
-        if not trials:
+    def _lines(self, units: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
+        """x and y of polylines through each trial's axis positions, separated by NaN."""
+        if not units:
             return np.array([]), np.array([])
-        x = np.tile(np.append(np.arange(count, dtype=float), np.nan), len(trials))
-        y = np.concatenate([np.append(self._units(trial), np.nan) for trial in trials])
+        x = np.tile(np.append(np.arange(len(self.names), dtype=float), np.nan), len(units))
+        y = np.concatenate([np.append(positions, np.nan) for positions in units])
         return x, y
 
     def _narrowed(self) -> list[tuple[int, float, float]]:
@@ -143,22 +142,26 @@ class ParallelPanel(QObject):
         self.results, self.selected = results, selected
         if not self.space:
             return
-        scored = [trial for trial in results.trials.values() if trial.score is not None]
+        scored = {t.number: self._units(t) for t in results.trials.values() if t.score is not None}
         narrowed = self._narrowed()
-        inside, outside = [], []
-        for trial in scored:
-            units = self._units(trial)
-            keep = all(low <= units[index] <= high for index, low, high in narrowed)
-            (inside if keep else outside).append(trial)
+        inside = {
+            number: units
+            for number, units in scored.items()
+            if all(low <= units[index] <= high for index, low, high in narrowed)
+        }
+        outside = [units for number, units in scored.items() if number not in inside]
         self.outside.setData(*self._lines(outside), connect="finite")
-        steps = [min(int(t.score * COLOUR_STEPS), COLOUR_STEPS - 1) for t in inside]
+        # The score is the last axis: it picks each line's shade.
+        steps = {
+            n: min(int(units[-1] * COLOUR_STEPS), COLOUR_STEPS - 1) for n, units in inside.items()
+        }
         for step, item in enumerate(self.shades):
-            chosen = [trial for trial, s in zip(inside, steps, strict=True) if s == step]
+            chosen = [units for n, units in inside.items() if steps[n] == step]
             item.setData(*self._lines(chosen), connect="finite")
-        chosen = [results.trials[selected]] if selected in results.trials else []
-        chosen = [trial for trial in chosen if trial.score is not None]
-        self.selected_line.setData(*self._lines(chosen), connect="finite")
-        matching = {trial.number for trial in inside} if narrowed else None
+        self.selected_line.setData(
+            *self._lines([scored[selected]] if selected in scored else []), connect="finite"
+        )
+        matching = set(inside) if narrowed else None
         if matching != self.matching:
             self.matching = matching
             self.brushed.emit(matching)
@@ -242,7 +245,7 @@ class HeatmapPanel:
         self.image.setColorMap(ACCURACY_MAP)
         # No colour bar: every cell shows its value, on the scatter's colour scale.
         self.plot.addItem(self.image)
-        self.cell_labels: list[pg.TextItem] = []
+        self.cell_labels: dict[tuple[int, int], pg.TextItem] = {}  # by (column, row)
         self.axes: tuple[tuple[str, list], tuple[str, list]] | None = None
 
     @staticmethod
@@ -250,9 +253,9 @@ class HeatmapPanel:
         return strategy == "grid" and len(space) == 2
 
     def set_grid(self, space: tuple[Param, ...], points: int) -> None:
-        for label in self.cell_labels:
+        for label in self.cell_labels.values():
             self.plot.removeItem(label)
-        self.cell_labels = []
+        self.cell_labels = {}
         # Each range may set its own number of points, as the grid strategy reads them.
         self.axes = tuple(
             (param.name, param.grid(getattr(param, "points", None) or points)) for param in space
@@ -279,16 +282,13 @@ class HeatmapPanel:
             if x_value in x_values and y_value in y_values:
                 scores[x_values.index(x_value), y_values.index(y_value)] = trial.score
         self.image.setImage(scores, levels=(0, 1))
-        for label in self.cell_labels:
-            self.plot.removeItem(label)
-        self.cell_labels = []
-        for (column, row), score in np.ndenumerate(scores):
-            if np.isnan(score):
-                continue
+        for cell, score in np.ndenumerate(scores):
+            if np.isnan(score) or cell in self.cell_labels:
+                continue  # not run yet, or labelled already: a grid point's score is final
             # Light text on the dark end of viridis, dark text on the light end.
             label = pg.TextItem(
                 f"{score:.2f}", color="#ffffff" if score < 0.6 else "#212121", anchor=(0.5, 0.5)
             )
-            label.setPos(column, row)
+            label.setPos(*cell)
             self.plot.addItem(label)
-            self.cell_labels.append(label)
+            self.cell_labels[cell] = label

@@ -215,7 +215,10 @@ class MainWindow(QMainWindow):
         self.followRequested.connect(self.follower.poll)
         self.follower.updated.connect(self._followed)
         self.follow_thread.start()
-        self._importance_wanted = self._importance_asked = None
+        # One estimate at a time, and only while its tab shows: `due` marks one wanted
+        # while another runs or the tab is hidden; `space` is what the running one is for.
+        self._importance_busy = self._importance_due = False
+        self._importance_space: tuple | None = None
         self.importance_worker = ImportanceWorker()
         self.importance_thread = QThread(self)
         self.importance_worker.moveToThread(self.importance_thread)
@@ -352,9 +355,8 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.scatter_dock, insight)
         self.tabifyDockWidget(self.scatter_dock, self.heatmap_dock)
         self.heatmap_dock.hide()  # shown for two-parameter grid searches
-        self._importance_stale = False
         self.importance_dock.visibilityChanged.connect(
-            lambda visible: visible and self._importance_stale and self._request_importance()
+            lambda visible: visible and self._importance_due and self._request_importance()
         )
         self.curves_dock.raise_()
         self.scatter_dock.raise_()
@@ -903,7 +905,6 @@ class MainWindow(QMainWindow):
             self.heatmap.set_grid(config.search.space, config.search.points)
         self.heatmap_dock.setVisible(grid)
         self.importance.show_importance({}, 0)
-        self._importance_wanted = self._importance_asked = None
         self.changed_trials = set(results.trials)
         self._refresh(force=True)
 
@@ -1015,28 +1016,26 @@ class MainWindow(QMainWindow):
             self._update_status()  # the elapsed time and ETA move on
 
     def _request_importance(self) -> None:
-        """Ask the importance thread for an estimate over the finished trials: one at a
-        time; a request made while one runs waits for it and then asks anew."""
-        if self.importance_dock.visibleRegion().isEmpty():
-            # Behind another tab: estimated when it is shown, not for nobody.
-            self._importance_stale = True
+        """Ask the importance thread for an estimate over the finished trials, when its
+        tab shows and no other estimate is running; otherwise mark one as due."""
+        self._importance_due = True
+        if self._importance_busy or self.importance_dock.visibleRegion().isEmpty():
             return
-        self._importance_stale = False
+        self._importance_due = False
+        self._importance_busy = True
+        self._importance_space = self.config.search.space
         scored = [
             (trial.params, trial.score)
             for trial in self.results.trials.values()
             if trial.score is not None
         ]
-        self._importance_wanted = (self.config.search.space, scored)
-        if self._importance_asked is None:
-            self._importance_asked = self._importance_wanted
-            self.importanceRequested.emit(*self._importance_wanted)
+        self.importanceRequested.emit(self._importance_space, scored)
 
     def _on_importance(self, importance: dict, finished: int) -> None:
-        asked, self._importance_asked = self._importance_asked, None
-        if asked is not None and asked[0] == self.config.search.space:
+        self._importance_busy = False
+        if self._importance_space == self.config.search.space:  # not a search since left
             self.importance.show_importance(importance, finished)
-        if self._importance_wanted is not asked and self._importance_wanted is not None:
+        if self._importance_due:
             self._request_importance()
 
     def _update_status(self) -> None:
