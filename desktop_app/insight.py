@@ -183,7 +183,7 @@ class ImportancePanel:
         self.plot = make_plot(
             "importancePlot",
             "Parameter importance",
-            "Share of the accuracy's variation (Optuna PED-ANOVA)",
+            "Share of the accuracy's variation (PED-ANOVA)",
             "",
         )
         self.plot.setMouseEnabled(False, False)
