@@ -64,6 +64,15 @@ class Affine:
     def grads(self) -> list[np.ndarray]:
         return [self.weight_grad, self.bias_grad]
 
+    def keep_inputs(self, inputs: np.ndarray) -> None:
+        """Keep only the weights of the input features `inputs` (indices): the layer
+        then takes those features alone. For features that are zero in every sample,
+        whose weights change no output."""
+        self.weight = np.ascontiguousarray(self.weight[..., inputs, :])
+        self.weight_grad = np.zeros_like(self.weight)
+        if self._weight_t is not None:
+            self._weight_t = np.empty_like(self.weight.swapaxes(-1, -2))
+
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         self._x = x
         shape = (

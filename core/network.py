@@ -84,8 +84,18 @@ class Network:
     def _finish(self, weight_decay: float | np.ndarray) -> None:
         self.weight_decay = weight_decay
         self.loss_layer = SoftmaxCrossEntropy()
+        self._collect_params()
+
+    def _collect_params(self) -> None:
         self.params = [param for layer in self.layers for param in layer.params]
         self.grads = [grad for layer in self.layers for grad in layer.grads]
+
+    def keep_inputs(self, inputs: np.ndarray) -> None:
+        """Take only the input features `inputs` (indices) from now on, dropping the
+        first layer's weights of the others: for features that are zero in every
+        sample, whose weights change no output."""
+        self.affines[0].keep_inputs(inputs)
+        self._collect_params()
 
     @classmethod
     def stack(cls, networks: list[Network]) -> Network:

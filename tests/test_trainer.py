@@ -1,9 +1,17 @@
 import numpy as np
 import pytest
 
+from core import trainer
 from core.datasets import holdout_indices, load_dataset, make_split
 from core.network import NetworkSpec
-from core.trainer import COMPLETE, DIVERGED, INTERRUPTED, TrainSettings, train_trial
+from core.trainer import (
+    COMPLETE,
+    DIVERGED,
+    INTERRUPTED,
+    TrainSettings,
+    train_trial,
+    used_inputs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +131,25 @@ def test_trials_of_different_shapes_are_not_stacked(seed_split):
             [TrainSettings(1, 50)] * 2,
             [1, 2],
         )
+
+
+def test_inputs_zero_in_every_sample_are_left_out_without_changing_the_records(
+    seed_split, monkeypatch
+):
+    samples = np.concatenate([seed_split.x_train, seed_split.x_val])
+    used = used_inputs(seed_split.x_train, seed_split.x_val)
+    unused = np.setdiff1d(np.arange(784), used)
+    assert len(unused) > 100, "MNIST's border pixels are blank in 500 images"
+    assert not samples[:, unused].any()
+    assert samples[:, used].any(axis=0).all()
+
+    spec = NetworkSpec(784, (32, 32), 10, weight_decay=1e-4, dtype="float64")
+    settings = TrainSettings(8, 50, "momentum", 0.01)
+    trimmed = train_trial(seed_split, spec, settings, seed=3)
+    monkeypatch.setattr(trainer, "used_inputs", lambda *arrays: np.arange(784))
+    whole = train_trial(seed_split, spec, settings, seed=3)
+    assert trimmed.status == whole.status == COMPLETE
+    for short, full in zip(trimmed.records, whole.records, strict=True):
+        assert (short.train_acc, short.val_acc) == (full.train_acc, full.val_acc)
+        assert short.train_loss == pytest.approx(full.train_loss, rel=1e-12)
+        assert short.val_loss == pytest.approx(full.val_loss, rel=1e-12)
