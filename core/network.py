@@ -141,14 +141,21 @@ class Network:
         squared on every step."""
         return self.loss_layer.forward(self.predict(x, train), labels)
 
-    def backward(self) -> None:
-        """Fill every layer's gradients for the last loss()."""
+    def backward(self, penalty: bool = True) -> None:
+        """Fill every layer's gradients for the last loss(). `penalty=False` leaves the
+        L2 penalty's part out of the weight gradients, for a caller that decays the
+        weights itself (shrink_weights)."""
         dout = self.loss_layer.backward()
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
-        if np.any(self.weight_decay):
+        if penalty and np.any(self.weight_decay):
             for affine in self.affines:
                 affine.weight_grad += self.weight_decay * affine.weight
+
+    def shrink_weights(self, factor: float | np.ndarray) -> None:
+        """Multiply every weight (not the biases) by `factor`, one per stacked network."""
+        for affine in self.affines:
+            affine.weight *= factor
 
     def evaluate(self, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(cross-entropy, accuracy) in evaluation mode (no dropout, running batch norm):

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,21 @@ def test_inputs_zero_in_every_sample_are_left_out_without_changing_the_records(
         assert (short.train_acc, short.val_acc) == (full.train_acc, full.val_acc)
         assert short.train_loss == pytest.approx(full.train_loss, rel=1e-12)
         assert short.val_loss == pytest.approx(full.val_loss, rel=1e-12)
+
+
+def test_sgd_weight_decay_is_the_l2_penalty_s_gradient_step(seed_split):
+    """SGD decays the weights directly (p *= 1 - lr * wd); the step must equal the
+    gradient step on the penalised loss, which momentum 0 takes literally."""
+    spec = NetworkSpec(784, (32, 32), 10, weight_decay=0.05, dtype="float64")
+    sgd = train_trial(seed_split, spec, TrainSettings(6, 50, "sgd", 0.05), seed=4)
+    literal = train_trial(
+        seed_split, spec, TrainSettings(6, 50, "momentum", 0.05, momentum=0.0), seed=4
+    )
+    undecayed = train_trial(
+        seed_split, replace(spec, weight_decay=0.0), TrainSettings(6, 50, "sgd", 0.05), seed=4
+    )
+    assert sgd.status == literal.status == COMPLETE
+    for decayed, penalised in zip(sgd.records, literal.records, strict=True):
+        assert decayed.train_loss == pytest.approx(penalised.train_loss, rel=1e-10)
+        assert decayed.val_loss == pytest.approx(penalised.val_loss, rel=1e-10)
+    assert sgd.records[-1].train_loss != pytest.approx(undecayed.records[-1].train_loss, rel=1e-3)
