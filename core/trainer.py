@@ -149,8 +149,10 @@ def train_trials(
     if x_train.ndim == 3:  # k folds: each trial its own fold's arrays
         chosen = folds[0] if count == 1 else folds
         x_train, y_train, x_val, y_val = (a[chosen] for a in (x_train, y_train, x_val, y_val))
-    x_train = x_train[..., used].astype(dtype)
-    x_val = x_val[..., used].astype(dtype)
+    # Row-major, as the indexing on the last axis would not leave them: batches are
+    # gathered by rows.
+    x_train = np.ascontiguousarray(x_train[..., used], dtype=dtype)
+    x_val = np.ascontiguousarray(x_val[..., used], dtype=dtype)
     n_train = x_train.shape[-2]
     per_trial_data = x_train.ndim == 3
     rows = np.arange(count)[:, None]
