@@ -49,6 +49,12 @@ def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> 
     return per_epoch * epochs
 
 
+def _activation(name: str):
+    """A fresh activation layer. ReLU works in place: in a network the arrays it is
+    given are the neighbouring layers' own, and nothing reads them afterwards."""
+    return ReLU(in_place=True) if name == "relu" else ACTIVATIONS[name]()
+
+
 class Network:
     """Affine -> [BatchNorm] -> activation -> [Dropout] per hidden layer, then Affine and
     softmax cross-entropy, plus the L2 penalty 0.5 * weight_decay * sum(W^2)."""
@@ -76,7 +82,7 @@ class Network:
                 break
             if spec.batchnorm:
                 self.layers.append(BatchNorm(fan_out, dtype))
-            self.layers.append(ACTIVATIONS[spec.activation]())
+            self.layers.append(_activation(spec.activation))
             if spec.dropout > 0:
                 self.layers.append(Dropout(spec.dropout, dropout_rng))
         self._finish(spec.weight_decay)
@@ -112,7 +118,7 @@ class Network:
             elif isinstance(first, Dropout):
                 stacked.layers.append(Dropout(first.rate, [layer.rng for layer in layers]))
             else:
-                stacked.layers.append(type(first)())
+                stacked.layers.append(_activation(stacked.spec.activation))
         stacked.affines = [layer for layer in stacked.layers if isinstance(layer, Affine)]
         dtype = np.dtype(stacked.spec.dtype)
         decays = np.array([network.weight_decay for network in networks], dtype=dtype)

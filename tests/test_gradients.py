@@ -73,6 +73,16 @@ def test_activation_gradients(layer_type, rng):
     check_layer(layer_type(), x, rng)
 
 
+def test_in_place_relu_computes_what_the_copying_relu_does(rng):
+    x, dout = rng.standard_normal((2, 4, 6)), rng.standard_normal((2, 4, 6))
+    copying, in_place = ReLU(), ReLU(in_place=True)
+    expected = copying.forward(x, True).copy()
+    given = x.copy()
+    assert in_place.forward(given, True) is given
+    np.testing.assert_array_equal(given, expected)
+    np.testing.assert_array_equal(in_place.backward(dout.copy()), copying.backward(dout))
+
+
 def test_dropout_gradients_with_fixed_mask(rng):
     layer = Dropout(0.3, rng)
     x = rng.standard_normal((4, 6))
