@@ -84,9 +84,10 @@ class _Worker:
         # idle worker whose parent was killed ends instead of waiting forever.
         receiver, self.tasks = CONTEXT.Pipe(duplex=False)
         self.results, sender = CONTEXT.Pipe(duplex=False)
+        self.finished, finished_sender = CONTEXT.Pipe(duplex=False)
         self.process = CONTEXT.Process(
             target=serve,
-            args=(receiver, sender, pool.control, os.getpid()),
+            args=(receiver, sender, finished_sender, pool.control, os.getpid()),
             daemon=True,
         )
         self.process.start()
@@ -98,17 +99,26 @@ class _Worker:
         # The worker holds the only other ends: EOF on either side means the other died.
         receiver.close()
         sender.close()
+        finished_sender.close()
         self.trials: set[int] = set()
         self.dead = False
 
     def receive(self) -> list[Event]:
         found = []
         try:
+            # Signals first: a task's "end" events precede its signal on the other
+            # pipe, so they are read below, whichever signal is taken here.
+            while self.finished.poll():
+                self.finished.recv_bytes()
             while self.results.poll():
                 found.append(self.results.recv())
         except (EOFError, OSError):
             self.dead = True
         return found
+
+    def close_pipes(self) -> None:
+        for pipe in (self.tasks, self.results, self.finished):
+            pipe.close()
 
 
 class TrialPool:
@@ -152,6 +162,11 @@ class TrialPool:
             if number in worker.trials:
                 worker.tasks.send(("prune", number))
 
+    def wait_for_a_finish(self, timeout: float) -> None:
+        """Wait `timeout` seconds, or less if a worker finishes its task (or dies)."""
+        handles = [worker.finished for worker in self.workers]
+        wait(handles + [worker.process.sentinel for worker in self.workers], timeout)
+
     def events(self) -> list[Event]:
         """What the workers sent since the last call, waiting briefly for something."""
         handles = [worker.results for worker in self.workers]
@@ -170,8 +185,7 @@ class TrialPool:
                     self.deaths_in_a_row = 0
             if worker.dead or not alive:
                 found.extend(("lost", number, None) for number in sorted(worker.trials))
-                worker.tasks.close()
-                worker.results.close()
+                worker.close_pipes()
                 self.deaths_in_a_row += 1
                 if self.deaths_in_a_row > 2 * len(self.workers):
                     raise PoolError(
@@ -192,6 +206,5 @@ class TrialPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            worker.tasks.close()
-            worker.results.close()
+            worker.close_pipes()
         self.workers = []

@@ -165,9 +165,13 @@ class SearchRunner:
                     if self._stopper is None:
                         # Epochs arrive every millisecond or two; taking them in batches
                         # saves this process (which outranks the niced workers) thousands
-                        # of wake-ups and commits. With early stopping the workers wait
-                        # for each epoch's verdict, so there the runner answers at once.
-                        time.sleep(max(0.0, self._drained + BATCH_SECONDS - time.monotonic()))
+                        # of wake-ups and commits. A worker that finishes its task wakes
+                        # the runner at once, so it never waits for its next one. With
+                        # early stopping the workers wait for each epoch's verdict, so
+                        # there the runner answers at once.
+                        pool.wait_for_a_finish(
+                            max(0.0, self._drained + BATCH_SECONDS - time.monotonic())
+                        )
                     self._drained = time.monotonic()
                     self._handle(pool.events())
         finally:

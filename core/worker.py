@@ -9,10 +9,11 @@ import traceback
 from core.control import RunControl
 
 
-def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
+def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
     """Train each task received on `tasks`, sending every epoch on `results`: ("epoch",
-    number, EpochRecord), then ("end", number, status) or ("error", number, traceback).
-    Both pipes are this worker's own, so a worker killed mid-message damages nobody
+    number, EpochRecord), then ("end", number, status) or ("error", number, traceback),
+    and then an empty message on `finished`, which wakes the parent to send the next
+    task. The pipes are this worker's own, so a worker killed mid-message damages nobody
     else's; the worker ends on None, or when its parent is gone."""
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -82,7 +83,9 @@ def serve(tasks, results, control: RunControl, parent_pid: int) -> None:
             )
             for number, outcome in zip(task.numbers, outcomes, strict=True):
                 results.send(("end", number, outcome.status))
+            finished.send_bytes(b"")
         except BrokenPipeError:  # the parent is gone
             return
         except Exception:
             results.send(("error", task.numbers[0], traceback.format_exc()))
+            finished.send_bytes(b"")

@@ -119,6 +119,20 @@ def test_runner_raises_trial_error_for_a_failed_trial(tmp_path, monkeypatch):
         assert session.status() == "interrupted"
 
 
+def test_a_worker_that_finishes_its_task_wakes_the_pool_at_once():
+    """The runner waits between batches of epochs; a finished task must end that wait,
+    or the worker would idle until the batch interval is up."""
+    network, settings = NetworkSpec(784, (4,), 10), TrainSettings(2, 50, "sgd", 0.1)
+    with TrialPool(1, RunControl()) as pool:
+        pool.submit(TrialTask(CONFIG.data, (1,), (0,), (network,), (settings,)))
+        started = time.monotonic()
+        pool.wait_for_a_finish(timeout=120)
+        assert time.monotonic() - started < 60, "the wait ran out instead of being woken"
+        events = pool.events()
+        assert ("end", 1, "complete") in events
+        assert pool.idle == 1
+
+
 def test_pause_holds_workers_between_steps_and_stop_interrupts():
     config = config_module.loads(TINY_CONFIG, ["train.epochs=2000", "search.trials=1"])
     network, settings = config.trial_settings({"lr": 0.01}, 784, 10)
