@@ -365,3 +365,22 @@ def test_conditional_settings_are_blank_where_they_do_not_apply(capsys, tiny_con
     assert {row["optimizer"] for row in rows} == {"sgd", "momentum"}
     for row in rows:
         assert (row["momentum"] != "") == (row["optimizer"] == "momentum")
+
+
+def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
+    """Two trials of the seed workload: the figures must fit together and count the
+    issue's 18.86 GFLOP per trial, and the work the trainer actually runs besides."""
+    code, out, err = run_cli(capsys, "bench", "--trials", 2, "--json")
+    assert code == 0
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["gflop_per_trial"] == pytest.approx(18.86, abs=0.005)
+    assert report["reference_s"] > 0 and report["engine_s"] > 0
+    assert report["speedup"] == pytest.approx(report["reference_s"] / report["engine_s"], rel=0.01)
+    assert report["gflops"] == pytest.approx(2 * 18.86 / report["engine_s"], rel=0.01)
+    assert report["efficiency"] == pytest.approx(report["gflops"] / report["peak_gflops"], rel=0.01)
+    executed = report["gflop_per_trial_executed"]
+    assert 0.5 * report["gflop_per_trial"] < executed < report["gflop_per_trial"]
+    assert report["efficiency_executed"] == pytest.approx(
+        report["efficiency"] * executed / report["gflop_per_trial"], rel=0.01
+    )
+    assert "(a) reference" in err and "(b) engine" in err and "(c) float32" in err
