@@ -65,9 +65,9 @@ class SearchOutcome:
     trials: list[TrialRow]
 
 
-# Trials stacked per task. Measured here (6 x 100, float32, one BLAS thread): 0.150 s per
-# trial alone, 0.142 stacked by 2, 0.137 by 4, 0.143 by 8, 0.151 by 16 (SkylakeX kernels;
-# Haswell kernels 0.226 / 0.215 / 0.220 / 0.224 / 0.236): past 4 the stack's arrays
+# Trials stacked per task. Measured here (6 x 100, float32, one BLAS thread): 0.119 s per
+# trial alone, 0.106 stacked by 2, 0.101 by 4, 0.103 by 8, 0.111 by 16 (SkylakeX kernels;
+# Haswell kernels 0.182 / 0.169 / 0.168 / 0.175 / 0.185): past 4 the stack's arrays
 # outgrow the caches.
 MAX_GROUP = 4
 # How often a search without early stopping takes in the epochs the workers sent.
