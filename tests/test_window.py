@@ -326,7 +326,7 @@ def test_early_stopping_and_bayesian_search_are_chosen_in_the_window(qtbot, wind
 def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_session(
     qtbot, window
 ):
-    """5,000 epochs in about 13 s: the heartbeat holds, and at the end the table and the
+    """5,000 epochs in 6 to 10 s: the heartbeat holds, and at the end the table and the
     panels show exactly what the session file holds."""
     from core.runner import ranked
 
