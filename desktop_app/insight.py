@@ -161,7 +161,21 @@ class ParallelPanel(QObject):
         self.selected_line.setData(
             *self._lines([scored[selected]] if selected in scored else []), connect="finite"
         )
-        matching = set(inside) if narrowed else None
+        matching = None
+        if narrowed:
+            # Trials without a score (running, diverged, stopped) are judged on their
+            # parameters alone: brushing a learning rate keeps its diverged trials too.
+            score_axis = len(self.names) - 1
+            matching = set(inside) | {
+                t.number
+                for t in results.trials.values()
+                if t.score is None
+                and all(
+                    low <= self._units(t)[index] <= high
+                    for index, low, high in narrowed
+                    if index != score_axis
+                )
+            }
         if matching != self.matching:
             self.matching = matching
             self.brushed.emit(matching)

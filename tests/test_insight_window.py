@@ -49,6 +49,36 @@ def test_brushing_an_axis_filters_the_table_to_the_trials_inside(qtbot, window):
     assert len(table_numbers(window)) == 10
 
 
+def test_brushing_keeps_trials_without_a_score_that_lie_inside_the_parameter_bands(qtbot, window):
+    # Successive halving stops most trials early: pruned trials have no score.
+    load(
+        window,
+        [
+            "search.trials=12",
+            "train.epochs=6",
+            'search.early_stopping.rule="asha"',
+            "search.early_stopping.min_epochs=1",
+            "search.early_stopping.reduction=3",
+        ],
+    )
+    run_to_end(qtbot, window)
+    trials = window.results.trials.values()
+    high_lr = {t.number for t in trials if (math.log10(t.params["lr"]) + 3) / 2 >= 0.5}
+    unscored = {t.number for t in trials if t.score is None}
+    assert unscored & high_lr and high_lr - unscored, "need pruned and complete trials"
+    panel = window.parallel
+    with qtbot.waitSignal(panel.brushed):
+        panel.bands[0].setRegion((0.5, 1))
+    assert set(table_numbers(window)) == high_lr
+    best = max((t for t in trials if t.number in high_lr - unscored), key=lambda t: t.score)
+    with qtbot.waitSignal(panel.brushed):  # the score band leaves unscored trials be
+        panel.bands[-1].setRegion((0, best.score - 1e-6))
+    assert set(table_numbers(window)) == high_lr - {
+        t.number for t in trials if t.score is not None and t.score >= best.score
+    }
+    assert unscored & high_lr <= set(table_numbers(window))
+
+
 def test_importance_ranks_the_parameters_once_its_panel_is_shown(qtbot, window):
     load(window, ["search.trials=12"])
     run_to_end(qtbot, window)
