@@ -21,7 +21,6 @@ import numpy as np
 from core import config as config_module
 from core.config import Config
 from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.network import flops_per_trial
 from core.pool import load_split
 from core.runner import SearchRunner, default_workers, trial_seed
 from core.session import Session
@@ -148,10 +147,7 @@ def _executed_trial_flops(config: Config) -> tuple[float, int]:
     out input features that are zero in every sample (core.trainer.used_inputs)."""
     data = load_split(config.data)
     inputs = len(used_inputs(data.x_train, data.x_val))
-    n_train, n_val = config.data.split_sizes()
-    sizes = [inputs, *config.model.hidden, OUTPUT_SIZE]
-    flops = flops_per_trial(sizes, n_train, n_val, config.train.epochs) * config.runs
-    return flops, inputs
+    return config.training_flops(config.train.epochs, inputs), inputs
 
 
 def matmul_peak(size: int = 2048, seconds: float = 2.0) -> float:

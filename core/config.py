@@ -314,11 +314,12 @@ class Config:
         )
         return network, settings
 
-    def training_flops(self, epochs: float) -> float:
+    def training_flops(self, epochs: float, inputs: int = INPUT_SIZE) -> float:
         """Floating-point operations of one trial's products over `epochs` epochs, with
-        the configured hidden layers (see core.network.flops_per_trial)."""
+        the configured hidden layers and `inputs` input features (see
+        core.network.flops_per_trial)."""
         n_train, n_val = self.data.split_sizes()
-        sizes = [INPUT_SIZE, *self.model.hidden, OUTPUT_SIZE]
+        sizes = [inputs, *self.model.hidden, OUTPUT_SIZE]
         return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
 
     @property

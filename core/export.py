@@ -96,9 +96,8 @@ def to_optuna(session: Session, storage: str) -> str:
     pruned ones are pruned; the rest (diverged, failed, interrupted) are failed."""
     import optuna
 
-    from core.optuna_strategies import distribution
+    from core.optuna_strategies import distribution, ended_trial
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     config = config_module.loads(session.config_toml)
     distributions = {param.name: distribution(param) for param in config.search.space}
     try:
@@ -115,11 +114,9 @@ def to_optuna(session: Session, storage: str) -> str:
     for trial in session.trials():
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)
         study.add_trial(
-            optuna.trial.create_trial(
-                params={name: trial.params[name] for name in distributions if name in trial.params},
-                distributions={
-                    name: d for name, d in distributions.items() if name in trial.params
-                },
+            ended_trial(
+                distributions,
+                trial.params,
                 value=trial.final_val_acc if state == optuna.trial.TrialState.COMPLETE else None,
                 state=state,
                 intermediate_values={r.epoch: r.val_acc for r in epochs.get(trial.number, [])},

@@ -23,20 +23,11 @@ def parameter_importance(
         return {space[0].name: 1.0}
     import optuna
 
-    from core.optuna_strategies import distribution
+    from core.optuna_strategies import distribution, ended_trial
 
     distributions = {param.name: distribution(param) for param in space}
     study = optuna.create_study(direction="maximize")
-    study.add_trials(
-        [
-            optuna.trial.create_trial(
-                params={name: params[name] for name in distributions if name in params},
-                distributions={name: d for name, d in distributions.items() if name in params},
-                value=score,
-            )
-            for params, score in scored
-        ]
-    )
+    study.add_trials([ended_trial(distributions, params, value=score) for params, score in scored])
     importances = optuna.importance.get_param_importances(
         study, evaluator=optuna.importance.PedAnovaImportanceEvaluator()
     )

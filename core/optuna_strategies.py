@@ -37,6 +37,17 @@ def distribution(param: Param) -> BaseDistribution:
     return FloatDistribution(param.low, param.high, log=log)
 
 
+def ended_trial(
+    distributions: dict[str, BaseDistribution], params: dict, **fields
+) -> optuna.trial.FrozenTrial:
+    """An ended Optuna trial (its state, value and so on in `fields`) with the values
+    `params` holds: a trial has none for a setting its optimizer does not use."""
+    present = {name: dist for name, dist in distributions.items() if name in params}
+    return optuna.trial.create_trial(
+        params={name: params[name] for name in present}, distributions=present, **fields
+    )
+
+
 def _suggest(trial: optuna.trial.Trial, name: str, dist: BaseDistribution):
     if isinstance(dist, CategoricalDistribution):
         return trial.suggest_categorical(name, dist.choices)

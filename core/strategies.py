@@ -58,12 +58,11 @@ class GridSearch(Strategy):
         names = [param.name for param in space]
         # Settings a combination's optimizer does not use drop out, and the combinations
         # that then coincide are run once.
-        unique = {
-            json.dumps(drop_inactive(dict(zip(names, values, strict=True))), sort_keys=True): (
-                drop_inactive(dict(zip(names, values, strict=True)))
-            )
+        combinations = (
+            drop_inactive(dict(zip(names, values, strict=True)))
             for values in itertools.product(*axes)
-        }
+        )
+        unique = {_point_key(params): params for params in combinations}
         self._combinations = list(unique.values())
         self._next = 0
         self.planned = len(self._combinations)
@@ -73,6 +72,11 @@ class GridSearch(Strategy):
             return None
         self._next += 1
         return Suggestion(dict(self._combinations[self._next - 1]))
+
+
+def _point_key(params: dict[str, Any]) -> str:
+    """Equal for two points with the same parameters and values."""
+    return json.dumps(params, sort_keys=True)
 
 
 def _draw(space: tuple[Param, ...], rng: np.random.Generator, region: dict) -> dict[str, Any]:
@@ -127,7 +131,7 @@ class RandomSearch(Strategy):
             return None
         while True:
             params = _draw(self.space, self._rng, _whole_space(self.space))
-            key = json.dumps(params, sort_keys=True)
+            key = _point_key(params)
             if key not in self._seen:
                 self._seen.add(key)
                 return Suggestion(params)

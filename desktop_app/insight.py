@@ -37,6 +37,11 @@ def _static(plot: pg.PlotWidget) -> None:
     plot.setMouseEnabled(False, False)
 
 
+def _within(units: list[float], bands: list[tuple[int, float, float]]) -> bool:
+    """Whether a trial's axis positions lie inside every (axis, low, high) band."""
+    return all(low <= units[axis] <= high for axis, low, high in bands)
+
+
 class ParallelPanel(QObject):
     """One vertical axis per searched parameter (in its own scale: log where the range
     is log) and one for the final validation accuracy; each finished trial is a line
@@ -142,13 +147,10 @@ class ParallelPanel(QObject):
         self.results, self.selected = results, selected
         if not self.space:
             return
-        scored = {t.number: self._units(t) for t in results.trials.values() if t.score is not None}
+        units_of = {t.number: self._units(t) for t in results.trials.values()}
+        scored = {n: units_of[n] for n, t in results.trials.items() if t.score is not None}
         narrowed = self._narrowed()
-        inside = {
-            number: units
-            for number, units in scored.items()
-            if all(low <= units[index] <= high for index, low, high in narrowed)
-        }
+        inside = {n: units for n, units in scored.items() if _within(units, narrowed)}
         outside = [units for number, units in scored.items() if number not in inside]
         self.outside.setData(*self._lines(outside), connect="finite")
         # The score is the last axis: it picks each line's shade.
@@ -166,15 +168,11 @@ class ParallelPanel(QObject):
             # Trials without a score (running, diverged, stopped) are judged on their
             # parameters alone: brushing a learning rate keeps its diverged trials too.
             score_axis = len(self.names) - 1
+            parameter_bands = [band for band in narrowed if band[0] != score_axis]
             matching = set(inside) | {
-                t.number
-                for t in results.trials.values()
-                if t.score is None
-                and all(
-                    low <= self._units(t)[index] <= high
-                    for index, low, high in narrowed
-                    if index != score_axis
-                )
+                n
+                for n, units in units_of.items()
+                if n not in scored and _within(units, parameter_bands)
             }
         if matching != self.matching:
             self.matching = matching

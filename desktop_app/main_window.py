@@ -792,8 +792,9 @@ class MainWindow(QMainWindow):
         """The search's size, and how long it should take at the speed this machine
         showed in its last search."""
         trials = planned_trials(config.search)
-        epochs = round(trials * planned_epochs_per_trial(config))
-        flops = trials * config.training_flops(planned_epochs_per_trial(config))
+        epochs_per_trial = planned_epochs_per_trial(config)
+        epochs = round(trials * epochs_per_trial)
+        flops = trials * config.training_flops(epochs_per_trial)
         try:
             rate = float(QSettings().value("engine/gflops", 0.0))
         except (TypeError, ValueError):  # a settings file edited by hand
