@@ -1,3 +1,7 @@
-"""Hyperdesk's engine: data, network, trainer, search and sessions. Never imports Qt."""
+"""Hyperdesk's engine: data, network and training, search, execution, storage and the
+command line, one subpackage each. Never imports Qt."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# The version is written once, in pyproject.toml; installed, it is in the metadata.
+__version__ = version("hyperdesk")

@@ -16,11 +16,11 @@ from typing import Any
 
 import tomli_w
 
-from core.datasets import DATASETS, INPUT_SIZE, OUTPUT_SIZE
-from core.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
-from core.optimizers import OPTIMIZERS
-from core.space import ChoiceParam, Param, RangeParam, SpaceError
-from core.trainer import TrainSettings
+from hyperdesk.core.data.datasets import DATASETS, INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.search.space import ChoiceParam, Param, RangeParam, SpaceError
+from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
+from hyperdesk.core.training.optimizers import OPTIMIZERS
+from hyperdesk.core.training.trainer import TrainSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -214,7 +214,7 @@ class DataConfig:
 
     def split_sizes(self) -> tuple[int, int]:
         """(training, validation) sample counts of one run, as
-        core.datasets.split_indices cuts them."""
+        hyperdesk.core.data.datasets.split_indices cuts them."""
         rest = self.samples - round(self.samples * self.test)
         n_val = rest // self.folds if self.folds > 1 else round(self.samples * self.validation)
         return rest - n_val, n_val
@@ -317,7 +317,7 @@ class Config:
     def training_flops(self, epochs: float, inputs: int = INPUT_SIZE) -> float:
         """Floating-point operations of one trial's products over `epochs` epochs, with
         the configured hidden layers and `inputs` input features (see
-        core.network.flops_per_trial)."""
+        training.network.flops_per_trial)."""
         n_train, n_val = self.data.split_sizes()
         sizes = [inputs, *self.model.hidden, OUTPUT_SIZE]
         return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
@@ -596,7 +596,7 @@ def loads(text: str, overrides: Iterable[str] = ()) -> Config:
 
 def example_names() -> list[str]:
     """The example configs bundled with Hyperdesk (resources/examples), by name."""
-    folder = importlib.resources.files("resources.examples")
+    folder = importlib.resources.files("hyperdesk.resources.examples")
     return sorted(
         item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
     )
@@ -613,7 +613,7 @@ def example_text(name: str) -> str:
                 )
             ]
         )
-    return (importlib.resources.files("resources.examples") / f"{name}.toml").read_text()
+    return (importlib.resources.files("hyperdesk.resources.examples") / f"{name}.toml").read_text()
 
 
 def load(path: Path, overrides: Iterable[str] = ()) -> Config:

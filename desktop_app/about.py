@@ -9,7 +9,7 @@ from PySide6 import QtCore
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core import __version__
+from hyperdesk.core import __version__
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # What the app is built on, as the distributions pip installs them.
@@ -26,7 +26,7 @@ LIBRARIES = (
 
 def app_icon() -> QIcon:
     """The icon in every bundled size, so each place Qt draws it gets a sharp one."""
-    folder = importlib.resources.files("resources.icons")
+    folder = importlib.resources.files("hyperdesk.resources.icons")
     icon = QIcon()
     for size in ICON_SIZES:
         icon.addFile(str(folder / f"hyperdesk-{size}.png"), QtCore.QSize(size, size))

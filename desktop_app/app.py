@@ -11,11 +11,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import __version__
-from core.config import ConfigError
-from core.paths import SESSION_SUFFIX
-from core.session import SessionError
-from desktop_app.about import app_icon
+from hyperdesk.core import __version__
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.storage.session import SessionError
+from hyperdesk.desktop_app.about import app_icon
 
 
 def make_application() -> QApplication:
@@ -56,7 +56,7 @@ def settle_memory() -> None:
 
 def run_window(target: Path | None, start: bool) -> int:
     app = make_application()
-    from desktop_app.main_window import MainWindow
+    from hyperdesk.desktop_app.main_window import MainWindow
 
     window = MainWindow()
     settle_memory()

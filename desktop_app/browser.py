@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.paths import SESSION_SUFFIX
-from core.session import SessionError, SessionSummary, summarize
-from desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
+from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.storage.session import SessionError, SessionSummary, summarize
+from hyperdesk.desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
 
 REFRESH_MS = 3000  # a search run from the command line shows its progress this often
 SETTLE_MS = 500

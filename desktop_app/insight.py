@@ -11,10 +11,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
-from core.importance import MIN_TRIALS
-from core.space import ChoiceParam, Param
-from desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, make_plot
-from desktop_app.results import SearchResults
+from hyperdesk.core.search.importance import MIN_TRIALS
+from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, make_plot
+from hyperdesk.desktop_app.results import SearchResults
 
 SCORE_AXIS = "val acc"
 AXIS_MARGIN = 0.45

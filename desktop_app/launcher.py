@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.cli import EXIT_USAGE, build_parser, dispatch
-from core.paths import SESSION_SUFFIX
+from hyperdesk.core.cli import EXIT_USAGE, build_parser, dispatch
+from hyperdesk.core.storage.paths import SESSION_SUFFIX
 
 NO_DISPLAY = (
     "hyperdesk: no display to open the window on. Run a search headless with "
@@ -30,7 +30,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_USAGE
-    from desktop_app.app import run_window
+    from hyperdesk.desktop_app.app import run_window
 
     return run_window(getattr(args, "target", None), getattr(args, "start", False))
 
@@ -48,7 +48,7 @@ def add_window_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
-    from desktop_app.panel_export import render_session_panels
+    from hyperdesk.desktop_app.panel_export import render_session_panels
 
     return render_session_panels(session, folder, fmt, scale)
 
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.self_test:
-        from desktop_app.self_test import run_self_test
+        from hyperdesk.desktop_app.self_test import run_self_test
 
         return run_self_test()
     if args.command is None:

@@ -42,39 +42,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import config as config_module
-from core.config import Config, ConfigError
-from core.control import RunControl
-from core.export import to_csv, to_json, write_text
-from core.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
-from core.pool import TrialPool
-from core.runner import TrialStart, default_workers, new_session_path
-from core.session import (
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import TrialPool
+from hyperdesk.core.execution.runner import TrialStart, default_workers, new_session_path
+from hyperdesk.core.search.space import ChoiceParam, RangeParam, narrowed
+from hyperdesk.core.search.strategies import planned_trials
+from hyperdesk.core.storage.export import to_csv, to_json, write_text
+from hyperdesk.core.storage.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.storage.session import (
     COMPLETE,
     INTERRUPTED,
     Session,
     SessionError,
     delete_session,
 )
-from core.session import RUNNING as SESSION_RUNNING
-from core.space import ChoiceParam, RangeParam, narrowed
-from core.strategies import planned_trials
-from core.trainer import EpochRecord
-from desktop_app.about import show_about
-from desktop_app.browser import SessionBrowser
-from desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
-from desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
-from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
-from desktop_app.results import SearchResults, TrialState
-from desktop_app.setup_panel import SetupPanel
-from desktop_app.table_model import (
+from hyperdesk.core.storage.session import RUNNING as SESSION_RUNNING
+from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.desktop_app.about import show_about
+from hyperdesk.desktop_app.browser import SessionBrowser
+from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
+from hyperdesk.desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
+from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
+from hyperdesk.desktop_app.results import SearchResults, TrialState
+from hyperdesk.desktop_app.setup_panel import SetupPanel
+from hyperdesk.desktop_app.table_model import (
     SORT_ROLE,
     TRIAL_ROLE,
     ResultsTableModel,
     ResultsTableView,
     TrialFilterProxy,
 )
-from desktop_app.worker import EvaluationWorker, ImportanceWorker, NewSession, SearchWorker
+from hyperdesk.desktop_app.worker import (
+    EvaluationWorker,
+    ImportanceWorker,
+    NewSession,
+    SearchWorker,
+)
 
 FRAME_MS = 33  # refresh the panels at most ~30 times a second
 FOLLOW_MS = 1000  # how often a session run elsewhere is read again
@@ -157,7 +162,7 @@ class SessionFollower(QObject):
 
 class MainWindow(QMainWindow):
     searchFinished = Signal(str)  # complete, interrupted or failed
-    evaluated = Signal(object)  # core.evaluation.TestResult
+    evaluated = Signal(object)  # core.execution.evaluation.TestResult
     importanceRequested = Signal(object, object)  # search space, [(params, score)]
     followRequested = Signal(object, int)
 

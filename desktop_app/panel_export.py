@@ -134,13 +134,13 @@ def export_panels(
 def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
     """Draw a saved session's panels without a display and export them."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core import config as config_module
-    from core.importance import parameter_importance
-    from core.session import Session
-    from desktop_app.app import make_application, offscreen_warnings_hidden
-    from desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
-    from desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
-    from desktop_app.results import SearchResults
+    from hyperdesk.core import config as config_module
+    from hyperdesk.core.search.importance import parameter_importance
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
+    from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
+    from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
+    from hyperdesk.desktop_app.results import SearchResults
 
     make_application()
     with Session.open(session_path, writable=False) as session:

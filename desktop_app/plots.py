@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from core.space import ChoiceParam, Param
-from desktop_app.results import SearchResults, TrialState
-from desktop_app.table_model import format_param
+from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.desktop_app.results import SearchResults, TrialState
+from hyperdesk.desktop_app.table_model import format_param
 
 VALIDATION_STYLE = Qt.PenStyle.SolidLine
 TRAINING_STYLE = Qt.PenStyle.DashLine

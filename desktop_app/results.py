@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.config import Config
-from core.runner import TrialStart, trial_score
-from core.session import FINISHED, INTERRUPTED, RUNNING, Session
-from core.trainer import EpochRecord
+from hyperdesk.core.config import Config
+from hyperdesk.core.execution.runner import TrialStart, trial_score
+from hyperdesk.core.storage.session import FINISHED, INTERRUPTED, RUNNING, Session
+from hyperdesk.core.training.trainer import EpochRecord
 
 
 @dataclass

@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 
-from core import config as config_module
-from desktop_app.app import make_application
-from desktop_app.main_window import MainWindow, default_config_text
+from hyperdesk.core import config as config_module
+from hyperdesk.desktop_app.app import make_application
+from hyperdesk.desktop_app.main_window import MainWindow, default_config_text
 
 
 def grab(window: MainWindow, path: Path) -> None:

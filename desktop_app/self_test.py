@@ -35,11 +35,11 @@ def _exercise_window(folder: Path) -> list[str]:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtGui import QImage
 
-    from core import config as config_module
-    from core.session import Session
-    from desktop_app.app import make_application, offscreen_warnings_hidden
-    from desktop_app.main_window import MainWindow
-    from desktop_app.panel_export import export_plot
+    from hyperdesk.core import config as config_module
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
+    from hyperdesk.desktop_app.main_window import MainWindow
+    from hyperdesk.desktop_app.panel_export import export_plot
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))

@@ -1,6 +1,6 @@
 """The left side of the window: data, model, training, the search space and the strategy.
 
-The panel turns its editors into a raw config dict and lets core.config validate it, so
+The panel turns its editors into a raw config dict and lets hyperdesk.core.config validate it, so
 the window and the command line accept exactly the same searches. Each problem is shown
 at the editor its key path names: a red outline, a tooltip and a line underneath.
 """
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import config as config_module
-from core.config import (
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import (
     CONDITIONS,
     DATASET_SIZES,
     SEARCHABLE,
@@ -44,10 +44,10 @@ from core.config import (
     hidden_widths,
     param_to_dict,
 )
-from core.network import ACTIVATIONS, DTYPES, INITS
-from core.optimizers import OPTIMIZERS
-from core.space import Param, RangeParam
-from core.strategies import preview_strategy
+from hyperdesk.core.search.space import Param, RangeParam
+from hyperdesk.core.search.strategies import preview_strategy
+from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
+from hyperdesk.core.training.optimizers import OPTIMIZERS
 
 # What a newly added row searches, before the person edits it.
 NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableView
 
-from desktop_app.results import SearchResults, TrialState
+from hyperdesk.desktop_app.results import SearchResults, TrialState
 
 ROOT = QModelIndex()
 SORT_ROLE = Qt.ItemDataRole.UserRole

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from core.control import CONTEXT
-from core.pool import TrialPool
-from core.runner import SearchRunner
-from core.session import Session, SessionError
+from hyperdesk.core.execution.control import CONTEXT
+from hyperdesk.core.execution.pool import TrialPool
+from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.storage.session import Session, SessionError
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ class SearchWorker(QObject):
 
 class EvaluationWorker(QObject):
     """Trains one trial on every sample its search saw and tests it on the held-out
-    split (core.evaluation), off the GUI thread."""
+    split (core.execution.evaluation), off the GUI thread."""
 
-    finished = Signal(object)  # core.evaluation.TestResult
+    finished = Signal(object)  # core.execution.evaluation.TestResult
     failed = Signal(str)  # what went wrong, in a sentence
 
     def __init__(self, session_path: Path, number: int):
@@ -111,8 +111,8 @@ class EvaluationWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.config import ConfigError
-        from core.evaluation import evaluate_on_test
+        from hyperdesk.core.config import ConfigError
+        from hyperdesk.core.execution.evaluation import evaluate_on_test
 
         try:
             result = evaluate_on_test(self.session_path, self.number)
@@ -125,7 +125,7 @@ class EvaluationWorker(QObject):
 
 
 class ImportanceWorker(QObject):
-    """Computes parameter importance (core.importance) in a process of its own, asked
+    """Computes parameter importance (core.search.importance) in a process of its own, asked
     from a QThread: done in this process, Optuna's import and work would hold the GIL,
     and with it the window, for a quarter of a second (measured by the heartbeat test)."""
 
@@ -137,7 +137,7 @@ class ImportanceWorker(QObject):
 
     @Slot(object, object)
     def compute(self, space, scored) -> None:
-        from core.importance import parameter_importance
+        from hyperdesk.core.search.importance import parameter_importance
 
         if self._executor is None:
             self._executor = ProcessPoolExecutor(1, mp_context=CONTEXT)

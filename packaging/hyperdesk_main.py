@@ -3,7 +3,7 @@ entry). The main guard matters: worker processes start this executable again."""
 
 import sys
 
-from desktop_app.launcher import main
+from hyperdesk.desktop_app.launcher import main
 
 if __name__ == "__main__":
     sys.exit(main())

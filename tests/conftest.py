@@ -55,8 +55,8 @@ def window(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.app import make_application, settle_memory
-    from desktop_app.main_window import MainWindow
+    from hyperdesk.desktop_app.app import make_application, settle_memory
+    from hyperdesk.desktop_app.main_window import MainWindow
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))

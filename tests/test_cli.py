@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from core import cli
-from core.session import Session
+from hyperdesk.core import cli
+from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 
 
@@ -274,7 +274,15 @@ def run_and_kill(config_path, session_path):
     """Start `hyperdesk run` in its own process and SIGKILL it inside trial 3 of 6,
     once round 1's first trials are saved."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(session_path)],
+        [
+            sys.executable,
+            "-m",
+            "hyperdesk.core.cli",
+            "run",
+            str(config_path),
+            "--session",
+            str(session_path),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
@@ -315,7 +323,7 @@ def test_ctrl_c_saves_what_finished_and_exits_130(tmp_path, tiny_config):
         [
             sys.executable,
             "-m",
-            "core.cli",
+            "hyperdesk.core.cli",
             "run",
             str(tiny_config),
             "--session",

@@ -2,9 +2,9 @@ import importlib.resources
 
 import pytest
 
-from core import config
-from core.config import Config, ConfigError
-from core.space import ChoiceParam, RangeParam
+from hyperdesk.core import config
+from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.search.space import ChoiceParam, RangeParam
 
 
 def problems_of(text, overrides=()):
@@ -110,13 +110,13 @@ def test_round_trip_through_toml():
 
 @pytest.mark.parametrize("name", ["seed", "grid", "coarse-to-fine"])
 def test_bundled_examples_are_valid(name):
-    text = (importlib.resources.files("resources.examples") / f"{name}.toml").read_text()
+    text = (importlib.resources.files("hyperdesk.resources.examples") / f"{name}.toml").read_text()
     loaded = config.loads(text)
     assert config.loads(loaded.to_toml()) == loaded
 
 
 def test_seed_example_is_the_textbook_experiment():
-    text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    text = (importlib.resources.files("hyperdesk.resources.examples") / "seed.toml").read_text()
     seed = config.loads(text)
     assert (seed.data.samples, seed.data.validation) == (500, 0.2)
     assert seed.model.hidden == (100,) * 6 and seed.model.activation == "relu"
@@ -158,6 +158,6 @@ def test_a_setting_the_fixed_optimizer_never_uses_is_an_error():
 def test_the_seed_workload_is_18_86_gflop_per_trial():
     # The reference count: forward and weight gradients on 400 training samples,
     # input gradients of layers 2 to 7, a forward pass over all 500 samples, 50 epochs.
-    text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    text = (importlib.resources.files("hyperdesk.resources.examples") / "seed.toml").read_text()
     seed = config.loads(text)
     assert seed.training_flops(seed.train.epochs) == pytest.approx(18.862e9, rel=1e-4)

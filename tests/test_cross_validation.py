@@ -4,15 +4,15 @@ mean over its runs, its spread the standard deviation, and test data stays unsee
 import numpy as np
 import pytest
 
-from core import config as config_module
-from core.config import ConfigError
-from core.datasets import Split
-from core.network import NetworkSpec
-from core.pool import load_split, load_test_split
-from core.runner import SearchRunner
-from core.session import Session
-from core.strategies import make_strategy
-from core.trainer import (
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import Split
+from hyperdesk.core.execution.pool import load_split, load_test_split
+from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.trainer import (
     COMPLETE,
     DIVERGED,
     TrainSettings,

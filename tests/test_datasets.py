@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.datasets import (
+from hyperdesk.core.data.datasets import (
     DatasetError,
     holdout_indices,
     kfold_indices,

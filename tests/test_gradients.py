@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from core.layers import Affine, BatchNorm, Dropout, ReLU, Sigmoid, SoftmaxCrossEntropy, Tanh
-from core.network import Network, NetworkSpec
+from hyperdesk.core.training.layers import (
+    Affine,
+    BatchNorm,
+    Dropout,
+    ReLU,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+)
+from hyperdesk.core.training.network import Network, NetworkSpec
 
 TOLERANCE = 1e-6
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from core.importance import MIN_TRIALS, parameter_importance
-from core.space import ChoiceParam, RangeParam
+from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
+from hyperdesk.core.search.space import ChoiceParam, RangeParam
 
 SPACE = (
     RangeParam("lr", 1e-6, 1e-2, "log"),

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.optimizers import OPTIMIZERS, make_optimizer
+from hyperdesk.core.training.optimizers import OPTIMIZERS, make_optimizer
 
 PARAM = np.array([1.0, -2.0, 0.5])
 GRAD = np.array([0.5, -1.0, 2.0])

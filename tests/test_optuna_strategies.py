@@ -5,12 +5,12 @@ import math
 
 import pytest
 
-from core import config as config_module
-from core.config import SearchConfig
-from core.runner import SearchRunner
-from core.session import Session
-from core.space import ChoiceParam, RangeParam
-from core.strategies import make_strategy
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import SearchConfig
+from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.search.space import ChoiceParam, RangeParam
+from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 from tests.test_cli import session_contents
 
@@ -100,7 +100,7 @@ def test_an_optuna_search_is_the_same_with_one_or_two_workers(tmp_path, name):
 
 
 def test_a_stopped_tpe_search_resumes_to_the_uninterrupted_result(tmp_path):
-    from core.control import RunControl
+    from hyperdesk.core.execution.control import RunControl
 
     config = config_module.loads(
         TINY_CONFIG,
@@ -130,7 +130,7 @@ def test_a_stopped_tpe_search_resumes_to_the_uninterrupted_result(tmp_path):
 def test_optuna_export_round_trip(tmp_path, capsys):
     import optuna
 
-    from core import cli
+    from hyperdesk.core import cli
 
     config = config_module.loads(
         TINY_CONFIG,

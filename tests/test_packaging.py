@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-from core import __version__
+from hyperdesk.core import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID = "io.github.hyperdesk.Hyperdesk"
@@ -103,7 +103,7 @@ def test_install_desktop_refuses_a_relative_command(tmp_path):
 
 
 def test_about_box_names_version_licence_data_and_libraries(window):
-    from desktop_app.about import about_html
+    from hyperdesk.desktop_app.about import about_html
 
     text = about_html()
     assert f"Hyperdesk {__version__}" in text and "MIT License" in text
@@ -126,7 +126,7 @@ def test_the_window_has_the_icon_in_every_size(window):
 def test_self_test_passes_offscreen(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HYPERDESK_HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "desktop_app.launcher", "--self-test"],
+        [sys.executable, "-m", "hyperdesk.desktop_app.launcher", "--self-test"],
         capture_output=True,
         text=True,
         env=env,
@@ -146,7 +146,7 @@ def test_without_a_display_the_window_command_explains_what_to_do(tmp_path):
         if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     }
     result = subprocess.run(
-        [sys.executable, "-m", "desktop_app.launcher"],
+        [sys.executable, "-m", "hyperdesk.desktop_app.launcher"],
         capture_output=True,
         text=True,
         env={**env, "HYPERDESK_HOME": str(tmp_path)},

@@ -8,14 +8,14 @@ from dataclasses import replace
 
 import pytest
 
-from core import config as config_module
-from core.control import RunControl
-from core.network import NetworkSpec
-from core.pool import TrialPool, TrialTask
-from core.runner import SearchRunner, TrialError
-from core.session import Session
-from core.strategies import make_strategy
-from core.trainer import TrainSettings
+from hyperdesk.core import config as config_module
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import TrialPool, TrialTask
+from hyperdesk.core.execution.runner import SearchRunner, TrialError
+from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.trainer import TrainSettings
 from tests.conftest import TINY_CONFIG
 from tests.test_cli import session_contents
 
@@ -78,7 +78,7 @@ def test_a_killed_worker_interrupts_only_its_trial_and_resume_completes_it(tmp_p
 def test_an_exception_in_a_worker_stops_the_search_with_its_traceback(tmp_path):
     # An optimizer name the config would refuse reaches the worker only by mistake:
     # the search must stop with the worker's traceback, not hang.
-    from core.pool import TrialTask
+    from hyperdesk.core.execution.pool import TrialTask
 
     control = RunControl()
     with TrialPool(1, control) as pool:
@@ -100,7 +100,7 @@ def test_an_exception_in_a_worker_stops_the_search_with_its_traceback(tmp_path):
 
 
 def test_runner_raises_trial_error_for_a_failed_trial(tmp_path, monkeypatch):
-    from core import pool as pool_module
+    from hyperdesk.core.execution import pool as pool_module
 
     real_submit = pool_module.TrialPool.submit
 
@@ -163,7 +163,7 @@ def test_float32_matches_float64_on_the_seed_workload(tmp_path):
     20 configurations of the seed experiment end within 0.02 of float64 in at least 18."""
     from importlib.resources import files
 
-    seed_text = (files("resources.examples") / "seed.toml").read_text()
+    seed_text = (files("hyperdesk.resources.examples") / "seed.toml").read_text()
     finals = {}
     for dtype in ("float32", "float64"):
         config = config_module.loads(seed_text, ["search.trials=20", f'train.dtype="{dtype}"'])

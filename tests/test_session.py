@@ -2,14 +2,14 @@ import sqlite3
 
 import pytest
 
-from core.session import (
+from hyperdesk.core.storage.session import (
     SCHEMA_VERSION,
     Session,
     SessionBusyError,
     SessionError,
     summarize,
 )
-from core.trainer import EpochRecord
+from hyperdesk.core.training.trainer import EpochRecord
 
 
 def make_session(path):

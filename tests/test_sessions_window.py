@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from core.session import Session
-from desktop_app.main_window import FOLLOWING, MainWindow
+from hyperdesk.core.storage.session import Session
+from hyperdesk.desktop_app.main_window import FOLLOWING, MainWindow
 from tests.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
 from tests.test_window import button, load, point_count, run_to_end
 
@@ -97,7 +97,15 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
     assert finished.args == ["complete"]
     reference = tmp_path / "reference.hdsession"
     subprocess.run(
-        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(reference)],
+        [
+            sys.executable,
+            "-m",
+            "hyperdesk.core.cli",
+            "run",
+            str(config_path),
+            "--session",
+            str(reference),
+        ],
         check=True,
         capture_output=True,
     )
@@ -122,7 +130,15 @@ def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_pa
     config_path.write_text(SLOW_CONFIG.replace("epochs = 12", "epochs = 60"))
     path = tmp_path / "elsewhere.hdsession"
     process = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "run", str(config_path), "--session", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "hyperdesk.core.cli",
+            "run",
+            str(config_path),
+            "--session",
+            str(path),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -147,7 +163,7 @@ def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_pa
 
 @pytest.mark.parametrize("scale", [1, 2, 4])
 def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp_path, scale):
-    from desktop_app.panel_export import export_plot
+    from hyperdesk.desktop_app.panel_export import export_plot
 
     load(window)
     run_to_end(qtbot, window)
@@ -162,7 +178,7 @@ def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp
 
 
 def test_exported_svg_parses_and_holds_the_curves(qtbot, window, tmp_path):
-    from desktop_app.panel_export import export_panels
+    from hyperdesk.desktop_app.panel_export import export_panels
 
     load(window)
     run_to_end(qtbot, window)
@@ -309,7 +325,7 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
     import os
 
     session_path = tmp_path / "s.hdsession"
-    run = [sys.executable, "-m", "desktop_app.launcher"]
+    run = [sys.executable, "-m", "hyperdesk.desktop_app.launcher"]
     subprocess.run(
         [*run, "run", str(tiny_config), "--session", str(session_path)],
         check=True,
@@ -337,7 +353,7 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
 
 def test_cli_exports_the_heatmap_of_a_two_parameter_grid(tmp_path, tiny_config):
     session_path = tmp_path / "grid.hdsession"
-    run = [sys.executable, "-m", "desktop_app.launcher"]
+    run = [sys.executable, "-m", "hyperdesk.desktop_app.launcher"]
     subprocess.run(
         [
             *run,

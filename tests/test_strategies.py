@@ -3,9 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from core.config import SearchConfig
-from core.space import ChoiceParam, RangeParam, SpaceError
-from core.strategies import CoarseToFine, GridSearch, RandomSearch, make_strategy
+from hyperdesk.core.config import SearchConfig
+from hyperdesk.core.search.space import ChoiceParam, RangeParam, SpaceError
+from hyperdesk.core.search.strategies import CoarseToFine, GridSearch, RandomSearch, make_strategy
 
 LR = RangeParam("lr", 1e-6, 1e-2, "log")
 DECAY = RangeParam("weight_decay", 1e-8, 1e-4, "log")
@@ -172,7 +172,7 @@ def test_extending_a_random_search_keeps_its_first_draws():
 
 
 def test_a_child_search_spans_exactly_the_selected_trials():
-    from core.space import narrowed
+    from hyperdesk.core.search.space import narrowed
 
     chosen = [
         {"lr": 1e-5, "optimizer": "adam", "dropout": 0.1},
@@ -185,7 +185,7 @@ def test_a_child_search_spans_exactly_the_selected_trials():
 
 
 def test_a_child_search_around_one_trial_is_a_small_range_around_it():
-    from core.space import narrowed
+    from hyperdesk.core.search.space import narrowed
 
     (lr,) = narrowed((LR,), [{"lr": 1e-4}])
     assert lr.low < 1e-4 < lr.high
@@ -219,7 +219,7 @@ def test_a_grid_runs_each_active_combination_once():
 
 
 def test_planning_an_optuna_search_builds_no_study():
-    from core.strategies import planned_trials, preview_strategy
+    from hyperdesk.core.search.strategies import planned_trials, preview_strategy
 
     search = SearchConfig(strategy="tpe", trials=7, space=(LR,))
     assert planned_trials(search) == 7

@@ -2,10 +2,10 @@
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from core.runner import TrialStart
-from core.trainer import EpochRecord
-from desktop_app.results import SearchResults
-from desktop_app.table_model import SORT_ROLE, ResultsTableModel
+from hyperdesk.core.execution.runner import TrialStart
+from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.table_model import SORT_ROLE, ResultsTableModel
 
 
 def record(epoch, val):

@@ -3,10 +3,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import trainer
-from core.datasets import holdout_indices, load_dataset, make_split
-from core.network import NetworkSpec
-from core.trainer import (
+from hyperdesk.core.data.datasets import holdout_indices, load_dataset, make_split
+from hyperdesk.core.training import trainer
+from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.trainer import (
     COMPLETE,
     DIVERGED,
     INTERRUPTED,
@@ -97,7 +97,7 @@ def test_every_optimizer_learns(seed_split, optimizer):
 def test_stacked_trials_give_the_records_they_give_alone(seed_split, optimizer):
     """Population training must not change a single number: the same seeds give the same
     records stacked as alone, with dropout, batch norm and per-trial rates and decays."""
-    from core.trainer import train_trials
+    from hyperdesk.core.training.trainer import train_trials
 
     settings = [TrainSettings(3, 50, optimizer, lr) for lr in (0.01, 0.003, 0.05)]
     specs = [
@@ -113,7 +113,7 @@ def test_stacked_trials_give_the_records_they_give_alone(seed_split, optimizer):
 
 
 def test_a_diverging_trial_does_not_disturb_the_others_it_trains_with(seed_split):
-    from core.trainer import train_trials
+    from hyperdesk.core.training.trainer import train_trials
 
     settings = [TrainSettings(5, 100, "sgd", lr) for lr in (0.01, 50.0)]
     spec = NetworkSpec(784, (100,) * 6, 10)
@@ -124,7 +124,7 @@ def test_a_diverging_trial_does_not_disturb_the_others_it_trains_with(seed_split
 
 
 def test_trials_of_different_shapes_are_not_stacked(seed_split):
-    from core.trainer import train_trials
+    from hyperdesk.core.training.trainer import train_trials
 
     with pytest.raises(ValueError, match="may differ only in lr and weight decay"):
         train_trials(

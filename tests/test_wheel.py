@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core import __version__
+from hyperdesk.core import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.wheel
@@ -37,17 +37,19 @@ def wheel(tmp_path_factory):
 def test_the_wheel_carries_the_data_icons_and_examples(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        "resources/mnist/t10k-images-idx3-ubyte.gz",
-        "resources/mnist/t10k-labels-idx1-ubyte.gz",
-        "resources/mnist/README.md",
-        "resources/examples/seed.toml",
-        "resources/icons/hyperdesk.svg",
-        "resources/icons/hyperdesk-512.png",
-        "desktop_app/main_window.py",
-        "core/trainer.py",
+        "hyperdesk/resources/mnist/t10k-images-idx3-ubyte.gz",
+        "hyperdesk/resources/mnist/t10k-labels-idx1-ubyte.gz",
+        "hyperdesk/resources/mnist/README.md",
+        "hyperdesk/resources/examples/seed.toml",
+        "hyperdesk/resources/icons/hyperdesk.svg",
+        "hyperdesk/resources/icons/hyperdesk-512.png",
+        "hyperdesk/desktop_app/main_window.py",
+        "hyperdesk/core/training/trainer.py",
     ):
         assert required in names
-    assert not any(name.startswith("tests/") for name in names)
+    # One top-level package: nothing that another distribution's `core` could clash with.
+    top_level = {name.split("/")[0] for name in names}
+    assert top_level == {"hyperdesk", f"hyperdesk-{__version__}.dist-info"}
 
 
 def test_the_installed_wheel_runs_a_search_and_exports_plots(wheel, tmp_path):
@@ -64,7 +66,11 @@ def test_the_installed_wheel_runs_a_search_and_exports_plots(wheel, tmp_path):
     hyperdesk = environment / "bin" / "hyperdesk"
 
     located = run(
-        python, "-c", "import core, resources; print(core.__file__)", cwd=outside, env=env
+        python,
+        "-c",
+        "import hyperdesk.core, hyperdesk.resources; print(hyperdesk.core.__file__)",
+        cwd=outside,
+        env=env,
     )
     assert located.stdout.strip().startswith(str(environment))
     assert run(hyperdesk, "--version", cwd=outside, env=env).stdout.strip() == (

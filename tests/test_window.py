@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
-from core import config as config_module
-from core.session import Session
+from hyperdesk.core import config as config_module
+from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 
 
@@ -328,9 +328,11 @@ def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_se
 ):
     """5,000 epochs in 6 to 10 s: the heartbeat holds, and at the end the table and the
     panels show exactly what the session file holds."""
-    from core.runner import ranked
+    from hyperdesk.core.execution.runner import ranked
 
-    seed_text = (importlib.resources.files("resources.examples") / "seed.toml").read_text()
+    seed_text = (
+        importlib.resources.files("hyperdesk.resources.examples") / "seed.toml"
+    ).read_text()
     window.setup.load_config(config_module.loads(seed_text), "seed")
     gaps = heartbeat_gaps_during_a_search(qtbot, window)
     assert max(gaps) < 0.100, sorted(gaps)[-5:]

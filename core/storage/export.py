@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core import config as config_module
-from core.session import Session
+from hyperdesk.core import config as config_module
+from hyperdesk.core.storage.session import Session
 
 TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
 TRIAL_COLUMNS_AFTER = (
@@ -96,7 +96,7 @@ def to_optuna(session: Session, storage: str) -> str:
     pruned ones are pruned; the rest (diverged, failed, interrupted) are failed."""
     import optuna
 
-    from core.optuna_strategies import distribution, ended_trial
+    from hyperdesk.core.search.optuna_strategies import distribution, ended_trial
 
     config = config_module.loads(session.config_toml)
     distributions = {param.name: distribution(param) for param in config.search.space}

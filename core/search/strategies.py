@@ -1,7 +1,7 @@
 """Search strategies behind one ask/tell interface.
 
 ask() proposes the next trial's parameters; the caller trains it and tell()s its score.
-Strategies work in the unit interval of each parameter (core.space), so none of them
+Strategies work in the unit interval of each parameter (search.space), so none of them
 branches on a parameter's scale, and each draws from its own seeded generator.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from core.config import SearchConfig, drop_inactive
-from core.space import ChoiceParam, Param
+from hyperdesk.core.config import SearchConfig, drop_inactive
+from hyperdesk.core.search.space import ChoiceParam, Param
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def make_strategy(search: SearchConfig) -> Strategy:
         )
     if search.strategy in ("tpe", "sobol"):
         # Optuna loads only for the searches that use it.
-        from core import optuna_strategies
+        from hyperdesk.core.search import optuna_strategies
 
         make = getattr(optuna_strategies, search.strategy)
         return make(search.space, search.seed, search.trials, search.batch)

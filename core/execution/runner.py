@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from core import config as config_module
-from core.control import RunControl
-from core.datasets import (
+from hyperdesk.core import config as config_module
+from hyperdesk.core.data.datasets import (
     INPUT_SIZE,
     OUTPUT_SIZE,
 )
-from core.network import NetworkSpec
-from core.paths import SESSION_SUFFIX
-from core.pool import TrialPool, TrialTask
-from core.session import (
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import TrialPool, TrialTask
+from hyperdesk.core.search.strategies import Strategy, Suggestion, make_strategy
+from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.storage.session import (
     COMPLETE,
     FAILED,
     FINISHED,
@@ -35,8 +35,8 @@ from core.session import (
     SessionError,
     TrialRow,
 )
-from core.strategies import Strategy, Suggestion, make_strategy
-from core.trainer import EpochRecord, TrainSettings, stackable
+from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
 
 
 def trial_seed(search_seed: int, number: int) -> int:
@@ -119,7 +119,7 @@ class SearchRunner:
         self._prune_requests: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._stopper = None
         if self.config.search.early_stopping.rule != "none":
-            from core.early_stopping import EarlyStopper  # Optuna, only when used
+            from hyperdesk.core.search.early_stopping import EarlyStopper  # Optuna, only when used
 
             self._stopper = EarlyStopper(
                 self.config.search.early_stopping, self.config.train.epochs

@@ -6,7 +6,7 @@ import os
 import signal
 import traceback
 
-from core.control import RunControl
+from hyperdesk.core.execution.control import RunControl
 
 
 def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
@@ -19,8 +19,8 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from threadpoolctl import threadpool_limits
 
-    from core.pool import load_split
-    from core.trainer import train_configurations
+    from hyperdesk.core.execution.pool import load_split
+    from hyperdesk.core.training.trainer import train_configurations
 
     threadpool_limits(1)
     splits = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.space import Param
+from hyperdesk.core.search.space import Param
 
 MIN_TRIALS = 5
 
@@ -23,7 +23,7 @@ def parameter_importance(
         return {space[0].name: 1.0}
     import optuna
 
-    from core.optuna_strategies import distribution, ended_trial
+    from hyperdesk.core.search.optuna_strategies import distribution, ended_trial
 
     distributions = {param.name: distribution(param) for param in space}
     study = optuna.create_study(direction="maximize")

@@ -7,13 +7,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import config as config_module
-from core.config import ConfigError
-from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.pool import load_test_split
-from core.runner import ranked
-from core.session import Session
-from core.trainer import COMPLETE, train_trial
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.execution.pool import load_test_split
+from hyperdesk.core.execution.runner import ranked
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.trainer import COMPLETE, train_trial
 
 
 @dataclass(frozen=True)

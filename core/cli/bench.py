@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core import config as config_module
-from core.config import Config
-from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.pool import load_split
-from core.runner import SearchRunner, default_workers, trial_seed
-from core.session import Session
-from core.strategies import make_strategy
-from core.trainer import train_trial, used_inputs
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import Config
+from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.execution.pool import load_split
+from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
+from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.trainer import train_trial, used_inputs
 
 
 @dataclass
@@ -144,7 +144,7 @@ def _trial_flops(config: Config) -> float:
 
 def _executed_trial_flops(config: Config) -> tuple[float, int]:
     """(FLOP per trial, input features used) of the products the trainer runs: it leaves
-    out input features that are zero in every sample (core.trainer.used_inputs)."""
+    out input features that are zero in every sample (training.trainer.used_inputs)."""
     data = load_split(config.data)
     inputs = len(used_inputs(data.x_train, data.x_val))
     return config.training_flops(config.train.epochs, inputs), inputs

@@ -10,24 +10,30 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core import __version__
-from core import config as config_module
-from core.config import Config, ConfigError
-from core.control import RunControl
-from core.datasets import INPUT_SIZE, OUTPUT_SIZE
-from core.export import to_csv, to_json, to_optuna, write_text
-from core.paths import SESSION_SUFFIX, sessions_dir
-from core.pool import load_split
-from core.runner import (
+from hyperdesk.core import __version__
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import load_split
+from hyperdesk.core.execution.runner import (
     SearchOutcome,
     SearchRunner,
     TrialStart,
     new_session_path,
     ranked,
 )
-from core.session import COMPLETE, Session, SessionBusyError, SessionError, summarize
-from core.strategies import make_strategy
-from core.trainer import EpochRecord, train_trial
+from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.storage.export import to_csv, to_json, to_optuna, write_text
+from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.storage.session import (
+    COMPLETE,
+    Session,
+    SessionBusyError,
+    SessionError,
+    summarize,
+)
+from hyperdesk.core.training.trainer import EpochRecord, train_trial
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -315,7 +321,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from core.evaluation import evaluate_on_test
+    from hyperdesk.core.execution.evaluation import evaluate_on_test
 
     result = evaluate_on_test(Path(args.session), args.trial)
     params = ", ".join(f"{name}: {_format_value(value)}" for name, value in result.params.items())
@@ -342,7 +348,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from core import bench
+    from hyperdesk.core.cli import bench
 
     if args.search:
         return bench.search_main(args.seeds, args.trials, args.workers, args.json)
@@ -504,7 +510,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     return dispatch(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from core.config import DataConfig
-from core.control import CONTEXT, RunControl
-from core.datasets import Split, load_dataset, make_split, split_indices
-from core.network import NetworkSpec
-from core.trainer import TrainSettings
-from core.worker import serve
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data.datasets import Split, load_dataset, make_split, split_indices
+from hyperdesk.core.execution.control import CONTEXT, RunControl
+from hyperdesk.core.execution.worker import serve
+from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.trainer import TrainSettings
 
 POLL_SECONDS = 0.05
 
@@ -59,7 +59,7 @@ class PoolError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrialTask:
-    """Trials a worker trains together (stacked, see core.trainer.train_trials)."""
+    """Trials a worker trains together (stacked, see training.trainer.train_trials)."""
 
     data: DataConfig
     numbers: tuple[int, ...]

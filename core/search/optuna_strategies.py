@@ -20,9 +20,9 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
-from core.config import CONDITIONS, drop_inactive
-from core.space import ChoiceParam, Param
-from core.strategies import Strategy, Suggestion
+from hyperdesk.core.config import CONDITIONS, drop_inactive
+from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.core.search.strategies import Strategy, Suggestion
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

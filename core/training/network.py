@@ -1,4 +1,4 @@
-"""A multi-layer perceptron built from the layers in core.layers."""
+"""A multi-layer perceptron built from the layers in training.layers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.layers import Affine, BatchNorm, Dropout, ReLU, Sigmoid, SoftmaxCrossEntropy, Tanh
+from hyperdesk.core.training.layers import (
+    Affine,
+    BatchNorm,
+    Dropout,
+    ReLU,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+)
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 INITS = ("he", "xavier")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from core.config import EarlyStopping
-from core.session import COMPLETE, PRUNED, TrialRow
-from core.trainer import EpochRecord
+from hyperdesk.core.config import EarlyStopping
+from hyperdesk.core.storage.session import COMPLETE, PRUNED, TrialRow
+from hyperdesk.core.training.trainer import EpochRecord
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -76,7 +76,7 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_mnist_bytes() -> tuple[np.ndarray, np.ndarray]:
-    folder = importlib.resources.files("resources.mnist")
+    folder = importlib.resources.files("hyperdesk.resources.mnist")
     with importlib.resources.as_file(folder / MNIST_IMAGES) as images_path:
         images = read_idx(images_path, ndim=3)
     with importlib.resources.as_file(folder / MNIST_LABELS) as labels_path:

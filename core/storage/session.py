@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from core import config as config_module
-from core.trainer import EpochRecord
+from hyperdesk.core import config as config_module
+from hyperdesk.core.training.trainer import EpochRecord
 
 SCHEMA_VERSION = 2
 APPLICATION = "hyperdesk"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from core.datasets import Split
-from core.network import Network, NetworkSpec
-from core.optimizers import make_optimizer
+from hyperdesk.core.data.datasets import Split
+from hyperdesk.core.training.network import Network, NetworkSpec
+from hyperdesk.core.training.optimizers import make_optimizer
 
 COMPLETE = "complete"
 DIVERGED = "diverged"

@@ -1,0 +1,1 @@
+"""The data: the bundled MNIST and how a search splits it."""

@@ -1,0 +1,1 @@
+"""Execution: the runner that drives a search, the worker processes, stop and pause."""

@@ -1,0 +1,1 @@
+"""Search: the space, the strategies that draw from it, early stopping, importance."""

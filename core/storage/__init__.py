@@ -1,0 +1,1 @@
+"""Storage: session files, where they live, and exports."""

@@ -1,0 +1,1 @@
+"""The network and its training: layers, the network, optimizers, the trainer."""
