@@ -17,9 +17,10 @@ from typing import Any
 import tomli_w
 
 from hyperdesk.core.data.datasets import DATASETS, INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.space import ChoiceParam, Param, RangeParam, SpaceError
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
-from hyperdesk.core.training.optimizers import OPTIMIZERS
+from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.core.training.trainer import TrainSettings
 
 if sys.version_info >= (3, 11):
@@ -27,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-STRATEGIES = ("grid", "random", "coarse-to-fine", "tpe", "sobol")
+
 DATASET_SIZES = {"mnist-10k": 10_000}
 # Without hidden widths to repeat, a searched layer count uses this width.
 DEFAULT_WIDTH = 100
@@ -167,27 +168,6 @@ ALIASES = {
     "depth": "layers",
 }
 SPACE_KEYS = ("low", "high", "scale", "values", "points")
-# Settings that mean something only for some optimizers. A trial whose optimizer is not
-# among them has no value for the setting: it is neither sampled nor shown.
-CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "momentum": ("optimizer", ("momentum", "nesterov")),
-    "beta1": ("optimizer", ("adam",)),
-    "beta2": ("optimizer", ("adam",)),
-    "rho": ("optimizer", ("rmsprop",)),
-}
-
-
-def drop_inactive(params: dict[str, Any]) -> dict[str, Any]:
-    """`params` without the settings their own optimizer does not use."""
-    return {
-        name: value
-        for name, value in params.items()
-        if name not in CONDITIONS
-        or CONDITIONS[name][0] not in params
-        or params[CONDITIONS[name][0]] in CONDITIONS[name][1]
-    }
-
-
 EARLY_STOPPING_RULES = {
     "rule": Rule("choice", ("none", "median", "asha", "hyperband")),
     "warmup": Rule("int", low=0),

@@ -47,24 +47,19 @@ from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import TrialStart, default_workers, new_session_path
+from hyperdesk.core.formatting import clock, score_text
+from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import ChoiceParam, RangeParam, narrowed
-from hyperdesk.core.search.strategies import planned_trials
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
 from hyperdesk.core.storage.paths import HOME_VARIABLE, SESSION_SUFFIX, sessions_dir
-from hyperdesk.core.storage.session import (
-    COMPLETE,
-    INTERRUPTED,
-    Session,
-    SessionError,
-    delete_session,
-)
-from hyperdesk.core.storage.session import RUNNING as SESSION_RUNNING
+from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.trials import SearchState, TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
 from hyperdesk.desktop_app.panel_export import PANEL_FILES, SCALES, export_panels, export_plot
-from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel, score_text
+from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
 from hyperdesk.desktop_app.results import SearchResults, TrialState
 from hyperdesk.desktop_app.setup_panel import SetupPanel
 from hyperdesk.desktop_app.table_model import (
@@ -90,12 +85,6 @@ IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 def default_config_text() -> str:
     return config_module.example_text("seed")
-
-
-def _clock(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def planned_epochs_per_trial(config: Config) -> float:
@@ -517,7 +506,7 @@ class MainWindow(QMainWindow):
         self.child_of = None
         self._show_search(config, results)
         self.session_path = path
-        self.session_state = FOLLOWING if status == SESSION_RUNNING else status
+        self.session_state = FOLLOWING if status == SearchState.RUNNING else status
         if self.session_state == FOLLOWING:
             self.follow_timer.start()
         else:
@@ -699,7 +688,7 @@ class MainWindow(QMainWindow):
             if trial is not None and record.epoch == len(trial.records) + 1:
                 trial.records.append(record)
                 self.changed_trials.add(number)
-        if status != SESSION_RUNNING:
+        if status != SearchState.RUNNING:
             self.follow_timer.stop()
             self.session_state = status
             self._update_buttons()
@@ -804,7 +793,7 @@ class MainWindow(QMainWindow):
             rate = float(QSettings().value("engine/gflops", 0.0))
         except (TypeError, ValueError):  # a settings file edited by hand
             rate = 0.0
-        eta = f", about {_clock(flops / 1e9 / rate)} here" if rate > 0 else ""
+        eta = f", about {clock(flops / 1e9 / rate)} here" if rate > 0 else ""
         if config.runs > 1:  # every trial trains once per fold and repeat
             return f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs{eta}"
         return f"{trials:,} trials, {epochs:,} epochs{eta}"
@@ -820,15 +809,17 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(idle and not self.setup.problems())
         self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))
-        resumable = idle and self.session_state == INTERRUPTED
+        resumable = idle and self.session_state == SearchState.INTERRUPTED
         self.resume_button.setVisible(resumable)
         self.resume_action.setEnabled(resumable)
-        self.extend_action.setEnabled(idle and self.session_state in (COMPLETE, INTERRUPTED))
+        self.extend_action.setEnabled(
+            idle and self.session_state in (SearchState.COMPLETE, SearchState.INTERRUPTED)
+        )
         self.save_as_action.setEnabled(self.session_path is not None)
         self.setup.setEnabled(idle)
         labels = {
-            INTERRUPTED: "Interrupted: Resume finishes it",
-            COMPLETE: "Complete",
+            SearchState.INTERRUPTED: "Interrupted: Resume finishes it",
+            SearchState.COMPLETE: "Complete",
             FOLLOWING: "Running in another process: following it, read-only",
         }
         name = "" if self.session_path is None else self.session_path.name
@@ -972,7 +963,9 @@ class MainWindow(QMainWindow):
             self.thread.wait()
             self.thread.deleteLater()
         self.thread, self.worker = None, None
-        self.session_state = COMPLETE if state == COMPLETE else INTERRUPTED
+        self.session_state = (
+            SearchState.COMPLETE if state == SearchState.COMPLETE else SearchState.INTERRUPTED
+        )
         self._refresh(force=True)
         self._update_buttons()
         self.browser.refresh()
@@ -1061,8 +1054,8 @@ class MainWindow(QMainWindow):
         if self.state in (RUNNING, PAUSED, STOPPING):
             elapsed = time.monotonic() - self.run_started
             worked = done - self.epochs_at_start
-            eta = "--:--" if worked <= 0 else _clock(elapsed * max(planned - done, 0) / worked)
-            self.time_label.setText(f"Elapsed {_clock(elapsed)}   ETA {eta}")
+            eta = "--:--" if worked <= 0 else clock(elapsed * max(planned - done, 0) / worked)
+            self.time_label.setText(f"Elapsed {clock(elapsed)}   ETA {eta}")
         best = results.best()
         self.best_label.setText(
             "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
@@ -1109,7 +1102,7 @@ class MainWindow(QMainWindow):
             lambda: self.prune_trial(number),
         )
         action.setEnabled(
-            self.worker is not None and trial is not None and trial.status == "running"
+            self.worker is not None and trial is not None and trial.status == TrialStatus.RUNNING
         )
         if self.results.test:
             self._action(
@@ -1154,7 +1147,7 @@ class MainWindow(QMainWindow):
     def _on_evaluated(self, result) -> None:
         self._end_evaluation()
         trial = self.results.trials.get(result.number)
-        if result.status != "complete":
+        if result.status != TrialStatus.COMPLETE:
             message = (
                 f"Trial {result.number} {result.status} when trained on all "
                 f"{result.train_samples} search samples; no test result."

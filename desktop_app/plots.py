@@ -12,9 +12,10 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, TrialState
-from hyperdesk.desktop_app.table_model import format_param
 
 VALIDATION_STYLE = Qt.PenStyle.SolidLine
 TRAINING_STYLE = Qt.PenStyle.DashLine
@@ -63,12 +64,6 @@ def spread_band(trial: TrialState) -> tuple[np.ndarray, np.ndarray] | None:
     return val - std, val + std
 
 
-def score_text(trial: TrialState) -> str:
-    """The final validation accuracy, with its spread when the trial has several runs."""
-    spread = trial.final_val_acc_std
-    return f"{trial.final_val_acc:.3f}" + ("" if spread is None else f" ± {spread:.3f}")
-
-
 class CurvesPanel:
     """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
     the best trial and the selected one. A trial of several runs (k folds, repeats) is
@@ -112,14 +107,21 @@ class CurvesPanel:
         best = results.best()
         wanted: dict[str, tuple[TrialState, str] | None] = dict.fromkeys(self.slots)
         if best is not None:
-            wanted["best"] = (best, f"best: trial {best.number} ({score_text(best)})")
+            wanted["best"] = (
+                best,
+                f"best: trial {best.number} ({score_text(best)})",
+            )
         if (
             selected is not None
             and selected in results.trials
             and (best is None or selected != best.number)
         ):
             trial = results.trials[selected]
-            state = f" ({trial.status})" if trial.status in ("pruned", "diverged") else ""
+            state = (
+                f" ({trial.status})"
+                if trial.status in (TrialStatus.PRUNED, TrialStatus.DIVERGED)
+                else ""
+            )
             wanted["selected"] = (trial, f"selected: trial {selected}{state}")
         running = [t for t in results.running() if best is None or t.number != best.number]
         for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
@@ -137,7 +139,7 @@ class CurvesPanel:
                 val_item.setData(epochs, val)
                 train_item.setData(epochs, train)
                 # A trial stopped early is drawn faint: its curve ends where it was cut.
-                faint = 0.35 if entry[0].status == "pruned" else 1.0
+                faint = 0.35 if entry[0].status == TrialStatus.PRUNED else 1.0
                 val_item.setOpacity(faint)
                 train_item.setOpacity(faint)
                 if band is not None:
@@ -411,8 +413,10 @@ class ScatterPanel:
             symbolPen=pg.mkPen("#424242", width=0.8),
         )
         # Trials stopped early have no final score: hollow grey, where they were.
-        self.pruned.setData(*self._xy([t for t in results.trials.values() if t.status == "pruned"]))
-        diverged = [t for t in results.trials.values() if t.status == "diverged"]
+        self.pruned.setData(
+            *self._xy([t for t in results.trials.values() if t.status == TrialStatus.PRUNED])
+        )
+        diverged = [t for t in results.trials.values() if t.status == TrialStatus.DIVERGED]
         self.diverged.setData(*self._xy(diverged))
         chosen = [results.trials[selected]] if selected in results.trials else []
         self.selected_point.setData(*self._xy(chosen))
@@ -437,7 +441,7 @@ class ScatterPanel:
     def _describe(self, number: int) -> str:
         trial = self.results.trials[number]
         params = ", ".join(
-            f"{name} {format_param(value, self._is_log(name))}"
+            f"{name} {parameter_text(value, self._is_log(name))}"
             for name, value in trial.params.items()
         )
         return f"Trial {number}: {params}; final val acc {score_text(trial)}"

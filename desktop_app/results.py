@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.execution.runner import TrialStart, trial_score
-from hyperdesk.core.storage.session import FINISHED, INTERRUPTED, RUNNING, Session
+from hyperdesk.core.execution.runner import TrialStart
+from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
 
 
 @dataclass
@@ -92,7 +93,9 @@ class SearchResults:
         return results
 
     def start(self, start: TrialStart) -> None:
-        self.trials[start.number] = TrialState(start.number, start.params, start.round, RUNNING)
+        self.trials[start.number] = TrialState(
+            start.number, start.params, start.round, TrialStatus.RUNNING
+        )
 
     def add_epoch(self, number: int, record: EpochRecord) -> None:
         self.trials[number].records.append(record)
@@ -102,21 +105,20 @@ class SearchResults:
 
     def interrupt_running(self) -> list[int]:
         """Mark trials still running as interrupted (the search ended); their numbers."""
-        stopped = [t.number for t in self.trials.values() if t.status == RUNNING]
+        stopped = [t.number for t in self.trials.values() if t.status == TrialStatus.RUNNING]
         for number in stopped:
-            self.trials[number].status = INTERRUPTED
+            self.trials[number].status = TrialStatus.INTERRUPTED
         return stopped
 
     def ranked(self) -> list[TrialState]:
-        scored = [trial for trial in self.trials.values() if trial.score is not None]
-        return sorted(scored, key=lambda trial: (-trial.score, trial.number))
+        return ranked(self.trials.values())
 
     def best(self) -> TrialState | None:
         ranking = self.ranked()
         return ranking[0] if ranking else None
 
     def running(self) -> list[TrialState]:
-        return [trial for trial in self.trials.values() if trial.status == RUNNING]
+        return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]
 
     def best_so_far(self) -> tuple[list[int], list[float]]:
         """(trial numbers, best final validation accuracy among complete trials up to

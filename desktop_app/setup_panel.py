@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import (
-    CONDITIONS,
     DATASET_SIZES,
     SEARCHABLE,
     TRAIN_RULES,
@@ -44,10 +43,10 @@ from hyperdesk.core.config import (
     hidden_widths,
     param_to_dict,
 )
+from hyperdesk.core.search.registry import preview_strategy
 from hyperdesk.core.search.space import Param, RangeParam
-from hyperdesk.core.search.strategies import preview_strategy
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
-from hyperdesk.core.training.optimizers import OPTIMIZERS
+from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 
 # What a newly added row searches, before the person edits it.
 NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {

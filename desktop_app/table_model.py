@@ -16,6 +16,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableView
 
+from hyperdesk.core.formatting import accuracy_text, parameter_text
+from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, TrialState
 
 ROOT = QModelIndex()
@@ -23,28 +25,14 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 TRIAL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 STATUS_COLOURS = {
-    "complete": QColor("#1b7f3b"),
-    "running": QColor("#1f5fbf"),
-    "queued": QColor("#6b6b6b"),
-    "diverged": QColor("#c62828"),
-    "failed": QColor("#8e0000"),
-    "interrupted": QColor("#b26a00"),
-    "pruned": QColor("#7a7a7a"),
+    TrialStatus.COMPLETE: QColor("#1b7f3b"),
+    TrialStatus.RUNNING: QColor("#1f5fbf"),
+    TrialStatus.QUEUED: QColor("#6b6b6b"),
+    TrialStatus.DIVERGED: QColor("#c62828"),
+    TrialStatus.FAILED: QColor("#8e0000"),
+    TrialStatus.INTERRUPTED: QColor("#b26a00"),
+    TrialStatus.PRUNED: QColor("#7a7a7a"),
 }
-
-
-def format_param(value: Any, log_scale: bool) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if log_scale or (value != 0 and not 1e-3 <= abs(value) < 1e5):
-        return f"{value:.3e}"
-    return f"{value:.4g}"
-
-
-def _accuracy(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
 
 
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
@@ -121,9 +109,9 @@ class ResultsTableModel(QAbstractTableModel):
                 return ""
             name = self.headers[column]
             if name in self.results.param_names:
-                return format_param(value, name in self.log_params)
+                return parameter_text(value, name in self.log_params)
             if name in ACCURACIES:
-                return _accuracy(value)
+                return accuracy_text(value)
             if name == "Seconds":
                 return f"{value:.2f}"
             return str(value)

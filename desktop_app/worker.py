@@ -15,6 +15,7 @@ from hyperdesk.core.execution.control import CONTEXT
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.trials import SearchState
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SearchWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        state = "failed"
+        state = SearchState.FAILED
         try:
             # The file is made and opened here: its I/O stays off the GUI thread, and the
             # SQLite connection belongs to the thread that uses it.

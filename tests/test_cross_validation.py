@@ -6,21 +6,19 @@ import pytest
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import ConfigError
-from hyperdesk.core.data.datasets import Split
-from hyperdesk.core.execution.pool import load_split, load_test_split
+from hyperdesk.core.data.splits import Split, load_split, load_test_split
 from hyperdesk.core.execution.runner import SearchRunner
-from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import (
-    COMPLETE,
-    DIVERGED,
     TrainSettings,
     run_seed,
     train_configurations,
     train_trial,
     train_trials,
 )
+from hyperdesk.core.trials import TrialStatus
 from tests.conftest import TINY_CONFIG
 from tests.test_cli import session_contents
 
@@ -38,7 +36,7 @@ def test_k_fold_score_is_the_mean_and_spread_of_the_folds_trained_alone():
     assert data.x_train.shape == (3, 67, 784) and data.x_val.shape == (3, 33, 784)
     (result,) = train_configurations(data, [SPEC], [SETTINGS], [11], runs=3, folds=3)
     alone = [train_trial(fold(data, k), SPEC, SETTINGS, run_seed(11, k)) for k in range(3)]
-    assert result.status == COMPLETE and len(result.records) == 4
+    assert result.status == TrialStatus.COMPLETE and len(result.records) == 4
     for epoch, record in enumerate(result.records):
         accs = [run.records[epoch].val_acc for run in alone]
         mean = sum(accs) / 3
@@ -70,7 +68,11 @@ def test_one_diverging_run_ends_its_configuration_but_not_the_others():
     wild = TrainSettings(4, 20, "sgd", 1e6)
     calm = TrainSettings(4, 20, "sgd", 0.05)
     outcomes = train_trials(data, [SPEC] * 3, [wild, calm, calm], [1, 2, 3], linked=[0, 0, 1])
-    assert [o.status for o in outcomes] == [DIVERGED, DIVERGED, COMPLETE]
+    assert [o.status for o in outcomes] == [
+        TrialStatus.DIVERGED,
+        TrialStatus.DIVERGED,
+        TrialStatus.COMPLETE,
+    ]
     assert len(outcomes[2].records) == 4
 
 

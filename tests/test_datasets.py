@@ -1,15 +1,8 @@
 import numpy as np
 import pytest
 
-from hyperdesk.core.data.datasets import (
-    DatasetError,
-    holdout_indices,
-    kfold_indices,
-    load_dataset,
-    read_idx,
-    split_indices,
-    write_idx,
-)
+from hyperdesk.core.data.datasets import DatasetError, load_dataset, read_idx, write_idx
+from hyperdesk.core.data.splits import holdout_indices, kfold_indices, split_indices
 
 
 @pytest.mark.parametrize("name", ["images.idx", "images.idx.gz"])

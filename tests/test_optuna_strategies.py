@@ -8,8 +8,8 @@ import pytest
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import SearchConfig
 from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import ChoiceParam, RangeParam
-from hyperdesk.core.search.strategies import make_strategy
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 from tests.test_cli import session_contents

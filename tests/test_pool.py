@@ -12,7 +12,7 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.execution.runner import SearchRunner, TrialError
-from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import TrainSettings

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from hyperdesk.core.config import SearchConfig
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import ChoiceParam, RangeParam, SpaceError
-from hyperdesk.core.search.strategies import CoarseToFine, GridSearch, RandomSearch, make_strategy
+from hyperdesk.core.search.strategies import CoarseToFine, GridSearch, RandomSearch
 
 LR = RangeParam("lr", 1e-6, 1e-2, "log")
 DECAY = RangeParam("weight_decay", 1e-8, 1e-4, "log")
@@ -219,7 +220,7 @@ def test_a_grid_runs_each_active_combination_once():
 
 
 def test_planning_an_optuna_search_builds_no_study():
-    from hyperdesk.core.search.strategies import planned_trials, preview_strategy
+    from hyperdesk.core.search.registry import planned_trials, preview_strategy
 
     search = SearchConfig(strategy="tpe", trials=7, space=(LR,))
     assert planned_trials(search) == 7

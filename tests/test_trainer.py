@@ -3,17 +3,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hyperdesk.core.data.datasets import holdout_indices, load_dataset, make_split
+from hyperdesk.core.data.datasets import load_dataset
+from hyperdesk.core.data.splits import holdout_indices, make_split
 from hyperdesk.core.training import trainer
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import (
-    COMPLETE,
-    DIVERGED,
-    INTERRUPTED,
-    TrainSettings,
-    train_trial,
-    used_inputs,
-)
+from hyperdesk.core.training.trainer import TrainSettings, train_trial, used_inputs
+from hyperdesk.core.trials import TrialStatus
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +28,7 @@ def deterministic(records):
 
 def test_trainer_learns_the_seed_experiment(seed_split):
     result = train_trial(seed_split, SIX_BY_100, TrainSettings(50, 100, "sgd", 0.01), seed=1)
-    assert result.status == COMPLETE
+    assert result.status == TrialStatus.COMPLETE
     assert [record.epoch for record in result.records] == list(range(1, 51))
     assert max(record.val_acc for record in result.records) >= 0.6
     assert result.records[-1].train_loss < result.records[0].train_loss
@@ -58,13 +53,13 @@ def test_float64_is_selectable_and_agrees_with_float32(seed_split):
         settings,
         seed=1,
     )
-    assert double.status == single.status == COMPLETE
+    assert double.status == single.status == TrialStatus.COMPLETE
     assert abs(single.records[-1].val_acc - double.records[-1].val_acc) <= 0.03
 
 
 def test_huge_learning_rate_ends_diverged_not_in_an_exception(seed_split):
     result = train_trial(seed_split, SIX_BY_100, TrainSettings(20, 100, "sgd", 50.0), seed=1)
-    assert result.status == DIVERGED
+    assert result.status == TrialStatus.DIVERGED
     assert len(result.records) < 20
     assert all(np.isfinite(record.train_loss) for record in result.records)
 
@@ -79,7 +74,7 @@ def test_stop_flag_interrupts_between_steps_and_keeps_finished_epochs(seed_split
         on_epoch=seen.append,
         should_stop=lambda: len(seen) >= 2,
     )
-    assert result.status == INTERRUPTED
+    assert result.status == TrialStatus.INTERRUPTED
     assert [record.epoch for record in result.records] == [1, 2]
     assert seen == result.records
 
@@ -89,7 +84,7 @@ def test_every_optimizer_learns(seed_split, optimizer):
     lr = {"adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}.get(optimizer, 0.01)
     spec = NetworkSpec(784, (50,), 10)
     result = train_trial(seed_split, spec, TrainSettings(10, 50, optimizer, lr), seed=2)
-    assert result.status == COMPLETE
+    assert result.status == TrialStatus.COMPLETE
     assert result.records[-1].val_acc >= 0.6
 
 
@@ -118,7 +113,7 @@ def test_a_diverging_trial_does_not_disturb_the_others_it_trains_with(seed_split
     settings = [TrainSettings(5, 100, "sgd", lr) for lr in (0.01, 50.0)]
     spec = NetworkSpec(784, (100,) * 6, 10)
     together = train_trials(seed_split, [spec, spec], settings, [1, 2])
-    assert [result.status for result in together] == [COMPLETE, DIVERGED]
+    assert [result.status for result in together] == [TrialStatus.COMPLETE, TrialStatus.DIVERGED]
     alone = train_trial(seed_split, spec, settings[0], 1)
     assert deterministic(together[0].records) == deterministic(alone.records)
 
@@ -150,7 +145,7 @@ def test_inputs_zero_in_every_sample_are_left_out_without_changing_the_records(
     trimmed = train_trial(seed_split, spec, settings, seed=3)
     monkeypatch.setattr(trainer, "used_inputs", lambda *arrays: np.arange(784))
     whole = train_trial(seed_split, spec, settings, seed=3)
-    assert trimmed.status == whole.status == COMPLETE
+    assert trimmed.status == whole.status == TrialStatus.COMPLETE
     for short, full in zip(trimmed.records, whole.records, strict=True):
         assert (short.train_acc, short.val_acc) == (full.train_acc, full.val_acc)
         assert short.train_loss == pytest.approx(full.train_loss, rel=1e-12)
@@ -168,7 +163,7 @@ def test_sgd_weight_decay_is_the_l2_penalty_s_gradient_step(seed_split):
     undecayed = train_trial(
         seed_split, replace(spec, weight_decay=0.0), TrainSettings(6, 50, "sgd", 0.05), seed=4
     )
-    assert sgd.status == literal.status == COMPLETE
+    assert sgd.status == literal.status == TrialStatus.COMPLETE
     for decayed, penalised in zip(sgd.records, literal.records, strict=True):
         assert decayed.train_loss == pytest.approx(penalised.train_loss, rel=1e-10)
         assert decayed.val_loss == pytest.approx(penalised.val_loss, rel=1e-10)

@@ -328,7 +328,7 @@ def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_se
 ):
     """5,000 epochs in 6 to 10 s: the heartbeat holds, and at the end the table and the
     panels show exactly what the session file holds."""
-    from hyperdesk.core.execution.runner import ranked
+    from hyperdesk.core.trials import ranked
 
     seed_text = (
         importlib.resources.files("hyperdesk.resources.examples") / "seed.toml"

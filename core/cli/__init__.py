@@ -14,26 +14,21 @@ from hyperdesk.core import __version__
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.execution.pool import load_split
 from hyperdesk.core.execution.runner import (
     SearchOutcome,
     SearchRunner,
     TrialStart,
     new_session_path,
-    ranked,
 )
-from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.formatting import clock, parameter_text, score_text
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.export import to_csv, to_json, to_optuna, write_text
 from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
-from hyperdesk.core.storage.session import (
-    COMPLETE,
-    Session,
-    SessionBusyError,
-    SessionError,
-    summarize,
-)
+from hyperdesk.core.storage.session import Session, SessionBusyError, SessionError, summarize
 from hyperdesk.core.training.trainer import EpochRecord, train_trial
+from hyperdesk.core.trials import TrialStatus, ranked
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -108,11 +103,11 @@ class Progress:
         fraction = (self.done + self.current_epoch / self.epochs_per_trial) / max(self.planned, 1)
         elapsed = time.monotonic() - self.started
         worked = fraction - self.done_at_start / max(self.planned, 1)
-        eta = "--:--" if worked <= 0 else _clock(elapsed * (1 - fraction) / worked)
+        eta = "--:--" if worked <= 0 else clock(elapsed * (1 - fraction) / worked)
         bar = "#" * round(24 * fraction)
         return (
             f"[{bar:<24}] {self.done}/{self.planned} trials  {self.epochs} epochs  "
-            f"{_clock(elapsed)} elapsed  ETA {eta}"
+            f"{clock(elapsed)} elapsed  ETA {eta}"
         )
 
     def _draw(self) -> None:
@@ -124,39 +119,22 @@ class Progress:
             print(file=sys.stderr)
 
 
-def _clock(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    return (
-        f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-        if minutes >= 60
-        else (f"{minutes}:{seconds:02d}")
-    )
-
-
-def _format_value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2e}"
-    return str(value)
-
-
 def print_top(outcome: SearchOutcome, names: list[str]) -> None:
     """The ranked top 20, as the textbook prints them."""
     print(f"=========== Hyper-Parameter Optimization Result ({TOP} best) ===========")
     for rank, trial in enumerate(ranked(outcome.trials)[:TOP], start=1):
         params = ", ".join(
-            f"{name}: {_format_value(trial.params[name])}" for name in names if name in trial.params
+            f"{name}: {parameter_text(trial.params[name])}"
+            for name in names
+            if name in trial.params
         )
-        spread = "" if trial.final_val_acc_std is None else f" ± {trial.final_val_acc_std:.3f}"
-        print(
-            f"Best-{rank:<2} (val acc: {trial.final_val_acc:.3f}{spread}) | "
-            f"trial {trial.number:>3} | {params}"
-        )
+        print(f"Best-{rank:<2} (val acc: {score_text(trial)}) | trial {trial.number:>3} | {params}")
 
 
 def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
     control = RunControl()
     config = config_module.loads(session.config_toml)
-    done = sum(row.status == COMPLETE for row in session.trials())
+    done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
     runner = SearchRunner(session, control, workers=workers)
     progress = Progress(runner.planned, config.train.epochs, done)
     runner.on_trial_start = progress.trial_started
@@ -173,8 +151,8 @@ def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
     seconds = time.monotonic() - started
     names = [param.name for param in config.search.space]
     print_top(outcome, names)
-    if outcome.state != COMPLETE:
-        finished = sum(row.status == COMPLETE for row in outcome.trials)
+    if outcome.state != TrialStatus.COMPLETE:
+        finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
             f"Interrupted: {finished} of {runner.planned} trials are saved in "
             f"{session.path}.\nResume with: hyperdesk resume {session.path}",
@@ -189,7 +167,7 @@ def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
                 {
                     "session": str(session.path),
                     "trials": runner.planned,
-                    "complete": sum(row.status == COMPLETE for row in outcome.trials),
+                    "complete": sum(row.status == TrialStatus.COMPLETE for row in outcome.trials),
                     "best": best
                     and {
                         "number": best.number,
@@ -201,7 +179,7 @@ def _run_session(session: Session, as_json: bool, workers: int | None) -> int:
                 }
             )
         )
-    return EXIT_OK if outcome.state == COMPLETE else EXIT_INTERRUPTED
+    return EXIT_OK if outcome.state == TrialStatus.COMPLETE else EXIT_INTERRUPTED
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -324,8 +302,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from hyperdesk.core.execution.evaluation import evaluate_on_test
 
     result = evaluate_on_test(Path(args.session), args.trial)
-    params = ", ".join(f"{name}: {_format_value(value)}" for name, value in result.params.items())
-    if result.status != COMPLETE:
+    params = ", ".join(f"{name}: {parameter_text(value)}" for name, value in result.params.items())
+    if result.status != TrialStatus.COMPLETE:
         print(
             f"Trial {result.number} ({params}) {result.status} when trained on all "
             f"{result.train_samples} search samples; no test result stored.",

@@ -21,11 +21,12 @@ import numpy as np
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
-from hyperdesk.core.execution.pool import load_split
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
-from hyperdesk.core.search.strategies import make_strategy
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import train_trial, used_inputs
+from hyperdesk.core.trials import TrialStatus
 
 
 @dataclass
@@ -119,7 +120,9 @@ def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> 
                 [f"search.trials={trials}", f"search.seed={seed}", *overrides],
             )
             _, done, trained = run_search(config, workers)
-            best = max((t.final_val_acc for t in done if t.status == "complete"), default=0.0)
+            best = max(
+                (t.final_val_acc for t in done if t.status == TrialStatus.COMPLETE), default=0.0
+            )
             bests.append(best)
             epochs.append(trained)
             say(f"{name:9} seed {seed}: best val acc {best:.3f}, {trained} epochs")

@@ -10,10 +10,10 @@ from pathlib import Path
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
-from hyperdesk.core.execution.pool import load_test_split
-from hyperdesk.core.execution.runner import ranked
+from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.training.trainer import COMPLETE, train_trial
+from hyperdesk.core.training.trainer import train_trial
+from hyperdesk.core.trials import TrialStatus, ranked
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
         started = time.perf_counter()
         result = train_trial(data, network, settings, row.seed)
         seconds = time.perf_counter() - started
-        final = result.records[-1] if result.status == COMPLETE else None
+        final = result.records[-1] if result.status == TrialStatus.COMPLETE else None
         if final is not None:
             session.record_test(row.number, final.val_acc, final.val_loss)
     return TestResult(

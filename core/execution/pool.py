@@ -14,43 +14,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
-import numpy as np
-
 from hyperdesk.core.config import DataConfig
-from hyperdesk.core.data.datasets import Split, load_dataset, make_split, split_indices
 from hyperdesk.core.execution.control import CONTEXT, RunControl
 from hyperdesk.core.execution.worker import serve
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import TrainSettings
 
 POLL_SECONDS = 0.05
-
-
-def load_split(data: DataConfig) -> Split:
-    """The training and validation arrays a data config describes; with k folds, each
-    array has a leading fold axis. The test split is left out."""
-    pixels, labels = load_dataset(data.dataset)
-    _, folds = _indices(data, len(pixels))
-    train = np.stack([train for train, _ in folds])
-    val = np.stack([val for _, val in folds])
-    if len(folds) == 1:
-        train, val = train[0], val[0]
-    return make_split(pixels, labels, train, val)
-
-
-def load_test_split(data: DataConfig) -> Split:
-    """For the final evaluation: every sample a search saw (training and validation)
-    to train on, and the test split, which no search saw, as the validation arrays."""
-    if data.test <= 0:
-        raise ValueError("data.test is 0: this config keeps no test split")
-    pixels, labels = load_dataset(data.dataset)
-    test, folds = _indices(data, len(pixels))
-    seen = np.concatenate(folds[0])
-    return make_split(pixels, labels, seen, test)
-
-
-def _indices(data: DataConfig, total: int):
-    return split_indices(total, data.samples, data.validation, data.test, data.folds, data.seed)
 
 
 class PoolError(RuntimeError):

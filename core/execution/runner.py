@@ -18,37 +18,22 @@ from pathlib import Path
 import numpy as np
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.data.datasets import (
-    INPUT_SIZE,
-    OUTPUT_SIZE,
-)
+from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
-from hyperdesk.core.search.strategies import Strategy, Suggestion, make_strategy
+from hyperdesk.core.search.registry import make_strategy
+from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.storage.paths import SESSION_SUFFIX
-from hyperdesk.core.storage.session import (
-    COMPLETE,
-    FAILED,
-    FINISHED,
-    INTERRUPTED,
-    Session,
-    SessionError,
-    TrialRow,
-)
+from hyperdesk.core.storage.session import Session, SessionError, TrialRow
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
+from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, trial_score
 
 
 def trial_seed(search_seed: int, number: int) -> int:
     """The seed of trial `number`: fixed by the search seed, independent of what ran
     before it, so a trial rerun on resume (or on another worker) trains identically."""
     return int(np.random.SeedSequence([search_seed, number]).generate_state(1)[0])
-
-
-def trial_score(status: str, final_val_acc: float | None) -> float | None:
-    """What strategies and rankings go by: the final validation accuracy of a complete
-    trial; None for one that diverged or has no result."""
-    return final_val_acc if status == COMPLETE else None
 
 
 @dataclass(frozen=True)
@@ -61,7 +46,7 @@ class TrialStart:
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    state: str  # complete or interrupted
+    state: SearchState  # complete or interrupted
     trials: list[TrialRow]
 
 
@@ -135,7 +120,7 @@ class SearchRunner:
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
         self.session.begin_run(self.planned)
-        state = INTERRUPTED
+        state = SearchState.INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
         self._pool = pool
         # Trials of one shape train stacked, a group per worker: enough per group to
@@ -158,7 +143,7 @@ class SearchRunner:
                         self._submit(pool, group)
                     if not self._in_flight:
                         if not self.control.stopped and not self._lost:
-                            state = COMPLETE
+                            state = SearchState.COMPLETE
                         break
                     while not self._prune_requests.empty():
                         pool.prune(self._prune_requests.get())
@@ -274,20 +259,20 @@ class SearchRunner:
                 self._finish(number, payload)
             elif kind == "lost":
                 self._lost = True
-                self._finish(number, INTERRUPTED)
+                self._finish(number, TrialStatus.INTERRUPTED)
             elif kind == "error":
-                self._finish(number, FAILED)
+                self._finish(number, TrialStatus.FAILED)
                 self.control.stop()
                 raise TrialError(f"trial {number} failed in its worker:\n{payload}")
 
-    def _finish(self, number: int, status: str) -> None:
+    def _finish(self, number: int, status: TrialStatus) -> None:
         suggestion = self._in_flight.pop(number)
         records = self._records.pop(number)
         self._stopping.discard(number)
         if self._stopper:
             self._stopper.finish(number, status, records[-1].val_acc if records else None)
         self.session.finish_trial(number, status, records)
-        if status not in (INTERRUPTED, FAILED):
+        if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
             self.strategy.tell(number, suggestion, trial_score(status, final))
         if self.on_trial_end:
@@ -304,9 +289,3 @@ def new_session_path(folder: Path, name: str) -> Path:
         path = folder / f"{slug}-{stamp}-{counter}{SESSION_SUFFIX}"
         counter += 1
     return path
-
-
-def ranked(trials: list[TrialRow]) -> list[TrialRow]:
-    """Scored trials, best first; ties go to the earlier trial."""
-    scored = [row for row in trials if trial_score(row.status, row.final_val_acc) is not None]
-    return sorted(scored, key=lambda row: (-row.final_val_acc, row.number))

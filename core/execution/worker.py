@@ -6,7 +6,11 @@ import os
 import signal
 import traceback
 
+from threadpoolctl import threadpool_limits
+
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.training.trainer import train_configurations
 
 
 def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
@@ -17,11 +21,6 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
     else's; the worker ends on None, or when its parent is gone."""
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits
-
-    from hyperdesk.core.execution.pool import load_split
-    from hyperdesk.core.training.trainer import train_configurations
-
     threadpool_limits(1)
     splits = {}
 

@@ -8,12 +8,17 @@ exactly reproducible with one worker.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import optuna
 from optuna.trial import TrialState
 
-from hyperdesk.core.config import EarlyStopping
-from hyperdesk.core.storage.session import COMPLETE, PRUNED, TrialRow
 from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.trials import TrialStatus
+
+if TYPE_CHECKING:  # described by the config, replayed from a session: types only
+    from hyperdesk.core.config import EarlyStopping
+    from hyperdesk.core.storage.session import TrialRow
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -57,16 +62,19 @@ class EarlyStopper:
 
     def finish(self, number: int, status: str, final_val_acc: float | None) -> None:
         trial = self._trials.pop(number)
-        if status == COMPLETE and final_val_acc is not None:
+        if status == TrialStatus.COMPLETE and final_val_acc is not None:
             self.study.tell(trial, final_val_acc)
         else:
-            self.study.tell(trial, state=TrialState.PRUNED if status == PRUNED else TrialState.FAIL)
+            self.study.tell(
+                trial, state=TrialState.PRUNED if status == TrialStatus.PRUNED else TrialState.FAIL
+            )
 
     def replay(self, row: TrialRow, records: list[EpochRecord]) -> None:
         """A trial a resumed session already finished, so decisions weigh it again."""
-        state = {COMPLETE: TrialState.COMPLETE, PRUNED: TrialState.PRUNED}.get(
-            row.status, TrialState.FAIL
-        )
+        state = {
+            TrialStatus.COMPLETE: TrialState.COMPLETE,
+            TrialStatus.PRUNED: TrialState.PRUNED,
+        }.get(row.status, TrialState.FAIL)
         self.study.add_trial(
             optuna.trial.create_trial(
                 state=state,

@@ -20,9 +20,9 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
-from hyperdesk.core.config import CONDITIONS, drop_inactive
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.core.search.strategies import Strategy, Suggestion
+from hyperdesk.core.training.optimizers import CONDITIONS, drop_inactive
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from hyperdesk.core.config import SearchConfig, drop_inactive
 from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.core.training.optimizers import drop_inactive
 
 
 @dataclass(frozen=True)
@@ -210,37 +210,3 @@ class CoarseToFine(Strategy):
             pad = self.margin * (high - low)
             region[param.name] = (max(0.0, min(units) - pad), min(1.0, max(units) + pad))
         return region
-
-
-def planned_trials(search: SearchConfig) -> int:
-    """How many trials a search will run, without building its strategy (an Optuna
-    study for tpe and sobol)."""
-    if search.strategy in ("tpe", "sobol"):
-        return search.trials
-    return make_strategy(search).planned
-
-
-def preview_strategy(search: SearchConfig) -> Strategy:
-    """A cheap stand-in that proposes where a search's first trials fall: the strategy
-    itself, or random draws for tpe (its first trials are random) and sobol."""
-    if search.strategy in ("tpe", "sobol"):
-        return RandomSearch(search.space, search.seed, search.trials)
-    return make_strategy(search)
-
-
-def make_strategy(search: SearchConfig) -> Strategy:
-    if search.strategy == "grid":
-        return GridSearch(search.space, search.seed, search.points)
-    if search.strategy == "random":
-        return RandomSearch(search.space, search.seed, search.trials)
-    if search.strategy == "coarse-to-fine":
-        return CoarseToFine(
-            search.space, search.seed, search.trials, search.rounds, search.keep, search.margin
-        )
-    if search.strategy in ("tpe", "sobol"):
-        # Optuna loads only for the searches that use it.
-        from hyperdesk.core.search import optuna_strategies
-
-        make = getattr(optuna_strategies, search.strategy)
-        return make(search.space, search.seed, search.trials, search.batch)
-    raise ValueError(f"unknown strategy {search.strategy!r}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
+from hyperdesk.core.trials import TrialStatus
 
 TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
 TRIAL_COLUMNS_AFTER = (
@@ -108,8 +109,8 @@ def to_optuna(session: Session, storage: str) -> str:
         ) from None
     epochs = session.epochs()
     states = {
-        "complete": optuna.trial.TrialState.COMPLETE,
-        "pruned": optuna.trial.TrialState.PRUNED,
+        TrialStatus.COMPLETE: optuna.trial.TrialState.COMPLETE,
+        TrialStatus.PRUNED: optuna.trial.TrialState.PRUNED,
     }
     for trial in session.trials():
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)

@@ -18,22 +18,12 @@ from typing import Any
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
 SCHEMA_VERSION = 2
 APPLICATION = "hyperdesk"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-QUEUED, RUNNING, COMPLETE, PRUNED, DIVERGED, FAILED, INTERRUPTED = (
-    "queued",
-    "running",
-    "complete",
-    "pruned",
-    "diverged",
-    "failed",
-    "interrupted",
-)
-# Trials whose result stands: a resumed search keeps them and reruns the rest.
-FINISHED = (COMPLETE, PRUNED, DIVERGED)
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
@@ -92,7 +82,7 @@ class SessionBusyError(SessionError):
 @dataclass(frozen=True)
 class TrialRow:
     number: int
-    status: str
+    status: TrialStatus
     params: dict[str, Any]
     seed: int
     round: int
@@ -304,7 +294,12 @@ class Session:
         rows = self._db.execute(
             f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials ORDER BY number"
         )
-        return [TrialRow(row[0], row[1], json.loads(row[2]), *row[3:]) for row in rows]
+        try:
+            return [
+                TrialRow(row[0], TrialStatus(row[1]), json.loads(row[2]), *row[3:]) for row in rows
+            ]
+        except ValueError as error:  # an unknown status, or params that are not JSON
+            raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
 
     def epochs(self) -> dict[int, list[EpochRecord]]:
         """Every trial's epochs, in order."""
@@ -327,13 +322,18 @@ class Session:
         newest = rows[-1][0] if rows else rowid
         return [(trial, EpochRecord(*values)) for _, trial, *values in rows], newest
 
-    def status(self) -> str:
+    def status(self) -> SearchState:
         """complete, running, interrupted or new. A search whose process died while
         running (crash, kill -9, power loss) is interrupted."""
         meta = self.meta
-        state = meta.get("state", "new")
-        if state == RUNNING and not _owner_alive(meta.get("owner"), self.path):
-            return INTERRUPTED
+        try:
+            state = SearchState(meta.get("state", SearchState.NEW))
+        except ValueError:
+            raise SessionError(
+                f"{self.path}: the search state {meta['state']!r} is none Hyperdesk knows"
+            ) from None
+        if state == SearchState.RUNNING and not _owner_alive(meta.get("owner"), self.path):
+            return SearchState.INTERRUPTED
         return state
 
     # --- writing --------------------------------------------------------------------
@@ -350,22 +350,26 @@ class Session:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             meta = self.meta
-            if meta.get("state") == RUNNING and _owner_alive(meta.get("owner"), self.path):
+            if meta.get("state") == SearchState.RUNNING and _owner_alive(
+                meta.get("owner"), self.path
+            ):
                 raise SessionBusyError(
                     f"{self.path}: a search is running in it (process {meta['owner']}); "
                     "open it read-only to follow along"
                 )
-            self._set_meta(state=RUNNING, owner=_owner_tag(), planned_trials=str(planned))
+            self._set_meta(
+                state=SearchState.RUNNING, owner=_owner_tag(), planned_trials=str(planned)
+            )
         _RUNNING_HERE.add(self.path.resolve())
 
-    def end_run(self, state: str) -> None:
+    def end_run(self, state: SearchState) -> None:
         """Release the session: `state` is complete or interrupted. Trials left running
         are marked interrupted."""
         try:
             with self._db:
                 self._db.execute(
                     "UPDATE trials SET status = ? WHERE status IN (?, ?)",
-                    (INTERRUPTED, RUNNING, QUEUED),
+                    (TrialStatus.INTERRUPTED, TrialStatus.RUNNING, TrialStatus.QUEUED),
                 )
                 self._set_meta(state=state, owner="")
         finally:
@@ -378,7 +382,7 @@ class Session:
             self._db.execute(
                 "INSERT OR REPLACE INTO trials(number, status, params, seed, round, "
                 "started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (number, RUNNING, json.dumps(params), seed, round_, _now()),
+                (number, TrialStatus.RUNNING, json.dumps(params), seed, round_, _now()),
             )
 
     def add_epochs(self, epochs: list[tuple[int, EpochRecord]]) -> None:
@@ -403,7 +407,7 @@ class Session:
                 ],
             )
 
-    def finish_trial(self, number: int, status: str, records: list[EpochRecord]) -> None:
+    def finish_trial(self, number: int, status: TrialStatus, records: list[EpochRecord]) -> None:
         final = records[-1] if records else None
         with self._db:
             self._db.execute(
@@ -437,9 +441,11 @@ class Session:
         round); what it ran is kept and a resume runs the rest."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            if self.status() == RUNNING:
+            if self.status() == SearchState.RUNNING:
                 raise SessionBusyError(f"{self.path}: a search is running in it")
-            self._set_meta(config=config_toml, planned_trials=str(planned), state=INTERRUPTED)
+            self._set_meta(
+                config=config_toml, planned_trials=str(planned), state=SearchState.INTERRUPTED
+            )
 
     def copy_to(self, destination: Path) -> None:
         """A consistent copy of this session at `destination` (which must not exist),
@@ -458,7 +464,7 @@ def delete_session(path: Path) -> None:
     """Remove a session file with its write-ahead log, if it is not running."""
     path = Path(path)
     with Session.open(path, writable=False) as session:
-        if session.status() == RUNNING:
+        if session.status() == SearchState.RUNNING:
             raise SessionBusyError(f"{path}: a search is running in it; stop it first")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -475,7 +481,7 @@ class SessionSummary:
     done: int
     planned: int
     best_val_acc: float | None
-    status: str
+    status: SearchState
     parent: str = ""  # the session this one's search was narrowed from
 
 
@@ -491,7 +497,7 @@ def summarize(path: Path) -> SessionSummary:
         scores = [
             row.final_val_acc
             for row in trials
-            if row.status == COMPLETE and row.final_val_acc is not None
+            if row.status == TrialStatus.COMPLETE and row.final_val_acc is not None
         ]
         return SessionSummary(
             path=Path(path),

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+# Settings that mean something only for some optimizers. A trial whose optimizer is not
+# among them has no value for the setting: it is neither sampled nor shown.
+CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "momentum": ("optimizer", ("momentum", "nesterov")),
+    "beta1": ("optimizer", ("adam",)),
+    "beta2": ("optimizer", ("adam",)),
+    "rho": ("optimizer", ("rmsprop",)),
+}
+
+
+def drop_inactive(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` without the settings their own optimizer does not use."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in CONDITIONS
+        or CONDITIONS[name][0] not in params
+        or params[CONDITIONS[name][0]] in CONDITIONS[name][1]
+    }
 
 
 class Optimizer(ABC):

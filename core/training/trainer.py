@@ -12,14 +12,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hyperdesk.core.data.datasets import Split
+from hyperdesk.core.data.splits import Split
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.optimizers import make_optimizer
-
-COMPLETE = "complete"
-DIVERGED = "diverged"
-INTERRUPTED = "interrupted"
-PRUNED = "pruned"
+from hyperdesk.core.trials import TrialStatus
 
 
 @dataclass(frozen=True)
@@ -160,12 +156,12 @@ def train_trials(
     # Evaluation passes of the batches' shape reuse their buffers (measured: 2-3% faster
     # than whole sets in one pass); below 100 rows, Python's cost per pass would show.
     eval_rows = max(batch_size, 100)
-    results = [TrialResult(COMPLETE) for _ in range(count)]
+    results = [TrialResult(TrialStatus.COMPLETE) for _ in range(count)]
     running = np.ones(count, dtype=bool)
     links = None if linked is None else np.asarray(linked)
 
     def end(status: str, which: np.ndarray) -> None:
-        if status == DIVERGED and links is not None:
+        if status == TrialStatus.DIVERGED and links is not None:
             which = running & np.isin(links, links[which])
         for index in np.flatnonzero(which):
             results[index].status = status
@@ -178,10 +174,10 @@ def train_trials(
             orders = np.stack([rng.permutation(n_train) for rng in shuffles])
             for start in range(0, n_train, batch_size):
                 if should_stop is not None and should_stop():
-                    end(INTERRUPTED, running.copy())
+                    end(TrialStatus.INTERRUPTED, running.copy())
                     return results
                 if pruned is not None and (chosen := pruned()):
-                    end(PRUNED, running & np.isin(np.arange(count), list(chosen)))
+                    end(TrialStatus.PRUNED, running & np.isin(np.arange(count), list(chosen)))
                     if not running.any():
                         return results
                 batch = orders[:, start : start + batch_size]
@@ -192,7 +188,7 @@ def train_trials(
                 else:
                     inputs, labels = x_train[batch], y_train[batch]
                 losses = network.data_loss(inputs, labels, train=True)
-                end(DIVERGED, running & ~np.isfinite(np.atleast_1d(losses)))
+                end(TrialStatus.DIVERGED, running & ~np.isfinite(np.atleast_1d(losses)))
                 if not running.any():
                     return results
                 network.backward(penalty=not decay_weights)
@@ -202,7 +198,7 @@ def train_trials(
             train_loss, train_acc = network.evaluate(x_train, y_train, eval_rows)
             val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
             finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
-            end(DIVERGED, running & ~finite)
+            end(TrialStatus.DIVERGED, running & ~finite)
             seconds = (time.perf_counter() - started) / count
             columns = [np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)]
             for index in np.flatnonzero(running):
@@ -245,10 +241,10 @@ def mean_record(records: list[EpochRecord]) -> EpochRecord:
 def combined_status(statuses: list[str]) -> str:
     """A trial's status from its runs': one diverged run makes the configuration
     diverged; otherwise the runs end together."""
-    for status in (DIVERGED, INTERRUPTED, PRUNED):
+    for status in (TrialStatus.DIVERGED, TrialStatus.INTERRUPTED, TrialStatus.PRUNED):
         if status in statuses:
             return status
-    return COMPLETE
+    return TrialStatus.COMPLETE
 
 
 def train_configurations(

@@ -1,0 +1,40 @@
+"""How Hyperdesk writes numbers for people: durations, parameter values, accuracies.
+The command line and the window both use these, so a value reads the same in both."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+def clock(seconds: float) -> str:
+    """A duration as m:ss, or h:mm:ss from an hour on."""
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def parameter_text(value: Any, log_scale: bool = False) -> str:
+    """A hyperparameter's value: whole numbers and choices as they are; a value on a log
+    scale, or a very small or large one, in scientific notation."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or isinstance(value, int):
+        return str(value)
+    if log_scale or (value != 0 and not 1e-3 <= abs(value) < 1e5):
+        return f"{value:.3e}"
+    return f"{value:.4g}"
+
+
+def accuracy_text(value: float | None) -> str:
+    """An accuracy to three places; nothing for a trial without one."""
+    return "" if value is None else f"{value:.3f}"
+
+
+class HasScore(Protocol):
+    final_val_acc: float | None
+    final_val_acc_std: float | None
+
+
+def score_text(trial: HasScore) -> str:
+    """A trial's final validation accuracy, with its spread over the trial's runs
+    (folds, repeats) when it has several."""
+    spread = trial.final_val_acc_std
+    return f"{trial.final_val_acc:.3f}" + ("" if spread is None else f" ± {spread:.3f}")

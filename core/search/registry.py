@@ -1,0 +1,60 @@
+"""The table of search strategies: each name and how to build it from a search config.
+The Optuna-based ones load Optuna only when a search uses them (its import takes a
+noticeable fraction of a second)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from hyperdesk.core.search.strategies import CoarseToFine, GridSearch, RandomSearch, Strategy
+
+if TYPE_CHECKING:  # the config describes a search; search never needs the config itself
+    from hyperdesk.core.config import SearchConfig
+
+
+def _optuna(name: str) -> Callable[[SearchConfig], Strategy]:
+    def build(search: SearchConfig) -> Strategy:
+        module = importlib.import_module("hyperdesk.core.search.optuna_strategies")
+        return getattr(module, name)(search.space, search.seed, search.trials, search.batch)
+
+    return build
+
+
+STRATEGIES: dict[str, Callable[[SearchConfig], Strategy]] = {
+    "grid": lambda search: GridSearch(search.space, search.seed, search.points),
+    "random": lambda search: RandomSearch(search.space, search.seed, search.trials),
+    "coarse-to-fine": lambda search: CoarseToFine(
+        search.space, search.seed, search.trials, search.rounds, search.keep, search.margin
+    ),
+    "tpe": _optuna("tpe"),
+    "sobol": _optuna("sobol"),
+}
+# Strategies whose trials come from an Optuna sampler: their size is the trials asked
+# for, and their first trials fall where random draws would.
+OPTUNA_STRATEGIES = ("tpe", "sobol")
+
+
+def make_strategy(search: SearchConfig) -> Strategy:
+    try:
+        build = STRATEGIES[search.strategy]
+    except KeyError:
+        raise ValueError(f"unknown strategy {search.strategy!r}") from None
+    return build(search)
+
+
+def planned_trials(search: SearchConfig) -> int:
+    """How many trials a search will run, without building its strategy (an Optuna
+    study for tpe and sobol)."""
+    if search.strategy in OPTUNA_STRATEGIES:
+        return search.trials
+    return make_strategy(search).planned
+
+
+def preview_strategy(search: SearchConfig) -> Strategy:
+    """A cheap stand-in that proposes where a search's first trials fall: the strategy
+    itself, or random draws for tpe (its first trials are random) and sobol."""
+    if search.strategy in OPTUNA_STRATEGIES:
+        return RandomSearch(search.space, search.seed, search.trials)
+    return make_strategy(search)
