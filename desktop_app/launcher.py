@@ -10,7 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hyperdesk.core.cli import EXIT_USAGE, build_parser, dispatch
+from hyperdesk.core.cli import build_parser, dispatch
+from hyperdesk.core.cli.arguments import WindowHooks
+from hyperdesk.core.cli.exit_codes import EXIT_USAGE
 from hyperdesk.core.storage.paths import SESSION_SUFFIX
 
 NO_DISPLAY = (
@@ -53,12 +55,18 @@ def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path
     return render_session_panels(session, folder, fmt, scale)
 
 
+def bench_window(args: argparse.Namespace) -> int:
+    from hyperdesk.desktop_app.window_bench import run_window_bench
+
+    return run_window_bench(args.json)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # In a frozen build (PyInstaller) the worker processes start this executable again;
     # this hands them to multiprocessing instead of parsing their arguments. A no-op
     # everywhere else.
     multiprocessing.freeze_support()
-    parser = build_parser(add_window_commands, export_plots)
+    parser = build_parser(WindowHooks(add_window_commands, export_plots, bench_window))
     parser.add_argument(
         "--self-test",
         action="store_true",

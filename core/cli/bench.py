@@ -7,6 +7,7 @@ in float32; (c) the machine's float32 matrix-multiply throughput on all cores, t
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.cli.arguments import needs_the_window, positive_int
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.data.splits import load_split
@@ -27,6 +29,52 @@ from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import train_trial, used_inputs
 from hyperdesk.core.trials import TrialStatus
+
+HELP = "measure the engine against this machine's limit"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trials", type=positive_int, default=100)
+    parser.add_argument("--epochs", type=positive_int, default=50)
+    parser.add_argument("--width", type=positive_int, default=100, help="hidden layer width")
+    parser.add_argument("--samples", type=positive_int, default=500)
+    parser.add_argument("--workers", type=positive_int, help="default: one per core")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="compare random search with TPE + successive halving instead",
+    )
+    parser.add_argument("--seeds", type=positive_int, default=5, help="with --search")
+    parser.add_argument(
+        "--gui",
+        action="store_true",
+        help="measure the window instead: frame gaps and the GUI thread's work per frame "
+        "during the seed search, and how fast a large session opens",
+    )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="skip the reference run (for scaling measurements)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.gui:
+        if args.hooks.bench_window is None:
+            return needs_the_window("bench --gui")
+        return args.hooks.bench_window(args)
+    if args.search:
+        return search_main(args.seeds, args.trials, args.workers, args.json)
+    return engine_main(
+        args.trials,
+        args.epochs,
+        args.width,
+        args.samples,
+        args.workers,
+        args.json,
+        args.engine_only,
+    )
 
 
 @dataclass
@@ -186,7 +234,7 @@ def peak_memory_mb() -> tuple[float, float]:
     return own, children
 
 
-def main(
+def engine_main(
     trials: int,
     epochs: int,
     width: int,

@@ -1,0 +1,44 @@
+"""Argument types the commands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperdesk.core.cli.exit_codes import EXIT_USAGE
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+PlotExporter = Callable[[Path, Path, str, int], list[Path]]
+
+
+@dataclass(frozen=True)
+class WindowHooks:
+    """What the window's side lends the command line, which cannot draw without Qt:
+    its own commands (`gui`), drawing a session's panels (`export --plots`) and
+    measuring the window (`bench --gui`). Without them those options say so."""
+
+    add_commands: Callable[[argparse._SubParsersAction], None] | None = None
+    export_plots: PlotExporter | None = None
+    bench_window: Callable[[argparse.Namespace], int] | None = None
+
+
+def needs_the_window(what: str) -> int:
+    print(
+        f"hyperdesk {what} draws with the window's libraries: run it as the hyperdesk "
+        "command, not as python -m hyperdesk.core.cli",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE

@@ -1,0 +1,24 @@
+"""`hyperdesk resume`: finish an interrupted session."""
+
+from __future__ import annotations
+
+import argparse
+
+from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.run import run_session
+from hyperdesk.core.storage.session import Session
+
+HELP = "finish an interrupted session"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session", help="the session file")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    parser.add_argument(
+        "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    with Session.open(args.session) as session:
+        return run_session(session, args.json, args.workers)

@@ -1,0 +1,160 @@
+"""`hyperdesk run`: run a search headless and save it as a session; also how `resume`
+finishes one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from hyperdesk.core import config as config_module
+from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
+from hyperdesk.core.cli.progress import Progress
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.runner import SearchOutcome, SearchRunner, new_session_path
+from hyperdesk.core.formatting import parameter_text, score_text
+from hyperdesk.core.search.registry import make_strategy
+from hyperdesk.core.storage.paths import sessions_dir
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.trials import TrialStatus, ranked
+
+TOP = 20
+
+
+HELP = "run a search headless and save it as a session"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", nargs="?", help="a TOML config, e.g. examples/seed.toml")
+    parser.add_argument(
+        "--example",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="run a bundled example config instead (alone: list them)",
+    )
+    parser.add_argument("--name", help="session name (default: the config file's name)")
+    parser.add_argument("--session", help="where to write the session file (must not exist)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set search.trials=10 (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    parser.add_argument(
+        "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.example == "":
+        print(
+            "Example configs bundled with Hyperdesk (run one with: hyperdesk run --example NAME):"
+        )
+        for name in config_module.example_names():
+            print(f"  {name}")
+        return EXIT_OK
+    if (args.example is None) == (args.config is None):
+        print(
+            "hyperdesk run: give a config file or --example NAME (one of "
+            f"{', '.join(config_module.example_names())}), not both",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.example is not None:
+        config = config_module.loads(config_module.example_text(args.example), args.set)
+        name = args.name or args.example
+    else:
+        config = config_module.load(args.config, args.set)
+        name = args.name or Path(args.config).stem
+    if args.session:
+        path = Path(args.session)
+        if path.exists():
+            print(
+                f"hyperdesk: {path} already exists; nothing was overwritten. Continue it with "
+                f"'hyperdesk resume {path}' or choose another --session.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    else:
+        path = new_session_path(sessions_dir(), name)
+
+    try:
+        session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
+    except OSError as error:
+        print(
+            f"hyperdesk: cannot create the session file {path}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return EXIT_SESSION
+    with session:
+        return run_session(session, args.json, args.workers)
+
+
+def run_session(session: Session, as_json: bool, workers: int | None) -> int:
+    control = RunControl()
+    config = config_module.loads(session.config_toml)
+    done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
+    runner = SearchRunner(session, control, workers=workers)
+    progress = Progress(runner.planned, config.train.epochs, done)
+    runner.on_trial_start = progress.trial_started
+    runner.on_epoch = progress.epoch
+    runner.on_trial_end = progress.trial_ended
+    # Ctrl+C asks the runner to stop after the current step; what finished is saved.
+    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
+    started = time.monotonic()
+    try:
+        outcome = runner.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+    seconds = time.monotonic() - started
+    names = [param.name for param in config.search.space]
+    print_top(outcome, names)
+    if outcome.state != TrialStatus.COMPLETE:
+        finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
+        print(
+            f"Interrupted: {finished} of {runner.planned} trials are saved in "
+            f"{session.path}.\nResume with: hyperdesk resume {session.path}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Session saved in {session.path} ({seconds:.1f} s)", file=sys.stderr)
+    if as_json:
+        best = next(iter(ranked(outcome.trials)), None)
+        print(
+            json.dumps(
+                {
+                    "session": str(session.path),
+                    "trials": runner.planned,
+                    "complete": sum(row.status == TrialStatus.COMPLETE for row in outcome.trials),
+                    "best": best
+                    and {
+                        "number": best.number,
+                        "params": best.params,
+                        "val_acc": best.final_val_acc,
+                        "train_acc": best.final_train_acc,
+                    },
+                    "seconds": round(seconds, 3),
+                }
+            )
+        )
+    return EXIT_OK if outcome.state == TrialStatus.COMPLETE else EXIT_INTERRUPTED
+
+
+def print_top(outcome: SearchOutcome, names: list[str]) -> None:
+    """The ranked top 20, as the textbook prints them."""
+    print(f"=========== Hyper-Parameter Optimization Result ({TOP} best) ===========")
+    for rank, trial in enumerate(ranked(outcome.trials)[:TOP], start=1):
+        params = ", ".join(
+            f"{name}: {parameter_text(trial.params[name])}"
+            for name in names
+            if name in trial.params
+        )
+        print(f"Best-{rank:<2} (val acc: {score_text(trial)}) | trial {trial.number:>3} | {params}")

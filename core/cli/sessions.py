@@ -1,0 +1,51 @@
+"""`hyperdesk sessions`: list the sessions in the data directory."""
+
+from __future__ import annotations
+
+import argparse
+
+from hyperdesk.core.cli.exit_codes import EXIT_OK
+from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.storage.session import SessionError, summarize
+
+HELP = "list the sessions in the data directory"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`sessions` takes no arguments."""
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = sessions_dir()
+    paths = sorted(folder.glob(f"*{SESSION_SUFFIX}")) if folder.is_dir() else []
+    if not paths:
+        print(f"No sessions yet in {folder}. Start one with: hyperdesk run CONFIG")
+        return EXIT_OK
+    header = ("name", "created", "strategy", "trials", "best val", "status", "path")
+    lines = []
+    for path in paths:
+        try:
+            info = summarize(path)
+        except SessionError as error:
+            lines.append(("?", "", "", "", "", "unreadable", f"{path} ({error})"))
+            continue
+        best = "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}"
+        lines.append(
+            (
+                info.name,
+                info.created_at.replace("T", " ")[:19],
+                info.strategy,
+                f"{info.done}/{info.planned}",
+                best,
+                info.status,
+                str(path),
+            )
+        )
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
+    for row in [header, *lines]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[-1]
+        )
+    return EXIT_OK
