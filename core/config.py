@@ -302,6 +302,16 @@ class Config:
         sizes = [inputs, *self.model.hidden, OUTPUT_SIZE]
         return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
 
+    def expected_epochs(self) -> float:
+        """The epochs one trial will train: the fixed setting, or the middle of a
+        searched epochs range (what progress and time estimates go by)."""
+        for param in self.search.space:
+            if param.name == "epochs":
+                if isinstance(param, ChoiceParam):
+                    return sum(param.values) / len(param.values)
+                return (param.low + param.high) / 2
+        return self.train.epochs
+
     @property
     def runs(self) -> int:
         """How many networks train for one trial: one per fold and repeat."""

@@ -23,6 +23,11 @@ def parameter_text(value: Any, log_scale: bool = False) -> str:
     return f"{value:.4g}"
 
 
+def axis_text(value: Any) -> str:
+    """A value short enough to label an axis tick: 1e-06, 0.01, 100, relu."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
 def accuracy_text(value: float | None) -> str:
     """An accuracy to three places; nothing for a trial without one."""
     return "" if value is None else f"{value:.3f}"

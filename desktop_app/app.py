@@ -63,9 +63,9 @@ def run_window(target: Path | None, start: bool) -> int:
     if target is not None:
         try:
             if target.suffix == SESSION_SUFFIX:
-                window.open_session(target)
+                window.actions.open_session(target)
             else:
-                window.load_config_file(target)
+                window.actions.load_config_file(target)
         except (ConfigError, SessionError) as error:
             QMessageBox.warning(window, "Cannot open", f"{target}:\n\n{error}")
     window.show()

@@ -11,21 +11,19 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
-from hyperdesk.core.search.importance import MIN_TRIALS
+from hyperdesk.core.config import Config
+from hyperdesk.core.formatting import axis_text
+from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
 from hyperdesk.core.search.space import ChoiceParam, Param
-from hyperdesk.desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, make_plot
+from hyperdesk.desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, Panel, make_plot
 from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.worker import ImportanceEstimator
 
 SCORE_AXIS = "val acc"
 AXIS_MARGIN = 0.45
 COLOUR_STEPS = 10  # lines are drawn in this many shades of the accuracy colour map
 # A band narrower than this (in an axis's unit range) filters; the full band does not.
 FULL_BAND = (0.001, 0.999)
-
-
-def compact(value: Any) -> str:
-    """A value short enough to label an axis: 1e-06, 0.01, 100, relu."""
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _static(plot: pg.PlotWidget) -> None:
@@ -42,7 +40,7 @@ def _within(units: list[float], bands: list[tuple[int, float, float]]) -> bool:
     return all(low <= units[axis] <= high for axis, low, high in bands)
 
 
-class ParallelPanel(QObject):
+class ParallelPanel(QObject, Panel):
     """One vertical axis per searched parameter (in its own scale: log where the range
     is log) and one for the final validation accuracy; each finished trial is a line
     across them, coloured by its accuracy. Each axis carries a band: drag its ends to
@@ -75,11 +73,11 @@ class ParallelPanel(QObject):
     def names(self) -> list[str]:
         return [*self.space, SCORE_AXIS]
 
-    def set_space(self, space: tuple[Param, ...]) -> None:
+    def show_search(self, config: Config) -> None:
         for item in self.axis_items:
             self.plot.removeItem(item)
         self.axis_items, self.bands = [], []
-        self.space = {param.name: param for param in space}
+        self.space = {param.name: param for param in config.search.space}
         self.results, self.matching = None, None
         count = len(self.names)
         left, right = -AXIS_MARGIN, count - 1 + AXIS_MARGIN
@@ -116,8 +114,8 @@ class ParallelPanel(QObject):
         if param is None:  # the score axis
             return [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
         if isinstance(param, ChoiceParam):
-            return [(param.to_unit(value), compact(value)) for value in param.values]
-        return [(0.0, compact(param.low)), (1.0, compact(param.high))]
+            return [(param.to_unit(value), axis_text(value)) for value in param.values]
+        return [(0.0, axis_text(param.low)), (1.0, axis_text(param.high))]
 
     def _units(self, trial) -> list[float]:
         """A trial's position on every axis; NaN where a parameter does not apply."""
@@ -187,11 +185,16 @@ class ParallelPanel(QObject):
             band.setRegion((0, 1))
 
 
-class ImportancePanel:
+class ImportancePanel(QObject, Panel):
     """How much of the variation in final validation accuracy each searched parameter
-    explains (Optuna's PED-ANOVA), as bars, most important on top."""
+    explains (Optuna's PED-ANOVA), as bars, most important on top.
+
+    Without an estimator (headless export) it computes on refresh. With one (the
+    window) it asks it in the background, one estimate at a time and only while the
+    panel shows: an estimate wanted meanwhile is marked due and asked for later."""
 
     def __init__(self):
+        super().__init__()
         self.plot = make_plot(
             "importancePlot",
             "Parameter importance",
@@ -207,6 +210,52 @@ class ImportancePanel:
         self.value_labels: list[pg.TextItem] = []
         self.plot.setXRange(0, 1.02, padding=0)
         self.shown: dict[str, float] = {}
+        self.space: tuple[Param, ...] = ()
+        self.scored: list[tuple[dict, float]] = []
+        self.estimator: ImportanceEstimator | None = None
+        self.due = False  # an estimate is wanted that was not asked for yet
+        self.showing = False  # its dock is the tab on top (told by visibility_changed)
+        self.asked_for: tuple[Param, ...] | None = None  # the space of the one running
+
+    def use_estimator(self, estimator: ImportanceEstimator) -> None:
+        self.estimator = estimator
+        estimator.computed.connect(self._computed)
+
+    def show_search(self, config: Config) -> None:
+        self.space = config.search.space
+        self.show_importance({}, 0)
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        self.scored = [
+            (trial.params, trial.score)
+            for trial in results.trials.values()
+            if trial.score is not None
+        ]
+        if self.estimator is None:
+            self.show_importance(parameter_importance(self.space, self.scored), len(self.scored))
+            return
+        self.due = True
+        self._ask()
+
+    def _ask(self) -> None:
+        if self.asked_for is not None or not self.showing:
+            return
+        self.due = False
+        self.asked_for = self.space
+        self.estimator.request(self.space, self.scored)
+
+    def _computed(self, importance: dict[str, float], finished: int) -> None:
+        if self.asked_for == self.space:  # not for a search since left
+            self.show_importance(importance, finished)
+        self.asked_for = None
+        if self.due:
+            self._ask()
+
+    def visibility_changed(self, visible: bool) -> None:
+        # Shown again (its tab chosen): the estimate that came due while hidden.
+        self.showing = visible
+        if visible and self.due:
+            self._ask()
 
     def show_importance(self, importance: dict[str, float], finished: int) -> None:
         self.shown = importance
@@ -245,7 +294,7 @@ class ImportancePanel:
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
 
 
-class HeatmapPanel:
+class HeatmapPanel(Panel):
     """For a grid search over two parameters: the final validation accuracy of every grid
     point as a coloured cell with its value, blank until the point has run."""
 
@@ -261,13 +310,17 @@ class HeatmapPanel:
         self.axes: tuple[tuple[str, list], tuple[str, list]] | None = None
 
     @staticmethod
-    def applies(strategy: str, space: tuple[Param, ...]) -> bool:
-        return strategy == "grid" and len(space) == 2
+    def applies(config: Config) -> bool:
+        return config.search.strategy == "grid" and len(config.search.space) == 2
 
-    def set_grid(self, space: tuple[Param, ...], points: int) -> None:
+    def show_search(self, config: Config) -> None:
         for label in self.cell_labels.values():
             self.plot.removeItem(label)
         self.cell_labels = {}
+        self.axes = None
+        if not self.applies(config):
+            return
+        space, points = config.search.space, config.search.points
         # Each range may set its own number of points, as the grid strategy reads them.
         self.axes = tuple(
             (param.name, param.grid(getattr(param, "points", None) or points)) for param in space
@@ -275,7 +328,7 @@ class HeatmapPanel:
         item = self.plot.getPlotItem()
         for (name, values), axis in zip(self.axes, ("bottom", "left"), strict=True):
             item.setLabel(axis, name)
-            item.getAxis(axis).setTicks([[(i, compact(v)) for i, v in enumerate(values)]])
+            item.getAxis(axis).setTicks([[(i, axis_text(v)) for i, v in enumerate(values)]])
         columns, rows = len(self.axes[0][1]), len(self.axes[1][1])
         self.image.setImage(np.full((columns, rows), np.nan), levels=(0, 1))
         self.image.setRect(QRectF(-0.5, -0.5, columns, rows))

@@ -50,7 +50,7 @@ def add_window_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
-    from hyperdesk.desktop_app.panel_export import render_session_panels
+    from hyperdesk.desktop_app.headless import render_session_panels
 
     return render_session_panels(session, folder, fmt, scale)
 

@@ -5,7 +5,6 @@ Qt 6 writes and raises on every plot: pyqtgraph issue 3485.) The window's menus 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -15,21 +14,12 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QIODevice, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication
+
+from hyperdesk.desktop_app.panels import KINDS
+from hyperdesk.desktop_app.plots import Panel
 
 FORMATS = ("png", "svg")
 SCALES = (1, 2, 4)
-# What a panel's file is called when all are exported into one folder.
-PANEL_FILES = {
-    "curves": "learning-curves",
-    "top": "top-20",
-    "scatter": "scatter",
-    "best": "best-so-far",
-    "parallel": "parallel-coordinates",
-    "importance": "parameter-importance",
-    "heatmap": "grid-heatmap",
-}
-HEADLESS_SIZE = (900, 560)
 SVG_NS = "http://www.w3.org/2000/svg"
 NUMBER = r"\s*(-?[\d.eE+-]+)\s*"
 MATRIX = re.compile(rf"matrix\({NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUMBER}\)")
@@ -120,61 +110,12 @@ def _flatten_line_transforms(svg: str) -> str:
 
 
 def export_panels(
-    plots: dict[str, pg.PlotWidget], folder: Path, fmt: str = "png", scale: int = 1
+    panels: dict[str, Panel], folder: Path, fmt: str = "png", scale: int = 1
 ) -> list[Path]:
-    """One file per panel in `folder`, named after the panel."""
+    """One file per panel in `folder`, named as the registry names it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        export_plot(plot, folder / f"{PANEL_FILES[name]}.{fmt}", scale)
-        for name, plot in plots.items()
+        export_plot(panel.plot, folder / f"{KINDS[key].file_name}.{fmt}", scale)
+        for key, panel in panels.items()
     ]
-
-
-def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
-    """Draw a saved session's panels without a display and export them."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from hyperdesk.core import config as config_module
-    from hyperdesk.core.search.importance import parameter_importance
-    from hyperdesk.core.storage.session import Session
-    from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
-    from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
-    from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, ScatterPanel, TopPanel
-    from hyperdesk.desktop_app.results import SearchResults
-
-    make_application()
-    with Session.open(session_path, writable=False) as session:
-        config = config_module.loads(session.config_toml)
-        planned = int(session.meta.get("planned_trials", "0") or 0)
-        results = SearchResults.from_session(session, config, planned)
-    scored = [(t.params, t.score) for t in results.trials.values() if t.score is not None]
-    panels = {
-        "curves": CurvesPanel(),
-        "top": TopPanel(),
-        "scatter": ScatterPanel(),
-        "best": BestPanel(),
-        "parallel": ParallelPanel(),
-        "importance": ImportancePanel(),
-    }
-    panels["scatter"].set_space(config.search.space, config.search.strategy == "coarse-to-fine")
-    panels["parallel"].set_space(config.search.space)
-    panels["importance"].show_importance(
-        parameter_importance(config.search.space, scored), len(scored)
-    )
-    if HeatmapPanel.applies(config.search.strategy, config.search.space):
-        panels["heatmap"] = HeatmapPanel()
-        panels["heatmap"].set_grid(config.search.space, config.search.points)
-    plots = {}
-    with offscreen_warnings_hidden():
-        for name, panel in panels.items():
-            if name != "importance":
-                panel.refresh(results, None)
-            widget = panel.widget if isinstance(panel, ScatterPanel) else panel.plot
-            widget.resize(*HEADLESS_SIZE)
-            widget.show()  # offscreen: lays the plot out at its size, shows nothing
-            plots[name] = panel.plot
-        QApplication.processEvents()
-        paths = export_panels(plots, folder, fmt, scale)
-        for panel in panels.values():
-            (panel.widget if isinstance(panel, ScatterPanel) else panel.plot).close()
-    return paths

@@ -12,10 +12,11 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from hyperdesk.core.config import Config
 from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.core.trials import TrialStatus
-from hyperdesk.desktop_app.results import SearchResults, TrialState
+from hyperdesk.desktop_app.results import SearchResults, Trial
 
 VALIDATION_STYLE = Qt.PenStyle.SolidLine
 TRAINING_STYLE = Qt.PenStyle.DashLine
@@ -25,6 +26,28 @@ RUNNING_COLOURS = ("#1f5fbf", "#6a3fb5", "#00838f", "#ad1457")
 TRIAL_COLOUR = "#37474f"
 ACCURACY_MAP = pg.colormap.get("viridis")
 ROUND_SYMBOLS = ("o", "t", "s", "d", "star", "h", "p", "+")
+
+
+class Panel:
+    """What the window, its menus and both exporters know of a panel (desktop_app.panels
+    lists them): the plot it draws in, the widget its dock holds, how it lays itself out
+    for a search, and how it redraws."""
+
+    plot: pg.PlotWidget
+
+    @property
+    def widget(self) -> QWidget:
+        """What the panel's dock shows: the plot, or the plot with its controls."""
+        return self.plot
+
+    def show_search(self, config: Config) -> None:
+        """Lay out for a new search (its axes, its parameters); most panels need nothing."""
+
+    def visibility_changed(self, visible: bool) -> None:
+        """Its dock was shown or hidden (a tab chosen); most panels need nothing."""
+
+    def refresh(self, results: SearchResults, selected: int | None) -> None:
+        raise NotImplementedError
 
 
 def make_plot(
@@ -47,14 +70,14 @@ def pen(colour: str, style: Qt.PenStyle = VALIDATION_STYLE, width: float = 2.0) 
     return pg.mkPen(colour, width=width, style=style)
 
 
-def epoch_axis(trial: TrialState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def epoch_axis(trial: Trial) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     epochs = np.array([record.epoch for record in trial.records], dtype=float)
     val = np.array([record.val_acc for record in trial.records], dtype=float)
     train = np.array([record.train_acc for record in trial.records], dtype=float)
     return epochs, val, train
 
 
-def spread_band(trial: TrialState) -> tuple[np.ndarray, np.ndarray] | None:
+def spread_band(trial: Trial) -> tuple[np.ndarray, np.ndarray] | None:
     """(mean - std, mean + std) of the validation accuracy per epoch, for a trial of
     several runs (folds, repeats); None for a trial of one run."""
     if not trial.records or trial.records[0].val_acc_std is None:
@@ -64,7 +87,7 @@ def spread_band(trial: TrialState) -> tuple[np.ndarray, np.ndarray] | None:
     return val - std, val + std
 
 
-class CurvesPanel:
+class CurvesPanel(Panel):
     """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
     the best trial and the selected one. A trial of several runs (k folds, repeats) is
     drawn as the mean of its runs, in a band of one standard deviation."""
@@ -105,7 +128,7 @@ class CurvesPanel:
 
     def refresh(self, results: SearchResults, selected: int | None) -> None:
         best = results.best()
-        wanted: dict[str, tuple[TrialState, str] | None] = dict.fromkeys(self.slots)
+        wanted: dict[str, tuple[Trial, str] | None] = dict.fromkeys(self.slots)
         if best is not None:
             wanted["best"] = (
                 best,
@@ -153,7 +176,7 @@ class CurvesPanel:
             self.shown[slot] = None if entry is None else (entry[0].number, label)
 
 
-class TopPanel:
+class TopPanel(Panel):
     """The textbook's figure: the 20 best trials as small multiples, val solid and train
     dashed, each with y from 0 to 1, ranked by final validation accuracy."""
 
@@ -260,15 +283,15 @@ class BrushViewBox(pg.ViewBox):
             self.updateScaleBox(start, now)  # the view box's own rubber band
 
 
-class ScatterPanel:
+class ScatterPanel(Panel):
     """Two searched parameters against each other, coloured by final validation accuracy,
     on log axes where a parameter's scale is log."""
 
     def __init__(self):
         self.signals = _PointSignals()
         self.space: dict[str, Param] = {}
-        self.widget = QWidget()
-        layout = QVBoxLayout(self.widget)
+        self.holder = QWidget()
+        layout = QVBoxLayout(self.holder)
         layout.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
@@ -328,10 +351,14 @@ class ScatterPanel:
         self.x_combo.currentIndexChanged.connect(self._axes_changed)
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
 
-    def set_space(self, space: tuple[Param, ...], coarse_to_fine: bool) -> None:
-        """Show a search over `space`: the axis choosers list its parameters (the first
-        two on x and y), and coarse-to-fine searches mark each round."""
-        self.space = {param.name: param for param in space}
+    @property
+    def widget(self) -> QWidget:
+        return self.holder
+
+    def show_search(self, config: Config) -> None:
+        """The axis choosers list the searched parameters (the first two on x and y), and
+        coarse-to-fine searches mark each round."""
+        self.space = {param.name: param for param in config.search.space}
         self.results = None
         names = list(self.space)
         for combo in (self.x_combo, self.y_combo):
@@ -343,7 +370,7 @@ class ScatterPanel:
             self.y_combo.setCurrentIndex(1)
         self.round_legend.clear()
         self.legend_rounds = 0
-        self.show_rounds = coarse_to_fine
+        self.show_rounds = config.search.strategy == "coarse-to-fine"
         for item in (self.points, self.pruned, self.diverged, self.selected_point):
             item.setData([], [])
         self._axes_changed()
@@ -390,7 +417,7 @@ class ScatterPanel:
             return float(param.values.index(value)) if value in param.values else math.nan
         return float(value)
 
-    def _xy(self, trials: list[TrialState]) -> tuple[np.ndarray, np.ndarray]:
+    def _xy(self, trials: list[Trial]) -> tuple[np.ndarray, np.ndarray]:
         x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
         xs = [self._coordinate(x_name, t.params.get(x_name)) for t in trials]
         ys = [self._coordinate(y_name, t.params.get(y_name)) for t in trials]
@@ -479,7 +506,7 @@ class ScatterPanel:
             QToolTip.hideText()
 
 
-class BestPanel:
+class BestPanel(Panel):
     """The best final validation accuracy so far against the trial number, over every
     trial's own result."""
 

@@ -14,7 +14,7 @@ from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
 
 
 @dataclass
-class TrialState:
+class Trial:
     number: int
     params: dict[str, Any]
     round: int
@@ -65,7 +65,7 @@ class SearchResults:
         self.epochs_per_trial = epochs_per_trial
         self.runs = runs
         self.test = test
-        self.trials: dict[int, TrialState] = {}
+        self.trials: dict[int, Trial] = {}
 
     @classmethod
     def for_config(cls, config: Config, planned: int) -> SearchResults:
@@ -82,7 +82,7 @@ class SearchResults:
         results = cls.for_config(config, planned)
         epochs = session.epochs()
         for row in session.trials():
-            results.trials[row.number] = TrialState(
+            results.trials[row.number] = Trial(
                 row.number,
                 row.params,
                 row.round,
@@ -93,7 +93,7 @@ class SearchResults:
         return results
 
     def start(self, start: TrialStart) -> None:
-        self.trials[start.number] = TrialState(
+        self.trials[start.number] = Trial(
             start.number, start.params, start.round, TrialStatus.RUNNING
         )
 
@@ -110,14 +110,14 @@ class SearchResults:
             self.trials[number].status = TrialStatus.INTERRUPTED
         return stopped
 
-    def ranked(self) -> list[TrialState]:
+    def ranked(self) -> list[Trial]:
         return ranked(self.trials.values())
 
-    def best(self) -> TrialState | None:
+    def best(self) -> Trial | None:
         ranking = self.ranked()
         return ranking[0] if ranking else None
 
-    def running(self) -> list[TrialState]:
+    def running(self) -> list[Trial]:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]
 
     def best_so_far(self) -> tuple[list[int], list[float]]:

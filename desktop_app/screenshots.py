@@ -47,17 +47,18 @@ def main(argv: list[str] | None = None) -> int:
 
     def watch() -> None:
         nonlocal taken_mid
-        planned = window.results.planned * window.config.train.epochs
-        if not taken_mid and planned and window.results.epochs_done >= planned * 0.45:
+        results = window.model.results
+        planned = results.planned * window.model.config.train.epochs
+        if not taken_mid and planned and results.epochs_done >= planned * 0.45:
             taken_mid = True
             grab(window, args.out / "mid-run.png")
 
-    def finished(state: str) -> None:
-        best = window.results.best()
-        window.select_trial(best.number if best else None)
+    def finished(state) -> None:
+        best = window.model.results.best()
+        window.model.select(best.number if best else None)
         QTimer.singleShot(300, lambda: (grab(window, args.out / "finished.png"), app.quit()))
 
-    window.searchFinished.connect(finished)
+    window.controller.searchEnded.connect(finished)
     ticker = QTimer()
     ticker.timeout.connect(watch)
     ticker.start(20)

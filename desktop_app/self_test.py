@@ -56,15 +56,15 @@ def _exercise_window(folder: Path) -> list[str]:
     print(f"window open in {time.perf_counter() - started:.1f} s")
     outcome = {}
 
-    def finished(state: str) -> None:
-        outcome["state"] = state
+    def finished(state) -> None:
+        outcome["state"] = str(state)
         app.quit()
 
     def give_up() -> None:
         outcome.setdefault("state", f"not finished after {TIMEOUT_S} s")
         app.quit()
 
-    window.searchFinished.connect(finished)
+    window.controller.searchEnded.connect(finished)
     QTimer.singleShot(0, window.start)
     QTimer.singleShot(TIMEOUT_S * 1000, give_up)
     with offscreen_warnings_hidden():
@@ -73,16 +73,16 @@ def _exercise_window(folder: Path) -> list[str]:
     try:
         if outcome.get("state") != "complete":
             return [f"the search ended {outcome.get('state')!r}, not 'complete'"]
-        trials = window.results.trials
-        statuses = [trial.status for trial in trials.values()]
+        trials = window.model.results.trials
+        statuses = [str(trial.status) for trial in trials.values()]
         print(f"search: {len(trials)} trials ({', '.join(statuses)}) ")
         if statuses != ["complete"] * TRIALS:
             problems.append(f"expected {TRIALS} complete trials, got {statuses}")
-        with Session.open(window.session_path, writable=False) as session:
+        with Session.open(window.model.session_path, writable=False) as session:
             saved = {number: len(records) for number, records in session.epochs().items()}
         if sorted(saved.values()) != [EPOCHS] * TRIALS:
             problems.append(f"the session file holds epochs {saved}, expected {EPOCHS} each")
-        image_path = export_plot(window.curves.plot, folder / "curves.png")
+        image_path = export_plot(window.panels["curves"].plot, folder / "curves.png")
         image = QImage(str(image_path))
         print(f"exported {image_path.name}: {image.width()} x {image.height()}")
         if image.isNull() or image.width() < 100:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHeaderView, QTableView
 
 from hyperdesk.core.formatting import accuracy_text, parameter_text
 from hyperdesk.core.trials import TrialStatus
-from hyperdesk.desktop_app.results import SearchResults, TrialState
+from hyperdesk.desktop_app.results import SearchResults, Trial
 
 ROOT = QModelIndex()
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -81,13 +81,13 @@ class ResultsTableModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
-    def trial_at(self, row: int) -> TrialState:
+    def trial_at(self, row: int) -> Trial:
         return self.results.trials[self._numbers[row]]
 
     def row_of(self, number: int) -> int | None:
         return self._rows.get(number)
 
-    def _value(self, trial: TrialState, column: int) -> Any:
+    def _value(self, trial: Trial, column: int) -> Any:
         params_start = len(self.FIXED_BEFORE)
         params_end = params_start + len(self.results.param_names)
         if column == 0:

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from hyperdesk.core.execution.control import CONTEXT
 from hyperdesk.core.execution.pool import TrialPool
@@ -29,9 +29,9 @@ class NewSession:
 class SearchWorker(QObject):
     trialStarted = Signal(object)  # TrialStart
     epochRecorded = Signal(int, object)  # trial number, EpochRecord
-    trialFinished = Signal(int, str)  # trial number, status
+    trialFinished = Signal(int, object)  # trial number, TrialStatus
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
-    searchEnded = Signal(str)  # complete, interrupted or failed
+    searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
 
     def __init__(
         self,
@@ -153,3 +153,28 @@ class ImportanceWorker(QObject):
         """End the helper process; call once the thread has ended."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class ImportanceEstimator(QObject):
+    """The window's side of importance estimates: an ImportanceWorker on a thread of its
+    own. request() returns at once; `computed` brings the estimate."""
+
+    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
+    _requested = Signal(object, object)  # search space, [(params, score)]
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._worker = ImportanceWorker()
+        self._thread = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._requested.connect(self._worker.compute)
+        self._worker.computed.connect(self.computed)
+        self._thread.start()
+
+    def request(self, space, scored) -> None:
+        self._requested.emit(space, scored)
+
+    def shutdown(self) -> None:
+        self._thread.quit()
+        self._thread.wait()
+        self._worker.close()

@@ -17,11 +17,11 @@ def polylines(item) -> int:
 def test_parallel_coordinates_draw_every_trial_on_log_axes(qtbot, window):
     load(window, ["search.trials=8"])
     run_to_end(qtbot, window)
-    panel = window.parallel
+    panel = window.panels["parallel"]
     assert panel.names == ["lr", "weight_decay", "val acc"]
     drawn = sum(polylines(item) for item in panel.shades)
-    assert drawn == len([t for t in window.results.trials.values() if t.score is not None])
-    trial = window.results.trials[1]
+    assert drawn == len([t for t in window.model.results.trials.values() if t.score is not None])
+    trial = window.model.results.trials[1]
     lr_unit = (math.log10(trial.params["lr"]) + 3) / 2  # TINY_CONFIG: lr in [1e-3, 1e-1]
     assert panel._units(trial)[0] == lr_unit
     assert panel._units(trial)[2] == trial.score
@@ -30,10 +30,10 @@ def test_parallel_coordinates_draw_every_trial_on_log_axes(qtbot, window):
 def test_brushing_an_axis_filters_the_table_to_the_trials_inside(qtbot, window):
     load(window, ["search.trials=10"])
     run_to_end(qtbot, window)
-    panel = window.parallel
+    panel = window.panels["parallel"]
     expected = {
         t.number
-        for t in window.results.trials.values()
+        for t in window.model.results.trials.values()
         if t.score is not None and (math.log10(t.params["lr"]) + 3) / 2 <= 0.5
     }
     assert 0 < len(expected) < 10
@@ -41,9 +41,9 @@ def test_brushing_an_axis_filters_the_table_to_the_trials_inside(qtbot, window):
         panel.bands[0].setRegion((0, 0.5))
     assert set(table_numbers(window)) == expected
     assert polylines(panel.outside) == 10 - len(expected)
-    window.filter_edit.setText("complete")  # the text filter still applies on top
+    window.table.filter_edit.setText("complete")  # the text filter still applies on top
     assert set(table_numbers(window)) == expected
-    window.filter_edit.clear()
+    window.table.filter_edit.clear()
     with qtbot.waitSignal(panel.brushed):
         panel.clear_bands()
     assert len(table_numbers(window)) == 10
@@ -62,11 +62,11 @@ def test_brushing_keeps_trials_without_a_score_that_lie_inside_the_parameter_ban
         ],
     )
     run_to_end(qtbot, window)
-    trials = window.results.trials.values()
+    trials = window.model.results.trials.values()
     high_lr = {t.number for t in trials if (math.log10(t.params["lr"]) + 3) / 2 >= 0.5}
     unscored = {t.number for t in trials if t.score is None}
     assert unscored & high_lr and high_lr - unscored, "need pruned and complete trials"
-    panel = window.parallel
+    panel = window.panels["parallel"]
     with qtbot.waitSignal(panel.brushed):
         panel.bands[0].setRegion((0.5, 1))
     assert set(table_numbers(window)) == high_lr
@@ -82,33 +82,33 @@ def test_brushing_keeps_trials_without_a_score_that_lie_inside_the_parameter_ban
 def test_importance_ranks_the_parameters_once_its_panel_is_shown(qtbot, window):
     load(window, ["search.trials=12"])
     run_to_end(qtbot, window)
-    assert window.importance.shown == {}  # behind another tab: not computed for nobody
-    window.importance_dock.raise_()
-    qtbot.waitUntil(lambda: window.importance.shown != {}, timeout=30_000)
-    shown = window.importance.shown
+    assert window.panels["importance"].shown == {}  # behind another tab: not computed for nobody
+    window.panel_docks["importance"].raise_()
+    qtbot.waitUntil(lambda: window.panels["importance"].shown != {}, timeout=30_000)
+    shown = window.panels["importance"].shown
     assert set(shown) == {"lr", "weight_decay"}
     assert abs(sum(shown.values()) - 1) < 1e-6
-    assert len(window.importance.value_labels) == 2
+    assert len(window.panels["importance"].value_labels) == 2
 
 
 def test_a_two_parameter_grid_shows_its_heatmap(qtbot, window):
     load(window, ['search.strategy="grid"', "search.points=3"])
     assert window.setup.config().search.strategy == "grid"
     run_to_end(qtbot, window)
-    assert not window.heatmap_dock.isHidden()
-    scores = window.heatmap.image.image
-    (x_name, x_values), (y_name, y_values) = window.heatmap.axes
+    assert not window.panel_docks["heatmap"].isHidden()
+    scores = window.panels["heatmap"].image.image
+    (x_name, x_values), (y_name, y_values) = window.panels["heatmap"].axes
     assert scores.shape == (len(x_values), len(y_values)) and not np.isnan(scores).any()
-    assert scores.size == len(window.results.trials)
-    for trial in window.results.trials.values():
+    assert scores.size == len(window.model.results.trials)
+    for trial in window.model.results.trials.values():
         cell = scores[x_values.index(trial.params[x_name]), y_values.index(trial.params[y_name])]
         assert cell == trial.score
-    assert len(window.heatmap.cell_labels) == scores.size
-    assert "heatmap" in window.exportable_plots()
+    assert len(window.panels["heatmap"].cell_labels) == scores.size
+    assert "heatmap" in window.panels.shown()
 
     load(window, ["search.trials=2"])
     run_to_end(qtbot, window)
-    assert window.heatmap_dock.isHidden() and "heatmap" not in window.exportable_plots()
+    assert window.panel_docks["heatmap"].isHidden() and "heatmap" not in window.panels.shown()
     assert window.findChild(QTableView, "resultsTable").model().rowCount() == 2
 
 
@@ -117,7 +117,7 @@ def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot,
 
     load(window, ["search.trials=12"])
     run_to_end(qtbot, window)
-    trials = list(window.results.trials.values())
+    trials = list(window.model.results.trials.values())
     # Around the lower half of the learning rates, every weight decay (log axes: the view
     # holds log10 of each value).
     lrs = sorted(math.log10(t.params["lr"]) for t in trials)
@@ -125,10 +125,10 @@ def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot,
     rectangle = QRectF(QPointF(-3.5, -9), QPointF(cut, -3))
     expected = sorted(t.number for t in trials if math.log10(t.params["lr"]) < cut)
     assert len(expected) == 6
-    window.scatter.view_box.on_rectangle(rectangle)
-    assert window.selected_numbers() == expected
+    window.panels["scatter"].view_box.on_rectangle(rectangle)
+    assert window.table.selected_numbers() == expected
     assert "6 trials selected" in window.statusBar().currentMessage()
     window.search_around_selection()
     lr = window.setup.config().search.space[0]
-    chosen = [window.results.trials[n].params["lr"] for n in expected]
+    chosen = [window.model.results.trials[n].params["lr"] for n in expected]
     assert (lr.low, lr.high) == (min(chosen), max(chosen))

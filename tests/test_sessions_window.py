@@ -11,13 +11,14 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from hyperdesk.core.storage.session import Session
-from hyperdesk.desktop_app.main_window import FOLLOWING, MainWindow
+from hyperdesk.desktop_app.main_window import MainWindow
+from hyperdesk.desktop_app.search_model import SessionState
 from tests.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
 from tests.test_window import button, load, point_count, run_to_end
 
 
 def table_cells(window):
-    model = window.table.model()
+    model = window.table.view.model()
     return [
         [model.index(row, column).data() for column in range(model.columnCount())]
         for row in range(model.rowCount())
@@ -32,11 +33,13 @@ def plotted(window):
         return (None, None) if x is None else (list(x), list(y))
 
     return {
-        "curves": [data(val) for val, _ in window.curves.slots.values()],
-        "top": [data(item) for item in window.top.val_items + window.top.train_items],
-        "labels": [label.toPlainText() for label in window.top.labels],
-        "scatter": data(window.scatter.points),
-        "best": data(window.best_panel.best),
+        "curves": [data(val) for val, _ in window.panels["curves"].slots.values()],
+        "top": [
+            data(item) for item in window.panels["top"].val_items + window.panels["top"].train_items
+        ],
+        "labels": [label.toPlainText() for label in window.panels["top"].labels],
+        "scatter": data(window.panels["scatter"].points),
+        "best": data(window.panels["best"].best),
     }
 
 
@@ -61,17 +64,17 @@ def new_window(qtbot, window):
 def test_a_session_reopens_as_it_finished(qtbot, window, new_window):
     load(window)
     run_to_end(qtbot, window)
-    window.table.selectRow(1)
-    selected = window.selected
-    cells, drawn, path = table_cells(window), plotted(window), window.session_path
+    window.table.view.selectRow(1)
+    selected = window.model.selected
+    cells, drawn, path = table_cells(window), plotted(window), window.model.session_path
     window.close()
     again = new_window()
-    again.open_file(path)
+    again.actions.open_file(path)
     assert table_cells(again) == cells
     assert plotted(again) == drawn
-    assert again.selected == selected
+    assert again.model.selected == selected
     assert again.setup.config() == window.setup.config()
-    assert again.session_label.text().endswith("Complete")
+    assert again.statusBar().session_label.text().endswith("Complete")
 
 
 def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
@@ -89,10 +92,10 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
     qtbot.waitUntil(lambda: browser.model.index(row, 5).data() == "interrupted", timeout=10_000)
     browser.select(killed)
     browser.buttons["openSessionButton"].click()
-    assert window.session_path == killed
+    assert window.model.session_path == killed
     resume = button(window, "resumeButton")
     assert resume.isVisibleTo(window)
-    with qtbot.waitSignal(window.searchFinished, timeout=120_000) as finished:
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=120_000) as finished:
         resume.click()
     assert finished.args == ["complete"]
     reference = tmp_path / "reference.hdsession"
@@ -110,16 +113,16 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
         capture_output=True,
     )
     assert session_contents(killed) == session_contents(reference)
-    assert window.results.trials_done == 6 and not resume.isVisibleTo(window)
+    assert window.model.results.trials_done == 6 and not resume.isVisibleTo(window)
 
 
 def test_extending_a_random_search_runs_only_the_new_trials(qtbot, window):
     load(window)
     run_to_end(qtbot, window)
-    first = session_contents(window.session_path)
-    with qtbot.waitSignal(window.searchFinished, timeout=60_000):
-        window.extend_search(2)
-    trials, epochs = session_contents(window.session_path)
+    first = session_contents(window.model.session_path)
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.actions.extend_search(2)
+    trials, epochs = session_contents(window.model.session_path)
     assert [t[0] for t in trials] == [1, 2, 3, 4, 5, 6]
     assert trials[:4] == first[0] and {n: epochs[n] for n in (1, 2, 3, 4)} == first[1]
     assert len(table_cells(window)) == 6
@@ -144,21 +147,23 @@ def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_pa
     )
     try:
         qtbot.waitUntil(lambda: count_epochs(path) >= 3, timeout=60_000)
-        window.open_file(path)
-        assert window.session_state == FOLLOWING
-        assert "following it, read-only" in window.session_label.text()
+        window.actions.open_file(path)
+        assert window.model.session_state == SessionState.FOLLOWING
+        assert "following it, read-only" in window.statusBar().session_label.text()
         assert not button(window, "resumeButton").isVisibleTo(window)
         assert process.poll() is None
         with Session.open(path) as session, pytest.raises(Exception, match="running in it"):
             session.begin_run(1)
-        seen = window.results.epochs_done
-        qtbot.waitUntil(lambda: window.results.epochs_done > seen, timeout=30_000)
+        seen = window.model.results.epochs_done
+        qtbot.waitUntil(lambda: window.model.results.epochs_done > seen, timeout=30_000)
     finally:
         process.wait(timeout=120)
-    qtbot.waitUntil(lambda: window.session_state == "complete", timeout=30_000)
-    assert window.results.epochs_done == 6 * 60
+    qtbot.waitUntil(lambda: window.model.session_state == "complete", timeout=30_000)
+    assert window.model.results.epochs_done == 6 * 60
     trials, _ = session_contents(path)
-    assert [row[2] for row in trials] == [window.results.trials[n].params for n in range(1, 7)]
+    assert [row[2] for row in trials] == [
+        window.model.results.trials[n].params for n in range(1, 7)
+    ]
 
 
 @pytest.mark.parametrize("scale", [1, 2, 4])
@@ -167,8 +172,9 @@ def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp
 
     load(window)
     run_to_end(qtbot, window)
-    for key, plot in window.panel_plots().items():
-        path = export_plot(plot, tmp_path / f"{key}.png", scale)
+    for kind, panel in window.panels:
+        plot = panel.plot
+        path = export_plot(plot, tmp_path / f"{kind.key}.png", scale)
         image = QImage(str(path))
         assert not image.isNull()
         expected = round(plot.getPlotItem().sceneBoundingRect().width() * scale)
@@ -182,11 +188,11 @@ def test_exported_svg_parses_and_holds_the_curves(qtbot, window, tmp_path):
 
     load(window)
     run_to_end(qtbot, window)
-    paths = export_panels(window.exportable_plots(), tmp_path, "svg")
+    paths = export_panels(window.panels.shown(), tmp_path, "svg")
     assert len(paths) == 6  # no heatmap: this is not a two-parameter grid search
     namespace = "{http://www.w3.org/2000/svg}"
     curves = ElementTree.parse(tmp_path / "learning-curves.svg").getroot()
-    best = window.results.best()
+    best = window.model.results.best()
     # The best trial's validation curve: one polyline point per epoch.
     longest = max(len(p.get("d").split()) for p in curves.iter(f"{namespace}path"))
     assert longest >= len(best.records)
@@ -202,9 +208,9 @@ def test_results_export_agrees_with_the_session(qtbot, window, tmp_path):
 
     load(window)
     run_to_end(qtbot, window)
-    window.export_results(tmp_path / "r.csv", "csv")
-    window.export_results(tmp_path / "r.json", "json")
-    trials, epochs = session_contents(window.session_path)
+    window.actions.export_results(tmp_path / "r.csv", "csv")
+    window.actions.export_results(tmp_path / "r.json", "json")
+    trials, epochs = session_contents(window.model.session_path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
     assert [int(r["number"]) for r in rows] == [t[0] for t in trials]
     assert [float(r["final_val_acc"]) for r in rows] == [t[6] for t in trials]
@@ -217,12 +223,12 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_session(
 ):
     load(window)
     run_to_end(qtbot, window)
-    before = session_contents(window.session_path)
+    before = session_contents(window.model.session_path)
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
-    window.export_results(tmp_path / "missing" / "r.csv", "csv")
+    window.actions.export_results(tmp_path / "missing" / "r.csv", "csv")
     assert warnings and "The session is unchanged" in warnings[0]
-    assert session_contents(window.session_path) == before
+    assert session_contents(window.model.session_path) == before
 
 
 def bad_files(tmp_path):
@@ -252,16 +258,16 @@ def test_bad_files_are_refused_with_a_message_and_left_untouched(window, tmp_pat
     }
     for name, path in bad_files(tmp_path).items():
         before = path.read_bytes()
-        window.open_file(path)
+        window.actions.open_file(path)
         assert expected[name] in warnings[-1]
         assert path.read_bytes() == before
-    assert window.session_path is None
+    assert window.model.session_path is None
 
 
 def test_browser_lists_renames_and_deletes(qtbot, window, monkeypatch):
     load(window)
     run_to_end(qtbot, window)
-    path = window.session_path
+    path = window.model.session_path
     browser = window.browser
     browser.refresh()
     qtbot.waitUntil(lambda: browser.model.row_of(path) is not None, timeout=10_000)
@@ -275,16 +281,16 @@ def test_browser_lists_renames_and_deletes(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("renamed", True))
-    window.rename_session(path)
+    window.actions.rename_session(path)
     qtbot.waitUntil(
         lambda: browser.model.index(browser.model.row_of(path), 0).data() == "renamed",
         timeout=10_000,
     )
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    window.delete_session(path)
+    window.actions.delete_session(path)
     assert path.exists()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    window.delete_session(path)
+    window.actions.delete_session(path)
     assert not path.exists()
     qtbot.waitUntil(lambda: browser.model.row_of(path) is None, timeout=10_000)
 
@@ -292,9 +298,9 @@ def test_browser_lists_renames_and_deletes(qtbot, window, monkeypatch):
 def test_duplicate_loads_the_setup_as_a_new_search(qtbot, window):
     load(window, ["search.trials=3"])
     run_to_end(qtbot, window)
-    original = window.session_path
+    original = window.model.session_path
     window.setup.load_config(window.setup.config().__class__(), "other")
-    window.duplicate_session(original)
+    window.actions.duplicate_session(original)
     assert window.setup.session_name == "tiny copy"
     assert window.setup.config().search.trials == 3
 
@@ -306,8 +312,8 @@ def test_save_as_copies_the_session(qtbot, window, tmp_path, monkeypatch):
     run_to_end(qtbot, window)
     target = tmp_path / "copy.hdsession"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window._save_as()
-    assert session_contents(target) == session_contents(window.session_path)
+    window.actions.save_as()
+    assert session_contents(target) == session_contents(window.model.session_path)
 
 
 def test_a_read_only_data_directory_gives_a_message(qtbot, window, hyperdesk_home, monkeypatch):
@@ -318,7 +324,7 @@ def test_a_read_only_data_directory_gives_a_message(qtbot, window, hyperdesk_hom
     load(window)
     window.start()
     assert messages and "cannot be written" in messages[0]
-    assert window.state == "idle" and point_count(window.scatter.points) == 0
+    assert window.controller.state == "idle" and point_count(window.panels["scatter"].points) == 0
 
 
 def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
@@ -382,16 +388,16 @@ def test_cli_exports_the_heatmap_of_a_two_parameter_grid(tmp_path, tiny_config):
 def test_the_browser_shows_the_windows_own_search_as_running(qtbot, window):
     load(window, ["train.epochs=400", "data.samples=1000"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
-    path = window.session_path
+    qtbot.waitUntil(lambda: window.model.results.epochs_done >= 2, timeout=30_000)
+    path = window.model.session_path
     browser = window.browser
     browser.refresh()
     qtbot.waitUntil(lambda: browser.model.row_of(path) is not None, timeout=10_000)
     assert browser.model.index(browser.model.row_of(path), 5).data() == "running"
     with Session.open(path) as session, pytest.raises(Exception, match="running in it"):
         session.begin_run(1)
-    with qtbot.waitSignal(window.searchFinished, timeout=30_000):
-        window.stop()
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        window.controller.stop()
     browser.refresh()
     qtbot.waitUntil(
         lambda: browser.model.index(browser.model.row_of(path), 5).data() == "interrupted",
@@ -404,25 +410,27 @@ def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window
 
     load(window, ["search.trials=6"])
     run_to_end(qtbot, window)
-    parent = window.session_path
-    selection = window.table.selectionModel()
+    parent = window.model.session_path
+    selection = window.table.view.selectionModel()
     selection.clearSelection()
     for row in (1, 3):
         selection.select(
-            window.table.model().index(row, 0),
+            window.table.view.model().index(row, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
-    numbers = window.selected_numbers()
-    chosen = [window.results.trials[n].params for n in numbers]
+    numbers = window.table.selected_numbers()
+    chosen = [window.model.results.trials[n].params for n in numbers]
     window.search_around_selection()
     lr = window.setup.config().search.space[0]
     assert (lr.low, lr.high) == (min(p["lr"] for p in chosen), max(p["lr"] for p in chosen))
     assert window.setup.session_name == "tiny child"
     run_to_end(qtbot, window)
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         assert session.meta["parent"] == str(parent)
     browser = window.browser
     browser.refresh()
-    qtbot.waitUntil(lambda: browser.model.row_of(window.session_path) is not None, timeout=10_000)
-    row = browser.model.row_of(window.session_path)
+    qtbot.waitUntil(
+        lambda: browser.model.row_of(window.model.session_path) is not None, timeout=10_000
+    )
+    row = browser.model.row_of(window.model.session_path)
     assert browser.model.index(row, 0).data() == "↳ tiny child"

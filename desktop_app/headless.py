@@ -1,0 +1,40 @@
+"""A saved session's panels drawn without a display and written as images: what
+`hyperdesk export --plots` does. The same PanelSet as the window, laid out once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from hyperdesk.core import config as config_module
+from hyperdesk.core.storage.session import Session
+from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
+from hyperdesk.desktop_app.panel_export import export_panels
+from hyperdesk.desktop_app.panels import PanelSet
+from hyperdesk.desktop_app.results import SearchResults
+
+PANEL_SIZE = (900, 560)
+
+
+def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
+    """Every panel the session's search has, as `fmt` files in `folder`."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    make_application()
+    with Session.open(session_path, writable=False) as session:
+        config = config_module.loads(session.config_toml)
+        planned = int(session.meta.get("planned_trials", "0") or 0)
+        results = SearchResults.from_session(session, config, planned)
+    panels = PanelSet()
+    with offscreen_warnings_hidden():
+        panels.draw(config, results)
+        shown = panels.shown()
+        for panel in shown.values():
+            panel.widget.resize(*PANEL_SIZE)
+            panel.widget.show()  # offscreen: lays the plot out at its size, shows nothing
+        QApplication.processEvents()
+        paths = export_panels(shown, folder, fmt, scale)
+        for panel in shown.values():
+            panel.widget.close()
+    return paths

@@ -1,0 +1,254 @@
+"""What runs: the worker processes, the search's QThread and the evaluation's, and the
+run state. The window's buttons and menus call it; it feeds the SearchModel and never
+touches a widget."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import replace
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QThread, Signal
+
+from hyperdesk.core.config import Config
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import TrialPool
+from hyperdesk.core.execution.runner import default_workers, new_session_path
+from hyperdesk.core.formatting import clock
+from hyperdesk.core.search.registry import planned_trials
+from hyperdesk.core.storage.paths import HOME_VARIABLE, sessions_dir
+from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.trials import SearchState, TrialStatus
+from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.search_model import SearchModel, SessionState
+from hyperdesk.desktop_app.worker import EvaluationWorker, NewSession, SearchWorker
+
+
+class RunState(str, Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"  # asked to stop; ends after the current step
+
+
+class SearchController(QObject):
+    stateChanged = Signal()
+    searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
+    failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
+    evaluated = Signal(object)  # core.execution.evaluation.TestResult
+    evaluationFailed = Signal(str)
+
+    def __init__(self, model: SearchModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.state = RunState.IDLE
+        self.thread: QThread | None = None
+        self.worker: SearchWorker | None = None
+        self.evaluation_thread: QThread | None = None
+        self._evaluation_worker: EvaluationWorker | None = None
+        self.run_started = 0.0
+        self.epochs_at_start = 0
+        # Worker processes start with the window, so Start begins training at once.
+        workers = int(QSettings().value("engine/workers", default_workers()))
+        self.pool = TrialPool(workers, RunControl())
+
+    @property
+    def idle(self) -> bool:
+        return self.state == RunState.IDLE
+
+    @property
+    def active(self) -> bool:
+        """Running or paused: what Pause and Stop act on."""
+        return self.state in (RunState.RUNNING, RunState.PAUSED)
+
+    def _set_state(self, state: RunState) -> None:
+        self.state = state
+        self.stateChanged.emit()
+
+    # --- starting ----------------------------------------------------------------------
+
+    def start(self, config: Config, name: str, parent: Path | None = None) -> None:
+        """A new search in a new session file. OSError, with a message for the person,
+        when the sessions folder cannot be written."""
+        if not self.idle:
+            return
+        folder = sessions_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(f"{folder} is read-only")
+        except OSError as error:
+            raise OSError(
+                f"Sessions are saved in {folder}, which cannot be written:\n{error}\n\n"
+                f"Make it writable, or set {HOME_VARIABLE} to a folder that is."
+            ) from error
+        planned = planned_trials(config.search)
+        path = new_session_path(folder, name)
+        self.model.show_search(config, SearchResults.for_config(config, planned))
+        self.model.set_session(path, SessionState.NONE)
+        new = NewSession(name, config.to_toml(), planned, "" if parent is None else str(parent))
+        self._run(path, new)
+
+    def resume(self) -> None:
+        """Finish the shown session's search, which was interrupted."""
+        if self.idle and self.model.session_path is not None:
+            self.model.set_session(self.model.session_path, SessionState.NONE)
+            self._run(self.model.session_path)
+
+    def extend(self, added: int) -> Config:
+        """Add trials (random) or rounds (coarse-to-fine) to the shown session's search;
+        the caller reopens it and resumes. SessionError or sqlite3.Error on failure."""
+        search = self.model.config.search
+        key = "rounds" if search.strategy == "coarse-to-fine" else "trials"
+        search = replace(search, **{key: getattr(search, key) + added})
+        config = replace(self.model.config, search=search)
+        try:
+            with Session.open(self.model.session_path) as session:
+                session.extend(config.to_toml(), planned_trials(search))
+        except sqlite3.Error as error:
+            raise SessionError(str(error)) from error
+        return config
+
+    def _run(self, path: Path, new_session: NewSession | None = None) -> None:
+        self.thread = QThread(self)
+        self.worker = SearchWorker(path, self.pool, new_session)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        # Straight into the model, queued onto the GUI thread: stored once, drawn per frame.
+        self.worker.trialStarted.connect(self.model.trial_started)
+        self.worker.epochRecorded.connect(self.model.epoch_recorded)
+        self.worker.trialFinished.connect(self.model.trial_finished)
+        self.worker.failed.connect(self.failed)
+        self.worker.searchEnded.connect(self._ended)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.run_started = time.monotonic()
+        self.epochs_at_start = self.model.results.epochs_done
+        self._set_state(RunState.RUNNING)
+        self.thread.start()
+
+    def _ended(self, state: SearchState) -> None:
+        self.model.search_ended()
+        self._remember_speed()
+        if self.thread is not None:
+            # run() has returned: the thread's event loop ends as soon as it is asked.
+            self.thread.quit()
+            self.thread.wait()
+            self.thread.deleteLater()
+        self.thread, self.worker = None, None
+        session_state = (
+            SessionState.COMPLETE if state == SearchState.COMPLETE else SessionState.INTERRUPTED
+        )
+        self.model.set_session(self.model.session_path, session_state)
+        self._set_state(RunState.IDLE)
+        self.searchEnded.emit(state)
+
+    def _remember_speed(self) -> None:
+        """The GFLOP/s this search ran at, for the next search's time estimate."""
+        seconds = time.monotonic() - self.run_started
+        epochs = self.model.results.epochs_done - self.epochs_at_start
+        if epochs < 20 or seconds <= 0:
+            return
+        flops = self.model.config.training_flops(epochs)
+        QSettings().setValue("engine/gflops", flops / seconds / 1e9)
+
+    def cost_text(self, config: Config) -> str:
+        """The search's size, and how long it should take at the speed this machine
+        showed in its last search."""
+        trials = planned_trials(config.search)
+        epochs_per_trial = config.expected_epochs()
+        epochs = round(trials * epochs_per_trial)
+        flops = trials * config.training_flops(epochs_per_trial)
+        try:
+            rate = float(QSettings().value("engine/gflops", 0.0))
+        except (TypeError, ValueError):  # a settings file edited by hand
+            rate = 0.0
+        eta = f", about {clock(flops / 1e9 / rate)} here" if rate > 0 else ""
+        if config.runs > 1:  # every trial trains once per fold and repeat
+            return f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs{eta}"
+        return f"{trials:,} trials, {epochs:,} epochs{eta}"
+
+    # --- while it runs -----------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        if self.worker is None or not self.active:
+            return
+        if paused:
+            self.worker.pause()
+            self._set_state(RunState.PAUSED)
+        else:
+            self.worker.resume()
+            self._set_state(RunState.RUNNING)
+
+    def stop(self) -> None:
+        """End the search after the current step; finished epochs stay saved."""
+        if self.worker is None or not self.active:
+            return
+        self.worker.request_stop()
+        self._set_state(RunState.STOPPING)
+
+    def can_prune(self, number: int) -> bool:
+        trial = self.model.results.trials.get(number)
+        return self.worker is not None and trial is not None and trial.status == TrialStatus.RUNNING
+
+    def prune(self, number: int) -> None:
+        """Stop one running trial by hand (marked pruned); the others go on."""
+        if self.worker is not None:
+            self.worker.prune_trial(number)
+
+    def set_workers(self, workers: int) -> None:
+        """A new pool of that size (only while idle)."""
+        QSettings().setValue("engine/workers", workers)
+        self.pool.close()
+        self.pool = TrialPool(workers, RunControl())
+
+    # --- the final test ----------------------------------------------------------------
+
+    @property
+    def evaluating(self) -> bool:
+        return self.evaluation_thread is not None
+
+    def evaluate(self, number: int) -> None:
+        """Train trial `number` on every sample its search saw and test it on the
+        held-out split, off the GUI thread; the result is stored in the session."""
+        if self.evaluating or self.model.session_path is None:
+            return
+        self.evaluation_thread = QThread(self)
+        worker = EvaluationWorker(self.model.session_path, number)
+        worker.moveToThread(self.evaluation_thread)
+        self.evaluation_thread.started.connect(worker.run)
+        worker.finished.connect(self._evaluated)
+        worker.failed.connect(self._evaluation_failed)
+        self.evaluation_thread.finished.connect(worker.deleteLater)
+        self._evaluation_worker = worker
+        self.evaluation_thread.start()
+
+    def _end_evaluation(self) -> None:
+        self.evaluation_thread.quit()
+        self.evaluation_thread.wait()
+        self.evaluation_thread = self._evaluation_worker = None
+
+    def _evaluated(self, result) -> None:
+        self._end_evaluation()
+        if result.status == TrialStatus.COMPLETE:
+            self.model.test_recorded(result.number, result.test_acc)
+        self.evaluated.emit(result)
+
+    def _evaluation_failed(self, message: str) -> None:
+        self._end_evaluation()
+        self.evaluationFailed.emit(message)
+
+    # --- closing -----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop a running search, wait for its threads, end the worker processes."""
+        if self.worker is not None:
+            self.worker.request_stop()
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait()
+        if self.evaluating:
+            self._end_evaluation()
+        self.pool.close()

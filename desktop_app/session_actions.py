@@ -1,0 +1,297 @@
+"""What a person does with session files and exports: open, open recent, save a copy,
+rename, duplicate, delete, show in the file manager, and the export dialogs. Each asks
+what it must with a dialog on the window and reports failures there; none of them
+changes a file it was not asked to."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
+
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.storage.export import to_csv, to_json, write_text
+from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.storage.session import Session, SessionError, delete_session
+from hyperdesk.desktop_app.follower import SessionFollower
+from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot
+from hyperdesk.desktop_app.panels import KINDS, PanelSet
+from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.search_controller import SearchController
+from hyperdesk.desktop_app.search_model import SearchModel, SessionState
+
+RECENT = 8
+
+
+class SessionActions(QObject):
+    configLoaded = Signal(object, str, object)  # Config, session name, parent session or None
+    sessionsChanged = Signal()  # a file was renamed, deleted or written: list them again
+    sessionOpened = Signal(object)  # the path of a session now shown
+    editRequested = Signal()  # a new search was set up from another: show the setup
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        model: SearchModel,
+        controller: SearchController,
+        follower: SessionFollower,
+        panels: PanelSet,
+    ):
+        super().__init__(window)
+        self.window, self.model, self.controller = window, model, controller
+        self.follower, self.panels = follower, panels
+
+    # --- opening -----------------------------------------------------------------------
+
+    def load_config_file(self, path: Path) -> None:
+        """Show a TOML config in the editors; ConfigError if it has problems."""
+        self.configLoaded.emit(config_module.load(path), Path(path).stem, None)
+
+    def open_session(self, path: Path) -> None:
+        """Show a saved session as it was: its setup, table, panels and selection.
+        SessionError if the file is not a readable session (it is left untouched)."""
+        path = Path(path)
+        with Session.open(path, writable=False) as session:
+            config = config_module.loads(session.config_toml)
+            planned = int(session.meta.get("planned_trials", "0") or 0)
+            results = SearchResults.from_session(session, config, planned)
+            name = session.name
+            state = session.status()
+            _, last_rowid = session.epochs_since(0)
+        self.configLoaded.emit(config, name, None)
+        self.model.show_search(config, results)
+        self.follower.follow_from(last_rowid)
+        self.model.set_session(path, SessionState.of(state))
+        self.remember_recent(path)
+        selected = self.model.remembered_selection()
+        if selected is not None and selected in results.trials:
+            self.model.select(selected)
+        self.sessionOpened.emit(path)
+
+    def open_file(self, path: Path) -> None:
+        """Open a session or a config, whichever `path` is, saying why when it is
+        neither."""
+        path = Path(path)
+        if not self.controller.idle:
+            QMessageBox.information(
+                self.window,
+                "A search is running",
+                "Stop the running search before opening another.",
+            )
+            return
+        try:
+            if path.suffix == ".toml":
+                self.load_config_file(path)
+            else:
+                self.open_session(path)
+        except (ConfigError, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot open", str(error))
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Open a session or a config",
+            str(sessions_dir()),
+            f"Sessions and configs (*{SESSION_SUFFIX} *.toml);;All files (*)",
+        )
+        if path:
+            self.open_file(Path(path))
+
+    def remember_recent(self, path: Path) -> None:
+        settings = QSettings()
+        recent = [p for p in (settings.value("recent", []) or []) if p != str(path)]
+        settings.setValue("recent", [str(path), *recent][:RECENT])
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        recent = QSettings().value("recent", []) or []
+        for entry in recent:
+            menu.addAction(entry).triggered.connect(
+                lambda _=False, p=entry: self.open_file(Path(p))
+            )
+        if not recent:
+            menu.addAction("(nothing opened yet)").setEnabled(False)
+
+    # --- the session's file ------------------------------------------------------------
+
+    def save_as(self) -> None:
+        source = self.model.session_path
+        if source is None:
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Save a copy of the session",
+            str(Path.home() / source.name),
+            f"Session (*{SESSION_SUFFIX})",
+        )
+        if not target:
+            return
+        try:
+            with Session.open(source, writable=False) as session:
+                session.copy_to(Path(target))
+        except (OSError, sqlite3.Error, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot save", f"{target}:\n{error}")
+
+    def rename_session(self, path: Path) -> None:
+        with Session.open(path, writable=False) as session:
+            current = session.name
+        name, accepted = QInputDialog.getText(self.window, "Rename session", "Name:", text=current)
+        if accepted and name.strip():
+            try:
+                with Session.open(path) as session:
+                    session.rename(name.strip())
+            except (SessionError, sqlite3.Error) as error:
+                QMessageBox.warning(self.window, "Cannot rename", str(error))
+            self.sessionsChanged.emit()
+
+    def duplicate_session(self, path: Path) -> None:
+        """Its setup in the editors, as a new search to edit or run again."""
+        try:
+            with Session.open(path, writable=False) as session:
+                config = config_module.loads(session.config_toml)
+                name = session.name
+        except (SessionError, ConfigError) as error:
+            QMessageBox.warning(self.window, "Cannot duplicate", str(error))
+            return
+        self.configLoaded.emit(config, f"{name} copy", None)
+        self.editRequested.emit()
+
+    def delete_session(self, path: Path) -> None:
+        answer = QMessageBox.question(
+            self.window,
+            "Delete session",
+            f"Delete {path.name} and every trial in it? This cannot be undone.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            delete_session(path)
+        except (SessionError, OSError) as error:
+            QMessageBox.warning(self.window, "Cannot delete", str(error))
+            return
+        if self.model.session_path == path:
+            self.model.set_session(None, SessionState.NONE)
+        self.sessionsChanged.emit()
+
+    def reveal_session(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    # --- growing the search ------------------------------------------------------------
+
+    def extend_dialog(self) -> None:
+        if not self.controller.idle or self.model.session_path is None:
+            return
+        search = self.model.config.search
+        if search.strategy == "grid":
+            QMessageBox.information(
+                self.window,
+                "A grid is complete",
+                "A grid search runs every point it has. To search more finely, duplicate "
+                "the session and give the grid more points.",
+            )
+            return
+        if search.strategy == "coarse-to-fine":
+            question, more = "Rounds to add:", 1
+        else:
+            question, more = "Trials to add:", 20
+        added, accepted = QInputDialog.getInt(
+            self.window, "Extend the search", question, more, 1, 100_000
+        )
+        if accepted:
+            self.extend_search(added)
+
+    def extend_search(self, added: int) -> None:
+        """Add trials (random) or rounds (coarse-to-fine), then run what is new."""
+        try:
+            self.controller.extend(added)
+        except SessionError as error:
+            QMessageBox.warning(self.window, "Cannot extend", str(error))
+            return
+        self.open_session(self.model.session_path)
+        self.controller.resume()
+
+    # --- exports -----------------------------------------------------------------------
+
+    def export_panel_dialog(self, key: str) -> None:
+        kind = KINDS[key]
+        default = Path.home() / f"{kind.file_name}.png"
+        target, chosen = QFileDialog.getSaveFileName(
+            self.window,
+            f"Export {kind.title}",
+            str(default),
+            "PNG image (*.png);;SVG image (*.svg)",
+        )
+        if not target:
+            return
+        path = Path(target)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_suffix(".svg" if "SVG" in chosen else ".png")
+        scale = 1
+        if path.suffix.lower() == ".png":
+            choice, accepted = QInputDialog.getItem(
+                self.window, "Image size", "Scale:", [f"{s}x" for s in SCALES], 1, False
+            )
+            if not accepted:
+                return
+            scale = int(choice.rstrip("x"))
+        try:
+            export_plot(self.panels[key].plot, path, scale)
+        except OSError as error:
+            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def export_all_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Export every panel into", str(Path.home())
+        )
+        if not folder:
+            return
+        choice, accepted = QInputDialog.getItem(
+            self.window,
+            "Format",
+            "Write the panels as:",
+            ["PNG 1x", "PNG 2x", "PNG 4x", "SVG"],
+            1,
+            False,
+        )
+        if not accepted:
+            return
+        fmt, scale = ("svg", 1) if choice == "SVG" else ("png", int(choice[4]))
+        try:
+            export_panels(self.panels.shown(), Path(folder), fmt, scale)
+        except OSError as error:
+            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def export_results_dialog(self) -> None:
+        if self.model.session_path is None:
+            QMessageBox.information(
+                self.window, "Nothing to export", "Run or open a session first."
+            )
+            return
+        target, chosen = QFileDialog.getSaveFileName(
+            self.window,
+            "Export results",
+            str(Path.home() / f"{self.model.session_path.stem}.csv"),
+            "CSV, one row per trial (*.csv);;JSON, with every epoch (*.json)",
+        )
+        if target:
+            self.export_results(Path(target), "json" if "JSON" in chosen else "csv")
+
+    def export_results(self, path: Path, fmt: str) -> None:
+        if path.suffix.lower() not in (".csv", ".json"):
+            path = path.with_suffix(f".{fmt}")
+        render = to_json if path.suffix.lower() == ".json" else to_csv
+        try:
+            with Session.open(self.model.session_path, writable=False) as session:
+                write_text(path, render(session))
+        except (OSError, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def child_search(self, config: Config, name: str) -> None:
+        """A child of the shown session: `config` in the editors; its session will name
+        the shown one as its parent."""
+        self.configLoaded.emit(config, name, self.model.session_path)
+        self.editRequested.emit()

@@ -1,0 +1,86 @@
+"""The status bar: epochs done against planned, trials, elapsed time and ETA, the best
+trial so far and the session's state."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from hyperdesk.core.formatting import clock, score_text
+from hyperdesk.desktop_app.search_controller import RunState, SearchController
+from hyperdesk.desktop_app.search_model import SearchModel, SessionState
+
+TICK_MS = 500  # the elapsed time and ETA move on between epochs too
+SESSION_LABELS = {
+    SessionState.INTERRUPTED: "Interrupted: Resume finishes it",
+    SessionState.COMPLETE: "Complete",
+    SessionState.FOLLOWING: "Running in another process: following it, read-only",
+}
+
+
+class SearchStatusBar(QStatusBar):
+    def __init__(self, model: SearchModel, controller: SearchController):
+        super().__init__()
+        self.model, self.controller = model, controller
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progressBar")
+        self.progress.setMaximumWidth(260)
+        self.progress.setFormat("%v / %m epochs")
+        self.progress.setValue(0)
+        self.trials_label = QLabel("No search yet")
+        self.time_label = QLabel("")
+        self.best_label = QLabel("")
+        self.session_label = QLabel("")
+        self.session_label.setObjectName("sessionLabel")
+        self.addWidget(self.progress)
+        self.addWidget(self.trials_label)
+        self.addWidget(self.time_label)
+        self.addPermanentWidget(self.session_label)
+        self.addPermanentWidget(self.best_label)
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.update_progress)
+        model.reset.connect(self.update_progress)
+        model.trialsChanged.connect(self.update_progress)
+        model.sessionChanged.connect(self.update_session)
+        controller.stateChanged.connect(self._state_changed)
+
+    def _state_changed(self) -> None:
+        if self.controller.idle:
+            self.timer.stop()
+        else:
+            self.timer.start()
+        if self.controller.state == RunState.STOPPING:
+            self.trials_label.setText("Stopping after the current step…")
+        self.update_progress()
+        self.update_session()
+
+    def update_progress(self, *args) -> None:
+        results = self.model.results
+        planned = max(1, round(results.planned * self.model.config.expected_epochs()))
+        done = results.epochs_done
+        self.progress.setMaximum(max(planned, done))
+        self.progress.setValue(done)
+        if results.planned == 0:
+            return
+        state = self.controller.state
+        if state != RunState.STOPPING:
+            paused = " (paused)" if state == RunState.PAUSED else ""
+            self.trials_label.setText(f"Trials {results.trials_done} / {results.planned}{paused}")
+        if not self.controller.idle:
+            elapsed = time.monotonic() - self.controller.run_started
+            worked = done - self.controller.epochs_at_start
+            eta = "--:--" if worked <= 0 else clock(elapsed * max(planned - done, 0) / worked)
+            self.time_label.setText(f"Elapsed {clock(elapsed)}   ETA {eta}")
+        best = results.best()
+        self.best_label.setText(
+            "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
+        )
+
+    def update_session(self) -> None:
+        path = self.model.session_path
+        state = SESSION_LABELS.get(self.model.session_state, "")
+        shown = state and path is not None and self.controller.idle
+        self.session_label.setText(f"{path.name}  {state}" if shown else "")
