@@ -23,6 +23,16 @@ def parameter_text(value: Any, log_scale: bool = False) -> str:
     return f"{value:.4g}"
 
 
+def typed_text(value: Any) -> str:
+    """A value as a person would type it into an editor: 0.01, 1e-06, 100, true. A
+    float is written exactly, so reading the text back gives the same float."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
 def axis_text(value: Any) -> str:
     """A value short enough to label an axis tick: 1e-06, 0.01, 100, relu."""
     return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -120,7 +120,7 @@ def test_log_scale_with_low_at_zero_is_refused_and_explained(qtbot, window):
 
 
 def test_strategy_shows_only_its_options(qtbot, window):
-    combo = window.setup.strategy_combo
+    combo = window.setup.editors["search.strategy"].widget
     form, holder = window.setup.form_rows["search.points"]
     combo.setCurrentIndex(combo.findData("grid"))
     assert form.isRowVisible(holder)
@@ -314,8 +314,8 @@ def test_a_running_trial_can_be_stopped_by_hand(qtbot, window):
 def test_early_stopping_and_bayesian_search_are_chosen_in_the_window(qtbot, window):
     load(window, ["search.trials=6", "train.epochs=12", "search.space.lr.low=1e-6"])
     setup = window.setup
-    setup.strategy_combo.setCurrentIndex(setup.strategy_combo.findData("tpe"))
-    setup.early_combo.setCurrentIndex(setup.early_combo.findData("median"))
+    setup.editors["search.strategy"].set_value("tpe")
+    setup.editors["search.early_stopping.rule"].set_value("median")
     config = setup.config()
     assert config.search.strategy == "tpe"
     assert config.search.early_stopping.rule == "median"
@@ -381,7 +381,9 @@ def test_pruned_trials_are_drawn_faint(qtbot, window):
 def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(qtbot, window):
     load(window, ["data.test=0.2", "data.folds=2", "search.trials=3"])
     assert window.setup.config().data.folds == 2
-    assert not window.setup.validation_spin.isEnabled()  # folds take turns validating
+    assert not window.setup.editors[
+        "data.validation"
+    ].widget.isEnabled()  # folds take turns validating
     assert run_to_end(qtbot, window) == "complete"
     model = window.findChild(QTableView, "resultsTable").model()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]

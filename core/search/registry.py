@@ -31,6 +31,22 @@ STRATEGIES: dict[str, Callable[[SearchConfig], Strategy]] = {
     "tpe": _optuna("tpe"),
     "sobol": _optuna("sobol"),
 }
+# What each strategy is called where a person chooses one, and the search settings it
+# reads (a form shows only those).
+STRATEGY_TITLES = {
+    "grid": "Grid",
+    "random": "Random",
+    "coarse-to-fine": "Coarse-to-fine",
+    "tpe": "Bayesian (TPE)",
+    "sobol": "Quasi-random (Sobol)",
+}
+STRATEGY_SETTINGS = {
+    "grid": ("points",),
+    "random": ("trials",),
+    "coarse-to-fine": ("trials", "rounds", "keep", "margin"),
+    "tpe": ("trials", "batch"),
+    "sobol": ("trials", "batch"),
+}
 # Strategies whose trials come from an Optuna sampler: their size is the trials asked
 # for, and their first trials fall where random draws would.
 OPTUNA_STRATEGIES = ("tpe", "sobol")

@@ -1,0 +1,364 @@
+"""The setup form as one table: every setting the form edits, with its label, its editor,
+its config key and when it shows. SetupPanel builds the widgets from FIELDS and loads and
+dumps configs through them; which optimizer or strategy uses which setting comes from
+core, never a copy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+
+from hyperdesk.core.config import DATASET_SIZES
+from hyperdesk.core.formatting import typed_text
+from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
+from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
+from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
+from hyperdesk.desktop_app.space_editor import parse_number, parse_value
+
+
+class FieldProblem(ValueError):
+    """Text in an editor that cannot be read at all; the message says what to write."""
+
+
+class Editor:
+    """A widget that edits one config value: value() reads it (FieldProblem when the
+    text cannot be read), set_value() shows one, on_change() hears every edit."""
+
+    widget: QWidget
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def on_change(self, slot: Callable[..., None]) -> None:
+        raise NotImplementedError
+
+
+class WholeNumber(Editor):
+    def __init__(self, low: int, high: int, special: str = ""):
+        self.widget = QSpinBox()
+        self.widget.setRange(low, high)
+        self.widget.setGroupSeparatorShown(True)
+        self.widget.setSpecialValueText(special)
+
+    def value(self) -> int:
+        return self.widget.value()
+
+    def set_value(self, value: int) -> None:
+        self.widget.setValue(value)
+
+    def on_change(self, slot) -> None:
+        self.widget.valueChanged.connect(slot)
+
+
+class Fraction(Editor):
+    def __init__(self, low: float, high: float, step: float, decimals: int = 3, special=""):
+        self.widget = QDoubleSpinBox()
+        self.widget.setRange(low, high)
+        self.widget.setDecimals(decimals)
+        self.widget.setSingleStep(step)
+        self.widget.setSpecialValueText(special)
+
+    def value(self) -> float:
+        # The spin box's binary float, rounded to what it shows: 0.1, not 0.1000000001.
+        return round(self.widget.value(), 6)
+
+    def set_value(self, value: float) -> None:
+        self.widget.setValue(value)
+
+    def on_change(self, slot) -> None:
+        self.widget.valueChanged.connect(slot)
+
+
+class Choice(Editor):
+    """One of `choices`: (label, value) pairs, or values shown as they are."""
+
+    def __init__(self, choices):
+        self.widget = QComboBox()
+        for choice in choices:
+            label, value = choice if isinstance(choice, tuple) else (choice, choice)
+            self.widget.addItem(label, value)
+
+    def value(self) -> Any:
+        return self.widget.currentData()
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setCurrentIndex(self.widget.findData(value))
+
+    def on_change(self, slot) -> None:
+        self.widget.currentIndexChanged.connect(slot)
+
+
+class ChoiceOrNumber(Editor):
+    """A named choice or a number typed in (the init: he, xavier, or a fixed std)."""
+
+    def __init__(self, name: str, choices):
+        self.name = name
+        self.widget = QComboBox()
+        self.widget.setEditable(True)
+        self.widget.addItems(list(choices))
+
+    def value(self) -> Any:
+        return parse_value(self.name, self.widget.currentText())
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setCurrentText(typed_text(value))
+
+    def on_change(self, slot) -> None:
+        self.widget.currentTextChanged.connect(slot)
+
+
+class Widths(Editor):
+    """Layer widths separated by commas."""
+
+    def __init__(self):
+        self.widget = QLineEdit()
+
+    def value(self) -> list[int]:
+        tokens = [token.strip() for token in self.widget.text().split(",") if token.strip()]
+        widths = [parse_number(token) for token in tokens]
+        if None in widths:
+            raise FieldProblem("write whole numbers separated by commas, e.g. 100, 100, 100")
+        return widths
+
+    def set_value(self, value) -> None:
+        self.widget.setText(", ".join(str(width) for width in value))
+
+    def on_change(self, slot) -> None:
+        self.widget.textEdited.connect(slot)
+
+
+class Switch(Editor):
+    def __init__(self, text: str):
+        self.widget = QCheckBox(text)
+
+    def value(self) -> bool:
+        return self.widget.isChecked()
+
+    def set_value(self, value: bool) -> None:
+        self.widget.setChecked(value)
+
+    def on_change(self, slot) -> None:
+        self.widget.toggled.connect(slot)
+
+
+Values = dict[str, Any]  # the form's current values by config key
+
+
+def used_by_optimizer(setting: str) -> Callable[[Values], bool]:
+    """Shown only for the optimizers that use `setting` (core's CONDITIONS)."""
+    switch, allowed = CONDITIONS[setting]
+    return lambda values: values[f"train.{switch}"] in allowed
+
+
+def used_by_strategy(setting: str) -> Callable[[Values], bool]:
+    """Shown only for the strategies that use `setting` (core's registry)."""
+    return lambda values: setting in STRATEGY_SETTINGS[values["search.strategy"]]
+
+
+def always(values: Values) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # its place in the config: "train.epochs"
+    label: str
+    make: Callable[[], Editor]
+    tooltip: str = ""
+    object_name: str = ""
+    shown: Callable[[Values], bool] = always
+    enabled: Callable[[Values], bool] = always
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".")[0]
+
+    @property
+    def setting(self) -> str:
+        """Its name as a search space row would name it."""
+        return self.key.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    fields: tuple[Field, ...]
+    note: tuple[str, str] | None = None  # a row that only informs: (label, text)
+
+
+SECTIONS = (
+    Section(
+        "Data",
+        (
+            Field("data.samples", "Samples", lambda: WholeNumber(1, DATASET_SIZES["mnist-10k"])),
+            Field(
+                "data.test",
+                "Test fraction",
+                lambda: Fraction(0.0, 0.9, 0.05, special="none"),
+                "Samples held out for a final test that no search sees: evaluate a chosen "
+                "trial on them with Search > Evaluate on test",
+            ),
+            Field(
+                "data.validation",
+                "Validation fraction",
+                lambda: Fraction(0.01, 0.99, 0.05),
+                # With k folds, every fold takes its turn as validation: no fraction to set.
+                enabled=lambda values: values["data.folds"] == 1,
+            ),
+            Field(
+                "data.folds",
+                "Cross-validation folds",
+                lambda: WholeNumber(1, 20, special="off (one validation split)"),
+                "k-fold cross-validation: each trial trains k times, each fold validating "
+                "once; its score is the mean, shown with its spread",
+            ),
+            Field("data.seed", "Data seed", lambda: WholeNumber(0, 2**31 - 1)),
+        ),
+        note=("Dataset", "MNIST, bundled (10,000 images)"),
+    ),
+    Section(
+        "Model",
+        (
+            Field(
+                "model.hidden",
+                "Hidden layers",
+                Widths,
+                "Widths of the hidden layers, e.g. 100, 100, 100",
+                "hiddenEdit",
+            ),
+            Field("model.activation", "Activation", lambda: Choice(ACTIVATIONS)),
+            Field(
+                "model.init",
+                "Init",
+                lambda: ChoiceOrNumber("init", INITS),
+                "he, xavier, or a number: a fixed standard deviation",
+            ),
+            Field("model.dropout", "Dropout", lambda: Fraction(0.0, 0.95, 0.05)),
+            Field("model.batchnorm", "Batch norm", lambda: Switch("before each activation")),
+        ),
+    ),
+    Section(
+        "Training",
+        (
+            Field("train.epochs", "Epochs", lambda: WholeNumber(1, 10_000)),
+            Field("train.batch_size", "Batch size", lambda: WholeNumber(1, 10_000)),
+            Field(
+                "train.repeats",
+                "Repeats",
+                lambda: WholeNumber(1, 20),
+                "Train each configuration this many times with different seeds; its score "
+                "is the mean, shown with its spread",
+            ),
+            Field(
+                "train.optimizer",
+                "Optimizer",
+                lambda: Choice(OPTIMIZERS),
+                object_name="optimizerCombo",
+            ),
+            Field(
+                "train.momentum",
+                "Momentum",
+                lambda: Fraction(0.0, 0.999, 0.05),
+                shown=used_by_optimizer("momentum"),
+            ),
+            Field(
+                "train.beta1",
+                "Adam beta1",
+                lambda: Fraction(0.0, 0.999, 0.01),
+                shown=used_by_optimizer("beta1"),
+            ),
+            Field(
+                "train.beta2",
+                "Adam beta2",
+                lambda: Fraction(0.0, 0.9999, 0.001, decimals=4),
+                shown=used_by_optimizer("beta2"),
+            ),
+            Field(
+                "train.rho",
+                "RMSprop rho",
+                lambda: Fraction(0.0, 0.999, 0.01),
+                shown=used_by_optimizer("rho"),
+            ),
+            Field("train.dtype", "Precision", lambda: Choice(DTYPES)),
+        ),
+    ),
+    Section(
+        "Strategy",
+        (
+            Field(
+                "search.strategy",
+                "Method",
+                lambda: Choice([(title, name) for name, title in STRATEGY_TITLES.items()]),
+                object_name="strategyCombo",
+            ),
+            Field(
+                "search.trials",
+                "Trials",
+                lambda: WholeNumber(1, 100_000),
+                object_name="trialsSpin",
+                shown=used_by_strategy("trials"),
+            ),
+            Field(
+                "search.points",
+                "Points per range",
+                lambda: WholeNumber(2, 100),
+                shown=used_by_strategy("points"),
+            ),
+            Field(
+                "search.rounds",
+                "Rounds",
+                lambda: WholeNumber(1, 100),
+                shown=used_by_strategy("rounds"),
+            ),
+            Field(
+                "search.keep",
+                "Keep fraction",
+                lambda: Fraction(0.01, 1.0, 0.05),
+                shown=used_by_strategy("keep"),
+            ),
+            Field(
+                "search.batch",
+                "Batch",
+                lambda: WholeNumber(1, 1000),
+                "Trials proposed together before their results are used; the search is "
+                "the same whatever the number of worker processes",
+                shown=used_by_strategy("batch"),
+            ),
+            Field(
+                "search.early_stopping.rule",
+                "Early stopping",
+                lambda: Choice(
+                    (
+                        ("None", "none"),
+                        ("Median rule", "median"),
+                        ("Successive halving (ASHA)", "asha"),
+                        ("Hyperband", "hyperband"),
+                    )
+                ),
+                "Stop poor trials early; a stopped trial keeps its epochs and is marked pruned",
+                "earlyStoppingCombo",
+            ),
+            Field("search.seed", "Search seed", lambda: WholeNumber(0, 2**31 - 1)),
+        ),
+    ),
+)
+FIELDS = {field.key: field for section in SECTIONS for field in section.fields}
+
+
+def workers_editor() -> WholeNumber:
+    """Not part of the search: how many trials train at once. Results do not depend on
+    it, so it is kept with the window's settings, not in the session."""
+    editor = WholeNumber(1, 4 * (os.cpu_count() or 1))
+    editor.widget.setObjectName("workersSpin")
+    editor.widget.setToolTip(
+        "Trials trained at once, each in its own process (default: one per core). "
+        "The results do not depend on it."
+    )
+    return editor
