@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from hyperdesk.core import __version__
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.hyperdesk.Hyperdesk"
 LINUX = ROOT / "packaging" / "linux"
 DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"

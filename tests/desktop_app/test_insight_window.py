@@ -6,7 +6,7 @@ import math
 import numpy as np
 from PySide6.QtWidgets import QTableView
 
-from tests.test_window import load, run_to_end, table_numbers
+from tests.desktop_app.test_window import load, run_to_end, table_numbers
 
 
 def polylines(item) -> int:

@@ -14,7 +14,7 @@ import pytest
 
 from hyperdesk.core import __version__
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.wheel
 
 

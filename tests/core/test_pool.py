@@ -17,7 +17,7 @@ from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import TrainSettings
 from tests.conftest import TINY_CONFIG
-from tests.test_cli import session_contents
+from tests.core.test_cli import session_contents
 
 CONFIG = config_module.loads(
     TINY_CONFIG,

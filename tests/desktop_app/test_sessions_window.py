@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.main_window import MainWindow
 from hyperdesk.desktop_app.search_model import SessionState
-from tests.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
-from tests.test_window import button, load, point_count, run_to_end
+from tests.core.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
+from tests.desktop_app.test_window import button, load, point_count, run_to_end
 
 
 def table_cells(window):
@@ -232,7 +232,7 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_session(
 
 
 def bad_files(tmp_path):
-    from tests.test_session import foreign_sqlite, newer_schema, truncated
+    from tests.core.test_session import foreign_sqlite, newer_schema, truncated
 
     made = {}
     made["text"] = tmp_path / "notes.hdsession"
