@@ -5,29 +5,22 @@ the registry in panels.py), the setup panel, the results table and the status ba
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.search.registry import planned_trials
-from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.paths import sessions_dir
-from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.follower import SessionFollower
@@ -37,7 +30,8 @@ from hyperdesk.desktop_app.results_table import ResultsTable
 from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 from hyperdesk.desktop_app.session_actions import SessionActions
-from hyperdesk.desktop_app.setup_panel import SetupPanel, VerticalScrollArea
+from hyperdesk.desktop_app.setup_column import SetupColumn
+from hyperdesk.desktop_app.setup_panel import SetupPanel
 from hyperdesk.desktop_app.status_bar import SearchStatusBar
 from hyperdesk.desktop_app.worker import ImportanceEstimator
 
@@ -47,13 +41,6 @@ FLOATABLE = QDockWidget.DockWidgetFeature.DockWidgetFloatable
 
 def default_config_text() -> str:
     return config_module.example_text("seed")
-
-
-def button(label: str, name: str) -> QPushButton:
-    widget = QPushButton(label)
-    widget.setObjectName(name)
-    widget.setMinimumHeight(30)
-    return widget
 
 
 class MainWindow(QMainWindow):
@@ -96,33 +83,11 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_setup_dock(self) -> None:
-        self.start_button = button("Start", "startButton")
-        self.start_button.setDefault(True)
-        self.resume_button = button("Resume", "resumeButton")
-        self.resume_button.setToolTip("Finish the trials this session did not complete")
-        self.pause_button = button("Pause", "pauseButton")
-        self.pause_button.setCheckable(True)
-        self.stop_button = button("Stop", "stopButton")
-        scroll = VerticalScrollArea()
-        scroll.setWidget(self.setup)
-        self.problem_label = QLabel()
-        self.problem_label.setObjectName("problemLabel")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #c62828;")
-        self.cost_label = QLabel()
-        self.cost_label.setObjectName("costLabel")
-        self.cost_label.setWordWrap(True)
-        buttons = QHBoxLayout()
-        for widget in (self.start_button, self.resume_button, self.pause_button, self.stop_button):
-            buttons.addWidget(widget)
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 6)
-        for widget in (scroll, self.cost_label, self.problem_label):
-            column.addWidget(widget)
-        column.addLayout(buttons)
+        column = self.setup_column = SetupColumn(self.setup)
+        self.start_button, self.resume_button = column.start_button, column.resume_button
+        self.pause_button, self.stop_button = column.pause_button, column.stop_button
         left = Qt.DockWidgetArea.LeftDockWidgetArea
-        self.setup_dock = self._dock("Search setup", "setupDock", holder, MOVABLE)
+        self.setup_dock = self._dock("Search setup", "setupDock", column, MOVABLE)
         self.browser_dock = self._dock("Sessions", "sessionsDock", self.browser, MOVABLE)
         self.addDockWidget(left, self.setup_dock)
         self.addDockWidget(left, self.browser_dock)
@@ -211,7 +176,6 @@ class MainWindow(QMainWindow):
         controller.stateChanged.connect(self._update_buttons)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
-        controller.evaluated.connect(self._evaluated)
         controller.evaluationFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot evaluate", message)
         )
@@ -272,13 +236,10 @@ class MainWindow(QMainWindow):
     def _setup_changed(self) -> None:
         problems = self.setup.problems()
         self.setup.show_problems(problems)
-        count = len(problems)
-        self.problem_label.setText(
-            "" if not count else f"Fix {count} problem{'s' * (count > 1)} above to start."
-        )
         config = None if problems else self.setup.config()
         self.setup.show_preview(config)
-        self.cost_label.setText("" if config is None else self.controller.cost_text(config))
+        cost = "" if config is None else self.controller.cost_text(config)
+        self.setup_column.show_check(len(problems), cost)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -286,12 +247,7 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(idle and not self.setup.problems())
         self.pause_button.setEnabled(self.controller.active)
         self.stop_button.setEnabled(self.controller.active)
-        paused = self.controller.state == RunState.PAUSED
-        self.pause_button.setText("Resume" if paused else "Pause")
-        if idle and self.pause_button.isChecked():
-            self.pause_button.blockSignals(True)
-            self.pause_button.setChecked(False)
-            self.pause_button.blockSignals(False)
+        self.setup_column.show_paused(self.controller.state == RunState.PAUSED)
         resumable = idle and state == SessionState.INTERRUPTED
         self.resume_button.setVisible(resumable)
         self.resume_action.setEnabled(resumable)
@@ -350,22 +306,7 @@ class MainWindow(QMainWindow):
                 number = best.number
         if number is None or self.controller.evaluating:
             return
-        self.statusBar().showMessage(f"Evaluating trial {number} on the test split…")
         self.controller.evaluate(number)
-
-    def _evaluated(self, result) -> None:
-        if result.status != TrialStatus.COMPLETE:
-            message = (
-                f"Trial {result.number} {result.status} when trained on all "
-                f"{result.train_samples} search samples; no test result."
-            )
-        else:
-            message = (
-                f"Trial {result.number}: test accuracy {result.test_acc:.3f} on "
-                f"{result.test_samples} samples no search saw (trained {result.epochs} "
-                f"epochs on {result.train_samples})."
-            )
-        self.statusBar().showMessage(message)
 
     # --- menus on trials and panels ------------------------------------------------------
 
@@ -399,17 +340,8 @@ class MainWindow(QMainWindow):
             )
 
     def search_around_selection(self) -> None:
-        """A child search: this one's setup, its ranges narrowed to the span of the
-        selected trials; its session will name this one as its parent."""
-        trials = self.model.results.trials
-        chosen = [trials[number].params for number in self.table.selected_numbers()]
-        if not chosen or not self.controller.idle:
-            return
-        config = self.model.config
-        search = replace(config.search, space=narrowed(config.search.space, chosen))
-        self.actions.child_search(
-            replace(config, search=search), f"{self.setup.session_name} child"
-        )
+        """A child search around the trials selected in the table."""
+        self.actions.child_search(self.table.selected_numbers(), self.setup.session_name)
 
     # --- closing -------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class SearchController(QObject):
     stateChanged = Signal()
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
+    evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
 
@@ -224,6 +225,7 @@ class SearchController(QObject):
         self.evaluation_thread.finished.connect(worker.deleteLater)
         self._evaluation_worker = worker
         self.evaluation_thread.start()
+        self.evaluationStarted.emit(number)
 
     def _end_evaluation(self) -> None:
         self.evaluation_thread.quit()

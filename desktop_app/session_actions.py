@@ -6,6 +6,7 @@ changes a file it was not asked to."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QUrl, Signal
@@ -13,7 +14,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
 from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
@@ -290,8 +292,15 @@ class SessionActions(QObject):
         except (OSError, SessionError) as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 
-    def child_search(self, config: Config, name: str) -> None:
-        """A child of the shown session: `config` in the editors; its session will name
-        the shown one as its parent."""
-        self.configLoaded.emit(config, name, self.model.session_path)
+    def child_search(self, numbers: list[int], name: str) -> None:
+        """A child search: the shown one's setup, its ranges narrowed to the span of
+        trials `numbers`; its session will name the shown one as its parent."""
+        chosen = [self.model.results.trials[number].params for number in numbers]
+        if not chosen or not self.controller.idle:
+            return
+        config = self.model.config
+        search = replace(config.search, space=narrowed(config.search.space, chosen))
+        self.configLoaded.emit(
+            replace(config, search=search), f"{name} child", self.model.session_path
+        )
         self.editRequested.emit()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from hyperdesk.core.formatting import clock, score_text
+from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 
@@ -46,6 +47,10 @@ class SearchStatusBar(QStatusBar):
         model.trialsChanged.connect(self.update_progress)
         model.sessionChanged.connect(self.update_session)
         controller.stateChanged.connect(self._state_changed)
+        controller.evaluationStarted.connect(
+            lambda number: self.showMessage(f"Evaluating trial {number} on the test split…")
+        )
+        controller.evaluated.connect(self._evaluated)
 
     def _state_changed(self) -> None:
         if self.controller.idle:
@@ -77,6 +82,19 @@ class SearchStatusBar(QStatusBar):
         best = results.best()
         self.best_label.setText(
             "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
+        )
+
+    def _evaluated(self, result) -> None:
+        if result.status != TrialStatus.COMPLETE:
+            self.showMessage(
+                f"Trial {result.number} {result.status} when trained on all "
+                f"{result.train_samples} search samples; no test result."
+            )
+            return
+        self.showMessage(
+            f"Trial {result.number}: test accuracy {result.test_acc:.3f} on "
+            f"{result.test_samples} samples no search saw (trained {result.epochs} "
+            f"epochs on {result.train_samples})."
         )
 
     def update_session(self) -> None:

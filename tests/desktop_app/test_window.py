@@ -95,7 +95,7 @@ def test_invalid_input_disables_start_until_fixed(qtbot, window, editor, text, r
     assert edit.property("invalid") is True
     visible_lines = " ".join(
         label.text()
-        for label in window.setup.findChildren(type(window.problem_label))
+        for label in window.setup.findChildren(type(window.setup_column.problem_label))
         if label.isVisible()
     )
     assert reason in visible_lines
@@ -283,7 +283,7 @@ def test_closing_during_a_run_asks_then_stops_cleanly(qtbot, window, monkeypatch
 
 def test_the_size_and_cost_of_a_search_are_shown_before_it_runs(qtbot, window):
     load(window)
-    cost = window.findChild(type(window.problem_label), "costLabel")
+    cost = window.findChild(type(window.setup_column.problem_label), "costLabel")
     assert cost.text() == "4 trials, 12 epochs"
     load(window, ["search.trials=8", "train.epochs=4"])
     run_to_end(qtbot, window)  # 32 epochs: enough to measure this machine's speed
