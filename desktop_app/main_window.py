@@ -95,26 +95,27 @@ class MainWindow(QMainWindow):
         self.setup_dock.raise_()
 
     def _build_panel_docks(self) -> dict[str, QDockWidget]:
-        """One dock per panel of the registry: the left ones tabbed beside the learning
-        curves, the right ones beside the scatter."""
+        """One dock per panel of the registry: the left ones tabbed behind the learning
+        curves, the right ones behind the scatter, the two groups side by side."""
         docks: dict[str, QDockWidget] = {}
-        first: dict[str, QDockWidget] = {}
         for kind, panel in self.panels:
             dock = self._dock(kind.title, f"{kind.key}Dock", panel.widget, MOVABLE | FLOATABLE)
             docks[kind.key] = dock
-            if kind.side not in first:
-                first[kind.side] = dock
-                if kind.side == "left":
-                    self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
-                else:
-                    self.splitDockWidget(first["left"], dock, Qt.Orientation.Horizontal)
-            else:
-                self.tabifyDockWidget(first[kind.side], dock)
             dock.visibilityChanged.connect(panel.visibility_changed)
             panel.plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             panel.plot.customContextMenuRequested.connect(
                 lambda position, key=kind.key: self._panel_menu(key, position)
             )
+        # Split before tabbing: a dock split off a tabbed one would join its tabs.
+        first = {
+            side: next(docks[k.key] for k, _ in self.panels if k.side == side)
+            for side in ("left", "right")
+        }
+        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, first["left"])
+        self.splitDockWidget(first["left"], first["right"], Qt.Orientation.Horizontal)
+        for kind, _ in self.panels:
+            if docks[kind.key] is not first[kind.side]:
+                self.tabifyDockWidget(first[kind.side], docks[kind.key])
         for dock in first.values():
             dock.raise_()
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)

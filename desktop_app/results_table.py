@@ -73,7 +73,10 @@ class ResultsTable(QWidget):
         self.view.fit_columns()
 
     def _trials_changed(self, numbers: set[int]) -> None:
+        first_rows = self.table_model.rowCount() == 0
         self.table_model.refresh(numbers)
+        if first_rows:  # a search's columns fit its values, not only its headers
+            self.view.fit_columns()
 
     def _selection_changed(self, *args) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -4,6 +4,7 @@ gives a person. Slow (it installs every dependency); deselect with -m "not wheel
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -15,6 +16,8 @@ import pytest
 from hyperdesk.core import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
+# What a checkout holds that a clone does not.
+LOCAL_ONLY = (".git", ".venv", "build", "dist", "*.egg-info", "screenshots", "__pycache__")
 pytestmark = pytest.mark.wheel
 
 
@@ -28,8 +31,12 @@ def run(*command, **kwargs):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
+    # Built from a copy without build/: setuptools packages whatever an earlier build left
+    # in build/lib, which is not what a fresh clone gives.
+    source = tmp_path_factory.mktemp("source") / "hyperdesk"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LOCAL_ONLY))
     folder = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", folder, ROOT)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", folder, source)
     (built,) = folder.glob("hyperdesk-*.whl")
     return built
 
