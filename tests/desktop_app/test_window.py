@@ -420,3 +420,20 @@ def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert "± std" not in headers and "Test acc" not in headers
     assert not window.panels["curves"].bands["best"][2].isVisible()
+
+
+def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
+    """Every panel of the registry has a dock: the learning curves and the top 20 in one
+    tab group, the scatter and the insight panels in another beside it (they once
+    shared one group, leaving the scatter the whole width)."""
+    from hyperdesk.desktop_app.panels import PANELS
+
+    docks = window.panel_docks
+    assert set(docks) == {kind.key for kind in PANELS}
+    left = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["curves"])}
+    right = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["scatter"])}
+    assert left == {"topDock"}
+    # The heatmap's tab shows only for a grid over two parameters, not the seed search.
+    assert right == {"bestDock", "parallelDock", "importanceDock"}
+    assert docks["heatmap"].isHidden()
+    assert docks["curves"].geometry().right() < docks["scatter"].geometry().left()
