@@ -16,6 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QSettings, QTimer
+
+from hyperdesk.core import config as config_module
+from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden, settle_memory
+from hyperdesk.desktop_app.main_window import MainWindow
+
 HEARTBEAT_MS = 10
 
 
@@ -24,12 +30,6 @@ def run_window_bench(as_json: bool, overrides: tuple[str, ...] = ()) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = tempfile.mkdtemp(prefix="hyperdesk-bench-")
     os.environ["HYPERDESK_HOME"] = home  # the bench's sessions are not the person's
-
-    from PySide6.QtCore import QSettings, QTimer
-
-    from hyperdesk.core import config as config_module
-    from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden, settle_memory
-    from hyperdesk.desktop_app.main_window import MainWindow
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(home)))

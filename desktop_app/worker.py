@@ -11,9 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from hyperdesk.core.config import ConfigError
 from hyperdesk.core.execution.control import CONTEXT
+from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.search.importance import parameter_importance
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState
 
@@ -112,9 +115,6 @@ class EvaluationWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from hyperdesk.core.config import ConfigError
-        from hyperdesk.core.execution.evaluation import evaluate_on_test
-
         try:
             result = evaluate_on_test(self.session_path, self.number)
         except (ConfigError, SessionError) as error:
@@ -138,8 +138,6 @@ class ImportanceWorker(QObject):
 
     @Slot(object, object)
     def compute(self, space, scored) -> None:
-        from hyperdesk.core.search.importance import parameter_importance
-
         if self._executor is None:
             self._executor = ProcessPoolExecutor(1, mp_context=CONTEXT)
         try:

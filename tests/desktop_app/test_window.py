@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
+from hyperdesk.desktop_app.results import SearchResults
 from tests.conftest import TINY_CONFIG
 
 
@@ -437,3 +438,16 @@ def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     assert right == {"bestDock", "parallelDock", "importanceDock"}
     assert docks["heatmap"].isHidden()
     assert docks["curves"].geometry().right() < docks["scatter"].geometry().left()
+
+
+def test_the_table_listens_to_its_selection_once_however_many_searches_it_showed(window):
+    """Each search used to connect the table's selection again: five searches, ten
+    receivers, each selecting the same trial again."""
+    config = window.model.config
+    selection = window.table.view.selectionModel()
+    signal = "2selectionChanged(QItemSelection,QItemSelection)"
+    before = selection.receivers(signal)
+    for _ in range(5):
+        window.model.show_search(config, SearchResults.for_config(config, 4))
+    assert window.table.view.selectionModel() is selection
+    assert selection.receivers(signal) == before
