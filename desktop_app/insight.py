@@ -216,6 +216,7 @@ class ImportancePanel(QObject, Panel):
         self.due = False  # an estimate is wanted that was not asked for yet
         self.showing = False  # its dock is the tab on top (told by visibility_changed)
         self.asked_for: tuple[Param, ...] | None = None  # the space of the one running
+        self.estimated: tuple[Param, ...] | None = None  # the space self.scored is for
 
     def use_estimator(self, estimator: ImportanceEstimator) -> None:
         self.estimator = estimator
@@ -223,14 +224,19 @@ class ImportancePanel(QObject, Panel):
 
     def show_search(self, config: Config) -> None:
         self.space = config.search.space
+        self.estimated = None
         self.show_importance({}, 0)
 
     def refresh(self, results: SearchResults, selected: int | None) -> None:
-        self.scored = [
+        scored = [
             (trial.params, trial.score)
             for trial in results.trials.values()
             if trial.score is not None
         ]
+        if scored == self.scored and self.estimated == self.space:
+            return  # no new result (a selection moved): the estimate stands
+        self.scored = scored
+        self.estimated = self.space
         if self.estimator is None:
             self.show_importance(parameter_importance(self.space, self.scored), len(self.scored))
             return
