@@ -15,10 +15,12 @@ from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
 
 @dataclass
 class Trial:
+    """One trial as the window shows it: its parameters, status and epochs so far."""
+
     number: int
     params: dict[str, Any]
     round: int
-    status: str
+    status: TrialStatus
     records: list[EpochRecord] = field(default_factory=list)
     test_acc: float | None = None
 
@@ -100,8 +102,8 @@ class SearchResults:
     def add_epoch(self, number: int, record: EpochRecord) -> None:
         self.trials[number].records.append(record)
 
-    def finish(self, number: int, status: str) -> None:
-        self.trials[number].status = status
+    def finish(self, number: int, status: TrialStatus) -> None:
+        self.trials[number].status = TrialStatus(status)
 
     def interrupt_running(self) -> list[int]:
         """Mark trials still running as interrupted (the search ended); their numbers."""
