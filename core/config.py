@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
+import math
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -75,7 +76,9 @@ class Rule:
 
     def check(self, value: Any) -> str | None:
         """None when `value` is acceptable, else what would be."""
-        problem = f"must be {self.describe()}, got {value!r}"
+        problem = f"must be {self.describe()}, got {shown(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number: {self.describe()}, got {shown(value)}"
         if self.kind == "choice":
             return None if value in self.choices and type(value) is not bool else problem
         if self.kind == "bool":
@@ -97,8 +100,15 @@ class Rule:
         return None
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short when it is long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number: nan and inf (which TOML can write) are no setting's value."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_int(value: Any) -> bool:
@@ -375,7 +385,7 @@ def _read_section(
 ) -> dict[str, Any]:
     table = raw.get(section, {})
     if not isinstance(table, dict):
-        problems.append((section, f"must be a table of settings, got {table!r}"))
+        problems.append((section, f"must be a table of settings, got {shown(table)}"))
         return {}
     values = {}
     for key, value in table.items():
@@ -417,7 +427,7 @@ def _read_param(name: str, table: Any) -> Param:
     if "values" in table:
         values = table["values"]
         if not isinstance(values, list):
-            raise SpaceError([*problems, ("values", f"must be a list, got {values!r}")])
+            raise SpaceError([*problems, ("values", f"must be a list, got {shown(values)}")])
         for key in ("low", "high", "scale"):
             if key in table:
                 problems.append((key, "give either values or a low/high range, not both"))
@@ -436,11 +446,11 @@ def _read_param(name: str, table: Any) -> Param:
         if key not in table:
             problems.append((key, "missing (a range needs low and high, or give values)"))
         elif not _is_number(table[key]):
-            problems.append((key, f"must be a number, got {table[key]!r}"))
+            problems.append((key, f"must be a finite number, got {shown(table[key])}"))
     scale = table.get("scale", "linear")
     points = table.get("points")
     if points is not None and not (_is_int(points) and points >= 2):
-        problems.append(("points", f"must be a whole number >= 2, got {points!r}"))
+        problems.append(("points", f"must be a whole number >= 2, got {shown(points)}"))
     if problems:
         raise SpaceError(problems)
     try:
@@ -580,6 +590,8 @@ def loads(text: str, overrides: Iterable[str] = ()) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([("(file)", f"not valid TOML: {error}")]) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ConfigError([("(file)", "nested too deeply to be a Hyperdesk config")]) from None
     apply_overrides(raw, overrides)
     return from_dict(raw)
 
@@ -606,11 +618,25 @@ def example_text(name: str) -> str:
     return (importlib.resources.files("hyperdesk.resources.examples") / f"{name}.toml").read_text()
 
 
+# A config is a few hundred bytes; anything this large is some other file.
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def load(path: Path, overrides: Iterable[str] = ()) -> Config:
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # Only a regular file: reading a named pipe or a device would wait forever.
+        if path.exists() and not path.is_file():
+            raise ConfigError([(str(path), "is not a regular file: give a TOML config file")])
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                [(str(path), f"is {path.stat().st_size:,} bytes: not a config (a few KB)")]
+            )
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror or error}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([(str(path), "is not text: a config is a UTF-8 TOML file")]) from None
     return loads(text, overrides)
 
 
@@ -618,8 +644,8 @@ def _parse_value(text: str) -> Any:
     """A TOML value (`1e-3`, `[50, 50]`, `true`, `"adam"`); bare words are strings."""
     try:
         return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
-        return text
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text  # validation then says what the key accepts
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> None:

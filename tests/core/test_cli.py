@@ -392,3 +392,9 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
         report["efficiency"] * executed / report["gflop_per_trial"], rel=0.01
     )
     assert "(a) reference" in err and "(b) engine" in err and "(c) float32" in err
+
+
+def test_a_nan_setting_exits_2_naming_the_key(capsys, tiny_config):
+    code, _, err = run_cli(capsys, "run", tiny_config, "--set", "data.validation=nan")
+    assert code == 2
+    assert "data.validation" in err and "Traceback" not in err

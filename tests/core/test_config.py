@@ -1,4 +1,5 @@
 import importlib.resources
+import os
 
 import pytest
 
@@ -161,3 +162,49 @@ def test_the_seed_workload_is_18_86_gflop_per_trial():
     text = (importlib.resources.files("hyperdesk.resources.examples") / "seed.toml").read_text()
     seed = config.loads(text)
     assert seed.training_flops(seed.train.epochs) == pytest.approx(18.862e9, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "data.validation=nan",
+        "data.test=nan",
+        "train.lr=nan",
+        "train.lr=inf",
+        "model.init=inf",
+        "model.dropout=nan",
+        "train.momentum=nan",
+        "search.space.lr.high=inf",
+        "search.space.lr.low=-inf",
+    ],
+)
+def test_nan_and_infinity_are_refused_naming_the_key(override):
+    """TOML can write nan and inf; no setting takes them (every trial would diverge, or
+    the split sizes cannot be computed)."""
+    key = override.split("=")[0]
+    problems = dict(problems_of(config.example_text("seed"), [override]))
+    assert key in problems
+    assert "finite number" in problems[key]
+
+
+def test_a_file_that_is_not_a_text_config_is_refused(tmp_path):
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(ConfigError, match="not text"):
+        config.load(binary)
+
+
+def test_arrays_nested_thousands_deep_are_refused():
+    deep = "a = " + "[" * 5000 + "]" * 5000
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        config.loads(deep)
+    problems = dict(problems_of(config.example_text("seed"), ["model.hidden=" + "[" * 5000]))
+    # The value is quoted cut short, not 5,000 characters of brackets.
+    assert len(problems["model.hidden"]) < 200
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    pipe = tmp_path / "config.toml"
+    os.mkfifo(pipe)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        config.load(pipe)
