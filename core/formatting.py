@@ -6,6 +6,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
+def printable(text: str) -> str:
+    """`text` with control characters (escape sequences, newlines) written as escapes,
+    so a name cannot move a terminal's cursor or break a listing's lines."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def clock(seconds: float) -> str:
     """A duration as m:ss, or h:mm:ss from an hour on."""
     minutes, seconds = divmod(int(seconds), 60)

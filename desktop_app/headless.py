@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
 from hyperdesk.desktop_app.panel_export import export_panels
@@ -23,8 +22,8 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     make_application()
     with Session.open(session_path, writable=False) as session:
-        config = config_module.loads(session.config_toml)
-        planned = int(session.meta.get("planned_trials", "0") or 0)
+        config = session.config
+        planned = session.planned
         results = SearchResults.from_session(session, config, planned)
     panels = PanelSet()
     with offscreen_warnings_hidden():

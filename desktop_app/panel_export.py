@@ -15,6 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
+from hyperdesk.core.storage.export import replacing, write_text
 from hyperdesk.desktop_app.panels import KINDS
 from hyperdesk.desktop_app.plots import Panel
 
@@ -38,8 +39,9 @@ def export_plot(plot: pg.PlotWidget, path: Path, scale: int = 1) -> Path:
     exporter = ImageExporter(item)
     exporter.parameters()["width"] = round(item.sceneBoundingRect().width() * scale)
     image = exporter.export(toBytes=True)
-    if not image.save(str(path)):
-        raise OSError(f"{path}: cannot be written (is the folder there and writable?)")
+    with replacing(path) as temporary:
+        if not image.save(str(temporary), "PNG"):
+            raise OSError(f"{path}: cannot be written (is the folder there and writable?)")
     return path
 
 
@@ -67,8 +69,7 @@ def _write_svg(plot: pg.PlotWidget, path: Path) -> None:
         for item in items:
             item.setExportMode(False)
         painter.end()
-    svg = _flatten_line_transforms(bytes(buffer.data()).decode("utf-8"))
-    Path(path).write_text(svg, encoding="utf-8")
+    write_text(Path(path), _flatten_line_transforms(bytes(buffer.data()).decode("utf-8")))
 
 
 def _transform_path(d: str, a: float, b: float, c: float, dd: float, e: float, f: float) -> str:

@@ -58,8 +58,8 @@ class SessionActions(QObject):
         SessionError if the file is not a readable session (it is left untouched)."""
         path = Path(path)
         with Session.open(path, writable=False) as session:
-            config = config_module.loads(session.config_toml)
-            planned = int(session.meta.get("planned_trials", "0") or 0)
+            config = session.config
+            planned = session.planned
             results = SearchResults.from_session(session, config, planned)
             name = session.name
             state = session.status()
@@ -154,7 +154,7 @@ class SessionActions(QObject):
         """Its setup in the editors, as a new search to edit or run again."""
         try:
             with Session.open(path, writable=False) as session:
-                config = config_module.loads(session.config_toml)
+                config = session.config
                 name = session.name
         except (SessionError, ConfigError) as error:
             QMessageBox.warning(self.window, "Cannot duplicate", str(error))

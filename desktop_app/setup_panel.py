@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, param_to_dict
 from hyperdesk.core.search.registry import preview_strategy
+from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.setup_fields import (
     FIELDS,
     SECTIONS,
@@ -99,6 +100,7 @@ class SetupPanel(QWidget):
         name_form = QFormLayout()
         self.name_edit = QLineEdit("seed")
         self.name_edit.setObjectName("nameEdit")
+        self.name_edit.setMaxLength(NAME_LENGTH)
         name_form.addRow("Session name", self.name_edit)
         self.name_edit.textEdited.connect(self._edited)
         layout.addLayout(name_form)

@@ -19,7 +19,7 @@ from hyperdesk.core.execution.runner import SearchOutcome, SearchRunner, new_ses
 from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.paths import sessions_dir
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import NAME_LENGTH, Session
 from hyperdesk.core.trials import TrialStatus, ranked
 
 TOP = 20
@@ -73,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = config_module.load(args.config, args.set)
         name = args.name or Path(args.config).stem
+    if len(name) > NAME_LENGTH:
+        print(
+            f"hyperdesk run: --name is {len(name):,} characters; a session name takes up to "
+            f"{NAME_LENGTH}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.session:
         path = Path(args.session)
         if path.exists():
@@ -99,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_session(session: Session, as_json: bool, workers: int | None) -> int:
     control = RunControl()
-    config = config_module.loads(session.config_toml)
+    config = session.config
     done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
     runner = SearchRunner(session, control, workers=workers)
     progress = Progress(runner.planned, config.train.epochs, done)

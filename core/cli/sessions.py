@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hyperdesk.core.cli.exit_codes import EXIT_OK
+from hyperdesk.core.formatting import printable
 from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.storage.session import SessionError, summarize
 
@@ -27,18 +28,19 @@ def run(args: argparse.Namespace) -> int:
         try:
             info = summarize(path)
         except SessionError as error:
-            lines.append(("?", "", "", "", "", "unreadable", f"{path} ({error})"))
+            reason = str(error).removeprefix(f"{path}: ")
+            lines.append(("?", "", "", "", "", "unreadable", printable(f"{path} ({reason})")))
             continue
         best = "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}"
         lines.append(
             (
-                info.name,
+                printable(info.name),
                 info.created_at.replace("T", " ")[:19],
                 info.strategy,
                 f"{info.done}/{info.planned}",
                 best,
                 info.status,
-                str(path),
+                printable(str(path)),
             )
         )
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]

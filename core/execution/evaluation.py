@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperdesk.core import config as config_module
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.data.splits import load_test_split
@@ -34,7 +33,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
     config's epochs on training + validation samples, test it, and store the result in
     the session. ConfigError when the session keeps no test split or has no such trial."""
     with Session.open(path) as session:
-        config = config_module.loads(session.config_toml)
+        config = session.config
         if config.data.test <= 0:
             raise ConfigError(
                 [

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from hyperdesk.core import config as config_module
 from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
@@ -91,7 +90,7 @@ class SearchRunner:
         """`pool` is a pool of worker processes to use (and leave open); without one
         the runner starts `workers` processes (default: one per core) for this run."""
         self.session = session
-        self.config = config_module.loads(session.config_toml)
+        self.config = session.config
         self.control = control or RunControl()
         self.on_trial_start = on_trial_start
         self.on_epoch = on_epoch
@@ -279,9 +278,16 @@ class SearchRunner:
             self.on_trial_end(number, status)
 
 
+# A file name is derived from the session's name, cut to this many characters (a
+# name can be as long as a person likes; file systems allow 255 bytes).
+SLUG_LENGTH = 60
+
+
 def new_session_path(folder: Path, name: str) -> Path:
-    """A fresh file name in `folder` for a session called `name`."""
-    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "session"
+    """A fresh file name in `folder` for a session called `name`: its letters, digits,
+    - and _ (others become -), cut short, and the time."""
+    slug = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name)
+    slug = slug[:SLUG_LENGTH].strip("-") or "session"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = folder / f"{slug}-{stamp}{SESSION_SUFFIX}"
     counter = 2

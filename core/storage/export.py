@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
 import json
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.trials import TrialStatus
 
@@ -27,7 +30,7 @@ TRIAL_COLUMNS_AFTER = (
 
 def param_names(session: Session) -> list[str]:
     """The searched parameters, in the config's order, then any others trials used."""
-    names = [param.name for param in config_module.loads(session.config_toml).search.space]
+    names = [param.name for param in session.config.search.space]
     for row in session.trials():
         names.extend(name for name in row.params if name not in names)
     return names
@@ -82,12 +85,30 @@ def to_json(session: Session) -> str:
     return json.dumps(document, indent=1)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write an export through a temporary file, so a failed write leaves no half file."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A new temporary file beside `path` to write in the block; it replaces `path` when
+    the block ends, and is removed when the block fails, so no half file is left. The
+    file is made afresh (O_EXCL, a random name): a link planted beside `path` is never
+    written through, and `path` itself is replaced, not written through if a link."""
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+    )
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write an export through a temporary file (see replacing)."""
+    with replacing(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
 
 
 def to_optuna(session: Session, storage: str) -> str:
@@ -99,7 +120,7 @@ def to_optuna(session: Session, storage: str) -> str:
 
     from hyperdesk.core.search.optuna_strategies import distribution, ended_trial
 
-    config = config_module.loads(session.config_toml)
+    config = session.config
     distributions = {param.name: distribution(param) for param in config.search.space}
     try:
         study = optuna.create_study(study_name=session.name, storage=storage, direction="maximize")

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,8 @@ from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
 SCHEMA_VERSION = 2
+# A session's name is for people; a longer one is surely not typed on purpose.
+NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -65,6 +68,16 @@ MIGRATIONS = {
     ),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
+# The columns that hold numbers a damaged file could hold text in.
+EPOCH_FIGURES = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds", "val_acc_std")
+TRIAL_FIGURES = (
+    "final_train_acc",
+    "final_val_acc",
+    "best_val_acc",
+    "final_val_acc_std",
+    "test_acc",
+    "test_loss",
+)
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
     "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss"
@@ -96,6 +109,15 @@ class TrialRow:
     final_val_acc_std: float | None = None
     test_acc: float | None = None
     test_loss: float | None = None
+
+
+def _read_only_uri(path: Path) -> str:
+    """How to open a session only to read it. With no write-ahead log beside it, no
+    search is writing it: opened immutable, SQLite leaves no -wal and -shm files behind
+    (a plain read-only open of a WAL database makes both, even for a damaged file)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    return uri if wal.exists() else uri + "&immutable=1"
 
 
 def _now() -> str:
@@ -182,7 +204,7 @@ class Session:
             if writable:
                 connection = sqlite3.connect(path)
             else:
-                connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                connection = sqlite3.connect(_read_only_uri(path), uri=True)
             return cls._configure(path, connection, writable)
         except sqlite3.Error as error:  # deleted or locked since the check
             raise SessionError(f"{path}: cannot be opened ({error})") from None
@@ -227,6 +249,9 @@ class Session:
         """Raise SessionError unless `path` is a session this version can read. Reads
         only: the file is left exactly as it was."""
         try:
+            # Before opening: a named pipe or a device would block the read forever.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise SessionError(f"{path}: not a regular file, so not a session")
             with open(path, "rb") as stream:
                 header = stream.read(len(SQLITE_HEADER))
         except FileNotFoundError:
@@ -236,7 +261,7 @@ class Session:
         if header != SQLITE_HEADER:
             raise SessionError(f"{path}: not a Hyperdesk session (not an SQLite database)")
         try:
-            connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            connection = sqlite3.connect(_read_only_uri(Path(path)), uri=True)
             try:
                 tables = {
                     row[0]
@@ -251,15 +276,18 @@ class Session:
                     )
                 meta = dict(connection.execute("SELECT key, value FROM meta"))
                 connection.execute("SELECT count(*) FROM epochs").fetchone()
+                mistyped = _mistyped_column(connection)
                 connection.execute("PRAGMA quick_check").fetchone()
             finally:
                 connection.close()
         except sqlite3.DatabaseError as error:
             raise SessionError(f"{path}: damaged or truncated session ({error})") from None
+        if mistyped:
+            raise SessionError(f"{path}: damaged session ({mistyped})")
         if meta.get("application") != APPLICATION:
             raise SessionError(f"{path}: not a Hyperdesk session (no application mark)")
         version = meta.get("schema_version", "")
-        if not version.isdigit():
+        if not version.isdigit() or int(version) < 1:
             raise SessionError(f"{path}: damaged session (schema version {version!r})")
         if int(version) > SCHEMA_VERSION:
             raise SessionError(
@@ -284,11 +312,33 @@ class Session:
 
     @property
     def config_toml(self) -> str:
-        return self.meta["config"]
+        try:
+            return self.meta["config"]
+        except KeyError:
+            raise SessionError(f"{self.path}: damaged session (it holds no config)") from None
+
+    @property
+    def config(self) -> config_module.Config:
+        """The search this session runs. A stored config that cannot be read is a
+        damaged session (SessionError), not a bad config of the person's."""
+        try:
+            return config_module.loads(self.config_toml)
+        except config_module.ConfigError as error:
+            raise SessionError(
+                f"{self.path}: damaged session (its stored config cannot be read: {error})"
+            ) from None
 
     @property
     def name(self) -> str:
-        return self.meta["name"]
+        return self.meta.get("name", self.path.stem)
+
+    @property
+    def planned(self) -> int:
+        """How many trials the search plans."""
+        text = self.meta.get("planned_trials", "0") or "0"
+        if not text.isdigit():
+            raise SessionError(f"{self.path}: damaged session (planned trials {text!r})")
+        return int(text)
 
     def trials(self) -> list[TrialRow]:
         rows = self._db.execute(
@@ -485,15 +535,30 @@ class SessionSummary:
     parent: str = ""  # the session this one's search was narrowed from
 
 
+def _mistyped_column(connection: sqlite3.Connection) -> str | None:
+    """The first figure stored as something other than a number (an edited file), said
+    in words; None when every figure is a number or empty."""
+    for table, columns in (
+        ("trials", ("number", "seed", "round", *TRIAL_FIGURES)),
+        ("epochs", ("trial", "epoch", *EPOCH_FIGURES)),
+    ):
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for column in (name for name in columns if name in present):
+            row = connection.execute(
+                f"SELECT rowid, typeof({column}) FROM {table} "
+                f"WHERE typeof({column}) NOT IN ('integer', 'real', 'null') LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                return f"{table}.{column} holds {row[1]} in row {row[0]}, not a number"
+    return None
+
+
 def summarize(path: Path) -> SessionSummary:
     """Read a session's summary without writing to it; SessionError if unreadable."""
     with Session.open(path, writable=False) as session:
         meta = session.meta
         trials = session.trials()
-        try:
-            strategy = config_module.loads(meta.get("config", "")).search.strategy
-        except config_module.ConfigError:
-            strategy = "?"
+        strategy = session.config.search.strategy
         scores = [
             row.final_val_acc
             for row in trials
@@ -505,7 +570,7 @@ def summarize(path: Path) -> SessionSummary:
             created_at=meta.get("created_at", ""),
             strategy=strategy,
             done=sum(row.status in FINISHED for row in trials),
-            planned=int(meta.get("planned_trials", "0") or 0),
+            planned=session.planned,
             best_val_acc=max(scores, default=None),
             status=session.status(),
             parent=meta.get("parent", ""),

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -398,3 +399,110 @@ def test_a_nan_setting_exits_2_naming_the_key(capsys, tiny_config):
     code, _, err = run_cli(capsys, "run", tiny_config, "--set", "data.validation=nan")
     assert code == 2
     assert "data.validation" in err and "Traceback" not in err
+
+
+DAMAGES = {
+    "params not JSON": "UPDATE trials SET params = '{x' WHERE number = 1",
+    "planned trials not a number": "UPDATE meta SET value = 'many' WHERE key = 'planned_trials'",
+    "a score that is text": "UPDATE trials SET final_val_acc = 'high' WHERE number = 1",
+    "no config": "DELETE FROM meta WHERE key = 'config'",
+    "schema version 0": "UPDATE meta SET value = '0' WHERE key = 'schema_version'",
+    "config not TOML": "UPDATE meta SET value = '[search' WHERE key = 'config'",
+    "config with an unknown key": "UPDATE meta SET value = 'colour = 1' WHERE key = 'config'",
+    "an unknown status": "UPDATE trials SET status = 'weird' WHERE number = 1",
+    "an epoch that is text": "UPDATE epochs SET val_acc = 'x' WHERE trial = 1",
+}
+
+
+@pytest.fixture
+def good_session(capsys, tiny_config, hyperdesk_home):
+    code, _, _ = run_cli(capsys, "run", tiny_config, "--name", "good")
+    assert code == 0
+    (path,) = (hyperdesk_home / "sessions").glob("good-*.hdsession")
+    return path
+
+
+def damaged_copy(good, name, statement):
+    bad = good.with_name(f"{name.replace(' ', '-')}.hdsession")
+    shutil.copy(good, bad)
+    db = sqlite3.connect(bad)
+    with db:
+        db.execute(statement)
+    db.close()
+    return bad
+
+
+def test_one_damaged_session_never_hides_the_others(capsys, good_session):
+    bads = [damaged_copy(good_session, name, sql) for name, sql in DAMAGES.items()]
+    code, out, err = run_cli(capsys, "sessions")
+    assert code == 0 and "Traceback" not in err
+    lines = out.splitlines()
+    assert any(line.startswith("good ") and "complete" in line for line in lines)
+    for bad in bads:
+        (line,) = [line for line in lines if str(bad) in line]
+        assert "unreadable" in line and "(" in line  # marked, with its reason
+    # Every command on a damaged file exits 3 (a bad session), never 2 or a traceback,
+    # and reading leaves nothing beside it.
+    before = sorted(p.name for p in good_session.parent.iterdir())
+    for bad in bads:
+        if "planned" in bad.name:
+            continue  # export does not need the plan; `sessions` and opening do
+        code, _, err = run_cli(capsys, "export", bad, "--csv", bad.with_suffix(".csv"))
+        assert code == 3, (bad.name, err)
+        assert "Traceback" not in err
+    assert sorted(p.name for p in good_session.parent.iterdir()) == before
+
+
+def test_a_named_pipe_called_like_a_session_is_refused_at_once(capsys, hyperdesk_home):
+    folder = hyperdesk_home / "sessions"
+    folder.mkdir(parents=True)
+    pipe = folder / "x.hdsession"
+    os.mkfifo(pipe)
+    for command in (["resume", pipe], ["export", pipe, "--csv", "out.csv"], ["evaluate", pipe]):
+        code, _, err = run_cli(capsys, *command)
+        assert code == 3 and "not a regular file" in err
+    code, out, _ = run_cli(capsys, "sessions")
+    assert code == 0 and "unreadable" in out
+
+
+def test_a_long_name_is_refused_and_a_long_file_name_cut(capsys, tiny_config, hyperdesk_home):
+    code, _, err = run_cli(capsys, "run", tiny_config, "--name", "x" * 300)
+    assert code == 2 and "--name" in err
+    code, _, _ = run_cli(capsys, "run", tiny_config, "--name", "y" * 150)
+    assert code == 0
+    (path,) = (hyperdesk_home / "sessions").glob("y*.hdsession")
+    assert len(path.name) < 100
+    with Session.open(path, writable=False) as session:
+        assert session.name == "y" * 150  # the name as typed; only the file name is cut
+
+
+def test_session_names_are_listed_with_control_characters_escaped(
+    capsys, tiny_config, hyperdesk_home
+):
+    name = "evil\x1b[31mred\nnext line"
+    assert run_cli(capsys, "run", tiny_config, "--name", name)[0] == 0
+    out = run_cli(capsys, "sessions")[1]
+    assert "\x1b" not in out
+    assert "evil\\x1b[31mred\\nnext line" in out
+    assert len(out.splitlines()) == 2  # the header and one session, on one line
+
+
+def test_export_never_writes_through_a_planted_link(capsys, good_session, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "out.csv"
+    (tmp_path / "out.csv.partial").symlink_to(victim)
+    code, _, _ = run_cli(capsys, "export", good_session, "--csv", target)
+    assert code == 0
+    assert victim.read_text() == "keep me"
+    assert target.read_text().startswith("number,")
+    assert not list(tmp_path.glob(".out.csv.*"))  # no temporary file left
+
+
+def test_a_failed_export_leaves_no_partial_file(capsys, good_session, tmp_path):
+    folder = tmp_path / "exports"
+    taken = folder / "out.csv"
+    taken.mkdir(parents=True)  # a folder where the file should go: fails, as root too
+    code, _, err = run_cli(capsys, "export", good_session, "--csv", taken)
+    assert code == 2 and "cannot write" in err
+    assert [p.name for p in folder.iterdir()] == ["out.csv"]

@@ -13,7 +13,7 @@ from hyperdesk.core.training.trainer import EpochRecord
 
 
 def make_session(path):
-    session = Session.create(path, "demo", '[search]\nstrategy = "grid"\n', planned=3)
+    session = Session.create(path, "demo", '[search]\nstrategy = "random"\n', planned=3)
     session.begin_run(3)
     session.start_trial(1, {"lr": 0.001234567890123, "optimizer": "adam"}, 42, 1)
     records = [EpochRecord(e, 2.0 / e, 0.1 * e, 2.1 / e, 0.09 * e, 0.01) for e in (1, 2, 3)]

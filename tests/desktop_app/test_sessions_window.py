@@ -1,5 +1,6 @@
 """Sessions in the window: reopen, resume, extend, follow, browse, export, bad files."""
 
+import sqlite3
 import subprocess
 import sys
 from xml.etree import ElementTree
@@ -338,6 +339,11 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
         capture_output=True,
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    # An image planted as a link to another file is replaced, never written through.
+    (tmp_path / "p").mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "p" / "scatter.png").symlink_to(victim)
     done = subprocess.run(
         [*run, "export", str(session_path), "--plots", str(tmp_path / "p"), "--scale", "2"],
         capture_output=True,
@@ -345,6 +351,8 @@ def test_cli_exports_the_panels_without_a_display(tmp_path, tiny_config):
         env=env,
     )
     assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "keep me"
+    assert not (tmp_path / "p" / "scatter.png").is_symlink()
     files = sorted(path.name for path in (tmp_path / "p").iterdir())
     assert files == [
         "best-so-far.png",
@@ -434,3 +442,23 @@ def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window
     )
     row = browser.model.row_of(window.model.session_path)
     assert browser.model.index(row, 0).data() == "↳ tiny child"
+
+
+@pytest.mark.parametrize("damage", ["params not JSON", "no config", "an unknown status"])
+def test_a_damaged_session_opens_as_a_message_not_a_crash(qtbot, window, damage, monkeypatch):
+    from tests.core.test_cli import DAMAGES
+
+    load(window)
+    run_to_end(qtbot, window)
+    good = window.model.session_path
+    bad = good.with_name("bad.hdsession")
+    bad.write_bytes(good.read_bytes())
+    db = sqlite3.connect(bad)
+    with db:
+        db.execute(DAMAGES[damage])
+    db.close()
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: messages.append(args[2]))
+    window.actions.open_file(bad)
+    assert messages and str(bad) in messages[0]
+    assert window.model.session_path == good  # what was shown stays shown
