@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from hyperdesk.core import __version__
 from hyperdesk.core.cli import bench, demo, evaluate, export, resume, run, sessions
 from hyperdesk.core.cli.arguments import WindowHooks
-from hyperdesk.core.cli.exit_codes import EXIT_BUSY, EXIT_SESSION, EXIT_USAGE
+from hyperdesk.core.cli.exit_codes import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.storage.session import SessionBusyError, SessionError
 
@@ -60,6 +60,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_SESSION
+    except KeyboardInterrupt:  # Ctrl+C before a search took over the signal
+        print("hyperdesk: interrupted; nothing was started", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

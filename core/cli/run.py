@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from hyperdesk.core import config as config_module
@@ -20,7 +21,7 @@ from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.paths import sessions_dir
 from hyperdesk.core.storage.session import NAME_LENGTH, Session
-from hyperdesk.core.trials import TrialStatus, ranked
+from hyperdesk.core.trials import SearchState, TrialStatus, ranked
 
 TOP = 20
 
@@ -104,27 +105,34 @@ def run(args: argparse.Namespace) -> int:
         return run_session(session, args.json, args.workers)
 
 
+# Ctrl+C and a plain kill (SIGTERM) alike ask the runner to stop after the current
+# step: what finished is saved, and the message says how to resume.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def run_session(session: Session, as_json: bool, workers: int | None) -> int:
     control = RunControl()
-    config = session.config
-    done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
-    runner = SearchRunner(session, control, workers=workers)
-    progress = Progress(runner.planned, config.train.epochs, done)
-    runner.on_trial_start = progress.trial_started
-    runner.on_epoch = progress.epoch
-    runner.on_trial_end = progress.trial_ended
-    # Ctrl+C asks the runner to stop after the current step; what finished is saved.
-    previous = signal.signal(signal.SIGINT, lambda *_: control.stop())
-    started = time.monotonic()
+    previous = {number: signal.signal(number, lambda *_: control.stop()) for number in STOP_SIGNALS}
     try:
-        outcome = runner.run()
+        config = session.config
+        done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
+        runner = SearchRunner(session, control, workers=workers)
+        progress = Progress(runner.planned, config.train.epochs, done)
+        runner.on_trial_start = progress.trial_started
+        runner.on_epoch = progress.epoch
+        runner.on_trial_end = progress.trial_ended
+        started = time.monotonic()
+        try:
+            outcome = runner.run()
+        finally:
+            progress.close()
     finally:
-        signal.signal(signal.SIGINT, previous)
-        progress.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     seconds = time.monotonic() - started
     names = [param.name for param in config.search.space]
     print_top(outcome, names)
-    if outcome.state != TrialStatus.COMPLETE:
+    if outcome.state != SearchState.COMPLETE:
         finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
             f"Interrupted: {finished} of {runner.planned} trials are saved in "
@@ -152,13 +160,24 @@ def run_session(session: Session, as_json: bool, workers: int | None) -> int:
                 }
             )
         )
-    return EXIT_OK if outcome.state == TrialStatus.COMPLETE else EXIT_INTERRUPTED
+    return EXIT_OK if outcome.state == SearchState.COMPLETE else EXIT_INTERRUPTED
 
 
 def print_top(outcome: SearchOutcome, names: list[str]) -> None:
-    """The ranked top 20, as the textbook prints them."""
+    """The ranked top 20, as the textbook prints them; when no trial has a score, what
+    became of them instead."""
+    top = ranked(outcome.trials)[:TOP]
+    if not top and outcome.trials:
+        counts = Counter(str(row.status) for row in outcome.trials)
+        ended = ", ".join(f"{count} {status}" for status, count in counts.most_common())
+        print(
+            f"No trial has a score: of {len(outcome.trials)} trials, {ended}. "
+            "A diverged trial's loss stopped being finite: its learning rate or initial "
+            "weights are too large."
+        )
+        return
     print(f"=========== Hyper-Parameter Optimization Result ({TOP} best) ===========")
-    for rank, trial in enumerate(ranked(outcome.trials)[:TOP], start=1):
+    for rank, trial in enumerate(top, start=1):
         params = ", ".join(
             f"{name}: {parameter_text(trial.params[name])}"
             for name in names

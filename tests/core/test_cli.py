@@ -318,7 +318,8 @@ def test_a_run_killed_mid_search_resumes_to_the_uninterrupted_result(
     assert all([r[0] for r in records] == list(range(1, 13)) for records in epochs.values())
 
 
-def test_ctrl_c_saves_what_finished_and_exits_130(tmp_path, tiny_config):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_saves_what_finished_and_exits_130(tmp_path, tiny_config, stop):
     session_path = tmp_path / "stopped.hdsession"
     process = subprocess.Popen(
         [
@@ -341,7 +342,7 @@ def test_ctrl_c_saves_what_finished_and_exits_130(tmp_path, tiny_config):
     while count_epochs(session_path) < 5:
         assert process.poll() is None
         time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert f"hyperdesk resume {session_path}" in err
@@ -506,3 +507,16 @@ def test_a_failed_export_leaves_no_partial_file(capsys, good_session, tmp_path):
     code, _, err = run_cli(capsys, "export", good_session, "--csv", taken)
     assert code == 2 and "cannot write" in err
     assert [p.name for p in folder.iterdir()] == ["out.csv"]
+
+
+def test_when_every_trial_diverged_the_summary_says_so(capsys, tiny_config):
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        tiny_config,
+        "--set",
+        "model.init=1e20",  # weights this large overflow the loss at once
+    )
+    assert code == 0
+    assert "No trial has a score: of 4 trials, 4 diverged" in out
+    assert "Best-" not in out
