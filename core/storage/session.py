@@ -7,11 +7,13 @@ is documented in the README.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import sqlite3
 import stat
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,6 +113,19 @@ class TrialRow:
     test_loss: float | None = None
 
 
+def _claim_name(temporary: Path, path: Path) -> None:
+    """Give the finished file `temporary` the name `path`, never replacing a file that
+    took that name meanwhile."""
+    try:
+        os.link(temporary, path)  # fails if `path` exists: nothing is overwritten
+    except FileExistsError:
+        raise SessionError(f"{path}: already exists; nothing was overwritten") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise SessionError(f"{path}: already exists; nothing was overwritten") from None
+        os.rename(temporary, path)
+
+
 def _read_only_uri(path: Path) -> str:
     """How to open a session only to read it. With no write-ahead log beside it, no
     search is writing it: opened immutable, SQLite leaves no -wal and -shm files behind
@@ -177,24 +192,39 @@ class Session:
         if path.exists():
             raise SessionError(f"{path}: already exists; nothing was overwritten")
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path)
-        connection.execute("PRAGMA journal_mode=WAL")
-        with connection:
-            connection.executescript(SCHEMA)
-            connection.executemany(
-                "INSERT INTO meta(key, value) VALUES (?, ?)",
-                [
-                    ("application", APPLICATION),
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("created_at", _now()),
-                    ("name", name),
-                    ("config", config_toml),
-                    ("planned_trials", str(planned)),
-                    ("parent", parent),
-                    ("state", "new"),
-                ],
-            )
-        return cls._configure(path, connection, writable=True)
+        # Written whole under a hidden temporary name, then given its name: a process
+        # killed at any moment leaves either a complete session or none (a stub could
+        # never be resumed or opened).
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+        )
+        os.close(handle)
+        try:
+            draft = sqlite3.connect(temporary)
+            try:
+                draft.execute("PRAGMA journal_mode=WAL")
+                with draft:
+                    draft.executescript(SCHEMA)
+                    draft.executemany(
+                        "INSERT INTO meta(key, value) VALUES (?, ?)",
+                        [
+                            ("application", APPLICATION),
+                            ("schema_version", str(SCHEMA_VERSION)),
+                            ("created_at", _now()),
+                            ("name", name),
+                            ("config", config_toml),
+                            ("planned_trials", str(planned)),
+                            ("parent", parent),
+                            ("state", SearchState.NEW),
+                        ],
+                    )
+            finally:
+                draft.close()
+            _claim_name(Path(temporary), path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        return cls._configure(path, sqlite3.connect(path), writable=True)
 
     @classmethod
     def open(cls, path: Path, writable: bool = True) -> Session:

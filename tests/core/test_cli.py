@@ -520,3 +520,27 @@ def test_when_every_trial_diverged_the_summary_says_so(capsys, tiny_config):
     assert code == 0
     assert "No trial has a score: of 4 trials, 4 diverged" in out
     assert "Best-" not in out
+
+
+def test_a_kill_as_the_session_file_appears_leaves_a_whole_session_or_none(tmp_path, tiny_config):
+    """SIGKILL within moments of the file appearing once left a stub (6 kills in 25)
+    that could never be resumed or opened. The file now appears complete, or not at all."""
+    command = [sys.executable, "-m", "hyperdesk.core.cli", "run", str(tiny_config)]
+    for attempt in range(8):
+        path = tmp_path / f"k{attempt}.hdsession"
+        process = subprocess.Popen(
+            [*command, "--session", str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while not path.exists() and process.poll() is None:
+            pass  # no sleep: kill as close to the file's appearance as this loop can
+        process.kill()
+        process.wait()
+        Session.check(path)
+        with Session.open(path, writable=False) as session:
+            assert session.config.search.trials == 4
+    code = subprocess.run(
+        [sys.executable, "-m", "hyperdesk.core.cli", "resume", str(path)], capture_output=True
+    ).returncode
+    assert code == 0
