@@ -115,6 +115,8 @@ def _is_int(value: Any) -> bool:
     return _is_number(value) and float(value).is_integer()
 
 
+# A grid of more points than this is no search a person waits for.
+MAX_GRID_POINTS = 1_000_000
 FRACTION = Rule("float", low=0, high=1, high_open=True)
 POSITIVE_INT = Rule("int", low=1)
 SEED = Rule("int", low=0)
@@ -577,6 +579,23 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                         f"train.{setting} is {fixed!r}",
                     )
                 )
+    if config.search.strategy == "grid" and config.search.space:
+        # Counted before a grid is built: a million points per range over two ranges
+        # would be 10^12 combinations in memory.
+        size = math.prod(
+            len(param.values)
+            if isinstance(param, ChoiceParam)
+            else (param.points or config.search.points)
+            for param in config.search.space
+        )
+        if size > MAX_GRID_POINTS:
+            problems.append(
+                (
+                    "search.points",
+                    f"this grid has {size:,} points; a grid search runs at most "
+                    f"{MAX_GRID_POINTS:,} (fewer points per range, or random search)",
+                )
+            )
     if config.search.strategy in ("grid", "tpe", "sobol") and not config.search.space:
         problems.append(
             ("search.space", f"a {config.search.strategy} search needs at least one parameter")

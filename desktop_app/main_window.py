@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.panels.attach(self.model)
         self.actions = SessionActions(self, self.model, self.controller, self.follower, self.panels)
         self.child_of: Path | None = None  # set by "Search around the selected trials"
+        self.setup_problems: list[tuple[str, str]] = []  # what keeps Start disabled
 
         self.setup = SetupPanel()
         self.browser = SessionBrowser(sessions_dir())
@@ -236,16 +237,22 @@ class MainWindow(QMainWindow):
 
     def _setup_changed(self) -> None:
         problems = self.setup.problems()
-        self.setup.show_problems(problems)
         config = None if problems else self.setup.config()
+        cost = ""
+        if config is not None:
+            try:
+                cost = self.controller.cost_text(config)
+            except ConfigError as error:  # it would not fit in this machine's memory
+                problems, config = error.problems, None
+        self.setup_problems = problems
+        self.setup.show_problems(problems)
         self.setup.show_preview(config)
-        cost = "" if config is None else self.controller.cost_text(config)
         self.setup_column.show_check(len(problems), cost)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         idle, state = self.controller.idle, self.model.session_state
-        self.start_button.setEnabled(idle and not self.setup.problems())
+        self.start_button.setEnabled(idle and not self.setup_problems)
         self.pause_button.setEnabled(self.controller.active)
         self.stop_button.setEnabled(self.controller.active)
         self.setup_column.show_paused(self.controller.state == RunState.PAUSED)
@@ -271,6 +278,9 @@ class MainWindow(QMainWindow):
         parent, self.child_of = self.child_of, None
         try:
             self.controller.start(config, self.setup.session_name, parent)
+        except ConfigError as error:  # memory that was free when it was set up is not
+            self.setup.show_problems(error.problems)
+            return
         except OSError as error:
             QMessageBox.critical(self, "Cannot save sessions", str(error))
             return

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QSettings, QThread, Signal
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import default_workers, new_session_path
 from hyperdesk.core.formatting import clock
@@ -76,6 +77,7 @@ class SearchController(QObject):
         when the sessions folder cannot be written."""
         if not self.idle:
             return
+        check_memory(config, len(self.pool.workers))  # ConfigError: nothing is made
         folder = sessions_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -156,8 +158,9 @@ class SearchController(QObject):
         QSettings().setValue("engine/gflops", flops / seconds / 1e9)
 
     def cost_text(self, config: Config) -> str:
-        """The search's size, and how long it should take at the speed this machine
-        showed in its last search."""
+        """The search's size, its memory, and how long it should take at the speed this
+        machine showed in its last search. ConfigError when it cannot fit in memory."""
+        memory = check_memory(config, len(self.pool.workers)).text()
         trials = planned_trials(config.search)
         epochs_per_trial = config.expected_epochs()
         epochs = round(trials * epochs_per_trial)
@@ -168,8 +171,10 @@ class SearchController(QObject):
             rate = 0.0
         eta = f", about {clock(flops / 1e9 / rate)} here" if rate > 0 else ""
         if config.runs > 1:  # every trial trains once per fold and repeat
-            return f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs{eta}"
-        return f"{trials:,} trials, {epochs:,} epochs{eta}"
+            size = f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs"
+        else:
+            size = f"{trials:,} trials, {epochs:,} epochs"
+        return f"{size}{eta}; memory {memory}"
 
     # --- while it runs -----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import argparse
 
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.run import run_session
+from hyperdesk.core.execution.memory import check_memory
+from hyperdesk.core.execution.runner import default_workers
 from hyperdesk.core.storage.session import Session
 
 HELP = "finish an interrupted session"
@@ -21,4 +23,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with Session.open(args.session) as session:
+        check_memory(session.config, args.workers or default_workers())
         return run_session(session, args.json, args.workers)

@@ -16,7 +16,13 @@ from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.execution.runner import SearchOutcome, SearchRunner, new_session_path
+from hyperdesk.core.execution.memory import check_memory
+from hyperdesk.core.execution.runner import (
+    SearchOutcome,
+    SearchRunner,
+    default_workers,
+    new_session_path,
+)
 from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.paths import sessions_dir
@@ -92,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     else:
         path = new_session_path(sessions_dir(), name)
-
+    check_memory(config, args.workers or default_workers())  # before any file is made
     try:
         session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
     except OSError as error:

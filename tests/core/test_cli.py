@@ -544,3 +544,33 @@ def test_a_kill_as_the_session_file_appears_leaves_a_whole_session_or_none(tmp_p
         [sys.executable, "-m", "hyperdesk.core.cli", "resume", str(path)], capture_output=True
     ).returncode
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("model.hidden=[10000000]", "model.hidden"),
+        ("train.repeats=1000000", "train.repeats"),
+        ("search.space.hidden_units.high=100000000", "search.space"),
+    ],
+)
+def test_a_search_too_large_for_memory_exits_2_before_any_file(
+    capsys, tiny_config, hyperdesk_home, override, key
+):
+    extra = ["--set", "search.space.hidden_units.low=16"] if "hidden_units" in override else []
+    code, _, err = run_cli(capsys, "run", tiny_config, "--set", override, *extra)
+    assert code == 2
+    assert f"{key}: this search needs about" in err and "MB free" in err
+    assert not (hyperdesk_home / "sessions").exists() or not any(
+        (hyperdesk_home / "sessions").iterdir()
+    )
+
+
+def test_a_grid_of_a_trillion_points_is_refused_without_building_it():
+    from hyperdesk.core import config as config_module
+
+    with pytest.raises(config_module.ConfigError, match="1,000,000,000,000 points"):
+        config_module.loads(
+            config_module.example_text("seed"),
+            ['search.strategy="grid"', "search.points=1000000"],
+        )

@@ -285,7 +285,8 @@ def test_closing_during_a_run_asks_then_stops_cleanly(qtbot, window, monkeypatch
 def test_the_size_and_cost_of_a_search_are_shown_before_it_runs(qtbot, window):
     load(window)
     cost = window.findChild(type(window.setup_column.problem_label), "costLabel")
-    assert cost.text() == "4 trials, 12 epochs"
+    assert cost.text().startswith("4 trials, 12 epochs; memory about ")
+    assert cost.text().endswith("MB per worker)")
     load(window, ["search.trials=8", "train.epochs=4"])
     run_to_end(qtbot, window)  # 32 epochs: enough to measure this machine's speed
     load(window, ["search.trials=40"])
@@ -451,3 +452,13 @@ def test_the_table_listens_to_its_selection_once_however_many_searches_it_showed
         window.model.show_search(config, SearchResults.for_config(config, 4))
     assert window.table.view.selectionModel() is selection
     assert selection.receivers(signal) == before
+
+
+def test_a_search_too_large_for_this_machine_is_refused_before_it_starts(qtbot, window):
+    """A network ten million units wide passed validation and each worker then asked
+    for gigabytes; its memory is estimated first, and the setup says so."""
+    load(window, ["model.hidden=[10000000]"])
+    assert not button(window, "startButton").isEnabled()
+    reason = window.setup.errors["model.hidden"].text()
+    assert "MB free" in reason and "needs about" in reason
+    assert window.setup_column.problem_label.text().startswith("Fix 1 problem")

@@ -1,0 +1,120 @@
+"""Whether a search fits in this machine's memory, estimated before anything is
+allocated: a network a million units wide would otherwise be found out by each worker
+asking for gigabytes at once."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperdesk.core.config import Config, ConfigError, hidden_widths
+from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.execution.runner import MAX_GROUP
+from hyperdesk.core.search.space import ChoiceParam, Param
+
+# Arrays an optimizer keeps per weight, besides the weight and its gradient.
+OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
+# Per unit of a batch row: the layer's output, its activation's mask and the gradient
+# flowing back.
+ACTIVATION_COPIES = 3
+EVALUATION_ROWS = 100  # evaluation runs this many rows at a time (at least)
+# Room left for the interpreter, numpy, Qt and the rest of the machine.
+HEADROOM = 0.8
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    weights: int  # weights, gradients and optimizer state of one worker's trials
+    activations: int  # one worker's batches in flight
+    data: int  # the split each worker holds
+    workers: int
+
+    @property
+    def per_worker(self) -> int:
+        return self.weights + self.activations + self.data
+
+    @property
+    def total(self) -> int:
+        return self.per_worker * self.workers
+
+    def text(self) -> str:
+        return f"about {self.total / MIB:,.0f} MB ({self.per_worker / MIB:,.0f} MB per worker)"
+
+
+def _largest(space: tuple[Param, ...], name: str, fixed):
+    """The largest value `name` takes in a search (its fixed value when not searched)."""
+    for param in space:
+        if param.name == name:
+            values = param.values if isinstance(param, ChoiceParam) else (param.low, param.high)
+            return max(values, key=lambda value: OPTIMIZER_STATE.get(value, value))
+    return fixed
+
+
+def estimate(config: Config, workers: int) -> MemoryEstimate:
+    """The memory a search needs at its largest: the widest network, the largest batch
+    and the optimizer with the most state that its space allows, stacked as a worker
+    stacks trials (up to MAX_GROUP at once, each with all its runs)."""
+    space = config.search.space
+    searched = {
+        name: int(_largest(space, name, None))
+        for name in ("hidden_units", "layers")
+        if _largest(space, name, None) is not None
+    }
+    widths = hidden_widths(config.model.hidden, searched)
+    batch = int(_largest(space, "batch_size", config.train.batch_size))
+    optimizer = _largest(space, "optimizer", config.train.optimizer)
+    itemsize = 8 if config.train.dtype == "float64" else 4
+    sizes = [INPUT_SIZE, *widths, OUTPUT_SIZE]
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+    stacked = MAX_GROUP * config.runs
+    weight_bytes = weights * itemsize * (2 + OPTIMIZER_STATE[optimizer]) * stacked
+    rows = max(batch, EVALUATION_ROWS)
+    activation_bytes = rows * sum(sizes) * itemsize * ACTIVATION_COPIES * stacked
+    data_bytes = config.data.samples * (INPUT_SIZE + 1) * itemsize
+    return MemoryEstimate(weight_bytes, activation_bytes, data_bytes, workers)
+
+
+def available_memory() -> int | None:
+    """Bytes this machine can give without swapping (MemAvailable); None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_memory(config: Config, workers: int) -> MemoryEstimate:
+    """The estimate; ConfigError naming the setting that weighs most when the search
+    cannot fit in the memory this machine has free."""
+    needed = estimate(config, workers)
+    available = available_memory()
+    if available is None or needed.total <= HEADROOM * available:
+        return needed
+    widths_searched = {p.name for p in config.search.space} & {"hidden_units", "layers"}
+    if config.runs > 1 and needed.total / config.runs <= HEADROOM * available:
+        # One run of each trial would fit: it is the runs, trained side by side.
+        largest = "train.repeats" if config.train.repeats > 1 else "data.folds"
+    else:
+        largest = max(
+            (needed.weights, "search.space" if widths_searched else "model.hidden"),
+            (needed.activations, "train.batch_size"),
+            (needed.data, "data.samples"),
+        )[1]
+    raise ConfigError(
+        [
+            (
+                largest,
+                f"this search needs {needed.text()} at its largest, and this machine has "
+                f"{available / MIB:,.0f} MB free: use a smaller network or batch, or fewer "
+                "worker processes",
+            )
+        ]
+    )
