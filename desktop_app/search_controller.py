@@ -95,11 +95,12 @@ class SearchController(QObject):
         new = NewSession(name, config.to_toml(), planned, "" if parent is None else str(parent))
         self._run(path, new)
 
-    def resume(self) -> None:
-        """Finish the shown session's search, which was interrupted."""
+    def resume(self, take_over: bool = False) -> None:
+        """Finish the shown session's search, which was interrupted. `take_over`: claim
+        it from a search another host is said to run in it."""
         if self.idle and self.model.session_path is not None:
             self.model.set_session(self.model.session_path, SessionState.NONE)
-            self._run(self.model.session_path)
+            self._run(self.model.session_path, take_over=take_over)
 
     def extend(self, added: int) -> Config:
         """Add trials (random) or rounds (coarse-to-fine) to the shown session's search;
@@ -115,9 +116,11 @@ class SearchController(QObject):
             raise SessionError(str(error)) from error
         return config
 
-    def _run(self, path: Path, new_session: NewSession | None = None) -> None:
+    def _run(
+        self, path: Path, new_session: NewSession | None = None, take_over: bool = False
+    ) -> None:
         self.thread = QThread(self)
-        self.worker = SearchWorker(path, self.pool, new_session)
+        self.worker = SearchWorker(path, self.pool, new_session, take_over)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         # Straight into the model, queued onto the GUI thread: stored once, drawn per frame.

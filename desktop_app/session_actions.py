@@ -63,6 +63,7 @@ class SessionActions(QObject):
             results = SearchResults.from_session(session, config, planned)
             name = session.name
             state = session.status()
+            elsewhere = session.owner_elsewhere()
             _, last_rowid = session.epochs_since(0)
         self.configLoaded.emit(config, name, None)
         self.model.show_search(config, results)
@@ -73,6 +74,27 @@ class SessionActions(QObject):
         if selected is not None and selected in results.trials:
             self.model.select(selected)
         self.sessionOpened.emit(path)
+        if elsewhere is not None and self.ask_take_over(elsewhere):
+            self.controller.resume(take_over=True)
+
+    def ask_take_over(self, owner: str) -> bool:
+        """A search on another computer is said to run the shown session; this one
+        cannot tell whether it still does. True: take it over; False: follow it."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Running on another computer",
+            f"{self.model.session_path.name} says a search on {owner} runs it. This "
+            "computer cannot tell whether it still does.\n\nIf that search is gone (its "
+            "computer crashed or was switched off), take the session over to finish it "
+            "here. If it still runs, both would write the same file and mix their "
+            "trials: follow it instead.",
+            parent=self.window,
+        )
+        box.setObjectName("takeOverDialog")
+        take = box.addButton("Take over", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Follow it", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is take
 
     def open_file(self, path: Path) -> None:
         """Open a session or a config, whichever `path` is, saying why when it is

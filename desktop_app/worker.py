@@ -41,6 +41,7 @@ class SearchWorker(QObject):
         session_path: Path,
         pool: TrialPool,
         new_session: NewSession | None = None,
+        take_over: bool = False,
     ):
         """Run the session at `session_path` (creating it first from `new_session`) on the
         worker processes of `pool`, which the window keeps between searches."""
@@ -48,6 +49,7 @@ class SearchWorker(QObject):
         self.session_path = session_path
         self.pool = pool
         self.new_session = new_session
+        self.take_over = take_over  # claim it from a search on another host
         self.control = pool.control
         self.control.reset()
         self.runner: SearchRunner | None = None
@@ -74,7 +76,7 @@ class SearchWorker(QObject):
                     on_trial_end=self.trialFinished.emit,
                     pool=self.pool,
                 )
-                state = runner.run().state
+                state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it
             self.failed.emit(str(error), traceback.format_exc())
         except Exception as error:  # every failure reaches the person, with its details

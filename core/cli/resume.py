@@ -19,9 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="take over a session whose lock names a search on another computer, which "
+        "this one cannot see; only when that search is surely gone (two searches writing "
+        "one file would mix their trials)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     with Session.open(args.session) as session:
         check_memory(session.config, args.workers or default_workers())
-        return run_session(session, args.json, args.workers)
+        return run_session(session, args.json, args.workers, take_over=args.force)

@@ -26,7 +26,7 @@ from hyperdesk.core.execution.runner import (
 from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.paths import sessions_dir
-from hyperdesk.core.storage.session import NAME_LENGTH, Session
+from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus, ranked
 
 TOP = 20
@@ -89,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.session:
         path = Path(args.session)
+        if path.exists() and _running(path):
+            raise SessionBusyError(
+                f"{path}: another process is running a search in it; follow it with "
+                f"'hyperdesk gui {path}'"
+            )
         if path.exists():
             print(
                 f"hyperdesk: {path} already exists; nothing was overwritten. Continue it with "
@@ -116,7 +121,17 @@ def run(args: argparse.Namespace) -> int:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def run_session(session: Session, as_json: bool, workers: int | None) -> int:
+def _running(path: Path) -> bool:
+    try:
+        with Session.open(path, writable=False) as session:
+            return session.status() == SearchState.RUNNING
+    except SessionError:
+        return False
+
+
+def run_session(
+    session: Session, as_json: bool, workers: int | None, take_over: bool = False
+) -> int:
     control = RunControl()
     previous = {number: signal.signal(number, lambda *_: control.stop()) for number in STOP_SIGNALS}
     try:
@@ -129,7 +144,7 @@ def run_session(session: Session, as_json: bool, workers: int | None) -> int:
         runner.on_trial_end = progress.trial_ended
         started = time.monotonic()
         try:
-            outcome = runner.run()
+            outcome = runner.run(take_over)
         finally:
             progress.close()
     finally:

@@ -115,10 +115,12 @@ class SearchRunner:
     def planned(self) -> int:
         return self.strategy.planned
 
-    def run(self) -> SearchOutcome:
+    def run(self, take_over: bool = False) -> SearchOutcome:
+        """Run the search to its end or until stopped. `take_over`: claim the session
+        even when a search on another host is named as running it."""
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
-        self.session.begin_run(self.planned)
+        self.session.begin_run(self.planned, take_over)
         state = SearchState.INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
         self._pool = pool

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lock_path
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
@@ -118,8 +119,8 @@ def _claim_name(temporary: Path, path: Path) -> None:
     took that name meanwhile."""
     try:
         os.link(temporary, path)  # fails if `path` exists: nothing is overwritten
-    except FileExistsError:
-        raise SessionError(f"{path}: already exists; nothing was overwritten") from None
+    except FileExistsError:  # another process made it a moment ago, and runs it
+        raise SessionBusyError(f"{path}: another process has just started it") from None
     except OSError:  # a file system without hard links
         if path.exists():
             raise SessionError(f"{path}: already exists; nothing was overwritten") from None
@@ -159,17 +160,19 @@ _RUNNING_HERE: set[Path] = set()
 
 
 def _owner_alive(owner: str | None, path: Path) -> bool:
-    """Whether the process named by an owner tag still runs (on this host)."""
+    """Whether the process named by an owner tag still runs its search (on this host:
+    by its lock, which dies with it; else by its pid, which a new process may reuse)."""
     if not owner:
         return False
     pid, _, host = owner.partition("@")
     if host != socket.gethostname():
-        return True  # cannot tell from here: assume it runs
+        return True  # cannot tell from here: assume it runs (resume --force takes over)
     if not pid.isdigit():
         return False
     if int(pid) == os.getpid():
         return path.resolve() in _RUNNING_HERE
-    return _process_alive(int(pid))
+    held = held_by_another(path)
+    return _process_alive(int(pid)) if held is None else held
 
 
 class Session:
@@ -180,6 +183,7 @@ class Session:
         self.path = path
         self._db = connection
         self.writable = writable
+        self._lock = RunLock(path)
 
     # --- opening --------------------------------------------------------------------
 
@@ -326,6 +330,7 @@ class Session:
             )
 
     def close(self) -> None:
+        self._lock.release()
         self._db.close()
 
     def __enter__(self) -> Session:
@@ -416,6 +421,15 @@ class Session:
             return SearchState.INTERRUPTED
         return state
 
+    def owner_elsewhere(self) -> str | None:
+        """The owner tag (pid@host) of a search said to run this session on another
+        host, which this one cannot see; None when none is, or it is on this host."""
+        meta = self.meta
+        owner = meta.get("owner", "")
+        if meta.get("state") != SearchState.RUNNING or not owner:
+            return None
+        return owner if owner.partition("@")[2] != socket.gethostname() else None
+
     # --- writing --------------------------------------------------------------------
 
     def _set_meta(self, **values: str) -> None:
@@ -425,21 +439,43 @@ class Session:
             list(values.items()),
         )
 
-    def begin_run(self, planned: int) -> None:
-        """Claim the session for this process; refuses when another one is running it."""
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            meta = self.meta
-            if meta.get("state") == SearchState.RUNNING and _owner_alive(
-                meta.get("owner"), self.path
-            ):
-                raise SessionBusyError(
-                    f"{self.path}: a search is running in it (process {meta['owner']}); "
-                    "open it read-only to follow along"
-                )
-            self._set_meta(
-                state=SearchState.RUNNING, owner=_owner_tag(), planned_trials=str(planned)
+    def begin_run(self, planned: int, take_over: bool = False) -> None:
+        """Claim the session for this process; refuses when another one is running it.
+        `take_over`: claim it even when its owner is on another host, which this host
+        cannot see (the person says that search is gone)."""
+        if not self._lock.acquire():
+            owner = self.meta.get("owner", "another process")
+            raise SessionBusyError(
+                f"{self.path}: a search is running in it (process {owner}); open it "
+                "read-only to follow along"
             )
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                meta = self.meta
+                owner = meta.get("owner", "")
+                # Holding the lock, this process knows no other on this host runs the
+                # search; one on another host it cannot see.
+                elsewhere = owner.partition("@")[2] != socket.gethostname()
+                if (
+                    meta.get("state") == SearchState.RUNNING
+                    and (elsewhere or not LOCKS_WORK)
+                    and _owner_alive(owner, self.path)
+                    and not take_over
+                ):
+                    raise SessionBusyError(
+                        f"{self.path}: a search on another computer ({owner}) was running "
+                        "in it, and this one cannot tell whether it still is. If it is "
+                        "not, take over with: hyperdesk resume --force "
+                        + str(self.path)
+                        + " (if it still runs, both would write the same file)"
+                    )
+                self._set_meta(
+                    state=SearchState.RUNNING, owner=_owner_tag(), planned_trials=str(planned)
+                )
+        except BaseException:
+            self._lock.release()
+            raise
         _RUNNING_HERE.add(self.path.resolve())
 
     def end_run(self, state: SearchState) -> None:
@@ -454,6 +490,7 @@ class Session:
                 self._set_meta(state=state, owner="")
         finally:
             _RUNNING_HERE.discard(self.path.resolve())
+            self._lock.release()
 
     def start_trial(self, number: int, params: dict[str, Any], seed: int, round_: int) -> None:
         """Record a trial as running; a rerun trial loses the epochs of its earlier try."""
@@ -548,6 +585,7 @@ def delete_session(path: Path) -> None:
             raise SessionBusyError(f"{path}: a search is running in it; stop it first")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    lock_path(path).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -574,3 +575,57 @@ def test_a_grid_of_a_trillion_points_is_refused_without_building_it():
             config_module.example_text("seed"),
             ['search.strategy="grid"', "search.points=1000000"],
         )
+
+
+def claimed_by(path, owner):
+    """Mark a session as running, claimed by `owner` (pid@host), as a crash leaves it."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = 'running' WHERE key = 'state'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'owner'", (owner,))
+    db.close()
+
+
+def test_a_lock_whose_pid_now_belongs_to_another_process_does_not_block(capsys, good_session):
+    """The dead search's pid was reused (pid 1 always runs): the session was locked for
+    ever (exit 4). No process holds its OS lock, so it is free to resume."""
+    claimed_by(good_session, f"1@{socket.gethostname()}")
+    assert "interrupted" in run_cli(capsys, "sessions")[1]
+    code, _, err = run_cli(capsys, "resume", good_session)
+    assert code == 0, err
+
+
+def test_a_lock_from_another_host_is_taken_over_only_with_force(capsys, good_session):
+    claimed_by(good_session, "4242@another-computer")
+    code, _, err = run_cli(capsys, "resume", good_session)
+    assert code == 4
+    assert "another-computer" in err and "--force" in err
+    code, _, err = run_cli(capsys, "resume", "--force", good_session)
+    assert code == 0, err
+    with Session.open(good_session, writable=False) as session:
+        assert session.status() == "complete"
+
+
+def test_two_runs_of_one_session_file_at_once_the_second_gets_exit_4(tmp_path, tiny_config):
+    path = tmp_path / "both.hdsession"
+    command = [
+        sys.executable,
+        "-m",
+        "hyperdesk.core.cli",
+        "run",
+        str(tiny_config),
+        "--session",
+        str(path),
+        "--set",
+        "train.epochs=300",
+    ]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while count_epochs(path) < 1:
+        assert first.poll() is None
+        time.sleep(0.01)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=60)
+    assert second.returncode == 4
+    assert "another process is running" in second.stderr
+    assert "Traceback" not in second.stderr

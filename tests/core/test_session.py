@@ -112,8 +112,10 @@ def test_a_dead_runner_leaves_the_session_interrupted(tmp_path):
             "UPDATE meta SET value = ? WHERE key = 'owner'",
             (f"999999999@{session.meta['owner'].split('@')[1]}",),
         )
-    assert session.status() == "interrupted"
+    session.close()  # as the process's death would, this lets go of its lock
     assert summarize(tmp_path / "a.hdsession").status == "interrupted"
+    with Session.open(tmp_path / "a.hdsession") as again:
+        assert again.status() == "interrupted"
 
 
 def test_a_live_runner_keeps_others_out(tmp_path):

@@ -462,3 +462,30 @@ def test_a_damaged_session_opens_as_a_message_not_a_crash(qtbot, window, damage,
     window.actions.open_file(bad)
     assert messages and str(bad) in messages[0]
     assert window.model.session_path == good  # what was shown stays shown
+
+
+@pytest.mark.parametrize("take_over", [False, True], ids=["follow", "take-over"])
+def test_a_session_claimed_by_another_computer_is_followed_or_taken_over(
+    qtbot, window, monkeypatch, take_over
+):
+    from tests.core.test_cli import claimed_by
+
+    load(window)
+    run_to_end(qtbot, window)
+    path = window.model.session_path
+    claimed_by(path, "4242@another-computer")
+    asked = []
+    monkeypatch.setattr(
+        window.actions, "ask_take_over", lambda owner: asked.append(owner) or take_over
+    )
+    if not take_over:
+        window.actions.open_file(path)
+        assert asked == ["4242@another-computer"]
+        assert window.model.session_state == SessionState.FOLLOWING
+        return
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.actions.open_file(path)
+    assert asked == ["4242@another-computer"]
+    with Session.open(path, writable=False) as session:
+        assert session.status() == "complete"
+        assert session.owner_elsewhere() is None
