@@ -15,7 +15,8 @@ from PySide6.QtCore import QBuffer, QIODevice, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
-from hyperdesk.core.storage.export import replacing, write_text
+from hyperdesk.core.storage.export import write_text
+from hyperdesk.core.storage.files import replacing
 from hyperdesk.desktop_app.panels import KINDS
 from hyperdesk.desktop_app.plots import Panel
 

@@ -11,9 +11,15 @@ from collections.abc import Sequence
 from hyperdesk.core import __version__
 from hyperdesk.core.cli import bench, demo, evaluate, export, resume, run, sessions
 from hyperdesk.core.cli.arguments import WindowHooks
-from hyperdesk.core.cli.exit_codes import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_SESSION, EXIT_USAGE
+from hyperdesk.core.cli.exit_codes import (
+    EXIT_BUSY,
+    EXIT_DISK_FULL,
+    EXIT_INTERRUPTED,
+    EXIT_SESSION,
+    EXIT_USAGE,
+)
 from hyperdesk.core.config import ConfigError
-from hyperdesk.core.storage.session import SessionBusyError, SessionError
+from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
 COMMANDS = {
     "demo": demo,
@@ -57,6 +63,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except SessionBusyError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_BUSY
+    except SessionFullError as error:
+        print(f"hyperdesk: {error}", file=sys.stderr)
+        return EXIT_DISK_FULL
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_SESSION

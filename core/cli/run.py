@@ -25,7 +25,7 @@ from hyperdesk.core.execution.runner import (
 )
 from hyperdesk.core.formatting import parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
-from hyperdesk.core.storage.paths import sessions_dir
+from hyperdesk.core.storage.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus, ranked
 
@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
     except OSError as error:
         print(
-            f"hyperdesk: cannot create the session file {path}: {error.strerror or error}",
+            f"hyperdesk: cannot create the session file {path}: {error.strerror or error}. "
+            f"Make its folder writable, or choose another with --session or {HOME_VARIABLE}",
             file=sys.stderr,
         )
         return EXIT_SESSION

@@ -160,6 +160,9 @@ class SearchRunner:
                         )
                     self._drained = time.monotonic()
                     self._handle(pool.events())
+        except BaseException:
+            self.control.stop()  # the workers stop at their next step
+            raise
         finally:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())

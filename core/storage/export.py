@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import io
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hyperdesk.core.storage.files import replacing
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.trials import TrialStatus
 
@@ -85,28 +82,8 @@ def to_json(session: Session) -> str:
     return json.dumps(document, indent=1)
 
 
-@contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A new temporary file beside `path` to write in the block; it replaces `path` when
-    the block ends, and is removed when the block fails, so no half file is left. The
-    file is made afresh (O_EXCL, a random name): a link planted beside `path` is never
-    written through, and `path` itself is replaced, not written through if a link."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
 def write_text(path: Path, text: str) -> None:
-    """Write an export through a temporary file (see replacing)."""
+    """Write an export through a fresh temporary file (see files.replacing)."""
     with replacing(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
 

@@ -13,13 +13,14 @@ import os
 import socket
 import sqlite3
 import stat
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.storage.files import fresh_file
 from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lock_path
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
@@ -93,6 +94,28 @@ class SessionError(Exception):
 
 class SessionBusyError(SessionError):
     """The session is being written by a running search."""
+
+
+class SessionFullError(SessionError):
+    """The disk filled while a session was written; what was committed before stays."""
+
+
+# Less free space than this in a session's folder: an I/O error there is the disk full
+# (SQLite says "disk I/O error" when its write-ahead log cannot grow).
+NEARLY_FULL = 1 << 20
+
+
+def _is_full(error: sqlite3.Error, folder: Path) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11 and later
+    # The primary code is the low byte of an extended one (SQLITE_IOERR_WRITE, ...).
+    full = "full" in str(error) if code is None else code & 0xFF == sqlite3.SQLITE_FULL
+    if full or "I/O error" not in str(error):
+        return full
+    try:
+        space = os.statvfs(folder)
+    except OSError:
+        return False
+    return space.f_bavail * space.f_frsize < NEARLY_FULL
 
 
 @dataclass(frozen=True)
@@ -199,10 +222,7 @@ class Session:
         # Written whole under a hidden temporary name, then given its name: a process
         # killed at any moment leaves either a complete session or none (a stub could
         # never be resumed or opened).
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-        )
-        os.close(handle)
+        temporary = fresh_file(path)
         try:
             draft = sqlite3.connect(temporary)
             try:
@@ -222,18 +242,33 @@ class Session:
                             ("state", SearchState.NEW),
                         ],
                     )
+            except sqlite3.OperationalError as error:
+                if _is_full(error, path.parent):
+                    raise SessionFullError(
+                        f"disk full while creating {path}; nothing was saved. Free some "
+                        "space and start again"
+                    ) from None
+                raise SessionError(f"{path}: cannot be created ({error})") from None
             finally:
                 draft.close()
-            _claim_name(Path(temporary), path)
+            _claim_name(temporary, path)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            for leftover in ("", "-wal", "-shm"):  # the draft and SQLite's files for it
+                Path(f"{temporary}{leftover}").unlink(missing_ok=True)
         return cls._configure(path, sqlite3.connect(path), writable=True)
 
     @classmethod
     def open(cls, path: Path, writable: bool = True) -> Session:
         path = Path(path)
         cls.check(path)
+        # SQLite needs its folder too (for the write-ahead log), and says only "unable
+        # to open database file" when it cannot have it.
+        if writable and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise SessionError(
+                f"{path}: read-only (the file or its folder cannot be written). It can be "
+                "opened to view and exported; copy it to a writable folder to resume or "
+                "change it"
+            )
         try:
             if writable:
                 connection = sqlite3.connect(path)
@@ -421,6 +456,22 @@ class Session:
             return SearchState.INTERRUPTED
         return state
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a full disk becomes a SessionFullError that says what is
+        saved and how to go on (SQLite rolls the transaction back: the file stays whole)."""
+        try:
+            with self._db:
+                yield
+        except sqlite3.OperationalError as error:
+            if not _is_full(error, self.path.parent):
+                raise
+            saved = self._db.execute("SELECT count(*) FROM epochs").fetchone()[0]
+            raise SessionFullError(
+                f"disk full while saving {self.path}; the {saved:,} epochs finished before "
+                f"it are saved. Free some space and run: hyperdesk resume {self.path}"
+            ) from None
+
     def owner_elsewhere(self) -> str | None:
         """The owner tag (pid@host) of a search said to run this session on another
         host, which this one cannot see; None when none is, or it is on this host."""
@@ -450,7 +501,7 @@ class Session:
                 "read-only to follow along"
             )
         try:
-            with self._db:
+            with self._writing():
                 self._db.execute("BEGIN IMMEDIATE")
                 meta = self.meta
                 owner = meta.get("owner", "")
@@ -482,7 +533,7 @@ class Session:
         """Release the session: `state` is complete or interrupted. Trials left running
         are marked interrupted."""
         try:
-            with self._db:
+            with self._writing():
                 self._db.execute(
                     "UPDATE trials SET status = ? WHERE status IN (?, ?)",
                     (TrialStatus.INTERRUPTED, TrialStatus.RUNNING, TrialStatus.QUEUED),
@@ -494,7 +545,7 @@ class Session:
 
     def start_trial(self, number: int, params: dict[str, Any], seed: int, round_: int) -> None:
         """Record a trial as running; a rerun trial loses the epochs of its earlier try."""
-        with self._db:
+        with self._writing():
             self._db.execute("DELETE FROM epochs WHERE trial = ?", (number,))
             self._db.execute(
                 "INSERT OR REPLACE INTO trials(number, status, params, seed, round, "
@@ -506,7 +557,7 @@ class Session:
         """Save (trial number, record) pairs in one transaction."""
         if not epochs:
             return
-        with self._db:
+        with self._writing():
             self._db.executemany(
                 f"INSERT INTO epochs(trial, {EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -526,7 +577,7 @@ class Session:
 
     def finish_trial(self, number: int, status: TrialStatus, records: list[EpochRecord]) -> None:
         final = records[-1] if records else None
-        with self._db:
+        with self._writing():
             self._db.execute(
                 "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
                 "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ? WHERE number = ?",
@@ -543,20 +594,20 @@ class Session:
 
     def record_test(self, number: int, test_acc: float, test_loss: float) -> None:
         """Store a trial's result on the held-out test split."""
-        with self._db:
+        with self._writing():
             self._db.execute(
                 "UPDATE trials SET test_acc = ?, test_loss = ? WHERE number = ?",
                 (test_acc, test_loss, number),
             )
 
     def rename(self, name: str) -> None:
-        with self._db:
+        with self._writing():
             self._set_meta(name=name)
 
     def extend(self, config_toml: str, planned: int) -> None:
         """Give a session that is not running a bigger search (more trials, another
         round); what it ran is kept and a resume runs the rest."""
-        with self._db:
+        with self._writing():
             self._db.execute("BEGIN IMMEDIATE")
             if self.status() == SearchState.RUNNING:
                 raise SessionBusyError(f"{self.path}: a search is running in it")

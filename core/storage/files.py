@@ -1,0 +1,39 @@
+"""Files made safely: a new temporary file beside its final name, created exclusively
+(never a file or link already there) with the permissions any new file gets."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def fresh_file(beside: Path) -> Path:
+    """A new, empty, hidden file in `beside`'s folder, named after it."""
+    while True:
+        candidate = beside.with_name(f".{beside.name}.{secrets.token_hex(4)}.partial")
+        try:
+            handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return candidate
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A fresh file beside `path` to write in the block; it replaces `path` when the
+    block ends and is removed when the block fails, so no half file is left. A link
+    planted beside `path` is never written through, and `path` itself, if a link, is
+    replaced rather than written through."""
+    path = Path(path)
+    temporary = fresh_file(path)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
