@@ -4,12 +4,15 @@ Each worker loads a search's data once (and keeps it for the next search on the 
 data), limits its BLAS to one thread (measured here: two
 processes of one thread run these small products faster than one process of two), and
 trains the trials it is given. Stop and pause reach it through shared events it checks
-between steps. A worker that dies is replaced; its trials are reported lost.
+between steps. A worker that dies is replaced; its trials are reported lost. So is a
+worker that says nothing for far longer than its task's epochs should take (stopped
+with SIGSTOP, or hung): it is killed first.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
@@ -21,6 +24,10 @@ from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import TrainSettings
 
 POLL_SECONDS = 0.05
+# The least silence after which a worker with a task is declared lost; a task whose
+# epochs are slow gets longer: SILENCE_EPOCHS times the gap between its messages.
+SILENCE_FLOOR = 30.0
+SILENCE_EPOCHS = 50
 
 
 class PoolError(RuntimeError):
@@ -72,6 +79,8 @@ class _Worker:
         finished_sender.close()
         self.trials: set[int] = set()
         self.dead = False
+        self.last_heard = time.monotonic()  # when it last sent anything
+        self.patience = SILENCE_FLOOR  # how long its current task may stay silent
 
     def receive(self) -> list[Event]:
         found = []
@@ -84,7 +93,18 @@ class _Worker:
                 found.append(self.results.recv())
         except (EOFError, OSError):
             self.dead = True
+        if found:
+            now = time.monotonic()
+            # What its epochs take, seen so far, sets how long it may stay silent.
+            self.patience = max(self.patience, SILENCE_EPOCHS * (now - self.last_heard))
+            self.last_heard = now
         return found
+
+    def kill(self) -> None:
+        """End it now, even stopped (SIGKILL reaches a stopped process)."""
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
     def close_pipes(self) -> None:
         for pipe in (self.tasks, self.results, self.finished):
@@ -114,10 +134,21 @@ class TrialPool:
     def idle(self) -> int:
         return sum(not worker.trials for worker in self.workers)
 
-    def submit(self, task: TrialTask) -> None:
+    def submit(self, task: TrialTask, patience: float = 0.0) -> None:
+        """Give `task` to an idle worker; `patience`: the seconds its first epoch may
+        take (its data loaded, its networks built) before it is declared lost."""
         worker = next(worker for worker in self.workers if not worker.trials)
         worker.trials = set(task.numbers)
+        worker.last_heard = time.monotonic()
+        worker.patience = max(SILENCE_FLOOR, patience)
         worker.tasks.send(task)
+
+    def abandon(self) -> None:
+        """Kill every worker that still has a task (a stop that they did not answer in
+        time); their trials are reported lost by the next events()."""
+        for worker in self.workers:
+            if worker.trials:
+                worker.kill()
 
     def verdict(self, number: int) -> None:
         """Let the worker training `number` go on to its next epoch (the trials to stop
@@ -153,6 +184,10 @@ class TrialPool:
                 elif event[0] == "error":
                     worker.trials.clear()
                     self.deaths_in_a_row = 0
+            silent = time.monotonic() - worker.last_heard
+            if worker.trials and alive and not worker.dead and silent > worker.patience:
+                worker.kill()  # stopped or hung: its trials go elsewhere
+                alive = False
             if worker.dead or not alive:
                 found.extend(("lost", number, None) for number in sorted(worker.trials))
                 worker.close_pipes()

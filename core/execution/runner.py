@@ -56,6 +56,13 @@ class SearchOutcome:
 MAX_GROUP = 4
 # How often a search without early stopping takes in the epochs the workers sent.
 BATCH_SECONDS = 0.02
+# How long workers get to end their step once a stop is asked for; a worker that has
+# not answered by then (stopped with SIGSTOP, hung) is killed: Ctrl+C always ends a run.
+STOP_GRACE_SECONDS = 1.5
+# A trial's first epoch is allowed this many times what it would take at SLOW_FLOPS
+# before its worker is declared lost (then at least 50 times its epochs' pace).
+FIRST_EPOCH_MARGIN = 20
+SLOW_FLOPS = 0.5e9
 
 
 class TrialError(RuntimeError):
@@ -110,6 +117,7 @@ class SearchRunner:
             )
         self._records: dict[int, list[EpochRecord]] = {}
         self._lost = False
+        self._rerun: set[int] = set()  # trials whose worker was lost once already
 
     @property
     def planned(self) -> int:
@@ -134,9 +142,14 @@ class SearchRunner:
         self._drained = time.monotonic()
         self._stopping: set[int] = set()
         self._waiting: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]] = []
+        stop_asked_at = None
         try:
             with contextlib.nullcontext(pool) if self.pool else pool:
                 while True:
+                    if self.control.stopped and self._in_flight:
+                        stop_asked_at = stop_asked_at or time.monotonic()
+                        if time.monotonic() - stop_asked_at > STOP_GRACE_SECONDS:
+                            pool.abandon()
                     while pool.idle and not self.control.stopped:
                         group = self._next_group()
                         if not group:
@@ -229,6 +242,7 @@ class SearchRunner:
                 self._stopper.start(number)
             if self.on_trial_start:
                 self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
+        first_epoch = self.config.training_flops(1) * len(group) / SLOW_FLOPS
         pool.submit(
             TrialTask(
                 self.config.data,
@@ -238,7 +252,8 @@ class SearchRunner:
                 tuple(entry[3] for entry in group),
                 runs=self.config.runs,
                 await_verdicts=self._stopper is not None,
-            )
+            ),
+            patience=FIRST_EPOCH_MARGIN * first_epoch,
         )
 
     def _handle(self, events: list) -> None:
@@ -262,12 +277,28 @@ class SearchRunner:
             elif kind == "end":
                 self._finish(number, payload)
             elif kind == "lost":
-                self._lost = True
-                self._finish(number, TrialStatus.INTERRUPTED)
+                self._lost_worker(number)
             elif kind == "error":
                 self._finish(number, TrialStatus.FAILED)
                 self.control.stop()
                 raise TrialError(f"trial {number} failed in its worker:\n{payload}")
+
+    def _lost_worker(self, number: int) -> None:
+        """Trial `number`'s worker died or went silent. Trained again by another worker
+        (from its seed: the same result), once; stopped, or lost twice, it is
+        interrupted and a resume reruns it."""
+        if self.control.stopped or number in self._rerun:
+            self._lost = self._lost or not self.control.stopped
+            self._finish(number, TrialStatus.INTERRUPTED)
+            return
+        self._rerun.add(number)
+        suggestion = self._in_flight.pop(number)
+        self._records.pop(number)
+        self._stopping.discard(number)
+        if self._stopper:
+            self._stopper.finish(number, TrialStatus.INTERRUPTED, None)
+        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        self._waiting.insert(0, (number, suggestion, network, settings))
 
     def _finish(self, number: int, status: TrialStatus) -> None:
         suggestion = self._in_flight.pop(number)

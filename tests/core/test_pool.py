@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.execution import pool as pool_module
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.execution.runner import SearchRunner, TrialError
@@ -45,34 +46,85 @@ def test_records_are_identical_with_one_and_two_workers(tmp_path):
     assert [trial[4] for trial in one[0]] == [1, 1, 1, 2, 2, 2]
 
 
-def test_a_killed_worker_interrupts_only_its_trial_and_resume_completes_it(tmp_path):
-    # Long enough that trial 2 is still training when its third epoch is read.
-    config = config_module.loads(TINY_CONFIG, ["search.trials=5", "train.epochs=300"])
+def run_with(tmp_path, name, config, on_epoch, workers=2):
     control = RunControl()
+    with (
+        TrialPool(workers, control) as pool,
+        new_session(tmp_path / f"{name}.hdsession", config) as session,
+    ):
+        return SearchRunner(
+            session, control, on_epoch=lambda *a: on_epoch(pool, *a), pool=pool
+        ).run(), control
+
+
+def worker_of(pool, number):
+    return next(worker for worker in pool.workers if number in worker.trials)
+
+
+# Long enough that trial 2 is still training when its third epoch is read.
+LONG = ["search.trials=5", "train.epochs=300"]
+
+
+def test_a_killed_workers_trial_is_trained_again_by_another_to_the_same_result(tmp_path):
+    config = config_module.loads(TINY_CONFIG, LONG)
     killed = []
-    with TrialPool(2, control) as pool:
 
-        def kill_trial_two(number, record):
-            if number == 2 and record.epoch == 3 and not killed:
-                worker = next(w for w in pool.workers if 2 in w.trials)
-                os.kill(worker.process.pid, signal.SIGKILL)
-                killed.append(worker.process.pid)
+    def kill_trial_two(pool, number, record):
+        if number == 2 and record.epoch == 3 and not killed:
+            worker = worker_of(pool, 2)
+            os.kill(worker.process.pid, signal.SIGKILL)
+            killed.append(worker.process.pid)
 
-        with new_session(tmp_path / "k.hdsession", config) as session:
-            outcome = SearchRunner(session, control, on_epoch=kill_trial_two, pool=pool).run()
+    outcome, _ = run_with(tmp_path, "k", config, kill_trial_two)
     assert killed
-    statuses = {trial.number: trial.status for trial in outcome.trials}
-    assert statuses[2] == "interrupted"
-    assert [statuses[n] for n in (1, 3, 4, 5)] == ["complete"] * 4
-    assert outcome.state == "interrupted"
-
-    with Session.open(tmp_path / "k.hdsession") as session:
-        assert SearchRunner(session, workers=2).run().state == "complete"
+    assert outcome.state == "complete"
+    assert all(trial.status == "complete" for trial in outcome.trials)
     with new_session(tmp_path / "reference.hdsession", config) as session:
         SearchRunner(session, workers=2).run()
     assert session_contents(tmp_path / "k.hdsession") == session_contents(
         tmp_path / "reference.hdsession"
     )
+
+
+def test_a_worker_that_goes_silent_is_declared_lost_and_its_trial_reruns(tmp_path, monkeypatch):
+    """One worker stopped with SIGSTOP made the run wait for ever."""
+    monkeypatch.setattr(pool_module, "SILENCE_FLOOR", 1.0)
+    config = config_module.loads(TINY_CONFIG, LONG)
+    stopped = []
+
+    def stop_trial_two(pool, number, record):
+        if number == 2 and record.epoch == 3 and not stopped:
+            worker = worker_of(pool, 2)
+            os.kill(worker.process.pid, signal.SIGSTOP)
+            stopped.append(worker.process)
+
+    outcome, _ = run_with(tmp_path, "s", config, stop_trial_two)
+    assert stopped and not stopped[0].is_alive()  # killed, not left stopped
+    assert outcome.state == "complete"
+    assert all(trial.status == "complete" for trial in outcome.trials)
+
+
+def test_a_stop_ends_the_run_even_when_a_worker_cannot_answer(tmp_path):
+    """Ctrl+C with a stopped worker was ignored for 30 s and more: the run waited for
+    the worker to end its step. It gets a moment, then is killed."""
+    config = config_module.loads(TINY_CONFIG, LONG)
+    stopped = []
+
+    def stop_worker_then_search(pool, number, record):
+        if number == 2 and record.epoch == 3 and not stopped:
+            worker = worker_of(pool, 2)
+            os.kill(worker.process.pid, signal.SIGSTOP)
+            stopped.append(worker.process)
+            control.stop()
+
+    control = RunControl()
+    with TrialPool(2, control) as pool, new_session(tmp_path / "c.hdsession", config) as session:
+        outcome = SearchRunner(
+            session, control, on_epoch=lambda *a: stop_worker_then_search(pool, *a), pool=pool
+        ).run()
+    assert outcome.state == "interrupted"
+    assert {trial.number: trial.status for trial in outcome.trials}[2] == "interrupted"
+    assert not stopped[0].is_alive()
 
 
 def test_an_exception_in_a_worker_stops_the_search_with_its_traceback(tmp_path):
@@ -100,13 +152,11 @@ def test_an_exception_in_a_worker_stops_the_search_with_its_traceback(tmp_path):
 
 
 def test_runner_raises_trial_error_for_a_failed_trial(tmp_path, monkeypatch):
-    from hyperdesk.core.execution import pool as pool_module
-
     real_submit = pool_module.TrialPool.submit
 
-    def broken(self, task):
+    def broken(self, task, patience=0.0):
         wrong = tuple(replace(settings, optimizer="adamw") for settings in task.settings)
-        real_submit(self, replace(task, settings=wrong))
+        real_submit(self, replace(task, settings=wrong), patience)
 
     monkeypatch.setattr(pool_module.TrialPool, "submit", broken)
     with (
