@@ -304,9 +304,11 @@ class SearchRunner:
         suggestion = self._in_flight.pop(number)
         records = self._records.pop(number)
         self._stopping.discard(number)
+        noted = None
         if self._stopper:
-            self._stopper.finish(number, status, records[-1].val_acc if records else None)
-        self.session.finish_trial(number, status, records)
+            final = records[-1].val_acc if records else None
+            noted = self._stopper.finish(number, status, final)
+        self.session.finish_trial(number, status, records, noted)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
             self.strategy.tell(number, suggestion, trial_score(status, final))

@@ -8,7 +8,7 @@ exactly reproducible with one worker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.trial import TrialState
@@ -60,17 +60,25 @@ class EarlyStopper:
         trial.report(record.val_acc, record.epoch)
         return trial.should_prune()
 
-    def finish(self, number: int, status: str, final_val_acc: float | None) -> None:
+    def finish(
+        self, number: int, status: TrialStatus, final_val_acc: float | None
+    ) -> dict[str, Any]:
+        """End the trial's mirror; what the pruner noted of it (its system attributes),
+        for the session to keep."""
         trial = self._trials.pop(number)
+        # The study numbers its trials 0, 1, ... in the order they are added.
+        noted = dict(self.study.get_trials(deepcopy=False)[trial.number].system_attrs)
         if status == TrialStatus.COMPLETE and final_val_acc is not None:
             self.study.tell(trial, final_val_acc)
         else:
             self.study.tell(
                 trial, state=TrialState.PRUNED if status == TrialStatus.PRUNED else TrialState.FAIL
             )
+        return noted
 
     def replay(self, row: TrialRow, records: list[EpochRecord]) -> None:
-        """A trial a resumed session already finished, so decisions weigh it again."""
+        """A trial a resumed session already finished, so decisions weigh it again, with
+        what the pruner had noted of it (successive halving reads its rungs there)."""
         state = {
             TrialStatus.COMPLETE: TrialState.COMPLETE,
             TrialStatus.PRUNED: TrialState.PRUNED,
@@ -80,5 +88,6 @@ class EarlyStopper:
                 state=state,
                 value=row.final_val_acc if state == TrialState.COMPLETE else None,
                 intermediate_values={record.epoch: record.val_acc for record in records},
+                system_attrs=row.pruner_state or {},
             )
         )

@@ -25,7 +25,7 @@ from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lo
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # A session's name is for people; a longer one is surely not typed on purpose.
 NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
@@ -47,7 +47,8 @@ CREATE TABLE trials(
     best_val_acc REAL,
     final_val_acc_std REAL,
     test_acc REAL,
-    test_loss REAL
+    test_loss REAL,
+    pruner_state TEXT
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -62,7 +63,8 @@ CREATE TABLE epochs(
 );
 """
 # What a session of each older schema needs to become the current one. Version 2 added
-# the spread over a trial's runs (k folds, repeats) and the held-out test result.
+# the spread over a trial's runs (k folds, repeats) and the held-out test result;
+# version 3 what the early-stopping rule noted of each finished trial (its rungs).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -70,6 +72,7 @@ MIGRATIONS = {
         "ALTER TABLE trials ADD COLUMN test_loss REAL",
         "ALTER TABLE epochs ADD COLUMN val_acc_std REAL",
     ),
+    2: ("ALTER TABLE trials ADD COLUMN pruner_state TEXT",),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
 # The columns that hold numbers a damaged file could hold text in.
@@ -84,7 +87,7 @@ TRIAL_FIGURES = (
 )
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
-    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss"
+    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state"
 )
 
 
@@ -135,6 +138,10 @@ class TrialRow:
     final_val_acc_std: float | None = None
     test_acc: float | None = None
     test_loss: float | None = None
+    # What the early-stopping rule noted of the trial (Optuna system attributes such as
+    # successive halving's completed_rung_N): a resume gives it back, so the rule
+    # decides the later trials as it would have without the interruption.
+    pruner_state: dict[str, Any] | None = None
 
 
 def _claim_name(temporary: Path, path: Path) -> None:
@@ -416,7 +423,14 @@ class Session:
         )
         try:
             return [
-                TrialRow(row[0], TrialStatus(row[1]), json.loads(row[2]), *row[3:]) for row in rows
+                TrialRow(
+                    row[0],
+                    TrialStatus(row[1]),
+                    json.loads(row[2]),
+                    *row[3:-1],
+                    pruner_state=None if row[-1] is None else json.loads(row[-1]),
+                )
+                for row in rows
             ]
         except ValueError as error:  # an unknown status, or params that are not JSON
             raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
@@ -575,12 +589,19 @@ class Session:
                 ],
             )
 
-    def finish_trial(self, number: int, status: TrialStatus, records: list[EpochRecord]) -> None:
+    def finish_trial(
+        self,
+        number: int,
+        status: TrialStatus,
+        records: list[EpochRecord],
+        pruner_state: dict[str, Any] | None = None,
+    ) -> None:
         final = records[-1] if records else None
         with self._writing():
             self._db.execute(
                 "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
-                "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ? WHERE number = ?",
+                "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ?, "
+                "pruner_state = ? WHERE number = ?",
                 (
                     status,
                     _now(),
@@ -588,6 +609,7 @@ class Session:
                     final and final.val_acc,
                     max((r.val_acc for r in records), default=None),
                     final and final.val_acc_std,
+                    None if pruner_state is None else json.dumps(pruner_state),
                     number,
                 ),
             )

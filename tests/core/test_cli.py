@@ -629,3 +629,48 @@ def test_two_runs_of_one_session_file_at_once_the_second_gets_exit_4(tmp_path, t
     assert second.returncode == 4
     assert "another process is running" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def cli_process(*args):
+    command = [sys.executable, "-m", "hyperdesk.core.cli", *map(str, args)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", ["asha", "hyperband", "median"])
+def test_early_stopping_resumes_to_the_uninterrupted_search_wherever_it_was_killed(tmp_path, rule):
+    """ASHA and Hyperband resumed to a different search (355-430 epochs instead of 345,
+    trials complete that were pruned): the replay left out the rungs successive halving
+    notes of each trial. With one worker, early stopping is exactly reproducible."""
+    settings = [
+        "--workers",
+        "1",
+        "--set",
+        f"search.early_stopping.rule={rule}",
+        "--set",
+        "search.trials=40",
+        "--set",
+        "train.epochs=20",
+    ]
+    reference = tmp_path / "reference.hdsession"
+    assert cli_process("run", "--example", "seed", *settings, "--session", reference).wait() == 0
+    expected = session_contents(reference)
+    total = sum(len(records) for records in expected[1].values())
+    for cut in (total // 5, total // 2):
+        path = tmp_path / f"killed-{cut}.hdsession"
+        process = cli_process("run", "--example", "seed", *settings, "--session", path)
+        while count_epochs(path) < cut:
+            assert process.poll() is None, "the search ended before it could be killed"
+            time.sleep(0.005)
+        process.kill()
+        process.wait()
+        resumed = subprocess.run(
+            [sys.executable, "-m", "hyperdesk.core.cli", "resume", str(path), "--workers", "1"],
+            capture_output=True,
+            text=True,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        trials, epochs = session_contents(path)
+        differing = [pair for pair in zip(trials, expected[0], strict=True) if pair[0] != pair[1]]
+        assert not differing, f"killed after {cut} epochs: {differing[:2]}"
+        assert epochs == expected[1]

@@ -59,13 +59,15 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "final_val_acc_std",
         "test_acc",
         "test_loss",
+        "pruner_state",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
 
 
 def make_version_1_session(path):
-    """A session as Hyperdesk 0.1 wrote it: without the spread and test columns."""
+    """A session as Hyperdesk 0.1 wrote it: without the spread, test and early-stopping
+    columns."""
     session, records = make_session(path)
     session.end_run("interrupted")
     session.close()
@@ -75,6 +77,7 @@ def make_version_1_session(path):
             ("trials", "final_val_acc_std"),
             ("trials", "test_acc"),
             ("trials", "test_loss"),
+            ("trials", "pruner_state"),
             ("epochs", "val_acc_std"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
