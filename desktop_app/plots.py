@@ -3,13 +3,14 @@ given new data (setData), never cleared and replotted."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from hyperdesk.core.config import Config
@@ -48,6 +49,20 @@ class Panel:
 
     def refresh(self, results: SearchResults, selected: int | None) -> None:
         raise NotImplementedError
+
+
+ACCURACY_SHADES = 64  # a shade per 1/64 of accuracy: no eye tells them apart finer
+
+
+@functools.cache
+def _shade(level: int) -> QBrush:
+    return pg.mkBrush(ACCURACY_MAP.map(level / (ACCURACY_SHADES - 1), mode="qcolor"))
+
+
+def accuracy_brush(score: float) -> QBrush:
+    """The brush of a point scored `score` on the accuracy colour map; brushes are
+    shared, so thousands of points cost a few dozen brushes."""
+    return _shade(round(min(max(score, 0.0), 1.0) * (ACCURACY_SHADES - 1)))
 
 
 def make_plot(
@@ -320,6 +335,7 @@ class ScatterPanel(Panel):
         )
         self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
         self.points = self.plot.plot(pen=None, symbol="o", symbolSize=9)
+        self.point_pen = pg.mkPen("#424242", width=0.8)
         self.pruned = self.plot.plot(
             pen=None,
             symbol="o",
@@ -429,15 +445,16 @@ class ScatterPanel(Panel):
             return
         scored = [t for t in results.trials.values() if t.score is not None]
         x, y = self._xy(scored)
-        colours = ACCURACY_MAP.map(np.array([t.score for t in scored]), mode="qcolor")
         symbols = [ROUND_SYMBOLS[(t.round - 1) % len(ROUND_SYMBOLS)] for t in scored]
         self.points.setData(
             x,
             y,
             data=[t.number for t in scored],
-            symbol=symbols,
-            symbolBrush=[pg.mkBrush(colour) for colour in colours],
-            symbolPen=pg.mkPen("#424242", width=0.8),
+            # One symbol for a search of one round: pyqtgraph then draws every point
+            # from one cached picture per colour.
+            symbol=symbols if self.show_rounds else ROUND_SYMBOLS[0],
+            symbolBrush=[accuracy_brush(t.score) for t in scored],
+            symbolPen=self.point_pen,
         )
         # Trials stopped early have no final score: hollow grey, where they were.
         self.pruned.setData(

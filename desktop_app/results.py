@@ -3,46 +3,92 @@ or read from a session file. Plain Python; the panels and the table read from it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.execution.runner import TrialStart
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import Session, read_epochs
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
 
 
+@dataclass(frozen=True)
+class StoredTrial:
+    """What a session file says of a finished trial without reading its epochs: what
+    the table, the rankings and the scatter need."""
+
+    epochs: int
+    seconds: float
+    final_val_acc: float | None
+    final_val_acc_std: float | None
+    final_train_acc: float | None
+    best_val_acc: float | None
+
+
 @dataclass
 class Trial:
-    """One trial as the window shows it: its parameters, status and epochs so far."""
+    """One trial as the window shows it: its parameters, status and epochs so far. A
+    trial read from a file holds its summary (`stored`) and reads its epochs (`load`)
+    only when something draws them: a session of 5,000 trials opens without reading
+    its 250,000 epochs."""
 
     number: int
     params: dict[str, Any]
     round: int
     status: TrialStatus
-    records: list[EpochRecord] = field(default_factory=list)
+    loaded: list[EpochRecord] = field(default_factory=list)
     test_acc: float | None = None
+    stored: StoredTrial | None = None
+    load: Callable[[int], list[EpochRecord]] | None = None
+
+    @property
+    def records(self) -> list[EpochRecord]:
+        if self.load is not None:
+            self.loaded, self.load = self.load(self.number), None
+        return self.loaded
+
+    @property
+    def _summary(self) -> StoredTrial | None:
+        """The stored summary while the epochs are not read."""
+        return self.stored if self.load is not None else None
+
+    @property
+    def epoch_count(self) -> int:
+        summary = self._summary
+        return summary.epochs if summary else len(self.loaded)
 
     @property
     def final_val_acc(self) -> float | None:
-        return self.records[-1].val_acc if self.records else None
+        if summary := self._summary:
+            return summary.final_val_acc
+        return self.loaded[-1].val_acc if self.loaded else None
 
     @property
     def final_val_acc_std(self) -> float | None:
-        return self.records[-1].val_acc_std if self.records else None
+        if summary := self._summary:
+            return summary.final_val_acc_std
+        return self.loaded[-1].val_acc_std if self.loaded else None
 
     @property
     def final_train_acc(self) -> float | None:
-        return self.records[-1].train_acc if self.records else None
+        if summary := self._summary:
+            return summary.final_train_acc
+        return self.loaded[-1].train_acc if self.loaded else None
 
     @property
     def best_val_acc(self) -> float | None:
-        return max((record.val_acc for record in self.records), default=None)
+        if summary := self._summary:
+            return summary.best_val_acc
+        return max((record.val_acc for record in self.loaded), default=None)
 
     @property
     def seconds(self) -> float:
-        return sum(record.seconds for record in self.records)
+        if summary := self._summary:
+            return summary.seconds
+        return sum(record.seconds for record in self.loaded)
 
     @property
     def score(self) -> float | None:
@@ -81,17 +127,28 @@ class SearchResults:
 
     @classmethod
     def from_session(cls, session: Session, config: Config, planned: int) -> SearchResults:
+        """The session's trials with their stored summaries; each trial's epochs are
+        read from the file when first drawn (a trial still running: at once, as its
+        next epochs will follow them)."""
         results = cls.for_config(config, planned)
-        epochs = session.epochs()
+        counts = session.epoch_counts()
+        path = session.path
         for row in session.trials():
-            results.trials[row.number] = Trial(
-                row.number,
-                row.params,
-                row.round,
-                row.status,
-                epochs.get(row.number, []),
-                row.test_acc,
+            epochs, seconds = counts.get(row.number, (0, 0.0))
+            stored = StoredTrial(
+                epochs,
+                seconds,
+                row.final_val_acc,
+                row.final_val_acc_std,
+                row.final_train_acc,
+                row.best_val_acc,
             )
+            trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
+            if row.status in FINISHED:
+                trial.stored, trial.load = stored, partial(read_epochs, path)
+            else:
+                trial.loaded = read_epochs(path, row.number) if epochs else []
+            results.trials[row.number] = trial
         return results
 
     def start(self, start: TrialStart) -> None:
@@ -137,7 +194,7 @@ class SearchResults:
 
     @property
     def epochs_done(self) -> int:
-        return sum(len(trial.records) for trial in self.trials.values())
+        return sum(trial.epoch_count for trial in self.trials.values())
 
     @property
     def trials_done(self) -> int:

@@ -17,6 +17,7 @@ from hyperdesk.desktop_app.table_model import (
 )
 
 ROWS = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+BY_TRIAL = (0, Qt.SortOrder.AscendingOrder)
 
 
 class ResultsTable(QWidget):
@@ -68,6 +69,11 @@ class ResultsTable(QWidget):
             p.name for p in config.search.space if isinstance(p, RangeParam) and p.scale == "log"
         }
         self.table_model = ResultsTableModel(self.model.results, log_params)
+        header = self.view.horizontalHeader()
+        if (header.sortIndicatorSection(), header.sortIndicatorOrder()) == BY_TRIAL:
+            # The rows come in trial order already: sorting 5,000 of them by it again
+            # would ask the model for 100,000 values. The header still shows the order.
+            self.proxy.sort(-1)
         self.proxy.setSourceModel(self.table_model)
         self.proxy.set_allowed(None)
         self.view.fit_columns()

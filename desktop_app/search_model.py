@@ -106,7 +106,7 @@ class SearchModel(QObject):
                 self.trial_finished(row.number, row.status)
         for number, record in epochs:
             trial = self.results.trials.get(number)
-            if trial is not None and record.epoch == len(trial.records) + 1:
+            if trial is not None and record.epoch == trial.epoch_count + 1:
                 self.epoch_recorded(number, record)
 
     def search_ended(self) -> None:

@@ -64,7 +64,7 @@ class SessionActions(QObject):
             name = session.name
             state = session.status()
             elsewhere = session.owner_elsewhere()
-            _, last_rowid = session.epochs_since(0)
+            last_rowid = session.last_epoch_rowid()
         self.configLoaded.emit(config, name, None)
         self.model.show_search(config, results)
         self.follower.follow_from(last_rowid)

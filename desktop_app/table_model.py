@@ -21,8 +21,20 @@ from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, Trial
 
 ROOT = QModelIndex()
+FIT_ROWS = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole
 TRIAL_ROLE = Qt.ItemDataRole.UserRole + 1
+# The roles the table answers; Qt asks for a dozen more per cell.
+VALUE_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        SORT_ROLE,
+        TRIAL_ROLE,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
+RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 STATUS_COLOURS = {
     TrialStatus.COMPLETE: QColor("#1b7f3b"),
@@ -43,7 +55,7 @@ RESULT_COLUMNS = {
     "Best val": lambda trial: trial.best_val_acc,
     "Train acc": lambda trial: trial.final_train_acc,
     "Test acc": lambda trial: trial.test_acc,
-    "Epochs": lambda trial: len(trial.records),
+    "Epochs": lambda trial: trial.epoch_count,
     "Seconds": lambda trial: trial.seconds,
 }
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
@@ -99,33 +111,36 @@ class ResultsTableModel(QAbstractTableModel):
         return RESULT_COLUMNS[self.result_columns[column - params_end]](trial)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
+        # Asked for every cell and role as the view paints and the proxy sorts: the
+        # roles that need no value return first, and a sort by trial number (the
+        # default) reads no trial at all.
+        if not index.isValid() or role not in VALUE_ROLES:
             return None
-        trial = self.trial_at(index.row())
-        column = index.column()
+        row, column = index.row(), index.column()
+        if role == SORT_ROLE and column == 0:
+            return self._numbers[row]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return None if column == 1 else RIGHT_ALIGNED
+        trial = self.trial_at(row)
+        if role == TRIAL_ROLE:
+            return trial.number
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return STATUS_COLOURS.get(trial.status) if column == 1 else None
         value = self._value(trial, column)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if value is None:
-                return ""
-            name = self.headers[column]
-            if name in self.results.param_names:
-                return parameter_text(value, name in self.log_params)
-            if name in ACCURACIES:
-                return accuracy_text(value)
-            if name == "Seconds":
-                return f"{value:.2f}"
-            return str(value)
         if role == SORT_ROLE:
             if value is None:
                 return -math.inf
             return value if isinstance(value, int | float) else str(value)
-        if role == TRIAL_ROLE:
-            return trial.number
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            return STATUS_COLOURS.get(trial.status)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != 1:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if value is None:
+            return ""
+        name = self.headers[column]
+        if name in self.results.param_names:
+            return parameter_text(value, name in self.log_params)
+        if name in ACCURACIES:
+            return accuracy_text(value)
+        if name == "Seconds":
+            return f"{value:.2f}"
+        return str(value)
 
     def refresh(self, numbers: set[int]) -> None:
         """Show the trials in `numbers` as they are now: new ones as inserted rows,
@@ -152,6 +167,9 @@ class ResultsTableView(QTableView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # Column widths from the rows in view and a sample of the others, not from
+        # every row: a 5,000-trial table measured all 200,000 cells (2 s).
+        self.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
 
     def fit_columns(self) -> None:
         header = self.horizontalHeader()

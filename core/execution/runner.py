@@ -28,6 +28,11 @@ from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, trial_score
 
+# A trial to train: its number, the strategy's suggestion, its network and settings.
+Entry = tuple[int, Suggestion, NetworkSpec, TrainSettings]
+# What _next_suggestion gives for a trial an earlier run of the session finished.
+REPLAYED = object()
+
 
 def trial_seed(search_seed: int, number: int) -> int:
     """The seed of trial `number`: fixed by the search seed, independent of what ran
@@ -141,7 +146,7 @@ class SearchRunner:
         self._asked = 0
         self._drained = time.monotonic()
         self._stopping: set[int] = set()
-        self._waiting: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]] = []
+        self._waiting: list[Entry] = []
         stop_asked_at = None
         try:
             with contextlib.nullcontext(pool) if self.pool else pool:
@@ -152,9 +157,10 @@ class SearchRunner:
                             pool.abandon()
                     while pool.idle and not self.control.stopped:
                         group = self._next_group()
-                        if not group:
+                        if group is None:
                             break
-                        self._submit(pool, group)
+                        if group:  # else every place in it was a trial finished before
+                            self._submit(pool, group)
                     if not self._in_flight:
                         if not self.control.stopped and not self._lost:
                             state = SearchState.COMPLETE
@@ -185,38 +191,46 @@ class SearchRunner:
         call from any thread."""
         self._prune_requests.put(number)
 
-    def _next_suggestion(self) -> tuple[int, Suggestion, NetworkSpec, TrainSettings] | None:
+    def _next_suggestion(self) -> Entry | None:
         """The next trial to train: one set aside earlier, or a new one from the
-        strategy (trials the session already finished are told and skipped)."""
+        strategy; REPLAYED when the strategy's next trial was finished by an earlier run
+        (told again, not trained); None when the strategy has nothing to propose."""
         if self._waiting:
             return self._waiting.pop(0)
-        while (suggestion := self.strategy.ask()) is not None:
-            self._asked += 1
-            row = self._stored.get(self._asked)
-            if row is not None and row.status in FINISHED:
-                self._replay(row, suggestion)
-                continue
-            network, settings = self.config.trial_settings(
-                suggestion.params, INPUT_SIZE, OUTPUT_SIZE
-            )
-            return self._asked, suggestion, network, settings
-        return None
+        suggestion = self.strategy.ask()
+        if suggestion is None:
+            return None
+        self._asked += 1
+        row = self._stored.get(self._asked)
+        if row is not None and row.status in FINISHED:
+            self._replay(row, suggestion)
+            return REPLAYED
+        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        return self._asked, suggestion, network, settings
 
-    def _next_group(self) -> list[tuple[int, Suggestion, NetworkSpec, TrainSettings]]:
+    def _next_group(self) -> list[Entry] | None:
+        """The trials the next task trains together; None when there are none to give.
+        A group takes its places in the order trials are asked, finished ones included:
+        a resumed search groups its remaining trials as the uninterrupted one did (with
+        early stopping, which trials train side by side is part of what the rule sees)."""
         # Groups shrink towards the end of the search so that the workers finish
         # together instead of one training a last full group while the others idle.
         remaining = self.planned - self._asked + len(self._waiting)
         size = max(1, min(self._group_size, remaining // (2 * len(self._pool.workers))))
-        group = []
-        while len(group) < size:
+        group: list[Entry] = []
+        for _ in range(size):
             entry = self._next_suggestion()
             if entry is None:
                 break
+            if entry is REPLAYED:
+                continue
             if group and stackable(*entry[2:]) != stackable(*group[0][2:]):
                 self._waiting.insert(0, entry)  # starts the next group
                 break
             group.append(entry)
-        return group
+        else:
+            return group
+        return group or None
 
     def _replay(self, row: TrialRow, suggestion: Suggestion) -> None:
         if row.params != suggestion.params:
@@ -228,9 +242,7 @@ class SearchRunner:
         if self._stopper:
             self._stopper.replay(row, self._stored_epochs.get(row.number, []))
 
-    def _submit(
-        self, pool: TrialPool, group: list[tuple[int, Suggestion, NetworkSpec, TrainSettings]]
-    ) -> None:
+    def _submit(self, pool: TrialPool, group: list[Entry]) -> None:
         seeds = []
         for number, suggestion, _, _ in group:
             seed = trial_seed(self.config.search.seed, number)

@@ -445,6 +445,30 @@ class Session:
             records.setdefault(trial, []).append(EpochRecord(*values))
         return records
 
+    def epochs_of(self, number: int) -> list[EpochRecord]:
+        """Trial `number`'s epochs, in order."""
+        return [
+            EpochRecord(*values)
+            for values in self._db.execute(
+                f"SELECT {self._columns('epochs', EPOCH_COLUMNS)} FROM epochs "
+                "WHERE trial = ? ORDER BY epoch",
+                (number,),
+            )
+        ]
+
+    def epoch_counts(self) -> dict[int, tuple[int, float]]:
+        """Each trial's number of epochs and their seconds, without reading them."""
+        return {
+            trial: (count, seconds or 0.0)
+            for trial, count, seconds in self._db.execute(
+                "SELECT trial, count(*), sum(seconds) FROM epochs GROUP BY trial"
+            )
+        }
+
+    def last_epoch_rowid(self) -> int:
+        """Where the epochs saved so far end (epochs_since reads what comes after)."""
+        return self._db.execute("SELECT coalesce(max(rowid), 0) FROM epochs").fetchone()[0]
+
     def epochs_since(self, rowid: int) -> tuple[list[tuple[int, EpochRecord]], int]:
         """Epochs saved after the one with `rowid`, as (trial, record) pairs, and the
         newest rowid: how a viewer follows a search another process is running."""
@@ -650,6 +674,23 @@ class Session:
             target.close()
 
 
+def read_epochs(path: Path, number: int) -> list[EpochRecord]:
+    """Trial `number`'s epochs from the session file at `path`, which was checked when
+    it was opened (this runs for each trial drawn: no second check); none when the file
+    can no longer be read (moved, deleted or damaged since)."""
+    try:
+        connection = sqlite3.connect(_read_only_uri(Path(path)), uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        session = Session(Path(path), connection, writable=False)
+        return session.epochs_of(number)
+    except (SessionError, sqlite3.Error, TypeError):
+        return []
+    finally:
+        connection.close()
+
+
 def delete_session(path: Path) -> None:
     """Remove a session file with its write-ahead log, if it is not running."""
     path = Path(path)
@@ -676,6 +717,9 @@ class SessionSummary:
     parent: str = ""  # the session this one's search was narrowed from
 
 
+NUMERIC_TYPES = ("integer", "real", "null")
+
+
 def _mistyped_column(connection: sqlite3.Connection) -> str | None:
     """The first figure stored as something other than a number (an edited file), said
     in words; None when every figure is a number or empty."""
@@ -684,13 +728,21 @@ def _mistyped_column(connection: sqlite3.Connection) -> str | None:
         ("epochs", ("trial", "epoch", *EPOCH_FIGURES)),
     ):
         present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-        for column in (name for name in columns if name in present):
-            row = connection.execute(
-                f"SELECT rowid, typeof({column}) FROM {table} "
-                f"WHERE typeof({column}) NOT IN ('integer', 'real', 'null') LIMIT 1"
-            ).fetchone()
-            if row is not None:
-                return f"{table}.{column} holds {row[1]} in row {row[0]}, not a number"
+        checked = [name for name in columns if name in present]
+        # One pass over the table (not one per column: a session of 250,000 epochs
+        # opens in the time of one scan), then which column it was.
+        row = connection.execute(
+            f"SELECT rowid, {', '.join(f'typeof({name})' for name in checked)} FROM {table} "
+            f"WHERE {' OR '.join(f'typeof({name}) NOT IN {NUMERIC_TYPES}' for name in checked)} "
+            "LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            kind, column = next(
+                (kind, name)
+                for kind, name in zip(row[1:], checked, strict=True)
+                if kind not in NUMERIC_TYPES
+            )
+            return f"{table}.{column} holds {kind} in row {row[0]}, not a number"
     return None
 
 
