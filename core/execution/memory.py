@@ -53,28 +53,53 @@ def _largest(space: tuple[Param, ...], name: str, fixed):
     return fixed
 
 
-def estimate(config: Config, workers: int) -> MemoryEstimate:
-    """The memory a search needs at its largest: the widest network, the largest batch
-    and the optimizer with the most state that its space allows, stacked as a worker
-    stacks trials (up to MAX_GROUP at once, each with all its runs)."""
+def estimate(
+    config: Config,
+    workers: int,
+    widths: tuple[int, ...] | None = None,
+    batch: int | None = None,
+    runs: int | None = None,
+) -> MemoryEstimate:
+    """The memory a search needs at its largest: the widest and deepest network, the
+    largest batch and the optimizer with the most state that its space allows, stacked
+    as a worker stacks trials (up to MAX_GROUP at once, each with all its runs).
+    `widths`, `batch`, `runs`: in place of the search's, to see what each weighs."""
     space = config.search.space
     searched = {
         name: int(_largest(space, name, None))
         for name in ("hidden_units", "layers")
         if _largest(space, name, None) is not None
     }
-    widths = hidden_widths(config.model.hidden, searched)
-    batch = int(_largest(space, "batch_size", config.train.batch_size))
+    widths = widths or hidden_widths(config.model.hidden, searched)
+    batch = batch or int(_largest(space, "batch_size", config.train.batch_size))
     optimizer = _largest(space, "optimizer", config.train.optimizer)
     itemsize = 8 if config.train.dtype == "float64" else 4
     sizes = [INPUT_SIZE, *widths, OUTPUT_SIZE]
     weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
-    stacked = MAX_GROUP * config.runs
+    stacked = MAX_GROUP * (runs or config.runs)
     weight_bytes = weights * itemsize * (2 + OPTIMIZER_STATE[optimizer]) * stacked
-    rows = max(batch, EVALUATION_ROWS)
+    # A batch is at most the training set; evaluation runs EVALUATION_ROWS at a time.
+    rows = max(min(batch, config.data.split_sizes()[0]), EVALUATION_ROWS)
     activation_bytes = rows * sum(sizes) * itemsize * ACTIVATION_COPIES * stacked
     data_bytes = config.data.samples * (INPUT_SIZE + 1) * itemsize
     return MemoryEstimate(weight_bytes, activation_bytes, data_bytes, workers)
+
+
+def _heaviest_setting(config: Config, workers: int) -> str:
+    """The setting whose reduction to a modest value would save the most memory: the
+    one to name when a search does not fit."""
+    names = {param.name for param in config.search.space}
+    network = "search.space" if names & {"hidden_units", "layers"} else "model.hidden"
+    candidates = {
+        network: estimate(config, workers, widths=(100,)),
+        "search.space" if "batch_size" in names else "train.batch_size": estimate(
+            config, workers, batch=EVALUATION_ROWS
+        ),
+        "train.repeats" if config.train.repeats > 1 else "data.folds": estimate(
+            config, workers, runs=1
+        ),
+    }
+    return min(candidates, key=lambda key: candidates[key].total)
 
 
 def available_memory() -> int | None:
@@ -98,16 +123,7 @@ def check_memory(config: Config, workers: int) -> MemoryEstimate:
     available = available_memory()
     if available is None or needed.total <= HEADROOM * available:
         return needed
-    widths_searched = {p.name for p in config.search.space} & {"hidden_units", "layers"}
-    if config.runs > 1 and needed.total / config.runs <= HEADROOM * available:
-        # One run of each trial would fit: it is the runs, trained side by side.
-        largest = "train.repeats" if config.train.repeats > 1 else "data.folds"
-    else:
-        largest = max(
-            (needed.weights, "search.space" if widths_searched else "model.hidden"),
-            (needed.activations, "train.batch_size"),
-            (needed.data, "data.samples"),
-        )[1]
+    largest = _heaviest_setting(config, workers)
     raise ConfigError(
         [
             (
