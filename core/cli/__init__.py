@@ -53,6 +53,14 @@ def build_parser(hooks: WindowHooks = HEADLESS) -> argparse.ArgumentParser:
     return parser
 
 
+# Errors a person can act on, most particular first: the exit code each gives.
+SESSION_ERRORS = (
+    (SessionBusyError, EXIT_BUSY),
+    (SessionFullError, EXIT_DISK_FULL),
+    (SessionError, EXIT_SESSION),
+)
+
+
 def dispatch(args: argparse.Namespace) -> int:
     """Run the parsed command; errors a person can fix become messages and exit codes."""
     try:
@@ -60,15 +68,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"hyperdesk: the configuration has problems:\n{error}", file=sys.stderr)
         return EXIT_USAGE
-    except SessionBusyError as error:
-        print(f"hyperdesk: {error}", file=sys.stderr)
-        return EXIT_BUSY
-    except SessionFullError as error:
-        print(f"hyperdesk: {error}", file=sys.stderr)
-        return EXIT_DISK_FULL
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)
-        return EXIT_SESSION
+        return next(code for kind, code in SESSION_ERRORS if isinstance(error, kind))
     except KeyboardInterrupt:  # Ctrl+C before a search took over the signal
         print("hyperdesk: interrupted; nothing was started", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -61,6 +61,19 @@ def worker_of(pool, number):
     return next(worker for worker in pool.workers if number in worker.trials)
 
 
+def stopping_trial_two(stopped, then=lambda: None):
+    """An on_epoch that stops (SIGSTOP) trial 2's worker at its third epoch, once."""
+
+    def on_epoch(pool, number, record):
+        if number == 2 and record.epoch == 3 and not stopped:
+            worker = worker_of(pool, 2)
+            os.kill(worker.process.pid, signal.SIGSTOP)
+            stopped.append(worker.process)
+            then()
+
+    return on_epoch
+
+
 # Long enough that trial 2 is still training when its third epoch is read.
 LONG = ["search.trials=5", "train.epochs=300"]
 
@@ -91,14 +104,7 @@ def test_a_worker_that_goes_silent_is_declared_lost_and_its_trial_reruns(tmp_pat
     monkeypatch.setattr(pool_module, "SILENCE_FLOOR", 1.0)
     config = config_module.loads(TINY_CONFIG, LONG)
     stopped = []
-
-    def stop_trial_two(pool, number, record):
-        if number == 2 and record.epoch == 3 and not stopped:
-            worker = worker_of(pool, 2)
-            os.kill(worker.process.pid, signal.SIGSTOP)
-            stopped.append(worker.process)
-
-    outcome, _ = run_with(tmp_path, "s", config, stop_trial_two)
+    outcome, _ = run_with(tmp_path, "s", config, stopping_trial_two(stopped))
     assert stopped and not stopped[0].is_alive()  # killed, not left stopped
     assert outcome.state == "complete"
     assert all(trial.status == "complete" for trial in outcome.trials)
@@ -109,18 +115,11 @@ def test_a_stop_ends_the_run_even_when_a_worker_cannot_answer(tmp_path):
     the worker to end its step. It gets a moment, then is killed."""
     config = config_module.loads(TINY_CONFIG, LONG)
     stopped = []
-
-    def stop_worker_then_search(pool, number, record):
-        if number == 2 and record.epoch == 3 and not stopped:
-            worker = worker_of(pool, 2)
-            os.kill(worker.process.pid, signal.SIGSTOP)
-            stopped.append(worker.process)
-            control.stop()
-
     control = RunControl()
+    on_epoch = stopping_trial_two(stopped, then=control.stop)
     with TrialPool(2, control) as pool, new_session(tmp_path / "c.hdsession", config) as session:
         outcome = SearchRunner(
-            session, control, on_epoch=lambda *a: stop_worker_then_search(pool, *a), pool=pool
+            session, control, on_epoch=lambda *a: on_epoch(pool, *a), pool=pool
         ).run()
     assert outcome.state == "interrupted"
     assert {trial.number: trial.status for trial in outcome.trials}[2] == "interrupted"
