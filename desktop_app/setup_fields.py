@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
 from hyperdesk.core.config import DATASET_SIZES
 from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
+from hyperdesk.desktop_app.form_widgets import ComboBox, DoubleSpinBox, SpinBox
 from hyperdesk.desktop_app.space_editor import parse_number, parse_value
 
 
@@ -42,7 +43,7 @@ class Editor:
 
 class WholeNumber(Editor):
     def __init__(self, low: int, high: int, special: str = ""):
-        self.widget = QSpinBox()
+        self.widget = SpinBox()
         self.widget.setRange(low, high)
         self.widget.setGroupSeparatorShown(True)
         self.widget.setSpecialValueText(special)
@@ -59,7 +60,7 @@ class WholeNumber(Editor):
 
 class Fraction(Editor):
     def __init__(self, low: float, high: float, step: float, decimals: int = 3, special=""):
-        self.widget = QDoubleSpinBox()
+        self.widget = DoubleSpinBox()
         self.widget.setRange(low, high)
         self.widget.setDecimals(decimals)
         self.widget.setSingleStep(step)
@@ -80,7 +81,7 @@ class Choice(Editor):
     """One of `choices`: (label, value) pairs, or values shown as they are."""
 
     def __init__(self, choices):
-        self.widget = QComboBox()
+        self.widget = ComboBox()
         for choice in choices:
             label, value = choice if isinstance(choice, tuple) else (choice, choice)
             self.widget.addItem(label, value)
@@ -100,7 +101,7 @@ class ChoiceOrNumber(Editor):
 
     def __init__(self, name: str, choices):
         self.name = name
-        self.widget = QComboBox()
+        self.widget = ComboBox()
         self.widget.setEditable(True)
         self.widget.addItems(list(choices))
 

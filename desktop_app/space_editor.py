@@ -12,14 +12,12 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +33,7 @@ from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.space import Param, RangeParam
 from hyperdesk.core.training.network import ACTIVATIONS, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
+from hyperdesk.desktop_app.form_widgets import ComboBox, SpinBox
 
 # What a newly added row searches, before the person edits it.
 NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -189,7 +188,7 @@ class SpaceRow(QFrame):
         self.remove_button.setToolTip(f"Remove {name} from the search")
         self.remove_button.setVisible(removable)
         self.points_label = QLabel("points")
-        self.points_spin = QSpinBox()
+        self.points_spin = SpinBox()
         self.points_spin.setObjectName(f"points_{name}")
         self.points_spin.setRange(2, 50)
         self.points_spin.setValue(5)
@@ -442,7 +441,7 @@ class SpaceEditor(QWidget):
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(4)
         layout.addLayout(self.rows_layout)
-        self.add_combo = QComboBox()
+        self.add_combo = ComboBox()
         self.add_combo.setObjectName("addParameterCombo")
         self.add_combo.activated.connect(self._add_chosen)
         layout.addWidget(self.add_combo)

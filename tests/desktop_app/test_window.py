@@ -462,3 +462,37 @@ def test_a_search_too_large_for_this_machine_is_refused_before_it_starts(qtbot, 
     reason = window.setup.errors["model.hidden"].text()
     assert "MB free" in reason and "needs about" in reason
     assert window.setup_column.problem_label.text().startswith("Fix 1 problem")
+
+
+def wheel(widget, steps: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_mouse_wheel_scrolls_the_setup_instead_of_changing_what_it_passes(qtbot, window):
+    """Wheeling over the form to reach the search space changed Epochs from 50 to 48."""
+    epochs = window.setup.editors["train.epochs"].widget
+    optimizer = window.setup.editors["train.optimizer"].widget
+    before = (epochs.value(), optimizer.currentIndex())
+    window.setFocus()
+    wheel(epochs, -2)
+    wheel(optimizer, -1)
+    assert (epochs.value(), optimizer.currentIndex()) == before
+    epochs.setFocus()  # clicked: now the wheel is for it
+    qtbot.waitUntil(epochs.hasFocus)
+    wheel(epochs, -2)
+    assert epochs.value() == before[0] - 2
