@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import qInstallMessageHandler
+from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hyperdesk.core import __version__
 from hyperdesk.core.config import ConfigError
-from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.storage.paths import SESSION_SUFFIX, settings_dir
 from hyperdesk.core.storage.session import SessionError
 from hyperdesk.desktop_app.about import app_icon
 
@@ -26,6 +26,10 @@ def make_application() -> QApplication:
     # Matches the desktop entry's name, so Wayland docks show the entry's icon and name.
     app.setDesktopFileName("io.github.hyperdesk.Hyperdesk")
     app.setWindowIcon(app_icon())
+    folder = settings_dir()
+    if folder is not None:  # $HYPERDESK_HOME holds everything, the settings too
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     # Dark-on-white reads well on screen and is what exported figures need.
     pg.setConfigOptions(background="w", foreground="#212121", antialias=True)
     return app

@@ -19,5 +19,12 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("hyperdesk", appauthor=False))
 
 
+def settings_dir() -> Path | None:
+    """Where the window keeps its settings (layout, recent files, the speed figure):
+    under $HYPERDESK_HOME when it is set, so nothing of it lands elsewhere; None for the
+    platform's usual place."""
+    return data_dir() / "settings" if os.environ.get(HOME_VARIABLE) else None
+
+
 def sessions_dir() -> Path:
     return data_dir() / "sessions"

@@ -2,6 +2,7 @@
 
 import importlib.resources
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -496,3 +497,15 @@ def test_the_mouse_wheel_scrolls_the_setup_instead_of_changing_what_it_passes(qt
     qtbot.waitUntil(epochs.hasFocus)
     wheel(epochs, -2)
     assert epochs.value() == before[0] - 2
+
+
+def test_with_hyperdesk_home_set_the_settings_live_under_it(window, hyperdesk_home):
+    """Layout, recent files and the speed figure went to the user's config folder even
+    with HYPERDESK_HOME set."""
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings()
+    settings.setValue("engine/gflops", 1.5)
+    settings.sync()
+    assert Path(settings.fileName()).is_relative_to(hyperdesk_home / "settings")
+    assert Path(settings.fileName()).exists()
