@@ -206,7 +206,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
             self._sized_docks = self.restoreState(settings.value("window/state", QByteArray()))
         else:
-            self.resize(1360, 760)
+            # The first window fills the screen's free area, its frame included: at
+            # 1366 x 768 a fixed 1360 x 760 window was taller than the screen and hid
+            # the status bar.
+            self.setWindowState(Qt.WindowState.WindowMaximized)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -509,3 +509,9 @@ def test_with_hyperdesk_home_set_the_settings_live_under_it(window, hyperdesk_ho
     settings.sync()
     assert Path(settings.fileName()).is_relative_to(hyperdesk_home / "settings")
     assert Path(settings.fileName()).exists()
+
+
+def test_the_first_window_fits_the_screen(window):
+    available = window.screen().availableGeometry()
+    assert window.frameGeometry().height() <= available.height() + 1
+    assert window.frameGeometry().width() <= available.width() + 1
