@@ -209,6 +209,8 @@ class MainWindow(QMainWindow):
             # The first window fills the screen's free area, its frame included: at
             # 1366 x 768 a fixed 1360 x 760 window was taller than the screen and hid
             # the status bar.
+            # (The geometry too, for a screen without a window manager to maximize.)
+            self.setGeometry(self.screen().availableGeometry())
             self.setWindowState(Qt.WindowState.WindowMaximized)
 
     def showEvent(self, event) -> None:
