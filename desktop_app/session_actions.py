@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import ConfigError
+from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
 from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
@@ -50,8 +51,15 @@ class SessionActions(QObject):
     # --- opening -----------------------------------------------------------------------
 
     def load_config_file(self, path: Path) -> None:
-        """Show a TOML config in the editors; ConfigError if it has problems."""
-        self.configLoaded.emit(config_module.load(path), Path(path).stem, None)
+        """Show a TOML config as a new search, everywhere: the editors, and the panels
+        and table laid out for it (they showed the previous session). ConfigError if it
+        has problems."""
+        config = config_module.load(path)
+        self.configLoaded.emit(config, Path(path).stem, None)
+        self.model.show_search(
+            config, SearchResults.for_config(config, planned_trials(config.search))
+        )
+        self.model.set_session(None, SessionState.NONE)
 
     def open_session(self, path: Path) -> None:
         """Show a saved session as it was: its setup, table, panels and selection.

@@ -513,3 +513,19 @@ def test_a_large_session_opens_reading_only_the_epochs_it_draws(qtbot, window, t
     assert unread.final_val_acc == rows[unread.number].final_val_acc
     window.model.select(unread.number)  # its curve is drawn: now its epochs are read
     assert unread.load is None and unread.records == stored[unread.number]
+
+
+def test_opening_a_config_shows_it_everywhere(qtbot, window, tiny_config, tmp_path):
+    """File > Open of a config changed only the setup tab; the panels and the table
+    still showed the session before it."""
+    load(window)
+    run_to_end(qtbot, window)
+    assert window.table.table_model.rowCount() > 0
+    other = tmp_path / "other.toml"
+    other.write_text(tiny_config.read_text().replace("trials = 4", "trials = 7"))
+    window.actions.open_file(other)
+    assert window.setup.session_name == "other"
+    assert window.table.table_model.rowCount() == 0
+    assert window.model.session_path is None
+    assert window.model.results.planned == 7
+    assert window.panels["curves"].shown["best"] is None
