@@ -280,6 +280,8 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             self.setup.show_problems(error.problems)
             return
+        if not self.actions.confirm_start(config):
+            return
         parent, self.child_of = self.child_of, None
         try:
             self.controller.start(config, self.setup.session_name, parent)

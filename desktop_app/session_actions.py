@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.config import ConfigError
+from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
@@ -211,6 +211,36 @@ class SessionActions(QObject):
 
     def reveal_session(self, path: Path) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def confirm_start(self, config: Config) -> bool:
+        """Whether to start `config` as a new search. Asked when it is the search the
+        window shows, finished: starting it again silently reran the same trials and
+        cleared the view. Extend is offered instead."""
+        shown = self.model.session_path
+        if shown is None or self.model.session_state != SessionState.COMPLETE:
+            return True
+        if config != self.model.config:
+            return True
+        choice = self.ask_run_again(shown.name)
+        if choice == "extend":
+            self.extend_dialog()
+        return choice == "again"
+
+    def ask_run_again(self, name: str) -> str | None:
+        """'again', 'extend' or None (cancelled)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "This search has run",
+            f"{name} holds this search already. Run it again as a new session (the same "
+            "trials, to the same results), or extend it with more trials?",
+            parent=self.window,
+        )
+        box.setObjectName("runAgainDialog")
+        again = box.addButton("Run again", QMessageBox.ButtonRole.AcceptRole)
+        extend = box.addButton("Extend…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return {again: "again", extend: "extend"}.get(box.clickedButton())
 
     # --- growing the search ------------------------------------------------------------
 

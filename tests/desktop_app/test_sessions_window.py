@@ -529,3 +529,24 @@ def test_opening_a_config_shows_it_everywhere(qtbot, window, tiny_config, tmp_pa
     assert window.model.session_path is None
     assert window.model.results.planned == 7
     assert window.panels["curves"].shown["best"] is None
+
+
+@pytest.mark.parametrize("choice", [None, "again"], ids=["cancel", "run-again"])
+def test_start_on_a_finished_session_asks_first(qtbot, window, monkeypatch, choice):
+    """Start on a finished session silently reran the identical search and cleared the
+    view."""
+    load(window)
+    run_to_end(qtbot, window)
+    first = window.model.session_path
+    asked = []
+    monkeypatch.setattr(window.actions, "ask_run_again", lambda name: asked.append(name) or choice)
+    if choice is None:
+        window.start()
+        assert asked == [first.name]
+        assert window.model.session_path == first and window.controller.idle
+        return
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.start()
+    assert asked == [first.name]
+    assert window.model.session_path != first  # a new session; the first is kept
+    assert first.exists()
