@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         actions.sessionsChanged.connect(self.browser.refresh)
         actions.sessionOpened.connect(self.browser.select)
         actions.editRequested.connect(self.setup_dock.raise_)
+        actions.exported.connect(self.statusBar().show_written)
         model.reset.connect(self._search_shown)
         scatter = self.panels["scatter"].signals
         scatter.trialClicked.connect(model.select)

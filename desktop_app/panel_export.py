@@ -111,6 +111,11 @@ def _flatten_line_transforms(svg: str) -> str:
     return ElementTree.tostring(root, encoding="unicode")
 
 
+def panel_files(panels: dict[str, Panel], folder: Path, fmt: str) -> list[Path]:
+    """The files export_panels writes for `panels` into `folder`."""
+    return [folder / f"{KINDS[key].file_name}.{fmt}" for key in panels]
+
+
 def export_panels(
     panels: dict[str, Panel], folder: Path, fmt: str = "png", scale: int = 1
 ) -> list[Path]:
@@ -118,6 +123,6 @@ def export_panels(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        export_plot(panel.plot, folder / f"{KINDS[key].file_name}.{fmt}", scale)
-        for key, panel in panels.items()
+        export_plot(panel.plot, path, scale)
+        for panel, path in zip(panels.values(), panel_files(panels, folder, fmt), strict=True)
     ]

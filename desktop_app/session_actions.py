@@ -21,7 +21,7 @@ from hyperdesk.core.storage.export import to_csv, to_json, write_text
 from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.follower import SessionFollower
-from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot
+from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot, panel_files
 from hyperdesk.desktop_app.panels import KINDS, PanelSet
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_controller import SearchController
@@ -35,6 +35,7 @@ class SessionActions(QObject):
     sessionsChanged = Signal()  # a file was renamed, deleted or written: list them again
     sessionOpened = Signal(object)  # the path of a session now shown
     editRequested = Signal()  # a new search was set up from another: show the setup
+    exported = Signal(object)  # the files an export wrote
 
     def __init__(
         self,
@@ -301,7 +302,7 @@ class SessionActions(QObject):
                 return
             scale = int(choice.rstrip("x"))
         try:
-            export_plot(self.panels[key].plot, path, scale)
+            self.exported.emit([export_plot(self.panels[key].plot, path, scale)])
         except OSError as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 
@@ -322,10 +323,26 @@ class SessionActions(QObject):
         if not accepted:
             return
         fmt, scale = ("svg", 1) if choice == "SVG" else ("png", int(choice[4]))
+        if not self.may_replace(panel_files(self.panels.shown(), Path(folder), fmt)):
+            return
         try:
-            export_panels(self.panels.shown(), Path(folder), fmt, scale)
+            self.exported.emit(export_panels(self.panels.shown(), Path(folder), fmt, scale))
         except OSError as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def may_replace(self, paths: list[Path]) -> bool:
+        """True when none of `paths` exists, or the person agrees to replace them."""
+        existing = [path for path in paths if path.exists()]
+        if not existing:
+            return True
+        names = ", ".join(path.name for path in existing[:4]) + ("…" if len(existing) > 4 else "")
+        answer = QMessageBox.question(
+            self.window,
+            "Replace files?",
+            f"{len(existing)} of these files exist already in {existing[0].parent}: {names}. "
+            "Replace them?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def export_results_dialog(self) -> None:
         if self.model.session_path is None:
@@ -349,6 +366,7 @@ class SessionActions(QObject):
         try:
             with Session.open(self.model.session_path, writable=False) as session:
                 write_text(path, render(session))
+            self.exported.emit([path])
         except (OSError, SessionError) as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 

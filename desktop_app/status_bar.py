@@ -4,9 +4,11 @@ trial so far and the session's state."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from hyperdesk.core.formatting import clock, score_text
 from hyperdesk.core.trials import TrialStatus
@@ -14,6 +16,7 @@ from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 
 TICK_MS = 500  # the elapsed time and ETA move on between epochs too
+EXPORT_MESSAGE_MS = 15_000
 SESSION_LABELS = {
     SessionState.INTERRUPTED: "Interrupted: Resume finishes it",
     SessionState.COMPLETE: "Complete",
@@ -38,6 +41,15 @@ class SearchStatusBar(QStatusBar):
         self.addWidget(self.progress)
         self.addWidget(self.trials_label)
         self.addWidget(self.time_label)
+        # After an export: where it went, and a way there.
+        self.reveal_button = QPushButton("Show in folder")
+        self.reveal_button.setObjectName("revealButton")
+        self.reveal_button.setFlat(True)
+        self.reveal_button.hide()
+        self.reveal_button.clicked.connect(self._reveal)
+        self.messageChanged.connect(lambda text: text or self.reveal_button.hide())
+        self.written_folder: Path | None = None
+        self.addPermanentWidget(self.reveal_button)  # shown beside a message
         self.addPermanentWidget(self.session_label)
         self.addPermanentWidget(self.best_label)
         self.timer = QTimer(self)
@@ -96,6 +108,17 @@ class SearchStatusBar(QStatusBar):
             f"{result.test_samples} samples no search saw (trained {result.epochs} "
             f"epochs on {result.train_samples})."
         )
+
+    def show_written(self, paths: list[Path]) -> None:
+        """Confirm an export: what was written where, and Show in folder."""
+        self.written_folder = paths[0].parent
+        what = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
+        self.showMessage(f"Wrote {what} to {self.written_folder}", EXPORT_MESSAGE_MS)
+        self.reveal_button.show()
+
+    def _reveal(self) -> None:
+        if self.written_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written_folder)))
 
     def update_session(self) -> None:
         path = self.model.session_path

@@ -550,3 +550,31 @@ def test_start_on_a_finished_session_asks_first(qtbot, window, monkeypatch, choi
     assert asked == [first.name]
     assert window.model.session_path != first  # a new session; the first is kept
     assert first.exists()
+
+
+def test_export_all_asks_before_replacing_and_says_where_it_wrote(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    load(window)
+    run_to_end(qtbot, window)
+    folder = tmp_path / "figures"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("PNG 1x", True))
+    window.actions.export_all_dialog()
+    written = sorted(folder.glob("*.png"))
+    assert len(written) == 6
+    bar = window.statusBar()
+    assert bar.currentMessage() == f"Wrote 6 files to {folder}"
+    assert bar.reveal_button.isVisible()
+    stamps = [path.stat().st_mtime_ns for path in written]
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No,
+    )
+    window.actions.export_all_dialog()  # the same files: asked, and declined
+    assert asked and "6 of these files exist already" in asked[0]
+    assert [path.stat().st_mtime_ns for path in written] == stamps
