@@ -242,8 +242,7 @@ class MainWindow(QMainWindow):
             self.panel_docks[kind.key].setVisible(kind.shown_for(self.model.config))
 
     def _setup_changed(self) -> None:
-        problems = self.setup.problems()
-        config = None if problems else self.setup.config()
+        config, problems = self.setup.read()  # on every keystroke: read once
         cost = ""
         if config is not None:
             try:

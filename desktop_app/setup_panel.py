@@ -221,14 +221,19 @@ class SetupPanel(QWidget):
             row.contribute(raw, problems)
         return raw, problems
 
-    def problems(self) -> list[tuple[str, str]]:
+    def read(self) -> tuple[Config | None, list[tuple[str, str]]]:
+        """The search the editors describe and its problems, read and validated once:
+        (config, []) or (None, problems)."""
         raw, problems = self.raw_config()
-        if not problems:
-            try:
-                config_module.from_dict(raw)
-            except ConfigError as error:
-                problems = error.problems
-        return problems
+        if problems:
+            return None, problems
+        try:
+            return config_module.from_dict(raw), []
+        except ConfigError as error:
+            return None, error.problems
+
+    def problems(self) -> list[tuple[str, str]]:
+        return self.read()[1]
 
     def config(self) -> Config:
         """The search the editors describe; raises ConfigError when they have problems."""

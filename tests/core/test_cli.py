@@ -19,6 +19,11 @@ from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 
 
+def cli_command(*args) -> list[str]:
+    """The command line of `hyperdesk ARGS` run in a process of its own."""
+    return [sys.executable, "-m", "hyperdesk.core.cli", *map(str, args)]
+
+
 def run_cli(capsys, *args):
     code = cli.main([str(arg) for arg in args])
     captured = capsys.readouterr()
@@ -276,15 +281,7 @@ def run_and_kill(config_path, session_path):
     """Start `hyperdesk run` in its own process and SIGKILL it inside trial 3 of 6,
     once round 1's first trials are saved."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hyperdesk.core.cli",
-            "run",
-            str(config_path),
-            "--session",
-            str(session_path),
-        ],
+        cli_command("run", config_path, "--session", session_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
@@ -323,19 +320,16 @@ def test_a_run_killed_mid_search_resumes_to_the_uninterrupted_result(
 def test_ctrl_c_or_sigterm_saves_what_finished_and_exits_130(tmp_path, tiny_config, stop):
     session_path = tmp_path / "stopped.hdsession"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hyperdesk.core.cli",
+        cli_command(
             "run",
-            str(tiny_config),
+            tiny_config,
             "--session",
-            str(session_path),
+            session_path,
             "--set",
             "train.epochs=200",
             "--set",
             "search.trials=3",
-        ],
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -526,7 +520,7 @@ def test_when_every_trial_diverged_the_summary_says_so(capsys, tiny_config):
 def test_a_kill_as_the_session_file_appears_leaves_a_whole_session_or_none(tmp_path, tiny_config):
     """SIGKILL within moments of the file appearing once left a stub (6 kills in 25)
     that could never be resumed or opened. The file now appears complete, or not at all."""
-    command = [sys.executable, "-m", "hyperdesk.core.cli", "run", str(tiny_config)]
+    command = cli_command("run", tiny_config)
     for attempt in range(8):
         path = tmp_path / f"k{attempt}.hdsession"
         process = subprocess.Popen(
@@ -541,9 +535,7 @@ def test_a_kill_as_the_session_file_appears_leaves_a_whole_session_or_none(tmp_p
         Session.check(path)
         with Session.open(path, writable=False) as session:
             assert session.config.search.trials == 4
-    code = subprocess.run(
-        [sys.executable, "-m", "hyperdesk.core.cli", "resume", str(path)], capture_output=True
-    ).returncode
+    code = subprocess.run(cli_command("resume", path), capture_output=True).returncode
     assert code == 0
 
 
@@ -608,17 +600,7 @@ def test_a_lock_from_another_host_is_taken_over_only_with_force(capsys, good_ses
 
 def test_two_runs_of_one_session_file_at_once_the_second_gets_exit_4(tmp_path, tiny_config):
     path = tmp_path / "both.hdsession"
-    command = [
-        sys.executable,
-        "-m",
-        "hyperdesk.core.cli",
-        "run",
-        str(tiny_config),
-        "--session",
-        str(path),
-        "--set",
-        "train.epochs=300",
-    ]
+    command = cli_command("run", tiny_config, "--session", path, "--set", "train.epochs=300")
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     while count_epochs(path) < 1:
         assert first.poll() is None
@@ -632,8 +614,9 @@ def test_two_runs_of_one_session_file_at_once_the_second_gets_exit_4(tmp_path, t
 
 
 def cli_process(*args):
-    command = [sys.executable, "-m", "hyperdesk.core.cli", *map(str, args)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cli_command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 @pytest.mark.slow
@@ -665,7 +648,7 @@ def test_early_stopping_resumes_to_the_uninterrupted_search_wherever_it_was_kill
         process.kill()
         process.wait()
         resumed = subprocess.run(
-            [sys.executable, "-m", "hyperdesk.core.cli", "resume", str(path), "--workers", "1"],
+            cli_command("resume", path, "--workers", "1"),
             capture_output=True,
             text=True,
         )

@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QMessageBox
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.main_window import MainWindow
 from hyperdesk.desktop_app.search_model import SessionState
-from tests.core.test_cli import SLOW_CONFIG, count_epochs, run_and_kill, session_contents
+from tests.core.test_cli import (
+    SLOW_CONFIG,
+    cli_command,
+    count_epochs,
+    run_and_kill,
+    session_contents,
+)
 from tests.desktop_app.test_window import button, load, point_count, run_to_end
 
 
@@ -101,15 +107,7 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
     assert finished.args == ["complete"]
     reference = tmp_path / "reference.hdsession"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hyperdesk.core.cli",
-            "run",
-            str(config_path),
-            "--session",
-            str(reference),
-        ],
+        cli_command("run", config_path, "--session", reference),
         check=True,
         capture_output=True,
     )
@@ -134,15 +132,7 @@ def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_pa
     config_path.write_text(SLOW_CONFIG.replace("epochs = 12", "epochs = 60"))
     path = tmp_path / "elsewhere.hdsession"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hyperdesk.core.cli",
-            "run",
-            str(config_path),
-            "--session",
-            str(path),
-        ],
+        cli_command("run", config_path, "--session", path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
