@@ -1,11 +1,20 @@
-"""The setup form's spin and combo boxes. Turning the mouse wheel over the form scrolls
-it: a box takes the wheel only once it has been clicked (a wheel over the form changed
-Epochs from 50 to 48 with no sign)."""
+"""The setup form's widgets: spin and combo boxes, and sections that fold. Turning the
+mouse wheel over the form scrolls it: a box takes the wheel only once it has been clicked
+(a wheel over the form changed Epochs from 50 to 48 with no sign)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class _WheelWhenFocused:
@@ -30,3 +39,58 @@ class DoubleSpinBox(_WheelWhenFocused, QDoubleSpinBox):
 
 class ComboBox(_WheelWhenFocused, QComboBox):
     pass
+
+
+class CollapsibleSection(QWidget):
+    """A titled group whose contents fold away behind a header button. Folded, the header
+    still says what the group holds (`set_summary`), so the search space and the
+    strategy fit above the fold on a laptop screen without hiding the settings."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, title: str, expanded: bool = False):
+        super().__init__()
+        self.title = title
+        self.header = QToolButton()
+        self.header.setObjectName(f"section{title.replace(' ', '')}")
+        self.header.setCheckable(True)
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.header.setStyleSheet(
+            "QToolButton { border: none; font-weight: bold; text-align: left; padding: 2px; }"
+        )
+        self.body = QFrame()
+        self.body.setFrameShape(QFrame.Shape.StyledPanel)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.body)
+        self.summary = ""
+        self.header.toggled.connect(self._show)
+        self.header.setChecked(expanded)
+        self._show(expanded)
+
+    @property
+    def expanded(self) -> bool:
+        return self.header.isChecked()
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.header.setChecked(expanded)
+
+    def set_summary(self, summary: str) -> None:
+        self.summary = summary
+        self._label()
+
+    def _show(self, expanded: bool) -> None:
+        self.body.setVisible(expanded)
+        self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self._label()
+        self.toggled.emit(expanded)
+
+    def _label(self) -> None:
+        folded = not self.expanded and self.summary
+        self.header.setText(f"{self.title}: {self.summary}" if folded else self.title)
+        self.header.setToolTip(
+            f"Show the {self.title.lower()} settings" if not self.expanded else ""
+        )

@@ -192,104 +192,38 @@ class Section:
     title: str
     fields: tuple[Field, ...]
     note: tuple[str, str] | None = None  # a row that only informs: (label, text)
+    # What a folded section says in its header; None: the section never folds.
+    summary: Callable[[Values], str] | None = None
+
+
+def data_summary(values: Values) -> str:
+    split = (
+        f"{values['data.folds']}-fold"
+        if values.get("data.folds", 1) > 1
+        else f"validation {values.get('data.validation', 0):g}"
+    )
+    test = f", test {values['data.test']:g}" if values.get("data.test") else ""
+    return f"{values.get('data.samples', 0):,} samples, {split}{test}"
+
+
+def model_summary(values: Values) -> str:
+    hidden = values.get("model.hidden") or []
+    shape = (
+        f"{len(hidden)} x {hidden[0]}"
+        if len(set(hidden)) == 1
+        else " / ".join(str(width) for width in hidden)
+    )
+    return f"{shape or 'no hidden layers'} {values.get('model.activation', '')}"
+
+
+def training_summary(values: Values) -> str:
+    return (
+        f"{values.get('train.epochs', 0)} epochs, batch {values.get('train.batch_size', 0)}, "
+        f"{values.get('train.optimizer', '')}"
+    )
 
 
 SECTIONS = (
-    Section(
-        "Data",
-        (
-            Field("data.samples", "Samples", lambda: WholeNumber(1, DATASET_SIZES["mnist-10k"])),
-            Field(
-                "data.test",
-                "Test fraction",
-                lambda: Fraction(0.0, 0.9, 0.05, special="none"),
-                "Samples held out for a final test that no search sees: evaluate a chosen "
-                "trial on them with Search > Evaluate on test",
-            ),
-            Field(
-                "data.validation",
-                "Validation fraction",
-                lambda: Fraction(0.01, 0.99, 0.05),
-                # With k folds, every fold takes its turn as validation: no fraction to set.
-                enabled=lambda values: values["data.folds"] == 1,
-            ),
-            Field(
-                "data.folds",
-                "Cross-validation folds",
-                lambda: WholeNumber(1, 20, special="off (one validation split)"),
-                "k-fold cross-validation: each trial trains k times, each fold validating "
-                "once; its score is the mean, shown with its spread",
-            ),
-            Field("data.seed", "Data seed", lambda: WholeNumber(0, 2**31 - 1)),
-        ),
-        note=("Dataset", "MNIST, bundled (10,000 images)"),
-    ),
-    Section(
-        "Model",
-        (
-            Field(
-                "model.hidden",
-                "Hidden layers",
-                Widths,
-                "Widths of the hidden layers, e.g. 100, 100, 100",
-                "hiddenEdit",
-            ),
-            Field("model.activation", "Activation", lambda: Choice(ACTIVATIONS)),
-            Field(
-                "model.init",
-                "Init",
-                lambda: ChoiceOrNumber("init", INITS),
-                "he, xavier, or a number: a fixed standard deviation",
-            ),
-            Field("model.dropout", "Dropout", lambda: Fraction(0.0, 0.95, 0.05)),
-            Field("model.batchnorm", "Batch norm", lambda: Switch("before each activation")),
-        ),
-    ),
-    Section(
-        "Training",
-        (
-            Field("train.epochs", "Epochs", lambda: WholeNumber(1, 10_000)),
-            Field("train.batch_size", "Batch size", lambda: WholeNumber(1, 10_000)),
-            Field(
-                "train.repeats",
-                "Repeats",
-                lambda: WholeNumber(1, 20),
-                "Train each configuration this many times with different seeds; its score "
-                "is the mean, shown with its spread",
-            ),
-            Field(
-                "train.optimizer",
-                "Optimizer",
-                lambda: Choice(OPTIMIZERS),
-                object_name="optimizerCombo",
-            ),
-            Field(
-                "train.momentum",
-                "Momentum",
-                lambda: Fraction(0.0, 0.999, 0.05),
-                shown=used_by_optimizer("momentum"),
-            ),
-            Field(
-                "train.beta1",
-                "Adam beta1",
-                lambda: Fraction(0.0, 0.999, 0.01),
-                shown=used_by_optimizer("beta1"),
-            ),
-            Field(
-                "train.beta2",
-                "Adam beta2",
-                lambda: Fraction(0.0, 0.9999, 0.001, decimals=4),
-                shown=used_by_optimizer("beta2"),
-            ),
-            Field(
-                "train.rho",
-                "RMSprop rho",
-                lambda: Fraction(0.0, 0.999, 0.01),
-                shown=used_by_optimizer("rho"),
-            ),
-            Field("train.dtype", "Precision", lambda: Choice(DTYPES)),
-        ),
-    ),
     Section(
         "Strategy",
         (
@@ -348,6 +282,104 @@ SECTIONS = (
             ),
             Field("search.seed", "Search seed", lambda: WholeNumber(0, 2**31 - 1)),
         ),
+    ),
+    Section(
+        "Data",
+        (
+            Field("data.samples", "Samples", lambda: WholeNumber(1, DATASET_SIZES["mnist-10k"])),
+            Field(
+                "data.test",
+                "Test fraction",
+                lambda: Fraction(0.0, 0.9, 0.05, special="none"),
+                "Samples held out for a final test that no search sees: evaluate a chosen "
+                "trial on them with Search > Evaluate on test",
+            ),
+            Field(
+                "data.validation",
+                "Validation fraction",
+                lambda: Fraction(0.01, 0.99, 0.05),
+                # With k folds, every fold takes its turn as validation: no fraction to set.
+                enabled=lambda values: values["data.folds"] == 1,
+            ),
+            Field(
+                "data.folds",
+                "Cross-validation folds",
+                lambda: WholeNumber(1, 20, special="off (one validation split)"),
+                "k-fold cross-validation: each trial trains k times, each fold validating "
+                "once; its score is the mean, shown with its spread",
+            ),
+            Field("data.seed", "Data seed", lambda: WholeNumber(0, 2**31 - 1)),
+        ),
+        note=("Dataset", "MNIST, bundled (10,000 images)"),
+        summary=data_summary,
+    ),
+    Section(
+        "Model",
+        (
+            Field(
+                "model.hidden",
+                "Hidden layers",
+                Widths,
+                "Widths of the hidden layers, e.g. 100, 100, 100",
+                "hiddenEdit",
+            ),
+            Field("model.activation", "Activation", lambda: Choice(ACTIVATIONS)),
+            Field(
+                "model.init",
+                "Init",
+                lambda: ChoiceOrNumber("init", INITS),
+                "he, xavier, or a number: a fixed standard deviation",
+            ),
+            Field("model.dropout", "Dropout", lambda: Fraction(0.0, 0.95, 0.05)),
+            Field("model.batchnorm", "Batch norm", lambda: Switch("before each activation")),
+        ),
+        summary=model_summary,
+    ),
+    Section(
+        "Training",
+        (
+            Field("train.epochs", "Epochs", lambda: WholeNumber(1, 10_000)),
+            Field("train.batch_size", "Batch size", lambda: WholeNumber(1, 10_000)),
+            Field(
+                "train.repeats",
+                "Repeats",
+                lambda: WholeNumber(1, 20),
+                "Train each configuration this many times with different seeds; its score "
+                "is the mean, shown with its spread",
+            ),
+            Field(
+                "train.optimizer",
+                "Optimizer",
+                lambda: Choice(OPTIMIZERS),
+                object_name="optimizerCombo",
+            ),
+            Field(
+                "train.momentum",
+                "Momentum",
+                lambda: Fraction(0.0, 0.999, 0.05),
+                shown=used_by_optimizer("momentum"),
+            ),
+            Field(
+                "train.beta1",
+                "Adam beta1",
+                lambda: Fraction(0.0, 0.999, 0.01),
+                shown=used_by_optimizer("beta1"),
+            ),
+            Field(
+                "train.beta2",
+                "Adam beta2",
+                lambda: Fraction(0.0, 0.9999, 0.001, decimals=4),
+                shown=used_by_optimizer("beta2"),
+            ),
+            Field(
+                "train.rho",
+                "RMSprop rho",
+                lambda: Fraction(0.0, 0.999, 0.01),
+                shown=used_by_optimizer("rho"),
+            ),
+            Field("train.dtype", "Precision", lambda: Choice(DTYPES)),
+        ),
+        summary=training_summary,
     ),
 )
 FIELDS = {field.key: field for section in SECTIONS for field in section.fields}

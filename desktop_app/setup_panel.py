@@ -1,4 +1,5 @@
-"""The left side of the window: data, model, training, the search space and the strategy.
+"""The left side of the window: the search space and the strategy first, then data, model
+and training in sections that fold.
 
 The panel turns its editors into a raw config dict and lets core.config validate it, so the
 window and the command line accept exactly the same searches. Each problem is shown
@@ -25,6 +26,7 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, param_to_dict
 from hyperdesk.core.search.registry import preview_strategy
 from hyperdesk.core.storage.session import NAME_LENGTH
+from hyperdesk.desktop_app.form_widgets import CollapsibleSection
 from hyperdesk.desktop_app.setup_fields import (
     FIELDS,
     SECTIONS,
@@ -104,20 +106,27 @@ class SetupPanel(QWidget):
         name_form.addRow("Session name", self.name_edit)
         self.name_edit.textEdited.connect(self._edited)
         layout.addLayout(name_form)
+        # What is searched, and how, comes first: it is what a person changes most.
+        layout.addWidget(self._build_space_box())
+        self.sections: dict[str, CollapsibleSection] = {}
+        self.folding_section: dict[str, CollapsibleSection] = {}  # by field key
         for section in SECTIONS:
-            box = QGroupBox(section.title)
-            form = QFormLayout(box)
+            if section.summary is None:
+                box = QGroupBox(section.title)
+                form = QFormLayout(box)
+            else:
+                box = self.sections[section.title] = CollapsibleSection(section.title)
+                form = QFormLayout(box.body)
             if section.note is not None:
                 form.addRow(section.note[0], QLabel(section.note[1]))
             for field in section.fields:
                 self._add_field(form, field)
+                if section.summary is not None:
+                    self.folding_section[field.key] = box
             if section.title == "Strategy":
                 self.workers_spin = workers_editor().widget
                 form.addRow("Worker processes", self.workers_spin)
             layout.addWidget(box)
-            if section.title == "Training":
-                # The search space sits between what is trained and how it is searched.
-                layout.addWidget(self._build_space_box())
         layout.addStretch()
         self.load_config(Config(), "seed")
 
@@ -202,6 +211,9 @@ class SetupPanel(QWidget):
             "Trials per round" if strategy == "coarse-to-fine" else "Trials"
         )
         self.space_editor.set_grid(strategy == "grid")
+        for section in SECTIONS:
+            if section.summary is not None:
+                self.sections[section.title].set_summary(section.summary(values))
 
     # --- config out ---------------------------------------------------------------
 
@@ -253,6 +265,9 @@ class SetupPanel(QWidget):
         for key, editor in self.editors.items():
             mark_invalid(editor.widget, by_path.get(key))
             self.errors[key].show_reason(by_path.get(key))
+            if key in by_path and key in self.folding_section:
+                # A problem is never hidden in a folded section.
+                self.folding_section[key].set_expanded(True)
         for row in self.space_editor.rows.values():
             row.show_problems(by_path)
         self.space_error.show_reason(by_path.get("search.space"))

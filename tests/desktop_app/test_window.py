@@ -515,3 +515,39 @@ def test_the_first_window_fits_the_screen(window):
     available = window.screen().availableGeometry()
     assert window.frameGeometry().height() <= available.height() + 1
     assert window.frameGeometry().width() <= available.width() + 1
+
+
+def test_the_search_space_and_strategy_are_seen_without_scrolling(qtbot, window):
+    """At 1366x768 the range editors, the main feature, were below the fold."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window.resize(1366, 740)
+    QApplication.processEvents()
+    scroll = window.setup.parentWidget().parentWidget()
+    assert isinstance(scroll, QScrollArea)
+    viewport = scroll.viewport()
+    for widget in (
+        window.setup.space_editor,
+        window.setup.editors["search.strategy"].widget,
+        window.setup.workers_spin,
+    ):
+        bottom = widget.mapTo(viewport, widget.rect().bottomLeft()).y()
+        assert 0 <= bottom <= viewport.height(), widget.objectName()
+    assert scroll.verticalScrollBar().value() == 0
+
+
+def test_folded_settings_say_what_they_hold_and_open_on_a_problem(qtbot, window):
+    training = window.setup.sections["Training"]
+    epochs = window.setup.editors["train.epochs"].widget
+    assert not training.expanded and not epochs.isVisible()
+    assert training.header.text() == "Training: 50 epochs, batch 100, sgd"
+    epochs.setValue(7)
+    assert training.header.text() == "Training: 7 epochs, batch 100, sgd"
+    hidden = window.setup.editors["model.hidden"].widget
+    hidden.setText("100, x")
+    hidden.textEdited.emit("100, x")
+    qtbot.waitUntil(lambda: window.setup.sections["Model"].expanded)
+    assert hidden.isVisible() and window.setup.errors["model.hidden"].isVisible()
+    training.header.click()
+    assert training.expanded and epochs.isVisible()
+    assert training.header.text() == "Training"
