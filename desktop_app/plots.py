@@ -163,7 +163,10 @@ class CurvesPanel(Panel):
             wanted["selected"] = (trial, f"selected: trial {selected}{state}")
         running = [t for t in results.running() if best is None or t.number != best.number]
         for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
-            wanted[f"running {index}"] = (trial, f"running: trial {trial.number}")
+            wanted[f"running {index}"] = (
+                trial,
+                f"{results.shown_status(trial)}: trial {trial.number}",
+            )
         for slot, (val_item, train_item) in self.slots.items():
             entry = wanted[slot]
             low_item, high_item, fill = self.bands[slot]

@@ -114,6 +114,7 @@ class SearchResults:
         self.runs = runs
         self.test = test
         self.trials: dict[int, Trial] = {}
+        self.paused = False  # the search is paused: its running trials wait
 
     @classmethod
     def for_config(cls, config: Config, planned: int) -> SearchResults:
@@ -175,6 +176,12 @@ class SearchResults:
     def best(self) -> Trial | None:
         ranking = self.ranked()
         return ranking[0] if ranking else None
+
+    def shown_status(self, trial: Trial) -> str:
+        """What a person is told of a trial: a running trial of a paused search is paused."""
+        if self.paused and trial.status == TrialStatus.RUNNING:
+            return "paused"
+        return trial.status
 
     def running(self) -> list[Trial]:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]

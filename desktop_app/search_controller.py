@@ -53,6 +53,8 @@ class SearchController(QObject):
         self._evaluation_worker: EvaluationWorker | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
+        self.paused_seconds = 0.0  # of this run, not counting a pause still going on
+        self.paused_at: float | None = None
         # Worker processes start with the window, so Start begins training at once.
         workers = int(QSettings().value("engine/workers", default_workers()))
         self.pool = TrialPool(workers, RunControl())
@@ -132,11 +134,20 @@ class SearchController(QObject):
         self.thread.finished.connect(self.worker.deleteLater)
         self.run_started = time.monotonic()
         self.epochs_at_start = self.model.results.epochs_done
+        self.paused_seconds, self.paused_at = 0.0, None
         self._set_state(RunState.RUNNING)
         self.thread.start()
 
+    def running_seconds(self) -> float:
+        """How long this run has been training: time paused does not count."""
+        now = time.monotonic()
+        paused = self.paused_seconds + (0.0 if self.paused_at is None else now - self.paused_at)
+        return now - self.run_started - paused
+
     def _ended(self, state: SearchState) -> None:
         self.model.search_ended()
+        if self.paused_at is not None:  # stopped while paused
+            self.set_paused(False)
         self._remember_speed()
         if self.thread is not None:
             # run() has returned: the thread's event loop ends as soon as it is asked.
@@ -152,10 +163,11 @@ class SearchController(QObject):
         self.searchEnded.emit(state)
 
     def _remember_speed(self) -> None:
-        """The GFLOP/s this search ran at, for the next search's time estimate."""
-        seconds = time.monotonic() - self.run_started
+        """The GFLOP/s this search ran at, for the next search's time estimate. A run that
+        was paused is not a measure: its workers may have waited inside an epoch."""
+        seconds = self.running_seconds()
         epochs = self.model.results.epochs_done - self.epochs_at_start
-        if epochs < 20 or seconds <= 0:
+        if epochs < 20 or seconds <= 0 or self.paused_seconds > 0:
             return
         flops = self.model.config.training_flops(epochs)
         QSettings().setValue("engine/gflops", flops / seconds / 1e9)
@@ -182,14 +194,21 @@ class SearchController(QObject):
     # --- while it runs -----------------------------------------------------------------
 
     def set_paused(self, paused: bool) -> None:
-        if self.worker is None or not self.active:
+        if self.worker is None or paused == (self.paused_at is not None):
+            return
+        if paused and self.state != RunState.RUNNING:
             return
         if paused:
             self.worker.pause()
+            self.paused_at = time.monotonic()
             self._set_state(RunState.PAUSED)
         else:
             self.worker.resume()
-            self._set_state(RunState.RUNNING)
+            self.paused_seconds += time.monotonic() - self.paused_at
+            self.paused_at = None
+            if self.state == RunState.PAUSED:
+                self._set_state(RunState.RUNNING)
+        self.model.set_paused(paused)
 
     def stop(self) -> None:
         """End the search after the current step; finished epochs stay saved."""

@@ -109,6 +109,11 @@ class SearchModel(QObject):
             if trial is not None and record.epoch == trial.epoch_count + 1:
                 self.epoch_recorded(number, record)
 
+    def set_paused(self, paused: bool) -> None:
+        """The search is paused (or goes on): its running trials say so."""
+        self.results.paused = paused
+        self._changed.update(trial.number for trial in self.results.running())
+
     def search_ended(self) -> None:
         """Trials still running when the search stopped are interrupted."""
         self._changed.update(self.results.interrupt_running())

@@ -3,7 +3,6 @@ trial so far and the session's state."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QUrl
@@ -87,7 +86,7 @@ class SearchStatusBar(QStatusBar):
             paused = " (paused)" if state == RunState.PAUSED else ""
             self.trials_label.setText(f"Trials {results.trials_done} / {results.planned}{paused}")
         if not self.controller.idle:
-            elapsed = time.monotonic() - self.controller.run_started
+            elapsed = self.controller.running_seconds()
             worked = done - self.controller.epochs_at_start
             eta = "--:--" if worked <= 0 else clock(elapsed * max(planned - done, 0) / worked)
             self.time_label.setText(f"Elapsed {clock(elapsed)}   ETA {eta}")

@@ -105,7 +105,7 @@ class ResultsTableModel(QAbstractTableModel):
         if column == 0:
             return trial.number
         if column == 1:
-            return trial.status
+            return self.results.shown_status(trial)
         if column < params_end:
             return trial.params.get(self.results.param_names[column - params_start])
         return RESULT_COLUMNS[self.result_columns[column - params_end]](trial)

@@ -184,6 +184,8 @@ class TrialPool:
                 elif event[0] == "error":
                     worker.trials.clear()
                     self.deaths_in_a_row = 0
+            if self.control.paused:  # a paused worker waits: its silence is not a hang
+                worker.last_heard = time.monotonic()
             silent = time.monotonic() - worker.last_heard
             if worker.trials and alive and not worker.dead and silent > worker.patience:
                 worker.kill()  # stopped or hung: its trials go elsewhere

@@ -171,11 +171,16 @@ def train_trials(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, settings.epochs + 1):
             started = time.perf_counter()
+            waited = 0.0  # paused inside should_stop: not the epoch's compute time
             orders = np.stack([rng.permutation(n_train) for rng in shuffles])
             for start in range(0, n_train, batch_size):
-                if should_stop is not None and should_stop():
-                    end(TrialStatus.INTERRUPTED, running.copy())
-                    return results
+                if should_stop is not None:
+                    asked = time.perf_counter()
+                    stopping = should_stop()
+                    waited += time.perf_counter() - asked
+                    if stopping:
+                        end(TrialStatus.INTERRUPTED, running.copy())
+                        return results
                 if pruned is not None and (chosen := pruned()):
                     end(TrialStatus.PRUNED, running & np.isin(np.arange(count), list(chosen)))
                     if not running.any():
@@ -199,7 +204,7 @@ def train_trials(
             val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
             finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
             end(TrialStatus.DIVERGED, running & ~finite)
-            seconds = (time.perf_counter() - started) / count
+            seconds = (time.perf_counter() - started - waited) / count
             columns = [np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)]
             for index in np.flatnonzero(running):
                 record = EpochRecord(epoch, *(float(c[index]) for c in columns), seconds)

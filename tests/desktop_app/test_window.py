@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
 from hyperdesk.core import config as config_module
@@ -178,13 +178,31 @@ def test_pause_holds_the_search_and_resume_continues(qtbot, window):
     qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
     qtbot.wait(300)  # let the step in flight land
     held = window.model.results.epochs_done
-    qtbot.wait(500)
+    clock = window.controller.running_seconds()
+    qtbot.wait(1500)
     assert window.model.results.epochs_done == held
+    # Paused: the clock stops, and the trials say they wait.
+    assert window.controller.running_seconds() == pytest.approx(clock, abs=0.05)
     assert "paused" in window.statusBar().trials_label.text()
+    statuses = column_texts(window, "Status")
+    assert "paused" in statuses and "running" not in statuses
     qtbot.mouseClick(button(window, "pauseButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.model.results.epochs_done > held, timeout=30_000)
+    qtbot.waitUntil(lambda: window.model.results.epochs_done > held + 25, timeout=30_000)
+    assert "running" in column_texts(window, "Status")
     with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
         window.controller.stop()
+    # The 1.5 s paused is in no epoch's seconds, and the run did not feed the estimate.
+    epoch_seconds = [r.seconds for t in window.model.results.trials.values() for r in t.records]
+    assert max(epoch_seconds) < 1.0
+    assert QSettings().value("engine/gflops") is None
+
+
+def column_texts(window, header):
+    table = window.findChild(QTableView, "resultsTable")
+    model = table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    column = headers.index(header)
+    return [model.index(row, column).data() for row in range(model.rowCount())]
 
 
 def gui_work_during_a_search(qtbot, window) -> tuple[float, list[int]]:
