@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from hyperdesk.desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
 
 REFRESH_MS = 3000  # a search run from the command line shows its progress this often
 SETTLE_MS = 500
+OPEN_BACKGROUND = QColor("#dce8fa")  # the session the window shows
 
 
 class SessionScanner(QObject):
@@ -72,6 +74,9 @@ class SessionListModel(QAbstractTableModel):
         super().__init__(parent)
         self.entries: list[Any] = []
         self._created: list[str] = []
+        self.open_path: Path | None = None  # the session the window shows
+        self.open_font = QFont()
+        self.open_font.setBold(True)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self.entries)
@@ -128,10 +133,28 @@ class SessionListModel(QAbstractTableModel):
             return raw[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             lineage = f"\nnarrowed from {Path(entry.parent).name}" if entry.parent else ""
-            return f"{entry.path}{lineage}"
+            shown = "\nopen in the window" if entry.path == self.open_path else ""
+            return f"{entry.path}{lineage}{shown}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 5:
             return STATUS_COLOURS.get(entry.status)
+        if entry.path == self.open_path:
+            if role == Qt.ItemDataRole.FontRole:
+                return self.open_font
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return OPEN_BACKGROUND
         return None
+
+    def set_open(self, path: Path | None) -> None:
+        """Mark the session the window shows."""
+        if path != self.open_path:
+            self.open_path = path
+            if self.entries:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(len(self.entries) - 1, len(self.HEADERS) - 1)
+                )
+
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries if isinstance(entry, SessionSummary)]
 
     def show_entries(self, entries: list[Any]) -> None:
         """Show a new listing; an unchanged one leaves the view alone."""

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.search.registry import planned_trials
-from hyperdesk.core.storage.paths import sessions_dir
+from hyperdesk.core.storage.paths import distinct_name, sessions_dir
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.follower import SessionFollower
@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.setup.load_config(seed, "seed")
         # The panels and the table are laid out for the loaded search before it starts.
         self.model.show_search(seed, SearchResults.for_config(seed, planned_trials(seed.search)))
-        self._update_buttons()
+        self.model.set_session(None, SessionState.NONE, "seed")
         self._restore_geometry()
 
     # --- building ------------------------------------------------------------------------
@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
             lambda message: QMessageBox.warning(self, "Cannot evaluate", message)
         )
         model.sessionChanged.connect(self._update_buttons)
+        model.sessionChanged.connect(self._show_session_name)
+        controller.stateChanged.connect(self._show_session_name)
         self.browser.openRequested.connect(actions.open_file)
         self.browser.renameRequested.connect(actions.rename_session)
         self.browser.duplicateRequested.connect(actions.duplicate_session)
@@ -255,6 +257,19 @@ class MainWindow(QMainWindow):
         self.setup_column.show_check(len(problems), cost)
         self._update_buttons()
 
+    def _show_session_name(self) -> None:
+        """The title names the search shown, and how it stands; the Sessions list marks it."""
+        model, state = self.model, self.controller.state
+        if not self.controller.idle:
+            how = f" ({state.value})"
+        elif model.session_path is None:
+            how = " (not started)" if model.session_name else ""
+        else:
+            how = f" ({model.session_state.value})" if model.session_state.value else ""
+        name = model.session_name or "New search"
+        self.setWindowTitle(f"{name}{how} — Hyperdesk")
+        self.browser.model.set_open(model.session_path)
+
     def _update_buttons(self) -> None:
         idle, state = self.controller.idle, self.model.session_state
         self.start_button.setEnabled(idle and not self.setup_problems)
@@ -283,6 +298,9 @@ class MainWindow(QMainWindow):
         if not self.actions.confirm_start(config):
             return
         parent, self.child_of = self.child_of, None
+        if not self.setup.name_typed:
+            taken = [*self.browser.model.names(), self.model.session_name]
+            self.setup.name_edit.setText(distinct_name(self.setup.session_name, taken))
         try:
             self.controller.start(config, self.setup.session_name, parent)
         except ConfigError as error:  # memory that was free when it was set up is not

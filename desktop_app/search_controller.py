@@ -93,7 +93,7 @@ class SearchController(QObject):
         planned = planned_trials(config.search)
         path = new_session_path(folder, name)
         self.model.show_search(config, SearchResults.for_config(config, planned))
-        self.model.set_session(path, SessionState.NONE)
+        self.model.set_session(path, SessionState.NONE, name)
         new = NewSession(name, config.to_toml(), planned, "" if parent is None else str(parent))
         self._run(path, new)
 

@@ -57,6 +57,7 @@ class SearchModel(QObject):
         self.selected: int | None = None
         self.session_path: Path | None = None
         self.session_state = SessionState.NONE
+        self.session_name = ""  # the shown search's name, saved or not
         self._changed: set[int] = set()
         self._finished_told = 0
         self.resets = 0  # how many times the views were rebuilt (tests: never per epoch)
@@ -76,8 +77,10 @@ class SearchModel(QObject):
         self.resets += 1
         self.reset.emit()
 
-    def set_session(self, path: Path | None, state: SessionState) -> None:
+    def set_session(self, path: Path | None, state: SessionState, name: str | None = None) -> None:
         self.session_path, self.session_state = path, state
+        if name is not None:
+            self.session_name = name
         self.sessionChanged.emit()
 
     # --- records, from whatever source -------------------------------------------------

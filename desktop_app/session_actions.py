@@ -60,7 +60,7 @@ class SessionActions(QObject):
         self.model.show_search(
             config, SearchResults.for_config(config, planned_trials(config.search))
         )
-        self.model.set_session(None, SessionState.NONE)
+        self.model.set_session(None, SessionState.NONE, Path(path).stem)
 
     def open_session(self, path: Path) -> None:
         """Show a saved session as it was: its setup, table, panels and selection.
@@ -77,7 +77,7 @@ class SessionActions(QObject):
         self.configLoaded.emit(config, name, None)
         self.model.show_search(config, results)
         self.follower.follow_from(last_rowid)
-        self.model.set_session(path, SessionState.of(state))
+        self.model.set_session(path, SessionState.of(state), name)
         self.remember_recent(path)
         selected = self.model.remembered_selection()
         if selected is not None and selected in results.trials:
@@ -179,6 +179,9 @@ class SessionActions(QObject):
                     session.rename(name.strip())
             except (SessionError, sqlite3.Error) as error:
                 QMessageBox.warning(self.window, "Cannot rename", str(error))
+                return
+            if self.model.session_path == path:
+                self.model.set_session(path, self.model.session_state, name.strip())
             self.sessionsChanged.emit()
 
     def duplicate_session(self, path: Path) -> None:

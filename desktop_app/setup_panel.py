@@ -105,6 +105,10 @@ class SetupPanel(QWidget):
         self.name_edit.setMaxLength(NAME_LENGTH)
         name_form.addRow("Session name", self.name_edit)
         self.name_edit.textEdited.connect(self._edited)
+        self.name_edit.textEdited.connect(lambda _: setattr(self, "name_typed", True))
+        # A name the person typed is theirs; one that came with a loaded search is made
+        # distinct from the saved sessions' names when it starts (seed, seed 2, …).
+        self.name_typed = False
         layout.addLayout(name_form)
         # What is searched, and how, comes first: it is what a person changes most.
         layout.addWidget(self._build_space_box())
@@ -180,6 +184,7 @@ class SetupPanel(QWidget):
         blocked = [widget.blockSignals(True) for widget in widgets]
         self.loaded = config.to_dict()
         self.name_edit.setText(name)
+        self.name_typed = False
         for key, editor in self.editors.items():
             editor.set_value(_lookup(self.loaded, key))
         search = config.search

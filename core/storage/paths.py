@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
@@ -28,3 +30,17 @@ def settings_dir() -> Path | None:
 
 def sessions_dir() -> Path:
     return data_dir() / "sessions"
+
+
+def distinct_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or the first of `name 2`, `name 3`, … that no name in `taken` is: runs
+    of the same search get names a person can tell apart. A name that ends in a number
+    counts on from it (seed 2 -> seed 3)."""
+    taken = set(taken)
+    if name not in taken:
+        return name
+    match = re.fullmatch(r"(.*\S) (\d+)", name)
+    stem, number = (match[1], int(match[2])) if match else (name, 2)
+    while f"{stem} {number}" in taken:
+        number += 1
+    return f"{stem} {number}"

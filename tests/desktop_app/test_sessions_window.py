@@ -568,3 +568,31 @@ def test_export_all_asks_before_replacing_and_says_where_it_wrote(
     window.actions.export_all_dialog()  # the same files: asked, and declined
     assert asked and "6 of these files exist already" in asked[0]
     assert [path.stat().st_mtime_ns for path in written] == stamps
+
+
+def test_the_title_and_the_browser_name_the_open_session_and_new_ones_get_distinct_names(
+    qtbot, window, monkeypatch
+):
+    assert window.windowTitle() == "seed (not started) \u2014 Hyperdesk"
+    load(window)
+    run_to_end(qtbot, window)
+    first = window.model.session_path
+    assert window.windowTitle() == "tiny (complete) \u2014 Hyperdesk"
+    monkeypatch.setattr(window.actions, "ask_run_again", lambda name: "again")
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.start()
+    assert window.windowTitle() == "tiny 2 (complete) \u2014 Hyperdesk"
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: len(browser.model.names()) == 2, timeout=10_000)
+    assert sorted(browser.model.names()) == ["tiny", "tiny 2"]
+    second_row = browser.model.row_of(window.model.session_path)
+    first_row = browser.model.row_of(first)
+    assert browser.model.index(second_row, 0).data(Qt.ItemDataRole.FontRole).bold()
+    assert browser.model.index(first_row, 0).data(Qt.ItemDataRole.FontRole) is None
+    # A name the person typed is kept as typed.
+    window.setup.name_edit.clear()
+    qtbot.keyClicks(window.setup.name_edit, "tiny")
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.start()
+    assert window.model.session_name == "tiny"
