@@ -29,11 +29,13 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
     with offscreen_warnings_hidden():
         panels.draw(config, results)
         shown = panels.shown()
-        for panel in shown.values():
-            panel.widget.resize(*PANEL_SIZE)
-            panel.widget.show()  # offscreen: lays the plot out at its size, shows nothing
+        frames = [panels.frames[key] for key in shown]
+        for frame in frames:
+            frame.setCurrentWidget(frame.panel_widget)  # a file shows the plot, even empty
+            frame.resize(*PANEL_SIZE)
+            frame.show()  # offscreen: lays the plot out at its size, shows nothing
         QApplication.processEvents()
         paths = export_panels(shown, folder, fmt, scale)
-        for panel in shown.values():
-            panel.widget.close()
+        for frame in frames:
+            frame.close()
     return paths

@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
-from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.storage.paths import distinct_name, sessions_dir
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panels import PanelSet
-from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.quick_start import show_quick_start
 from hyperdesk.desktop_app.results_table import ResultsTable
 from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
@@ -37,6 +36,10 @@ from hyperdesk.desktop_app.worker import ImportanceEstimator
 
 MOVABLE = QDockWidget.DockWidgetFeature.DockWidgetMovable
 FLOATABLE = QDockWidget.DockWidgetFeature.DockWidgetFloatable
+# As in debuggers and IDEs: F5 runs, Shift+F5 stops; F6 pauses and resumes.
+START_KEY = QKeySequence("F5")
+PAUSE_KEY = QKeySequence("F6")
+STOP_KEY = QKeySequence("Shift+F5")
 
 
 def default_config_text() -> str:
@@ -67,11 +70,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self.setup.workers_spin.setValue(len(self.controller.pool.workers))
-        seed = config_module.loads(default_config_text())
-        self.setup.load_config(seed, "seed")
-        # The panels and the table are laid out for the loaded search before it starts.
-        self.model.show_search(seed, SearchResults.for_config(seed, planned_trials(seed.search)))
-        self.model.set_session(None, SessionState.NONE, "seed")
+        self.new_search()
         self._restore_geometry()
 
     # --- building ------------------------------------------------------------------------
@@ -100,7 +99,8 @@ class MainWindow(QMainWindow):
         curves, the right ones behind the scatter, the two groups side by side."""
         docks: dict[str, QDockWidget] = {}
         for kind, panel in self.panels:
-            dock = self._dock(kind.title, f"{kind.key}Dock", panel.widget, MOVABLE | FLOATABLE)
+            frame = self.panels.frames[kind.key]
+            dock = self._dock(kind.title, f"{kind.key}Dock", frame, MOVABLE | FLOATABLE)
             docks[kind.key] = dock
             dock.visibilityChanged.connect(panel.visibility_changed)
             panel.plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         actions = self.actions
         file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(
+            file_menu, "New search", self.new_search, QKeySequence.StandardKey.New
+        )
         self._action(file_menu, "Open…", actions.choose_file, QKeySequence.StandardKey.Open)
         recent = file_menu.addMenu("Open Recent")
         recent.setObjectName("recentMenu")
@@ -155,8 +158,15 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         search_menu = self.menuBar().addMenu("&Search")
-        self._action(search_menu, "Start", self.start)
-        self._action(search_menu, "Stop", self.controller.stop)
+        self.start_action = self._action(search_menu, "Start", self.start, START_KEY)
+        self.pause_action = self._action(search_menu, "Pause", self.pause_button.toggle, PAUSE_KEY)
+        self.stop_action = self._action(search_menu, "Stop", self.controller.stop, STOP_KEY)
+        for button, what, key in (
+            (self.start_button, "Start the search", START_KEY),
+            (self.pause_button, "Pause or resume the search", PAUSE_KEY),
+            (self.stop_button, "Stop the search, keeping every finished epoch", STOP_KEY),
+        ):
+            button.setToolTip(f"{what} ({key.toString()})")
         self.resume_action = self._action(search_menu, "Resume", self.controller.resume)
         self.extend_action = self._action(search_menu, "Extend…", actions.extend_dialog)
         self._action(
@@ -164,6 +174,12 @@ class MainWindow(QMainWindow):
         )
         self._action(search_menu, "Evaluate on test", lambda: self.evaluate())
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(
+            help_menu,
+            "Quick start",
+            lambda: show_quick_start(self),
+            QKeySequence.StandardKey.HelpContents,
+        )
         self._action(help_menu, "About Hyperdesk", lambda: show_about(self))
         self._action(help_menu, "About Qt", lambda: QMessageBox.aboutQt(self))
 
@@ -233,6 +249,12 @@ class MainWindow(QMainWindow):
 
     # --- setting up ----------------------------------------------------------------------
 
+    def new_search(self) -> None:
+        """The seed experiment, as a new search not run yet (File > New search)."""
+        if self.controller.idle:
+            self.actions.show_new_search(config_module.loads(default_config_text()), "seed")
+            self.setup_dock.raise_()
+
     def _config_loaded(self, config: Config, name: str, parent: Path | None) -> None:
         self.setup.load_config(config, name)
         self.child_of = parent
@@ -272,10 +294,18 @@ class MainWindow(QMainWindow):
 
     def _update_buttons(self) -> None:
         idle, state = self.controller.idle, self.model.session_state
-        self.start_button.setEnabled(idle and not self.setup_problems)
-        self.pause_button.setEnabled(self.controller.active)
-        self.stop_button.setEnabled(self.controller.active)
-        self.setup_column.show_paused(self.controller.state == RunState.PAUSED)
+        startable, active = idle and not self.setup_problems, self.controller.active
+        paused = self.controller.state == RunState.PAUSED
+        for button, action, enabled in (
+            (self.start_button, self.start_action, startable),
+            (self.pause_button, self.pause_action, active),
+            (self.stop_button, self.stop_action, active),
+        ):
+            button.setEnabled(enabled)
+            action.setEnabled(enabled)
+        self.pause_action.setText("Resume" if paused else "Pause")
+        self.new_action.setEnabled(idle)
+        self.setup_column.show_paused(paused)
         resumable = idle and state == SessionState.INTERRUPTED
         self.resume_button.setVisible(resumable)
         self.resume_action.setEnabled(resumable)

@@ -7,17 +7,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from hyperdesk.core.config import Config
+from hyperdesk.core.search.importance import MIN_TRIALS
 from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
 from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, Panel, ScatterPanel, TopPanel
+from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_model import SearchModel
 from hyperdesk.desktop_app.worker import ImportanceEstimator
 
 
 def _always(config: Config) -> bool:
     return True
+
+
+def _trained(results: SearchResults) -> bool:
+    return any(trial.epoch_count for trial in results.trials.values())
+
+
+def _finished(results: SearchResults) -> bool:
+    return results.trials_done > 0
+
+
+def _enough_for_importance(results: SearchResults) -> bool:
+    return results.trials_done >= MIN_TRIALS
 
 
 @dataclass(frozen=True)
@@ -32,16 +47,72 @@ class PanelKind:
     # Beside the learning curves (left) or beside the scatter (right), as tabs.
     side: str = "right"
     shown_for: Callable[[Config], bool] = _always
+    # Until `ready` holds, the dock says what will appear and when, instead of empty axes.
+    ready: Callable[[SearchResults], bool] = _finished
+    waiting: str = ""
 
 
 PANELS = (
-    PanelKind("curves", "Learning curves", "learning-curves", CurvesPanel, live=True, side="left"),
-    PanelKind("top", "Top 20", "top-20", TopPanel, side="left"),
-    PanelKind("scatter", "Scatter", "scatter", ScatterPanel),
-    PanelKind("best", "Best so far", "best-so-far", BestPanel),
-    PanelKind("parallel", "Parallel", "parallel-coordinates", ParallelPanel),
-    PanelKind("importance", "Importance", "parameter-importance", ImportancePanel),
-    PanelKind("heatmap", "Heatmap", "grid-heatmap", HeatmapPanel, shown_for=HeatmapPanel.applies),
+    PanelKind(
+        "curves",
+        "Learning curves",
+        "learning-curves",
+        CurvesPanel,
+        live=True,
+        side="left",
+        ready=_trained,
+        waiting="Press Start: the learning curves of the running trials, the best trial "
+        "and the one you select appear here, epoch by epoch.",
+    ),
+    PanelKind(
+        "top",
+        "Top 20",
+        "top-20",
+        TopPanel,
+        side="left",
+        waiting="The curves of the 20 best trials appear here as trials finish.",
+    ),
+    PanelKind(
+        "scatter",
+        "Scatter",
+        "scatter",
+        ScatterPanel,
+        waiting="Each finished trial appears here as a point at its parameter values, "
+        "coloured by its score. Click a point to select the trial; Shift-drag to select "
+        "several.",
+    ),
+    PanelKind(
+        "best",
+        "Best so far",
+        "best-so-far",
+        BestPanel,
+        waiting="The best score found so far, trial after trial, appears here as trials finish.",
+    ),
+    PanelKind(
+        "parallel",
+        "Parallel",
+        "parallel-coordinates",
+        ParallelPanel,
+        waiting="Every finished trial appears here as a line across one axis per parameter "
+        "and one for its score.",
+    ),
+    PanelKind(
+        "importance",
+        "Importance",
+        "parameter-importance",
+        ImportancePanel,
+        ready=_enough_for_importance,
+        waiting=f"How much of the score's variation each parameter explains appears here "
+        f"once {MIN_TRIALS} trials have finished.",
+    ),
+    PanelKind(
+        "heatmap",
+        "Heatmap",
+        "grid-heatmap",
+        HeatmapPanel,
+        shown_for=HeatmapPanel.applies,
+        waiting="The score at each point of the grid appears here as trials finish.",
+    ),
 )
 KINDS = {kind.key: kind for kind in PANELS}
 
@@ -58,6 +129,7 @@ class PanelSet(QObject):
             self.panels["importance"].use_estimator(estimator)
         self.config = Config()
         self.model: SearchModel | None = None
+        self.frames = {kind.key: PanelFrame(kind, self.panels[kind.key]) for kind in PANELS}
 
     def __getitem__(self, key: str) -> Panel:
         return self.panels[key]
@@ -81,8 +153,13 @@ class PanelSet(QObject):
         self.config = config
         for kind, panel in self:
             panel.show_search(config)
+            self.frames[kind.key].wait()
             if kind.shown_for(config):
-                panel.refresh(results, selected)
+                self._refresh(kind, panel, results, selected)
+
+    def _refresh(self, kind: PanelKind, panel: Panel, results, selected: int | None) -> None:
+        panel.refresh(results, selected)
+        self.frames[kind.key].check(results)
 
     def _reset(self) -> None:
         self.draw(self.model.config, self.model.results, self.model.selected)
@@ -90,14 +167,45 @@ class PanelSet(QObject):
     def _trials_changed(self, numbers: set[int]) -> None:
         for kind, panel in self:
             if kind.live:
-                panel.refresh(self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selected)
 
     def _redraw_finished(self) -> None:
         for kind, panel in self:
             if not kind.live and kind.shown_for(self.config):
-                panel.refresh(self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selected)
 
     def _redraw_all(self) -> None:
         for kind, panel in self:
             if kind.shown_for(self.config):
-                panel.refresh(self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selected)
+
+
+class PanelFrame(QStackedWidget):
+    """A panel's dock contents: the panel once it has something to draw, and before
+    that a sentence saying what will appear (no axes of nothing)."""
+
+    def __init__(self, kind: PanelKind, panel: Panel):
+        super().__init__()
+        self.kind = kind
+        self.setObjectName(f"{kind.key}Frame")
+        self.message = QLabel(kind.waiting)
+        self.message.setObjectName(f"{kind.key}Waiting")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setMargin(24)
+        self.message.setStyleSheet("color: #616161; font-size: 11pt; background: white;")
+        self.panel_widget = panel.widget
+        self.addWidget(self.message)
+        self.addWidget(self.panel_widget)
+
+    @property
+    def waiting(self) -> bool:
+        return self.currentIndex() == 0
+
+    def wait(self) -> None:
+        self.setCurrentIndex(0)
+
+    def check(self, results: SearchResults) -> None:
+        # Once a search has something to draw it keeps it: only a waiting frame looks.
+        if self.waiting and self.kind.ready(results):
+            self.setCurrentWidget(self.panel_widget)

@@ -55,12 +55,16 @@ class SessionActions(QObject):
         """Show a TOML config as a new search, everywhere: the editors, and the panels
         and table laid out for it (they showed the previous session). ConfigError if it
         has problems."""
-        config = config_module.load(path)
-        self.configLoaded.emit(config, Path(path).stem, None)
+        self.show_new_search(config_module.load(path), Path(path).stem)
+
+    def show_new_search(self, config: Config, name: str) -> None:
+        """Show `config` as a search not run yet, everywhere: the editors, and the panels
+        and table laid out for it, empty."""
+        self.configLoaded.emit(config, name, None)
         self.model.show_search(
             config, SearchResults.for_config(config, planned_trials(config.search))
         )
-        self.model.set_session(None, SessionState.NONE, Path(path).stem)
+        self.model.set_session(None, SessionState.NONE, name)
 
     def open_session(self, path: Path) -> None:
         """Show a saved session as it was: its setup, table, panels and selection.

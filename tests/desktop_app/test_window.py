@@ -569,3 +569,48 @@ def test_folded_settings_say_what_they_hold_and_open_on_a_problem(qtbot, window)
     training.header.click()
     assert training.expanded and epochs.isVisible()
     assert training.header.text() == "Training"
+
+
+def test_empty_panels_say_what_will_appear_instead_of_drawing_empty_axes(qtbot, window):
+    frames = window.panels.frames
+    assert all(frame.waiting for frame in frames.values())
+    assert "Press Start" in frames["curves"].message.text()
+    load(window, ["search.trials=6"])
+    run_to_end(qtbot, window)
+    shown = {kind.key for kind, _ in window.panels if kind.shown_for(window.model.config)}
+    assert "heatmap" not in shown  # a random search has no grid
+    assert {key for key in shown if frames[key].waiting} == set()
+    window.new_search()  # another search: nothing of it is drawn yet
+    assert all(frame.waiting for frame in frames.values())
+
+
+def test_keys_start_pause_and_stop_and_new_search_starts_over(qtbot, window):
+    load(window, ["train.epochs=400", "data.samples=1000"])
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.model.results.epochs_done >= 2, timeout=30_000)
+    assert not window.new_action.isEnabled()  # a running search is not thrown away
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.controller.state == "paused" and window.pause_action.text() == "Resume"
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.controller.state == "running"
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    assert window.new_action.isEnabled()
+    window.new_action.trigger()
+    assert window.model.results.trials == {} and window.model.session_path is None
+    assert window.setup.session_name == "seed"
+    assert window.windowTitle() == "seed (not started) \u2014 Hyperdesk"
+    assert window.model.config == window.setup.config()
+
+
+def test_help_has_a_quick_start(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QDialog, QTextBrowser
+
+    shown = []
+    monkeypatch.setattr(
+        QDialog, "exec", lambda dialog: shown.append(dialog.findChild(QTextBrowser).toPlainText())
+    )
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    next(a for a in help_menu.actions() if a.text() == "Quick start").trigger()
+    assert "Your first search" in shown[0] and "Search space" in shown[0]
