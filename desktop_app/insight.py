@@ -15,7 +15,13 @@ from hyperdesk.core.config import Config
 from hyperdesk.core.formatting import axis_text
 from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
 from hyperdesk.core.search.space import ChoiceParam, Param
-from hyperdesk.desktop_app.plots import ACCURACY_MAP, SELECTED_COLOUR, Panel, make_plot
+from hyperdesk.desktop_app.plots import (
+    ACCURACY_MAP,
+    SELECTED_COLOUR,
+    Panel,
+    Selection,
+    make_plot,
+)
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.worker import ImportanceEstimator
 
@@ -66,7 +72,7 @@ class ParallelPanel(QObject, Panel):
         self.axis_items: list[Any] = []
         self.bands: list[pg.LinearRegionItem] = []
         self.results: SearchResults | None = None
-        self.selected: int | None = None
+        self.selection: Selection = ()
         self.matching: set[int] | None = None
 
     @property
@@ -141,8 +147,8 @@ class ParallelPanel(QObject, Panel):
                 narrowed.append((index, low, high))
         return narrowed
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
-        self.results, self.selected = results, selected
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        self.results, self.selection = results, selection
         if not self.space:
             return
         units_of = {t.number: self._units(t) for t in results.trials.values()}
@@ -159,7 +165,7 @@ class ParallelPanel(QObject, Panel):
             chosen = [units for n, units in inside.items() if steps[n] == step]
             item.setData(*self._lines(chosen), connect="finite")
         self.selected_line.setData(
-            *self._lines([scored[selected]] if selected in scored else []), connect="finite"
+            *self._lines([scored[n] for n in selection if n in scored]), connect="finite"
         )
         matching = None
         if narrowed:
@@ -178,7 +184,7 @@ class ParallelPanel(QObject, Panel):
 
     def _band_moved(self) -> None:
         if self.results is not None:
-            self.refresh(self.results, self.selected)
+            self.refresh(self.results, self.selection)
 
     def clear_bands(self) -> None:
         for band in self.bands:
@@ -227,7 +233,7 @@ class ImportancePanel(QObject, Panel):
         self.estimated = None
         self.show_importance({}, 0)
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
         scored = [
             (trial.params, trial.score)
             for trial in results.trials.values()
@@ -341,7 +347,7 @@ class HeatmapPanel(Panel):
         self.plot.setXRange(-0.5, columns - 0.5, padding=0.02)
         self.plot.setYRange(-0.5, rows - 0.5, padding=0.02)
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
         if self.axes is None:
             return
         (x_name, x_values), (y_name, y_values) = self.axes

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.storage.paths import distinct_name, sessions_dir
+from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.follower import SessionFollower
@@ -377,15 +378,35 @@ class MainWindow(QMainWindow):
     # --- menus on trials and panels ------------------------------------------------------
 
     def _fill_trial_menu(self, menu: QMenu, number: int) -> None:
+        """What can be done to the trial right-clicked (and the others selected with it),
+        each item enabled when it applies."""
+        chosen = self.table.selected_numbers()
+        if number not in chosen:
+            chosen = [number]
+        around = f"trial {number}" if len(chosen) == 1 else f"the {len(chosen)} selected trials"
+        self._action(
+            menu,
+            f"Search around {around}…",
+            lambda: self.actions.child_search(chosen, self.setup.session_name),
+        ).setEnabled(self.controller.idle)
+        menu.addSeparator()
         self._action(
             menu,
             f"Stop trial {number} (keep its epochs, mark it pruned)",
             lambda: self.controller.prune(number),
         ).setEnabled(self.controller.can_prune(number))
-        if self.model.results.test:
-            self._action(
-                menu, f"Evaluate trial {number} on the test split", lambda: self.evaluate(number)
-            ).setEnabled(not self.controller.evaluating)
+        trial = self.model.results.trials[number]
+        evaluate = self._action(
+            menu, f"Evaluate trial {number} on the test split", lambda: self.evaluate(number)
+        )
+        if not self.model.results.test:
+            evaluate.setText(f"{evaluate.text()} (this search keeps none)")
+        evaluate.setEnabled(
+            self.model.results.test
+            and self.model.session_path is not None
+            and trial.status == TrialStatus.COMPLETE
+            and not self.controller.evaluating
+        )
 
     def _panel_menu(self, key: str, position) -> None:
         menu = QMenu(self)

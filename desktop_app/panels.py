@@ -13,7 +13,14 @@ from PySide6.QtWidgets import QLabel, QStackedWidget
 from hyperdesk.core.config import Config
 from hyperdesk.core.search.importance import MIN_TRIALS
 from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
-from hyperdesk.desktop_app.plots import BestPanel, CurvesPanel, Panel, ScatterPanel, TopPanel
+from hyperdesk.desktop_app.plots import (
+    BestPanel,
+    CurvesPanel,
+    Panel,
+    ScatterPanel,
+    Selection,
+    TopPanel,
+)
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_model import SearchModel
 from hyperdesk.desktop_app.worker import ImportanceEstimator
@@ -148,36 +155,36 @@ class PanelSet(QObject):
         model.trialsFinished.connect(self._redraw_finished)
         model.selectionChanged.connect(self._redraw_all)
 
-    def draw(self, config: Config, results, selected: int | None = None) -> None:
+    def draw(self, config: Config, results, selection: Selection = ()) -> None:
         """Lay the panels out for `config` and draw `results` once."""
         self.config = config
         for kind, panel in self:
             panel.show_search(config)
             self.frames[kind.key].wait()
             if kind.shown_for(config):
-                self._refresh(kind, panel, results, selected)
+                self._refresh(kind, panel, results, selection)
 
-    def _refresh(self, kind: PanelKind, panel: Panel, results, selected: int | None) -> None:
-        panel.refresh(results, selected)
+    def _refresh(self, kind: PanelKind, panel: Panel, results, selection: Selection) -> None:
+        panel.refresh(results, selection)
         self.frames[kind.key].check(results)
 
     def _reset(self) -> None:
-        self.draw(self.model.config, self.model.results, self.model.selected)
+        self.draw(self.model.config, self.model.results, self.model.selection)
 
     def _trials_changed(self, numbers: set[int]) -> None:
         for kind, panel in self:
             if kind.live:
-                self._refresh(kind, panel, self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selection)
 
     def _redraw_finished(self) -> None:
         for kind, panel in self:
             if not kind.live and kind.shown_for(self.config):
-                self._refresh(kind, panel, self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selection)
 
     def _redraw_all(self) -> None:
         for kind, panel in self:
             if kind.shown_for(self.config):
-                self._refresh(kind, panel, self.model.results, self.model.selected)
+                self._refresh(kind, panel, self.model.results, self.model.selection)
 
 
 class PanelFrame(QStackedWidget):

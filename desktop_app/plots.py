@@ -10,8 +10,16 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.formatting import parameter_text, score_text
@@ -23,10 +31,23 @@ VALIDATION_STYLE = Qt.PenStyle.SolidLine
 TRAINING_STYLE = Qt.PenStyle.DashLine
 BEST_COLOUR = "#1b7f3b"
 SELECTED_COLOUR = "#e65100"
+# Selected trials compared in the learning curves, each in its own colour: none of them
+# near the best trial's green or the running trials' blues.
+SELECTED_COLOURS = (
+    SELECTED_COLOUR,
+    "#8e24aa",
+    "#6d4c41",
+    "#c2185b",
+    "#546e7a",
+    "#9e9d24",
+    "#d32f2f",
+    "#00897b",
+)
 RUNNING_COLOURS = ("#1f5fbf", "#6a3fb5", "#00838f", "#ad1457")
 TRIAL_COLOUR = "#37474f"
 ACCURACY_MAP = pg.colormap.get("viridis")
 ROUND_SYMBOLS = ("o", "t", "s", "d", "star", "h", "p", "+")
+Selection = tuple[int, ...]
 
 
 class Panel:
@@ -47,7 +68,9 @@ class Panel:
     def visibility_changed(self, visible: bool) -> None:
         """Its dock was shown or hidden (a tab chosen); most panels need nothing."""
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        """Draw `results`, highlighting every trial in `selection` (numbers, in the order
+        they were chosen)."""
         raise NotImplementedError
 
 
@@ -104,7 +127,8 @@ def spread_band(trial: Trial) -> tuple[np.ndarray, np.ndarray] | None:
 
 class CurvesPanel(Panel):
     """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
-    the best trial and the selected one. A trial of several runs (k folds, repeats) is
+    the best trial and the selected ones: several selected trials are compared, each in
+    its own colour, without the running ones. A trial of several runs (k folds, repeats) is
     drawn as the mean of its runs, in a band of one standard deviation."""
 
     def __init__(self):
@@ -122,7 +146,8 @@ class CurvesPanel(Panel):
             brush=pg.mkBrush(255, 255, 255, 215),
             pen=pg.mkPen("#bdbdbd"),
         )
-        slots = [("best", BEST_COLOUR), ("selected", SELECTED_COLOUR)]
+        slots = [("best", BEST_COLOUR)]
+        slots += [(f"selected {index}", colour) for index, colour in enumerate(SELECTED_COLOURS)]
         slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
         self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self.bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
@@ -141,7 +166,7 @@ class CurvesPanel(Panel):
             self.slots[slot] = (val, train)
             self.shown[slot] = None
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
         best = results.best()
         wanted: dict[str, tuple[Trial, str] | None] = dict.fromkeys(self.slots)
         if best is not None:
@@ -149,19 +174,24 @@ class CurvesPanel(Panel):
                 best,
                 f"best: trial {best.number} ({score_text(best)})",
             )
-        if (
-            selected is not None
-            and selected in results.trials
-            and (best is None or selected != best.number)
-        ):
-            trial = results.trials[selected]
+        chosen = [
+            results.trials[number]
+            for number in selection
+            if number in results.trials and (best is None or number != best.number)
+        ]
+        for index, trial in enumerate(chosen[: len(SELECTED_COLOURS)]):
             state = (
                 f" ({trial.status})"
                 if trial.status in (TrialStatus.PRUNED, TrialStatus.DIVERGED)
+                else f" ({score_text(trial)})"
+                if trial.score is not None
                 else ""
             )
-            wanted["selected"] = (trial, f"selected: trial {selected}{state}")
-        running = [t for t in results.running() if best is None or t.number != best.number]
+            wanted[f"selected {index}"] = (trial, f"trial {trial.number}{state}")
+        drawn = {*selection, *([best.number] if best is not None else [])}
+        running = [t for t in results.running() if t.number not in drawn]
+        if len(selection) > 1:  # comparing: only what was chosen (and the best)
+            running = []
         for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
             wanted[f"running {index}"] = (
                 trial,
@@ -250,9 +280,9 @@ class TopPanel(Panel):
         self.frames.setData(xs, ys)
         self.midlines.setData(mx, my)
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
         ranking = results.ranked()[: self.COLUMNS * self.ROWS]
-        self.highlight.setData([], [])
+        frames: tuple[list[float], list[float]] = ([], [])
         for cell in range(self.COLUMNS * self.ROWS):
             x0, y0 = self.origin(cell)
             if cell >= len(ranking):
@@ -269,8 +299,11 @@ class TopPanel(Panel):
             self.labels[cell].setText(f"{cell + 1}. #{trial.number}  {trial.final_val_acc:.2f}")
             # Just above the cell's frame, in the gap between rows.
             self.labels[cell].setPos(x0, y0 + 1 + self.GAP_Y * 0.05)
-            if trial.number == selected:
-                self.highlight.setData(*self._rectangle(cell))
+            if trial.number in selection:
+                xs, ys = self._rectangle(cell)
+                frames[0].extend([*xs, np.nan])
+                frames[1].extend([*ys, np.nan])
+        self.highlight.setData(*frames, connect="finite")
 
 
 class _PointSignals(QObject):
@@ -285,6 +318,16 @@ class BrushViewBox(pg.ViewBox):
     def __init__(self):
         super().__init__()
         self.on_rectangle = None  # called with a QRectF when a Shift + drag ends
+        # The rectangle drawn stays, in view coordinates, until the selection it made is
+        # replaced: a person sees which region the selected trials came from.
+        self.drawn = QGraphicsRectItem()
+        outline = QPen(QColor(SELECTED_COLOUR), 1.5, Qt.PenStyle.DashLine)
+        outline.setCosmetic(True)  # pixels wide, whatever the zoom
+        self.drawn.setPen(outline)
+        self.drawn.setBrush(QColor(230, 81, 0, 25))
+        self.drawn.setZValue(-10)
+        self.drawn.hide()
+        self.addItem(self.drawn, ignoreBounds=True)
 
     def mouseDragEvent(self, event, axis=None) -> None:
         if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -295,6 +338,8 @@ class BrushViewBox(pg.ViewBox):
         if event.isFinish():
             self.rbScaleBox.hide()
             corners = QRectF(self.mapToView(start), self.mapToView(now)).normalized()
+            self.drawn.setRect(corners)
+            self.drawn.show()
             if self.on_rectangle is not None:
                 self.on_rectangle(corners)
         else:
@@ -366,7 +411,8 @@ class ScatterPanel(Panel):
         self.points.sigPointsClicked.connect(self._clicked)
         self.points.sigPointsHovered.connect(self._hovered)
         self.results: SearchResults | None = None
-        self.selected: int | None = None
+        self.selection: Selection = ()
+        self.brushed: Selection | None = None  # what the rectangle drawn selected
         self.x_combo.currentIndexChanged.connect(self._axes_changed)
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
 
@@ -388,6 +434,7 @@ class ScatterPanel(Panel):
         if len(names) > 1:
             self.y_combo.setCurrentIndex(1)
         self.round_legend.clear()
+        self.round_legend.setVisible(False)  # an empty legend is a stray square
         self.legend_rounds = 0
         self.show_rounds = config.search.strategy == "coarse-to-fine"
         for item in (self.points, self.pruned, self.diverged, self.selected_point):
@@ -395,6 +442,7 @@ class ScatterPanel(Panel):
         self._axes_changed()
 
     def _axes_changed(self) -> None:
+        self.clear_rectangle()  # drawn on the axes shown before
         item = self.plot.getPlotItem()
         for combo, axis in ((self.x_combo, "bottom"), (self.y_combo, "left")):
             param = self.space.get(combo.currentText())
@@ -406,7 +454,7 @@ class ScatterPanel(Panel):
         x_log, y_log = (self._is_log(combo.currentText()) for combo in (self.x_combo, self.y_combo))
         item.setLogMode(x=x_log, y=y_log)
         if self.results is not None:
-            self.refresh(self.results, self.selected)
+            self.refresh(self.results, self.selection)
         # The view spans each parameter's range, before any trial and after: every point
         # falls inside it, and an empty search shows its axes, not a default 0 to 1.
         for combo, set_range in ((self.x_combo, item.setXRange), (self.y_combo, item.setYRange)):
@@ -442,8 +490,10 @@ class ScatterPanel(Panel):
         ys = [self._coordinate(y_name, t.params.get(y_name)) for t in trials]
         return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
-        self.results, self.selected = results, selected
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        self.results, self.selection = results, selection
+        if self.brushed is not None and set(selection) != set(self.brushed):
+            self.clear_rectangle()  # its selection was replaced
         if not self.space:
             return
         scored = [t for t in results.trials.values() if t.score is not None]
@@ -465,7 +515,7 @@ class ScatterPanel(Panel):
         )
         diverged = [t for t in results.trials.values() if t.status == TrialStatus.DIVERGED]
         self.diverged.setData(*self._xy(diverged))
-        chosen = [results.trials[selected]] if selected in results.trials else []
+        chosen = [results.trials[n] for n in selection if n in results.trials]
         self.selected_point.setData(*self._xy(chosen))
         self._update_round_legend(results)
 
@@ -484,6 +534,7 @@ class ScatterPanel(Panel):
                 symbol=ROUND_SYMBOLS[(self.legend_rounds - 1) % len(ROUND_SYMBOLS)],
             )
             self.round_legend.addItem(sample, f"round {self.legend_rounds}")
+        self.round_legend.setVisible(self.legend_rounds > 0)
 
     def _describe(self, number: int) -> str:
         trial = self.results.trials[number]
@@ -513,7 +564,12 @@ class ScatterPanel(Panel):
         return [trial.number for trial, chosen in zip(scored, inside, strict=True) if chosen]
 
     def _brushed(self, rectangle: QRectF) -> None:
-        self.signals.trialsBrushed.emit(self.trials_in(rectangle))
+        self.brushed = tuple(self.trials_in(rectangle))
+        self.signals.trialsBrushed.emit(list(self.brushed))
+
+    def clear_rectangle(self) -> None:
+        self.brushed = None
+        self.view_box.drawn.hide()
 
     def _clicked(self, item, points, event=None) -> None:
         if len(points):
@@ -553,7 +609,7 @@ class BestPanel(Panel):
         legend.addItem(self.trials, "each trial")
         legend.addItem(self.best, "best so far")
 
-    def refresh(self, results: SearchResults, selected: int | None) -> None:
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
         numbers, best = results.best_so_far()
         # A staircase: the best holds until a later trial beats it.
         xs = np.repeat(numbers, 2)[1:] if numbers else np.array([])
@@ -561,8 +617,6 @@ class BestPanel(Panel):
         self.best.setData(xs, ys)
         scored = [t for t in results.trials.values() if t.score is not None]
         self.trials.setData([t.number for t in scored], [t.score for t in scored])
-        chosen = results.trials.get(selected) if selected is not None else None
-        if chosen is not None and chosen.score is not None:
-            self.selected_point.setData([chosen.number], [chosen.score])
-        else:
-            self.selected_point.setData([], [])
+        chosen = [results.trials[n] for n in selection if n in results.trials]
+        chosen = [trial for trial in chosen if trial.score is not None]
+        self.selected_point.setData([t.number for t in chosen], [t.score for t in chosen])

@@ -61,7 +61,7 @@ class ResultsTable(QWidget):
         column.addWidget(self.view)
         model.reset.connect(self._reset)
         model.trialsChanged.connect(self._trials_changed)
-        model.selectionChanged.connect(self._select_row)
+        model.selectionChanged.connect(self._select_rows)
 
     def _reset(self) -> None:
         config = self.model.config
@@ -85,33 +85,42 @@ class ResultsTable(QWidget):
             self.view.fit_columns()
 
     def _selection_changed(self, *args) -> None:
-        rows = self.view.selectionModel().selectedRows()
-        self.model.select(rows[0].data(TRIAL_ROLE) if rows else None)
+        selection = self.view.selectionModel()
+        rows = sorted(selection.selectedRows(), key=lambda index: index.row())
+        numbers = [index.data(TRIAL_ROLE) for index in rows]
+        current = selection.currentIndex()
+        if current.isValid() and current.data(TRIAL_ROLE) in numbers:
+            # The row clicked last is the trial chosen last (what Evaluate acts on).
+            numbers.remove(current.data(TRIAL_ROLE))
+            numbers.append(current.data(TRIAL_ROLE))
+        self.model.select_many(numbers)
 
     def _proxy_index(self, number: int):
         row = self.table_model.row_of(number)
         return None if row is None else self.proxy.mapFromSource(self.table_model.index(row, 0))
 
-    def _select_row(self, number: int | None) -> None:
-        index = None if number is None else self._proxy_index(number)
-        selection = self.view.selectionModel()
-        # A row already selected (one of several chosen here or on the scatter) keeps the
-        # others selected with it.
-        if index is not None and index.isValid() and not selection.isRowSelected(index.row()):
-            selection.blockSignals(True)
-            selection.select(index, ROWS)
-            selection.blockSignals(False)
-            self.view.viewport().update()
-            self.view.scrollTo(index)
-
-    def select_numbers(self, numbers: list[int]) -> None:
-        """Select these trials' rows (a rectangle brushed on the scatter)."""
+    def _select_rows(self, numbers: tuple[int, ...]) -> None:
+        """Show the model's selection (chosen on a panel, or restored) as selected rows."""
+        if set(numbers) == set(self.selected_numbers()):
+            return
         selection = QItemSelection()
         for number in numbers:
             index = self._proxy_index(number)
             if index is not None and index.isValid():
                 selection.select(index, index)
-        self.view.selectionModel().select(selection, ROWS)
+        model = self.view.selectionModel()
+        model.blockSignals(True)
+        model.select(selection, ROWS)
+        model.blockSignals(False)
+        self.view.viewport().update()
+        if numbers and (last := self._proxy_index(numbers[-1])) is not None and last.isValid():
+            self.view.scrollTo(last)
+
+    def select_numbers(self, numbers: list[int]) -> None:
+        """Select these trials (a rectangle brushed on the scatter), in the table and in
+        the model."""
+        self._select_rows(tuple(numbers))
+        self.model.select_many(numbers)
 
     def selected_numbers(self) -> list[int]:
         return sorted(index.data(TRIAL_ROLE) for index in self.view.selectionModel().selectedRows())

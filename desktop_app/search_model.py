@@ -47,14 +47,14 @@ class SearchModel(QObject):
     reset = Signal()  # a new search: config and results replaced
     trialsChanged = Signal(object)  # {trial number} whose rows or curves changed
     trialsFinished = Signal()  # more trials have a result that stands
-    selectionChanged = Signal(object)  # the selected trial number, or None
+    selectionChanged = Signal(object)  # the selected trial numbers, a tuple
     sessionChanged = Signal()  # the session file or its state
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.config = Config()
         self.results = SearchResults([], 0, 1)
-        self.selected: int | None = None
+        self.selection: tuple[int, ...] = ()  # in the order chosen
         self.session_path: Path | None = None
         self.session_state = SessionState.NONE
         self.session_name = ""  # the shown search's name, saved or not
@@ -71,7 +71,7 @@ class SearchModel(QObject):
     def show_search(self, config: Config, results: SearchResults) -> None:
         """Show another search (new, or read from a file): the views start again."""
         self.config, self.results = config, results
-        self.selected = None
+        self.selection = ()
         self._changed.clear()
         self._finished_told = results.trials_done
         self.resets += 1
@@ -141,14 +141,25 @@ class SearchModel(QObject):
 
     # --- selection ---------------------------------------------------------------------
 
+    @property
+    def selected(self) -> int | None:
+        """The trial chosen last (what Evaluate acts on), or None."""
+        return self.selection[-1] if self.selection else None
+
     def select(self, number: int | None) -> None:
-        """Highlight trial `number` everywhere; remembered per session for its reopening."""
-        if number == self.selected:
+        """Highlight trial `number` alone everywhere (None: no trial)."""
+        self.select_many(() if number is None else (number,))
+
+    def select_many(self, numbers) -> None:
+        """Highlight these trials everywhere; the last is remembered per session for its
+        reopening."""
+        numbers = tuple(numbers)
+        if numbers == self.selection:
             return
-        self.selected = number
-        if self.session_path is not None and number is not None:
-            QSettings().setValue(f"selection/{self.session_path}", number)
-        self.selectionChanged.emit(number)
+        self.selection = numbers
+        if self.session_path is not None and numbers:
+            QSettings().setValue(f"selection/{self.session_path}", numbers[-1])
+        self.selectionChanged.emit(numbers)
 
     def remembered_selection(self) -> int | None:
         if self.session_path is None:

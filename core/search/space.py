@@ -102,10 +102,22 @@ class ChoiceParam:
 Param = RangeParam | ChoiceParam
 
 
+def significant(value: float, digits: int = 3, up: bool = False) -> float:
+    """`value` cut to `digits` significant digits, towards +inf (`up`) or -inf."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    exponent = math.floor(math.log10(abs(value))) - digits + 1
+    # Decimal arithmetic on the digits, then one conversion: 0.00107, not 0.0010700000001.
+    mantissa = value / 10.0**exponent
+    mantissa = math.ceil(mantissa - 1e-9) if up else math.floor(mantissa + 1e-9)
+    return float(f"{mantissa}e{exponent}")
+
+
 def narrowed(space: tuple[Param, ...], chosen: list[dict[str, Any]]) -> tuple[Param, ...]:
     """The space around `chosen` trials' parameters: each range becomes their span (in
-    its scale, the same ends as in its units), each choice the values they used. A span
-    of one point is widened by 5% of the range on each side, so it stays a range."""
+    its scale, the same ends as in its units) with ends of 3 significant digits, each
+    choice the values they used. A span of one point is widened by 5% of the range on
+    each side, so it stays a range."""
     result: list[Param] = []
     for param in space:
         values = [params[param.name] for params in chosen if param.name in params]
@@ -121,6 +133,11 @@ def narrowed(space: tuple[Param, ...], chosen: list[dict[str, Any]]) -> tuple[Pa
                 high = param.from_unit(min(1.0, unit + 0.05))
             if param.integer and low == high:  # a point even when widened: one step more
                 low, high = max(param.low, low - 1), min(param.high, high + 1)
+            if not param.integer:
+                # Ends a person can read (0.00107, not 0.00107378017…), rounded outwards
+                # so that every chosen trial stays inside.
+                low = max(param.low, significant(low, up=False))
+                high = min(param.high, significant(high, up=True))
             result.append(
                 RangeParam(param.name, low, high, param.scale, param.integer, param.points)
             )

@@ -190,7 +190,20 @@ def test_a_child_search_around_one_trial_is_a_small_range_around_it():
 
     (lr,) = narrowed((LR,), [{"lr": 1e-4}])
     assert lr.low < 1e-4 < lr.high
-    assert LR.to_unit(lr.high) - LR.to_unit(lr.low) == pytest.approx(0.1)
+    assert LR.to_unit(lr.high) - LR.to_unit(lr.low) == pytest.approx(0.1, abs=0.005)
+
+
+def test_a_child_search_has_ends_of_three_significant_digits_around_its_trials():
+    """The child's range fields showed 0.00107378017… and were clipped."""
+    from hyperdesk.core.search.space import narrowed
+
+    chosen = [{"lr": 0.00107378017, "dropout": 0.123456}, {"lr": 0.0045678, "dropout": 0.4999}]
+    lr, dropout = narrowed((LR, DROPOUT), chosen)
+    assert (lr.low, lr.high) == (0.00107, 0.00457)
+    assert (dropout.low, dropout.high) == (0.123, 0.5)
+    assert repr(lr.low) == "0.00107"  # no binary tail to show in a field
+    (alone,) = narrowed((LR,), [{"lr": 1e-4}])
+    assert (alone.low, alone.high) == (6.3e-05, 0.000159)
 
 
 CONDITIONAL = (

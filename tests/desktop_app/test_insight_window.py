@@ -6,7 +6,8 @@ import math
 import numpy as np
 from PySide6.QtWidgets import QTableView
 
-from tests.desktop_app.test_window import load, run_to_end, table_numbers
+from hyperdesk.core.search.space import significant
+from tests.desktop_app.test_window import load, point_count, run_to_end, table_numbers
 
 
 def polylines(item) -> int:
@@ -125,10 +126,35 @@ def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot,
     rectangle = QRectF(QPointF(-3.5, -9), QPointF(cut, -3))
     expected = sorted(t.number for t in trials if math.log10(t.params["lr"]) < cut)
     assert len(expected) == 6
-    window.panels["scatter"].view_box.on_rectangle(rectangle)
+    scatter = window.panels["scatter"]
+    scatter.view_box.drawn.setRect(rectangle)  # as a Shift-drag leaves it
+    scatter.view_box.drawn.show()
+    scatter.view_box.on_rectangle(rectangle)
     assert window.table.selected_numbers() == expected
     assert "6 trials selected" in window.statusBar().currentMessage()
+    # Every selected trial is highlighted in every panel, and the rectangle stays.
+    assert sorted(window.model.selection) == expected
+    assert point_count(scatter.selected_point) == 6
+    assert point_count(window.panels["best"].selected_point) == 6
+    compared = [
+        int(label.split()[1])
+        for slot, label in (
+            entry
+            for slot, entry in window.panels["curves"].shown.items()
+            if entry and slot.startswith("selected")
+        )
+    ]
+    best = window.model.results.best().number
+    assert sorted(compared) == [n for n in expected if n != best]
+    lines = window.panels["parallel"].selected_line.getData()[0]
+    assert np.isnan(lines).sum() == 6  # one line per trial, cut apart by NaN
+    assert scatter.view_box.drawn.isVisible()
     window.search_around_selection()
     lr = window.setup.config().search.space[0]
     chosen = [window.model.results.trials[n].params["lr"] for n in expected]
-    assert (lr.low, lr.high) == (min(chosen), max(chosen))
+    assert lr.low <= min(chosen) <= max(chosen) <= lr.high
+    assert (lr.low, lr.high) == (significant(min(chosen)), significant(max(chosen), up=True))
+    # Choosing one trial replaces the selection: the rectangle goes.
+    window.model.select(expected[0])
+    assert not scatter.view_box.drawn.isVisible()
+    assert point_count(scatter.selected_point) == 1

@@ -420,7 +420,13 @@ def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window
     chosen = [window.model.results.trials[n].params for n in numbers]
     window.search_around_selection()
     lr = window.setup.config().search.space[0]
-    assert (lr.low, lr.high) == (min(p["lr"] for p in chosen), max(p["lr"] for p in chosen))
+    assert lr.low <= min(p["lr"] for p in chosen) <= max(p["lr"] for p in chosen) <= lr.high
+    row = window.setup.space_editor.rows["lr"]
+    # Ends of 3 significant digits, not 0.00107378017… clipped in the field.
+    assert float(row.low_edit.text()) == lr.low and len(row.low_edit.text()) <= 8
+    assert row.low_edit.fontMetrics().horizontalAdvance(row.low_edit.text()) < (
+        row.low_edit.contentsRect().width()
+    )
     assert window.setup.session_name == "tiny child"
     run_to_end(qtbot, window)
     with Session.open(window.model.session_path, writable=False) as session:

@@ -394,9 +394,9 @@ def test_pruned_trials_are_drawn_faint(qtbot, window):
     assert pruned
     assert point_count(window.panels["scatter"].pruned) == len(pruned)
     window.model.select(pruned[0])
-    val_item, _ = window.panels["curves"].slots["selected"]
+    val_item, _ = window.panels["curves"].slots["selected 0"]
     assert val_item.opacity() < 0.5
-    assert "pruned" in window.panels["curves"].shown["selected"][1]
+    assert "pruned" in window.panels["curves"].shown["selected 0"][1]
 
 
 def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(qtbot, window):
@@ -614,3 +614,45 @@ def test_help_has_a_quick_start(qtbot, window, monkeypatch):
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     next(a for a in help_menu.actions() if a.text() == "Quick start").trigger()
     assert "Your first search" in shown[0] and "Search space" in shown[0]
+
+
+def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(qtbot, window):
+    from PySide6.QtWidgets import QMenu
+
+    load(window, ["search.trials=6"])
+    run_to_end(qtbot, window)
+    table = window.table.view
+    best = window.model.results.best().number
+    others = [n for n in table_numbers(window) if n != best][:3]
+    for number in others:
+        row = table_numbers(window).index(number)
+        rect = table.visualRect(table.model().index(row, 0))
+        qtbot.mouseClick(
+            table.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            rect.center(),
+        )
+    assert window.model.selection == tuple(others)
+    assert window.model.selected == others[-1]  # the row clicked last
+    curves = window.panels["curves"]
+    compared = {
+        entry[0] for slot, entry in curves.shown.items() if slot.startswith("selected") and entry
+    }
+    assert compared == set(others)
+    colours = {
+        curves.slots[slot][0].opts["pen"].color().name()
+        for slot, entry in curves.shown.items()
+        if slot.startswith("selected") and entry
+    }
+    assert len(colours) == 3  # each in its own colour, each in the legend
+    assert len(curves.legend.items) == 4  # and the best
+    assert point_count(window.panels["scatter"].selected_point) == 3
+    menu = QMenu()
+    window._fill_trial_menu(menu, others[0])
+    items = {action.text(): action.isEnabled() for action in menu.actions() if action.text()}
+    assert items == {
+        "Search around the 3 selected trials…": True,
+        f"Stop trial {others[0]} (keep its epochs, mark it pruned)": False,
+        f"Evaluate trial {others[0]} on the test split (this search keeps none)": False,
+    }
