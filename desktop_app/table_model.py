@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 from hyperdesk.core.formatting import accuracy_text, parameter_text
+from hyperdesk.core.trial_filter import TrialFilter
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, Trial
 
@@ -59,6 +60,7 @@ RESULT_COLUMNS = {
     "Seconds": lambda trial: trial.seconds,
 }
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
+BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs")
 
 
 class ResultsTableModel(QAbstractTableModel):
@@ -89,8 +91,12 @@ class ResultsTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
+        if role == Qt.ItemDataRole.InitialSortOrderRole and self.headers[section] in BEST_FIRST:
+            return Qt.SortOrder.DescendingOrder  # a first click on a score: best first
         return None
 
     def trial_at(self, row: int) -> Trial:
@@ -192,25 +198,40 @@ class ResultsTableView(QTableView):
 
 
 class TrialFilterProxy(QSortFilterProxyModel):
-    """The table's sorting and text filter, and a set of trials to show alone (those
-    brushed on the parallel coordinates); None shows every trial."""
+    """The table's sorting and filter (core.trial_filter: `lr>0.005`, `status:pruned`,
+    words), and a set of trials to show alone (those brushed on the parallel
+    coordinates); None shows every trial."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.allowed: set[int] | None = None
+        self.trial_filter = TrialFilter()
 
-    def set_allowed(self, numbers: set[int] | None) -> None:
+    def _filter_changed(self, change) -> None:
         if not hasattr(self, "beginFilterChange"):  # Qt before 6.9
-            self.allowed = numbers
+            change()
             self.invalidateRowsFilter()
             return
         self.beginFilterChange()
-        self.allowed = numbers
+        change()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def set_allowed(self, numbers: set[int] | None) -> None:
+        self._filter_changed(lambda: setattr(self, "allowed", numbers))
+
+    def set_filter(self, trial_filter: TrialFilter) -> None:
+        self._filter_changed(lambda: setattr(self, "trial_filter", trial_filter))
+
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        source = self.sourceModel()
         if self.allowed is not None:
-            number = self.sourceModel().index(row, 0, parent).data(TRIAL_ROLE)
+            number = source.index(row, 0, parent).data(TRIAL_ROLE)
             if number not in self.allowed:
                 return False
-        return super().filterAcceptsRow(row, parent)
+        if self.trial_filter.empty:
+            return True
+        return self.trial_filter.matches(
+            lambda column: source.index(row, column, parent).data(SORT_ROLE),
+            lambda column: source.index(row, column, parent).data() or "",
+            source.columnCount(),
+        )

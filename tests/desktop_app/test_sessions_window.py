@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
@@ -602,3 +602,46 @@ def test_the_title_and_the_browser_name_the_open_session_and_new_ones_get_distin
     with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
         window.start()
     assert window.model.session_name == "tiny"
+
+
+def test_the_filter_reads_conditions_counts_and_the_table_keeps_its_sort(qtbot, window, new_window):
+    load(window, ["search.trials=8"])
+    run_to_end(qtbot, window)
+    table, count = window.table, window.table.count_label
+    assert count.text() == "8 trials"
+    lrs = [t.params["lr"] for t in window.model.results.trials.values()]
+    cut = sorted(lrs)[3]
+    qtbot.keyClicks(table.filter_edit, f"lr>{cut}")
+    assert count.text() == f"{sum(lr > cut for lr in lrs)} of 8 trials"
+    table.filter_edit.setText("status:pruned")
+    assert count.text() == "No trial of 8 matches"
+    table.filter_edit.setText("loss<0.3")
+    assert "Filter not applied: no column called 'loss'" in count.text()
+    assert table.proxy.rowCount() == 0  # the last filter that could be read stands
+    table.filter_edit.setText("val acc >= 0")
+    assert count.text() == "8 of 8 trials"
+    # A first click on a score sorts best first.
+    header = table.view.horizontalHeader()
+    val_column = table.table_model.headers.index("Val acc")
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(val_column) + 5, 5),
+    )
+    scores = [
+        table.proxy.index(row, val_column).data(Qt.ItemDataRole.DisplayRole) for row in range(8)
+    ]
+    assert scores == sorted(scores, reverse=True)
+    path = window.model.session_path
+    window.close()
+    again = new_window()
+    again.actions.open_file(path)
+    kept = again.table
+    assert kept.filter_edit.text() == "val acc >= 0"
+    assert kept.view.horizontalHeader().sortIndicatorSection() == val_column
+    assert kept.view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    again.new_search()
+    again.start()  # another session: sorted by trial, unfiltered
+    qtbot.waitUntil(lambda: again.table.filter_edit.text() == "", timeout=10_000)
+    with qtbot.waitSignal(again.controller.searchEnded, timeout=60_000):
+        again.controller.stop()
