@@ -168,6 +168,25 @@ SEARCHABLE: dict[str, Rule] = {
     "hidden_units": POSITIVE_INT,
     "layers": POSITIVE_INT,
 }
+# What a person calls each searchable setting (the key is what configs and tables say).
+SEARCHABLE_TITLES = {
+    "lr": "Learning rate",
+    "weight_decay": "Weight decay",
+    "epochs": "Epochs",
+    "batch_size": "Batch size",
+    "optimizer": "Optimizer",
+    "momentum": "Momentum",
+    "beta1": "Adam beta1",
+    "beta2": "Adam beta2",
+    "rho": "RMSprop rho",
+    "repeats": "Repeats",
+    "activation": "Activation",
+    "dropout": "Dropout",
+    "batchnorm": "Batch norm",
+    "init": "Weight init",
+    "hidden_units": "Units per hidden layer",
+    "layers": "Hidden layers",
+}
 # Names people type for a setting that difflib would not match to ours.
 ALIASES = {
     "learning_rate": "lr",

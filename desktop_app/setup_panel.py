@@ -216,6 +216,10 @@ class SetupPanel(QWidget):
             "Trials per round" if strategy == "coarse-to-fine" else "Trials"
         )
         self.space_editor.set_grid(strategy == "grid")
+        # Which optimizers can train: the optimizer row's (fixed or searched), else the form's.
+        row = self.space_editor.rows.get("optimizer")
+        named = [values.get("train.optimizer")] if row is None else row.low_edit.text().split(",")
+        self.space_editor.set_optimizers({name.strip() for name in named if name and name.strip()})
         for section in SECTIONS:
             if section.summary is not None:
                 self.sections[section.title].set_summary(section.summary(values))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import (
     SEARCHABLE,
+    SEARCHABLE_TITLES,
     TRAIN_RULES,
     hidden_widths,
 )
@@ -447,16 +448,41 @@ class SpaceEditor(QWidget):
         layout.addWidget(self.add_combo)
         self.rows: dict[str, SpaceRow] = {}
         self.grid_strategy = False
+        self.optimizers: set[str] = set()
         self._refresh_add_combo()
 
     def _refresh_add_combo(self) -> None:
+        """Every setting not searched yet, by its name and key; one the optimizers this
+        search can use would ignore is listed disabled, with the reason."""
         self.add_combo.blockSignals(True)
         self.add_combo.clear()
         self.add_combo.addItem("Add a parameter to search…")
+        items = self.add_combo.model()
         for name in SEARCHABLE:
-            if name not in self.rows:
-                self.add_combo.addItem(name, name)
+            if name in self.rows:
+                continue
+            label = f"{SEARCHABLE_TITLES[name]} ({name})"
+            unused = self._unused_reason(name)
+            self.add_combo.addItem(label if unused is None else f"{label}: {unused}", name)
+            if unused is not None:
+                item = items.item(self.add_combo.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"{SEARCHABLE_TITLES[name]} is {unused}")
         self.add_combo.blockSignals(False)
+
+    def _unused_reason(self, name: str) -> str | None:
+        if name not in CONDITIONS or not self.optimizers:
+            return None
+        _, users = CONDITIONS[name]
+        if self.optimizers & set(users):
+            return None
+        return f"used only by {' or '.join(users)}"
+
+    def set_optimizers(self, optimizers: set[str]) -> None:
+        """The optimizers this search can train with (the fixed one, or those searched)."""
+        if optimizers != self.optimizers:
+            self.optimizers = optimizers
+            self._refresh_add_combo()
 
     def _add_chosen(self, index: int) -> None:
         name = self.add_combo.itemData(index)

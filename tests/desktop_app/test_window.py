@@ -656,3 +656,30 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
         f"Stop trial {others[0]} (keep its epochs, mark it pruned)": False,
         f"Evaluate trial {others[0]} on the test split (this search keeps none)": False,
     }
+
+
+def add_choices(window):
+    """The "Add a parameter" list: key -> (text, enabled)."""
+    combo = window.setup.space_editor.add_combo
+    return {
+        combo.itemData(i): (combo.itemText(i), combo.model().item(i).isEnabled())
+        for i in range(1, combo.count())
+    }
+
+
+def test_add_a_parameter_lists_human_names_and_disables_what_the_optimizer_ignores(window):
+    items = add_choices(window)
+    assert items["momentum"] == ("Momentum (momentum): used only by momentum or nesterov", False)
+    assert items["dropout"] == ("Dropout (dropout)", True)
+    assert items["beta1"][1] is False
+    window.setup.editors["train.optimizer"].set_value("adam")
+    items = add_choices(window)
+    assert items["beta1"] == ("Adam beta1 (beta1)", True)
+    assert items["momentum"][1] is False
+    # Searching the optimizer over several: what any of them uses can be added.
+    row = window.setup.space_editor.add_row(
+        "optimizer", True, {"values": ["sgd", "momentum"]}, None
+    )
+    row.changed.emit()
+    items = add_choices(window)
+    assert items["momentum"][1] and not items["beta1"][1]
