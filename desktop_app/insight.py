@@ -192,8 +192,9 @@ class ParallelPanel(QObject, Panel):
 
 
 class ImportancePanel(QObject, Panel):
-    """How much of the variation in final validation accuracy each searched parameter
-    explains (Optuna's PED-ANOVA), as bars, most important on top.
+    """How much of the variation in the score (final validation accuracy) each searched
+    parameter explains, estimated by Optuna's PED-ANOVA, as bars in percent, most
+    important on top.
 
     Without an estimator (headless export) it computes on refresh. With one (the
     window) it asks it in the background, one estimate at a time and only while the
@@ -204,8 +205,12 @@ class ImportancePanel(QObject, Panel):
         self.plot = make_plot(
             "importancePlot",
             "Parameter importance",
-            "Share of the accuracy's variation (PED-ANOVA)",
+            "Share of the score's variation each parameter explains",
             "",
+        )
+        # One unit on the axis and on the bars: percent.
+        self.plot.getAxis("bottom").setTicks(
+            [[(share, f"{share:.0%}") for share in (0.0, 0.25, 0.5, 0.75, 1.0)]]
         )
         self.plot.setMouseEnabled(False, False)
         self.plot.showGrid(x=True, y=False, alpha=0.15)

@@ -89,7 +89,11 @@ def test_importance_ranks_the_parameters_once_its_panel_is_shown(qtbot, window):
     shown = window.panels["importance"].shown
     assert set(shown) == {"lr", "weight_decay"}
     assert abs(sum(shown.values()) - 1) < 1e-6
-    assert len(window.panels["importance"].value_labels) == 2
+    labels = [label.toPlainText() for label in window.panels["importance"].value_labels]
+    assert all(label.endswith("%") for label in labels)  # the axis's unit too
+    axis = window.panels["importance"].plot.getAxis("bottom")
+    assert "variation each parameter explains" in axis.labelText
+    assert [text for _, text in axis._tickLevels[0]] == ["0%", "25%", "50%", "75%", "100%"]
 
 
 def test_a_two_parameter_grid_shows_its_heatmap(qtbot, window):
