@@ -33,7 +33,7 @@ from hyperdesk.desktop_app.session_actions import SessionActions
 from hyperdesk.desktop_app.setup_column import SetupColumn
 from hyperdesk.desktop_app.setup_panel import SetupPanel
 from hyperdesk.desktop_app.status_bar import SearchStatusBar
-from hyperdesk.desktop_app.worker import ImportanceEstimator
+from hyperdesk.desktop_app.worker import HelperProcess, ImportanceEstimator
 
 MOVABLE = QDockWidget.DockWidgetFeature.DockWidgetMovable
 FLOATABLE = QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -54,7 +54,8 @@ class MainWindow(QMainWindow):
         self.model = SearchModel(self)
         self.controller = SearchController(self.model, self)
         self.follower = SessionFollower(self.model, self)
-        self.estimator = ImportanceEstimator(self)
+        self.helper = HelperProcess(self)
+        self.estimator = ImportanceEstimator(self.helper)
         self.panels = PanelSet(self.estimator, self)
         self.panels.attach(self.model)
         self.actions = SessionActions(self, self.model, self.controller, self.follower, self.panels)
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self.setup.workers_spin.setValue(len(self.controller.pool.workers))
         self.new_search()
+        self.controller.measure_speed(self.helper)
         self._restore_geometry()
 
     # --- building ------------------------------------------------------------------------
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
         self.setup.changed.connect(self._setup_changed)
         self.setup.workers_spin.valueChanged.connect(controller.set_workers)
         controller.stateChanged.connect(self._update_buttons)
+        controller.speedMeasured.connect(self._setup_changed)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
         controller.evaluationFailed.connect(
@@ -453,5 +456,5 @@ class MainWindow(QMainWindow):
         self.model.timer.stop()
         self.controller.shutdown()
         self.follower.shutdown()
-        self.estimator.shutdown()
+        self.helper.shutdown()
         self.browser.shutdown()

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QThread, Signal
 
 from hyperdesk.core.config import Config
+from hyperdesk.core.execution.calibration import measure_gflops
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
@@ -25,7 +26,17 @@ from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
-from hyperdesk.desktop_app.worker import EvaluationWorker, NewSession, SearchWorker
+from hyperdesk.desktop_app.worker import (
+    EvaluationWorker,
+    HelperProcess,
+    NewSession,
+    SearchWorker,
+)
+
+# The speed searches ran at here (GFLOP/s), and the one measured by a timed step before
+# any search ran: the time estimates go by the first, else by the second.
+MEASURED_SPEED = "engine/gflops"
+CALIBRATED_SPEED = "engine/gflops_calibrated"
 
 
 class RunState(str, Enum):
@@ -42,6 +53,7 @@ class SearchController(QObject):
     evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
+    speedMeasured = Signal()  # a first speed figure is in: estimates can show a time
 
     def __init__(self, model: SearchModel, parent: QObject | None = None):
         super().__init__(parent)
@@ -170,7 +182,20 @@ class SearchController(QObject):
         if epochs < 20 or seconds <= 0 or self.paused_seconds > 0:
             return
         flops = self.model.config.training_flops(epochs)
-        QSettings().setValue("engine/gflops", flops / seconds / 1e9)
+        QSettings().setValue(MEASURED_SPEED, flops / seconds / 1e9)
+
+    def measure_speed(self, helper: HelperProcess) -> None:
+        """With no speed known here, time a small training step in a helper process, so
+        the first search's estimate has a time too; speedMeasured tells when it is in."""
+        if _setting_float(MEASURED_SPEED) or _setting_float(CALIBRATED_SPEED):
+            return
+        helper.done.connect(self._speed_measured)
+        helper.request("speed", measure_gflops, len(self.pool.workers))
+
+    def _speed_measured(self, key, gflops) -> None:
+        if key == "speed" and gflops:
+            QSettings().setValue(CALIBRATED_SPEED, float(gflops))
+            self.speedMeasured.emit()
 
     def cost_text(self, config: Config) -> str:
         """The search's size, its memory, and how long it should take at the speed this
@@ -180,11 +205,10 @@ class SearchController(QObject):
         epochs_per_trial = config.expected_epochs()
         epochs = round(trials * epochs_per_trial)
         flops = trials * config.training_flops(epochs_per_trial)
-        try:
-            rate = float(QSettings().value("engine/gflops", 0.0))
-        except (TypeError, ValueError):  # a settings file edited by hand
-            rate = 0.0
-        eta = f", about {clock(flops / 1e9 / rate)} here" if rate > 0 else ""
+        measured = _setting_float(MEASURED_SPEED)
+        rate = measured or _setting_float(CALIBRATED_SPEED)
+        first = "" if measured else " (a first estimate)"
+        eta = f", about {clock(flops / 1e9 / rate)} here{first}" if rate > 0 else ""
         if config.runs > 1:  # every trial trains once per fold and repeat
             size = f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs"
         else:
@@ -281,3 +305,10 @@ class SearchController(QObject):
         if self.evaluating:
             self._end_evaluation()
         self.pool.close()
+
+
+def _setting_float(key: str) -> float:
+    try:
+        return float(QSettings().value(key, 0.0))
+    except (TypeError, ValueError):  # a settings file edited by hand
+        return 0.0

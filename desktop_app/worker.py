@@ -127,27 +127,27 @@ class EvaluationWorker(QObject):
             self.finished.emit(result)
 
 
-class ImportanceWorker(QObject):
-    """Computes parameter importance (core.search.importance) in a process of its own, asked
-    from a QThread: done in this process, Optuna's import and work would hold the GIL,
+class HelperWorker(QObject):
+    """Runs a function in a process of its own, asked from a QThread: done in this
+    process, Optuna's import and work (or a timed training step) would hold the GIL,
     and with it the window, for a quarter of a second (measured by the heartbeat test)."""
 
-    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
+    done = Signal(object, object)  # the caller's key, the result (None when it failed)
 
     def __init__(self):
         super().__init__()
         self._executor: ProcessPoolExecutor | None = None
 
-    @Slot(object, object)
-    def compute(self, space, scored) -> None:
+    @Slot(object, object, object)
+    def call(self, key, function, args) -> None:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(1, mp_context=CONTEXT)
         try:
-            importance = self._executor.submit(parameter_importance, space, scored).result()
+            result = self._executor.submit(function, *args).result()
         except Exception:  # a failed estimate shows as none, never as a crash
             traceback.print_exc()
-            importance = {}
-        self.computed.emit(importance, len(scored))
+            result = None
+        self.done.emit(key, result)
 
     def close(self) -> None:
         """End the helper process; call once the thread has ended."""
@@ -155,26 +155,46 @@ class ImportanceWorker(QObject):
             self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-class ImportanceEstimator(QObject):
-    """The window's side of importance estimates: an ImportanceWorker on a thread of its
-    own. request() returns at once; `computed` brings the estimate."""
+class HelperProcess(QObject):
+    """The window's side of a HelperWorker on a thread of its own: request() returns at
+    once; `done` brings the result, with the key it was asked with. One call at a time,
+    in the order asked."""
 
-    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
-    _requested = Signal(object, object)  # search space, [(params, score)]
+    done = Signal(object, object)  # key, result (None when it failed)
+    _requested = Signal(object, object, object)  # key, function, args
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._worker = ImportanceWorker()
+        self._worker = HelperWorker()
         self._thread = QThread(self)
         self._worker.moveToThread(self._thread)
-        self._requested.connect(self._worker.compute)
-        self._worker.computed.connect(self.computed)
+        self._requested.connect(self._worker.call)
+        self._worker.done.connect(self.done)
         self._thread.start()
 
-    def request(self, space, scored) -> None:
-        self._requested.emit(space, scored)
+    def request(self, key, function, *args) -> None:
+        self._requested.emit(key, function, args)
 
     def shutdown(self) -> None:
         self._thread.quit()
         self._thread.wait()
         self._worker.close()
+
+
+class ImportanceEstimator(QObject):
+    """Parameter importance (core.search.importance) estimated by a HelperProcess:
+    request() returns at once; `computed` brings the estimate."""
+
+    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
+
+    def __init__(self, helper: HelperProcess):
+        super().__init__(helper)
+        self.helper = helper
+        helper.done.connect(self._done)
+
+    def request(self, space, scored) -> None:
+        self.helper.request(("importance", len(scored)), parameter_importance, space, scored)
+
+    def _done(self, key, importance) -> None:
+        if isinstance(key, tuple) and key[0] == "importance":
+            self.computed.emit(importance or {}, key[1])

@@ -683,3 +683,17 @@ def test_add_a_parameter_lists_human_names_and_disables_what_the_optimizer_ignor
     row.changed.emit()
     items = add_choices(window)
     assert items["momentum"][1] and not items["beta1"][1]
+
+
+@pytest.mark.measures_speed
+def test_a_first_start_with_no_speed_known_still_estimates_the_time(qtbot, window):
+    """The first estimate had a size and no time until a search had run."""
+    label = window.setup_column.cost_label
+    qtbot.waitUntil(lambda: "here (a first estimate)" in label.text(), timeout=60_000)
+    assert label.text().startswith("100 trials, 5,000 epochs, about ")
+    calibrated = float(QSettings().value("engine/gflops_calibrated"))
+    assert 0.1 < calibrated < 10_000  # GFLOP/s of a laptop to a workstation
+    # A search that ran here replaces it.
+    QSettings().setValue("engine/gflops", calibrated / 2)
+    window.setup.editors["search.trials"].set_value(13)
+    assert "(a first estimate)" not in label.text() and "about " in label.text()
