@@ -3,6 +3,8 @@ The command line and the window both use these, so a value reads the same in bot
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Protocol
 
 
@@ -42,6 +44,43 @@ def typed_text(value: Any) -> str:
 def axis_text(value: Any) -> str:
     """A value short enough to label an axis tick: 1e-06, 0.01, 100, relu."""
     return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def log_ticks(low: float, high: float, most: int = 6) -> list[tuple[float, str]]:
+    """Ticks for a log axis from 10**low to 10**high (`low`, `high` in decades), as
+    (decade position, label): whole decades when the span holds two or more, else 1-2-5
+    (or 1 to 9) times a power of ten, else evenly spaced values. Every label of an axis
+    in one notation: plain (0.002) when all fit in 0.001 to 9999, else 2e-05."""
+    first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
+    values: list[float] = []
+    if last > first:
+        step = math.ceil((last - first + 1) / most)
+        values = [10.0**k for k in range(first, last + 1) if (k - first) % step == 0]
+    else:
+        for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+            values = [
+                m * 10.0**k
+                for k in range(math.floor(low), math.ceil(high) + 1)
+                for m in mantissas
+                if low - 1e-9 <= math.log10(m) + k <= high + 1e-9
+            ]
+            if len(values) >= 3:
+                break
+        if len(values) < 2:  # less than a step of 1 to 2: a few values, two digits each
+            values = sorted({float(f"{v:.2g}") for v in _evenly(10.0**low, 10.0**high, 4)})
+    plain = all(1e-3 <= value < 1e4 for value in values)
+    return [(math.log10(value), _tick_label(value, plain)) for value in values]
+
+
+def _evenly(low: float, high: float, count: int) -> list[float]:
+    return [low + (high - low) * index / (count - 1) for index in range(count)]
+
+
+def _tick_label(value: float, plain: bool) -> str:
+    if plain:
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{exponent}"  # 2e-05, 1e+02
 
 
 def accuracy_text(value: float | None) -> str:

@@ -333,7 +333,9 @@ class MainWindow(QMainWindow):
             return
         parent, self.child_of = self.child_of, None
         if not self.setup.name_typed:
-            taken = [*self.browser.model.names(), self.model.session_name]
+            taken = self.browser.model.names()
+            if self.model.session_path is not None:  # the one shown, listed or not yet
+                taken.append(self.model.session_name)
             self.setup.name_edit.setText(distinct_name(self.setup.session_name, taken))
         try:
             self.controller.start(config, self.setup.session_name, parent)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import parameter_text, score_text
+from hyperdesk.core.formatting import log_ticks, parameter_text, score_text
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, Trial
@@ -88,10 +88,75 @@ def accuracy_brush(score: float) -> QBrush:
     return _shade(round(min(max(score, 0.0), 1.0) * (ACCURACY_SHADES - 1)))
 
 
+END_LABEL_ROOM = 30  # pixels a tick label may reach past either end of an x axis
+
+
+class ValueAxis(pg.AxisItem):
+    """An axis whose log scale reads well: decades, or 1-2-5 steps inside a decade, all
+    in one notation (pyqtgraph put 10^-5 beside 0.0001, and left a span of less than a
+    decade with one tick or none)."""
+
+    def __init__(self, orientation: str, **kwargs):
+        self.log_labels: dict[float, str] = {}  # the ticks tickValues chose, for tickStrings
+        super().__init__(orientation, **kwargs)
+
+    def boundingRect(self):
+        # A label at either end may reach a little past the axis (1e-06 at its left).
+        # pyqtgraph allows that only on axes without a grid, and hid the label instead.
+        rect = super().boundingRect()
+        if self.orientation in ("top", "bottom"):
+            return rect.adjusted(-END_LABEL_ROOM, 0, END_LABEL_ROOM, 0)
+        return rect
+
+    def tickValues(self, minVal, maxVal, size):
+        if not self.logMode or self._tickLevels is not None:
+            return super().tickValues(minVal, maxVal, size)
+        most = max(2, int(size / (70 if self.orientation in ("top", "bottom") else 40)))
+        self.log_labels = dict(log_ticks(minVal, maxVal, most))
+        return [(1.0, list(self.log_labels))]
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode or self._tickLevels is not None:
+            return super().tickStrings(values, scale, spacing)
+        return [self.log_labels.get(value, "") for value in values]
+
+
+# Where a legend may sit: (x, y) of the view's corner, 0 left or top, 1 right or bottom.
+CORNERS = ((1, 1), (0, 0), (1, 0), (0, 1))
+LEGEND_MARGIN = 10  # pixels between a legend and the frame
+
+
+def place_legend(legend: pg.LegendItem, items: list[pg.PlotDataItem], corner: tuple) -> tuple:
+    """Anchor `legend` in the corner of its view that the data of `items` crosses least
+    (`corner`, where it is now, wins a tie, so it does not jump about); the corner."""
+    view_box = legend.parentItem()
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    pixel_x, pixel_y = view_box.viewPixelSize()
+    size = legend.boundingRect()
+    width = (size.width() + LEGEND_MARGIN) * pixel_x
+    height = (size.height() + LEGEND_MARGIN) * pixel_y
+    data = [item.getData() for item in items]
+    xs = np.concatenate([x for x, _ in data if x is not None] or [np.empty(0)])
+    ys = np.concatenate([y for _, y in data if y is not None] or [np.empty(0)])
+
+    def crossings(where: tuple) -> int:
+        left = x0 if where[0] == 0 else x1 - width
+        bottom = y1 - height if where[1] == 0 else y0  # y grows upwards in the view
+        inside = (xs >= left) & (xs <= left + width) & (ys >= bottom) & (ys <= bottom + height)
+        return int(np.count_nonzero(inside))
+
+    best = min(CORNERS, key=lambda where: (crossings(where), where != corner))
+    if best != corner:
+        offset = tuple(LEGEND_MARGIN if end == 0 else -LEGEND_MARGIN for end in best)
+        legend.anchor(itemPos=best, parentPos=best, offset=offset)
+    return best
+
+
 def make_plot(
     name: str, title: str, x_label: str, y_label: str, view_box: pg.ViewBox | None = None
 ) -> pg.PlotWidget:
-    plot = pg.PlotWidget(viewBox=view_box)
+    axes = {side: ValueAxis(side) for side in ("left", "bottom")}
+    plot = pg.PlotWidget(viewBox=view_box, axisItems=axes)
     plot.setObjectName(name)
     plot.setTitle(title, size="11pt")
     plot.setLabel("bottom", x_label)
@@ -146,6 +211,7 @@ class CurvesPanel(Panel):
             brush=pg.mkBrush(255, 255, 255, 215),
             pen=pg.mkPen("#bdbdbd"),
         )
+        self.legend_corner = CORNERS[0]  # where addLegend's offset put it
         slots = [("best", BEST_COLOUR)]
         slots += [(f"selected {index}", colour) for index, colour in enumerate(SELECTED_COLOURS)]
         slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
@@ -222,6 +288,8 @@ class CurvesPanel(Panel):
                 if label is not None:
                     self.legend.addItem(val_item, label)
             self.shown[slot] = None if entry is None else (entry[0].number, label)
+        drawn = [item for pair in self.slots.values() for item in pair]
+        self.legend_corner = place_legend(self.legend, drawn, self.legend_corner)
 
 
 class TopPanel(Panel):

@@ -1,6 +1,7 @@
 """Screenshots of the window as a person sees it: run under a display (`make screenshot`
-uses Xvfb), it starts the seed experiment for a few trials and saves the screen mid-run
-and at the end."""
+uses Xvfb), it saves the first window, starts the seed experiment for a few trials and
+saves the screen mid-run, at the end, with three trials compared, and with each panel's
+tab in front."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
     app = make_application()
     window = MainWindow()
-    window.setup.load_config(
+    window.actions.show_new_search(
         config_module.loads(default_config_text(), [f"search.trials={args.trials}"]), "seed"
     )
     window.setGeometry(QGuiApplication.primaryScreen().availableGeometry())
@@ -56,13 +57,36 @@ def main(argv: list[str] | None = None) -> int:
     def finished(state) -> None:
         best = window.model.results.best()
         window.model.select(best.number if best else None)
-        QTimer.singleShot(300, lambda: (grab(window, args.out / "finished.png"), app.quit()))
+        QTimer.singleShot(300, lambda: (grab(window, args.out / "finished.png"), compare()))
+
+    def compare() -> None:
+        """Three trials compared (as Ctrl-clicked in the table), then each panel's tab."""
+        ranking = [trial.number for trial in window.model.results.ranked()]
+        window.table.select_numbers(ranking[1:4])
+        shots = [("multi-selection", None)]
+        shots += [
+            (kind.key, kind.key)
+            for kind, _ in window.panels
+            if kind.key != "curves" and kind.shown_for(window.model.config)
+        ]
+
+        def next_shot() -> None:
+            if not shots:
+                app.quit()
+                return
+            name, key = shots.pop(0)
+            if key in window.panel_docks:
+                window.panel_docks[key].raise_()
+            QTimer.singleShot(400, lambda: (grab(window, args.out / f"{name}.png"), next_shot()))
+
+        next_shot()
 
     window.controller.searchEnded.connect(finished)
     ticker = QTimer()
     ticker.timeout.connect(watch)
     ticker.start(20)
-    QTimer.singleShot(500, window.start)
+    QTimer.singleShot(300, lambda: grab(window, args.out / "first-window.png"))
+    QTimer.singleShot(1500, window.start)
     return app.exec()
 
 

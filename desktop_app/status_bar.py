@@ -55,6 +55,7 @@ class SearchStatusBar(QStatusBar):
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.update_progress)
         model.reset.connect(self.update_progress)
+        model.sessionChanged.connect(self.update_progress)
         model.trialsChanged.connect(self.update_progress)
         model.sessionChanged.connect(self.update_session)
         controller.stateChanged.connect(self._state_changed)
@@ -75,6 +76,15 @@ class SearchStatusBar(QStatusBar):
 
     def update_progress(self, *args) -> None:
         results = self.model.results
+        # A search not started yet has no progress to show: its size is in the setup,
+        # which may be edited still.
+        waiting = self.controller.idle and self.model.session_path is None and not results.trials
+        self.progress.setVisible(not waiting)
+        if waiting:
+            self.trials_label.setText("Ready: press Start (F5)")
+            self.time_label.setText("")
+            self.best_label.setText("")
+            return
         planned = max(1, round(results.planned * self.model.config.expected_epochs()))
         done = results.epochs_done
         self.progress.setMaximum(max(planned, done))

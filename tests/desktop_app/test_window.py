@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableView
 
 from hyperdesk.core import config as config_module
@@ -647,6 +647,21 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
     }
     assert len(colours) == 3  # each in its own colour, each in the legend
     assert len(curves.legend.items) == 4  # and the best
+    # The legend sits in a corner no curve crosses.
+    QApplication.processEvents()
+    curves.refresh(window.model.results, window.model.selection)
+    legend = curves.legend.mapRectToScene(curves.legend.boundingRect())
+    view = curves.plot.getPlotItem().vb
+    covered = [
+        (x, y)
+        for pair in curves.slots.values()
+        for item in pair
+        for x, y in zip(
+            *(item.getData() if item.getData()[0] is not None else ([], [])), strict=True
+        )
+        if legend.contains(view.mapViewToScene(QPointF(x, y)))
+    ]
+    assert covered == []
     assert point_count(window.panels["scatter"].selected_point) == 3
     menu = QMenu()
     window._fill_trial_menu(menu, others[0])
