@@ -4,6 +4,7 @@ two-parameter grid as a heatmap."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import axis_text
+from hyperdesk.core.formatting import axis_text, log_ticks
 from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.desktop_app.plots import (
@@ -27,6 +28,7 @@ from hyperdesk.desktop_app.worker import ImportanceEstimator
 
 SCORE_AXIS = "val acc"
 AXIS_MARGIN = 0.45
+AXIS_TICKS = 5  # labels along a parameter's axis, at most
 COLOUR_STEPS = 10  # lines are drawn in this many shades of the accuracy colour map
 # A band narrower than this (in an axis's unit range) filters; the full band does not.
 FULL_BAND = (0.001, 0.999)
@@ -56,10 +58,20 @@ class ParallelPanel(QObject, Panel):
 
     def __init__(self):
         super().__init__()
-        self.plot = make_plot(
-            "parallelPlot", "Parallel coordinates (drag a band's ends to filter)", "", ""
+        # The title says what it is, also in an exported image; how to use it is a tooltip.
+        self.plot = make_plot("parallelPlot", "Parallel coordinates", "", "")
+        self.plot.setToolTip(
+            "Drag a band's ends to keep only the trials inside it, here and in the table"
         )
         _static(self.plot)
+        self.bar = pg.ColorBarItem(
+            values=(0, 1),
+            colorMap=ACCURACY_MAP,
+            interactive=False,
+            label="final val acc",
+            width=14,
+        )
+        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
         self.outside = self.plot.plot(pen=pg.mkPen(QColor(176, 176, 176, 110), width=1))
         self.shades = []
         for step in range(COLOUR_STEPS):
@@ -116,12 +128,17 @@ class ParallelPanel(QObject, Panel):
             self.plot.addItem(item)
 
     def _ticks(self, name: str) -> list[tuple[float, str]]:
+        """(position on the axis, label): a few values along each axis, in its scale."""
         param = self.space.get(name)
         if param is None:  # the score axis
-            return [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
+            return [(share, f"{share:g}") for share in (0.0, 0.25, 0.5, 0.75, 1.0)]
         if isinstance(param, ChoiceParam):
             return [(param.to_unit(value), axis_text(value)) for value in param.values]
-        return [(0.0, axis_text(param.low)), (1.0, axis_text(param.high))]
+        if param.scale == "log":
+            ticks = log_ticks(math.log10(param.low), math.log10(param.high), AXIS_TICKS)
+            return [(param.to_unit(10.0**decade), label) for decade, label in ticks]
+        values = [param.low + (param.high - param.low) * k / 4 for k in range(5)]
+        return [(param.to_unit(value), axis_text(value)) for value in values]
 
     def _units(self, trial) -> list[float]:
         """A trial's position on every axis; NaN where a parameter does not apply."""

@@ -1,18 +1,18 @@
-"""Panels as image files: PNG at a chosen scale through pyqtgraph's ImageExporter, SVG
-through Qt's QSvgGenerator. (pyqtgraph 0.14's SVGExporter cannot read the path data
+"""Panels as image files: PNG at a chosen scale, drawn on an image of that pixel ratio,
+and SVG through Qt's QSvgGenerator. (pyqtgraph 0.14's SVGExporter cannot read the path data
 Qt 6 writes and raises on every plot: pyqtgraph issue 3485.) The window's menus and
 `hyperdesk export --plots` both use these functions."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QIODevice, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 
 from hyperdesk.core.storage.export import write_text
@@ -28,22 +28,65 @@ MATRIX = re.compile(rf"matrix\({NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUMBER},{NUM
 
 
 def export_plot(plot: pg.PlotWidget, path: Path, scale: int = 1) -> Path:
-    """Write `plot` to `path` (.png or .svg); a PNG is `scale` times the on-screen size.
-    Raises OSError when the file cannot be written."""
+    """Write `plot` to `path` (.png or .svg); a PNG is `scale` times the on-screen size,
+    drawn as a screen of that pixel ratio would draw it: lines, symbols, text and
+    legends all `scale` times larger. Raises OSError when the file cannot be written."""
     path = Path(path)
-    item = plot.getPlotItem()
     if path.suffix.lower() == ".svg":
         _write_svg(plot, path)
         return path
     if path.suffix.lower() != ".png":
         raise OSError(f"{path}: images are written as .png or .svg")
-    exporter = ImageExporter(item)
-    exporter.parameters()["width"] = round(item.sceneBoundingRect().width() * scale)
-    image = exporter.export(toBytes=True)
+    area = plot.getPlotItem().sceneBoundingRect()
+    image = QImage(
+        round(area.width() * scale), round(area.height() * scale), QImage.Format.Format_ARGB32
+    )
+    image.setDevicePixelRatio(scale)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    with _lines_widened(plot, scale):
+        _render(plot, painter, area)
+    image.setDevicePixelRatio(1)  # the file's pixels are what it is measured in
     with replacing(path) as temporary:
         if not image.save(str(temporary), "PNG"):
             raise OSError(f"{path}: cannot be written (is the folder there and writable?)")
     return path
+
+
+@contextlib.contextmanager
+def _lines_widened(plot: pg.PlotWidget, factor: float):
+    """Curves `factor` times as wide while they are drawn: their pens are cosmetic (as
+    wide in pixels at any zoom), so a 4x image would draw them a quarter as thick."""
+    curves = [item for item in plot.scene().items() if isinstance(item, pg.PlotCurveItem)]
+    pens = [item.opts["pen"] for item in curves]
+    for item, pen in zip(curves, pens, strict=True):
+        wide = QPen(pen)
+        wide.setWidthF(max(pen.widthF(), 1.0) * factor)
+        item.setPen(wide)
+    try:
+        yield
+    finally:
+        for item, pen in zip(curves, pens, strict=True):
+            item.setPen(pen)
+
+
+def _render(plot: pg.PlotWidget, painter: QPainter, area: QRectF) -> None:
+    """Draw the plot's `area` with `painter` (then ended) on a white page, in export
+    mode as pyqtgraph's own exporters set it: symbols drawn as shapes, not as cached
+    bitmaps."""
+    page = QRectF(0, 0, area.width(), area.height())
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(page, QColor("white"))
+    items = [item for item in plot.scene().items() if hasattr(item, "setExportMode")]
+    options = {"antialias": True, "background": QColor("white"), "painter": painter}
+    for item in items:
+        item.setExportMode(True, options)
+    try:
+        plot.scene().render(painter, page, area)
+    finally:
+        for item in items:
+            item.setExportMode(False)
+        painter.end()
 
 
 def _write_svg(plot: pg.PlotWidget, path: Path) -> None:
@@ -56,20 +99,7 @@ def _write_svg(plot: pg.PlotWidget, path: Path) -> None:
     generator.setResolution(plot.logicalDpiX())  # fonts measured as on screen
     generator.setViewBox(QRectF(0, 0, area.width(), area.height()))
     generator.setTitle(plot.getPlotItem().titleLabel.text or "Hyperdesk panel")
-    painter = QPainter(generator)
-    painter.fillRect(QRectF(0, 0, area.width(), area.height()), QColor("white"))
-    # Export mode, as pyqtgraph's own exporters set it: symbols are drawn as shapes,
-    # not as cached bitmaps.
-    items = [item for item in plot.scene().items() if hasattr(item, "setExportMode")]
-    options = {"antialias": True, "background": QColor("white"), "painter": painter}
-    for item in items:
-        item.setExportMode(True, options)
-    try:
-        plot.scene().render(painter, QRectF(0, 0, area.width(), area.height()), area)
-    finally:
-        for item in items:
-            item.setExportMode(False)
-        painter.end()
+    _render(plot, QPainter(generator), area)
     write_text(Path(path), _flatten_line_transforms(bytes(buffer.data()).decode("utf-8")))
 
 

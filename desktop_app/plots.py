@@ -321,7 +321,7 @@ class TopPanel(Panel):
             label.setFont(font)
             self.plot.addItem(label)
             self.labels.append(label)
-        self._draw_frames()
+        self.framed = -1  # cells framed so far
         # A fixed view of all 20 cells, whatever the curves and labels hold.
         self.plot.getPlotItem().getViewBox().disableAutoRange()
         width = self.COLUMNS * (1 + self.GAP_X) - self.GAP_X
@@ -336,9 +336,10 @@ class TopPanel(Panel):
         x0, y0 = self.origin(cell)
         return [x0, x0 + 1, x0 + 1, x0, x0], [y0, y0, y0 + 1, y0 + 1, y0]
 
-    def _draw_frames(self) -> None:
+    def _draw_frames(self, count: int) -> None:
+        """Frames for the first `count` cells: a rank no trial holds yet draws nothing."""
         xs, ys, mx, my = [], [], [], []
-        for cell in range(self.COLUMNS * self.ROWS):
+        for cell in range(count):
             x, y = self._rectangle(cell)
             xs += [*x, math.nan]
             ys += [*y, math.nan]
@@ -350,6 +351,9 @@ class TopPanel(Panel):
 
     def refresh(self, results: SearchResults, selection: Selection) -> None:
         ranking = results.ranked()[: self.COLUMNS * self.ROWS]
+        if len(ranking) != self.framed:
+            self.framed = len(ranking)
+            self._draw_frames(self.framed)
         frames: tuple[list[float], list[float]] = ([], [])
         for cell in range(self.COLUMNS * self.ROWS):
             x0, y0 = self.origin(cell)

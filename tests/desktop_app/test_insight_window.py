@@ -26,6 +26,12 @@ def test_parallel_coordinates_draw_every_trial_on_log_axes(qtbot, window):
     lr_unit = (math.log10(trial.params["lr"]) + 3) / 2  # TINY_CONFIG: lr in [1e-3, 1e-1]
     assert panel._units(trial)[0] == lr_unit
     assert panel._units(trial)[2] == trial.score
+    # Labels along each axis in its scale, a colour scale for the score, and no
+    # instructions in the title (they would be in every exported image).
+    assert panel._ticks("lr") == [(0.0, "0.001"), (0.5, "0.01"), (1.0, "0.1")]
+    assert [label for _, label in panel._ticks("val acc")] == ["0", "0.25", "0.5", "0.75", "1"]
+    assert panel.bar.isVisible()
+    assert panel.plot.getPlotItem().titleLabel.text == "Parallel coordinates"
 
 
 def test_brushing_an_axis_filters_the_table_to_the_trials_inside(qtbot, window):

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from hyperdesk.core.storage.session import Session
@@ -172,6 +172,20 @@ def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp
         assert image.width() == expected
         pixels = np.frombuffer(image.constBits(), dtype=np.uint8)
         assert len(np.unique(pixels)) > 20
+    # Everything grows with the scale: the legend's box is `scale` times as wide.
+    legend = window.panels["curves"].legend
+    image = QImage(str(tmp_path / "curves.png"))
+    box = legend.mapRectToScene(legend.boundingRect()).translated(
+        -window.panels["curves"].plot.getPlotItem().sceneBoundingRect().topLeft()
+    )
+    row = round((box.top() + box.height() / 2) * scale)
+    grey = [
+        x
+        for x in range(image.width())
+        if QColor(image.pixel(x, row)).name() not in ("#ffffff",)
+        and round(box.left() * scale) - 2 <= x <= round(box.right() * scale) + 2
+    ]
+    assert max(grey) - min(grey) >= (box.width() - 4) * scale
 
 
 def test_exported_svg_parses_and_holds_the_curves(qtbot, window, tmp_path):
