@@ -219,6 +219,10 @@ class MainWindow(QMainWindow):
         scatter.trialClicked.connect(model.select)
         scatter.trialsBrushed.connect(self.select_trials)
         self.panels["parallel"].brushed.connect(self.table.proxy.set_allowed)
+        scatter_panel = self.panels["scatter"]
+        for combo in (scatter_panel.x_combo, scatter_panel.y_combo):
+            combo.activated.connect(self._remember_scatter_axes)
+        actions.sessionOpened.connect(self._restore_scatter_axes)
         self.table.menuRequested.connect(self._fill_trial_menu)
 
     def _restore_geometry(self) -> None:
@@ -430,6 +434,22 @@ class MainWindow(QMainWindow):
                 f"{len(numbers)} trials selected: Search > Search around the selected trials "
                 "narrows the ranges to them"
             )
+
+    # --- a session's panels as they were left ------------------------------------------
+
+    def _remember_scatter_axes(self) -> None:
+        path, scatter = self.model.session_path, self.panels["scatter"]
+        if path is not None:
+            axes = [scatter.x_combo.currentText(), scatter.y_combo.currentText()]
+            QSettings().setValue(f"scatter/{path}", axes)
+
+    def _restore_scatter_axes(self, path: Path) -> None:
+        axes = QSettings().value(f"scatter/{path}")
+        scatter = self.panels["scatter"]
+        if isinstance(axes, list) and len(axes) == 2:
+            for combo, name in zip((scatter.x_combo, scatter.y_combo), axes, strict=True):
+                if combo.findText(name) >= 0:
+                    combo.setCurrentText(name)
 
     def search_around_selection(self) -> None:
         """A child search around the trials selected in the table."""

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QUrl, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
@@ -28,6 +28,22 @@ from hyperdesk.desktop_app.search_controller import SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 
 RECENT = 8
+
+
+def last_folder(kind: str) -> Path:
+    """Where a file dialog for `kind` ("sessions" or "exports") starts: the folder last
+    used for it, else the sessions folder or the documents folder."""
+    kept = QSettings().value(f"folders/{kind}")
+    if kept and Path(str(kept)).is_dir():
+        return Path(str(kept))
+    if kind == "sessions":
+        return sessions_dir()
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
+def remember_folder(kind: str, folder: Path) -> None:
+    QSettings().setValue(f"folders/{kind}", str(folder))
 
 
 class SessionActions(QObject):
@@ -132,10 +148,11 @@ class SessionActions(QObject):
         path, _ = QFileDialog.getOpenFileName(
             self.window,
             "Open a session or a config",
-            str(sessions_dir()),
+            str(last_folder("sessions")),
             f"Sessions and configs (*{SESSION_SUFFIX} *.toml);;All files (*)",
         )
         if path:
+            remember_folder("sessions", Path(path).parent)
             self.open_file(Path(path))
 
     def remember_recent(self, path: Path) -> None:
@@ -162,11 +179,12 @@ class SessionActions(QObject):
         target, _ = QFileDialog.getSaveFileName(
             self.window,
             "Save a copy of the session",
-            str(Path.home() / source.name),
+            str(last_folder("exports") / source.name),
             f"Session (*{SESSION_SUFFIX})",
         )
         if not target:
             return
+        remember_folder("exports", Path(target).parent)
         try:
             with Session.open(source, writable=False) as session:
                 session.copy_to(Path(target))
@@ -265,14 +283,20 @@ class SessionActions(QObject):
             )
             return
         if search.strategy == "coarse-to-fine":
-            question, more = "Rounds to add:", 1
+            question, more, so_far = "Rounds to add:", 1, f"{search.rounds} rounds"
         else:
-            question, more = "Trials to add:", 20
-        added, accepted = QInputDialog.getInt(
-            self.window, "Extend the search", question, more, 1, 100_000
-        )
-        if accepted:
-            self.extend_search(added)
+            question, more, so_far = "Trials to add:", 20, f"{search.trials} trials"
+        dialog = QInputDialog(self.window)
+        dialog.setObjectName("extendDialog")
+        dialog.setWindowTitle("Extend the search")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setLabelText(f"{question}\n(to {self.model.session_name}, which has {so_far})")
+        dialog.setIntRange(1, 100_000)
+        dialog.setIntValue(more)
+        # Wide enough for its title in the frame a window manager draws around it.
+        dialog.setMinimumWidth(380)
+        if dialog.exec():
+            self.extend_search(dialog.intValue())
 
     def extend_search(self, added: int) -> None:
         """Add trials (random) or rounds (coarse-to-fine), then run what is new."""
@@ -288,7 +312,7 @@ class SessionActions(QObject):
 
     def export_panel_dialog(self, key: str) -> None:
         kind = KINDS[key]
-        default = Path.home() / f"{kind.file_name}.png"
+        default = last_folder("exports") / f"{kind.file_name}.png"
         target, chosen = QFileDialog.getSaveFileName(
             self.window,
             f"Export {kind.title}",
@@ -297,6 +321,7 @@ class SessionActions(QObject):
         )
         if not target:
             return
+        remember_folder("exports", Path(target).parent)
         path = Path(target)
         if path.suffix.lower() not in (".png", ".svg"):
             path = path.with_suffix(".svg" if "SVG" in chosen else ".png")
@@ -315,10 +340,11 @@ class SessionActions(QObject):
 
     def export_all_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self.window, "Export every panel into", str(Path.home())
+            self.window, "Export every panel into", str(last_folder("exports"))
         )
         if not folder:
             return
+        remember_folder("exports", Path(folder))
         choice, accepted = QInputDialog.getItem(
             self.window,
             "Format",
@@ -360,10 +386,11 @@ class SessionActions(QObject):
         target, chosen = QFileDialog.getSaveFileName(
             self.window,
             "Export results",
-            str(Path.home() / f"{self.model.session_path.stem}.csv"),
+            str(last_folder("exports") / f"{self.model.session_path.stem}.csv"),
             "CSV, one row per trial (*.csv);;JSON, with every epoch (*.json)",
         )
         if target:
+            remember_folder("exports", Path(target).parent)
             self.export_results(Path(target), "json" if "JSON" in chosen else "csv")
 
     def export_results(self, path: Path, fmt: str) -> None:

@@ -3,13 +3,14 @@
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.main_window import MainWindow
@@ -646,12 +647,19 @@ def test_the_filter_reads_conditions_counts_and_the_table_keeps_its_sort(qtbot, 
         table.proxy.index(row, val_column).data(Qt.ItemDataRole.DisplayRole) for row in range(8)
     ]
     assert scores == sorted(scores, reverse=True)
+    # The scatter's axes swapped, as a person picks them.
+    scatter = window.panels["scatter"]
+    for combo, name in ((scatter.x_combo, "weight_decay"), (scatter.y_combo, "lr")):
+        combo.setCurrentText(name)
+        combo.activated.emit(combo.currentIndex())
     path = window.model.session_path
     window.close()
     again = new_window()
     again.actions.open_file(path)
     kept = again.table
     assert kept.filter_edit.text() == "val acc >= 0"
+    scatter = again.panels["scatter"]
+    assert (scatter.x_combo.currentText(), scatter.y_combo.currentText()) == ("weight_decay", "lr")
     assert kept.view.horizontalHeader().sortIndicatorSection() == val_column
     assert kept.view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     again.new_search()
@@ -659,3 +667,46 @@ def test_the_filter_reads_conditions_counts_and_the_table_keeps_its_sort(qtbot, 
     qtbot.waitUntil(lambda: again.table.filter_edit.text() == "", timeout=10_000)
     with qtbot.waitSignal(again.controller.searchEnded, timeout=60_000):
         again.controller.stop()
+
+
+def test_file_dialogs_start_where_they_were_last_used(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from hyperdesk.core.storage.paths import sessions_dir
+
+    started = []
+
+    def open_dialog(parent, caption, folder, filters):
+        started.append(Path(folder))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", open_dialog)
+    window.actions.choose_file()
+    assert started[-1] == sessions_dir()  # the first time: the sessions folder
+    exports = tmp_path / "figures"
+    exports.mkdir()
+
+    def folder_dialog(parent, caption, folder):
+        started.append(Path(folder))
+        return str(exports)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", folder_dialog)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("SVG", False))
+    window.actions.export_all_dialog()
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert started[-1] in (Path(documents), Path.home())  # exports: documents
+    window.actions.export_all_dialog()
+    assert started[-1] == exports  # then where the last export went
+
+
+def test_the_extend_dialog_is_wide_enough_for_its_title(qtbot, window, monkeypatch):
+    load(window)
+    run_to_end(qtbot, window)
+    seen = []
+    monkeypatch.setattr(QInputDialog, "exec", lambda dialog: seen.append(dialog) or 0)
+    window.actions.extend_dialog()
+    (dialog,) = seen
+    title_width = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
+    assert dialog.minimumWidth() >= title_width + 150  # the frame's buttons and icon
+    assert "tiny, which has 4 trials" in dialog.labelText()
