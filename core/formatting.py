@@ -4,7 +4,6 @@ The command line and the window both use these, so a value reads the same in bot
 from __future__ import annotations
 
 import math
-
 from typing import Any, Protocol
 
 
@@ -26,9 +25,17 @@ def parameter_text(value: Any, log_scale: bool = False) -> str:
     scale, or a very small or large one, in scientific notation."""
     if isinstance(value, bool) or not isinstance(value, int | float) or isinstance(value, int):
         return str(value)
-    if log_scale or (value != 0 and not 1e-3 <= abs(value) < 1e5):
+    if log_scale or needs_scientific([value]):
         return f"{value:.3e}"
     return f"{value:.4g}"
+
+
+def needs_scientific(values: list[Any]) -> bool:
+    """Whether a column of these values reads best in scientific notation: a float too
+    small or too large to write plainly is among them."""
+    return any(
+        isinstance(value, float) and value != 0 and not 1e-3 <= abs(value) < 1e5 for value in values
+    )
 
 
 def typed_text(value: Any) -> str:

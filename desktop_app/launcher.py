@@ -4,21 +4,29 @@ command of core.cli. Qt is imported only when the window opens."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from hyperdesk.core.cli import build_parser, dispatch
 from hyperdesk.core.cli.arguments import WindowHooks
-from hyperdesk.core.cli.exit_codes import EXIT_USAGE
+from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY
 from hyperdesk.core.storage.paths import SESSION_SUFFIX
 
 NO_DISPLAY = (
-    "hyperdesk: no display to open the window on. Run a search headless with "
-    "'hyperdesk run CONFIG', or set QT_QPA_PLATFORM=offscreen to run the window without "
-    "showing it."
+    "hyperdesk: no display to open the window on. Run a search without the window with "
+    "'hyperdesk run CONFIG' (for example: hyperdesk run --example seed), or start a "
+    "virtual display: xvfb-run -a hyperdesk"
+)
+LIBRARIES_MISSING = (
+    "hyperdesk: Qt cannot open a window here: its X11 plugin needs {libraries}, which "
+    "this system does not have. On Debian or Ubuntu:\n\n    sudo apt-get install "
+    "{packages}\n\nWithout the window, searches run with 'hyperdesk run CONFIG'."
 )
 
 
@@ -28,10 +36,54 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def missing_libraries(ldd_output: str) -> list[str]:
+    """The shared libraries `ldd` says it cannot find, by name (libxcb-cursor.so.0)."""
+    return sorted(
+        {line.split()[0] for line in ldd_output.splitlines() if "=> not found" in line}
+    )
+
+
+def debian_package(library: str) -> str:
+    """The Debian package that ships a library, by Debian's naming of library packages:
+    libxcb-cursor.so.0 -> libxcb-cursor0, libxkbcommon-x11.so.0 -> libxkbcommon-x11-0."""
+    name, _, version = library.partition(".so.")
+    name = name.lower()
+    version = version.split(".")[0]
+    return f"{name}-{version}" if name[-1].isdigit() else f"{name}{version}"
+
+
+def xcb_libraries_missing() -> list[str]:
+    """What Qt's X11 plugin would fail to load for (Qt aborts then, with a message that
+    names one library and no package), found with ldd before Qt is loaded. Empty when
+    nothing is missing or it cannot be told (no ldd, another platform)."""
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return []
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    spec = importlib.util.find_spec("PySide6")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    plugin = Path(locations[0], "Qt", "plugins", "platforms", "libqxcb.so") if locations else None
+    ldd = shutil.which("ldd")
+    if plugin is None or not plugin.exists() or ldd is None:
+        return []
+    try:
+        found = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return missing_libraries(found.stdout)
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_NO_DISPLAY
+    if missing := xcb_libraries_missing():
+        packages = " ".join(sorted({debian_package(library) for library in missing}))
+        print(
+            LIBRARIES_MISSING.format(libraries=", ".join(missing), packages=packages),
+            file=sys.stderr,
+        )
+        return EXIT_NO_DISPLAY
     from hyperdesk.desktop_app.app import run_window
 
     return run_window(getattr(args, "target", None), getattr(args, "start", False))

@@ -23,7 +23,7 @@ from hyperdesk.core.execution.runner import (
     default_workers,
     new_session_path,
 )
-from hyperdesk.core.formatting import parameter_text, score_text
+from hyperdesk.core.formatting import needs_scientific, parameter_text, score_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
@@ -198,10 +198,15 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
             "weights are too large."
         )
         return
-    print(f"=========== Hyper-Parameter Optimization Result ({TOP} best) ===========")
+    print(f"=========== Hyper-Parameter Optimization Result ({len(top)} best) ===========")
+    # One notation per parameter: scientific for all its values when one of them needs it.
+    scientific = {
+        name: needs_scientific([trial.params[name] for trial in top if name in trial.params])
+        for name in names
+    }
     for rank, trial in enumerate(top, start=1):
         params = ", ".join(
-            f"{name}: {parameter_text(trial.params[name])}"
+            f"{name}: {parameter_text(trial.params[name], scientific[name])}"
             for name in names
             if name in trial.params
         )

@@ -69,7 +69,27 @@ def test_run_saves_a_session_and_prints_the_ranking(capsys, tiny_config, hyperde
     }
     assert [len(epochs[number]) for number in (1, 2, 3, 4)] == [3, 3, 3, 3]
     assert "Best-1 " in out and f"trial {best[0]:>3}" in out.splitlines()[1]
+    assert "Optimization Result (4 best)" in out.splitlines()[0]  # 4 ran, not "(20 best)"
     assert "4/4 trials" in err
+    # Each parameter in one notation down the ranking (not 1.234e-05 beside 0.0035).
+    ranking = [line for line in out.splitlines() if line.startswith("Best-")]
+    lrs = [line.split("lr: ")[1].split(",")[0] for line in ranking]
+    assert len({"e" in text for text in lrs}) == 1
+    # No estimate before a trial has ended: the start-up time would make it wild.
+    progress = [line for line in err.splitlines() if "trials" in line]
+    assert "ETA --:--" not in progress[-1]
+
+
+def test_progress_waits_for_a_first_trial_before_an_estimate(monkeypatch):
+    from hyperdesk.core.cli import progress as progress_module
+
+    clock = iter([0.0, 30.0, 31.0, 32.0])
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
+    progress = progress_module.Progress(planned_trials=10, epochs_per_trial=50, done_trials=0)
+    progress.current_epoch = 5  # a first epoch that took 30 s of starting up
+    assert "ETA --:--" in progress._line()
+    progress.trial_ended(1, "complete")
+    assert "ETA --:--" not in progress._line()
 
 
 def test_run_example_alone_lists_the_bundled_examples(capsys):

@@ -11,6 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from hyperdesk.core import __version__
+from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.hyperdesk.Hyperdesk"
@@ -153,7 +154,55 @@ def test_without_a_display_the_window_command_explains_what_to_do(tmp_path):
         cwd=ROOT,
         timeout=60,
     )
-    assert result.returncode == 2
-    assert "no display" in result.stderr and "hyperdesk run" in result.stderr
-    assert "QT_QPA_PLATFORM=offscreen" in result.stderr
+    # Not 2, which says the config was bad: the documented code for "no window here".
+    assert result.returncode == EXIT_NO_DISPLAY == 6
+    assert "no display" in result.stderr and "hyperdesk run CONFIG" in result.stderr
+    assert "xvfb-run" in result.stderr
     assert "platform plugin" not in result.stderr  # Qt's own abort never happens
+
+
+LDD_WITHOUT_XCB_CURSOR = """\
+	linux-vdso.so.1 (0x00007ffd2b5f2000)
+	libQt6XcbQpa.so.6 => /venv/PySide6/Qt/lib/libQt6XcbQpa.so.6 (0x00007f68e7724000)
+	libxkbcommon-x11.so.0 => not found
+	libxcb-cursor.so.0 => not found
+	libxcb-icccm.so.4 => /lib/x86_64-linux-gnu/libxcb-icccm.so.4 (0x00007f68e6b6b000)
+	libX11-xcb.so.1 => not found
+"""
+
+
+def test_missing_x11_libraries_are_named_with_the_debian_packages_to_install(monkeypatch, capsys):
+    """Qt's xcb plugin aborted with "xcb-cursor0 or libxcb-cursor0 is needed" and a core
+    dump; the window command says what to install instead."""
+    from hyperdesk.desktop_app import launcher
+
+    missing = launcher.missing_libraries(LDD_WITHOUT_XCB_CURSOR)
+    assert missing == ["libX11-xcb.so.1", "libxcb-cursor.so.0", "libxkbcommon-x11.so.0"]
+    assert [launcher.debian_package(name) for name in missing] == [
+        "libx11-xcb1",
+        "libxcb-cursor0",
+        "libxkbcommon-x11-0",
+    ]
+    monkeypatch.setattr(launcher, "display_available", lambda: True)
+    monkeypatch.setattr(launcher, "xcb_libraries_missing", lambda: missing)
+    assert launcher.main(["gui"]) == EXIT_NO_DISPLAY
+    err = capsys.readouterr().err
+    assert "sudo apt-get install libx11-xcb1 libxcb-cursor0 libxkbcommon-x11-0" in err
+
+
+def test_the_check_reads_ldd_on_qts_own_x11_plugin(monkeypatch, tmp_path):
+    from hyperdesk.desktop_app import launcher
+
+    fake = tmp_path / "ldd"
+    fake.write_text(
+        f"#!/bin/sh\necho \"$1\" > {tmp_path}/asked\ncat <<'EOF'\n{LDD_WITHOUT_XCB_CURSOR}EOF\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert "libxcb-cursor.so.0" in launcher.xcb_libraries_missing()
+    assert (tmp_path / "asked").read_text().strip().endswith("platforms/libqxcb.so")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # no X11 plugin: nothing to check
+    assert launcher.xcb_libraries_missing() == []
