@@ -72,6 +72,8 @@ class ParallelPanel(QObject, Panel):
             width=14,
         )
         self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
+        # Without a bottom axis the bar reaches the panel's edge: room for its "0".
+        self.plot.getPlotItem().setContentsMargins(4, 4, 4, 12)
         self.outside = self.plot.plot(pen=pg.mkPen(QColor(176, 176, 176, 110), width=1))
         self.shades = []
         for step in range(COLOUR_STEPS):
@@ -222,7 +224,7 @@ class ImportancePanel(QObject, Panel):
         self.plot = make_plot(
             "importancePlot",
             "Parameter importance",
-            "Share of the score's variation each parameter explains",
+            "Share of the score's variation explained",
             "",
         )
         # One unit on the axis and on the bars: percent.
@@ -236,7 +238,7 @@ class ImportancePanel(QObject, Panel):
         self.note = pg.TextItem("", color="#616161", anchor=(0.5, 0.5))
         self.plot.addItem(self.note)
         self.value_labels: list[pg.TextItem] = []
-        self.plot.setXRange(0, 1.02, padding=0)
+        self.plot.setXRange(0, 1.08, padding=0)  # room for the "100%" tick's label
         self.shown: dict[str, float] = {}
         self.space: tuple[Param, ...] = ()
         self.scored: list[tuple[dict, float]] = []

@@ -38,9 +38,7 @@ def display_available() -> bool:
 
 def missing_libraries(ldd_output: str) -> list[str]:
     """The shared libraries `ldd` says it cannot find, by name (libxcb-cursor.so.0)."""
-    return sorted(
-        {line.split()[0] for line in ldd_output.splitlines() if "=> not found" in line}
-    )
+    return sorted({line.split()[0] for line in ldd_output.splitlines() if "=> not found" in line})
 
 
 def debian_package(library: str) -> str:

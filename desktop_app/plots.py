@@ -152,6 +152,16 @@ def place_legend(legend: pg.LegendItem, items: list[pg.PlotDataItem], corner: tu
     return best
 
 
+def legend_for(plot: pg.PlotWidget) -> pg.LegendItem:
+    """A legend on a white card, first in the bottom-right corner (CORNERS[0])."""
+    return plot.addLegend(
+        offset=(-LEGEND_MARGIN, -LEGEND_MARGIN),
+        labelTextSize="9pt",
+        brush=pg.mkBrush(255, 255, 255, 215),
+        pen=pg.mkPen("#bdbdbd"),
+    )
+
+
 def make_plot(
     name: str, title: str, x_label: str, y_label: str, view_box: pg.ViewBox | None = None
 ) -> pg.PlotWidget:
@@ -205,12 +215,7 @@ class CurvesPanel(Panel):
         )
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
-        self.legend = self.plot.addLegend(
-            offset=(-10, -10),
-            labelTextSize="9pt",
-            brush=pg.mkBrush(255, 255, 255, 215),
-            pen=pg.mkPen("#bdbdbd"),
-        )
+        self.legend = legend_for(self.plot)
         self.legend_corner = CORNERS[0]  # where addLegend's offset put it
         slots = [("best", BEST_COLOUR)]
         slots += [(f"selected {index}", colour) for index, colour in enumerate(SELECTED_COLOURS)]
@@ -677,9 +682,10 @@ class BestPanel(Panel):
             symbolBrush=None,
             symbolPen=pg.mkPen(SELECTED_COLOUR, width=2.5),
         )
-        legend = self.plot.addLegend(offset=(-10, -10), labelTextSize="9pt")
-        legend.addItem(self.trials, "each trial")
-        legend.addItem(self.best, "best so far")
+        self.legend = legend_for(self.plot)
+        self.legend.addItem(self.trials, "each trial")
+        self.legend.addItem(self.best, "best so far")
+        self.legend_corner = CORNERS[0]
 
     def refresh(self, results: SearchResults, selection: Selection) -> None:
         numbers, best = results.best_so_far()
@@ -692,3 +698,4 @@ class BestPanel(Panel):
         chosen = [results.trials[n] for n in selection if n in results.trials]
         chosen = [trial for trial in chosen if trial.score is not None]
         self.selected_point.setData([t.number for t in chosen], [t.score for t in chosen])
+        self.legend_corner = place_legend(self.legend, [self.trials, self.best], self.legend_corner)

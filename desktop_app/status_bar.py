@@ -29,15 +29,20 @@ class SearchStatusBar(QStatusBar):
         self.model, self.controller = model, controller
         self.progress = QProgressBar()
         self.progress.setObjectName("progressBar")
-        self.progress.setMaximumWidth(260)
-        self.progress.setFormat("%v / %m epochs")
+        self.progress.setMaximumWidth(200)
+        # The count is written beside the bar: written on it, the text changed colour
+        # where the bar's fill ended and half a number vanished into it.
+        self.progress.setTextVisible(False)
         self.progress.setValue(0)
+        self.epochs_label = QLabel("")
+        self.epochs_label.setObjectName("epochsLabel")
         self.trials_label = QLabel("No search yet")
         self.time_label = QLabel("")
         self.best_label = QLabel("")
         self.session_label = QLabel("")
         self.session_label.setObjectName("sessionLabel")
         self.addWidget(self.progress)
+        self.addWidget(self.epochs_label)
         self.addWidget(self.trials_label)
         self.addWidget(self.time_label)
         # After an export: where it went, and a way there.
@@ -80,6 +85,7 @@ class SearchStatusBar(QStatusBar):
         # which may be edited still.
         waiting = self.controller.idle and self.model.session_path is None and not results.trials
         self.progress.setVisible(not waiting)
+        self.epochs_label.setVisible(not waiting)
         if waiting:
             self.trials_label.setText("Ready: press Start (F5)")
             self.time_label.setText("")
@@ -89,6 +95,7 @@ class SearchStatusBar(QStatusBar):
         done = results.epochs_done
         self.progress.setMaximum(max(planned, done))
         self.progress.setValue(done)
+        self.epochs_label.setText(f"{done:,} / {max(planned, done):,} epochs")
         if results.planned == 0:
             return
         state = self.controller.state

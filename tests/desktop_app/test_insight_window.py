@@ -98,7 +98,7 @@ def test_importance_ranks_the_parameters_once_its_panel_is_shown(qtbot, window):
     labels = [label.toPlainText() for label in window.panels["importance"].value_labels]
     assert all(label.endswith("%") for label in labels)  # the axis's unit too
     axis = window.panels["importance"].plot.getAxis("bottom")
-    assert "variation each parameter explains" in axis.labelText
+    assert axis.labelText == "Share of the score's variation explained"
     assert [text for _, text in axis._tickLevels[0]] == ["0%", "25%", "50%", "75%", "100%"]
 
 
