@@ -17,7 +17,11 @@ from typing import Any
 
 import tomli_w
 
-from hyperdesk.core.data.datasets import DATASETS, INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.data.datasets import DATASETS
+from hyperdesk.core.data.images import COLOURS
+from hyperdesk.core.data.sources import FORMATS, data_shape
+from hyperdesk.core.data.splits import SCALES
+from hyperdesk.core.data.tables import MISSING_RULES
 from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.space import ChoiceParam, Param, RangeParam, SpaceError
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
@@ -64,6 +68,8 @@ class Rule:
             return "true or false"
         if self.kind == "widths":
             return "a list of whole numbers >= 1"
+        if self.kind == "text":
+            return "text in quotes"
         if self.kind == "init":
             return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
         noun = "a whole number" if self.kind == "int" else "a number"
@@ -83,6 +89,8 @@ class Rule:
             return None if value in self.choices and type(value) is not bool else problem
         if self.kind == "bool":
             return None if isinstance(value, bool) else problem
+        if self.kind == "text":
+            return None if isinstance(value, str) else problem
         if self.kind == "widths":
             if isinstance(value, list) and all(_is_int(width) and width >= 1 for width in value):
                 return None
@@ -123,6 +131,14 @@ SEED = Rule("int", low=0)
 
 DATA_RULES = {
     "dataset": Rule("choice", DATASETS),
+    # A person's own file or folder; the keys after it say how to read it.
+    "source": Rule("text"),
+    "format": Rule("choice", FORMATS),
+    "label": Rule("text"),
+    "features": Rule("text"),
+    "missing": Rule("choice", MISSING_RULES),
+    "scale": Rule("choice", SCALES),
+    "colour": Rule("choice", COLOURS),
     "samples": POSITIVE_INT,
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
     "test": FRACTION,
@@ -214,6 +230,14 @@ EARLY_STOPPING_RULES = {
 @dataclass(frozen=True)
 class DataConfig:
     dataset: str = "mnist-10k"
+    # A file or folder of the person's own (data.sources): used instead of `dataset`.
+    source: str = ""
+    format: str = ""  # "": by the file's extension
+    label: str = ""  # CSV: the class column (default: the last); NPZ: the array; IDX: its file
+    features: str = ""  # NPZ: the array of features (default: X)
+    missing: str = ""  # "": a missing value is an error; "drop" or "mean"
+    scale: str = ""  # "": unit for images, standardize for tables
+    colour: str = ""  # image folders: "gray" or "rgb" ("": rgb when any image has colour)
     samples: int = 500
     validation: float = 0.2
     # A fraction of the samples kept for the final test, never seen by a search.
@@ -295,11 +319,11 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
 
-    def trial_settings(
-        self, params: dict[str, Any], input_size: int, output_size: int
-    ) -> tuple[NetworkSpec, TrainSettings]:
+    def trial_settings(self, params: dict[str, Any]) -> tuple[NetworkSpec, TrainSettings]:
         """The network and training settings of one trial: the config's fixed values
-        with the trial's searched `params` put in their place."""
+        with the trial's searched `params` put in their place; as many inputs and
+        outputs as the data has features and classes."""
+        input_size, output_size = data_shape(self.data)
         model = replace(self.model, **{k: v for k, v in params.items() if k in MODEL_RULES})
         train = replace(self.train, **{k: v for k, v in params.items() if k in TRAIN_RULES})
         network = NetworkSpec(
@@ -325,12 +349,13 @@ class Config:
         )
         return network, settings
 
-    def training_flops(self, epochs: float, inputs: int = INPUT_SIZE) -> float:
+    def training_flops(self, epochs: float, inputs: int | None = None) -> float:
         """Floating-point operations of one trial's products over `epochs` epochs, with
-        the configured hidden layers and `inputs` input features (see
-        training.network.flops_per_trial)."""
+        the configured hidden layers and `inputs` input features (default: the data's;
+        see training.network.flops_per_trial)."""
         n_train, n_val = self.data.split_sizes()
-        sizes = [inputs, *self.model.hidden, OUTPUT_SIZE]
+        features, classes = data_shape(self.data)
+        sizes = [features if inputs is None else inputs, *self.model.hidden, classes]
         return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
 
     def expected_epochs(self) -> float:
@@ -560,8 +585,8 @@ def from_dict(raw: dict[str, Any]) -> Config:
 def _cross_checks(config: Config) -> list[tuple[str, str]]:
     """Problems that involve more than one key."""
     problems = []
-    size = DATASET_SIZES[config.data.dataset]
-    if config.data.samples > size:
+    size = DATASET_SIZES.get(config.data.dataset, 0)
+    if not config.data.source and config.data.samples > size:
         problems.append(
             (
                 "data.samples",
@@ -622,16 +647,31 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     return problems
 
 
-def loads(text: str, overrides: Iterable[str] = ()) -> Config:
-    """Parse TOML text, apply KEY=VALUE overrides, validate."""
+def loads(text: str, overrides: Iterable[str] = (), folder: Path | None = None) -> Config:
+    """Parse TOML text, apply KEY=VALUE overrides, validate. A relative data file is
+    found from `folder` (the config file's) when the text names it, from the working
+    directory when an override does: a session records where it really is."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([("(file)", f"not valid TOML: {error}")]) from None
     except RecursionError:  # arrays or tables nested thousands deep
         raise ConfigError([("(file)", "nested too deeply to be a Hyperdesk config")]) from None
+    _anchor_data_files(raw, folder or Path.cwd())
     apply_overrides(raw, overrides)
+    _anchor_data_files(raw, Path.cwd())
     return from_dict(raw)
+
+
+def _anchor_data_files(raw: dict[str, Any], folder: Path) -> None:
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        return
+    keys = ["source"] + (["label"] if data.get("format") == "idx" else [])
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            data[key] = str(folder / value)
 
 
 def example_names() -> list[str]:
@@ -640,6 +680,12 @@ def example_names() -> list[str]:
     return sorted(
         item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
     )
+
+
+def example_config(name: str, overrides: Iterable[str] = ()) -> Config:
+    """A bundled example config; a data file it names lies beside it."""
+    folder = importlib.resources.files("hyperdesk.resources.examples")
+    return loads(example_text(name), overrides, Path(str(folder)))
 
 
 def example_text(name: str) -> str:
@@ -675,7 +721,7 @@ def load(path: Path, overrides: Iterable[str] = ()) -> Config:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror or error}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([(str(path), "is not text: a config is a UTF-8 TOML file")]) from None
-    return loads(text, overrides)
+    return loads(text, overrides, path.resolve().parent)
 
 
 def _parse_value(text: str) -> Any:

@@ -19,6 +19,7 @@ from hyperdesk.core.cli.exit_codes import (
     EXIT_USAGE,
 )
 from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
 COMMANDS = {
@@ -67,6 +68,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return args.handler(args)
     except ConfigError as error:
         print(f"hyperdesk: the configuration has problems:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatasetError as error:  # the data a config names cannot be used; nothing started
+        print(f"hyperdesk: the data cannot be used: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)

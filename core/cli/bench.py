@@ -22,7 +22,7 @@ import numpy as np
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import needs_the_window, positive_int
 from hyperdesk.core.config import Config
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.data.datasets import INPUT_SIZE
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
 from hyperdesk.core.search.registry import make_strategy
@@ -114,7 +114,7 @@ def run_reference(config: Config) -> Measurement:
     number, epochs = 0, 0
     while (suggestion := strategy.ask()) is not None:
         number += 1
-        network, settings = config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        network, settings = config.trial_settings(suggestion.params)
         result = train_trial(
             data,
             replace(network, dtype="float64"),

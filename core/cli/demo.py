@@ -8,7 +8,6 @@ import time
 
 from hyperdesk.core.cli.exit_codes import EXIT_OK
 from hyperdesk.core.config import Config
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.training.trainer import train_trial
 
@@ -27,9 +26,7 @@ def run(args: argparse.Namespace) -> int:
     config = Config()
     data = load_split(config.data)
     network, settings = config.trial_settings(
-        {"lr": args.lr, "weight_decay": args.weight_decay, "epochs": args.epochs},
-        input_size=INPUT_SIZE,
-        output_size=OUTPUT_SIZE,
+        {"lr": args.lr, "weight_decay": args.weight_decay, "epochs": args.epochs}
     )
     print(
         f"Training a {len(network.hidden)} x {network.hidden[0]} {network.activation} network "

@@ -15,6 +15,7 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.runner import (
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     if args.example is not None:
-        config = config_module.loads(config_module.example_text(args.example), args.set)
+        config = config_module.example_config(args.example, args.set)
         name = args.name or args.example
     else:
         config = config_module.load(args.config, args.set)
@@ -103,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     else:
         path = new_session_path(sessions_dir(), name)
-    check_memory(config, args.workers or default_workers())  # before any file is made
+    # Before any file is made: the data can be read and split as asked, and fits.
+    load_split(config.data)
+    check_memory(config, args.workers or default_workers())
     try:
         session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
     except OSError as error:

@@ -74,7 +74,8 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _bundled_mnist_bytes() -> tuple[np.ndarray, np.ndarray]:
+def bundled_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled MNIST test split: images (10000, 28, 28) and labels, as bytes."""
     folder = importlib.resources.files("hyperdesk.resources.mnist")
     with importlib.resources.as_file(folder / MNIST_IMAGES) as images_path:
         images = read_idx(images_path, ndim=3)
@@ -85,12 +86,3 @@ def _bundled_mnist_bytes() -> tuple[np.ndarray, np.ndarray]:
             f"{MNIST_LABELS}: {len(labels)} labels for {len(images)} images in {MNIST_IMAGES}"
         )
     return images, labels
-
-
-def load_dataset(name: str, dtype: np.dtype | str = np.float32) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels as rows of `dtype` in [0, 1] and labels as int64, for a bundled dataset."""
-    if name != BUNDLED_DATASET:
-        raise DatasetError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
-    images, labels = _bundled_mnist_bytes()
-    pixels = images.reshape(len(images), -1).astype(dtype) / np.asarray(255, dtype=dtype)
-    return pixels, labels.astype(np.int64)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hyperdesk.core.data.datasets import load_dataset
+from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.sources import load_data
+from hyperdesk.core.data.tables import Dataset
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
     from hyperdesk.core.config import DataConfig
@@ -82,20 +84,20 @@ def kfold_indices(indices: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.
     ]
 
 
-def make_split(pixels: np.ndarray, labels: np.ndarray, train: np.ndarray, val: np.ndarray) -> Split:
-    return Split(pixels[train], labels[train], pixels[val], labels[val])
+SCALES = ("", "none", "unit", "standardize")  # "": unit for images, standardize for tables
 
 
 def load_split(data: DataConfig) -> Split:
-    """The training and validation arrays a data config describes; with k folds, each
-    array has a leading fold axis. The test split is left out."""
-    pixels, labels = load_dataset(data.dataset)
-    _, folds = _indices(data, len(pixels))
+    """The training and validation arrays a data config describes, scaled with
+    statistics of the training rows only; with k folds, each array has a leading fold
+    axis (and each fold its own statistics). The test split is left out."""
+    dataset = load_data(data)
+    _, folds = _indices(data, dataset)
     train = np.stack([train for train, _ in folds])
     val = np.stack([val for _, val in folds])
     if len(folds) == 1:
         train, val = train[0], val[0]
-    return make_split(pixels, labels, train, val)
+    return _scaled(data, dataset, train, val)
 
 
 def load_test_split(data: DataConfig) -> Split:
@@ -103,11 +105,45 @@ def load_test_split(data: DataConfig) -> Split:
     to train on, and the test split, which no search saw, as the validation arrays."""
     if data.test <= 0:
         raise ValueError("data.test is 0: this config keeps no test split")
-    pixels, labels = load_dataset(data.dataset)
-    test, folds = _indices(data, len(pixels))
-    seen = np.concatenate(folds[0])
-    return make_split(pixels, labels, seen, test)
+    dataset = load_data(data)
+    test, folds = _indices(data, dataset)
+    return _scaled(data, dataset, np.concatenate(folds[0]), test)
 
 
-def _indices(data: DataConfig, total: int):
+def _indices(data: DataConfig, dataset: Dataset):
+    total = len(dataset.y)
+    if data.samples > total:
+        raise DatasetError(
+            f"data.samples is {data.samples:,}, but {data.source or data.dataset} has "
+            f"{total:,} samples"
+            + (f" ({'; '.join(dataset.notes)})" if dataset.notes and data.source else "")
+        )
     return split_indices(total, data.samples, data.validation, data.test, data.folds, data.seed)
+
+
+def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:
+    """The rows `train` and `val` of `dataset`, with missing values filled and scaled as
+    data.scale says, by statistics of the training rows alone (per fold)."""
+    x_train, x_val = dataset.x[train], dataset.x[val]
+    scale = data.scale or ("unit" if dataset.kind == "images" else "standardize")
+    if dataset.kind == "images" and scale == "unit":
+        # A fixed map of pixel values: nothing is learnt from any row.
+        pixel_max = np.asarray(255, dtype=x_train.dtype)
+        return Split(x_train / pixel_max, dataset.y[train], x_val / pixel_max, dataset.y[val])
+    if np.isnan(dataset.x).any():
+        means = np.nanmean(x_train, axis=-2, keepdims=True)
+        means = np.where(np.isnan(means), 0.0, means).astype(x_train.dtype)
+        x_train = np.where(np.isnan(x_train), means, x_train)
+        x_val = np.where(np.isnan(x_val), means, x_val)
+    if scale == "standardize":
+        centre = x_train.mean(axis=-2, keepdims=True)
+        spread = x_train.std(axis=-2, keepdims=True)
+    elif scale == "unit":
+        centre = x_train.min(axis=-2, keepdims=True)
+        spread = x_train.max(axis=-2, keepdims=True) - centre
+    else:
+        return Split(x_train, dataset.y[train], x_val, dataset.y[val])
+    spread = np.where(spread > 0, spread, 1).astype(x_train.dtype)  # a constant column stays 0
+    return Split(
+        (x_train - centre) / spread, dataset.y[train], (x_val - centre) / spread, dataset.y[val]
+    )

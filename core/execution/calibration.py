@@ -7,7 +7,6 @@ import time
 from dataclasses import replace
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.training.trainer import train_trial
 
@@ -21,7 +20,7 @@ def measure_gflops(workers: int) -> float:
     config = Config()
     config = replace(config, train=replace(config.train, epochs=EPOCHS))
     data = load_split(config.data)
-    network, settings = config.trial_settings({}, INPUT_SIZE, OUTPUT_SIZE)
+    network, settings = config.trial_settings({})
     train_trial(data, network, settings, seed=0, on_epoch=None)  # allocations, caches
     started = time.perf_counter()
     train_trial(data, network, settings, seed=0)

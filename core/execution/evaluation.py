@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.config import ConfigError
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import train_trial
@@ -56,7 +55,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
                 raise ConfigError(
                     [("--trial", f"no trial {number}; trials are 1 to {len(trials)}")]
                 )
-        network, settings = config.trial_settings(row.params, INPUT_SIZE, OUTPUT_SIZE)
+        network, settings = config.trial_settings(row.params)
         data = load_test_split(config.data)
         started = time.perf_counter()
         result = train_trial(data, network, settings, row.seed)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError, hidden_widths
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
+from hyperdesk.core.data.sources import data_shape
 from hyperdesk.core.execution.runner import MAX_GROUP
 from hyperdesk.core.search.space import ChoiceParam, Param
 
@@ -74,14 +74,15 @@ def estimate(
     batch = batch or int(_largest(space, "batch_size", config.train.batch_size))
     optimizer = _largest(space, "optimizer", config.train.optimizer)
     itemsize = 8 if config.train.dtype == "float64" else 4
-    sizes = [INPUT_SIZE, *widths, OUTPUT_SIZE]
+    features, classes = data_shape(config.data)
+    sizes = [features, *widths, classes]
     weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
     stacked = MAX_GROUP * (runs or config.runs)
     weight_bytes = weights * itemsize * (2 + OPTIMIZER_STATE[optimizer]) * stacked
     # A batch is at most the training set; evaluation runs EVALUATION_ROWS at a time.
     rows = max(min(batch, config.data.split_sizes()[0]), EVALUATION_ROWS)
     activation_bytes = rows * sum(sizes) * itemsize * ACTIVATION_COPIES * stacked
-    data_bytes = config.data.samples * (INPUT_SIZE + 1) * itemsize
+    data_bytes = config.data.samples * (features + 1) * itemsize
     return MemoryEstimate(weight_bytes, activation_bytes, data_bytes, workers)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from hyperdesk.core.data.datasets import INPUT_SIZE, OUTPUT_SIZE
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.search.registry import make_strategy
@@ -205,7 +204,7 @@ class SearchRunner:
         if row is not None and row.status in FINISHED:
             self._replay(row, suggestion)
             return REPLAYED
-        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        network, settings = self.config.trial_settings(suggestion.params)
         return self._asked, suggestion, network, settings
 
     def _next_group(self) -> list[Entry] | None:
@@ -309,7 +308,7 @@ class SearchRunner:
         self._stopping.discard(number)
         if self._stopper:
             self._stopper.finish(number, TrialStatus.INTERRUPTED, None)
-        network, settings = self.config.trial_settings(suggestion.params, INPUT_SIZE, OUTPUT_SIZE)
+        network, settings = self.config.trial_settings(suggestion.params)
         self._waiting.insert(0, (number, suggestion, network, settings))
 
     def _finish(self, number: int, status: TrialStatus) -> None:

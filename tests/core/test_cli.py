@@ -96,7 +96,7 @@ def test_run_example_alone_lists_the_bundled_examples(capsys):
     code, out, _ = run_cli(capsys, "run", "--example")
     assert code == 0
     listed = [line.strip() for line in out.splitlines()[1:]]
-    assert listed == ["coarse-to-fine", "grid", "seed"]
+    assert listed == ["coarse-to-fine", "grid", "penguins", "seed"]
 
 
 def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
@@ -123,7 +123,7 @@ def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
     ("args", "message"),
     [
         (["--example", "nope"], "no example called 'nope'; choose one of coarse-to-fine, grid"),
-        ([], "give a config file or --example NAME (one of coarse-to-fine, grid, seed)"),
+        ([], "give a config file or --example NAME (one of coarse-to-fine, grid, penguins, seed)"),
         (["x.toml", "--example", "seed"], "not both"),
     ],
 )

@@ -133,14 +133,12 @@ def test_seed_example_is_the_textbook_experiment():
 def test_trial_settings_put_searched_values_in_place():
     base = config.loads("[model]\nhidden = [30, 20, 10]\n")
     network, train = base.trial_settings(
-        {"lr": 0.5, "weight_decay": 1e-3, "hidden_units": 64, "optimizer": "adam", "dropout": 0.1},
-        784,
-        10,
+        {"lr": 0.5, "weight_decay": 1e-3, "hidden_units": 64, "optimizer": "adam", "dropout": 0.1}
     )
     assert network.hidden == (64, 64, 64)
     assert network.weight_decay == 1e-3 and network.dropout == 0.1
     assert (train.lr, train.optimizer) == (0.5, "adam")
-    network, _ = base.trial_settings({"layers": 2}, 784, 10)
+    network, _ = base.trial_settings({"layers": 2})
     assert network.hidden == (30, 30)
 
 

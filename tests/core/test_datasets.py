@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from hyperdesk.core.data.datasets import DatasetError, load_dataset, read_idx, write_idx
-from hyperdesk.core.data.splits import holdout_indices, kfold_indices, split_indices
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data.datasets import DatasetError, read_idx, write_idx
+from hyperdesk.core.data.sources import load_data
+from hyperdesk.core.data.splits import holdout_indices, kfold_indices, load_split, split_indices
 
 
 @pytest.mark.parametrize("name", ["images.idx", "images.idx.gz"])
@@ -48,23 +50,20 @@ def test_idx_not_gzip_although_named_so(tmp_path):
 
 
 def test_bundled_mnist_matches_its_readme():
-    pixels, labels = load_dataset("mnist-10k")
-    assert pixels.shape == (10_000, 784)
-    assert pixels.dtype == np.float32
-    assert pixels.min() == 0.0 and pixels.max() == 1.0
-    assert labels.dtype == np.int64
-    counts = np.bincount(labels, minlength=10)
+    dataset = load_data(DataConfig())
+    assert dataset.x.shape == (10_000, 784) and dataset.x.dtype == np.float32
+    assert dataset.kind == "images" and dataset.classes == tuple("0123456789")
+    assert dataset.x.min() == 0.0 and dataset.x.max() == 255.0
+    counts = np.bincount(dataset.y, minlength=10)
     assert counts.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    # Scaled for training: pixel values in [0, 1].
+    split = load_split(DataConfig(samples=10_000, validation=0.5))
+    assert split.x_train.min() == 0.0 and split.x_train.max() == 1.0
 
 
-def test_bundled_mnist_in_float64():
-    pixels, _ = load_dataset("mnist-10k", dtype=np.float64)
-    assert pixels.dtype == np.float64
-
-
-def test_unknown_dataset_lists_the_bundled_one():
-    with pytest.raises(DatasetError, match="mnist-10k"):
-        load_dataset("cifar")
+def test_unknown_dataset_is_refused_by_name():
+    with pytest.raises(DatasetError, match="cifar"):
+        load_data(DataConfig(dataset="cifar"))
 
 
 def test_holdout_sizes_are_exact_and_disjoint():

@@ -188,7 +188,7 @@ def test_pause_holds_workers_between_steps_and_stop_interrupts(monkeypatch):
     monkeypatch.setattr(pool_module, "SILENCE_FLOOR", 0.5)
     monkeypatch.setattr(pool_module, "SILENCE_EPOCHS", 1)
     config = config_module.loads(TINY_CONFIG, ["train.epochs=2000", "search.trials=1"])
-    network, settings = config.trial_settings({"lr": 0.01}, 784, 10)
+    network, settings = config.trial_settings({"lr": 0.01})
     control = RunControl()
     with TrialPool(1, control) as pool:
         pool.submit(TrialTask(config.data, (1,), (0,), (network,), (settings,)))

@@ -3,8 +3,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hyperdesk.core.data.datasets import load_dataset
-from hyperdesk.core.data.splits import holdout_indices, make_split
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.training import trainer
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import TrainSettings, train_trial, used_inputs
@@ -14,9 +14,7 @@ from hyperdesk.core.trials import TrialStatus
 @pytest.fixture(scope="module")
 def seed_split():
     """The seed experiment's data: 500 bundled samples, 400 train / 100 validation."""
-    pixels, labels = load_dataset("mnist-10k")
-    train, val = holdout_indices(len(pixels), 500, 0.2, seed=0)
-    return make_split(pixels, labels, train, val)
+    return load_split(DataConfig(samples=500, validation=0.2, seed=0))
 
 
 SIX_BY_100 = NetworkSpec(784, (100,) * 6, 10, weight_decay=1e-6)

@@ -1,0 +1,76 @@
+"""Image folders, one subfolder per class (the convention of Keras'
+image_dataset_from_directory and torchvision's ImageFolder), read with Pillow."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.tables import Dataset
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+COLOURS = ("", "gray", "rgb")  # "": RGB when any image has colour, else gray
+
+
+def image_files(folder: Path) -> dict[str, list[Path]]:
+    """The image files of each class subfolder, by class name, in name order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: " + ("not a folder" if folder.exists() else "not found"))
+    classes = {
+        sub.name: sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        for sub in sorted(folder.iterdir())
+        if sub.is_dir() and not sub.name.startswith(".")
+    }
+    classes = {name: files for name, files in classes.items() if files}
+    if len(classes) < 2:
+        found = ", ".join(classes) or "none"
+        raise DatasetError(
+            f"{folder}: an image folder holds one subfolder of images per class (at least "
+            f"two: cats/, dogs/); class folders with images found: {found}"
+        )
+    return classes
+
+
+def read_image_folder(
+    folder: Path, size: tuple[int, int] | None = None, colour: str = ""
+) -> Dataset:
+    """Every image resized to `size` (width, height; default: the most common size) in
+    gray or RGB; pixel values 0..255, flattened."""
+    classes = image_files(folder)
+    opened: list[tuple[int, Image.Image]] = []
+    for index, files in enumerate(classes.values()):
+        for path in files:
+            try:
+                with Image.open(path) as image:
+                    image.load()
+                    opened.append((index, image.copy()))
+            except (UnidentifiedImageError, OSError, ValueError) as error:
+                raise DatasetError(f"{path}: not a readable image ({error})") from None
+    sizes = Counter(image.size for _, image in opened)
+    target = size or sizes.most_common(1)[0][0]
+    if not colour:
+        colour = (
+            "rgb"
+            if any(image.mode not in ("L", "1", "I", "I;16", "F") for _, image in opened)
+            else "gray"
+        )
+    mode = "RGB" if colour == "rgb" else "L"
+    rows = np.stack(
+        [
+            np.asarray(
+                image.convert(mode).resize(target, Image.Resampling.BILINEAR), dtype=np.uint8
+            ).reshape(-1)
+            for _, image in opened
+        ]
+    )
+    y = np.array([index for index, _ in opened], dtype=np.int64)
+    resized = sum(count for shape, count in sizes.items() if shape != target)
+    notes = [f"{len(opened)} images of {target[0]} x {target[1]}, {colour}"]
+    if resized:
+        notes.append(f"{resized} images resized to {target[0]} x {target[1]}")
+    return Dataset(rows.astype(np.float32), y, tuple(classes), "images", tuple(notes))

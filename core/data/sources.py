@@ -1,0 +1,99 @@
+"""Where a search's data comes from: the bundled MNIST split, or a person's own file or
+folder (CSV, NPZ, IDX pair, image folder), read once per process and kept while the
+file is unchanged."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hyperdesk.core.data.datasets import (
+    BUNDLED_DATASET,
+    INPUT_SIZE,
+    OUTPUT_SIZE,
+    DatasetError,
+    bundled_mnist,
+)
+from hyperdesk.core.data.images import read_image_folder
+from hyperdesk.core.data.tables import Dataset, read_csv, read_idx_pair, read_npz
+
+if TYPE_CHECKING:  # the config describes the data; the data never needs the config
+    from hyperdesk.core.config import DataConfig
+
+FORMATS = ("", "csv", "npz", "idx", "images")  # "": by the file's extension
+
+
+def source_format(source: str, fmt: str = "") -> str:
+    """The format of `source`: `fmt` when given, else a folder is images, and the
+    extension tells the rest."""
+    if fmt:
+        return fmt
+    path = Path(source)
+    if path.is_dir():
+        return "images"
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".npz"):
+        return "npz"
+    if "idx" in name or name.endswith("-ubyte"):
+        return "idx"
+    raise DatasetError(
+        f"{source}: cannot tell its format from its name; set data.format to one of "
+        "csv, npz, idx or images"
+    )
+
+
+def data_shape(data: DataConfig) -> tuple[int, int]:
+    """(input features, classes) of the data a config names; the bundled split's
+    without reading it."""
+    if not data.source:
+        return INPUT_SIZE, OUTPUT_SIZE
+    dataset = load_data(data)
+    return dataset.inputs, dataset.outputs
+
+
+def load_data(data: DataConfig) -> Dataset:
+    """The whole dataset a config names, unscaled. DatasetError names what is wrong."""
+    if not data.source:
+        if data.dataset != BUNDLED_DATASET:
+            raise DatasetError(f"unknown dataset {data.dataset!r}")
+        images, labels = bundled_mnist()
+        classes = tuple(str(digit) for digit in range(OUTPUT_SIZE))
+        x = images.reshape(len(images), -1).astype(np.float32)
+        return Dataset(x, labels.astype(np.int64), classes, "images")
+    path = Path(data.source).expanduser()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: not found (data.source)") from None
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
+    return _read(
+        str(path),
+        source_format(str(path), data.format),
+        data.label,
+        data.features,
+        data.missing,
+        data.colour,
+        (stat.st_mtime_ns, stat.st_size),
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _read(source, fmt, label, features, missing, colour, version) -> Dataset:
+    # `version` (modification time and size) is part of the key: a changed file is read again.
+    if fmt == "csv":
+        return read_csv(Path(source), label, missing)
+    if fmt == "npz":
+        return read_npz(Path(source), features, label)
+    if fmt == "idx":
+        if not label:
+            raise DatasetError(
+                f"{source}: an IDX images file needs its labels file: set data.label to it"
+            )
+        return read_idx_pair(Path(source), Path(label).expanduser())
+    return read_image_folder(Path(source), colour=colour)

@@ -1,0 +1,249 @@
+"""A person's own data, read into one shape: rows of numbers and a class per row. CSV
+tables (a header row; numeric columns are features, text columns are one-hot encoded),
+NPZ arrays and IDX pairs. Every problem is a DatasetError that names the file and the
+row, column or array it is about, and says what would do."""
+
+from __future__ import annotations
+
+import csv
+import math
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hyperdesk.core.data.datasets import DatasetError, read_idx
+
+# Cells that mean "no value" in the tables people export (R writes NA, pandas writes "").
+MISSING_CELLS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+MISSING_RULES = ("", "drop", "mean")  # "": a missing value is an error
+# A column counts as numeric when at least this share of its values are numbers: a
+# stray word in it is then a mistake to report, not a reason to one-hot encode it.
+NUMERIC_SHARE = 0.5
+# Whole-number labels with more different values than this, and than this share of the
+# rows, are taken for a measurement (a regression target), not classes.
+MANY_CLASSES = 20
+CONTINUOUS_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features as float32 rows before any scaling, and class indices into `classes`.
+    `kind` is "images" (pixel values 0..255) or "table"; `notes` say what was done to
+    the file's contents (one-hot columns, rows dropped, values filled), for the preview."""
+
+    x: np.ndarray
+    y: np.ndarray
+    classes: tuple[str, ...]
+    kind: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def outputs(self) -> int:
+        return len(self.classes)
+
+
+def _class_labels(path: Path, where: str, values: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class indices for label cells: words, or whole numbers. Continuous values mean a
+    regression problem, which Hyperdesk does not solve."""
+    numbers = [_number(value) for value in values]
+    if all(number is not None for number in numbers):
+        if any(not float(number).is_integer() for number in numbers):
+            raise DatasetError(
+                f"{path}: {where} holds continuous values ({_examples(values)}); Hyperdesk "
+                "tunes classifiers, and a label must name a class. Regression is not supported."
+            )
+        ordered = sorted({int(number) for number in numbers})
+        if len(ordered) > MANY_CLASSES and len(ordered) > CONTINUOUS_SHARE * len(values):
+            raise DatasetError(
+                f"{path}: {where} holds {len(ordered)} different numbers in {len(values)} "
+                f"rows ({_examples(values)}, ...): a measurement, not a class. Hyperdesk tunes "
+                "classifiers; regression is not supported."
+            )
+        classes = tuple(str(value) for value in ordered)
+        index = {value: position for position, value in enumerate(ordered)}
+        y = np.array([index[int(number)] for number in numbers], dtype=np.int64)
+    else:
+        classes = tuple(sorted(set(values)))
+        index = {value: position for position, value in enumerate(classes)}
+        y = np.array([index[value] for value in values], dtype=np.int64)
+    if len(classes) < 2:
+        raise DatasetError(
+            f"{path}: {where} holds one class only ({classes[0]!r}); a classifier needs at "
+            "least two"
+        )
+    return y, classes
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _examples(values: list[str]) -> str:
+    return ", ".join(list(dict.fromkeys(values))[:3])
+
+
+def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
+    """A CSV table with a header row. `label`: the column of classes (default: the last);
+    `missing`: "" (a missing value is an error), "drop" (rows with one are left out) or
+    "mean" (filled with the column's mean, or its most common word)."""
+    path = Path(path)
+    rows = _read_rows(path)
+    header, body = rows[0], rows[1:]
+    if not body:
+        raise DatasetError(f"{path}: a header row and no data rows")
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise DatasetError(
+                f"{path}, row {number}: {len(row)} cells, but the header has {len(header)}"
+            )
+    names = [name.strip() for name in header]
+    label_name = label or names[-1]
+    if label_name not in names:
+        raise DatasetError(
+            f"{path}: no column {label_name!r} for data.label; the columns are " + ", ".join(names)
+        )
+    label_column = names.index(label_name)
+    cells = [[cell.strip() for cell in row] for row in body]
+    notes: list[str] = []
+    missing_rows = [
+        number
+        for number, row in enumerate(cells)
+        if any(cell.lower() in MISSING_CELLS for cell in row)
+    ]
+    if missing_rows:
+        first = missing_rows[0]
+        column = next(c for c, cell in enumerate(cells[first]) if cell.lower() in MISSING_CELLS)
+        if not missing:
+            what = "no class" if column == label_column else "a missing value"
+            raise DatasetError(
+                f"{path}, row {first + 2}, column {names[column]!r}: {what} "
+                f"({cells[first][column]!r}); {len(missing_rows)} rows have one. Set "
+                'data.missing = "drop" to leave such rows out'
+                + ("" if column == label_column else ', or "mean" to fill them in')
+            )
+        if missing == "drop":
+            kept = set(range(len(cells))) - set(missing_rows)
+            cells = [row for number, row in enumerate(cells) if number in kept]
+            notes.append(f"{len(missing_rows)} of {len(body)} rows with a missing value left out")
+        else:
+            unlabelled = {
+                n for n in missing_rows if cells[n][label_column].lower() in MISSING_CELLS
+            }
+            if unlabelled:  # a class cannot be filled in
+                cells = [row for n, row in enumerate(cells) if n not in unlabelled]
+                notes.append(f"{len(unlabelled)} rows without a class left out")
+    if not cells:
+        raise DatasetError(f"{path}: every row has a missing value; no rows are left")
+    y, classes = _class_labels(path, f"column {label_name!r}", [row[label_column] for row in cells])
+    columns: list[np.ndarray] = []
+    for column, name in enumerate(names):
+        if column == label_column:
+            continue
+        values = [row[column] for row in cells]
+        present = [value for value in values if value.lower() not in MISSING_CELLS]
+        numbers = [_number(value) for value in present]
+        numeric = sum(number is not None for number in numbers)
+        if present and numeric >= NUMERIC_SHARE * len(present):
+            if numeric < len(present):
+                bad = next(v for v, n in zip(present, numbers, strict=True) if n is None)
+                row = 2 + next(r for r, row in enumerate(cells) if row[column] == bad)
+                raise DatasetError(
+                    f"{path}, row {row}, column {name!r}: {bad!r} is not a number, and the "
+                    "column's other values are"
+                )
+            # A missing number stays NaN here: it is filled with the mean of the training
+            # rows once the split is known (the validation rows must not shape it).
+            filled = np.array(
+                [_number(v) if v.lower() not in MISSING_CELLS else math.nan for v in values],
+                dtype=np.float64,
+            )
+            if np.isnan(filled).any():
+                notes.append(f"{name}: missing values filled with the training rows' mean")
+            columns.append(filled[:, None])
+        else:
+            words = sorted(set(present))
+            one_hot = np.array([[value == word for word in words] for value in values])
+            columns.append(one_hot.astype(np.float64))
+            notes.append(f"{name}: text, one-hot encoded as {len(words)} columns")
+            if len(present) < len(values):
+                notes.append(f"{name}: a missing value is none of its {len(words)} words")
+    if not columns:
+        raise DatasetError(f"{path}: no feature columns besides the label {label_name!r}")
+    x = np.hstack(columns).astype(np.float32)
+    return Dataset(x, y, classes, "table", tuple(notes))
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            rows = [row for row in csv.reader(stream) if row]
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: a folder, not a CSV file") from None
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{path}: not a text file (byte {error.start} is not UTF-8)") from None
+    except (OSError, csv.Error) as error:
+        raise DatasetError(f"{path}: cannot be read ({error})") from None
+    if not rows:
+        raise DatasetError(f"{path}: the file is empty")
+    return rows
+
+
+def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
+    """Arrays `X` and `y` of an NPZ file (or those named by `features` and `label`);
+    images as (N, H, W) or (N, H, W, C) are flattened."""
+    path = Path(path)
+    x_name, y_name = features or "X", label or "y"
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            present = list(archive.files)
+            missing = [name for name in (x_name, y_name) if name not in present]
+            if missing:
+                raise DatasetError(
+                    f"{path}: no array {missing[0]!r} (set data.features and data.label to "
+                    f"the arrays to use); the file holds: {', '.join(present) or 'nothing'}"
+                )
+            x, y = archive[x_name], archive[y_name]
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DatasetError(f"{path}: not a readable NPZ file ({error})") from None
+    if x.ndim < 2 or x.dtype.kind not in "biuf":
+        raise DatasetError(
+            f"{path}: {x_name} must be numbers, one row per sample; it is {x.dtype} of shape "
+            f"{x.shape}"
+        )
+    if y.ndim != 1 or len(y) != len(x):
+        raise DatasetError(
+            f"{path}: {y_name} must hold one class per row of {x_name}: {x_name} has "
+            f"{len(x)} rows, {y_name} has shape {y.shape}"
+        )
+    images = x.ndim >= 3
+    y_codes, classes = _class_labels(path, f"array {y_name!r}", [str(v) for v in y.tolist()])
+    flat = x.reshape(len(x), -1).astype(np.float32)
+    notes = (
+        (f"{x_name}: {x.shape[1:]} images flattened to {flat.shape[1]} values",) if images else ()
+    )
+    return Dataset(flat, y_codes, classes, "images" if images else "table", notes * images)
+
+
+def read_idx_pair(images: Path, labels: Path) -> Dataset:
+    """An IDX images file and its labels file, as MNIST ships them (gzip or not)."""
+    pixels, classes = read_idx(images, ndim=3), read_idx(labels, ndim=1)
+    if len(pixels) != len(classes):
+        raise DatasetError(
+            f"{labels}: {len(classes)} labels for the {len(pixels)} images in {images}"
+        )
+    y, names = _class_labels(Path(labels), "the labels", [str(v) for v in classes.tolist()])
+    return Dataset(pixels.reshape(len(pixels), -1).astype(np.float32), y, names, "images")

@@ -1,0 +1,174 @@
+"""A person's own data: CSV, NPZ, IDX pairs and image folders, every bad file named,
+and scaling fitted on training rows only."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data.datasets import DatasetError, write_idx
+from hyperdesk.core.data.images import read_image_folder
+from hyperdesk.core.data.sources import load_data
+from hyperdesk.core.data.splits import load_split
+from hyperdesk.core.data.tables import read_csv, read_idx_pair, read_npz
+from tests.core.test_cli import run_cli
+
+TABLE = """\
+colour,width,height,kind
+red,1.0,2.0,a
+blue,2.0,3.5,b
+red,3.0,1.0,a
+green,4.0,0.5,b
+blue,5.0,2.5,a
+green,6.0,4.0,b
+"""
+
+
+def write(tmp_path, text, name="t.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_csv_table_has_numeric_features_one_hot_words_and_classes(tmp_path):
+    data = read_csv(write(tmp_path, TABLE))
+    assert data.classes == ("a", "b") and data.y.tolist() == [0, 1, 0, 1, 0, 1]
+    # colour one-hot (blue, green, red), then width and height
+    assert data.x.shape == (6, 5)
+    assert data.x[0].tolist() == [0, 0, 1, 1.0, 2.0]
+    assert "colour: text, one-hot encoded as 3 columns" in data.notes
+    by_name = read_csv(write(tmp_path, TABLE), label="colour")
+    assert by_name.classes == ("blue", "green", "red")
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("", {}, "the file is empty"),
+        ("a,b,label\n", {}, "a header row and no data rows"),
+        ("a,b,label\n1,2,x\n1,2\n", {}, r"row 3: 2 cells, but the header has 3"),
+        ("a,b,label\n1,2,x\n1,oops,y\n3,4,x\n", {}, r"row 3, column 'b': 'oops' is not a number"),
+        ("a,b,label\n1,,x\n1,2,y\n", {}, r"row 2, column 'b': a missing value .*data.missing"),
+        ("a,b,label\n1,2,x\n3,4,x\n", {}, r"one class only \('x'\)"),
+        ("a,b,label\n1,2,x\n3,4,y\n", {"label": "kind"}, r"no column 'kind'.*a, b, label"),
+        ("a,label\n1,0.5\n2,1.25\n", {}, "Regression is not supported"),
+        ("a,label\n1,x\n,\n", {"missing": "drop"}, "one class only"),
+    ],
+)
+def test_a_bad_csv_is_refused_with_the_row_and_column(tmp_path, text, options, message):
+    path = write(tmp_path, text)
+    with pytest.raises(DatasetError, match=message) as raised:
+        read_csv(path, **options)
+    assert str(path) in str(raised.value)
+
+
+def test_missing_values_are_dropped_or_filled_from_the_training_rows_only(tmp_path):
+    text = "a,b,label\n" + "".join(f"{i},{'' if i == 3 else i * 10},{i % 2}\n" for i in range(8))
+    path = write(tmp_path, text)
+    assert len(read_csv(path, missing="drop").y) == 7
+    data = read_csv(path, missing="mean")
+    assert np.isnan(data.x).sum() == 1  # filled once the split is known
+    config = DataConfig(source=str(path), missing="mean", samples=8, validation=0.25, scale="none")
+    split = load_split(config)
+    rows = np.concatenate([split.x_train, split.x_val])
+    assert not np.isnan(rows).any()
+    train_b = [row[1] for row in split.x_train if row[0] != 3]
+    filled = [row[1] for row in np.concatenate([split.x_train, split.x_val]) if row[0] == 3]
+    assert filled[0] == pytest.approx(np.mean(train_b))  # the training rows' mean
+
+
+def test_standardizing_uses_statistics_of_the_training_rows_of_each_fold(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(5, 3, size=(60, 4)).astype(np.float32)
+    y = np.arange(60) % 3
+    np.savez(tmp_path / "d.npz", X=x, y=y)
+    holdout = load_split(DataConfig(source=str(tmp_path / "d.npz"), samples=60, validation=0.5))
+    assert np.allclose(holdout.x_train.mean(axis=0), 0, atol=1e-5)
+    assert np.allclose(holdout.x_train.std(axis=0), 1, atol=1e-4)
+    assert not np.allclose(holdout.x_val.mean(axis=0), 0, atol=1e-3)  # not fitted on them
+    folds = load_split(DataConfig(source=str(tmp_path / "d.npz"), samples=60, folds=3))
+    assert folds.x_train.shape == (3, 40, 4)
+    for fold in folds.x_train:
+        assert np.allclose(fold.mean(axis=0), 0, atol=1e-5)
+
+
+def test_npz_arrays_by_name_and_images_flattened(tmp_path):
+    images = np.zeros((6, 4, 4), dtype=np.uint8)
+    np.savez(tmp_path / "img.npz", pixels=images, target=np.array([0, 1, 2, 0, 1, 2]))
+    data = read_npz(tmp_path / "img.npz", features="pixels", label="target")
+    assert data.x.shape == (6, 16) and data.kind == "images" and data.outputs == 3
+    with pytest.raises(DatasetError, match=r"no array 'X'.*holds: pixels, target"):
+        read_npz(tmp_path / "img.npz")
+    np.savez(tmp_path / "bad.npz", X=np.zeros((5, 2)), y=np.zeros(4))
+    with pytest.raises(DatasetError, match=r"X has 5 rows, y has shape \(4,\)"):
+        read_npz(tmp_path / "bad.npz")
+
+
+def test_an_idx_pair_reads_as_mnist_ships_it(tmp_path):
+    write_idx(tmp_path / "images-idx3-ubyte.gz", np.arange(5 * 9).reshape(5, 3, 3))
+    write_idx(tmp_path / "labels-idx1-ubyte.gz", np.array([1, 0, 1, 0, 1]))
+    data = read_idx_pair(tmp_path / "images-idx3-ubyte.gz", tmp_path / "labels-idx1-ubyte.gz")
+    assert data.x.shape == (5, 9) and data.classes == ("0", "1")
+    write_idx(tmp_path / "short-idx1-ubyte", np.array([1, 0]))
+    with pytest.raises(DatasetError, match="2 labels for the 5 images"):
+        read_idx_pair(tmp_path / "images-idx3-ubyte.gz", tmp_path / "short-idx1-ubyte")
+
+
+def image_folder(tmp_path):
+    root = tmp_path / "pictures"
+    for name, shade in (("cats", 40), ("dogs", 200)):
+        (root / name).mkdir(parents=True)
+        for index in range(3):
+            Image.new("L", (8, 6), shade + index).save(root / name / f"{index}.png")
+    Image.new("L", (16, 12), 90).save(root / "dogs" / "big.png")  # resized to 8 x 6
+    return root
+
+
+def test_an_image_folder_has_a_class_per_subfolder(tmp_path):
+    data = read_image_folder(image_folder(tmp_path))
+    assert data.classes == ("cats", "dogs") and data.y.tolist() == [0, 0, 0, 1, 1, 1, 1]
+    assert data.x.shape == (7, 48) and data.kind == "images"
+    assert "1 images resized to 8 x 6" in data.notes
+    assert data.x[0, 0] == 40
+
+
+def test_bad_image_folders_are_named(tmp_path):
+    root = image_folder(tmp_path)
+    (root / "dogs" / "broken.png").write_bytes(b"not a picture")
+    with pytest.raises(DatasetError, match=r"broken\.png: not a readable image"):
+        read_image_folder(root)
+    empty = tmp_path / "flat"
+    empty.mkdir()
+    Image.new("L", (4, 4)).save(empty / "a.png")
+    with pytest.raises(DatasetError, match="one subfolder of images per class"):
+        read_image_folder(empty)
+
+
+def test_a_relative_source_is_found_beside_the_config_and_a_session_records_it(tmp_path):
+    write(tmp_path, TABLE * 1)
+    (tmp_path / "c.toml").write_text('[data]\nsource = "t.csv"\nsamples = 6\nvalidation = 0.5\n')
+    config = config_module.load(tmp_path / "c.toml")
+    assert config.data.source == str(tmp_path / "t.csv")
+    assert load_data(config.data).inputs == 5
+
+
+def test_samples_beyond_the_file_and_a_missing_file_stop_run_before_a_session(
+    capsys, tmp_path, hyperdesk_home
+):
+    write(tmp_path, TABLE)
+    (tmp_path / "c.toml").write_text('[data]\nsource = "t.csv"\nsamples = 50\n')
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "c.toml"))
+    assert code == 2 and "data.samples is 50, but" in err and "has 6 samples" in err
+    (tmp_path / "c.toml").write_text('[data]\nsource = "gone.csv"\n')
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "c.toml"))
+    assert code == 2 and "gone.csv: not found (data.source)" in err
+    assert not (hyperdesk_home / "sessions").exists() or not any(
+        (hyperdesk_home / "sessions").iterdir()
+    )
+
+
+def test_the_penguins_example_runs_offline(capsys, hyperdesk_home):
+    code, out, err = run_cli(capsys, "run", "--example", "penguins", "--set", "search.trials=3")
+    assert code == 0, err
+    assert "Optimization Result (3 best)" in out
