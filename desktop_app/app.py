@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hyperdesk.core import __version__
 from hyperdesk.core.config import ConfigError
-from hyperdesk.core.storage.paths import SESSION_SUFFIX, settings_dir
+from hyperdesk.core.paths import SESSION_SUFFIX, settings_dir
 from hyperdesk.core.storage.session import SessionError
 from hyperdesk.desktop_app.about import app_icon
 

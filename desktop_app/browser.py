@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.storage.session import SessionError, SessionSummary, summarize
 from hyperdesk.desktop_app.table_model import ROOT, SORT_ROLE, STATUS_COLOURS
 

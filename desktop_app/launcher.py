@@ -16,7 +16,7 @@ from pathlib import Path
 from hyperdesk.core.cli import build_parser, dispatch
 from hyperdesk.core.cli.arguments import WindowHooks
 from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY
-from hyperdesk.core.storage.paths import SESSION_SUFFIX
+from hyperdesk.core.paths import SESSION_SUFFIX
 
 NO_DISPLAY = (
     "hyperdesk: no display to open the window on. Run a search without the window with "

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
-from hyperdesk.core.storage.paths import distinct_name, sessions_dir
+from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser

@@ -20,8 +20,8 @@ from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import default_workers, new_session_path
 from hyperdesk.core.formatting import clock
+from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
-from hyperdesk.core.storage.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus
 from hyperdesk.desktop_app.results import SearchResults

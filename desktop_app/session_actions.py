@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
-from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot, panel_files

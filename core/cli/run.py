@@ -25,8 +25,8 @@ from hyperdesk.core.execution.runner import (
     new_session_path,
 )
 from hyperdesk.core.formatting import needs_scientific, parameter_text, score_text
+from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import make_strategy
-from hyperdesk.core.storage.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus, ranked
 

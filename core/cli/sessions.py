@@ -6,7 +6,7 @@ import argparse
 
 from hyperdesk.core.cli.exit_codes import EXIT_OK
 from hyperdesk.core.formatting import printable
-from hyperdesk.core.storage.paths import SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.storage.session import SessionError, summarize
 
 HELP = "list the sessions in the data directory"

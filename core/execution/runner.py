@@ -19,9 +19,9 @@ import numpy as np
 
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
+from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.strategies import Strategy, Suggestion
-from hyperdesk.core.storage.paths import SESSION_SUFFIX
 from hyperdesk.core.storage.session import Session, SessionError, TrialRow
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hyperdesk.core.storage.paths import distinct_name
+from hyperdesk.core.paths import distinct_name
 
 
 @pytest.mark.parametrize(

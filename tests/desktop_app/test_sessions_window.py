@@ -673,7 +673,7 @@ def test_file_dialogs_start_where_they_were_last_used(qtbot, window, tmp_path, m
     from PySide6.QtCore import QStandardPaths
     from PySide6.QtWidgets import QFileDialog
 
-    from hyperdesk.core.storage.paths import sessions_dir
+    from hyperdesk.core.paths import sessions_dir
 
     started = []
 
