@@ -34,7 +34,7 @@ else:
     import tomli as tomllib
 
 
-DATASET_SIZES = {"mnist-10k": 10_000}
+DATASET_SIZES = {"mnist-10k": 10_000, "mnist": 70_000, "fashion-mnist": 70_000}
 # Without hidden widths to repeat, a searched layer count uses this width.
 DEFAULT_WIDTH = 100
 

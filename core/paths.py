@@ -28,6 +28,15 @@ def settings_dir() -> Path | None:
     return data_dir() / "settings" if os.environ.get(HOME_VARIABLE) else None
 
 
+def cache_dir() -> Path:
+    """Downloaded datasets: $HYPERDESK_HOME/cache when it is set, else the user cache
+    directory (they can be downloaded again, so they are not user data)."""
+    override = os.environ.get(HOME_VARIABLE)
+    if override:
+        return Path(override).expanduser() / "cache"
+    return Path(platformdirs.user_cache_dir("hyperdesk", appauthor=False))
+
+
 def sessions_dir() -> Path:
     return data_dir() / "sessions"
 

@@ -63,3 +63,15 @@ class Progress:
     def close(self) -> None:
         if self.live:
             print(file=sys.stderr)
+
+
+def download_progress(name: str, done: int, total: int) -> None:
+    """A download's progress on stderr: one line redrawn on a terminal, the end alone
+    elsewhere."""
+    if not total:
+        return
+    line = f"Downloading {name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+    if sys.stderr.isatty():
+        print("\r" + line, end="\n" if done >= total else "", file=sys.stderr, flush=True)
+    elif done >= total:
+        print(line, file=sys.stderr, flush=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
-from hyperdesk.core.cli.progress import Progress
+from hyperdesk.core.cli.progress import Progress, download_progress
+from hyperdesk.core.data.downloads import DOWNLOADS, fetch
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.memory import check_memory
@@ -104,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     else:
         path = new_session_path(sessions_dir(), name)
-    # Before any file is made: the data can be read and split as asked, and fits.
+    # Before any file is made: the data is here (downloaded first, with progress), can be
+    # read and split as asked, and fits.
+    if not config.data.source and config.data.dataset in DOWNLOADS:
+        fetch(config.data.dataset, report=download_progress)
     load_split(config.data)
     check_memory(config, args.workers or default_workers())
     try:

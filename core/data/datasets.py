@@ -18,7 +18,8 @@ BUNDLED_DATASET = "mnist-10k"
 # Every bundled dataset is 28 x 28 grey images of 10 classes.
 INPUT_SIZE = 28 * 28
 OUTPUT_SIZE = 10
-DATASETS = (BUNDLED_DATASET,)
+# The bundled split, and the public datasets downloaded on first use (data.downloads).
+DATASETS = (BUNDLED_DATASET, "mnist", "fashion-mnist")
 
 
 class DatasetError(Exception):

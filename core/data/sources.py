@@ -17,6 +17,7 @@ from hyperdesk.core.data.datasets import (
     DatasetError,
     bundled_mnist,
 )
+from hyperdesk.core.data.downloads import DOWNLOADS, TEST_FILES, TRAIN_FILES, cached_files, fetch
 from hyperdesk.core.data.images import read_image_folder
 from hyperdesk.core.data.tables import Dataset, read_csv, read_idx_pair, read_npz
 
@@ -48,8 +49,8 @@ def source_format(source: str, fmt: str = "") -> str:
 
 
 def data_shape(data: DataConfig) -> tuple[int, int]:
-    """(input features, classes) of the data a config names; the bundled split's
-    without reading it."""
+    """(input features, classes) of the data a config names; MNIST's and Fashion-MNIST's
+    without reading (or downloading) them."""
     if not data.source:
         return INPUT_SIZE, OUTPUT_SIZE
     dataset = load_data(data)
@@ -58,6 +59,8 @@ def data_shape(data: DataConfig) -> tuple[int, int]:
 
 def load_data(data: DataConfig) -> Dataset:
     """The whole dataset a config names, unscaled. DatasetError names what is wrong."""
+    if not data.source and data.dataset in DOWNLOADS:
+        return _downloaded(data.dataset)
     if not data.source:
         if data.dataset != BUNDLED_DATASET:
             raise DatasetError(f"unknown dataset {data.dataset!r}")
@@ -80,6 +83,25 @@ def load_data(data: DataConfig) -> Dataset:
         data.missing,
         data.colour,
         (stat.st_mtime_ns, stat.st_size),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _downloaded(name: str) -> Dataset:
+    """A downloaded dataset, its training and test files together: the search cuts its
+    own splits from them."""
+    # Fetched (and checked) by the process that starts a search; its workers, and later
+    # reads, take the files from the cache without asking the network.
+    files = cached_files(name) or fetch(name)
+    parts = [
+        read_idx_pair(files[images], files[labels]) for images, labels in (TRAIN_FILES, TEST_FILES)
+    ]
+    return Dataset(
+        np.concatenate([part.x for part in parts]),
+        np.concatenate([part.y for part in parts]),
+        DOWNLOADS[name].classes,
+        "images",
+        (DOWNLOADS[name].title,),
     )
 
 

@@ -1,0 +1,129 @@
+"""Full MNIST and Fashion-MNIST downloads, tested against a server on 127.0.0.1 that
+serves small generated IDX files: a good download, a wrong checksum, a connection
+dropped halfway, no server at all."""
+
+import hashlib
+import http.server
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data import downloads, sources
+from hyperdesk.core.data.datasets import DatasetError, write_idx
+from hyperdesk.core.data.splits import load_split
+from tests.core.test_cli import run_cli
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """Small MNIST-shaped files on a local server; DOWNLOADS["mnist"] points at their
+    checksums and HYPERDESK_DATA_MIRROR at the server. `behaviour` sets what it does."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, count in (("train", 60), ("t10k", 20)):
+        write_idx(folder / f"{name}-images-idx3-ubyte.gz", rng.integers(0, 255, (count, 28, 28)))
+        write_idx(folder / f"{name}-labels-idx1-ubyte.gz", np.arange(count) % 10)
+    digests = {
+        file: hashlib.sha256((folder / file).read_bytes()).hexdigest() for file in downloads.FILES
+    }
+    monkeypatch.setitem(
+        downloads.DOWNLOADS, "mnist", replace(downloads.DOWNLOADS["mnist"], sha256=digests)
+    )
+    behaviour = {"mode": "good", "requests": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            behaviour["requests"] += 1
+            body = (folder / self.path.strip("/")).read_bytes()
+            if behaviour["mode"] == "corrupt":
+                body = body[:-1] + bytes([body[-1] ^ 0xFF])
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if behaviour["mode"] == "drop":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.connection.close()
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(downloads.MIRROR_VARIABLE, f"http://127.0.0.1:{server.server_port}/")
+    sources._downloaded.cache_clear()
+    yield behaviour
+    server.shutdown()
+    server.server_close()
+    sources._downloaded.cache_clear()
+
+
+def cached(hyperdesk_home):
+    folder = hyperdesk_home / "cache" / "mnist"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_dataset_downloads_once_checked_and_is_read_from_the_cache(served, hyperdesk_home):
+    reports = []
+    found = downloads.fetch("mnist", report=lambda *a: reports.append(a))
+    assert sorted(found) == sorted(downloads.FILES)
+    assert cached(hyperdesk_home) == sorted(downloads.FILES)
+    assert reports and reports[-1][1] == reports[-1][2]  # done == total at the end
+    asked = served["requests"]
+    split = load_split(DataConfig(dataset="mnist", samples=80, validation=0.25))
+    assert served["requests"] == asked  # from the cache
+    assert split.x_train.shape == (60, 784) and split.x_val.shape == (20, 784)
+
+
+def test_a_wrong_checksum_keeps_nothing_and_says_so(served, hyperdesk_home):
+    served["mode"] = "corrupt"
+    with pytest.raises(DatasetError, match="is not the file it should be"):
+        downloads.fetch("mnist")
+    assert cached(hyperdesk_home) == []
+
+
+def test_a_dropped_connection_leaves_no_partial_file_and_the_next_try_starts_clean(
+    served, hyperdesk_home
+):
+    served["mode"] = "drop"
+    with pytest.raises(DatasetError, match="cannot download MNIST") as raised:
+        downloads.fetch("mnist")
+    assert str(hyperdesk_home / "cache" / "mnist") in str(raised.value)  # where to put them
+    assert cached(hyperdesk_home) == []
+    served["mode"] = "good"
+    assert len(downloads.fetch("mnist")) == 4
+
+
+def test_without_a_network_run_names_the_cache_folder_and_starts_nothing(
+    capsys, monkeypatch, hyperdesk_home
+):
+    monkeypatch.setenv(downloads.MIRROR_VARIABLE, "http://127.0.0.1:9/")  # nothing listens
+    code, _, err = run_cli(capsys, "run", "--example", "seed", "--set", 'data.dataset="mnist"')
+    assert code == 2
+    assert "cannot download MNIST" in err and str(hyperdesk_home / "cache" / "mnist") in err
+    assert not (hyperdesk_home / "sessions").exists()
+
+
+def test_run_downloads_with_progress_then_trains(capsys, served, hyperdesk_home):
+    code, _, err = run_cli(
+        capsys,
+        "run",
+        "--example",
+        "seed",
+        "--set",
+        'data.dataset="mnist"',
+        "--set",
+        "data.samples=80",
+        "--set",
+        "search.trials=2",
+        "--set",
+        "train.epochs=2",
+    )
+    assert code == 0, err
+    assert "Downloading train-images-idx3-ubyte.gz" in err
