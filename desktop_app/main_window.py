@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
@@ -281,6 +282,8 @@ class MainWindow(QMainWindow):
                 cost = self.controller.cost_text(config)
             except ConfigError as error:  # it would not fit in this machine's memory
                 problems, config = error.problems, None
+            except DatasetError as error:  # the file named cannot be used as it is
+                problems, config = [("data.source", str(error))], None
         self.setup_problems = problems
         self.setup.show_problems(problems)
         self.setup.show_preview(config)

@@ -8,17 +8,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
-from hyperdesk.core.config import DATASET_SIZES
 from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.desktop_app.form_widgets import ComboBox, DoubleSpinBox, SpinBox
 from hyperdesk.desktop_app.space_editor import parse_number, parse_value
+
+# How many samples the form lets a person ask for; the data itself says if it has fewer.
+MAX_SAMPLES = 100_000_000
 
 
 class FieldProblem(ValueError):
@@ -135,6 +145,72 @@ class Widths(Editor):
         self.widget.textEdited.connect(slot)
 
 
+class Text(Editor):
+    """Free text (a column's name); empty means the default the tooltip names."""
+
+    def __init__(self, placeholder: str):
+        self.widget = QLineEdit()
+        self.widget.setPlaceholderText(placeholder)
+
+    def value(self) -> str:
+        return self.widget.text().strip()
+
+    def set_value(self, value: str) -> None:
+        self.widget.setText(value)
+
+    def on_change(self, slot) -> None:
+        self.widget.textEdited.connect(slot)
+
+
+class SourcePicker(Editor):
+    """A person's own data: a file (CSV, NPZ, IDX) or a folder of class subfolders,
+    typed or chosen; empty: the Dataset above."""
+
+    def __init__(self):
+        self.widget = QWidget()
+        self.path = QLineEdit()
+        self.path.setObjectName("sourceEdit")
+        self.path.setPlaceholderText("none: the dataset above")
+        self.path.setClearButtonEnabled(True)
+        file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
+        file_button.setObjectName("sourceFileButton")
+        file_button.setToolTip("A CSV table, an NPZ file or an IDX images file")
+        folder_button.setToolTip("A folder with one subfolder of images per class")
+        file_button.clicked.connect(self._choose_file)
+        folder_button.clicked.connect(self._choose_folder)
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.path, 1)
+        row.addWidget(file_button)
+        row.addWidget(folder_button)
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.widget,
+            "Your data",
+            self.path.text(),
+            "Tables and arrays (*.csv *.npz *.gz *-ubyte);;All files (*)",
+        )
+        self._chosen(path)
+
+    def _choose_folder(self) -> None:
+        self._chosen(QFileDialog.getExistingDirectory(self.widget, "A folder of images"))
+
+    def _chosen(self, path: str) -> None:
+        if path:
+            self.path.setText(path)
+            self.path.textEdited.emit(path)
+
+    def value(self) -> str:
+        return self.path.text().strip()
+
+    def set_value(self, value: str) -> None:
+        self.path.setText(value)
+
+    def on_change(self, slot) -> None:
+        self.path.textEdited.connect(slot)
+
+
 class Switch(Editor):
     def __init__(self, text: str):
         self.widget = QCheckBox(text)
@@ -165,6 +241,10 @@ def used_by_strategy(setting: str) -> Callable[[Values], bool]:
 
 def always(values: Values) -> bool:
     return True
+
+
+def own_data(values: Values) -> bool:
+    return bool(values.get("data.source"))
 
 
 @dataclass(frozen=True)
@@ -203,7 +283,9 @@ def data_summary(values: Values) -> str:
         else f"validation {values.get('data.validation', 0):g}"
     )
     test = f", test {values['data.test']:g}" if values.get("data.test") else ""
-    return f"{values.get('data.samples', 0):,} samples, {split}{test}"
+    source = values.get("data.source")
+    where = Path(source).name if source else values.get("data.dataset", "")
+    return f"{where}, {values.get('data.samples', 0):,} samples, {split}{test}"
 
 
 def model_summary(values: Values) -> str:
@@ -286,7 +368,59 @@ SECTIONS = (
     Section(
         "Data",
         (
-            Field("data.samples", "Samples", lambda: WholeNumber(1, DATASET_SIZES["mnist-10k"])),
+            Field(
+                "data.dataset",
+                "Dataset",
+                lambda: Choice(
+                    (
+                        ("MNIST, bundled (10,000 images)", "mnist-10k"),
+                        ("MNIST (70,000 images, downloaded once)", "mnist"),
+                        ("Fashion-MNIST (70,000 images, downloaded once)", "fashion-mnist"),
+                    )
+                ),
+                enabled=lambda values: not own_data(values),
+            ),
+            Field(
+                "data.source",
+                "Your data",
+                SourcePicker,
+                "A CSV table (a header row; the last column holds the classes unless "
+                "Label says otherwise), an NPZ file (arrays X and y), an IDX images file, "
+                "or a folder with a subfolder of images per class",
+            ),
+            Field(
+                "data.label",
+                "Label",
+                lambda: Text("the last column"),
+                "The column (CSV) or array (NPZ) holding the classes; for IDX, the labels file",
+                shown=own_data,
+            ),
+            Field(
+                "data.missing",
+                "Missing values",
+                lambda: Choice(
+                    (("are an error", ""), ("leave those rows out", "drop"), ("fill in", "mean"))
+                ),
+                "Filled in: numbers with the mean of the training rows; a missing word is "
+                "none of its column's words",
+                shown=own_data,
+            ),
+            Field(
+                "data.scale",
+                "Scaling",
+                lambda: Choice(
+                    (
+                        ("automatic", ""),
+                        ("standardize", "standardize"),
+                        ("to 0..1", "unit"),
+                        ("none", "none"),
+                    )
+                ),
+                "Fitted on the training rows only (per fold). Automatic: 0..1 for images, "
+                "standardized for tables",
+                shown=own_data,
+            ),
+            Field("data.samples", "Samples", lambda: WholeNumber(1, MAX_SAMPLES)),
             Field(
                 "data.test",
                 "Test fraction",
@@ -310,7 +444,6 @@ SECTIONS = (
             ),
             Field("data.seed", "Data seed", lambda: WholeNumber(0, 2**31 - 1)),
         ),
-        note=("Dataset", "MNIST, bundled (10,000 images)"),
         summary=data_summary,
     ),
     Section(

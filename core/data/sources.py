@@ -48,6 +48,21 @@ def source_format(source: str, fmt: str = "") -> str:
     )
 
 
+def check_fingerprint(data: DataConfig, recorded: str) -> None:
+    """DatasetError when the data `data` names is not the data a session recorded
+    (`recorded`, empty for sessions from before fingerprints: nothing to check)."""
+    if not recorded:
+        return
+    if load_data(data).fingerprint() != recorded:
+        where = data.source or data.dataset
+        raise DatasetError(
+            f"{where} is not the data this session trained on: it changed since (or is "
+            "another file by the same name). Point the session at the data it used "
+            "(hyperdesk resume --data PATH, or Locate data… in the window); it never goes on "
+            "with other data"
+        )
+
+
 def data_shape(data: DataConfig) -> tuple[int, int]:
     """(input features, classes) of the data a config names; MNIST's and Fashion-MNIST's
     without reading (or downloading) them."""

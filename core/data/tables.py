@@ -6,6 +6,7 @@ row, column or array it is about, and says what would do."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import zipfile
 from dataclasses import dataclass
@@ -38,6 +39,16 @@ class Dataset:
     classes: tuple[str, ...]
     kind: str
     notes: tuple[str, ...] = ()
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the arrays as read (before scaling), their shapes and the classes:
+        a session records it, so that it never goes on with other data."""
+        digest = hashlib.sha256()
+        for array in (self.x, self.y):
+            digest.update(repr((array.dtype.str, array.shape)).encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update("\n".join(self.classes).encode())
+        return digest.hexdigest()
 
     @property
     def inputs(self) -> int:

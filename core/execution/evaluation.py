@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import train_trial
@@ -55,6 +56,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
                 raise ConfigError(
                     [("--trial", f"no trial {number}; trials are 1 to {len(trials)}")]
                 )
+        check_fingerprint(config.data, session.data_fingerprint)
         network, settings = config.trial_settings(row.params)
         data = load_test_split(config.data)
         started = time.perf_counter()

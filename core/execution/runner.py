@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.data.sources import check_fingerprint, load_data
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.paths import SESSION_SUFFIX
@@ -132,6 +133,11 @@ class SearchRunner:
         even when a search on another host is named as running it."""
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
+        # Never go on with other data than the session began with.
+        if self.session.data_fingerprint:
+            check_fingerprint(self.config.data, self.session.data_fingerprint)
+        elif not self._stored:
+            self.session.record_data(load_data(self.config.data).fingerprint())
         self.session.begin_run(self.planned, take_over)
         state = SearchState.INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)

@@ -661,6 +661,24 @@ class Session:
                 config=config_toml, planned_trials=str(planned), state=SearchState.INTERRUPTED
             )
 
+    @property
+    def data_fingerprint(self) -> str:
+        """The fingerprint of the data the session trains on ("" before its first run)."""
+        return self.meta.get("data_fingerprint", "")
+
+    def record_data(self, fingerprint: str) -> None:
+        with self._writing():
+            self._set_meta(data_fingerprint=fingerprint)
+
+    def relocate_data(self, config_toml: str) -> None:
+        """The same search with its data found elsewhere (the file moved); the caller
+        checked it is the same data."""
+        with self._writing():
+            self._db.execute("BEGIN IMMEDIATE")
+            if self.status() == SearchState.RUNNING:
+                raise SessionBusyError(f"{self.path}: a search is running in it")
+            self._set_meta(config=config_toml)
+
     def copy_to(self, destination: Path) -> None:
         """A consistent copy of this session at `destination` (which must not exist),
         even while a search writes to it."""

@@ -172,3 +172,37 @@ def test_the_penguins_example_runs_offline(capsys, hyperdesk_home):
     code, out, err = run_cli(capsys, "run", "--example", "penguins", "--set", "search.trials=3")
     assert code == 0, err
     assert "Optimization Result (3 best)" in out
+
+
+def test_a_session_never_goes_on_with_other_data(capsys, tmp_path, hyperdesk_home):
+    """Moved: resume says so, and --data points it at the new place once it is shown to
+    be the same data. Changed: refused, even through --data."""
+    from hyperdesk.core.search.registry import planned_trials
+    from hyperdesk.core.storage.session import Session
+
+    table = write(tmp_path, TABLE * 1 + "".join(f"red,{i},{i},{'ab'[i % 2]}\n" for i in range(20)))
+    (tmp_path / "c.toml").write_text(
+        '[data]\nsource = "t.csv"\nsamples = 26\nvalidation = 0.25\n'
+        "[train]\nepochs = 2\n[search]\ntrials = 2\n"
+        '[search.space.lr]\nlow = 0.01\nhigh = 0.1\nscale = "log"\n'
+    )
+    path = hyperdesk_home / "s.hdsession"
+    assert run_cli(capsys, "run", str(tmp_path / "c.toml"), "--session", str(path))[0] == 0
+    with Session.open(path) as session:
+        assert len(session.data_fingerprint) == 64
+        bigger = config_module.loads(session.config.to_toml(), ["search.trials=3"])
+        session.extend(bigger.to_toml(), planned_trials(bigger.search))
+    moved = tmp_path / "elsewhere" / "t.csv"
+    moved.parent.mkdir()
+    table.rename(moved)
+    code, _, err = run_cli(capsys, "resume", str(path))
+    assert code == 2 and "t.csv: not found (data.source)" in err
+    moved.write_text(moved.read_text().replace("red,5,5", "red,5,6"))  # another file
+    code, _, err = run_cli(capsys, "resume", str(path), "--data", str(moved))
+    assert code == 2 and "is not the data this session trained on" in err
+    moved.write_text(moved.read_text().replace("red,5,6", "red,5,5"))
+    code, _, err = run_cli(capsys, "resume", str(path), "--data", str(moved))
+    assert code == 0, err
+    with Session.open(path, writable=False) as session:
+        assert session.config.data.source == str(moved)
+        assert len(session.trials()) == 3

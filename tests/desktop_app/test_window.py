@@ -559,6 +559,7 @@ def test_folded_settings_say_what_they_hold_and_open_on_a_problem(qtbot, window)
     epochs = window.setup.editors["train.epochs"].widget
     assert not training.expanded and not epochs.isVisible()
     assert training.header.text() == "Training: 50 epochs, batch 100, sgd"
+    assert window.setup.sections["Data"].header.text().startswith("Data: mnist-10k, 500 samples")
     epochs.setValue(7)
     assert training.header.text() == "Training: 7 epochs, batch 100, sgd"
     hidden = window.setup.editors["model.hidden"].widget
@@ -712,3 +713,31 @@ def test_a_first_start_with_no_speed_known_still_estimates_the_time(qtbot, windo
     QSettings().setValue("engine/gflops", calibrated / 2)
     window.setup.editors["search.trials"].set_value(13)
     assert "(a first estimate)" not in label.text() and "about " in label.text()
+
+
+def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from hyperdesk.core import config as config_module
+
+    penguins = Path(str(importlib.resources.files("hyperdesk.resources.examples"))) / "penguins.csv"
+    load(window, ["data.samples=300", "search.trials=3", "train.epochs=5"])
+    window.setup.sections["Data"].set_expanded(True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(penguins), ""))
+    window.findChild(QPushButton, "sourceFileButton").click()
+    editors = window.setup.editors
+    assert editors["data.label"].widget.isVisible()  # the own-data settings appear
+    assert not editors["data.dataset"].widget.isEnabled()
+    assert window.setup.sections["Data"].summary.startswith("penguins.csv, 300 samples")
+    # The file's own problem is pinned to the field, with what to do; Start waits.
+    assert "a missing value ('NA')" in window.setup.errors["data.source"].text()
+    assert not button(window, "startButton").isEnabled()
+    editors["data.label"].widget.setText("species")
+    editors["data.label"].widget.textEdited.emit("species")
+    editors["data.missing"].set_value("drop")
+    assert not window.setup.errors["data.source"].isVisible()
+    config = window.setup.config()
+    assert config.data.source == str(penguins) and config.data.missing == "drop"
+    run_to_end(qtbot, window)
+    assert window.model.results.trials_done == 3
+    assert config_module.Config().data.source == ""  # the default stays the bundled MNIST
