@@ -20,6 +20,13 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.sources import (
+    DataSummary,
+    data_key,
+    preview_data,
+    remember_shape,
+    shape_known,
+)
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
@@ -62,6 +69,9 @@ class MainWindow(QMainWindow):
         self.actions = SessionActions(self, self.model, self.controller, self.follower, self.panels)
         self.child_of: Path | None = None  # set by "Search around the selected trials"
         self.setup_problems: list[tuple[str, str]] = []  # what keeps Start disabled
+        self.data_pending = False  # the person's data file is being read
+        self.previews_asked: dict[tuple, object] = {}  # data key -> its DataConfig
+        self.data_errors: dict[tuple, str] = {}  # data key -> why it cannot be used
 
         self.setup = SetupPanel()
         self.browser = SessionBrowser(sessions_dir())
@@ -197,6 +207,7 @@ class MainWindow(QMainWindow):
         self.setup.workers_spin.valueChanged.connect(controller.set_workers)
         controller.stateChanged.connect(self._update_buttons)
         controller.speedMeasured.connect(self._setup_changed)
+        self.helper.done.connect(self._preview_made)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
         controller.evaluationFailed.connect(
@@ -277,6 +288,19 @@ class MainWindow(QMainWindow):
     def _setup_changed(self) -> None:
         config, problems = self.setup.read()  # on every keystroke: read once
         cost = ""
+        self.data_pending = False
+        if config is not None and not shape_known(config.data):
+            # A file of the person's own is read in the helper process, never here.
+            key = data_key(config.data) or ("missing", config.data.source)
+            if key in self.data_errors:
+                problems, config = [("data.source", self.data_errors[key])], None
+            else:
+                self.data_pending = True
+                cost = f"Reading {Path(config.data.source).name}…"
+                self._ask_preview(key, config.data)
+                config = None
+        if config is not None and not config.data.source:
+            self.setup.show_data_preview("")
         if config is not None:
             try:
                 cost = self.controller.cost_text(config)
@@ -303,9 +327,27 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{how} — Hyperdesk")
         self.browser.model.set_open(model.session_path)
 
+    def _ask_preview(self, key: tuple, data) -> None:
+        if key not in self.previews_asked:
+            self.previews_asked[key] = data
+            self.helper.request(("preview", key), preview_data, data)
+
+    def _preview_made(self, key, result) -> None:
+        if not (isinstance(key, tuple) and key[0] == "preview"):
+            return
+        data = self.previews_asked.pop(key[1], None)
+        if isinstance(result, DataSummary) and data is not None:
+            remember_shape(data, result)
+            self.setup.show_data_preview(result.text())
+        else:
+            self.data_errors[key[1]] = result or "cannot be read (see the terminal's message)"
+            self.setup.show_data_preview("")
+        self._setup_changed()
+
     def _update_buttons(self) -> None:
         idle, state = self.controller.idle, self.model.session_state
-        startable, active = idle and not self.setup_problems, self.controller.active
+        startable = idle and not self.setup_problems and not self.data_pending
+        active = self.controller.active
         paused = self.controller.state == RunState.PAUSED
         for button, action, enabled in (
             (self.start_button, self.start_action, startable),

@@ -131,6 +131,14 @@ class SetupPanel(QWidget):
                 self.workers_spin = workers_editor().widget
                 form.addRow("Worker processes", self.workers_spin)
             layout.addWidget(box)
+        # What the person's own data holds, under its field: checked before Start.
+        self.data_preview = QLabel()
+        self.data_preview.setObjectName("dataPreview")
+        self.data_preview.setWordWrap(True)
+        self.data_preview.setStyleSheet("color: #424242; font-size: 9pt;")
+        form, holder = self.form_rows["data.source"]
+        row, _ = form.getWidgetPosition(holder)
+        form.insertRow(row + 1, "", self.data_preview)
         layout.addStretch()
         self.load_config(Config(), "seed")
 
@@ -280,6 +288,12 @@ class SetupPanel(QWidget):
         for row in self.space_editor.rows.values():
             row.show_problems(by_path)
         self.space_error.show_reason(by_path.get("search.space"))
+
+    def show_data_preview(self, text: str) -> None:
+        """What the data file holds (or that it is being read); hidden when empty."""
+        form, _ = self.form_rows["data.source"]
+        self.data_preview.setText(text)
+        form.setRowVisible(self.data_preview, bool(text))
 
     def show_preview(self, config: Config | None) -> None:
         """Tick each searched row's strip where the strategy's next samples fall."""

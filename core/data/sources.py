@@ -5,6 +5,7 @@ file is unchanged."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,11 +64,90 @@ def check_fingerprint(data: DataConfig, recorded: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class DataSummary:
+    """What a person checks before Start: the data's size, classes and what was done."""
+
+    rows: int
+    inputs: int
+    classes: tuple[str, ...]
+    counts: tuple[int, ...]
+    kind: str
+    notes: tuple[str, ...]
+
+    def text(self) -> str:
+        pairs = list(zip(self.classes, self.counts, strict=True))[:8]
+        shown = ", ".join(f"{name} {count:,}" for name, count in pairs)
+        more = f" and {len(self.classes) - 8} more" if len(self.classes) > 8 else ""
+        lines = [
+            f"{self.rows:,} {'images' if self.kind == 'images' else 'rows'} x "
+            f"{self.inputs:,} features, {len(self.classes)} classes: {shown}{more}",
+            *self.notes,
+        ]
+        return "\n".join(lines)
+
+
+def preview_data(data: DataConfig) -> DataSummary | str:
+    """The summary of the data a config names, or why it cannot be used (for a helper
+    process: a message travels where an exception would not say as much)."""
+    try:
+        dataset = load_data(data)
+    except DatasetError as error:
+        return str(error)
+    counts = np.bincount(dataset.y, minlength=dataset.outputs)
+    return DataSummary(
+        len(dataset.y),
+        dataset.inputs,
+        dataset.classes,
+        tuple(int(count) for count in counts),
+        dataset.kind,
+        dataset.notes,
+    )
+
+
+# Shapes learnt from a summary made elsewhere (the window's helper process), so that the
+# window's own estimates never read a large file on its GUI thread.
+_known_shapes: dict[tuple, tuple[int, int]] = {}
+
+
+def data_key(data: DataConfig) -> tuple | None:
+    """What identifies the data a config names, the file's version included; None when
+    the file cannot be looked at."""
+    try:
+        stat = Path(data.source).expanduser().stat()
+    except OSError:
+        return None
+    return (
+        data.source,
+        data.format,
+        data.label,
+        data.features,
+        data.missing,
+        data.colour,
+        stat.st_mtime_ns,
+        stat.st_size,
+    )
+
+
+def remember_shape(data: DataConfig, summary: DataSummary) -> None:
+    key = data_key(data)
+    if key is not None:
+        _known_shapes[key] = (summary.inputs, len(summary.classes))
+
+
+def shape_known(data: DataConfig) -> bool:
+    """Whether data_shape answers without reading a file."""
+    return not data.source or data_key(data) in _known_shapes
+
+
 def data_shape(data: DataConfig) -> tuple[int, int]:
     """(input features, classes) of the data a config names; MNIST's and Fashion-MNIST's
-    without reading (or downloading) them."""
+    without reading (or downloading) them, a file's once a summary told it."""
     if not data.source:
         return INPUT_SIZE, OUTPUT_SIZE
+    known = _known_shapes.get(data_key(data))
+    if known is not None:
+        return known
     dataset = load_data(data)
     return dataset.inputs, dataset.outputs
 

@@ -729,13 +729,19 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     assert editors["data.label"].widget.isVisible()  # the own-data settings appear
     assert not editors["data.dataset"].widget.isEnabled()
     assert window.setup.sections["Data"].summary.startswith("penguins.csv, 300 samples")
-    # The file's own problem is pinned to the field, with what to do; Start waits.
-    assert "a missing value ('NA')" in window.setup.errors["data.source"].text()
+    # Read in the helper process, never on the GUI thread; Start waits for it.
     assert not button(window, "startButton").isEnabled()
+    # The file's own problem is pinned to the field, with what to do.
+    error = window.setup.errors["data.source"]
+    qtbot.waitUntil(lambda: "a missing value ('NA')" in error.text(), timeout=30_000)
     editors["data.label"].widget.setText("species")
     editors["data.label"].widget.textEdited.emit("species")
     editors["data.missing"].set_value("drop")
-    assert not window.setup.errors["data.source"].isVisible()
+    preview = window.setup.data_preview
+    qtbot.waitUntil(lambda: preview.isVisible(), timeout=30_000)
+    assert preview.text().startswith("333 rows x 10 features, 3 classes: Adelie 146")
+    assert "island: text, one-hot encoded as 3 columns" in preview.text()
+    assert not error.isVisible() and button(window, "startButton").isEnabled()
     config = window.setup.config()
     assert config.data.source == str(penguins) and config.data.missing == "drop"
     run_to_end(qtbot, window)
