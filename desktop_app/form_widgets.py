@@ -56,8 +56,11 @@ class CollapsibleSection(QWidget):
         self.header.setCheckable(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Open or folded, a header looks the same: only its arrow turns (the setup's
+        # style for checked buttons is for Linear | Log).
         self.header.setStyleSheet(
-            "QToolButton { border: none; font-weight: bold; text-align: left; padding: 2px; }"
+            "QToolButton, QToolButton:checked { border: none; background: transparent; "
+            "color: palette(window-text); font-weight: bold; text-align: left; padding: 2px; }"
         )
         self.body = QFrame()
         self.body.setFrameShape(QFrame.Shape.StyledPanel)

@@ -1,7 +1,7 @@
 """Screenshots of the window as a person sees it: run under a display (`make screenshot`
 uses Xvfb), it saves the first window, starts the seed experiment for a few trials and
-saves the screen mid-run, at the end, with three trials compared, and with each panel's
-tab in front."""
+saves the screen mid-run, at the end, with three trials compared, with each panel's tab
+in front, and with a table of the person's own loaded."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def next_shot() -> None:
             if not shots:
-                app.quit()
+                own_data()
                 return
             name, key = shots.pop(0)
             if key in window.panel_docks:
@@ -80,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(400, lambda: (grab(window, args.out / f"{name}.png"), next_shot()))
 
         next_shot()
+
+    def own_data() -> None:
+        """The penguins table as a person's own CSV: the setup's Data section with its
+        preview."""
+        window.actions.show_new_search(config_module.example_config("penguins"), "penguins")
+        window.setup.sections["Data"].set_expanded(True)
+        window.setup_dock.raise_()
+        QTimer.singleShot(3000, lambda: (grab(window, args.out / "your-data.png"), app.quit()))
 
     window.controller.searchEnded.connect(finished)
     ticker = QTimer()

@@ -41,7 +41,10 @@ class MemoryEstimate:
         return self.per_worker * self.workers
 
     def text(self) -> str:
-        return f"about {self.total / MIB:,.0f} MB ({self.per_worker / MIB:,.0f} MB per worker)"
+        if self.total < MIB:  # a small table read "0 MB"
+            return "under 1 MB"
+        per_worker = max(1, round(self.per_worker / MIB))
+        return f"about {self.total / MIB:,.0f} MB ({per_worker:,} MB per worker)"
 
 
 def _largest(space: tuple[Param, ...], name: str, fixed):
