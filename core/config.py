@@ -139,6 +139,7 @@ DATA_RULES = {
     "missing": Rule("choice", MISSING_RULES),
     "scale": Rule("choice", SCALES),
     "colour": Rule("choice", COLOURS),
+    "stratify": Rule("bool"),
     "samples": POSITIVE_INT,
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
     "test": FRACTION,
@@ -238,6 +239,8 @@ class DataConfig:
     missing: str = ""  # "": a missing value is an error; "drop" or "mean"
     scale: str = ""  # "": unit for images, standardize for tables
     colour: str = ""  # image folders: "gray" or "rgb" ("": rgb when any image has colour)
+    # Test, validation and folds each hold the classes in their overall proportions.
+    stratify: bool = True
     samples: int = 500
     validation: float = 0.2
     # A fraction of the samples kept for the final test, never seen by a search.
@@ -680,6 +683,18 @@ def example_names() -> list[str]:
     return sorted(
         item.name[: -len(".toml")] for item in folder.iterdir() if item.name.endswith(".toml")
     )
+
+
+def loads_stored(text: str) -> Config:
+    """A config a session stored. One stored before splits were stratified says nothing
+    of it, and its search keeps the plain shuffle it began with."""
+    try:
+        raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return loads(text)  # the message says what is wrong
+    if isinstance(raw.get("data"), dict):
+        raw["data"].setdefault("stratify", False)
+    return from_dict(raw)
 
 
 def example_config(name: str, overrides: Iterable[str] = ()) -> Config:

@@ -442,6 +442,12 @@ SECTIONS = (
                 "k-fold cross-validation: each trial trains k times, each fold validating "
                 "once; its score is the mean, shown with its spread",
             ),
+            Field(
+                "data.stratify",
+                "Stratified",
+                lambda: Switch("every split keeps the class proportions"),
+                "Test, validation and each fold hold the classes in their overall proportions",
+            ),
             Field("data.seed", "Data seed", lambda: WholeNumber(0, 2**31 - 1)),
         ),
         summary=data_summary,

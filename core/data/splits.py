@@ -42,14 +42,35 @@ def holdout_indices(
     return train, val
 
 
+def stratified_order(indices: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """`indices` reordered so that every stretch of them holds the classes in about
+    their overall proportions: each index takes the place of its rank within its class.
+    Cut into a test part, a validation part or folds, each part is then stratified."""
+    classes = labels[indices]
+    place = np.empty(len(indices))
+    for label in np.unique(classes):
+        members = np.flatnonzero(classes == label)  # in the seeded shuffle's order
+        place[members] = (np.arange(len(members)) + 0.5) / len(members)
+    return indices[np.argsort(place, kind="stable")]
+
+
 def split_indices(
-    total: int, samples: int, validation: float, test: float, folds: int, seed: int
+    total: int,
+    samples: int,
+    validation: float,
+    test: float,
+    folds: int,
+    seed: int,
+    labels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """(test indices, [(train, validation) per fold]) out of a seeded shuffle of
     `samples` examples: the first round(samples * test) are the test split, which no
     search sees; of the rest, the next round(samples * validation) are the validation
-    split (folds == 1), or k equal folds take turns (folds == k >= 2, see kfold_indices)."""
+    split (folds == 1), or k equal folds take turns (folds == k >= 2, see kfold_indices).
+    With `labels`, every part holds the classes in their proportions (stratified)."""
     chosen = sample_indices(total, samples, seed)
+    if labels is not None:
+        chosen = stratified_order(chosen, labels)
     n_test = round(samples * test)
     rest = chosen[n_test:]
     if folds >= 2:
@@ -118,7 +139,19 @@ def _indices(data: DataConfig, dataset: Dataset):
             f"{total:,} samples"
             + (f" ({'; '.join(dataset.notes)})" if dataset.notes and data.source else "")
         )
-    return split_indices(total, data.samples, data.validation, data.test, data.folds, data.seed)
+    labels = dataset.y if data.stratify else None
+    if data.folds > 1:
+        counts = np.bincount(dataset.y, minlength=dataset.outputs)
+        rare = int(np.argmin(counts))
+        if counts[rare] < data.folds:
+            raise DatasetError(
+                f"class {dataset.classes[rare]!r} of {data.source or data.dataset} has "
+                f"{counts[rare]} samples, fewer than the {data.folds} folds (data.folds): "
+                "every fold needs each class. Use fewer folds"
+            )
+    return split_indices(
+        total, data.samples, data.validation, data.test, data.folds, data.seed, labels
+    )
 
 
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:

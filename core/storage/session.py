@@ -399,7 +399,7 @@ class Session:
         """The search this session runs. A stored config that cannot be read is a
         damaged session (SessionError), not a bad config of the person's."""
         try:
-            return config_module.loads(self.config_toml)
+            return config_module.loads_stored(self.config_toml)
         except config_module.ConfigError as error:
             raise SessionError(
                 f"{self.path}: damaged session (its stored config cannot be read: {error})"

@@ -206,3 +206,40 @@ def test_a_session_never_goes_on_with_other_data(capsys, tmp_path, hyperdesk_hom
     with Session.open(path, writable=False) as session:
         assert session.config.data.source == str(moved)
         assert len(session.trials()) == 3
+
+
+def test_splits_are_stratified_by_class_unless_turned_off(tmp_path):
+    # 90 of class a, 10 of class b: a plain shuffle often leaves b out of a small part.
+    y = np.array([0] * 90 + [1] * 10)
+    np.savez(tmp_path / "skewed.npz", X=np.arange(100, dtype=np.float32)[:, None], y=y)
+    source = str(tmp_path / "skewed.npz")
+    for seed in range(5):
+        split = load_split(DataConfig(source=source, samples=100, validation=0.2, seed=seed))
+        assert np.bincount(split.y_val).tolist() == [18, 2]
+        folds = load_split(DataConfig(source=source, samples=100, folds=5, seed=seed))
+        assert [np.bincount(fold).tolist() for fold in folds.y_val] == [[18, 2]] * 5
+    plain = [
+        np.bincount(
+            load_split(
+                DataConfig(source=source, samples=100, validation=0.2, seed=s, stratify=False)
+            ).y_val,
+            minlength=2,
+        ).tolist()
+        for s in range(5)
+    ]
+    assert any(counts != [18, 2] for counts in plain)
+
+
+def test_a_class_rarer_than_the_folds_is_named(tmp_path):
+    np.savez(tmp_path / "rare.npz", X=np.zeros((20, 2)), y=np.array([0] * 18 + [1] * 2))
+    with pytest.raises(DatasetError, match=r"class '1' .* has 2 samples, fewer than the 3 folds"):
+        load_split(DataConfig(source=str(tmp_path / "rare.npz"), samples=20, folds=3))
+
+
+def test_a_session_stored_before_stratified_splits_keeps_its_shuffle():
+    from hyperdesk.core.config import loads_stored
+
+    stored = config_module.Config().to_toml().replace("stratify = true\n", "")
+    assert "stratify" not in stored
+    assert loads_stored(stored).data.stratify is False
+    assert config_module.loads(stored).data.stratify is True  # a new config is stratified
