@@ -27,6 +27,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
+from hyperdesk.core.execution.relocation import relocate_file
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
@@ -208,8 +209,11 @@ class MainWindow(QMainWindow):
         controller.stateChanged.connect(self._update_buttons)
         controller.speedMeasured.connect(self._setup_changed)
         self.helper.done.connect(self._preview_made)
+        self.helper.done.connect(self._relocated)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
+        controller.dataFailed.connect(self.actions.data_failed)
+        self.actions.relocateRequested.connect(self._relocate)
         controller.evaluationFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot evaluate", message)
         )
@@ -326,6 +330,22 @@ class MainWindow(QMainWindow):
         name = model.session_name or "New search"
         self.setWindowTitle(f"{name}{how} — Hyperdesk")
         self.browser.model.set_open(model.session_path)
+
+    def _relocate(self, source: Path) -> None:
+        """Check, in the helper process, that `source` holds the shown session's data;
+        _relocated then resumes or says why not."""
+        self.statusBar().showMessage(f"Checking {source.name}…")
+        self.helper.request(("relocate", source), relocate_file, self.model.session_path, source)
+
+    def _relocated(self, key, problem) -> None:
+        if not (isinstance(key, tuple) and key[0] == "relocate"):
+            return
+        self.statusBar().clearMessage()
+        if problem or problem is None:
+            QMessageBox.warning(self, "Not the session's data", problem or "It cannot be read.")
+            return
+        self.actions.open_session(self.model.session_path)
+        self.controller.resume()
 
     def _ask_preview(self, key: tuple, data) -> None:
         if key not in self.previews_asked:

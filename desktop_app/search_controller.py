@@ -50,6 +50,7 @@ class SearchController(QObject):
     stateChanged = Signal()
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
+    dataFailed = Signal(str)  # the session's data is missing or other data
     evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
@@ -142,6 +143,7 @@ class SearchController(QObject):
         self.worker.epochRecorded.connect(self.model.epoch_recorded)
         self.worker.trialFinished.connect(self.model.trial_finished)
         self.worker.failed.connect(self.failed)
+        self.worker.dataFailed.connect(self.dataFailed)
         self.worker.searchEnded.connect(self._ended)
         self.thread.finished.connect(self.worker.deleteLater)
         self.run_started = time.monotonic()

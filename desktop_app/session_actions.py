@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.data.sources import source_format
 from hyperdesk.core.paths import SESSION_SUFFIX, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
@@ -52,6 +53,7 @@ class SessionActions(QObject):
     sessionOpened = Signal(object)  # the path of a session now shown
     editRequested = Signal()  # a new search was set up from another: show the setup
     exported = Signal(object)  # the files an export wrote
+    relocateRequested = Signal(object)  # where the session's data is now, to be checked
 
     def __init__(
         self,
@@ -267,6 +269,37 @@ class SessionActions(QObject):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return {again: "again", extend: "extend"}.get(box.clickedButton())
+
+    # --- a session whose data moved ----------------------------------------------------
+
+    def data_failed(self, message: str) -> None:
+        """The session's data is not where it was, or not what it was: say so, and offer
+        to locate it (checked to be the same data, then the search goes on)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "The session's data",
+            f"{message}\n\nEvery finished trial is kept in the session.",
+            parent=self.window,
+        )
+        box.setObjectName("dataDialog")
+        locate = None
+        if self.model.config.data.source:
+            locate = box.addButton("Locate data…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if locate is not None and box.clickedButton() is locate:
+            self.locate_data()
+
+    def locate_data(self) -> None:
+        data = self.model.config.data
+        if source_format(data.source, data.format) == "images":
+            chosen = QFileDialog.getExistingDirectory(self.window, "Where the images are now")
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self.window, f"Where {Path(data.source).name} is now", str(last_folder("exports"))
+            )
+        if chosen:
+            self.relocateRequested.emit(Path(chosen))
 
     # --- growing the search ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.execution.control import CONTEXT
 from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.pool import TrialPool
@@ -34,6 +35,7 @@ class SearchWorker(QObject):
     epochRecorded = Signal(int, object)  # trial number, EpochRecord
     trialFinished = Signal(int, object)  # trial number, TrialStatus
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
+    dataFailed = Signal(str)  # the session's data is missing or not the data it began with
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
 
     def __init__(
@@ -79,6 +81,8 @@ class SearchWorker(QObject):
                 state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it
             self.failed.emit(str(error), traceback.format_exc())
+        except DatasetError as error:  # moved or changed: the window offers to locate it
+            self.dataFailed.emit(str(error))
         except Exception as error:  # every failure reaches the person, with its details
             self.failed.emit(
                 f"The search stopped with an error ({type(error).__name__}: {error}). "
@@ -119,7 +123,7 @@ class EvaluationWorker(QObject):
     def run(self) -> None:
         try:
             result = evaluate_on_test(self.session_path, self.number)
-        except (ConfigError, SessionError) as error:
+        except (ConfigError, SessionError, DatasetError) as error:
             self.failed.emit(str(error))
         except Exception:
             self.failed.emit(traceback.format_exc())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.run import run_session
-from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.execution.memory import check_memory
+from hyperdesk.core.execution.relocation import relocate
 from hyperdesk.core.execution.runner import default_workers
 from hyperdesk.core.storage.session import Session
 
@@ -43,11 +42,3 @@ def run(args: argparse.Namespace) -> int:
             relocate(session, Path(args.data))
         check_memory(session.config, args.workers or default_workers())
         return run_session(session, args.json, args.workers, take_over=args.force)
-
-
-def relocate(session: Session, source: Path) -> None:
-    """Point the session at its data's new place, once it is shown to be the same data."""
-    config = session.config
-    data = replace(config.data, source=str(source.expanduser().resolve()))
-    check_fingerprint(data, session.data_fingerprint)
-    session.relocate_data(replace(config, data=data).to_toml())

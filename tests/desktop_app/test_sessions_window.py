@@ -710,3 +710,38 @@ def test_the_extend_dialog_is_wide_enough_for_its_title(qtbot, window, monkeypat
     title_width = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
     assert dialog.minimumWidth() >= title_width + 150  # the frame's buttons and icon
     assert "tiny, which has 4 trials" in dialog.labelText()
+
+
+def test_a_session_whose_data_moved_is_located_and_resumed(
+    qtbot, window, tmp_path, monkeypatch, capsys
+):
+    from hyperdesk.core import config as config_module
+    from hyperdesk.core.search.registry import planned_trials
+    from tests.core.test_cli import run_cli
+
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(40)))
+    (tmp_path / "c.toml").write_text(
+        '[data]\nsource = "t.csv"\nsamples = 40\n[train]\nepochs = 2\n[search]\ntrials = 2\n'
+        '[search.space.lr]\nlow = 0.01\nhigh = 0.1\nscale = "log"\n'
+    )
+    path = tmp_path / "s.hdsession"
+    assert run_cli(capsys, "run", str(tmp_path / "c.toml"), "--session", str(path))[0] == 0
+    with Session.open(path) as session:
+        bigger = config_module.loads(session.config.to_toml(), ["search.trials=3"])
+        session.extend(bigger.to_toml(), planned_trials(bigger.search))
+    moved = tmp_path / "moved.csv"
+    table.rename(moved)
+    said = []
+    monkeypatch.setattr(window.actions, "data_failed", lambda message: said.append(message))
+    window.controller.dataFailed.disconnect()
+    window.controller.dataFailed.connect(window.actions.data_failed)
+    window.actions.open_file(path)
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        window.controller.resume()
+    assert said and "t.csv: not found" in said[0]
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.actions.relocateRequested.emit(moved)  # as Locate data… does
+    assert window.model.results.trials_done == 3
+    with Session.open(path, writable=False) as session:
+        assert session.config.data.source == str(moved)
