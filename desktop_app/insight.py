@@ -21,6 +21,7 @@ from hyperdesk.desktop_app.plots import (
     SELECTED_COLOUR,
     Panel,
     Selection,
+    add_score_bar,
     make_plot,
 )
 from hyperdesk.desktop_app.results import SearchResults
@@ -64,14 +65,7 @@ class ParallelPanel(QObject, Panel):
             "Drag a band's ends to keep only the trials inside it, here and in the table"
         )
         _static(self.plot)
-        self.bar = pg.ColorBarItem(
-            values=(0, 1),
-            colorMap=ACCURACY_MAP,
-            interactive=False,
-            label="final val acc",
-            width=14,
-        )
-        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
+        self.bar = add_score_bar(self.plot)
         # Without a bottom axis the bar reaches the panel's edge: room for its "0".
         self.plot.getPlotItem().setContentsMargins(4, 4, 4, 12)
         self.outside = self.plot.plot(pen=pg.mkPen(QColor(176, 176, 176, 110), width=1))

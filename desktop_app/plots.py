@@ -162,6 +162,15 @@ def legend_for(plot: pg.PlotWidget) -> pg.LegendItem:
     )
 
 
+def add_score_bar(plot: pg.PlotWidget) -> pg.ColorBarItem:
+    """The colour scale of the score (final validation accuracy), right of the plot."""
+    bar = pg.ColorBarItem(
+        values=(0, 1), colorMap=ACCURACY_MAP, interactive=False, label="final val acc", width=14
+    )
+    plot.getPlotItem().layout.addItem(bar, 2, 3)
+    return bar
+
+
 def make_plot(
     name: str, title: str, x_label: str, y_label: str, view_box: pg.ViewBox | None = None
 ) -> pg.PlotWidget:
@@ -451,14 +460,7 @@ class ScatterPanel(Panel):
         self.plot = make_plot("scatterPlot", "Hyperparameters", "", "", self.view_box)
         self.plot.setToolTip("Shift + drag: select the trials in a rectangle")
         layout.addWidget(self.plot)
-        self.bar = pg.ColorBarItem(
-            values=(0, 1),
-            colorMap=ACCURACY_MAP,
-            interactive=False,
-            label="final val acc",
-            width=14,
-        )
-        self.plot.getPlotItem().layout.addItem(self.bar, 2, 3)
+        self.bar = add_score_bar(self.plot)
         self.points = self.plot.plot(pen=None, symbol="o", symbolSize=9)
         self.point_pen = pg.mkPen("#424242", width=0.8)
         self.pruned = self.plot.plot(

@@ -149,29 +149,28 @@ class Text(Editor):
     """Free text (a column's name); empty means the default the tooltip names."""
 
     def __init__(self, placeholder: str):
-        self.widget = QLineEdit()
-        self.widget.setPlaceholderText(placeholder)
+        self.edit = self.widget = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
 
     def value(self) -> str:
-        return self.widget.text().strip()
+        return self.edit.text().strip()
 
     def set_value(self, value: str) -> None:
-        self.widget.setText(value)
+        self.edit.setText(value)
 
     def on_change(self, slot) -> None:
-        self.widget.textEdited.connect(slot)
+        self.edit.textEdited.connect(slot)
 
 
-class SourcePicker(Editor):
+class SourcePicker(Text):
     """A person's own data: a file (CSV, NPZ, IDX) or a folder of class subfolders,
     typed or chosen; empty: the Dataset above."""
 
     def __init__(self):
+        super().__init__("none: the dataset above")
         self.widget = QWidget()
-        self.path = QLineEdit()
-        self.path.setObjectName("sourceEdit")
-        self.path.setPlaceholderText("none: the dataset above")
-        self.path.setClearButtonEnabled(True)
+        self.edit.setObjectName("sourceEdit")
+        self.edit.setClearButtonEnabled(True)
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.setObjectName("sourceFileButton")
         file_button.setToolTip("A CSV table, an NPZ file or an IDX images file")
@@ -180,7 +179,7 @@ class SourcePicker(Editor):
         folder_button.clicked.connect(self._choose_folder)
         row = QHBoxLayout(self.widget)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path, 1)
+        row.addWidget(self.edit, 1)
         row.addWidget(file_button)
         row.addWidget(folder_button)
 
@@ -188,7 +187,7 @@ class SourcePicker(Editor):
         path, _ = QFileDialog.getOpenFileName(
             self.widget,
             "Your data",
-            self.path.text(),
+            self.edit.text(),
             "Tables and arrays (*.csv *.npz *.gz *-ubyte);;All files (*)",
         )
         self._chosen(path)
@@ -198,17 +197,8 @@ class SourcePicker(Editor):
 
     def _chosen(self, path: str) -> None:
         if path:
-            self.path.setText(path)
-            self.path.textEdited.emit(path)
-
-    def value(self) -> str:
-        return self.path.text().strip()
-
-    def set_value(self, value: str) -> None:
-        self.path.setText(value)
-
-    def on_change(self, slot) -> None:
-        self.path.textEdited.connect(slot)
+            self.edit.setText(path)
+            self.edit.textEdited.emit(path)
 
 
 class Switch(Editor):
