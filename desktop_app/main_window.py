@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.downloads import needs_download
 from hyperdesk.core.data.sources import (
     DataSummary,
     data_key,
@@ -32,6 +33,7 @@ from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
+from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.child_of: Path | None = None  # set by "Search around the selected trials"
         self.setup_problems: list[tuple[str, str]] = []  # what keeps Start disabled
         self.data_pending = False  # the person's data file is being read
+        self.download: DownloadDialog | None = None  # a dataset downloading before Start
         self.previews_asked: dict[tuple, object] = {}  # data key -> its DataConfig
         self.data_errors: dict[tuple, str] = {}  # data key -> why it cannot be used
 
@@ -400,6 +403,9 @@ class MainWindow(QMainWindow):
             return
         if not self.actions.confirm_start(config):
             return
+        if needs_download(config.data.dataset, config.data.source):
+            self._download_then_start(config.data.dataset)
+            return
         parent, self.child_of = self.child_of, None
         if not self.setup.name_typed:
             taken = self.browser.model.names()
@@ -415,6 +421,20 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Cannot save sessions", str(error))
             return
         self.actions.remember_recent(self.model.session_path)
+
+    def _download_then_start(self, name: str) -> None:
+        """Download `name` off the GUI thread behind a progress dialog with Cancel; Start
+        again once it is here (nothing half-written is kept when cancelled)."""
+        self.download = DownloadDialog(name, self)
+        self.download.done.connect(self._downloaded)
+        self.download.start()
+
+    def _downloaded(self, problem: str) -> None:
+        self.download = None
+        if problem == "":
+            self.start()
+        elif problem != "cancelled":
+            QMessageBox.warning(self, "Cannot download the data", problem)
 
     def _search_failed(self, message: str, details: str) -> None:
         box = QMessageBox(
@@ -545,3 +565,7 @@ class MainWindow(QMainWindow):
         self.follower.shutdown()
         self.helper.shutdown()
         self.browser.shutdown()
+        if self.download is not None:  # closed while a dataset downloads
+            self.download.worker.cancel()
+            self.download.thread.quit()
+            self.download.thread.wait()

@@ -4,6 +4,7 @@ thread-safe flags."""
 
 from __future__ import annotations
 
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.downloads import DownloadCancelled, fetch
 from hyperdesk.core.execution.control import CONTEXT
 from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.pool import TrialPool
@@ -202,3 +204,35 @@ class ImportanceEstimator(QObject):
     def _done(self, key, importance) -> None:
         if isinstance(key, tuple) and key[0] == "importance":
             self.computed.emit(importance or {}, key[1])
+
+
+class DownloadWorker(QObject):
+    """Downloads a dataset (core.data.downloads) off the GUI thread; cancel() stops it
+    at its next chunk, and nothing half-written is kept."""
+
+    progress = Signal(str, int, int)  # file, bytes done, bytes in all
+    finished = Signal(str)  # "" when done, "cancelled", or what went wrong
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def _report(self, file: str, done: int, total: int) -> None:
+        if self.cancelled.is_set():
+            raise DownloadCancelled
+        self.progress.emit(file, done, total)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            fetch(self.name, self._report)
+        except DownloadCancelled:
+            self.finished.emit("cancelled")
+        except DatasetError as error:
+            self.finished.emit(str(error))
+        else:
+            self.finished.emit("")

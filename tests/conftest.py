@@ -1,4 +1,13 @@
+import hashlib
+import http.server
+import threading
+from dataclasses import replace
+
+import numpy as np
 import pytest
+
+from hyperdesk.core.data import downloads, sources
+from hyperdesk.core.data.datasets import write_idx
 
 TINY_CONFIG = """
 [data]
@@ -44,3 +53,50 @@ def tiny_config(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY_CONFIG)
     return path
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """Small MNIST-shaped files on a local server; DOWNLOADS["mnist"] points at their
+    checksums and HYPERDESK_DATA_MIRROR at the server. `behaviour` sets what it does."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, count in (("train", 60), ("t10k", 20)):
+        write_idx(folder / f"{name}-images-idx3-ubyte.gz", rng.integers(0, 255, (count, 28, 28)))
+        write_idx(folder / f"{name}-labels-idx1-ubyte.gz", np.arange(count) % 10)
+    digests = {
+        file: hashlib.sha256((folder / file).read_bytes()).hexdigest() for file in downloads.FILES
+    }
+    monkeypatch.setitem(
+        downloads.DOWNLOADS, "mnist", replace(downloads.DOWNLOADS["mnist"], sha256=digests)
+    )
+    behaviour = {"mode": "good", "requests": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            behaviour["requests"] += 1
+            body = (folder / self.path.strip("/")).read_bytes()
+            if behaviour["mode"] == "corrupt":
+                body = body[:-1] + bytes([body[-1] ^ 0xFF])
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if behaviour["mode"] == "drop":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.connection.close()
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(downloads.MIRROR_VARIABLE, f"http://127.0.0.1:{server.server_port}/")
+    sources._downloaded.cache_clear()
+    yield behaviour
+    server.shutdown()
+    server.server_close()
+    sources._downloaded.cache_clear()

@@ -76,6 +76,10 @@ DOWNLOADS = {
 }
 
 
+class DownloadCancelled(Exception):
+    """Raised from a progress report to stop a download (pooch then keeps nothing)."""
+
+
 class Progress:
     """What pooch reports a download's progress to: `total` bytes, then update(n)."""
 
@@ -93,6 +97,11 @@ class Progress:
 
     def close(self) -> None:
         pass
+
+
+def needs_download(dataset: str, source: str) -> bool:
+    """Whether a search on `dataset` must download it first."""
+    return not source and dataset in DOWNLOADS and cached_files(dataset) is None
 
 
 def dataset_folder(name: str) -> Path:
@@ -127,6 +136,8 @@ def fetch(name: str, report: Callable[[str, int, int], None] | None = None) -> d
             found[file] = Path(
                 store.fetch(file, downloader=pooch.HTTPDownloader(progressbar=progress))
             )
+        except DownloadCancelled:
+            raise
         except ValueError as error:  # the checksum did not match: pooch kept nothing
             raise DatasetError(
                 f"{file} from {base_url} is not the file it should be ({error}); nothing "

@@ -2,66 +2,13 @@
 serves small generated IDX files: a good download, a wrong checksum, a connection
 dropped halfway, no server at all."""
 
-import hashlib
-import http.server
-import threading
-from dataclasses import replace
-
-import numpy as np
 import pytest
 
 from hyperdesk.core.config import DataConfig
-from hyperdesk.core.data import downloads, sources
-from hyperdesk.core.data.datasets import DatasetError, write_idx
+from hyperdesk.core.data import downloads
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.splits import load_split
 from tests.core.test_cli import run_cli
-
-
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    """Small MNIST-shaped files on a local server; DOWNLOADS["mnist"] points at their
-    checksums and HYPERDESK_DATA_MIRROR at the server. `behaviour` sets what it does."""
-    folder = tmp_path / "served"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for name, count in (("train", 60), ("t10k", 20)):
-        write_idx(folder / f"{name}-images-idx3-ubyte.gz", rng.integers(0, 255, (count, 28, 28)))
-        write_idx(folder / f"{name}-labels-idx1-ubyte.gz", np.arange(count) % 10)
-    digests = {
-        file: hashlib.sha256((folder / file).read_bytes()).hexdigest() for file in downloads.FILES
-    }
-    monkeypatch.setitem(
-        downloads.DOWNLOADS, "mnist", replace(downloads.DOWNLOADS["mnist"], sha256=digests)
-    )
-    behaviour = {"mode": "good", "requests": 0}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            behaviour["requests"] += 1
-            body = (folder / self.path.strip("/")).read_bytes()
-            if behaviour["mode"] == "corrupt":
-                body = body[:-1] + bytes([body[-1] ^ 0xFF])
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if behaviour["mode"] == "drop":
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                self.connection.close()
-                return
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv(downloads.MIRROR_VARIABLE, f"http://127.0.0.1:{server.server_port}/")
-    sources._downloaded.cache_clear()
-    yield behaviour
-    server.shutdown()
-    server.server_close()
-    sources._downloaded.cache_clear()
 
 
 def cached(hyperdesk_home):
@@ -127,3 +74,15 @@ def test_run_downloads_with_progress_then_trains(capsys, served, hyperdesk_home)
     )
     assert code == 0, err
     assert "Downloading train-images-idx3-ubyte.gz" in err
+
+
+def test_a_cancelled_download_keeps_nothing(served, hyperdesk_home):
+    def cancel(*args):
+        raise downloads.DownloadCancelled
+
+    with pytest.raises(downloads.DownloadCancelled):
+        downloads.fetch("mnist", report=cancel)
+    assert cached(hyperdesk_home) == []
+    assert downloads.needs_download("mnist", "")
+    downloads.fetch("mnist")
+    assert not downloads.needs_download("mnist", "")

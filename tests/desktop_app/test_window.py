@@ -747,3 +747,21 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     run_to_end(qtbot, window)
     assert window.model.results.trials_done == 3
     assert config_module.Config().data.source == ""  # the default stays the bundled MNIST
+
+
+def test_start_on_full_mnist_downloads_it_behind_a_progress_dialog_first(
+    qtbot, window, served, hyperdesk_home
+):
+    from PySide6.QtWidgets import QProgressDialog
+
+    load(window, ['data.dataset="mnist"', "data.samples=80", "search.trials=2"])
+    seen = []
+    window.controller.stateChanged.connect(
+        lambda: seen.append(window.findChild(QProgressDialog, "downloadDialog"))
+    )
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.start()
+        dialog = window.findChild(QProgressDialog, "downloadDialog")
+        assert dialog is not None and dialog.isVisible()
+    assert (hyperdesk_home / "cache" / "mnist" / "train-images-idx3-ubyte.gz").exists()
+    assert window.model.results.trials_done == 2
