@@ -699,8 +699,10 @@ def loads_stored(text: str) -> Config:
 
 def example_config(name: str, overrides: Iterable[str] = ()) -> Config:
     """A bundled example config; a data file it names lies beside it."""
-    folder = importlib.resources.files("hyperdesk.resources.examples")
-    return loads(example_text(name), overrides, Path(str(folder)))
+    # The folder of the example's own file: a frozen build serves the package as a
+    # MultiplexedPath, whose str() is no path, while each file in it is a real one.
+    toml = importlib.resources.files("hyperdesk.resources.examples") / f"{name}.toml"
+    return loads(example_text(name), overrides, Path(str(toml)).parent)
 
 
 def example_text(name: str) -> str:
