@@ -19,7 +19,7 @@ import tomli_w
 
 from hyperdesk.core.data.datasets import DATASETS
 from hyperdesk.core.data.images import COLOURS
-from hyperdesk.core.data.sources import FORMATS, data_shape
+from hyperdesk.core.data.sources import ALL, DATASET_ROWS, FORMATS, data_rows, data_shape
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
 from hyperdesk.core.search.registry import STRATEGIES
@@ -34,7 +34,6 @@ else:
     import tomli as tomllib
 
 
-DATASET_SIZES = {"mnist-10k": 10_000, "mnist": 70_000, "fashion-mnist": 70_000}
 # Without hidden widths to repeat, a searched layer count uses this width.
 DEFAULT_WIDTH = 100
 
@@ -70,6 +69,8 @@ class Rule:
             return "a list of whole numbers >= 1"
         if self.kind == "text":
             return "text in quotes"
+        if self.kind == "samples":
+            return 'a whole number >= 1, or "all"'
         if self.kind == "init":
             return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
         noun = "a whole number" if self.kind == "int" else "a number"
@@ -95,6 +96,8 @@ class Rule:
             if isinstance(value, list) and all(_is_int(width) and width >= 1 for width in value):
                 return None
             return problem
+        if self.kind == "samples":
+            return None if value == ALL or (_is_int(value) and value >= 1) else problem
         if self.kind == "init":
             if value in INITS or (_is_number(value) and value > 0):
                 return None
@@ -140,7 +143,7 @@ DATA_RULES = {
     "scale": Rule("choice", SCALES),
     "colour": Rule("choice", COLOURS),
     "stratify": Rule("bool"),
-    "samples": POSITIVE_INT,
+    "samples": Rule("samples"),
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
     "test": FRACTION,
     "folds": POSITIVE_INT,
@@ -241,7 +244,7 @@ class DataConfig:
     colour: str = ""  # image folders: "gray" or "rgb" ("": rgb when any image has colour)
     # Test, validation and folds each hold the classes in their overall proportions.
     stratify: bool = True
-    samples: int = 500
+    samples: int | str = 500  # or "all": every sample the data has
     validation: float = 0.2
     # A fraction of the samples kept for the final test, never seen by a search.
     test: float = 0.0
@@ -250,11 +253,18 @@ class DataConfig:
     folds: int = 1
     seed: int = 0
 
+    @property
+    def sample_count(self) -> int:
+        """How many samples the search takes: `samples`, or with "all" as many as the
+        data has (read for a file of the person's own, unless a summary told it)."""
+        return data_rows(self) if self.samples == ALL else self.samples
+
     def split_sizes(self) -> tuple[int, int]:
         """(training, validation) sample counts of one run, as
         hyperdesk.core.data.datasets.split_indices cuts them."""
-        rest = self.samples - round(self.samples * self.test)
-        n_val = rest // self.folds if self.folds > 1 else round(self.samples * self.validation)
+        samples = self.sample_count
+        rest = samples - round(samples * self.test)
+        n_val = rest // self.folds if self.folds > 1 else round(samples * self.validation)
         return rest - n_val, n_val
 
 
@@ -452,7 +462,7 @@ def _read_section(
             problems.append((path, problem))
             continue
         rule = rules[key]
-        if rule.kind == "int":
+        if rule.kind == "int" or (rule.kind == "samples" and value != ALL):
             value = int(value)
         elif rule.kind == "float":
             value = float(value)
@@ -585,11 +595,11 @@ def from_dict(raw: dict[str, Any]) -> Config:
     return config
 
 
-def _cross_checks(config: Config) -> list[tuple[str, str]]:
-    """Problems that involve more than one key."""
+def _split_checks(config: Config) -> list[tuple[str, str]]:
+    """Whether the data has the samples asked for, and the split leaves both parts some."""
     problems = []
-    size = DATASET_SIZES.get(config.data.dataset, 0)
-    if not config.data.source and config.data.samples > size:
+    size = DATASET_ROWS.get(config.data.dataset, 0)
+    if not config.data.source and config.data.sample_count > size:
         problems.append(
             (
                 "data.samples",
@@ -614,6 +624,16 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 f"{n_train} for training; both need at least one",
             )
         )
+    return problems
+
+
+def _cross_checks(config: Config) -> list[tuple[str, str]]:
+    """Problems that involve more than one key."""
+    problems = []
+    # With "all" of a file's rows, how many there are is known once it is read: the
+    # split is checked then (reading it here could be slow, and on the window's thread).
+    if not (config.data.source and config.data.samples == ALL):
+        problems.extend(_split_checks(config))
     searched = {param.name: param for param in config.search.space}
     for name, (setting, allowed) in CONDITIONS.items():
         if name in searched and setting not in searched:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hyperdesk.core.data.sources import ALL
 from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
@@ -66,6 +67,19 @@ class WholeNumber(Editor):
 
     def on_change(self, slot) -> None:
         self.widget.valueChanged.connect(slot)
+
+
+class SampleCount(WholeNumber):
+    """A number of samples, or all of them: the box's lowest value reads "all"."""
+
+    def __init__(self):
+        super().__init__(0, MAX_SAMPLES, special=ALL)
+
+    def value(self) -> int | str:
+        return self.widget.value() or ALL
+
+    def set_value(self, value: int | str) -> None:
+        self.widget.setValue(0 if value == ALL else value)
 
 
 class Fraction(Editor):
@@ -275,7 +289,9 @@ def data_summary(values: Values) -> str:
     test = f", test {values['data.test']:g}" if values.get("data.test") else ""
     source = values.get("data.source")
     where = Path(source).name if source else values.get("data.dataset", "")
-    return f"{where}, {values.get('data.samples', 0):,} samples, {split}{test}"
+    samples = values.get("data.samples", 0)
+    count = "all" if samples == ALL else f"{samples:,}"
+    return f"{where}, {count} samples, {split}{test}"
 
 
 def model_summary(values: Values) -> str:
@@ -410,7 +426,12 @@ SECTIONS = (
                 "standardized for tables",
                 shown=own_data,
             ),
-            Field("data.samples", "Samples", lambda: WholeNumber(1, MAX_SAMPLES)),
+            Field(
+                "data.samples",
+                "Samples",
+                SampleCount,
+                'How many samples the search takes; "all" (the lowest value): every one',
+            ),
             Field(
                 "data.test",
                 "Test fraction",

@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # the config describes the data; the data never needs the con
     from hyperdesk.core.config import DataConfig
 
 FORMATS = ("", "csv", "npz", "idx", "images")  # "": by the file's extension
+ALL = "all"  # data.samples: every sample the data has
+# The samples of the datasets known without reading them.
+DATASET_ROWS = {BUNDLED_DATASET: 10_000, "mnist": 70_000, "fashion-mnist": 70_000}
 
 
 def source_format(source: str, fmt: str = "") -> str:
@@ -107,7 +110,7 @@ def preview_data(data: DataConfig) -> DataSummary | str:
 
 # Shapes learnt from a summary made elsewhere (the window's helper process), so that the
 # window's own estimates never read a large file on its GUI thread.
-_known_shapes: dict[tuple, tuple[int, int]] = {}
+_known_shapes: dict[tuple, tuple[int, int, int]] = {}  # key -> (inputs, classes, rows)
 
 
 def data_key(data: DataConfig) -> tuple | None:
@@ -132,7 +135,7 @@ def data_key(data: DataConfig) -> tuple | None:
 def remember_shape(data: DataConfig, summary: DataSummary) -> None:
     key = data_key(data)
     if key is not None:
-        _known_shapes[key] = (summary.inputs, len(summary.classes))
+        _known_shapes[key] = (summary.inputs, len(summary.classes), summary.rows)
 
 
 def shape_known(data: DataConfig) -> bool:
@@ -147,9 +150,17 @@ def data_shape(data: DataConfig) -> tuple[int, int]:
         return INPUT_SIZE, OUTPUT_SIZE
     known = _known_shapes.get(data_key(data))
     if known is not None:
-        return known
+        return known[:2]
     dataset = load_data(data)
     return dataset.inputs, dataset.outputs
+
+
+def data_rows(data: DataConfig) -> int:
+    """How many samples the data a config names has (a file's once read or summarized)."""
+    if not data.source:
+        return DATASET_ROWS.get(data.dataset, 0)
+    known = _known_shapes.get(data_key(data))
+    return known[2] if known is not None else len(load_data(data).y)
 
 
 def load_data(data: DataConfig) -> Dataset:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hyperdesk.core.data.datasets import DatasetError
-from hyperdesk.core.data.sources import load_data
+from hyperdesk.core.data.sources import ALL, load_data
 from hyperdesk.core.data.tables import Dataset
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
@@ -133,7 +133,8 @@ def load_test_split(data: DataConfig) -> Split:
 
 def _indices(data: DataConfig, dataset: Dataset):
     total = len(dataset.y)
-    if data.samples > total:
+    samples = total if data.samples == ALL else data.samples
+    if samples > total:
         raise DatasetError(
             f"data.samples is {data.samples:,}, but {data.source or data.dataset} has "
             f"{total:,} samples"
@@ -149,9 +150,7 @@ def _indices(data: DataConfig, dataset: Dataset):
                 f"{counts[rare]} samples, fewer than the {data.folds} folds (data.folds): "
                 "every fold needs each class. Use fewer folds"
             )
-    return split_indices(
-        total, data.samples, data.validation, data.test, data.folds, data.seed, labels
-    )
+    return split_indices(total, samples, data.validation, data.test, data.folds, data.seed, labels)
 
 
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:

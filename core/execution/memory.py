@@ -85,7 +85,7 @@ def estimate(
     # A batch is at most the training set; evaluation runs EVALUATION_ROWS at a time.
     rows = max(min(batch, config.data.split_sizes()[0]), EVALUATION_ROWS)
     activation_bytes = rows * sum(sizes) * itemsize * ACTIVATION_COPIES * stacked
-    data_bytes = config.data.samples * (features + 1) * itemsize
+    data_bytes = config.data.sample_count * (features + 1) * itemsize
     return MemoryEstimate(weight_bytes, activation_bytes, data_bytes, workers)
 
 

@@ -243,3 +243,12 @@ def test_a_session_stored_before_stratified_splits_keeps_its_shuffle():
     assert "stratify" not in stored
     assert loads_stored(stored).data.stratify is False
     assert config_module.loads(stored).data.stratify is True  # a new config is stratified
+
+
+def test_samples_all_takes_every_row_of_the_data(tmp_path):
+    path = write(tmp_path, TABLE)
+    split = load_split(DataConfig(source=str(path), samples="all", validation=0.5))
+    assert len(split.y_train) + len(split.y_val) == 6
+    assert config_module.loads('[data]\nsamples = "all"\n').data.sample_count == 10_000
+    with pytest.raises(config_module.ConfigError, match=r'a whole number >= 1, or "all"'):
+        config_module.loads('[data]\nsamples = "most"\n')

@@ -765,3 +765,11 @@ def test_start_on_full_mnist_downloads_it_behind_a_progress_dialog_first(
         assert dialog is not None and dialog.isVisible()
     assert (hyperdesk_home / "cache" / "mnist" / "train-images-idx3-ubyte.gz").exists()
     assert window.model.results.trials_done == 2
+
+
+def test_the_samples_box_offers_all_of_them(window):
+    samples = window.setup.editors["data.samples"]
+    samples.widget.setValue(0)
+    assert samples.widget.text() == "all"
+    assert window.setup.config().data.samples == "all"
+    assert "all samples" in window.setup.sections["Data"].summary
