@@ -4,7 +4,7 @@ mouse wheel over the form scrolls it: a box takes the wheel only once it has bee
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -45,8 +45,6 @@ class CollapsibleSection(QWidget):
     """A titled group whose contents fold away behind a header button. Folded, the header
     still says what the group holds (`set_summary`), so the search space and the
     strategy fit above the fold on a laptop screen without hiding the settings."""
-
-    toggled = Signal(bool)
 
     def __init__(self, title: str, expanded: bool = False):
         super().__init__()
@@ -89,7 +87,6 @@ class CollapsibleSection(QWidget):
         self.body.setVisible(expanded)
         self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self._label()
-        self.toggled.emit(expanded)
 
     def _label(self) -> None:
         folded = not self.expanded and self.summary

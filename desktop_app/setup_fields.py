@@ -275,7 +275,6 @@ class Field:
 class Section:
     title: str
     fields: tuple[Field, ...]
-    note: tuple[str, str] | None = None  # a row that only informs: (label, text)
     # What a folded section says in its header; None: the section never folds.
     summary: Callable[[Values], str] | None = None
 

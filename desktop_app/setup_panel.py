@@ -121,8 +121,6 @@ class SetupPanel(QWidget):
             else:
                 box = self.sections[section.title] = CollapsibleSection(section.title)
                 form = QFormLayout(box.body)
-            if section.note is not None:
-                form.addRow(section.note[0], QLabel(section.note[1]))
             for field in section.fields:
                 self._add_field(form, field)
                 if section.summary is not None:

@@ -1,4 +1,4 @@
-"""Bundled data: an IDX reader, the MNIST test split shipped in resources/, and splits."""
+"""Bundled data: an IDX reader and the MNIST test split shipped in resources/."""
 
 from __future__ import annotations
 

@@ -191,9 +191,10 @@ def test_pause_holds_the_search_and_resume_continues(qtbot, window):
     assert "running" in column_texts(window, "Status")
     with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
         window.controller.stop()
-    # The 1.5 s paused is in no epoch's seconds, and the run did not feed the estimate.
+    # The 1.5 s paused is in no epoch's seconds (one that counted it would read at least
+    # 1.5 s), and the run did not feed the estimate.
     epoch_seconds = [r.seconds for t in window.model.results.trials.values() for r in t.records]
-    assert max(epoch_seconds) < 1.0
+    assert max(epoch_seconds) < 1.5
     assert QSettings().value("engine/gflops") is None
 
 
