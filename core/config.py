@@ -18,8 +18,17 @@ from typing import Any
 import tomli_w
 
 from hyperdesk.core.data.datasets import DATASETS
+from hyperdesk.core.data.downloads import DOWNLOADS
 from hyperdesk.core.data.images import COLOURS
-from hyperdesk.core.data.sources import ALL, DATASET_ROWS, FORMATS, data_rows, data_shape
+from hyperdesk.core.data.sources import (
+    ALL,
+    FORMATS,
+    OFFICIAL,
+    data_rows,
+    data_shape,
+    dataset_rows,
+    official_test_rows,
+)
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
 from hyperdesk.core.search.registry import STRATEGIES
@@ -71,6 +80,8 @@ class Rule:
             return "text in quotes"
         if self.kind == "samples":
             return 'a whole number >= 1, or "all"'
+        if self.kind == "test":
+            return f'a number >= 0 and < 1, or "{OFFICIAL}"'
         if self.kind == "init":
             return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
         noun = "a whole number" if self.kind == "int" else "a number"
@@ -98,6 +109,8 @@ class Rule:
             return problem
         if self.kind == "samples":
             return None if value == ALL or (_is_int(value) and value >= 1) else problem
+        if self.kind == "test":
+            return None if value == OFFICIAL or (_is_number(value) and 0 <= value < 1) else problem
         if self.kind == "init":
             if value in INITS or (_is_number(value) and value > 0):
                 return None
@@ -145,7 +158,7 @@ DATA_RULES = {
     "stratify": Rule("bool"),
     "samples": Rule("samples"),
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
-    "test": FRACTION,
+    "test": Rule("test"),
     "folds": POSITIVE_INT,
     "seed": SEED,
 }
@@ -246,8 +259,10 @@ class DataConfig:
     stratify: bool = True
     samples: int | str = 500  # or "all": every sample the data has
     validation: float = 0.2
-    # A fraction of the samples kept for the final test, never seen by a search.
-    test: float = 0.0
+    # A fraction of the samples kept for the final test, never seen by a search; or
+    # "official": the test split a downloaded dataset ships with (the search samples
+    # from the rest).
+    test: float | str = 0.0
     # 1: one validation split; k >= 2: k-fold cross-validation of the non-test samples
     # (`validation` is then not used).
     folds: int = 1
@@ -257,13 +272,20 @@ class DataConfig:
     def sample_count(self) -> int:
         """How many samples the search takes: `samples`, or with "all" as many as the
         data has (read for a file of the person's own, unless a summary told it)."""
-        return data_rows(self) if self.samples == ALL else self.samples
+        if self.samples == ALL:
+            return data_rows(self) - official_test_rows(self)
+        return self.samples
+
+    @property
+    def keeps_test(self) -> bool:
+        """Whether some samples are kept apart for the final test."""
+        return self.test == OFFICIAL or self.test > 0
 
     def split_sizes(self) -> tuple[int, int]:
         """(training, validation) sample counts of one run, as
-        hyperdesk.core.data.datasets.split_indices cuts them."""
+        hyperdesk.core.data.splits.split_indices cuts them."""
         samples = self.sample_count
-        rest = samples - round(samples * self.test)
+        rest = samples if self.test == OFFICIAL else samples - round(samples * self.test)
         n_val = rest // self.folds if self.folds > 1 else round(samples * self.validation)
         return rest - n_val, n_val
 
@@ -464,7 +486,7 @@ def _read_section(
         rule = rules[key]
         if rule.kind == "int" or (rule.kind == "samples" and value != ALL):
             value = int(value)
-        elif rule.kind == "float":
+        elif rule.kind == "float" or (rule.kind == "test" and value != OFFICIAL):
             value = float(value)
         elif rule.kind == "widths":
             value = tuple(int(width) for width in value)
@@ -598,12 +620,26 @@ def from_dict(raw: dict[str, Any]) -> Config:
 def _split_checks(config: Config) -> list[tuple[str, str]]:
     """Whether the data has the samples asked for, and the split leaves both parts some."""
     problems = []
-    size = DATASET_ROWS.get(config.data.dataset, 0)
+    official = official_test_rows(config.data)
+    if config.data.test == OFFICIAL and not official:
+        where = Path(config.data.source).name if config.data.source else config.data.dataset
+        return [
+            (
+                "data.test",
+                f'"{OFFICIAL}" is the test split that {" and ".join(DOWNLOADS)} ship with; '
+                f"{where} has none: give a fraction to hold out, such as 0.2",
+            )
+        ]
+    size = dataset_rows(config.data.dataset)
+    if config.data.test == OFFICIAL:
+        size -= official
     if not config.data.source and config.data.sample_count > size:
+        kept = f" beside its {official:,} test samples" if config.data.test == OFFICIAL else ""
         problems.append(
             (
                 "data.samples",
-                f"{config.data.dataset} has {size} samples, asked for {config.data.samples}",
+                f"{config.data.dataset} has {size:,} samples{kept}, asked for "
+                f"{config.data.samples:,}",
             )
         )
     n_train, n_val = config.data.split_sizes()

@@ -123,7 +123,7 @@ class SearchResults:
             planned,
             config.train.epochs,
             config.runs,
-            config.data.test > 0,
+            config.data.keeps_test,
         )
 
     @classmethod

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hyperdesk.core.data.sources import ALL
+from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data.sources import ALL, OFFICIAL, official_test_rows
 from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
@@ -30,6 +31,7 @@ from hyperdesk.desktop_app.space_editor import parse_number, parse_value
 
 # How many samples the form lets a person ask for; the data itself says if it has fewer.
 MAX_SAMPLES = 100_000_000
+Values = dict[str, Any]  # the form's current values by config key
 
 
 class FieldProblem(ValueError):
@@ -50,6 +52,9 @@ class Editor:
 
     def on_change(self, slot: Callable[..., None]) -> None:
         raise NotImplementedError
+
+    def fit(self, values: Values) -> None:
+        """Adjust to the other settings (an editor whose choices depend on them)."""
 
 
 class WholeNumber(Editor):
@@ -99,6 +104,42 @@ class Fraction(Editor):
 
     def on_change(self, slot) -> None:
         self.widget.valueChanged.connect(slot)
+
+
+class TestSplit(Editor):
+    """A fraction held out for the final test, or the test split a downloaded dataset
+    ships with (offered only for those)."""
+
+    def __init__(self):
+        self.share = Fraction(0.0, 0.9, 0.05, special="none")
+        self.fraction = self.share.widget
+        self.official = QCheckBox()
+        self.official.setObjectName("officialTestCheck")
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.fraction, 1)
+        row.addWidget(self.official)
+
+    def value(self) -> float | str:
+        if self.official.isVisibleTo(self.widget) and self.official.isChecked():
+            return OFFICIAL
+        return self.share.value()
+
+    def set_value(self, value: float | str) -> None:
+        self.official.setChecked(value == OFFICIAL)
+        if value != OFFICIAL:
+            self.share.set_value(value)
+
+    def on_change(self, slot) -> None:
+        self.share.on_change(slot)
+        self.official.toggled.connect(slot)
+
+    def fit(self, values: Values) -> None:
+        rows = official_test_rows(DataConfig(values["data.dataset"], values.get("data.source", "")))
+        self.official.setVisible(bool(rows))
+        self.official.setText(f"the official {rows:,} test images")
+        self.fraction.setEnabled(not (rows and self.official.isChecked()))
 
 
 class Choice(Editor):
@@ -229,9 +270,6 @@ class Switch(Editor):
         self.widget.toggled.connect(slot)
 
 
-Values = dict[str, Any]  # the form's current values by config key
-
-
 def used_by_optimizer(setting: str) -> Callable[[Values], bool]:
     """Shown only for the optimizers that use `setting` (core's CONDITIONS)."""
     switch, allowed = CONDITIONS[setting]
@@ -285,7 +323,8 @@ def data_summary(values: Values) -> str:
         if values.get("data.folds", 1) > 1
         else f"validation {values.get('data.validation', 0):g}"
     )
-    test = f", test {values['data.test']:g}" if values.get("data.test") else ""
+    test = values.get("data.test")
+    test = f", test {test}" if test == OFFICIAL else f", test {test:g}" if test else ""
     source = values.get("data.source")
     where = Path(source).name if source else values.get("data.dataset", "")
     samples = values.get("data.samples", 0)
@@ -434,9 +473,10 @@ SECTIONS = (
             Field(
                 "data.test",
                 "Test fraction",
-                lambda: Fraction(0.0, 0.9, 0.05, special="none"),
+                TestSplit,
                 "Samples held out for a final test that no search sees: evaluate a chosen "
-                "trial on them with Search > Evaluate on test",
+                "trial on them with Search > Evaluate on test. MNIST and Fashion-MNIST can "
+                "keep their official test images instead",
             ),
             Field(
                 "data.validation",

@@ -216,6 +216,7 @@ class SetupPanel(QWidget):
             # A setting with a row in the search space is set there, not here.
             form.setRowVisible(holder, field.shown(values) and field.setting not in in_space)
             self.editors[key].widget.setEnabled(field.enabled(values))
+            self.editors[key].fit(values)
         strategy = values["search.strategy"]
         form, holder = self.form_rows["search.trials"]
         form.labelForField(holder).setText(

@@ -69,7 +69,9 @@ def served(tmp_path, monkeypatch):
         file: hashlib.sha256((folder / file).read_bytes()).hexdigest() for file in downloads.FILES
     }
     monkeypatch.setitem(
-        downloads.DOWNLOADS, "mnist", replace(downloads.DOWNLOADS["mnist"], sha256=digests)
+        downloads.DOWNLOADS,
+        "mnist",
+        replace(downloads.DOWNLOADS["mnist"], sha256=digests, rows=80, test_rows=20),
     )
     behaviour = {"mode": "good", "requests": 0}
 

@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # the config describes the data; the data never needs the con
 
 FORMATS = ("", "csv", "npz", "idx", "images")  # "": by the file's extension
 ALL = "all"  # data.samples: every sample the data has
-# The samples of the datasets known without reading them.
-DATASET_ROWS = {BUNDLED_DATASET: 10_000, "mnist": 70_000, "fashion-mnist": 70_000}
+OFFICIAL = "official"  # data.test: the test split a downloaded dataset ships with
+BUNDLED_ROWS = 10_000
 
 
 def source_format(source: str, fmt: str = "") -> str:
@@ -50,6 +50,14 @@ def source_format(source: str, fmt: str = "") -> str:
         f"{source}: cannot tell its format from its name; set data.format to one of "
         "csv, npz, idx or images"
     )
+
+
+def official_test_rows(data: DataConfig) -> int:
+    """How many samples, at the end of the dataset a config names, are its official
+    test split; 0 for data without one (the bundled split, a person's own files)."""
+    if data.source or data.dataset not in DOWNLOADS:
+        return 0
+    return DOWNLOADS[data.dataset].test_rows
 
 
 def check_fingerprint(data: DataConfig, recorded: str) -> None:
@@ -155,10 +163,15 @@ def data_shape(data: DataConfig) -> tuple[int, int]:
     return dataset.inputs, dataset.outputs
 
 
+def dataset_rows(name: str) -> int:
+    """The samples of a bundled or downloaded dataset, known without reading it."""
+    return DOWNLOADS[name].rows if name in DOWNLOADS else BUNDLED_ROWS
+
+
 def data_rows(data: DataConfig) -> int:
     """How many samples the data a config names has (a file's once read or summarized)."""
     if not data.source:
-        return DATASET_ROWS.get(data.dataset, 0)
+        return dataset_rows(data.dataset)
     known = _known_shapes.get(data_key(data))
     return known[2] if known is not None else len(load_data(data).y)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hyperdesk.core.data.datasets import DatasetError
-from hyperdesk.core.data.sources import ALL, load_data
+from hyperdesk.core.data.sources import ALL, OFFICIAL, load_data, official_test_rows
 from hyperdesk.core.data.tables import Dataset
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
@@ -124,7 +124,7 @@ def load_split(data: DataConfig) -> Split:
 def load_test_split(data: DataConfig) -> Split:
     """For the final evaluation: every sample a search saw (training and validation)
     to train on, and the test split, which no search saw, as the validation arrays."""
-    if data.test <= 0:
+    if not data.keeps_test:
         raise ValueError("data.test is 0: this config keeps no test split")
     dataset = load_data(data)
     test, folds = _indices(data, dataset)
@@ -132,12 +132,15 @@ def load_test_split(data: DataConfig) -> Split:
 
 
 def _indices(data: DataConfig, dataset: Dataset):
-    total = len(dataset.y)
+    # An official test split is the dataset's last rows; the search samples from the others.
+    official = official_test_rows(data) if data.test == OFFICIAL else 0
+    total = len(dataset.y) - official
     samples = total if data.samples == ALL else data.samples
     if samples > total:
         raise DatasetError(
             f"data.samples is {data.samples:,}, but {data.source or data.dataset} has "
             f"{total:,} samples"
+            + (f" beside its {official:,} test samples" if official else "")
             + (f" ({'; '.join(dataset.notes)})" if dataset.notes and data.source else "")
         )
     labels = dataset.y if data.stratify else None
@@ -150,7 +153,11 @@ def _indices(data: DataConfig, dataset: Dataset):
                 f"{counts[rare]} samples, fewer than the {data.folds} folds (data.folds): "
                 "every fold needs each class. Use fewer folds"
             )
-    return split_indices(total, samples, data.validation, data.test, data.folds, data.seed, labels)
+    test = 0.0 if official else data.test
+    held_out, folds = split_indices(
+        total, samples, data.validation, test, data.folds, data.seed, labels
+    )
+    return (np.arange(total, total + official) if official else held_out), folds
 
 
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:

@@ -34,7 +34,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
     the session. ConfigError when the session keeps no test split or has no such trial."""
     with Session.open(path) as session:
         config = session.config
-        if config.data.test <= 0:
+        if not config.data.keeps_test:
             raise ConfigError(
                 [
                     (

@@ -70,7 +70,7 @@ def test_categorical_setting_needs_values():
 
 def test_samples_beyond_the_dataset_are_refused():
     problems = dict(problems_of("[data]\nsamples = 20000\n"))
-    assert "has 10000 samples" in problems["data.samples"]
+    assert "has 10,000 samples, asked for 20,000" in problems["data.samples"]
 
 
 def test_overrides_set_dotted_keys_and_are_validated():
@@ -206,3 +206,11 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(pipe)
     with pytest.raises(ConfigError, match="not a regular file"):
         config.load(pipe)
+
+
+def test_the_official_test_split_exists_only_for_datasets_that_ship_one():
+    problems = dict(problems_of('[data]\ntest = "official"\n'))
+    assert "mnist-10k has none" in problems["data.test"]
+    problems = dict(problems_of('[data]\ndataset = "mnist"\ntest = "official"\nsamples = 65000\n'))
+    assert "60,000 samples beside its 10,000 test samples" in problems["data.samples"]
+    assert 'or "official"' in dict(problems_of('[data]\ntest = "half"\n'))["data.test"]

@@ -2,12 +2,13 @@
 serves small generated IDX files: a good download, a wrong checksum, a connection
 dropped halfway, no server at all."""
 
+import numpy as np
 import pytest
 
 from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data import downloads
-from hyperdesk.core.data.datasets import DatasetError
-from hyperdesk.core.data.splits import load_split
+from hyperdesk.core.data.datasets import DatasetError, read_idx
+from hyperdesk.core.data.splits import load_split, load_test_split
 from tests.core.test_cli import run_cli
 
 
@@ -26,6 +27,21 @@ def test_a_dataset_downloads_once_checked_and_is_read_from_the_cache(served, hyp
     split = load_split(DataConfig(dataset="mnist", samples=80, validation=0.25))
     assert served["requests"] == asked  # from the cache
     assert split.x_train.shape == (60, 784) and split.x_val.shape == (20, 784)
+
+
+def test_the_official_test_split_is_the_test_files_and_the_search_never_sees_them(
+    served, hyperdesk_home, tmp_path
+):
+    data = DataConfig(dataset="mnist", samples="all", validation=0.25, test="official")
+    assert data.sample_count == 60  # the training files' samples
+    split = load_split(data)
+    final = load_test_split(data)
+    test_images = read_idx(tmp_path / "served" / "t10k-images-idx3-ubyte.gz", 3)
+    np.testing.assert_array_equal(final.x_val * 255, test_images.reshape(20, -1))
+    assert len(final.x_train) == 60  # training + validation of the search
+    searched = {row.tobytes() for row in np.concatenate([split.x_train, split.x_val])}
+    assert not searched & {row.tobytes() for row in final.x_val}
+    assert len(searched) == 60
 
 
 def test_a_wrong_checksum_keeps_nothing_and_says_so(served, hyperdesk_home):

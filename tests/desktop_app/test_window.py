@@ -774,3 +774,18 @@ def test_the_samples_box_offers_all_of_them(window):
     assert samples.widget.text() == "all"
     assert window.setup.config().data.samples == "all"
     assert "all samples" in window.setup.sections["Data"].summary
+
+
+def test_the_official_test_split_is_offered_for_the_datasets_that_ship_one(window):
+    window.setup.sections["Data"].set_expanded(True)
+    test = window.setup.editors["data.test"]
+    assert not test.official.isVisible()  # the bundled split has no test files of its own
+    window.setup.editors["data.dataset"].set_value("fashion-mnist")
+    assert test.official.isVisible() and test.official.text().endswith("10,000 test images")
+    test.official.setChecked(True)
+    assert not test.fraction.isEnabled()
+    assert window.setup.config().data.test == "official"
+    assert window.setup.sections["Data"].summary.endswith("test official")
+    window.setup.editors["data.dataset"].set_value("mnist-10k")
+    assert not test.official.isVisible() and test.fraction.isEnabled()
+    assert window.setup.config().data.test == 0.0
