@@ -19,7 +19,7 @@ import tomli_w
 
 from hyperdesk.core.data.datasets import DATASETS
 from hyperdesk.core.data.downloads import DOWNLOADS
-from hyperdesk.core.data.images import COLOURS
+from hyperdesk.core.data.images import COLOURS, MAX_IMAGE_SIDE
 from hyperdesk.core.data.sources import (
     ALL,
     FORMATS,
@@ -76,6 +76,11 @@ class Rule:
             return "true or false"
         if self.kind == "widths":
             return "a list of whole numbers >= 1"
+        if self.kind == "size":
+            return (
+                f"[width, height] in pixels, each 1 to {MAX_IMAGE_SIDE:,}, or [] for the most "
+                "common size"
+            )
         if self.kind == "text":
             return "text in quotes"
         if self.kind == "samples":
@@ -107,6 +112,11 @@ class Rule:
             if isinstance(value, list) and all(_is_int(width) and width >= 1 for width in value):
                 return None
             return problem
+        if self.kind == "size":
+            sides_ok = all(_is_int(side) and 1 <= side <= MAX_IMAGE_SIDE for side in value)
+            return (
+                None if isinstance(value, list) and len(value) in (0, 2) and sides_ok else problem
+            )
         if self.kind == "samples":
             return None if value == ALL or (_is_int(value) and value >= 1) else problem
         if self.kind == "test":
@@ -155,6 +165,7 @@ DATA_RULES = {
     "missing": Rule("choice", MISSING_RULES),
     "scale": Rule("choice", SCALES),
     "colour": Rule("choice", COLOURS),
+    "image_size": Rule("size"),
     "stratify": Rule("bool"),
     "samples": Rule("samples"),
     "validation": Rule("float", low=0, high=1, low_open=True, high_open=True),
@@ -255,6 +266,7 @@ class DataConfig:
     missing: str = ""  # "": a missing value is an error; "drop" or "mean"
     scale: str = ""  # "": unit for images, standardize for tables
     colour: str = ""  # image folders: "gray" or "rgb" ("": rgb when any image has colour)
+    image_size: tuple[int, ...] = ()  # image folders: (width, height); (): the most common
     # Test, validation and folds each hold the classes in their overall proportions.
     stratify: bool = True
     samples: int | str = 500  # or "all": every sample the data has
@@ -288,6 +300,21 @@ class DataConfig:
         rest = samples if self.test == OFFICIAL else samples - round(samples * self.test)
         n_val = rest // self.folds if self.folds > 1 else round(samples * self.validation)
         return rest - n_val, n_val
+
+    def split_text(self) -> str:
+        """How the samples are cut, as a person reads it."""
+        n_train, n_val = self.split_sizes()
+        if self.test == OFFICIAL:
+            test = f", and the official {official_test_rows(self):,} for the final test"
+        else:
+            n_test = round(self.sample_count * self.test)
+            test = f", {n_test:,} for the final test" if n_test else ""
+        if self.folds > 1:
+            return (
+                f"{self.folds} folds of {n_val:,}: each trains on {n_train:,} and validates "
+                f"on one{test}"
+            )
+        return f"{n_train:,} training, {n_val:,} validation{test}"
 
 
 @dataclass(frozen=True)
@@ -415,8 +442,10 @@ class Config:
         search["space"] = {param.name: param_to_dict(param) for param in self.search.space}
         model = asdict(self.model)
         model["hidden"] = list(self.model.hidden)
+        data = asdict(self.data)
+        data["image_size"] = list(self.data.image_size)
         return {
-            "data": asdict(self.data),
+            "data": data,
             "model": model,
             "train": asdict(self.train),
             "search": search,
@@ -488,7 +517,7 @@ def _read_section(
             value = int(value)
         elif rule.kind == "float" or (rule.kind == "test" and value != OFFICIAL):
             value = float(value)
-        elif rule.kind == "widths":
+        elif rule.kind in ("widths", "size"):
             value = tuple(int(width) for width in value)
         values[key] = value
     return values

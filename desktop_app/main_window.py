@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.data_pending = False  # the person's data file is being read
         self.download: DownloadDialog | None = None  # a dataset downloading before Start
         self.previews_asked: dict[tuple, object] = {}  # data key -> its DataConfig
+        self.data_summaries: dict[tuple, DataSummary] = {}  # data key -> what it holds
         self.data_errors: dict[tuple, str] = {}  # data key -> why it cannot be used
 
         self.setup = SetupPanel()
@@ -306,8 +307,8 @@ class MainWindow(QMainWindow):
                 cost = f"Reading {Path(config.data.source).name}…"
                 self._ask_preview(key, config.data)
                 config = None
-        if config is not None and not config.data.source:
-            self.setup.show_data_preview("")
+        if config is not None:
+            self._show_data_preview(config.data)
         if config is not None:
             try:
                 cost = self.controller.cost_text(config)
@@ -350,6 +351,20 @@ class MainWindow(QMainWindow):
         self.actions.open_session(self.model.session_path)
         self.controller.resume()
 
+    def _show_data_preview(self, data) -> None:
+        """The preview of the data `data` names: known, asked of the helper process (a
+        dataset only once downloaded: Start downloads it), or hidden."""
+        key = data_key(data)
+        summary = self.data_summaries.get(key)
+        if (
+            summary is None
+            and key is not None
+            and key not in self.data_errors
+            and not needs_download(data.dataset, data.source)
+        ):
+            self._ask_preview(key, data)
+        self.setup.show_data_preview(summary, data)
+
     def _ask_preview(self, key: tuple, data) -> None:
         if key not in self.previews_asked:
             self.previews_asked[key] = data
@@ -361,10 +376,9 @@ class MainWindow(QMainWindow):
         data = self.previews_asked.pop(key[1], None)
         if isinstance(result, DataSummary) and data is not None:
             remember_shape(data, result)
-            self.setup.show_data_preview(result.text())
-        else:
+            self.data_summaries[key[1]] = result
+        else:  # pinned to the source field when it is a file of the person's own
             self.data_errors[key[1]] = result or "cannot be read (see the terminal's message)"
-            self.setup.show_data_preview("")
         self._setup_changed()
 
     def _update_buttons(self) -> None:

@@ -82,12 +82,24 @@ def main(argv: list[str] | None = None) -> int:
         next_shot()
 
     def own_data() -> None:
-        """The penguins table as a person's own CSV: the setup's Data section with its
-        preview."""
+        """The penguins table as a person's own CSV, then the bundled MNIST: the setup's
+        Data section scrolled to its preview."""
         window.actions.show_new_search(config_module.example_config("penguins"), "penguins")
+        show_preview("your-data.png", bundled_data)
+
+    def bundled_data() -> None:
+        window.actions.show_new_search(config_module.Config(), "seed")
+        show_preview("data-preview.png", app.quit)
+
+    def show_preview(name: str, then) -> None:
         window.setup.sections["Data"].set_expanded(True)
         window.setup_dock.raise_()
-        QTimer.singleShot(3000, lambda: (grab(window, args.out / "your-data.png"), app.quit()))
+
+        def shoot() -> None:
+            window.setup_column.scroll.ensureWidgetVisible(window.setup.data_preview)
+            QTimer.singleShot(300, lambda: (grab(window, args.out / name), then()))
+
+        QTimer.singleShot(3000, shoot)
 
     window.controller.searchEnded.connect(finished)
     ticker = QTimer()

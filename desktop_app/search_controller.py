@@ -210,11 +210,17 @@ class SearchController(QObject):
         measured = _setting_float(MEASURED_SPEED)
         rate = measured or _setting_float(CALIBRATED_SPEED)
         first = "" if measured else " (a first estimate)"
-        eta = f", about {clock(flops / 1e9 / rate)} here{first}" if rate > 0 else ""
+        eta = ""
+        if rate > 0:
+            seconds = flops / 1e9 / rate
+            # "about 0:00" read as a broken estimate; seconds are not worth a figure.
+            took = f"about {clock(seconds)}" if seconds >= 60 else "under a minute"
+            eta = f", {took} here{first}"
+        counted = f"{trials:,} trial{'s' * (trials != 1)}"
         if config.runs > 1:  # every trial trains once per fold and repeat
-            size = f"{trials:,} trials x {config.runs} runs, {epochs * config.runs:,} epochs"
+            size = f"{counted} x {config.runs} runs, {epochs * config.runs:,} epochs"
         else:
-            size = f"{trials:,} trials, {epochs:,} epochs"
+            size = f"{counted}, {epochs:,} epochs"
         return f"{size}{eta}; memory {memory}"
 
     # --- while it runs -----------------------------------------------------------------

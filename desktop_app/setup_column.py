@@ -25,7 +25,7 @@ class SetupColumn(QWidget):
         self.pause_button = run_button("Pause", "pauseButton")
         self.pause_button.setCheckable(True)
         self.stop_button = run_button("Stop", "stopButton")
-        scroll = VerticalScrollArea()
+        scroll = self.scroll = VerticalScrollArea()
         scroll.setWidget(setup)
         self.cost_label = QLabel()
         self.cost_label.setObjectName("costLabel")

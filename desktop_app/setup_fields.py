@@ -217,6 +217,25 @@ class Text(Editor):
         self.edit.textEdited.connect(slot)
 
 
+class ImageSize(Text):
+    """Width x height in pixels; empty: the most common size among the images."""
+
+    def __init__(self):
+        super().__init__("the most common size")
+
+    def value(self) -> list[int]:
+        text = self.edit.text().strip()
+        if not text:
+            return []
+        sides = [parse_number(side.strip()) for side in text.replace(",", "x").split("x")]
+        if len(sides) != 2 or None in sides:
+            raise FieldProblem("write width x height in pixels, e.g. 28 x 28, or leave it empty")
+        return sides
+
+    def set_value(self, value) -> None:
+        self.edit.setText(" x ".join(str(side) for side in value))
+
+
 class SourcePicker(Text):
     """A person's own data: a file (CSV, NPZ, IDX) or a folder of class subfolders,
     typed or chosen; empty: the Dataset above."""
@@ -228,6 +247,7 @@ class SourcePicker(Text):
         self.edit.setClearButtonEnabled(True)
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.setObjectName("sourceFileButton")
+        folder_button.setObjectName("sourceFolderButton")
         file_button.setToolTip("A CSV table, an NPZ file or an IDX images file")
         folder_button.setToolTip("A folder with one subfolder of images per class")
         file_button.clicked.connect(self._choose_file)
@@ -287,6 +307,19 @@ def always(values: Values) -> bool:
 
 def own_data(values: Values) -> bool:
     return bool(values.get("data.source"))
+
+
+def image_folder(values: Values) -> bool:
+    return own_data(values) and Path(values["data.source"]).expanduser().is_dir()
+
+
+def own_file(values: Values) -> bool:
+    """A file (CSV, NPZ, IDX): a label column, array or file names the classes."""
+    return own_data(values) and not image_folder(values)
+
+
+def csv_file(values: Values) -> bool:
+    return own_file(values) and values["data.source"].lower().endswith(".csv")
 
 
 @dataclass(frozen=True)
@@ -437,7 +470,7 @@ SECTIONS = (
                 "Label",
                 lambda: Text("the last column"),
                 "The column (CSV) or array (NPZ) holding the classes; for IDX, the labels file",
-                shown=own_data,
+                shown=own_file,
             ),
             Field(
                 "data.missing",
@@ -447,7 +480,7 @@ SECTIONS = (
                 ),
                 "Filled in: numbers with the mean of the training rows; a missing word is "
                 "none of its column's words",
-                shown=own_data,
+                shown=csv_file,
             ),
             Field(
                 "data.scale",
@@ -463,6 +496,20 @@ SECTIONS = (
                 "Fitted on the training rows only (per fold). Automatic: 0..1 for images, "
                 "standardized for tables",
                 shown=own_data,
+            ),
+            Field(
+                "data.colour",
+                "Colour",
+                lambda: Choice((("automatic", ""), ("gray", "gray"), ("RGB", "rgb"))),
+                "Automatic: RGB when any image has colour, else gray",
+                shown=image_folder,
+            ),
+            Field(
+                "data.image_size",
+                "Image size",
+                ImageSize,
+                "Every image is resized to this width x height; empty: the size most of them have",
+                shown=image_folder,
             ),
             Field(
                 "data.samples",

@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
-    QLabel,
     QLineEdit,
     QScrollArea,
     QVBoxLayout,
@@ -23,9 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.config import Config, ConfigError, param_to_dict
+from hyperdesk.core.config import Config, ConfigError, DataConfig, param_to_dict
+from hyperdesk.core.data.sources import DataSummary
+from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
 from hyperdesk.core.search.registry import preview_strategy
 from hyperdesk.core.storage.session import NAME_LENGTH
+from hyperdesk.desktop_app.data_preview import DataPreview
 from hyperdesk.desktop_app.form_widgets import CollapsibleSection
 from hyperdesk.desktop_app.setup_fields import (
     FIELDS,
@@ -130,10 +132,7 @@ class SetupPanel(QWidget):
                 form.addRow("Worker processes", self.workers_spin)
             layout.addWidget(box)
         # What the person's own data holds, under its field: checked before Start.
-        self.data_preview = QLabel()
-        self.data_preview.setObjectName("dataPreview")
-        self.data_preview.setWordWrap(True)
-        self.data_preview.setStyleSheet("color: #424242; font-size: 9pt;")
+        self.data_preview = DataPreview()
         form, holder = self.form_rows["data.source"]
         row, _ = form.getWidgetPosition(holder)
         form.insertRow(row + 1, "", self.data_preview)
@@ -288,11 +287,22 @@ class SetupPanel(QWidget):
             row.show_problems(by_path)
         self.space_error.show_reason(by_path.get("search.space"))
 
-    def show_data_preview(self, text: str) -> None:
-        """What the data file holds (or that it is being read); hidden when empty."""
+    def show_data_preview(self, summary: DataSummary | None, data: DataConfig | None) -> None:
+        """What the data holds and how `data` cuts and scales it; hidden without a summary."""
         form, _ = self.form_rows["data.source"]
-        self.data_preview.setText(text)
-        form.setRowVisible(self.data_preview, bool(text))
+        if summary is not None and data is not None:
+            scale = chosen_scale(data.scale, summary.kind)
+            if summary.kind == "images" and scale == "unit":
+                scaling = "pixel values / 255"
+            else:
+                fitted = ", fitted on the training rows" + (
+                    " of each fold" if data.folds > 1 else ""
+                )
+                scaling = SCALE_TITLES[scale] + ("" if scale == "none" else fitted)
+            self.data_preview.show_summary(
+                summary, [f"Split: {data.split_text()}", f"Scaling: {scaling}"]
+            )
+        form.setRowVisible(self.data_preview, summary is not None and data is not None)
 
     def show_preview(self, config: Config | None) -> None:
         """Tick each searched row's strip where the strategy's next samples fall."""

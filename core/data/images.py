@@ -13,6 +13,7 @@ from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.tables import Dataset
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+MAX_IMAGE_SIDE = 4096  # data.image_size: larger is no image a dense network trains on
 COLOURS = ("", "gray", "rgb")  # "": RGB when any image has colour, else gray
 
 
@@ -73,4 +74,5 @@ def read_image_folder(
     notes = [f"{len(opened)} images of {target[0]} x {target[1]}, {colour}"]
     if resized:
         notes.append(f"{resized} images resized to {target[0]} x {target[1]}")
-    return Dataset(rows.astype(np.float32), y, tuple(classes), "images", tuple(notes))
+    shape = (target[1], target[0], *((3,) if mode == "RGB" else ()))
+    return Dataset(rows.astype(np.float32), y, tuple(classes), "images", tuple(notes), shape)

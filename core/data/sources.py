@@ -77,7 +77,9 @@ def check_fingerprint(data: DataConfig, recorded: str) -> None:
 
 @dataclass(frozen=True)
 class DataSummary:
-    """What a person checks before Start: the data's size, classes and what was done."""
+    """What a person checks before Start: the data's size, classes and what was done,
+    and a look at it: an example image of each class (as 0..255 bytes, shaped as the
+    images are), or a table's first rows as written."""
 
     rows: int
     inputs: int
@@ -85,17 +87,8 @@ class DataSummary:
     counts: tuple[int, ...]
     kind: str
     notes: tuple[str, ...]
-
-    def text(self) -> str:
-        pairs = list(zip(self.classes, self.counts, strict=True))[:8]
-        shown = ", ".join(f"{name} {count:,}" for name, count in pairs)
-        more = f" and {len(self.classes) - 8} more" if len(self.classes) > 8 else ""
-        lines = [
-            f"{self.rows:,} {'images' if self.kind == 'images' else 'rows'} x "
-            f"{self.inputs:,} features, {len(self.classes)} classes: {shown}{more}",
-            *self.notes,
-        ]
-        return "\n".join(lines)
+    examples: tuple[np.ndarray, ...] = ()
+    head: tuple[tuple[str, ...], ...] = ()
 
 
 def preview_data(data: DataConfig) -> DataSummary | str:
@@ -113,7 +106,31 @@ def preview_data(data: DataConfig) -> DataSummary | str:
         tuple(int(count) for count in counts),
         dataset.kind,
         dataset.notes,
+        _examples(dataset),
+        dataset.head,
     )
+
+
+EXAMPLE_CLASSES = 12  # the preview shows an image of at most this many classes
+
+
+def _examples(dataset: Dataset) -> tuple[np.ndarray, ...]:
+    """The first image of each class, stretched to 0..255 bytes (NPZ images may hold
+    any range); none when the rows are no images of one shape a screen can show."""
+    shape = dataset.image_shape
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3, 4)):
+        return ()
+    shown = []
+    for label in range(min(dataset.outputs, EXAMPLE_CLASSES)):
+        (rows,) = np.nonzero(dataset.y == label)
+        if len(rows):
+            image = dataset.x[rows[0]].reshape(shape)
+            if image.ndim == 3:  # gray with a channel axis, RGB, or RGB and alpha
+                image = image[..., 0] if shape[2] == 1 else image[..., :3]
+            low, high = np.nanmin(image), np.nanmax(image)
+            stretched = (image - low) * (255 / (high - low)) if high > low else image * 0
+            shown.append(np.nan_to_num(stretched).astype(np.uint8))
+    return tuple(shown)
 
 
 # Shapes learnt from a summary made elsewhere (the window's helper process), so that the
@@ -122,8 +139,10 @@ _known_shapes: dict[tuple, tuple[int, int, int]] = {}  # key -> (inputs, classes
 
 
 def data_key(data: DataConfig) -> tuple | None:
-    """What identifies the data a config names, the file's version included; None when
+    """What identifies the data a config names, a file's version included; None when
     the file cannot be looked at."""
+    if not data.source:
+        return ("dataset", data.dataset)
     try:
         stat = Path(data.source).expanduser().stat()
     except OSError:
@@ -135,6 +154,7 @@ def data_key(data: DataConfig) -> tuple | None:
         data.features,
         data.missing,
         data.colour,
+        data.image_size,
         stat.st_mtime_ns,
         stat.st_size,
     )
@@ -186,7 +206,7 @@ def load_data(data: DataConfig) -> Dataset:
         images, labels = bundled_mnist()
         classes = tuple(str(digit) for digit in range(OUTPUT_SIZE))
         x = images.reshape(len(images), -1).astype(np.float32)
-        return Dataset(x, labels.astype(np.int64), classes, "images")
+        return Dataset(x, labels.astype(np.int64), classes, "images", image_shape=images.shape[1:])
     path = Path(data.source).expanduser()
     try:
         stat = path.stat()
@@ -201,6 +221,7 @@ def load_data(data: DataConfig) -> Dataset:
         data.features,
         data.missing,
         data.colour,
+        data.image_size,
         (stat.st_mtime_ns, stat.st_size),
     )
 
@@ -221,11 +242,12 @@ def _downloaded(name: str) -> Dataset:
         DOWNLOADS[name].classes,
         "images",
         (DOWNLOADS[name].title,),
+        parts[0].image_shape,
     )
 
 
 @functools.lru_cache(maxsize=2)
-def _read(source, fmt, label, features, missing, colour, version) -> Dataset:
+def _read(source, fmt, label, features, missing, colour, image_size, version) -> Dataset:
     # `version` (modification time and size) is part of the key: a changed file is read again.
     if fmt == "csv":
         return read_csv(Path(source), label, missing)
@@ -237,4 +259,4 @@ def _read(source, fmt, label, features, missing, colour, version) -> Dataset:
                 f"{source}: an IDX images file needs its labels file: set data.label to it"
             )
         return read_idx_pair(Path(source), Path(label).expanduser())
-    return read_image_folder(Path(source), colour=colour)
+    return read_image_folder(Path(source), tuple(image_size) or None, colour)

@@ -106,6 +106,17 @@ def kfold_indices(indices: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.
 
 
 SCALES = ("", "none", "unit", "standardize")  # "": unit for images, standardize for tables
+SCALE_TITLES = {
+    "none": "none",
+    "unit": "to 0..1",
+    "standardize": "standardized (mean 0, standard deviation 1)",
+}
+
+
+def chosen_scale(scale: str, kind: str) -> str:
+    """The scaling data.scale asks for: its own, or by default unit for images and
+    standardize for tables."""
+    return scale or ("unit" if kind == "images" else "standardize")
 
 
 def load_split(data: DataConfig) -> Split:
@@ -164,7 +175,7 @@ def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarr
     """The rows `train` and `val` of `dataset`, with missing values filled and scaled as
     data.scale says, by statistics of the training rows alone (per fold)."""
     x_train, x_val = dataset.x[train], dataset.x[val]
-    scale = data.scale or ("unit" if dataset.kind == "images" else "standardize")
+    scale = chosen_scale(data.scale, dataset.kind)
     if dataset.kind == "images" and scale == "unit":
         # A fixed map of pixel values: nothing is learnt from any row.
         pixel_max = np.asarray(255, dtype=x_train.dtype)

@@ -22,6 +22,7 @@ MISSING_RULES = ("", "drop", "mean")  # "": a missing value is an error
 # A column counts as numeric when at least this share of its values are numbers: a
 # stray word in it is then a mistake to report, not a reason to one-hot encode it.
 NUMERIC_SHARE = 0.5
+HEAD_ROWS = 5  # rows of a table the preview shows as written
 # Whole-number labels with more different values than this, and than this share of the
 # rows, are taken for a measurement (a regression target), not classes.
 MANY_CLASSES = 20
@@ -32,13 +33,17 @@ CONTINUOUS_SHARE = 0.2
 class Dataset:
     """Features as float32 rows before any scaling, and class indices into `classes`.
     `kind` is "images" (pixel values 0..255) or "table"; `notes` say what was done to
-    the file's contents (one-hot columns, rows dropped, values filled), for the preview."""
+    the file's contents (one-hot columns, rows dropped, values filled), for the preview.
+    `image_shape` is an image's (height, width[, channels]) when the rows are images of
+    one shape; `head` a table's header and first rows as written, for the preview."""
 
     x: np.ndarray
     y: np.ndarray
     classes: tuple[str, ...]
     kind: str
     notes: tuple[str, ...] = ()
+    image_shape: tuple[int, ...] = ()
+    head: tuple[tuple[str, ...], ...] = ()
 
     def fingerprint(self) -> str:
         """SHA-256 of the arrays as read (before scaling), their shapes and the classes:
@@ -191,7 +196,8 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
     if not columns:
         raise DatasetError(f"{path}: no feature columns besides the label {label_name!r}")
     x = np.hstack(columns).astype(np.float32)
-    return Dataset(x, y, classes, "table", tuple(notes))
+    head = tuple(tuple(row) for row in [names, *cells[:HEAD_ROWS]])
+    return Dataset(x, y, classes, "table", tuple(notes), head=head)
 
 
 def _read_rows(path: Path) -> list[list[str]]:
@@ -246,7 +252,8 @@ def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
     notes = (
         (f"{x_name}: {x.shape[1:]} images flattened to {flat.shape[1]} values",) if images else ()
     )
-    return Dataset(flat, y_codes, classes, "images" if images else "table", notes * images)
+    kind = "images" if images else "table"
+    return Dataset(flat, y_codes, classes, kind, notes, x.shape[1:] if images else ())
 
 
 def read_idx_pair(images: Path, labels: Path) -> Dataset:
@@ -257,4 +264,5 @@ def read_idx_pair(images: Path, labels: Path) -> Dataset:
             f"{labels}: {len(classes)} labels for the {len(pixels)} images in {images}"
         )
     y, names = _class_labels(Path(labels), "the labels", [str(v) for v in classes.tolist()])
-    return Dataset(pixels.reshape(len(pixels), -1).astype(np.float32), y, names, "images")
+    flat = pixels.reshape(len(pixels), -1).astype(np.float32)
+    return Dataset(flat, y, names, "images", image_shape=pixels.shape[1:])

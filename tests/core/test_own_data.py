@@ -13,6 +13,7 @@ from hyperdesk.core.data.sources import load_data
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.data.tables import read_csv, read_idx_pair, read_npz
 from tests.core.test_cli import run_cli
+from tests.core.test_config import problems_of
 
 TABLE = """\
 colour,width,height,kind
@@ -131,6 +132,17 @@ def test_an_image_folder_has_a_class_per_subfolder(tmp_path):
     assert data.x.shape == (7, 48) and data.kind == "images"
     assert "1 images resized to 8 x 6" in data.notes
     assert data.x[0, 0] == 40
+
+
+def test_image_size_resizes_every_image_and_a_config_checks_it(tmp_path):
+    root = image_folder(tmp_path)
+    data = load_data(DataConfig(source=str(root), image_size=(4, 3)))
+    assert data.x.shape == (7, 12)
+    assert "7 images resized to 4 x 3" in data.notes
+    problems = dict(problems_of(f'[data]\nsource = "{root}"\nimage_size = [4]\n'))
+    assert "[width, height] in pixels" in problems["data.image_size"]
+    config = config_module.loads(f'[data]\nsource = "{root}"\nimage_size = [4, 3]\n')
+    assert config_module.loads(config.to_toml()).data.image_size == (4, 3)
 
 
 def test_bad_image_folders_are_named(tmp_path):
