@@ -20,6 +20,15 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def size_text(size: float) -> str:
+    """A number of bytes as a person reads it: 180 KB, 1,234 MB, 12.5 GB."""
+    if size < 1 << 20:
+        return f"{size / 1024:,.0f} KB"
+    if size < 10 << 30:
+        return f"{size / (1 << 20):,.0f} MB"
+    return f"{size / (1 << 30):,.1f} GB"
+
+
 def parameter_text(value: Any, log_scale: bool = False) -> str:
     """A hyperparameter's value: whole numbers and choices as they are; a value on a log
     scale, or a very small or large one, in scientific notation."""

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core import machine
+from hyperdesk.core.formatting import size_text
+
 IDX_UBYTE = 0x08
 MNIST_IMAGES = "t10k-images-idx3-ubyte.gz"
 MNIST_LABELS = "t10k-labels-idx1-ubyte.gz"
@@ -26,8 +29,37 @@ class DatasetError(Exception):
     """A data file is missing or malformed; the message names the file."""
 
 
+# Of the memory free, what loading data may take: the search needs the rest.
+LOADING_SHARE = 0.5
+
+
+def check_fits(what: Path | str, needed: int) -> None:
+    """DatasetError, with the figures, when reading `what` would take `needed` bytes
+    and this machine has not that much free (refused before anything is read)."""
+    free = machine.available_memory()
+    if free is not None and needed > LOADING_SHARE * free:
+        raise DatasetError(
+            f"{what}: loading it would take about {size_text(needed)}, and this machine has "
+            f"{size_text(free)} free (a search needs room besides its data). Use a "
+            "smaller file, or fewer or smaller images"
+        )
+
+
 def _open_idx(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def idx_load_bytes(path: Path) -> int:
+    """About the memory reading an IDX file takes: its bytes and their float32 copy,
+    from its header; 0 when the header cannot be read (read_idx says why)."""
+    try:
+        with _open_idx(Path(path)) as stream:
+            head = stream.read(4)
+            dims = head[3] if len(head) == 4 else 0
+            shape = struct.unpack(f">{dims}I", stream.read(4 * dims))
+    except (OSError, EOFError, zlib.error, struct.error):
+        return 0
+    return int(np.prod(shape, dtype=np.int64)) * (1 + 4)
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:

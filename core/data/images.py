@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.datasets import DatasetError, check_fits
 from hyperdesk.core.data.tables import Dataset
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -37,42 +37,46 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
     return classes
 
 
+GRAY_MODES = ("L", "1", "I", "I;16", "F")
+# Bytes a loaded pixel channel takes: the byte read and the float32 it becomes.
+BYTES_PER_CHANNEL = 1 + 4
+
+
 def read_image_folder(
     folder: Path, size: tuple[int, int] | None = None, colour: str = ""
 ) -> Dataset:
     """Every image resized to `size` (width, height; default: the most common size) in
-    gray or RGB; pixel values 0..255, flattened."""
+    gray or RGB; pixel values 0..255, flattened. Each image's header is read first, so
+    a folder too large for this machine's memory is refused before any pixel is."""
     classes = image_files(folder)
-    opened: list[tuple[int, Image.Image]] = []
+    headers: list[tuple[int, Path, tuple[int, int], str]] = []  # class, file, size, mode
     for index, files in enumerate(classes.values()):
         for path in files:
             try:
-                with Image.open(path) as image:
-                    image.load()
-                    opened.append((index, image.copy()))
+                with Image.open(path) as image:  # reads the header only
+                    headers.append((index, path, image.size, image.mode))
             except (UnidentifiedImageError, OSError, ValueError) as error:
                 raise DatasetError(f"{path}: not a readable image ({error})") from None
-    sizes = Counter(image.size for _, image in opened)
+    sizes = Counter(image_size for _, _, image_size, _ in headers)
     target = size or sizes.most_common(1)[0][0]
     if not colour:
-        colour = (
-            "rgb"
-            if any(image.mode not in ("L", "1", "I", "I;16", "F") for _, image in opened)
-            else "gray"
-        )
+        coloured = any(mode not in GRAY_MODES for _, _, _, mode in headers)
+        colour = "rgb" if coloured else "gray"
     mode = "RGB" if colour == "rgb" else "L"
-    rows = np.stack(
-        [
-            np.asarray(
-                image.convert(mode).resize(target, Image.Resampling.BILINEAR), dtype=np.uint8
-            ).reshape(-1)
-            for _, image in opened
-        ]
-    )
-    y = np.array([index for index, _ in opened], dtype=np.int64)
-    resized = sum(count for shape, count in sizes.items() if shape != target)
-    notes = [f"{len(opened)} images of {target[0]} x {target[1]}, {colour}"]
-    if resized:
-        notes.append(f"{resized} images resized to {target[0]} x {target[1]}")
+    channels = 3 if mode == "RGB" else 1
+    check_fits(folder, len(headers) * target[0] * target[1] * channels * BYTES_PER_CHANNEL)
+    rows = np.empty((len(headers), target[0] * target[1] * channels), dtype=np.float32)
+    for row, (_, path, _, _) in enumerate(headers):
+        try:
+            with Image.open(path) as image:
+                resized = image.convert(mode).resize(target, Image.Resampling.BILINEAR)
+        except (UnidentifiedImageError, OSError, ValueError) as error:
+            raise DatasetError(f"{path}: not a readable image ({error})") from None
+        rows[row] = np.asarray(resized, dtype=np.uint8).reshape(-1)
+    y = np.array([index for index, _, _, _ in headers], dtype=np.int64)
+    resized_count = sum(count for shape, count in sizes.items() if shape != target)
+    notes = [f"{len(headers)} images of {target[0]} x {target[1]}, {colour}"]
+    if resized_count:
+        notes.append(f"{resized_count} images resized to {target[0]} x {target[1]}")
     shape = (target[1], target[0], *((3,) if mode == "RGB" else ()))
-    return Dataset(rows.astype(np.float32), y, tuple(classes), "images", tuple(notes), shape)
+    return Dataset(rows, y, tuple(classes), "images", tuple(notes), shape)

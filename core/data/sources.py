@@ -17,10 +17,19 @@ from hyperdesk.core.data.datasets import (
     OUTPUT_SIZE,
     DatasetError,
     bundled_mnist,
+    check_fits,
+    idx_load_bytes,
 )
 from hyperdesk.core.data.downloads import DOWNLOADS, TEST_FILES, TRAIN_FILES, cached_files, fetch
 from hyperdesk.core.data.images import read_image_folder
-from hyperdesk.core.data.tables import Dataset, read_csv, read_idx_pair, read_npz
+from hyperdesk.core.data.tables import (
+    Dataset,
+    csv_load_bytes,
+    npz_load_bytes,
+    read_csv,
+    read_idx_pair,
+    read_npz,
+)
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
     from hyperdesk.core.config import DataConfig
@@ -249,14 +258,19 @@ def _downloaded(name: str) -> Dataset:
 @functools.lru_cache(maxsize=2)
 def _read(source, fmt, label, features, missing, colour, image_size, version) -> Dataset:
     # `version` (modification time and size) is part of the key: a changed file is read again.
+    # Too large a file is refused before it is read (an image folder, once its headers are).
+    path = Path(source)
     if fmt == "csv":
-        return read_csv(Path(source), label, missing)
+        check_fits(source, csv_load_bytes(path))
+        return read_csv(path, label, missing)
     if fmt == "npz":
-        return read_npz(Path(source), features, label)
+        check_fits(source, npz_load_bytes(path, features))
+        return read_npz(path, features, label)
     if fmt == "idx":
         if not label:
             raise DatasetError(
                 f"{source}: an IDX images file needs its labels file: set data.label to it"
             )
-        return read_idx_pair(Path(source), Path(label).expanduser())
-    return read_image_folder(Path(source), tuple(image_size) or None, colour)
+        check_fits(source, idx_load_bytes(path))
+        return read_idx_pair(path, Path(label).expanduser())
+    return read_image_folder(path, tuple(image_size) or None, colour)

@@ -5,13 +5,12 @@ asking for gigabytes at once."""
 from __future__ import annotations
 
 import itertools
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError, hidden_widths
 from hyperdesk.core.data.sources import data_shape
 from hyperdesk.core.execution.runner import MAX_GROUP
+from hyperdesk.core.machine import MIB, available_memory
 from hyperdesk.core.search.space import ChoiceParam, Param
 
 # Arrays an optimizer keeps per weight, besides the weight and its gradient.
@@ -22,7 +21,6 @@ ACTIVATION_COPIES = 3
 EVALUATION_ROWS = 100  # evaluation runs this many rows at a time (at least)
 # Room left for the interpreter, numpy, Qt and the rest of the machine.
 HEADROOM = 0.8
-MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -104,20 +102,6 @@ def _heaviest_setting(config: Config, workers: int) -> str:
         ),
     }
     return min(candidates, key=lambda key: candidates[key].total)
-
-
-def available_memory() -> int | None:
-    """Bytes this machine can give without swapping (MemAvailable); None where unknown."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def check_memory(config: Config, workers: int) -> MemoryEstimate:

@@ -6,7 +6,9 @@ import pytest
 from PIL import Image
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core import machine
 from hyperdesk.core.config import DataConfig
+from hyperdesk.core.data import sources
 from hyperdesk.core.data.datasets import DatasetError, write_idx
 from hyperdesk.core.data.images import read_image_folder
 from hyperdesk.core.data.sources import load_data
@@ -264,3 +266,31 @@ def test_samples_all_takes_every_row_of_the_data(tmp_path):
     assert config_module.loads('[data]\nsamples = "all"\n').data.sample_count == 10_000
     with pytest.raises(config_module.ConfigError, match=r'a whole number >= 1, or "all"'):
         config_module.loads('[data]\nsamples = "most"\n')
+
+
+@pytest.mark.parametrize("kind", ["csv", "npz", "idx", "images"])
+def test_data_too_large_for_the_memory_free_is_refused_before_it_is_read(
+    tmp_path, monkeypatch, kind
+):
+    if kind == "csv":
+        header, body = TABLE.split("\n", 1)
+        source = write(tmp_path, header + "\n" + body * 50)
+    elif kind == "npz":
+        source = tmp_path / "a.npz"
+        np.savez(source, X=np.zeros((300, 50)), y=np.arange(300) % 3)
+    elif kind == "idx":
+        source = tmp_path / "images-idx3-ubyte"
+        write_idx(source, np.zeros((300, 8, 8)))
+        write_idx(tmp_path / "labels-idx1-ubyte", np.arange(300) % 3)
+    else:
+        source = image_folder(tmp_path)
+    data = DataConfig(
+        source=str(source), label=str(tmp_path / "labels-idx1-ubyte") * (kind == "idx")
+    )
+    assert len(load_data(data).y) > 1  # it reads with room to spare
+    monkeypatch.setattr(machine, "available_memory", lambda: 1024)
+    sources._read.cache_clear()
+    with pytest.raises(DatasetError) as refused:
+        load_data(data)
+    assert str(refused.value).startswith(f"{source}: loading it would take about ")
+    assert "and this machine has 1 KB free" in str(refused.value)
