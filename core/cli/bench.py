@@ -23,11 +23,11 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import needs_the_window, positive_int
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import INPUT_SIZE
-from hyperdesk.core.data.splits import load_split
+from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.training.trainer import train_trial, used_inputs
+from hyperdesk.core.training.trainer import train_trial
 from hyperdesk.core.trials import TrialStatus
 
 HELP = "measure the engine against this machine's limit"
@@ -195,7 +195,7 @@ def _trial_flops(config: Config) -> float:
 
 def _executed_trial_flops(config: Config) -> tuple[float, int]:
     """(FLOP per trial, input features used) of the products the trainer runs: it leaves
-    out input features that are zero in every sample (training.trainer.used_inputs)."""
+    out input features that are zero in every sample (data.splits.used_inputs)."""
     data = load_split(config.data)
     inputs = len(used_inputs(data.x_train, data.x_val))
     return config.training_flops(config.train.epochs, inputs), inputs

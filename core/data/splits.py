@@ -18,12 +18,21 @@ if TYPE_CHECKING:  # the config describes the data; the data never needs the con
 
 @dataclass(frozen=True)
 class Split:
-    """Training and validation arrays for one trial."""
+    """Training and validation arrays for one trial. `inputs`: when the arrays hold only
+    some of the data's features (data.shared.compact), which ones."""
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
+    inputs: np.ndarray | None = None
+
+
+def used_inputs(*arrays: np.ndarray) -> np.ndarray:
+    """Indices of the input features nonzero in at least one sample of `arrays`, each
+    (..., samples, features)."""
+    nonzero = [np.any(a.reshape(-1, a.shape[-1]) != 0, axis=0) for a in arrays]
+    return np.flatnonzero(np.logical_or.reduce(nonzero))
 
 
 def sample_indices(total: int, samples: int, seed: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Worker processes that train trials and stream their epochs back.
 
-Each worker loads a search's data once (and keeps it for the next search on the same
-data), limits its BLAS to one thread (measured here: two
+Each worker maps a search's split, which the search wrote once for all of them (and
+keeps it for the next search on the same data), limits its BLAS to one thread (measured here: two
 processes of one thread run these small products faster than one process of two), and
 trains the trials it is given. Stop and pause reach it through shared events it checks
 between steps. A worker that dies is replaced; its trials are reported lost. So is a
@@ -48,6 +48,8 @@ class TrialTask:
     # With early stopping, a worker waits after each epoch for the runner's verdict, so
     # a trial stops at the same epoch however fast the runner answers.
     await_verdicts: bool = False
+    # The split published for the workers to map (data.shared); "": each reads its own.
+    split_folder: str = ""
 
 
 # What workers send back: ("epoch", number, EpochRecord), ("end", number, status),

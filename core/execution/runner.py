@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.data.shared import publish_split
 from hyperdesk.core.data.sources import check_fingerprint, load_data
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
@@ -138,6 +139,12 @@ class SearchRunner:
             check_fingerprint(self.config.data, self.session.data_fingerprint)
         elif not self._stored:
             self.session.record_data(load_data(self.config.data).fingerprint())
+        # Read and cut once here; the workers map the arrays (one copy, however many).
+        fingerprint = self.session.data_fingerprint or load_data(self.config.data).fingerprint()
+        try:
+            self._split_folder = str(publish_split(self.config.data, fingerprint))
+        except OSError:  # no room in the cache: each worker reads the data itself, as before
+            self._split_folder = ""
         self.session.begin_run(self.planned, take_over)
         state = SearchState.INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
@@ -269,6 +276,7 @@ class SearchRunner:
                 tuple(entry[3] for entry in group),
                 runs=self.config.runs,
                 await_verdicts=self._stopper is not None,
+                split_folder=self._split_folder,
             ),
             patience=FIRST_EPOCH_MARGIN * first_epoch,
         )

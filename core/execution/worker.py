@@ -8,6 +8,7 @@ import traceback
 
 from threadpoolctl import threadpool_limits
 
+from hyperdesk.core.data.shared import open_split
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.training.trainer import train_configurations
@@ -63,11 +64,14 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
         if isinstance(task, tuple):  # a prune request for a trial that has ended
             continue
         try:
-            if task.data not in splits:
+            source = task.split_folder or task.data
+            if source not in splits:
                 splits.clear()  # one search's data at a time
-                splits[task.data] = load_split(task.data)
+                splits[source] = (
+                    open_split(task.split_folder) if task.split_folder else load_split(task.data)
+                )
             outcomes = train_configurations(
-                splits[task.data],
+                splits[source],
                 list(task.networks),
                 list(task.settings),
                 list(task.seeds),

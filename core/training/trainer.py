@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hyperdesk.core.data.splits import Split
+from hyperdesk.core.data.splits import Split, used_inputs
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.optimizers import make_optimizer
 from hyperdesk.core.trials import TrialStatus
@@ -79,13 +79,6 @@ def stackable(network_spec: NetworkSpec, settings: TrainSettings) -> tuple:
     return (replace(network_spec, weight_decay=0.0), replace(settings, lr=0.0))
 
 
-def used_inputs(*arrays: np.ndarray) -> np.ndarray:
-    """Indices of the input features nonzero in at least one sample of `arrays`, each
-    (..., samples, features)."""
-    nonzero = [np.any(a.reshape(-1, a.shape[-1]) != 0, axis=0) for a in arrays]
-    return np.flatnonzero(np.logical_or.reduce(nonzero))
-
-
 def train_trials(
     data: Split,
     network_specs: list[NetworkSpec],
@@ -114,7 +107,8 @@ def train_trials(
     # 209 of 784 in 500 images) add nothing to any product: dropping them and their
     # weights makes the largest products smaller without changing any output. The same
     # features go for every fold, so trials stack whatever their folds.
-    used = used_inputs(x_train, x_val)
+    # Shared splits (data.shared) come with them dropped already, once for every worker.
+    used = used_inputs(x_train, x_val) if data.inputs is None else data.inputs
     networks, shuffles = [], []
     for spec, seed in zip(network_specs, seeds, strict=True):
         init_rng, shuffle_rng = np.random.default_rng(seed).spawn(2)
@@ -145,10 +139,12 @@ def train_trials(
     if x_train.ndim == 3:  # k folds: each trial its own fold's arrays
         chosen = folds[0] if count == 1 else folds
         x_train, y_train, x_val, y_val = (a[chosen] for a in (x_train, y_train, x_val, y_val))
+    if data.inputs is None:
+        x_train, x_val = x_train[..., used], x_val[..., used]
     # Row-major, as the indexing on the last axis would not leave them: batches are
-    # gathered by rows.
-    x_train = np.ascontiguousarray(x_train[..., used], dtype=dtype)
-    x_val = np.ascontiguousarray(x_val[..., used], dtype=dtype)
+    # gathered by rows. (Shared arrays are already: they are used where they are mapped.)
+    x_train = np.ascontiguousarray(x_train, dtype=dtype)
+    x_val = np.ascontiguousarray(x_val, dtype=dtype)
     n_train = x_train.shape[-2]
     per_trial_data = x_train.ndim == 3
     rows = np.arange(count)[:, None]

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from hyperdesk.core.config import DataConfig
-from hyperdesk.core.data.splits import load_split
+from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.training import trainer
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import TrainSettings, train_trial, used_inputs
+from hyperdesk.core.training.trainer import TrainSettings, train_trial
 from hyperdesk.core.trials import TrialStatus
 
 
