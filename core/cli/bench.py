@@ -13,7 +13,9 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,10 +23,14 @@ import numpy as np
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import needs_the_window, positive_int
+from hyperdesk.core.cli.exit_codes import EXIT_USAGE
 from hyperdesk.core.config import Config
-from hyperdesk.core.data.datasets import INPUT_SIZE
+from hyperdesk.core.data.datasets import BUNDLED_DATASET, DATASETS
+from hyperdesk.core.data.downloads import FILES, dataset_folder, needs_download
+from hyperdesk.core.data.sources import data_shape
 from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
+from hyperdesk.core.machine import MIB
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import train_trial
@@ -38,6 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=positive_int, default=50)
     parser.add_argument("--width", type=positive_int, default=100, help="hidden layer width")
     parser.add_argument("--samples", type=positive_int, default=500)
+    parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=BUNDLED_DATASET,
+        help="the data to train on; a downloaded one is read from the cache",
+    )
+    parser.add_argument("--source", help="a data file or folder of your own instead")
     parser.add_argument("--workers", type=positive_int, help="default: one per core")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument(
@@ -66,6 +79,19 @@ def run(args: argparse.Namespace) -> int:
         return args.hooks.bench_window(args)
     if args.search:
         return search_main(args.seeds, args.trials, args.workers, args.json)
+    if not args.source and needs_download(args.dataset, ""):
+        print(
+            f"hyperdesk bench: {args.dataset} is not in the cache, and the bench downloads "
+            "nothing (it would time the network). Fill the cache once with\n"
+            f'  hyperdesk run --example seed --set data.dataset="{args.dataset}" '
+            "--set search.trials=1 --set train.epochs=1\n"
+            f"or place {', '.join(FILES)} in {dataset_folder(args.dataset)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    data = [f'data.dataset="{args.dataset}"']
+    if args.source:
+        data.append(f"data.source={json.dumps(str(Path(args.source).resolve()))}")
     return engine_main(
         args.trials,
         args.epochs,
@@ -74,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         args.workers,
         args.json,
         args.engine_only,
+        data,
     )
 
 
@@ -93,8 +120,10 @@ class Measurement:
         }
 
 
-def workload(trials: int, epochs: int, width: int, samples: int) -> Config:
-    """The seed experiment, scaled."""
+def workload(
+    trials: int, epochs: int, width: int, samples: int, data: Sequence[str] = ()
+) -> Config:
+    """The seed experiment, scaled; `data`: overrides of its data settings."""
     return config_module.loads(
         config_module.example_text("seed"),
         [
@@ -102,6 +131,7 @@ def workload(trials: int, epochs: int, width: int, samples: int) -> Config:
             f"train.epochs={epochs}",
             f"data.samples={samples}",
             f"model.hidden=[{', '.join([str(width)] * 6)}]",
+            *data,
         ],
     )
 
@@ -143,6 +173,54 @@ def run_search(config: Config, workers: int) -> tuple[float, list, int]:
 def run_engine(config: Config, workers: int) -> Measurement:
     seconds, trials, epochs = run_search(config, workers)
     return Measurement(seconds, len(trials), epochs, len(trials) * _trial_flops(config))
+
+
+class RunMemory:
+    """The peak, over a run, of the memory this process and its children take together,
+    as their proportional set sizes: pages they share (a mapped split, libraries) are
+    counted once in all, not once per process. Linux only; None elsewhere."""
+
+    INTERVAL = 0.1  # seconds between samples
+
+    def __init__(self):
+        self.peak: float | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RunMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            total = _pss_bytes(os.getpid())
+            if total is None:
+                return
+            total += sum(_pss_bytes(pid) or 0 for pid in _children(os.getpid()))
+            self.peak = max(self.peak or 0, total)
+
+
+def _pss_bytes(pid: int) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    line = next((line for line in text.splitlines() if line.startswith("Pss:")), None)
+    return None if line is None else int(line.split()[1]) * 1024
+
+
+def _children(pid: int) -> list[int]:
+    pids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            pids += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
 
 
 def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> int:
@@ -227,13 +305,6 @@ def blas_description() -> str:
     return "; ".join(parts) or "unknown"
 
 
-def peak_memory_mb() -> tuple[float, float]:
-    """(this process, its largest child) peak resident memory in MB (Linux units)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
-
-
 def engine_main(
     trials: int,
     epochs: int,
@@ -242,17 +313,20 @@ def engine_main(
     workers: int | None,
     as_json: bool,
     engine_only: bool = False,
+    data: Sequence[str] = (),
 ) -> int:
-    config = workload(trials, epochs, width, samples)
+    config = workload(trials, epochs, width, samples, data)
     workers = workers or default_workers()
     flops = _trial_flops(config)
     say = (lambda *a: print(*a, file=sys.stderr)) if as_json else print
     executed, inputs = _executed_trial_flops(config)
+    features, _ = data_shape(config.data)
+    where = config.data.source or config.data.dataset
     say(
-        f"workload: {trials} trials x {epochs} epochs, 6 x {width} ReLU, {samples} samples "
-        f"({flops / 1e9:.2f} GFLOP per trial; the trainer runs {executed / 1e9:.2f}, "
-        f"leaving out the {INPUT_SIZE - inputs} of {INPUT_SIZE} input features that are "
-        "zero in every sample)"
+        f"workload: {trials} trials x {epochs} epochs, 6 x {width} ReLU, {samples:,} samples "
+        f"of {where} ({flops / 1e9:.2f} GFLOP per trial; the trainer runs "
+        f"{executed / 1e9:.2f}, leaving out the {features - inputs} of {features} input "
+        "features that are zero in every sample)"
     )
     say(f"BLAS: {blas_description()}")
     say(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
@@ -261,12 +335,22 @@ def engine_main(
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
-    engine = run_engine(config, workers)
+    with RunMemory() as memory:
+        engine = run_engine(config, workers)
     say(f"(b) engine, {workers} worker processes, float32: " + _line(engine.figures()))
-    own, child = peak_memory_mb()
+    # As the workers map it: float32 rows of the features some sample uses.
+    data_mb = sum(config.data.split_sizes()) * inputs * 4 / MIB
+    if memory.peak is not None:
+        say(
+            f"whole run, this process and its workers (shared pages once): peak "
+            f"{memory.peak / MIB:.0f} MB, of which one copy of the split is {data_mb:.0f} MB"
+        )
     efficiency = engine.figures()["gflops"] / peak
     speedup = reference.seconds / engine.seconds if reference else float("nan")
-    say(f"peak memory: {own:.0f} MB here, {child:.0f} MB in the largest worker")
+    # (A worker's own peak is no figure to give: a spawned child starts as a fork of
+    # this process, and getrusage reports that fork's size.)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    say(f"peak memory of this process, the reference run included: {own:.0f} MB")
     executed_efficiency = efficiency * executed / flops
     say(f"efficiency (b) / (c): {efficiency:.2f}   speedup (a) / (b): {speedup:.2f}")
     say(f"efficiency on the products the trainer runs: {executed_efficiency:.2f}")
@@ -286,6 +370,8 @@ def engine_main(
                     "gflop_per_trial_executed": round(executed / 1e9, 3),
                     "efficiency_executed": round(executed_efficiency, 3),
                     "blas": blas_description(),
+                    "run_peak_mb": memory.peak and round(memory.peak / MIB),
+                    "data_mb": round(data_mb),
                 }
             )
         )

@@ -31,19 +31,6 @@ def splits_dir() -> Path:
     return cache_dir() / "splits"
 
 
-def compact(split: Split) -> Split:
-    """`split` without the input features that are zero in every sample of it (MNIST's
-    border pixels); `inputs` names the features kept, so networks drop the same weights."""
-    used = used_inputs(split.x_train, split.x_val)
-    return Split(
-        np.ascontiguousarray(split.x_train[..., used]),
-        split.y_train,
-        np.ascontiguousarray(split.x_val[..., used]),
-        split.y_val,
-        used,
-    )
-
-
 def publish_split(data: DataConfig, fingerprint: str) -> Path:
     """The folder holding the split `data` describes of the data whose fingerprint is
     `fingerprint`, written there unless it already is."""
@@ -53,12 +40,15 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
         os.utime(folder)  # used now: kept over older splits
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    split = compact(load_split(data))
+    split = load_split(data)
+    used = used_inputs(split.x_train, split.x_val)
     # Written whole under a temporary name, then renamed: a worker never maps half a split.
     writing = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder.parent))
     try:
-        for name in ARRAYS:
-            np.save(writing / f"{name}.npy", getattr(split, name))
+        for name in ("x_train", "x_val"):
+            _save_columns(writing / f"{name}.npy", getattr(split, name), used)
+        for name, array in (("y_train", split.y_train), ("y_val", split.y_val), ("inputs", used)):
+            np.save(writing / f"{name}.npy", array)
         writing.rename(folder)
     except OSError:
         shutil.rmtree(writing, ignore_errors=True)
@@ -69,6 +59,20 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
 
 
 ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
+
+
+WRITTEN_ROWS = 4096  # rows copied at a time: no whole second copy of the features
+
+
+def _save_columns(path: Path, rows: np.ndarray, columns: np.ndarray) -> None:
+    """Save `rows` with only `columns` of their last axis, as np.save would."""
+    shape = (*rows.shape[:-1], len(columns))
+    stored = np.lib.format.open_memmap(path, mode="w+", dtype=rows.dtype, shape=shape)
+    flat_rows, flat_stored = rows.reshape(-1, rows.shape[-1]), stored.reshape(-1, len(columns))
+    for start in range(0, len(flat_rows), WRITTEN_ROWS):
+        flat_stored[start : start + WRITTEN_ROWS] = flat_rows[start : start + WRITTEN_ROWS, columns]
+    stored.flush()
+    del stored
 
 
 def _forget_old_splits(keep: Path) -> None:

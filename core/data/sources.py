@@ -169,10 +169,13 @@ def data_key(data: DataConfig) -> tuple | None:
     )
 
 
-def remember_shape(data: DataConfig, summary: DataSummary) -> None:
+def remember_shape(data: DataConfig, what: DataSummary | Dataset) -> None:
+    """Keep the shape of the data `data` names, read or summarized, for data_shape and
+    data_rows to answer without reading it again."""
     key = data_key(data)
     if key is not None:
-        _known_shapes[key] = (summary.inputs, len(summary.classes), summary.rows)
+        rows = what.rows if isinstance(what, DataSummary) else len(what.y)
+        _known_shapes[key] = (what.inputs, len(what.classes), rows)
 
 
 def shape_known(data: DataConfig) -> bool:
@@ -233,6 +236,12 @@ def load_data(data: DataConfig) -> Dataset:
         data.image_size,
         (stat.st_mtime_ns, stat.st_size),
     )
+
+
+def forget_data() -> None:
+    """Let go of the datasets read so far (the next load_data reads its file again)."""
+    _read.cache_clear()
+    _downloaded.cache_clear()
 
 
 @functools.lru_cache(maxsize=1)

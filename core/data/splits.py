@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the config describes the data; the data never needs the con
 @dataclass(frozen=True)
 class Split:
     """Training and validation arrays for one trial. `inputs`: when the arrays hold only
-    some of the data's features (data.shared.compact), which ones."""
+    some of the data's features (data.shared), which ones."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -182,13 +182,16 @@ def _indices(data: DataConfig, dataset: Dataset):
 
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:
     """The rows `train` and `val` of `dataset`, with missing values filled and scaled as
-    data.scale says, by statistics of the training rows alone (per fold)."""
+    data.scale says, by statistics of the training rows alone (per fold). The rows are
+    copies (fancy indexing), scaled in place: full MNIST takes no third copy."""
     x_train, x_val = dataset.x[train], dataset.x[val]
     scale = chosen_scale(data.scale, dataset.kind)
     if dataset.kind == "images" and scale == "unit":
         # A fixed map of pixel values: nothing is learnt from any row.
         pixel_max = np.asarray(255, dtype=x_train.dtype)
-        return Split(x_train / pixel_max, dataset.y[train], x_val / pixel_max, dataset.y[val])
+        x_train /= pixel_max
+        x_val /= pixel_max
+        return Split(x_train, dataset.y[train], x_val, dataset.y[val])
     if np.isnan(dataset.x).any():
         means = np.nanmean(x_train, axis=-2, keepdims=True)
         means = np.where(np.isnan(means), 0.0, means).astype(x_train.dtype)
@@ -203,6 +206,7 @@ def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarr
     else:
         return Split(x_train, dataset.y[train], x_val, dataset.y[val])
     spread = np.where(spread > 0, spread, 1).astype(x_train.dtype)  # a constant column stays 0
-    return Split(
-        (x_train - centre) / spread, dataset.y[train], (x_val - centre) / spread, dataset.y[val]
-    )
+    for rows in (x_train, x_val):
+        rows -= centre
+        rows /= spread
+    return Split(x_train, dataset.y[train], x_val, dataset.y[val])

@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from hyperdesk.core.data.shared import publish_split
-from hyperdesk.core.data.sources import check_fingerprint, load_data
+from hyperdesk.core.data.sources import (
+    check_fingerprint,
+    forget_data,
+    load_data,
+    remember_shape,
+)
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.paths import SESSION_SUFFIX
@@ -145,6 +150,12 @@ class SearchRunner:
             self._split_folder = str(publish_split(self.config.data, fingerprint))
         except OSError:  # no room in the cache: each worker reads the data itself, as before
             self._split_folder = ""
+        else:
+            # The workers have what they need: this process keeps no second copy of the
+            # data while they train (a large table or full MNIST is hundreds of MB), only
+            # its shape, which every trial's settings ask for.
+            remember_shape(self.config.data, load_data(self.config.data))
+            forget_data()
         self.session.begin_run(self.planned, take_over)
         state = SearchState.INTERRUPTED
         pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
