@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -409,6 +410,21 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
         report["efficiency"] * executed / report["gflop_per_trial"], rel=0.01
     )
     assert "(a) reference" in err and "(b) engine" in err and "(c) float32" in err
+    # The whole run's memory, the search process and its workers (Linux): at least the
+    # mapped split's MB, which are those of 500 samples' used features in float32.
+    assert (
+        report["run_peak_mb"] > report["data_mb"] == round(500 * executed_inputs(err) * 4 / 2**20)
+    )
+
+
+def executed_inputs(err):
+    return 784 - int(re.search(r"leaving out the (\d+) of 784", err).group(1))
+
+
+def test_bench_on_a_dataset_not_downloaded_says_how_to_fill_the_cache(capsys, hyperdesk_home):
+    code, _, err = run_cli(capsys, "bench", "--dataset", "mnist")
+    assert code == 2
+    assert "downloads nothing" in err and str(hyperdesk_home / "cache" / "mnist") in err
 
 
 def test_a_nan_setting_exits_2_naming_the_key(capsys, tiny_config):
