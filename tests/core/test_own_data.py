@@ -66,6 +66,21 @@ def test_a_bad_csv_is_refused_with_the_row_and_column(tmp_path, text, options, m
     assert str(path) in str(raised.value)
 
 
+def test_an_unreadable_file_is_named_with_what_it_is(tmp_path):
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(
+        DatasetError, match=r"photo\.csv: not a text file \(byte \d+ is not UTF-8\)"
+    ):
+        read_csv(binary)
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    with pytest.raises(DatasetError, match=r"folder\.csv: a folder, not a CSV file"):
+        read_csv(folder)
+    with pytest.raises(DatasetError, match=r"nothing\.npz: file not found"):
+        read_npz(tmp_path / "nothing.npz")
+
+
 def test_missing_values_are_dropped_or_filled_from_the_training_rows_only(tmp_path):
     text = "a,b,label\n" + "".join(f"{i},{'' if i == 3 else i * 10},{i % 2}\n" for i in range(8))
     path = write(tmp_path, text)
