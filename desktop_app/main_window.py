@@ -28,7 +28,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
-from hyperdesk.core.execution.relocation import relocate_file
+from hyperdesk.core.execution.relocation import data_problem, relocate_file
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         controller.stateChanged.connect(self._update_buttons)
         controller.speedMeasured.connect(self._setup_changed)
         self.helper.done.connect(self._preview_made)
+        self.helper.done.connect(self._data_checked)
         self.helper.done.connect(self._relocated)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
@@ -243,6 +244,10 @@ class MainWindow(QMainWindow):
         for combo in (scatter_panel.x_combo, scatter_panel.y_combo):
             combo.activated.connect(self._remember_scatter_axes)
         actions.sessionOpened.connect(self._restore_scatter_axes)
+        actions.sessionOpened.connect(self._check_session_data)
+        self.statusBar().data_button.clicked.connect(
+            lambda: self.actions.data_failed(self.statusBar().data_button.toolTip())
+        )
         self.table.menuRequested.connect(self._fill_trial_menu)
 
     def _restore_geometry(self) -> None:
@@ -334,6 +339,17 @@ class MainWindow(QMainWindow):
         name = model.session_name or "New search"
         self.setWindowTitle(f"{name}{how} — Hyperdesk")
         self.browser.model.set_open(model.session_path)
+
+    def _check_session_data(self, path: Path) -> None:
+        """A reopened session's own data file is checked (in the helper process: it may
+        be large) to be where it was and the same, so a moved file is said at once."""
+        if self.model.config.data.source:
+            self.helper.request(("data check", path), data_problem, path)
+
+    def _data_checked(self, key, problem) -> None:
+        checked = isinstance(key, tuple) and key[0] == "data check"
+        if checked and key[1] == self.model.session_path and problem:
+            self.statusBar().show_data_problem(problem)
 
     def _relocate(self, source: Path) -> None:
         """Check, in the helper process, that `source` holds the shown session's data;

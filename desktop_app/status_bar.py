@@ -54,6 +54,14 @@ class SearchStatusBar(QStatusBar):
         self.messageChanged.connect(lambda text: text or self.reveal_button.hide())
         self.written_folder: Path | None = None
         self.addPermanentWidget(self.reveal_button)  # shown beside a message
+        # A reopened session whose data moved or changed: said at once, not at Resume.
+        self.data_button = QPushButton("⚠ Its data moved or changed: Locate…")
+        self.data_button.setObjectName("dataProblemButton")
+        self.data_button.setFlat(True)
+        self.data_button.setStyleSheet("color: #b3261e;")
+        self.data_button.hide()
+        model.sessionChanged.connect(self.data_button.hide)
+        self.addPermanentWidget(self.data_button)
         self.addPermanentWidget(self.session_label)
         self.addPermanentWidget(self.best_label)
         self.timer = QTimer(self)
@@ -135,6 +143,11 @@ class SearchStatusBar(QStatusBar):
     def _reveal(self) -> None:
         if self.written_folder is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.written_folder)))
+
+    def show_data_problem(self, message: str) -> None:
+        """Offer to locate the shown session's data; the button's tooltip says what is wrong."""
+        self.data_button.setToolTip(message)
+        self.data_button.show()
 
     def update_session(self) -> None:
         path = self.model.session_path

@@ -27,3 +27,15 @@ def relocate_file(session_path: Path, source: Path) -> str:
     except (DatasetError, SessionError) as error:
         return str(error)
     return ""
+
+
+def data_problem(session_path: Path) -> str:
+    """Why a session cannot go on with its data (moved, changed), for a helper process
+    checking a reopened session; "" when its data is there and the same."""
+    try:
+        with Session.open(session_path, writable=False) as session:
+            data, recorded = session.config.data, session.data_fingerprint
+        check_fingerprint(data, recorded)
+    except (DatasetError, SessionError) as error:
+        return str(error)
+    return ""

@@ -737,11 +737,18 @@ def test_a_session_whose_data_moved_is_located_and_resumed(
     window.controller.dataFailed.disconnect()
     window.controller.dataFailed.connect(window.actions.data_failed)
     window.actions.open_file(path)
+    # Said on opening, before any Resume: checked in the helper process.
+    problem = window.statusBar().data_button
+    qtbot.waitUntil(problem.isVisible, timeout=30_000)
+    assert "t.csv: not found" in problem.toolTip()
+    problem.click()
+    assert said == [problem.toolTip()]
     with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
         window.controller.resume()
-    assert said and "t.csv: not found" in said[0]
+    assert len(said) == 2 and "t.csv: not found" in said[1]
     with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
         window.actions.relocateRequested.emit(moved)  # as Locate data… does
     assert window.model.results.trials_done == 3
+    assert not problem.isVisible()
     with Session.open(path, writable=False) as session:
         assert session.config.data.source == str(moved)
