@@ -37,11 +37,13 @@ from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
+from hyperdesk.desktop_app.remembered import remember_recent
 from hyperdesk.desktop_app.results_table import ResultsTable
 from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
-from hyperdesk.desktop_app.session_actions import SessionActions
+from hyperdesk.desktop_app.session_actions import RECENT_SESSIONS, SessionActions
 from hyperdesk.desktop_app.setup_column import SetupColumn
+from hyperdesk.desktop_app.setup_fields import RECENT_DATA
 from hyperdesk.desktop_app.setup_panel import SetupPanel
 from hyperdesk.desktop_app.status_bar import SearchStatusBar
 from hyperdesk.desktop_app.worker import HelperProcess, ImportanceEstimator
@@ -305,6 +307,7 @@ class MainWindow(QMainWindow):
         if config is not None and not shape_known(config.data):
             # A file of the person's own is read in the helper process, never here.
             key = data_key(config.data) or ("missing", config.data.source)
+            self.setup.show_data_preview(None, None)  # not another data's preview
             if key in self.data_errors:
                 problems, config = [("data.source", self.data_errors[key])], None
             else:
@@ -314,7 +317,6 @@ class MainWindow(QMainWindow):
                 config = None
         if config is not None:
             self._show_data_preview(config.data)
-        if config is not None:
             try:
                 cost = self.controller.cost_text(config)
             except ConfigError as error:  # it would not fit in this machine's memory
@@ -450,7 +452,9 @@ class MainWindow(QMainWindow):
         except OSError as error:
             QMessageBox.critical(self, "Cannot save sessions", str(error))
             return
-        self.actions.remember_recent(self.model.session_path)
+        remember_recent(RECENT_SESSIONS, str(self.model.session_path))
+        if config.data.source:
+            remember_recent(RECENT_DATA, config.data.source)
 
     def _download_then_start(self, name: str) -> None:
         """Download `name` off the GUI thread behind a progress dialog with Cancel; Start

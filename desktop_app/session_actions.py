@@ -9,14 +9,14 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.sources import source_format
-from hyperdesk.core.paths import SESSION_SUFFIX, sessions_dir
+from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
@@ -24,27 +24,12 @@ from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot, panel_files
 from hyperdesk.desktop_app.panels import KINDS, PanelSet
+from hyperdesk.desktop_app.remembered import last_folder, recent, remember_folder, remember_recent
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_controller import SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 
-RECENT = 8
-
-
-def last_folder(kind: str) -> Path:
-    """Where a file dialog for `kind` ("sessions" or "exports") starts: the folder last
-    used for it, else the sessions folder or the documents folder."""
-    kept = QSettings().value(f"folders/{kind}")
-    if kept and Path(str(kept)).is_dir():
-        return Path(str(kept))
-    if kind == "sessions":
-        return sessions_dir()
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
-
-
-def remember_folder(kind: str, folder: Path) -> None:
-    QSettings().setValue(f"folders/{kind}", str(folder))
+RECENT_SESSIONS = "recent"  # the settings key of the sessions last opened
 
 
 class SessionActions(QObject):
@@ -100,7 +85,7 @@ class SessionActions(QObject):
         self.model.show_search(config, results)
         self.follower.follow_from(last_rowid)
         self.model.set_session(path, SessionState.of(state), name)
-        self.remember_recent(path)
+        remember_recent(RECENT_SESSIONS, str(path))
         selected = self.model.remembered_selection()
         if selected is not None and selected in results.trials:
             self.model.select(selected)
@@ -157,19 +142,14 @@ class SessionActions(QObject):
             remember_folder("sessions", Path(path).parent)
             self.open_file(Path(path))
 
-    def remember_recent(self, path: Path) -> None:
-        settings = QSettings()
-        recent = [p for p in (settings.value("recent", []) or []) if p != str(path)]
-        settings.setValue("recent", [str(path), *recent][:RECENT])
-
     def fill_recent_menu(self, menu: QMenu) -> None:
         menu.clear()
-        recent = QSettings().value("recent", []) or []
-        for entry in recent:
+        opened = recent(RECENT_SESSIONS)
+        for entry in opened:
             menu.addAction(entry).triggered.connect(
                 lambda _=False, p=entry: self.open_file(Path(p))
             )
-        if not recent:
+        if not opened:
             menu.addAction("(nothing opened yet)").setEnabled(False)
 
     # --- the session's file ------------------------------------------------------------

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLineEdit,
+    QMenu,
     QPushButton,
+    QToolButton,
     QWidget,
 )
 
@@ -27,6 +29,12 @@ from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.desktop_app.form_widgets import ComboBox, DoubleSpinBox, SpinBox
+from hyperdesk.desktop_app.remembered import (
+    last_folder,
+    recent,
+    remember_folder,
+    remember_recent,
+)
 from hyperdesk.desktop_app.space_editor import parse_number, parse_value
 
 # How many samples the form lets a person ask for; the data itself says if it has fewer.
@@ -236,15 +244,26 @@ class ImageSize(Text):
         self.edit.setText(" x ".join(str(side) for side in value))
 
 
+RECENT_DATA = "data/recent"  # the settings key of the data files last searched
+
+
 class SourcePicker(Text):
     """A person's own data: a file (CSV, NPZ, IDX) or a folder of class subfolders,
-    typed or chosen; empty: the Dataset above."""
+    typed, chosen, or taken again from the recent ones; empty: the Dataset above."""
 
     def __init__(self):
         super().__init__("none: the dataset above")
         self.widget = QWidget()
         self.edit.setObjectName("sourceEdit")
         self.edit.setClearButtonEnabled(True)
+        self.recent_button = QToolButton()
+        self.recent_button.setObjectName("recentDataButton")
+        self.recent_button.setText("Recent")
+        self.recent_button.setToolTip("Data files and folders searched before")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_button.setMenu(self.recent_menu)
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.setObjectName("sourceFileButton")
         folder_button.setObjectName("sourceFolderButton")
@@ -257,21 +276,35 @@ class SourcePicker(Text):
         row.addWidget(self.edit, 1)
         row.addWidget(file_button)
         row.addWidget(folder_button)
+        row.addWidget(self.recent_button)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        sources = recent(RECENT_DATA)
+        for source in sources:
+            action = self.recent_menu.addAction(source)
+            action.setEnabled(Path(source).exists())  # moved or deleted since: shown, greyed
+            action.triggered.connect(lambda _=False, chosen=source: self._chosen(chosen))
+        if not sources:
+            self.recent_menu.addAction("(no data of your own searched yet)").setEnabled(False)
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self.widget,
             "Your data",
-            self.edit.text(),
+            self.edit.text() or str(last_folder("data")),
             "Tables and arrays (*.csv *.npz *.gz *-ubyte);;All files (*)",
         )
         self._chosen(path)
 
     def _choose_folder(self) -> None:
-        self._chosen(QFileDialog.getExistingDirectory(self.widget, "A folder of images"))
+        start = self.edit.text() or str(last_folder("data"))
+        self._chosen(QFileDialog.getExistingDirectory(self.widget, "A folder of images", start))
 
     def _chosen(self, path: str) -> None:
         if path:
+            remember_recent(RECENT_DATA, path)
+            remember_folder("data", Path(path).parent)
             self.edit.setText(path)
             self.edit.textEdited.emit(path)
 

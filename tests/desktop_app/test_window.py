@@ -820,6 +820,7 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
     )
     assert not editors["data.label"].widget.isVisible()  # the folders are the classes
     preview = window.setup.data_preview
+    assert not preview.isVisible()  # while it is read: not the bundled data's preview
     qtbot.waitUntil(lambda: preview.isVisible(), timeout=30_000)
     assert preview.headline.text() == "7 images x 48 features, 2 classes"
     pictures = preview.examples.findChildren(QLabel)
@@ -836,3 +837,12 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
     editors["data.image_size"].edit.textEdited.emit("")
     run_to_end(qtbot, window)
     assert window.model.results.trials_done == 2
+    # Taken again from the recent data, after the dataset was chosen meanwhile.
+    picker = editors["data.source"]
+    picker.edit.setText("")
+    picker.edit.textEdited.emit("")
+    picker.recent_menu.aboutToShow.emit()
+    entries = picker.recent_menu.actions()
+    assert [action.text() for action in entries] == [str(root)]
+    entries[0].trigger()
+    assert window.setup.config().data.source == str(root)
