@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -271,12 +272,16 @@ class SourcePicker(Text):
         folder_button.setToolTip("A folder with one subfolder of images per class")
         file_button.clicked.connect(self._choose_file)
         folder_button.clicked.connect(self._choose_folder)
-        row = QHBoxLayout(self.widget)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
-        row.addWidget(file_button)
-        row.addWidget(folder_button)
-        row.addWidget(self.recent_button)
+        # The path on a line of its own: beside three buttons it showed a dozen letters.
+        column = QVBoxLayout(self.widget)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        column.addWidget(self.edit)
+        row = QHBoxLayout()
+        for button in (file_button, folder_button, self.recent_button):
+            row.addWidget(button)
+        row.addStretch()
+        column.addLayout(row)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
