@@ -27,22 +27,23 @@ HEADROOM = 0.8
 class MemoryEstimate:
     weights: int  # weights, gradients and optimizer state of one worker's trials
     activations: int  # one worker's batches in flight
-    data: int  # the split each worker holds
+    data: int  # the split, one copy that every worker maps (data.shared)
     workers: int
 
     @property
     def per_worker(self) -> int:
-        return self.weights + self.activations + self.data
+        return self.weights + self.activations
 
     @property
     def total(self) -> int:
-        return self.per_worker * self.workers
+        return self.per_worker * self.workers + self.data
 
     def text(self) -> str:
         if self.total < MIB:  # a small table read "0 MB"
             return "under 1 MB"
         per_worker = max(1, round(self.per_worker / MIB))
-        return f"about {self.total / MIB:,.0f} MB ({per_worker:,} MB per worker)"
+        data = f"{self.data / MIB:,.0f} MB of data shared, " if self.data >= MIB else ""
+        return f"about {self.total / MIB:,.0f} MB ({data}{per_worker:,} MB per worker)"
 
 
 def _largest(space: tuple[Param, ...], name: str, fixed):
