@@ -277,3 +277,39 @@ def test_early_stopping_prunes_poor_trials_and_is_reproducible_with_one_worker(t
     assert pruned, "nothing was stopped early"
     assert all(len(epochs[number]) < 20 for number in pruned)
     assert any(t[1] == "complete" and len(epochs[t[0]]) == 20 for t in trials)
+
+
+def ask_for_ever(control, asking):
+    while True:
+        control.should_stop()
+        asking.value = 1
+
+
+def test_a_worker_stopped_while_it_reads_the_controls_never_blocks_the_search():
+    """A worker frozen (SIGSTOP) or killed in the middle of should_stop() once held the
+    lock of the shared events, and the search waited on it for ever."""
+    import threading
+
+    from hyperdesk.core.execution.control import CONTEXT
+
+    control = RunControl()
+    asking = CONTEXT.RawValue("b", 0)
+    reader = CONTEXT.Process(target=ask_for_ever, args=(control, asking), daemon=True)
+    reader.start()
+    while not asking.value:  # started and in its loop
+        time.sleep(0.01)
+    try:
+        for _ in range(20):  # freeze it at many points of its loop
+            time.sleep(0.013)
+            os.kill(reader.pid, signal.SIGSTOP)
+            time.sleep(0.01)  # stopped by now
+            asked = threading.Thread(
+                target=lambda: [control.paused or control.stopped for _ in range(1000)],
+                daemon=True,
+            )
+            asked.start()
+            asked.join(timeout=10)
+            assert not asked.is_alive(), "the search waited on a frozen worker's lock"
+            os.kill(reader.pid, signal.SIGCONT)
+    finally:
+        reader.kill()
