@@ -26,6 +26,7 @@ class Split:
     x_val: np.ndarray
     y_val: np.ndarray
     inputs: np.ndarray | None = None
+    scaling: Scaling | None = None  # how the arrays were scaled (a model keeps it)
 
 
 def used_inputs(*arrays: np.ndarray) -> np.ndarray:
@@ -180,33 +181,60 @@ def _indices(data: DataConfig, dataset: Dataset):
     return (np.arange(total, total + official) if official else held_out), folds
 
 
+@dataclass(frozen=True)
+class Scaling:
+    """What the training rows taught about scaling (per fold: a leading fold axis):
+    `fill`, each feature's mean for its missing values (None: nothing was missing), then
+    (x - centre) / spread. A model applies the same to the inputs it is given."""
+
+    centre: np.ndarray | float = 0.0
+    spread: np.ndarray | float = 1.0
+    fill: np.ndarray | None = None
+
+    @classmethod
+    def fit(cls, x_train: np.ndarray, scale: str, kind: str, missing: bool) -> Scaling:
+        """Learnt from `x_train` alone; `missing`: the data holds missing values (NaN)."""
+        scale = chosen_scale(scale, kind)
+        if kind == "images" and scale == "unit":
+            # A fixed map of pixel values: nothing is learnt from any row.
+            return cls(0.0, np.asarray(255, dtype=x_train.dtype))
+        fill = None
+        if missing:
+            means = np.nanmean(x_train, axis=-2, keepdims=True)
+            fill = np.where(np.isnan(means), 0.0, means).astype(x_train.dtype)
+            x_train = np.where(np.isnan(x_train), fill, x_train)
+        if scale == "standardize":
+            centre = x_train.mean(axis=-2, keepdims=True)
+            spread = x_train.std(axis=-2, keepdims=True)
+        elif scale == "unit":
+            centre = x_train.min(axis=-2, keepdims=True)
+            spread = x_train.max(axis=-2, keepdims=True) - centre
+        else:
+            return cls(fill=fill)
+        spread = np.where(spread > 0, spread, 1).astype(x_train.dtype)  # a constant column stays 0
+        return cls(centre, spread, fill)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """`x` scaled, in place when it is a copy of its own (fancy indexing made it)."""
+        if self.fill is not None:
+            x = np.where(np.isnan(x), self.fill, x)
+        if np.any(self.centre):
+            x -= self.centre
+        x /= self.spread
+        return x
+
+
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:
     """The rows `train` and `val` of `dataset`, with missing values filled and scaled as
     data.scale says, by statistics of the training rows alone (per fold). The rows are
     copies (fancy indexing), scaled in place: full MNIST takes no third copy."""
     x_train, x_val = dataset.x[train], dataset.x[val]
-    scale = chosen_scale(data.scale, dataset.kind)
-    if dataset.kind == "images" and scale == "unit":
-        # A fixed map of pixel values: nothing is learnt from any row.
-        pixel_max = np.asarray(255, dtype=x_train.dtype)
-        x_train /= pixel_max
-        x_val /= pixel_max
-        return Split(x_train, dataset.y[train], x_val, dataset.y[val])
-    if np.isnan(dataset.x).any():
-        means = np.nanmean(x_train, axis=-2, keepdims=True)
-        means = np.where(np.isnan(means), 0.0, means).astype(x_train.dtype)
-        x_train = np.where(np.isnan(x_train), means, x_train)
-        x_val = np.where(np.isnan(x_val), means, x_val)
-    if scale == "standardize":
-        centre = x_train.mean(axis=-2, keepdims=True)
-        spread = x_train.std(axis=-2, keepdims=True)
-    elif scale == "unit":
-        centre = x_train.min(axis=-2, keepdims=True)
-        spread = x_train.max(axis=-2, keepdims=True) - centre
-    else:
-        return Split(x_train, dataset.y[train], x_val, dataset.y[val])
-    spread = np.where(spread > 0, spread, 1).astype(x_train.dtype)  # a constant column stays 0
-    for rows in (x_train, x_val):
-        rows -= centre
-        rows /= spread
-    return Split(x_train, dataset.y[train], x_val, dataset.y[val])
+    missing = bool(np.isnan(dataset.x).any())
+    scaling = Scaling.fit(x_train, data.scale, dataset.kind, missing)
+    return Split(
+        scaling.apply(x_train),
+        dataset.y[train],
+        scaling.apply(x_val),
+        dataset.y[val],
+        scaling=scaling,
+    )
