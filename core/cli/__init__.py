@@ -9,7 +9,17 @@ import sys
 from collections.abc import Sequence
 
 from hyperdesk.core import __version__
-from hyperdesk.core.cli import bench, demo, evaluate, export, resume, run, sessions
+from hyperdesk.core.cli import (
+    bench,
+    demo,
+    evaluate,
+    export,
+    model,
+    predict,
+    resume,
+    run,
+    sessions,
+)
 from hyperdesk.core.cli.arguments import WindowHooks
 from hyperdesk.core.cli.exit_codes import (
     EXIT_BUSY,
@@ -27,6 +37,8 @@ COMMANDS = {
     "run": run,
     "resume": resume,
     "evaluate": evaluate,
+    "model": model,
+    "predict": predict,
     "sessions": sessions,
     "bench": bench,
     "export": export,

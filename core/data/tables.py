@@ -30,6 +30,15 @@ CONTINUOUS_SHARE = 0.2
 
 
 @dataclass(frozen=True)
+class Column:
+    """A table's feature column as it was encoded: numbers, or words one-hot encoded in
+    the order of `words`."""
+
+    name: str
+    words: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Features as float32 rows before any scaling, and class indices into `classes`.
     `kind` is "images" (pixel values 0..255) or "table"; `notes` say what was done to
@@ -44,6 +53,8 @@ class Dataset:
     notes: tuple[str, ...] = ()
     image_shape: tuple[int, ...] = ()
     head: tuple[tuple[str, ...], ...] = ()
+    columns: tuple[Column, ...] = ()  # a table's feature columns, in the order of x's
+    label: str = ""  # a table's column of classes
 
     def fingerprint(self) -> str:
         """SHA-256 of the arrays as read (before scaling), their shapes and the classes:
@@ -197,6 +208,7 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
         raise DatasetError(f"{path}: every row has a missing value; no rows are left")
     y, classes = _class_labels(path, f"column {label_name!r}", [row[label_column] for row in cells])
     columns: list[np.ndarray] = []
+    schema: list[Column] = []
     for column, name in enumerate(names):
         if column == label_column:
             continue
@@ -221,10 +233,12 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
             if np.isnan(filled).any():
                 notes.append(f"{name}: missing values filled with the training rows' mean")
             columns.append(filled[:, None])
+            schema.append(Column(name))
         else:
             words = sorted(set(present))
             one_hot = np.array([[value == word for word in words] for value in values])
             columns.append(one_hot.astype(np.float64))
+            schema.append(Column(name, tuple(words)))
             notes.append(f"{name}: text, one-hot encoded as {len(words)} columns")
             if len(present) < len(values):
                 notes.append(f"{name}: a missing value is none of its {len(words)} words")
@@ -232,7 +246,56 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
         raise DatasetError(f"{path}: no feature columns besides the label {label_name!r}")
     x = np.hstack(columns).astype(np.float32)
     head = tuple(tuple(row) for row in [names, *cells[:HEAD_ROWS]])
-    return Dataset(x, y, classes, "table", tuple(notes), head=head)
+    return Dataset(
+        x, y, classes, "table", tuple(notes), head=head, columns=tuple(schema), label=label_name
+    )
+
+
+def encode_csv(path: Path, columns: tuple[Column, ...], label: str) -> np.ndarray:
+    """The rows of a CSV file encoded as a table was for training (`columns`): each
+    feature column by name, in any order; the label column, if there, is left out. A
+    word not seen in training is none of its column's words; a missing number is NaN
+    (the model fills it). DatasetError names a column missing or not known."""
+    path = Path(path)
+    rows = _read_rows(path)
+    names = [name.strip() for name in rows[0]]
+    known = [column.name for column in columns]
+    absent = [name for name in known if name not in names]
+    if absent:
+        raise DatasetError(
+            f"{path}: no column {absent[0]!r}, which the model takes; its columns are "
+            + ", ".join(names)
+        )
+    extra = [name for name in names if name not in known and name != label]
+    if extra:
+        raise DatasetError(
+            f"{path}: column {extra[0]!r} is not one the model was trained on (it takes "
+            f"{', '.join(known)}{f', and ignores {label!r}' if label else ''})"
+        )
+    body = rows[1:]
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(names):
+            raise DatasetError(
+                f"{path}, row {number}: {len(row)} cells, but the header has {len(names)}"
+            )
+    encoded: list[np.ndarray] = []
+    for column in columns:
+        cells = [row[names.index(column.name)].strip() for row in body]
+        if column.words is not None:
+            encoded.append(np.array([[cell == word for word in column.words] for cell in cells]))
+            continue
+        values = []
+        for number, cell in enumerate(cells, start=2):
+            value = math.nan if cell.lower() in MISSING_CELLS else _number(cell)
+            if value is None:
+                raise DatasetError(
+                    f"{path}, row {number}, column {column.name!r}: {cell!r} is not a number"
+                )
+            values.append(value)
+        encoded.append(np.array(values)[:, None])
+    if not body:
+        return np.zeros((0, sum(len(c.words or (0,)) for c in columns)), dtype=np.float32)
+    return np.hstack(encoded).astype(np.float32)
 
 
 def _read_rows(path: Path) -> list[list[str]]:
@@ -252,25 +315,34 @@ def _read_rows(path: Path) -> list[list[str]]:
     return rows
 
 
+def npz_arrays(path: Path, names: tuple[str, ...], advice: str) -> list[np.ndarray]:
+    """The arrays `names` of an NPZ file; DatasetError naming one missing (with `advice`
+    and the arrays the file holds) or why the file cannot be read."""
+    try:
+        # Opened here, not by np.load, which leaves its own file open when it fails.
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
+            present = list(archive.files)
+            missing = [name for name in names if name not in present]
+            if missing:
+                raise DatasetError(
+                    f"{path}: no array {missing[0]!r} ({advice}); the file holds: "
+                    + (", ".join(present) or "nothing")
+                )
+            return [archive[name] for name in names]
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DatasetError(f"{path}: not a readable NPZ file ({error})") from None
+
+
 def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
     """Arrays `X` and `y` of an NPZ file (or those named by `features` and `label`);
     images as (N, H, W) or (N, H, W, C) are flattened."""
     path = Path(path)
     x_name, y_name = features or "X", label or "y"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            present = list(archive.files)
-            missing = [name for name in (x_name, y_name) if name not in present]
-            if missing:
-                raise DatasetError(
-                    f"{path}: no array {missing[0]!r} (set data.features and data.label to "
-                    f"the arrays to use); the file holds: {', '.join(present) or 'nothing'}"
-                )
-            x, y = archive[x_name], archive[y_name]
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: file not found") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise DatasetError(f"{path}: not a readable NPZ file ({error})") from None
+    x, y = npz_arrays(
+        path, (x_name, y_name), "set data.features and data.label to the arrays to use"
+    )
     if x.ndim < 2 or x.dtype.kind not in "biuf":
         raise DatasetError(
             f"{path}: {x_name} must be numbers, one row per sample; it is {x.dtype} of shape "

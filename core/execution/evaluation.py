@@ -10,7 +10,7 @@ from pathlib import Path
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_test_split
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import Session, TrialRow
 from hyperdesk.core.training.trainer import train_trial
 from hyperdesk.core.trials import TrialStatus, ranked
 
@@ -26,6 +26,21 @@ class TestResult:
     test_samples: int
     epochs: int
     seconds: float
+
+
+def chosen_trial(session: Session, number: int | None) -> TrialRow:
+    """Trial `number` of the session, or its best when None; ConfigError naming --trial
+    when there is no such trial or none has finished."""
+    trials = session.trials()
+    if number is None:
+        scored = ranked(trials)
+        if not scored:
+            raise ConfigError([("--trial", "no trial has finished yet")])
+        return scored[0]
+    row = next((trial for trial in trials if trial.number == number), None)
+    if row is None:
+        raise ConfigError([("--trial", f"no trial {number}; trials are 1 to {len(trials)}")])
+    return row
 
 
 def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
@@ -44,18 +59,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
                     )
                 ]
             )
-        trials = session.trials()
-        if number is None:
-            scored = ranked(trials)
-            if not scored:
-                raise ConfigError([("--trial", "no trial has finished yet")])
-            row = scored[0]
-        else:
-            row = next((trial for trial in trials if trial.number == number), None)
-            if row is None:
-                raise ConfigError(
-                    [("--trial", f"no trial {number}; trials are 1 to {len(trials)}")]
-                )
+        row = chosen_trial(session, number)
         check_fingerprint(config.data, session.data_fingerprint)
         network, settings = config.trial_settings(row.params)
         data = load_test_split(config.data)

@@ -73,6 +73,7 @@ class Network:
                 f"unknown activation {spec.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
             )
         self.spec = spec
+        self.kept_inputs: np.ndarray | None = None  # the input features taken (all: None)
         dtype = np.dtype(spec.dtype)
         init_rng, dropout_rng = rng.spawn(2)
         sizes = [spec.input_size, *spec.hidden, spec.output_size]
@@ -109,7 +110,35 @@ class Network:
         first layer's weights of the others: for features that are zero in every
         sample, whose weights change no output."""
         self.affines[0].keep_inputs(inputs)
+        self.kept_inputs = inputs
         self._collect_params()
+
+    def state(self) -> list[np.ndarray]:
+        """Every array the network computes with, layer by layer (an affine's weight and
+        bias; batch norm's scale, shift and running statistics), the first weight as
+        wide as the data: the rows of features left out by keep_inputs are zeros, which
+        is what they contributed. load_state() takes them back."""
+        arrays = []
+        for layer in self.layers:
+            if isinstance(layer, Affine):
+                arrays += [layer.weight, layer.bias]
+            elif isinstance(layer, BatchNorm):
+                arrays += [layer.gamma, layer.beta, layer.running_mean, layer.running_var]
+        if self.kept_inputs is not None:
+            full = np.zeros((self.spec.input_size, arrays[0].shape[-1]), dtype=arrays[0].dtype)
+            full[self.kept_inputs] = arrays[0]
+            arrays[0] = full
+        return [array.copy() for array in arrays]
+
+    def load_state(self, arrays: list[np.ndarray]) -> None:
+        """Compute with `arrays`, as state() gave them (of a network of this spec)."""
+        arrays = list(arrays)
+        for layer in self.layers:
+            if isinstance(layer, Affine):
+                layer.weight[...], layer.bias[...] = arrays.pop(0), arrays.pop(0)
+            elif isinstance(layer, BatchNorm):
+                for name in ("gamma", "beta", "running_mean", "running_var"):
+                    getattr(layer, name)[...] = arrays.pop(0)
 
     @classmethod
     def stack(cls, networks: list[Network]) -> Network:
@@ -118,6 +147,7 @@ class Network:
         same numbers as alone, and Python's cost per step is paid once for all."""
         stacked = cls.__new__(cls)
         stacked.spec = networks[0].spec
+        stacked.kept_inputs = networks[0].kept_inputs
         stacked.layers = []
         for layers in zip(*(network.layers for network in networks), strict=True):
             first = layers[0]

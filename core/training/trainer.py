@@ -51,6 +51,8 @@ class EpochRecord:
 class TrialResult:
     status: str
     records: list[EpochRecord] = field(default_factory=list)
+    # The trained network, for a trial trained alone (train_trial): a model to keep.
+    network: Network | None = None
 
 
 def train_trial(
@@ -67,7 +69,9 @@ def train_trial(
     or as "interrupted" when should_stop() turns true between two steps.
     """
     report = None if on_epoch is None else (lambda index, record: on_epoch(record))
-    return train_trials(data, [network_spec], [settings], [seed], report, should_stop)[0]
+    return train_trials(
+        data, [network_spec], [settings], [seed], report, should_stop, keep_network=True
+    )[0]
 
 
 def stackable(network_spec: NetworkSpec, settings: TrainSettings) -> tuple:
@@ -90,6 +94,7 @@ def train_trials(
     on_epoch_end: Callable[[int], None] | None = None,
     folds: list[int] | None = None,
     linked: list[int] | None = None,
+    keep_network: bool = False,
 ) -> list[TrialResult]:
     """Train several trials at once, stacked along a leading axis (population training):
     each gives the records it would give alone. They must share a stackable() key.
@@ -211,6 +216,8 @@ def train_trials(
                 return results
             if on_epoch_end is not None:
                 on_epoch_end(epoch)
+    if keep_network and count == 1:
+        results[0].network = network
     return results
 
 

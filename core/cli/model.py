@@ -1,0 +1,60 @@
+"""`hyperdesk model`: train a session's chosen trial on all the data its search saw and
+save it as a model file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from hyperdesk.core.execution.final_model import train_final_model
+from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.model.model_file import SUFFIX
+
+HELP = "train a trial (default: the best) on all search samples and save the model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session", help="the session file")
+    parser.add_argument("--trial", type=positive_int, help="trial number (default: the best)")
+    parser.add_argument("--out", help=f"the model file (default: SESSION-trialN{SUFFIX} here)")
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+
+
+def run(args: argparse.Namespace) -> int:
+    session = Path(args.session)
+    if args.out and Path(args.out).exists() and not args.force:
+        return _exists(Path(args.out))
+    model = train_final_model(session, args.trial)
+    details = model.details
+    out = Path(args.out or f"{session.stem}-trial{details['trial']}{SUFFIX}")
+    if out.exists() and not args.force:  # the default name, known once the trial is
+        return _exists(out)
+    model.save(out)
+    params = ", ".join(f"{name}: {parameter_text(v)}" for name, v in details["params"].items())
+    tested = (
+        f"; test accuracy {details['test_accuracy']:.3f} on {details['test_samples']:,} "
+        "samples no search saw"
+        if details["test_accuracy"] is not None
+        else "; no test split to measure it on"
+    )
+    print(
+        f"Trial {details['trial']} ({params}) trained on {details['train_samples']:,} "
+        f"samples in {details['seconds']:.1f} s{tested}. Saved {out}"
+    )
+    if args.json:
+        print(
+            json.dumps({"model": str(out), **{k: details[k] for k in ("trial", "test_accuracy")}})
+        )
+    return EXIT_OK
+
+
+def _exists(path: Path) -> int:
+    print(
+        f"hyperdesk: {path} exists; give another --out, or --force to replace it", file=sys.stderr
+    )
+    return EXIT_USAGE

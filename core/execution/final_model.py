@@ -1,0 +1,79 @@
+"""The model a search was for: a chosen trial's configuration trained on every sample
+the search saw (training and validation, never the test split), measured on the test
+split when there is one, and kept as a model file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.sources import check_fingerprint, load_data
+from hyperdesk.core.data.splits import load_test_split
+from hyperdesk.core.execution.evaluation import chosen_trial
+from hyperdesk.core.model.model_file import Model
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.trainer import EpochRecord, train_trial
+from hyperdesk.core.trials import TrialStatus
+
+
+def train_final_model(
+    session_path: Path,
+    number: int | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+) -> Model:
+    """Train trial `number` (default: the best) of a session as its final model. Its
+    `details` say where it came from and, with a test split, its test accuracy.
+    ConfigError when the trial diverges on all the data (no model is made)."""
+    with Session.open(session_path, writable=False) as session:
+        config, fingerprint, name = session.config, session.data_fingerprint, session.name
+        row = chosen_trial(session, number)
+    check_fingerprint(config.data, fingerprint)
+    network, settings = config.trial_settings(row.params)
+    data = load_test_split(config.data)
+    started = time.perf_counter()
+    result = train_trial(data, network, settings, row.seed, on_epoch)
+    seconds = time.perf_counter() - started
+    if result.status != TrialStatus.COMPLETE or result.network is None:
+        raise ConfigError(
+            [
+                (
+                    "--trial",
+                    f"trial {row.number} {result.status} when trained on all "
+                    f"{len(data.x_train):,} samples; no model was made",
+                )
+            ]
+        )
+    dataset = load_data(config.data)
+    final = result.records[-1]
+    details = {
+        "trial": row.number,
+        "session": name,
+        "params": row.params,
+        "training": asdict(settings),
+        "seed": row.seed,
+        "weight_decay": network.weight_decay,
+        "data": config.data.source or config.data.dataset,
+        "features": config.data.features,
+        "fingerprint": fingerprint,
+        "train_samples": len(data.x_train),
+        "test_samples": len(data.x_val) if config.data.keeps_test else 0,
+        "test_accuracy": final.val_acc if config.data.keeps_test else None,
+        "train_accuracy": final.train_acc,
+        "seconds": round(seconds, 3),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    return Model(
+        network,
+        result.network.state(),
+        data.scaling,
+        dataset.classes,
+        dataset.kind,
+        dataset.columns,
+        dataset.label,
+        dataset.image_shape,
+        details,
+    )
