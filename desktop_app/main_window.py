@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -29,6 +30,7 @@ from hyperdesk.core.data.sources import (
     shape_known,
 )
 from hyperdesk.core.execution.relocation import data_problem, relocate_file
+from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
@@ -37,7 +39,7 @@ from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
-from hyperdesk.desktop_app.remembered import remember_recent
+from hyperdesk.desktop_app.remembered import last_folder, remember_folder, remember_recent
 from hyperdesk.desktop_app.results_table import ResultsTable
 from hyperdesk.desktop_app.search_controller import RunState, SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
             search_menu, "Search around the selected trials…", self.search_around_selection
         )
         self._action(search_menu, "Evaluate on test", lambda: self.evaluate())
+        self._action(search_menu, "Save model…", lambda: self.save_model())
         help_menu = self.menuBar().addMenu("&Help")
         self._action(
             help_menu,
@@ -223,6 +226,9 @@ class MainWindow(QMainWindow):
         self.actions.relocateRequested.connect(self._relocate)
         controller.evaluationFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot evaluate", message)
+        )
+        controller.modelFailed.connect(
+            lambda message: QMessageBox.warning(self, "Cannot make the model", message)
         )
         model.sessionChanged.connect(self._update_buttons)
         model.sessionChanged.connect(self._show_session_name)
@@ -503,6 +509,32 @@ class MainWindow(QMainWindow):
             return
         self.controller.evaluate(number)
 
+    def save_model(self, number: int | None = None) -> None:
+        """Train trial `number` (default: the selected one, else the best) on every
+        sample its search saw and save it as a model file, chosen here."""
+        if number is None:
+            best = self.model.results.best()
+            number = self.model.selected or (best.number if best is not None else None)
+        if self.model.session_path is None or number is None:
+            QMessageBox.information(
+                self, "No trial yet", "A model is made from a finished trial of a search."
+            )
+            return
+        if self.controller.evaluating:
+            return
+        name = f"{self.model.session_path.stem}-trial{number}{SUFFIX}"
+        suggested = last_folder("exports") / name
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, f"Save trial {number} as a model", str(suggested), f"Models (*{SUFFIX})"
+        )
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        remember_folder("exports", path.parent)
+        self.controller.save_model(number, path)
+
     # --- menus on trials and panels ------------------------------------------------------
 
     def _fill_trial_menu(self, menu: QMenu, number: int) -> None:
@@ -532,6 +564,13 @@ class MainWindow(QMainWindow):
         evaluate.setEnabled(
             self.model.results.test
             and self.model.session_path is not None
+            and trial.status == TrialStatus.COMPLETE
+            and not self.controller.evaluating
+        )
+        self._action(
+            menu, f"Save trial {number} as a model…", lambda: self.save_model(number)
+        ).setEnabled(
+            self.model.session_path is not None
             and trial.status == TrialStatus.COMPLETE
             and not self.controller.evaluating
         )

@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, QSettings, QThread, Signal
 from hyperdesk.core.config import Config
 from hyperdesk.core.execution.calibration import measure_gflops
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.evaluation import evaluate_on_test
+from hyperdesk.core.execution.final_model import save_final_model
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import default_workers, new_session_path
@@ -27,7 +29,7 @@ from hyperdesk.core.trials import SearchState, TrialStatus
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 from hyperdesk.desktop_app.worker import (
-    EvaluationWorker,
+    BackgroundJob,
     HelperProcess,
     NewSession,
     SearchWorker,
@@ -54,6 +56,9 @@ class SearchController(QObject):
     evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
+    modelStarted = Signal(int)  # trial number
+    modelSaved = Signal(object)  # core.model.model_file.Model, saved at model_path
+    modelFailed = Signal(str)
     speedMeasured = Signal()  # a first speed figure is in: estimates can show a time
 
     def __init__(self, model: SearchModel, parent: QObject | None = None):
@@ -62,8 +67,10 @@ class SearchController(QObject):
         self.state = RunState.IDLE
         self.thread: QThread | None = None
         self.worker: SearchWorker | None = None
-        self.evaluation_thread: QThread | None = None
-        self._evaluation_worker: EvaluationWorker | None = None
+        # One trial trained again on all the data at a time: its test, or its final model.
+        self.job_thread: QThread | None = None
+        self._job: BackgroundJob | None = None
+        self.model_path: Path | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
         self.paused_seconds = 0.0  # of this run, not counting a pause still going on
@@ -264,42 +271,65 @@ class SearchController(QObject):
         self.pool.close()
         self.pool = TrialPool(workers, RunControl())
 
-    # --- the final test ----------------------------------------------------------------
+    # --- a trial trained again on all the data: its final test, its final model ------
 
     @property
     def evaluating(self) -> bool:
-        return self.evaluation_thread is not None
+        """Whether a trial is being trained on all the data (tested, or made a model)."""
+        return self.job_thread is not None
 
     def evaluate(self, number: int) -> None:
         """Train trial `number` on every sample its search saw and test it on the
         held-out split, off the GUI thread; the result is stored in the session."""
-        if self.evaluating or self.model.session_path is None:
-            return
-        self.evaluation_thread = QThread(self)
-        worker = EvaluationWorker(self.model.session_path, number)
-        worker.moveToThread(self.evaluation_thread)
-        self.evaluation_thread.started.connect(worker.run)
-        worker.finished.connect(self._evaluated)
-        worker.failed.connect(self._evaluation_failed)
-        self.evaluation_thread.finished.connect(worker.deleteLater)
-        self._evaluation_worker = worker
-        self.evaluation_thread.start()
-        self.evaluationStarted.emit(number)
+        if self._start_job(
+            evaluate_on_test, (number,), self._evaluated, self.evaluationFailed.emit
+        ):
+            self.evaluationStarted.emit(number)
 
-    def _end_evaluation(self) -> None:
-        self.evaluation_thread.quit()
-        self.evaluation_thread.wait()
-        self.evaluation_thread = self._evaluation_worker = None
+    def save_model(self, number: int, path: Path) -> None:
+        """Train trial `number` on every sample its search saw, off the GUI thread, and
+        save it as a model file at `path`."""
+        self.model_path = path
+        if self._start_job(
+            save_final_model, (number, path), self.modelSaved.emit, self.modelFailed.emit
+        ):
+            self.modelStarted.emit(number)
+
+    def _start_job(self, function, args, done, failed) -> bool:
+        if self.evaluating or self.model.session_path is None:
+            return False
+        self.job_thread = QThread(self)
+        job = BackgroundJob(function, self.model.session_path, *args)
+        job.moveToThread(self.job_thread)
+        self.job_thread.started.connect(job.run)
+        # Bound methods of this object: queued to the GUI thread (a lambda would run in
+        # the job's thread, and wait there for that thread to end).
+        job.finished.connect(self._job_finished)
+        job.failed.connect(self._job_failed)
+        self.job_thread.finished.connect(job.deleteLater)
+        self._job, self._job_ends = job, (done, failed)
+        self.job_thread.start()
+        return True
+
+    def _job_finished(self, result) -> None:
+        done, _ = self._job_ends
+        self._end_job()
+        done(result)
+
+    def _job_failed(self, message: str) -> None:
+        _, failed = self._job_ends
+        self._end_job()
+        failed(message)
+
+    def _end_job(self) -> None:
+        self.job_thread.quit()
+        self.job_thread.wait()
+        self.job_thread = self._job = None
 
     def _evaluated(self, result) -> None:
-        self._end_evaluation()
         if result.status == TrialStatus.COMPLETE:
             self.model.test_recorded(result.number, result.test_acc)
         self.evaluated.emit(result)
-
-    def _evaluation_failed(self, message: str) -> None:
-        self._end_evaluation()
-        self.evaluationFailed.emit(message)
 
     # --- closing -----------------------------------------------------------------------
 
@@ -311,7 +341,7 @@ class SearchController(QObject):
             self.thread.quit()
             self.thread.wait()
         if self.evaluating:
-            self._end_evaluation()
+            self._end_job()
         self.pool.close()
 
 

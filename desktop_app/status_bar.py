@@ -76,6 +76,12 @@ class SearchStatusBar(QStatusBar):
             lambda number: self.showMessage(f"Evaluating trial {number} on the test split…")
         )
         controller.evaluated.connect(self._evaluated)
+        controller.modelStarted.connect(
+            lambda number: self.showMessage(
+                f"Training trial {number} on every sample its search saw, for its model…"
+            )
+        )
+        controller.modelSaved.connect(self._model_saved)
 
     def _state_changed(self) -> None:
         if self.controller.idle:
@@ -133,11 +139,21 @@ class SearchStatusBar(QStatusBar):
             f"epochs on {result.train_samples})."
         )
 
-    def show_written(self, paths: list[Path]) -> None:
+    def _model_saved(self, model) -> None:
+        details = model.details
+        tested = details["test_accuracy"]
+        how = f", test accuracy {tested:.3f}" if tested is not None else ""
+        self.show_written(
+            [self.controller.model_path],
+            f"trial {details['trial']}'s model ({details['train_samples']:,} samples{how})",
+        )
+
+    def show_written(self, paths: list[Path], what: str = "") -> None:
         """Confirm an export: what was written where, and Show in folder."""
         self.written_folder = paths[0].parent
-        what = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
-        self.showMessage(f"Wrote {what} to {self.written_folder}", EXPORT_MESSAGE_MS)
+        what = what or (paths[0].name if len(paths) == 1 else f"{len(paths)} files")
+        name = f" as {paths[0].name}" if len(paths) == 1 and what != paths[0].name else ""
+        self.showMessage(f"Wrote {what}{name} to {self.written_folder}", EXPORT_MESSAGE_MS)
         self.reveal_button.show()
 
     def _reveal(self) -> None:

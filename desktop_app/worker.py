@@ -16,7 +16,6 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
 from hyperdesk.core.execution.control import CONTEXT
-from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.search.importance import parameter_importance
@@ -109,23 +108,23 @@ class SearchWorker(QObject):
         self.control.resume()
 
 
-class EvaluationWorker(QObject):
-    """Trains one trial on every sample its search saw and tests it on the held-out
-    split (core.execution.evaluation), off the GUI thread."""
+class BackgroundJob(QObject):
+    """Runs `function(*args)` off the GUI thread (a trial trained once more on all the
+    data: its final test, its final model); a problem a person can act on comes back as
+    a sentence."""
 
-    finished = Signal(object)  # core.execution.evaluation.TestResult
+    finished = Signal(object)  # what the function returned
     failed = Signal(str)  # what went wrong, in a sentence
 
-    def __init__(self, session_path: Path, number: int):
+    def __init__(self, function, *args):
         super().__init__()
-        self.session_path = session_path
-        self.number = number
+        self.function, self.args = function, args
 
     @Slot()
     def run(self) -> None:
         try:
-            result = evaluate_on_test(self.session_path, self.number)
-        except (ConfigError, SessionError, DatasetError) as error:
+            result = self.function(*self.args)
+        except (ConfigError, SessionError, DatasetError, OSError) as error:
             self.failed.emit(str(error))
         except Exception:
             self.failed.emit(traceback.format_exc())

@@ -77,3 +77,10 @@ def train_final_model(
         dataset.image_shape,
         details,
     )
+
+
+def save_final_model(session_path: Path, number: int | None, out: Path) -> Model:
+    """train_final_model(), saved at `out`."""
+    model = train_final_model(session_path, number)
+    model.save(out)
+    return model

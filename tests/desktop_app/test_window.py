@@ -439,6 +439,33 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     assert stored[best.number] == result.test_acc
 
 
+def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMenu
+
+    from hyperdesk.core.model.model_file import load_model
+
+    load(window, ["data.test=0.2", "search.trials=2"])
+    run_to_end(qtbot, window)
+    best = window.model.results.best()
+    menu = QMenu()
+    window._fill_trial_menu(menu, best.number)
+    save = next(a for a in menu.actions() if a.text().startswith("Save trial"))
+    assert save.isEnabled()
+    chosen = tmp_path / "mine"  # the suffix is added
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+    with qtbot.waitSignal(window.controller.modelSaved, timeout=60_000) as saved:
+        save.trigger()
+        assert (
+            window.controller.evaluating and "Training trial" in window.statusBar().currentMessage()
+        )
+    model = load_model(tmp_path / "mine.hdmodel")
+    assert model.details["trial"] == best.number == saved.args[0].details["trial"]
+    assert model.details["test_accuracy"] is not None
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Wrote trial {best.number}'s model") and "test accuracy" in message
+    assert window.statusBar().reveal_button.isVisible()
+
+
 def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window):
     load(window, ["search.trials=2"])
     run_to_end(qtbot, window)
