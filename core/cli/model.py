@@ -4,6 +4,7 @@ save it as a model file."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.model.model_file import SUFFIX
+from hyperdesk.core.model.onnx_export import EXTRA_HINT, ONNX_SUFFIX, export_onnx
 
 HELP = "train a trial (default: the best) on all search samples and save the model"
 
@@ -20,7 +22,14 @@ HELP = "train a trial (default: the best) on all search samples and save the mod
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", help="the session file")
     parser.add_argument("--trial", type=positive_int, help="trial number (default: the best)")
-    parser.add_argument("--out", help=f"the model file (default: SESSION-trialN{SUFFIX} here)")
+    parser.add_argument(
+        "--format",
+        choices=("hdmodel", "onnx"),
+        default="hdmodel",
+        help="hdmodel: Hyperdesk's own (predict, load_model); onnx: for other runtimes "
+        "(needs pip install 'hyperdesk[onnx]')",
+    )
+    parser.add_argument("--out", help="the model file (default: SESSION-trialN.FORMAT here)")
     parser.add_argument("--force", action="store_true", help="replace an existing file")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
 
@@ -29,12 +38,19 @@ def run(args: argparse.Namespace) -> int:
     session = Path(args.session)
     if args.out and Path(args.out).exists() and not args.force:
         return _exists(Path(args.out))
+    if args.format == "onnx" and importlib.util.find_spec("onnx") is None:
+        print(f"hyperdesk: {EXTRA_HINT}", file=sys.stderr)  # before any training
+        return EXIT_USAGE
     model = train_final_model(session, args.trial)
     details = model.details
-    out = Path(args.out or f"{session.stem}-trial{details['trial']}{SUFFIX}")
+    suffix = ONNX_SUFFIX if args.format == "onnx" else SUFFIX
+    out = Path(args.out or f"{session.stem}-trial{details['trial']}{suffix}")
     if out.exists() and not args.force:  # the default name, known once the trial is
         return _exists(out)
-    model.save(out)
+    if args.format == "onnx":
+        export_onnx(model, out)
+    else:
+        model.save(out)
     params = ", ".join(f"{name}: {parameter_text(v)}" for name, v in details["params"].items())
     tested = (
         f"; test accuracy {details['test_accuracy']:.3f} on {details['test_samples']:,} "

@@ -51,8 +51,8 @@ class Model:
     details: dict[str, Any] = field(default_factory=dict)  # hyperparameters, provenance
 
     def __post_init__(self):
-        self._network = Network(self.spec, np.random.default_rng(0))
-        self._network.load_state(self.arrays)
+        self.network = Network(self.spec, np.random.default_rng(0))
+        self.network.load_state(self.arrays)
 
     # --- use ---------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ class Model:
                 f"{x.shape[1]} input features per row; this model takes {self.spec.input_size}"
             )
         self._check_complete(x, "input row {row}")
-        scores = self._network.predict(self.scaling.apply(x), train=False).astype(np.float64)
+        scores = self.network.predict(self.scaling.apply(x), train=False).astype(np.float64)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
