@@ -13,6 +13,7 @@ from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.model.inspection import ClassReport
 from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.model.onnx_export import EXTRA_HINT, ONNX_SUFFIX, export_onnx
 
@@ -62,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         f"Trial {details['trial']} ({params}) trained on {details['train_samples']:,} "
         f"samples in {details['seconds']:.1f} s{tested}. Saved {out}"
     )
+    inspection = details["inspection"]
+    print(f"\nOn the {inspection['on']}:\n{ClassReport.from_dict(inspection).text()}")
     if args.json:
         print(
             json.dumps({"model": str(out), **{k: details[k] for k in ("trial", "test_accuracy")}})

@@ -14,6 +14,7 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint, load_data
 from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.execution.evaluation import chosen_trial
+from hyperdesk.core.model.inspection import ClassReport
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord, train_trial
@@ -66,7 +67,7 @@ def train_final_model(
         "seconds": round(seconds, 3),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    return Model(
+    model = Model(
         network,
         result.network.state(),
         data.scaling,
@@ -77,6 +78,14 @@ def train_final_model(
         dataset.image_shape,
         details,
     )
+    # Class by class, on the test split (or, without one, the samples it trained on).
+    scores = model.network.predict(data.x_val.astype(network.dtype), train=False)
+    report = ClassReport.of(data.y_val, scores.argmax(axis=1), dataset.classes)
+    details["inspection"] = {
+        "on": "test split" if config.data.keeps_test else "training samples",
+        **report.to_dict(),
+    }
+    return model
 
 
 def save_final_model(session_path: Path, number: int | None, out: Path) -> Model:

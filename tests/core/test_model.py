@@ -13,6 +13,7 @@ from hyperdesk.core.data.datasets import DatasetError, bundled_mnist, write_idx
 from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.model import model_file
+from hyperdesk.core.model.inspection import ClassReport
 from hyperdesk.core.model.model_file import ModelError, load_model
 from tests.conftest import TINY_CONFIG
 from tests.core.test_cli import run_cli
@@ -164,3 +165,29 @@ def test_predicting_rows_with_missing_values_the_model_cannot_fill_names_the_row
     (tmp_path / "new.csv").write_text("colour,width,height\nred,1,2\nred,2,NA\n")
     with pytest.raises(DatasetError, match=r"new\.csv, row 3: no value for column 'height'"):
         model.read_inputs(tmp_path / "new.csv")
+
+
+def test_the_class_report_against_a_hand_count():
+    report = ClassReport.of(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 1, 0]), ("a", "b", "c"))
+    np.testing.assert_array_equal(report.confusion, [[1, 1, 0], [0, 2, 0], [1, 0, 0]])
+    np.testing.assert_allclose(report.precision, [1 / 2, 2 / 3, 0])
+    np.testing.assert_allclose(report.recall, [1 / 2, 1, 0])
+    np.testing.assert_allclose(report.f1, [1 / 2, 0.8, 0])
+    np.testing.assert_allclose(report.normalised()[0], [0.5, 0.5, 0])
+    assert report.accuracy == pytest.approx(0.6)
+    assert report.accuracy_error == pytest.approx(np.sqrt(0.6 * 0.4 / 5))
+    # 82 of 100 right reads as 0.82 +- 0.04.
+    hundred = ClassReport.of(
+        np.zeros(100, int), np.r_[np.zeros(82, int), np.ones(18, int)], ("x", "y")
+    )
+    assert "accuracy 0.820 +- 0.038 on 100 samples" in hundred.text()
+
+
+def test_the_final_model_reports_its_test_split_class_by_class(capsys, tmp_path):
+    path = searched(capsys, tmp_path, TINY_CONFIG, "data.test=0.2")
+    code, out, _ = run_cli(capsys, "model", path, "--out", tmp_path / "m.hdmodel")
+    assert code == 0 and "On the test split:" in out and "precision  recall" in out
+    model = load_model(tmp_path / "m.hdmodel")
+    report = ClassReport.from_dict(model.details["inspection"])
+    assert report.samples == 20
+    assert report.accuracy == pytest.approx(model.details["test_accuracy"], abs=1e-12)
