@@ -37,6 +37,7 @@ from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
+from hyperdesk.desktop_app.model_report import ModelReportDialog
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
 from hyperdesk.desktop_app.remembered import last_folder, remember_folder, remember_recent
@@ -229,6 +230,9 @@ class MainWindow(QMainWindow):
         )
         controller.modelFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot make the model", message)
+        )
+        controller.modelSaved.connect(
+            lambda model: ModelReportDialog(model, controller.model_path, self).open()
         )
         model.sessionChanged.connect(self._update_buttons)
         model.sessionChanged.connect(self._show_session_name)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+)
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
@@ -464,6 +471,17 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     message = window.statusBar().currentMessage()
     assert message.startswith(f"Wrote trial {best.number}'s model") and "test accuracy" in message
     assert window.statusBar().reveal_button.isVisible()
+    # Looked inside: the confusion matrix and each class's figures, on the test split.
+    report = window.findChild(QDialog, "modelReportDialog")
+    assert report is not None and report.isVisible()
+    matrix = report.findChild(QTableView, "confusionMatrix")
+    cells = [[matrix.item(r, c).text() for c in range(10)] for r in range(10)]
+    assert sum(int(text) for row in cells for text in row) == model.details["test_samples"]
+    assert matrix.verticalHeaderItem(3).text() == "3"
+    report.shares.setChecked(True)
+    shares = [sum(float(matrix.item(r, c).text()) for c in range(10)) for r in range(10)]
+    assert all(abs(total - 1) < 0.06 or total == 0 for total in shares)
+    assert "± " in report.findChild(QLabel).text()
 
 
 def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window):
