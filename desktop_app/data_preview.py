@@ -146,7 +146,7 @@ class DataPreview(QWidget):
         while self.example_row.count():
             item = self.example_row.takeAt(0)
             if item.widget() is not None:  # the last item is the stretch
-                item.widget().deleteLater()
+                item.widget().setParent(None)  # gone now, not at the next event loop
         for name, image in zip(summary.classes, summary.examples, strict=False):
             label = QLabel()
             label.setPixmap(example_pixmap(image, EXAMPLE_SIDE))

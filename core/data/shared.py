@@ -5,6 +5,7 @@ operating system keeps one copy of the data however many workers train on it."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # the config describes the data; the data never needs the con
     from hyperdesk.core.config import DataConfig
 
 ARRAYS = ("x_train", "y_train", "x_val", "y_val", "inputs")
+# Free disk a split leaves at least, for the sessions (SQLite stops a process with
+# SIGBUS when its shared-memory file finds a full disk) and everything else.
+DISK_RESERVE = 256 << 20
 # Splits kept in the cache: a resumed or repeated search finds its own again; older
 # ones are deleted when a new one is written.
 KEPT_SPLITS = 3
@@ -33,7 +37,9 @@ def splits_dir() -> Path:
 
 def publish_split(data: DataConfig, fingerprint: str) -> Path:
     """The folder holding the split `data` describes of the data whose fingerprint is
-    `fingerprint`, written there unless it already is."""
+    `fingerprint`, written there unless it already is. OSError when it cannot be written
+    (or would leave the disk with less than DISK_RESERVE free): the workers then read
+    the data themselves."""
     key = hashlib.sha256(f"{fingerprint}\n{data!r}".encode()).hexdigest()[:24]
     folder = splits_dir() / key
     if folder.is_dir():
@@ -42,6 +48,10 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     split = load_split(data)
     used = used_inputs(split.x_train, split.x_val)
+    rows = split.x_train[..., 0].size + split.x_val[..., 0].size  # every fold's
+    size = rows * len(used) * split.x_train.itemsize
+    if shutil.disk_usage(folder.parent).free < size + DISK_RESERVE:
+        raise OSError(errno.ENOSPC, f"no room for a {size:,}-byte split beside the sessions")
     # Written whole under a temporary name, then renamed: a worker never maps half a split.
     writing = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder.parent))
     try:
@@ -56,6 +66,31 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
             raise
     _forget_old_splits(keep=folder)
     return folder
+
+
+ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
+
+
+WRITTEN_ROWS = 4096  # rows copied at a time: no whole second copy of the features
+
+
+def _save_columns(path: Path, rows: np.ndarray, columns: np.ndarray) -> None:
+    """Save `rows` with only `columns` of their last axis, as np.save would, a slice at
+    a time. Written, not mapped: a full disk is then an OSError, where a mapped file's
+    pages that find no room kill the process (SIGBUS)."""
+    shape = (*rows.shape[:-1], len(columns))
+    flat = rows.reshape(-1, rows.shape[-1])
+    header = {
+        "descr": np.lib.format.dtype_to_descr(rows.dtype),
+        "fortran_order": False,
+        "shape": shape,
+    }
+    with open(path, "wb") as stream:
+        np.lib.format.write_array_header_2_0(stream, header)
+        for start in range(0, len(flat), WRITTEN_ROWS):
+            stream.write(
+                np.ascontiguousarray(flat[start : start + WRITTEN_ROWS, columns]).tobytes()
+            )
 
 
 ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
