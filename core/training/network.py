@@ -113,32 +113,46 @@ class Network:
         self.kept_inputs = inputs
         self._collect_params()
 
-    def state(self) -> list[np.ndarray]:
+    def state(self, index: int | None = None) -> list[np.ndarray]:
         """Every array the network computes with, layer by layer (an affine's weight and
         bias; batch norm's scale, shift and running statistics), the first weight as
         wide as the data: the rows of features left out by keep_inputs are zeros, which
-        is what they contributed. load_state() takes them back."""
+        is what they contributed. load_state() takes them back. `index`: of a stacked
+        network, the arrays of network `index`."""
         arrays = []
         for layer in self.layers:
             if isinstance(layer, Affine):
                 arrays += [layer.weight, layer.bias]
             elif isinstance(layer, BatchNorm):
                 arrays += [layer.gamma, layer.beta, layer.running_mean, layer.running_var]
+        if index is not None:
+            arrays = [array[index] for array in arrays]
         if self.kept_inputs is not None:
             full = np.zeros((self.spec.input_size, arrays[0].shape[-1]), dtype=arrays[0].dtype)
             full[self.kept_inputs] = arrays[0]
             arrays[0] = full
         return [array.copy() for array in arrays]
 
+    def dropout_rng(self, index: int | None = None) -> np.random.Generator | None:
+        """The generator the dropout masks come from (of network `index`, stacked)."""
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                return layer.rng if index is None else layer.rng[index]
+        return None
+
     def load_state(self, arrays: list[np.ndarray]) -> None:
         """Compute with `arrays`, as state() gave them (of a network of this spec)."""
-        arrays = list(arrays)
+        stored = iter(arrays)
         for layer in self.layers:
+            names = ()
             if isinstance(layer, Affine):
-                layer.weight[...], layer.bias[...] = arrays.pop(0), arrays.pop(0)
+                names = ("weight", "bias")
             elif isinstance(layer, BatchNorm):
-                for name in ("gamma", "beta", "running_mean", "running_var"):
-                    getattr(layer, name)[...] = arrays.pop(0)
+                names = ("gamma", "beta", "running_mean", "running_var")
+            for name in names:
+                # Of a stacked network, a bias keeps its broadcasting axis: reshaped.
+                target = getattr(layer, name)
+                target[...] = next(stored).reshape(target.shape)
 
     @classmethod
     def stack(cls, networks: list[Network]) -> Network:

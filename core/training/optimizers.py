@@ -38,6 +38,15 @@ class Optimizer(ABC):
     def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Move each parameter array along its gradient, in place."""
 
+    @abstractmethod
+    def state(self, index: int | None = None) -> tuple[list[np.ndarray], int]:
+        """What the optimizer remembers (its state arrays, of stacked network `index`,
+        and its step count), to go on later as if it never stopped."""
+
+    @abstractmethod
+    def load_state(self, params: list[np.ndarray], arrays: list[np.ndarray], steps: int) -> None:
+        """Go on from state() of an optimizer of these parameters."""
+
 
 class SGD(Optimizer):
     """p -= lr * g. Scales the gradient in place: gradients are rewritten every step."""
@@ -47,15 +56,41 @@ class SGD(Optimizer):
             grad *= self.lr
             param -= grad
 
+    def state(self, index=None):
+        return [], 0  # plain SGD remembers nothing between steps
+
+    def load_state(self, params, arrays, steps):
+        """Nothing to restore: see state()."""
+
 
 class _Stateful(Optimizer):
     """Keeps one or more state arrays per parameter, made on the first update."""
 
     state_names: tuple[str, ...] = ()
+    steps = 0  # updates made (Adam's bias correction counts them)
 
     def __init__(self, lr: float):
         super().__init__(lr)
         self._state: list[dict[str, np.ndarray]] | None = None
+
+    def state(self, index: int | None = None) -> tuple[list[np.ndarray], int]:
+        arrays = [entry[name] for entry in self._state or [] for name in self.state_names]
+        if index is not None:
+            arrays = [array[index] for array in arrays]
+        return [array.copy() for array in arrays], self.steps
+
+    def load_state(self, params: list[np.ndarray], arrays: list[np.ndarray], steps: int) -> None:
+        if arrays:
+            stored = iter(arrays)
+            self._state = [
+                # Of a stacked network, a bias's state keeps its broadcasting axis.
+                {
+                    name: next(stored).astype(param.dtype).reshape(param.shape)
+                    for name in self.state_names
+                }
+                for param in params
+            ]
+        self.steps = steps
 
     def _states(self, params: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
         if self._state is None:

@@ -6,6 +6,8 @@ trial's seed, and progress is reported through a callback.
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -53,6 +55,46 @@ class TrialResult:
     records: list[EpochRecord] = field(default_factory=list)
     # The trained network, for a trial trained alone (train_trial): a model to keep.
     network: Network | None = None
+    # Where its training stands, when asked for (keep_states): to train it longer.
+    state: TrainingState | None = None
+
+
+@dataclass
+class TrainingState:
+    """Where a trial's training stands after epoch `epochs`: its network, its
+    optimizer's memory and its generators' states (shuffles, dropout masks): enough to
+    go on as if it had never stopped, to the same records as one longer run."""
+
+    epochs: int
+    network: list[np.ndarray]  # Network.state()
+    optimizer: list[np.ndarray]
+    steps: int
+    shuffle: dict
+    dropout: dict | None
+
+    def to_bytes(self) -> bytes:
+        """A compressed NPZ (the arrays, and the rest as a JSON array `meta`)."""
+        meta = {k: getattr(self, k) for k in ("epochs", "steps", "shuffle", "dropout")}
+        arrays = {f"network_{i}": a for i, a in enumerate(self.network)}
+        arrays |= {f"optimizer_{i}": a for i, a in enumerate(self.optimizer)}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> TrainingState:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            meta = json.loads(bytes(archive["meta"]).decode())
+            count = {
+                prefix: sum(n.startswith(prefix) for n in archive.files)
+                for prefix in ("network_", "optimizer_")
+            }
+            network = [archive[f"network_{i}"] for i in range(count["network_"])]
+            optimizer = [archive[f"optimizer_{i}"] for i in range(count["optimizer_"])]
+        return cls(
+            meta["epochs"], network, optimizer, meta["steps"], meta["shuffle"], meta["dropout"]
+        )
 
 
 def train_trial(
@@ -95,6 +137,8 @@ def train_trials(
     folds: list[int] | None = None,
     linked: list[int] | None = None,
     keep_network: bool = False,
+    keep_states: bool = False,
+    start: TrainingState | None = None,
 ) -> list[TrialResult]:
     """Train several trials at once, stacked along a leading axis (population training):
     each gives the records it would give alone. They must share a stackable() key.
@@ -102,7 +146,9 @@ def train_trials(
     early as pruned, between two steps, keeping their epochs; on_epoch_end(epoch) runs
     once every trial has reported the epoch. With k-fold data (arrays with a leading
     fold axis), `folds` names each trial's fold. Trials with equal `linked` keys end
-    together when one of them diverges (the runs of one configuration)."""
+    together when one of them diverges (the runs of one configuration). `keep_states`:
+    each complete trial's result carries its TrainingState; `start`: one trial goes on
+    from such a state, for the epochs after its own up to settings.epochs."""
     count = len(seeds)
     settings = settings_list[0]
     if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
@@ -118,6 +164,11 @@ def train_trials(
     for spec, seed in zip(network_specs, seeds, strict=True):
         init_rng, shuffle_rng = np.random.default_rng(seed).spawn(2)
         network = Network(spec, init_rng)
+        if start is not None:
+            network.load_state(start.network)
+            shuffle_rng.bit_generator.state = start.shuffle
+            if start.dropout is not None:
+                network.dropout_rng().bit_generator.state = start.dropout
         network.keep_inputs(used)
         networks.append(network)
         shuffles.append(shuffle_rng)
@@ -141,6 +192,8 @@ def train_trials(
         beta2=settings.beta2,
         rho=settings.rho,
     )
+    if start is not None:
+        optimizer.load_state(network.params, start.optimizer, start.steps)
     if x_train.ndim == 3:  # k folds: each trial its own fold's arrays
         chosen = folds[0] if count == 1 else folds
         x_train, y_train, x_val, y_val = (a[chosen] for a in (x_train, y_train, x_val, y_val))
@@ -170,7 +223,7 @@ def train_trials(
 
     # Overflow on the way to a diverged trial is expected; finiteness is checked instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, settings.epochs + 1):
+        for epoch in range(1 + (start.epochs if start else 0), settings.epochs + 1):
             started = time.perf_counter()
             waited = 0.0  # paused inside should_stop: not the epoch's compute time
             orders = np.stack([rng.permutation(n_train) for rng in shuffles])
@@ -218,7 +271,28 @@ def train_trials(
                 on_epoch_end(epoch)
     if keep_network and count == 1:
         results[0].network = network
+    if keep_states:
+        for index, result in enumerate(results):
+            if result.status == TrialStatus.COMPLETE:
+                result.state = _state_of(
+                    network, optimizer, shuffles, index, count, settings.epochs
+                )
     return results
+
+
+def _state_of(network, optimizer, shuffles, index: int, count: int, epochs: int) -> TrainingState:
+    """Trial `index`'s TrainingState, out of a stack of `count` or alone."""
+    which = None if count == 1 else index
+    arrays, steps = optimizer.state(which)
+    dropout = network.dropout_rng(which)
+    return TrainingState(
+        epochs,
+        network.state(which),
+        arrays,
+        steps,
+        shuffles[index].bit_generator.state,
+        None if dropout is None else dropout.bit_generator.state,
+    )
 
 
 def run_seed(seed: int, run: int) -> int:

@@ -7,7 +7,7 @@ from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.training import trainer
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import TrainSettings, train_trial
+from hyperdesk.core.training.trainer import TrainingState, TrainSettings, train_trial, train_trials
 from hyperdesk.core.trials import TrialStatus
 
 
@@ -166,3 +166,31 @@ def test_sgd_weight_decay_is_the_l2_penalty_s_gradient_step(seed_split):
         assert decayed.train_loss == pytest.approx(penalised.train_loss, rel=1e-10)
         assert decayed.val_loss == pytest.approx(penalised.val_loss, rel=1e-10)
     assert sgd.records[-1].train_loss != pytest.approx(undecayed.records[-1].train_loss, rel=1e-3)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_a_trial_trained_longer_from_its_state_gives_the_records_of_one_longer_run(
+    seed_split, optimizer
+):
+    """Weights, optimizer memory, shuffles and dropout masks all go on where they were:
+    5 epochs, kept (through bytes, as a session keeps them), then 3 more, equal 8."""
+    spec = NetworkSpec(784, (16, 16), 10, dropout=0.2, batchnorm=True, weight_decay=1e-4)
+    five = TrainSettings(5, 20, optimizer, 0.01)
+    eight = replace(five, epochs=8)
+    whole = train_trials(seed_split, [spec], [eight], [7])[0]
+    # Trained stacked with another trial where the optimizer allows it, then kept.
+    stacked = optimizer != "adam"
+    specs, settings = (
+        ([spec, spec], [five, replace(five, lr=0.02)]) if stacked else ([spec], [five])
+    )
+    first = train_trials(seed_split, specs, settings, [7, 8][: len(specs)], keep_states=True)[0]
+    kept = TrainingState.from_bytes(first.state.to_bytes())
+    assert kept.epochs == 5
+    rest = train_trials(seed_split, [spec], [eight], [7], start=kept)[0]
+    assert [r.epoch for r in rest.records] == [6, 7, 8]
+    assert figures(first.records + rest.records) == figures(whole.records)
+
+
+def figures(records):
+    """Every figure of each epoch but its seconds (wall-clock)."""
+    return [(r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc) for r in records]
