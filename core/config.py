@@ -87,6 +87,8 @@ class Rule:
             return 'a whole number >= 1, or "all"'
         if self.kind == "test":
             return f'a number >= 0 and < 1, or "{OFFICIAL}"'
+        if self.kind == "kept":
+            return f'a whole number >= 0, or "{ALL}"'
         if self.kind == "init":
             return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
         noun = "a whole number" if self.kind == "int" else "a number"
@@ -121,6 +123,8 @@ class Rule:
             return None if value == ALL or (_is_int(value) and value >= 1) else problem
         if self.kind == "test":
             return None if value == OFFICIAL or (_is_number(value) and 0 <= value < 1) else problem
+        if self.kind == "kept":
+            return None if value == ALL or (_is_int(value) and value >= 0) else problem
         if self.kind == "init":
             if value in INITS or (_is_number(value) and value > 0):
                 return None
@@ -202,6 +206,7 @@ SEARCH_RULES = {
     "margin": Rule("float", low=0),
     "batch": POSITIVE_INT,
     "seed": SEED,
+    "keep_weights": Rule("kept"),
 }
 # Settings a search space can name: every scalar model and training setting, plus two
 # that reshape `model.hidden` (all layers one width; a number of layers).
@@ -370,6 +375,9 @@ class SearchConfig:
     margin: float = 0.1
     batch: int = 8
     seed: int = 0
+    # The best trials whose final weights (and optimizer state) the session keeps, to
+    # train them longer or look inside them: a number, 0 for none, or "all".
+    keep_weights: int | str = 20
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     space: tuple[Param, ...] = field(default_factory=tuple)
 
@@ -513,7 +521,7 @@ def _read_section(
             problems.append((path, problem))
             continue
         rule = rules[key]
-        if rule.kind == "int" or (rule.kind == "samples" and value != ALL):
+        if rule.kind == "int" or (rule.kind in ("samples", "kept") and value != ALL):
             value = int(value)
         elif rule.kind == "float" or (rule.kind == "test" and value != OFFICIAL):
             value = float(value)

@@ -50,10 +50,14 @@ class TrialTask:
     await_verdicts: bool = False
     # The split published for the workers to map (data.shared); "": each reads its own.
     split_folder: str = ""
+    # Send each complete trial's TrainingState (as bytes) before its end: the session
+    # keeps the best trials' ones.
+    keep_states: bool = False
 
 
-# What workers send back: ("epoch", number, EpochRecord), ("end", number, status),
-# ("error", number, traceback text); the pool adds ("lost", number, None).
+# What workers send back: ("epoch", number, EpochRecord), ("state", number, bytes),
+# ("end", number, status), ("error", number, traceback text); the pool adds ("lost",
+# number, None).
 Event = tuple[str, int, Any]
 
 

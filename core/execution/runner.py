@@ -19,6 +19,7 @@ import numpy as np
 
 from hyperdesk.core.data.shared import publish_split
 from hyperdesk.core.data.sources import (
+    ALL,
     check_fingerprint,
     forget_data,
     load_data,
@@ -32,7 +33,7 @@ from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.storage.session import Session, SessionError, TrialRow
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
-from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, trial_score
+from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, ranked, trial_score
 
 # A trial to train: its number, the strategy's suggestion, its network and settings.
 Entry = tuple[int, Suggestion, NetworkSpec, TrainSettings]
@@ -127,6 +128,7 @@ class SearchRunner:
                 self.config.search.early_stopping, self.config.train.epochs
             )
         self._records: dict[int, list[EpochRecord]] = {}
+        self._states: dict[int, bytes] = {}  # a finished trial's TrainingState, sent first
         self._lost = False
         self._rerun: set[int] = set()  # trials whose worker was lost once already
 
@@ -288,6 +290,7 @@ class SearchRunner:
                 runs=self.config.runs,
                 await_verdicts=self._stopper is not None,
                 split_folder=self._split_folder,
+                keep_states=self.config.search.keep_weights != 0 and self.config.runs == 1,
             ),
             patience=FIRST_EPOCH_MARGIN * first_epoch,
         )
@@ -310,6 +313,8 @@ class SearchRunner:
                     self.on_epoch(number, payload)
             elif kind == "epoch_end":
                 self._pool.verdict(number)
+            elif kind == "state":
+                self._states[number] = payload
             elif kind == "end":
                 self._finish(number, payload)
             elif kind == "lost":
@@ -318,6 +323,17 @@ class SearchRunner:
                 self._finish(number, TrialStatus.FAILED)
                 self.control.stop()
                 raise TrialError(f"trial {number} failed in its worker:\n{payload}")
+
+    def _keep_best_states(self, number: int, epochs: int, state: bytes) -> None:
+        """Keep trial `number`'s training state while it is among the search's best
+        `keep_weights` trials; let go of one that falls out of them."""
+        self.session.keep_state(number, epochs, state)
+        kept = self.config.search.keep_weights
+        if kept == ALL:
+            return
+        holding = self.session.kept_states()
+        best = [row.number for row in ranked(self.session.trials()) if row.number in holding]
+        self.session.forget_states(set(best[kept:]))
 
     def _lost_worker(self, number: int) -> None:
         """Trial `number`'s worker died or went silent. Trained again by another worker
@@ -345,6 +361,9 @@ class SearchRunner:
             final = records[-1].val_acc if records else None
             noted = self._stopper.finish(number, status, final)
         self.session.finish_trial(number, status, records, noted)
+        state = self._states.pop(number, None)
+        if state is not None and status == TrialStatus.COMPLETE:
+            self._keep_best_states(number, len(records), state)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
             self.strategy.tell(number, suggestion, trial_score(status, final))

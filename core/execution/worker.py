@@ -83,8 +83,11 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
                 should_stop=should_stop,
                 pruned=pruned_in(task.numbers),
                 on_epoch_end=await_verdict(task.numbers) if task.await_verdicts else None,
+                keep_states=task.keep_states,
             )
             for number, outcome in zip(task.numbers, outcomes, strict=True):
+                if outcome.state is not None:
+                    results.send(("state", number, outcome.state.to_bytes()))
                 results.send(("end", number, outcome.status))
             finished.send_bytes(b"")
         except BrokenPipeError:  # the parent is gone

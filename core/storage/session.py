@@ -25,7 +25,7 @@ from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lo
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # A session's name is for people; a longer one is surely not typed on purpose.
 NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
@@ -61,10 +61,16 @@ CREATE TABLE epochs(
     val_acc_std REAL,
     PRIMARY KEY (trial, epoch)
 );
+CREATE TABLE states(
+    trial INTEGER PRIMARY KEY REFERENCES trials(number),
+    epochs INTEGER NOT NULL,
+    state BLOB NOT NULL
+);
 """
 # What a session of each older schema needs to become the current one. Version 2 added
 # the spread over a trial's runs (k folds, repeats) and the held-out test result;
-# version 3 what the early-stopping rule noted of each finished trial (its rungs).
+# version 3 what the early-stopping rule noted of each finished trial (its rungs);
+# version 4 the training states kept of the best trials (TrainingState.to_bytes()).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -73,6 +79,10 @@ MIGRATIONS = {
         "ALTER TABLE epochs ADD COLUMN val_acc_std REAL",
     ),
     2: ("ALTER TABLE trials ADD COLUMN pruner_state TEXT",),
+    3: (
+        "CREATE TABLE states(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
+        "epochs INTEGER NOT NULL, state BLOB NOT NULL)",
+    ),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
 # The columns that hold numbers a damaged file could hold text in.
@@ -567,6 +577,17 @@ class Session:
             raise
         _RUNNING_HERE.add(self.path.resolve())
 
+    @contextlib.contextmanager
+    def holding(self):
+        """Hold the session against a search being run in it by another process, while
+        one of its trials is changed (trained longer); its state stays as it was."""
+        if not self._lock.acquire():
+            raise SessionBusyError(f"{self.path}: a search is running in it; wait for its end")
+        try:
+            yield self
+        finally:
+            self._lock.release()
+
     def end_run(self, state: SearchState) -> None:
         """Release the session: `state` is complete or interrupted. Trials left running
         are marked interrupted."""
@@ -637,6 +658,49 @@ class Session:
                     number,
                 ),
             )
+
+    # --- kept training states (the best trials' weights) ----------------------------
+
+    def keep_state(self, number: int, epochs: int, state: bytes) -> None:
+        """Keep trial `number`'s training state after `epochs` (replacing an older one)."""
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO states(trial, epochs, state) VALUES (?, ?, ?)",
+                (number, epochs, sqlite3.Binary(state)),
+            )
+
+    def kept_state(self, number: int) -> bytes | None:
+        """Trial `number`'s kept training state, or None (not kept, or an older session)."""
+        if not self._has_table("states"):
+            return None
+        row = self._db.execute("SELECT state FROM states WHERE trial = ?", (number,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def kept_states(self) -> set[int]:
+        """The trials whose training states are kept."""
+        if not self._has_table("states"):
+            return set()
+        return {number for (number,) in self._db.execute("SELECT trial FROM states")}
+
+    def forget_states(self, numbers: set[int]) -> None:
+        """Let go of the training states of trials `numbers`."""
+        if numbers:
+            with self._writing():
+                self._db.executemany(
+                    "DELETE FROM states WHERE trial = ?", [(n,) for n in sorted(numbers)]
+                )
+
+    def _has_table(self, name: str) -> bool:
+        """A session opened read-only keeps its older schema: a table may be missing."""
+        found = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def drop_epochs_after(self, number: int, epoch: int) -> None:
+        """Let go of trial `number`'s epochs after `epoch` (an unfinished extension's)."""
+        with self._writing():
+            self._db.execute("DELETE FROM epochs WHERE trial = ? AND epoch > ?", (number, epoch))
 
     def record_test(self, number: int, test_acc: float, test_loss: float) -> None:
         """Store a trial's result on the held-out test split."""

@@ -340,15 +340,25 @@ def train_configurations(
     should_stop: Callable[[], bool] | None = None,
     pruned: Callable[[], set[int]] | None = None,
     on_epoch_end: Callable[[int], None] | None = None,
+    keep_states: bool = False,
 ) -> list[TrialResult]:
     """Train each configuration `runs` times, all runs stacked: run r uses fold
     r % folds (with k-fold data) and seed run_seed(seed, r). Reports and returns one
     result per configuration, its records the mean over its runs (mean_record); an
     epoch is reported once every run has finished it. Indices in on_epoch and pruned()
-    are configurations'."""
+    are configurations'. `keep_states`: a configuration of one run keeps its
+    TrainingState (of several runs, which would it be? none is kept)."""
     if runs == 1:
         return train_trials(
-            data, network_specs, settings_list, seeds, on_epoch, should_stop, pruned, on_epoch_end
+            data,
+            network_specs,
+            settings_list,
+            seeds,
+            on_epoch,
+            should_stop,
+            pruned,
+            on_epoch_end,
+            keep_states=keep_states,
         )
     owners = [index for index in range(len(seeds)) for _ in range(runs)]
     pending: dict[tuple[int, int], list[EpochRecord]] = {}

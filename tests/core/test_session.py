@@ -81,6 +81,7 @@ def make_version_1_session(path):
             ("epochs", "val_acc_std"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        db.execute("DROP TABLE states")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.close()
     return records
@@ -93,6 +94,7 @@ def test_a_version_1_session_reads_as_it_was_read_only_and_untouched(tmp_path):
         assert old.epochs() == {1: records, 2: records[:1]}
         assert old.trials()[0].final_val_acc == records[-1].val_acc
         assert old.trials()[0].test_acc is None and old.meta["schema_version"] == "1"
+        assert old.kept_states() == set() and old.kept_state(1) is None
 
 
 def test_opening_a_version_1_session_for_writing_upgrades_it_keeping_everything(tmp_path):
@@ -103,8 +105,10 @@ def test_opening_a_version_1_session_for_writing_upgrades_it_keeping_everything(
         assert upgraded.epochs() == {1: records, 2: records[:1]}
         assert upgraded.trials()[0].best_val_acc == max(r.val_acc for r in records)
         upgraded.record_test(1, 0.8, 0.6)
+        upgraded.keep_state(1, 3, b"state")
     with Session.open(path, writable=False) as again:
         assert (again.trials()[0].test_acc, again.trials()[0].test_loss) == (0.8, 0.6)
+        assert again.kept_state(1) == b"state" and again.kept_states() == {1}
 
 
 def test_a_dead_runner_leaves_the_session_interrupted(tmp_path):
