@@ -80,6 +80,5 @@ def test_an_interrupted_extension_leaves_the_trial_as_it_was(capsys, tmp_path, m
     records = train_longer(path, 1, 1)
     assert [r.epoch for r in records] == [4]
     assert loads(TINY_CONFIG).train.epochs == 3
-    assert sqlite3.connect(path).execute(
-        "SELECT epochs FROM states WHERE trial = 1"
-    ).fetchone() == (4,)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT epochs FROM states WHERE trial = 1").fetchone() == (4,)
