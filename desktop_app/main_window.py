@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -32,6 +33,7 @@ from hyperdesk.core.data.sources import (
 from hyperdesk.core.execution.relocation import data_problem, relocate_file
 from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.paths import distinct_name, sessions_dir
+from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
@@ -234,6 +236,15 @@ class MainWindow(QMainWindow):
         controller.modelSaved.connect(
             lambda model: ModelReportDialog(model, controller.model_path, self).open()
         )
+        controller.longerFailed.connect(
+            lambda message: QMessageBox.warning(self, "Cannot train it longer", message)
+        )
+        controller.longerStarted.connect(
+            lambda number, epochs: self.statusBar().showMessage(
+                f"Training trial {number} for {epochs} more epochs…"
+            )
+        )
+        controller.trainedLonger.connect(self._trained_longer)
         model.sessionChanged.connect(self._update_buttons)
         model.sessionChanged.connect(self._show_session_name)
         controller.stateChanged.connect(self._show_session_name)
@@ -539,6 +550,43 @@ class MainWindow(QMainWindow):
         remember_folder("exports", path.parent)
         self.controller.save_model(number, path)
 
+    def train_longer(self, number: int) -> None:
+        """Ask how many more epochs, then train trial `number` on from its kept state."""
+        if self.controller.evaluating or self.model.session_path is None:
+            return
+        epochs, chosen = QInputDialog.getInt(
+            self,
+            f"Train trial {number} longer",
+            "More epochs (its curve goes on; the records are those of one longer run):",
+            self.model.config.train.epochs // 2 or 1,
+            1,
+            100_000,
+        )
+        if chosen:
+            self.controller.train_longer(number, epochs)
+
+    def _state_kept(self, number: int) -> bool:
+        """Whether the shown session keeps trial `number`'s weights (one small query of
+        the file, asked when its menu opens)."""
+        if self.model.session_path is None:
+            return False
+        try:
+            with Session.open(self.model.session_path, writable=False) as session:
+                return number in session.kept_states()
+        except SessionError:
+            return False
+
+    def _trained_longer(self, number: int, records) -> None:
+        """Show the session again with the trial's new epochs, it still selected."""
+        self.actions.open_session(self.model.session_path)
+        self.model.select(number)
+        last = records[-1] if records else None
+        self.statusBar().showMessage(
+            f"Trial {number} now has {last.epoch} epochs: validation accuracy {last.val_acc:.3f}"
+            if last is not None
+            else f"Trial {number}: no new epoch"
+        )
+
     # --- menus on trials and panels ------------------------------------------------------
 
     def _fill_trial_menu(self, menu: QMenu, number: int) -> None:
@@ -567,6 +615,19 @@ class MainWindow(QMainWindow):
             evaluate.setText(f"{evaluate.text()} (this search keeps none)")
         evaluate.setEnabled(
             self.model.results.test
+            and self.model.session_path is not None
+            and trial.status == TrialStatus.COMPLETE
+            and not self.controller.evaluating
+        )
+        longer = self._action(
+            menu, f"Train trial {number} longer…", lambda: self.train_longer(number)
+        )
+        kept = self._state_kept(number)
+        if not kept and trial.status == TrialStatus.COMPLETE:
+            longer.setText(f"{longer.text()} (its weights are not kept)")
+        longer.setEnabled(
+            kept
+            and self.controller.idle
             and self.model.session_path is not None
             and trial.status == TrialStatus.COMPLETE
             and not self.controller.evaluating

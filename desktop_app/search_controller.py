@@ -18,6 +18,7 @@ from hyperdesk.core.execution.calibration import measure_gflops
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.final_model import save_final_model
+from hyperdesk.core.execution.longer import train_longer
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import default_workers, new_session_path
@@ -59,6 +60,9 @@ class SearchController(QObject):
     modelStarted = Signal(int)  # trial number
     modelSaved = Signal(object)  # core.model.model_file.Model, saved at model_path
     modelFailed = Signal(str)
+    longerStarted = Signal(int, int)  # trial number, epochs to add
+    trainedLonger = Signal(int, object)  # trial number, its new EpochRecords
+    longerFailed = Signal(str)
     speedMeasured = Signal()  # a first speed figure is in: estimates can show a time
 
     def __init__(self, model: SearchModel, parent: QObject | None = None):
@@ -294,6 +298,17 @@ class SearchController(QObject):
             save_final_model, (number, path), self.modelSaved.emit, self.modelFailed.emit
         ):
             self.modelStarted.emit(number)
+
+    def train_longer(self, number: int, epochs: int) -> None:
+        """Train finished trial `number` for `epochs` more from its kept state, off the
+        GUI thread; each new epoch is saved in the session."""
+        if self._start_job(
+            train_longer,
+            (number, epochs),
+            lambda records: self.trainedLonger.emit(number, records),
+            self.longerFailed.emit,
+        ):
+            self.longerStarted.emit(number, epochs)
 
     def _start_job(self, function, args, done, failed) -> bool:
         if self.evaluating or self.model.session_path is None:

@@ -891,3 +891,22 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
     assert entries[0].text() == str(root)  # newest first (others from earlier tests may follow)
     entries[0].trigger()
     assert window.setup.config().data.source == str(root)
+
+
+def test_a_trial_is_trained_longer_from_its_menu_and_its_curve_goes_on(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMenu
+
+    load(window, ["search.trials=2", "train.epochs=3"])
+    run_to_end(qtbot, window)
+    best = window.model.results.best()
+    menu = QMenu()
+    window._fill_trial_menu(menu, best.number)
+    longer = next(a for a in menu.actions() if a.text().startswith("Train trial"))
+    assert longer.isEnabled()  # the best trials' weights are kept
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (2, True))
+    with qtbot.waitSignal(window.controller.trainedLonger, timeout=60_000):
+        longer.trigger()
+    trial = window.model.results.trials[best.number]
+    assert [r.epoch for r in trial.records] == [1, 2, 3, 4, 5]
+    assert window.model.selected == best.number
+    assert window.statusBar().currentMessage().startswith(f"Trial {best.number} now has 5 epochs")
