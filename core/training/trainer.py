@@ -73,13 +73,15 @@ class TrainingState:
     dropout: dict | None
 
     def to_bytes(self) -> bytes:
-        """A compressed NPZ (the arrays, and the rest as a JSON array `meta`)."""
+        """An NPZ (the arrays, and the rest as a JSON array `meta`), not compressed:
+        trained weights compress by a fifth, at 20 times the time (23 ms a trial of the
+        seed workload, against 1 ms: a tenth of the trial's own training, stacked)."""
         meta = {k: getattr(self, k) for k in ("epochs", "steps", "shuffle", "dropout")}
         arrays = {f"network_{i}": a for i, a in enumerate(self.network)}
         arrays |= {f"optimizer_{i}": a for i, a in enumerate(self.optimizer)}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
+        np.savez(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod

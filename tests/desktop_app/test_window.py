@@ -717,10 +717,13 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
     menu = QMenu()
     window._fill_trial_menu(menu, others[0])
     items = {action.text(): action.isEnabled() for action in menu.actions() if action.text()}
+    assert window.model.results.trials[others[0]].status == "complete"
     assert items == {
         "Search around the 3 selected trials…": True,
         f"Stop trial {others[0]} (keep its epochs, mark it pruned)": False,
         f"Evaluate trial {others[0]} on the test split (this search keeps none)": False,
+        f"Train trial {others[0]} longer…": True,  # 6 trials: all among the best 20 kept
+        f"Save trial {others[0]} as a model…": True,
     }
 
 
