@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hyperdesk.core.data.splits import Split, load_split, used_inputs
+from hyperdesk.core.data.sources import load_data
+from hyperdesk.core.data.splits import Scaling, Split, load_split, split_rows, used_inputs
 from hyperdesk.core.paths import cache_dir
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
@@ -46,19 +50,17 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
         os.utime(folder)  # used now: kept over older splits
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    split = load_split(data)
-    used = used_inputs(split.x_train, split.x_val)
-    rows = split.x_train[..., 0].size + split.x_val[..., 0].size  # every fold's
-    size = rows * len(used) * split.x_train.itemsize
+    arrays = _split_arrays(data)
+    size = sum(rows.nbytes for rows in (arrays.x_train, arrays.x_val))
     if shutil.disk_usage(folder.parent).free < size + DISK_RESERVE:
         raise OSError(errno.ENOSPC, f"no room for a {size:,}-byte split beside the sessions")
     # Written whole under a temporary name, then renamed: a worker never maps half a split.
     writing = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder.parent))
     try:
         for name in ("x_train", "x_val"):
-            _save_columns(writing / f"{name}.npy", getattr(split, name), used)
-        for name, array in (("y_train", split.y_train), ("y_val", split.y_val), ("inputs", used)):
-            np.save(writing / f"{name}.npy", array)
+            _save_rows(writing / f"{name}.npy", getattr(arrays, name))
+        for name in ("y_train", "y_val", "inputs"):
+            np.save(writing / f"{name}.npy", getattr(arrays, name))
         writing.rename(folder)
     except OSError:
         shutil.rmtree(writing, ignore_errors=True)
@@ -68,46 +70,94 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
     return folder
 
 
-ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
+WRITTEN_ROWS = 4096  # rows made and written at a time: no whole copy of the features
 
 
-WRITTEN_ROWS = 4096  # rows copied at a time: no whole second copy of the features
+@dataclass(frozen=True)
+class Rows:
+    """Rows to write, made a slice at a time: `make(indices)` gives the rows `indices`
+    of a `shape` array (every axis but the last flattened), ready to store."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    make: Callable[[np.ndarray], np.ndarray]
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
 
 
-def _save_columns(path: Path, rows: np.ndarray, columns: np.ndarray) -> None:
-    """Save `rows` with only `columns` of their last axis, as np.save would, a slice at
-    a time. Written, not mapped: a full disk is then an OSError, where a mapped file's
-    pages that find no room kill the process (SIGBUS)."""
-    shape = (*rows.shape[:-1], len(columns))
-    flat = rows.reshape(-1, rows.shape[-1])
+@dataclass(frozen=True)
+class SplitArrays:
+    x_train: Rows
+    x_val: Rows
+    y_train: np.ndarray
+    y_val: np.ndarray
+    inputs: np.ndarray  # the input features kept: some sample uses each
+
+
+def _split_arrays(data: DataConfig) -> SplitArrays:
+    """The split `data` describes, as rows to write. Scaled by a fixed map (images to
+    0..1), each slice of rows is cut from the data as it is written, so the process
+    holds the data once, not a second copy of its training rows; scaling fitted on the
+    training rows (tables, smaller) cuts the split whole first."""
+    dataset = load_data(data)
+    missing = bool(np.isnan(dataset.x).any())
+    scaling = Scaling.fixed(data.scale, dataset.kind, dataset.x.dtype, missing)
+    if scaling is None:
+        split = load_split(data)
+        used = used_inputs(split.x_train, split.x_val)
+        return SplitArrays(
+            *(_rows_of(getattr(split, name), used) for name in ("x_train", "x_val")),
+            split.y_train,
+            split.y_val,
+            used,
+        )
+    _, folds = split_rows(data, dataset)
+    train = np.stack([rows for rows, _ in folds])
+    val = np.stack([rows for _, rows in folds])
+    if len(folds) == 1:
+        train, val = train[0], val[0]
+    seen = np.unique(np.concatenate([train.ravel(), val.ravel()]))
+    nonzero = np.zeros(dataset.inputs, dtype=bool)
+    for start in range(0, len(seen), WRITTEN_ROWS):
+        nonzero |= (dataset.x[seen[start : start + WRITTEN_ROWS]] != 0).any(axis=0)
+    used = np.flatnonzero(nonzero)
+
+    def rows(indices: np.ndarray) -> Rows:
+        flat = indices.ravel()
+        return Rows(
+            (*indices.shape, len(used)),
+            dataset.x.dtype,
+            lambda part: scaling.apply(dataset.x[flat[part]][:, used]),
+        )
+
+    return SplitArrays(rows(train), rows(val), dataset.y[train], dataset.y[val], used)
+
+
+def _rows_of(array: np.ndarray, columns: np.ndarray) -> Rows:
+    flat = array.reshape(-1, array.shape[-1])
+    return Rows((*array.shape[:-1], len(columns)), array.dtype, lambda part: flat[part][:, columns])
+
+
+def _save_rows(path: Path, rows: Rows) -> None:
+    """Save `rows` as np.save would, a slice at a time. Written, not mapped: a full disk
+    is then an OSError, where a mapped file's pages that find no room kill the process
+    (SIGBUS)."""
     header = {
         "descr": np.lib.format.dtype_to_descr(rows.dtype),
         "fortran_order": False,
-        "shape": shape,
+        "shape": rows.shape,
     }
+    count = math.prod(rows.shape[:-1])
     with open(path, "wb") as stream:
         np.lib.format.write_array_header_2_0(stream, header)
-        for start in range(0, len(flat), WRITTEN_ROWS):
-            stream.write(
-                np.ascontiguousarray(flat[start : start + WRITTEN_ROWS, columns]).tobytes()
-            )
+        for start in range(0, count, WRITTEN_ROWS):
+            part = np.arange(start, min(start + WRITTEN_ROWS, count))
+            stream.write(np.ascontiguousarray(rows.make(part), dtype=rows.dtype).tobytes())
 
 
 ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
-
-
-WRITTEN_ROWS = 4096  # rows copied at a time: no whole second copy of the features
-
-
-def _save_columns(path: Path, rows: np.ndarray, columns: np.ndarray) -> None:
-    """Save `rows` with only `columns` of their last axis, as np.save would."""
-    shape = (*rows.shape[:-1], len(columns))
-    stored = np.lib.format.open_memmap(path, mode="w+", dtype=rows.dtype, shape=shape)
-    flat_rows, flat_stored = rows.reshape(-1, rows.shape[-1]), stored.reshape(-1, len(columns))
-    for start in range(0, len(flat_rows), WRITTEN_ROWS):
-        flat_stored[start : start + WRITTEN_ROWS] = flat_rows[start : start + WRITTEN_ROWS, columns]
-    stored.flush()
-    del stored
 
 
 def _forget_old_splits(keep: Path) -> None:

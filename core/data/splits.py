@@ -134,7 +134,7 @@ def load_split(data: DataConfig) -> Split:
     statistics of the training rows only; with k folds, each array has a leading fold
     axis (and each fold its own statistics). The test split is left out."""
     dataset = load_data(data)
-    _, folds = _indices(data, dataset)
+    _, folds = split_rows(data, dataset)
     train = np.stack([train for train, _ in folds])
     val = np.stack([val for _, val in folds])
     if len(folds) == 1:
@@ -148,12 +148,14 @@ def load_test_split(data: DataConfig) -> Split:
     the validation arrays; without a test split, the training rows stand in for it (the
     final model then reports how well it fits them)."""
     dataset = load_data(data)
-    test, folds = _indices(data, dataset)
+    test, folds = split_rows(data, dataset)
     seen = np.concatenate(folds[0])
     return _scaled(data, dataset, seen, test if len(test) else seen)
 
 
-def _indices(data: DataConfig, dataset: Dataset):
+def split_rows(data: DataConfig, dataset: Dataset):
+    """(test rows, [(training rows, validation rows) per fold]) of `dataset` as `data`
+    cuts it."""
     # An official test split is the dataset's last rows; the search samples from the others.
     official = official_test_rows(data) if data.test == OFFICIAL else 0
     total = len(dataset.y) - official
@@ -193,12 +195,21 @@ class Scaling:
     fill: np.ndarray | None = None
 
     @classmethod
-    def fit(cls, x_train: np.ndarray, scale: str, kind: str, missing: bool) -> Scaling:
-        """Learnt from `x_train` alone; `missing`: the data holds missing values (NaN)."""
+    def fixed(cls, scale: str, kind: str, dtype: np.dtype, missing: bool) -> Scaling | None:
+        """The scaling when it is learnt from no row (pixel values to 0..1, or none and
+        nothing missing); None when it must be fitted."""
         scale = chosen_scale(scale, kind)
         if kind == "images" and scale == "unit":
-            # A fixed map of pixel values: nothing is learnt from any row.
-            return cls(0.0, np.asarray(255, dtype=x_train.dtype))
+            return cls(0.0, np.asarray(255, dtype=dtype))
+        return cls() if scale == "none" and not missing else None
+
+    @classmethod
+    def fit(cls, x_train: np.ndarray, scale: str, kind: str, missing: bool) -> Scaling:
+        """Learnt from `x_train` alone; `missing`: the data holds missing values (NaN)."""
+        fixed = cls.fixed(scale, kind, x_train.dtype, missing)
+        if fixed is not None:
+            return fixed
+        scale = chosen_scale(scale, kind)
         fill = None
         if missing:
             means = np.nanmean(x_train, axis=-2, keepdims=True)
