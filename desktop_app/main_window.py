@@ -30,7 +30,9 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
+from hyperdesk.core.execution.look_inside import inspect_or_reason
 from hyperdesk.core.execution.relocation import data_problem, relocate_file
+from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError
@@ -39,7 +41,7 @@ from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
-from hyperdesk.desktop_app.model_report import ModelReportDialog
+from hyperdesk.desktop_app.model_report import ReportDialog, model_report
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
 from hyperdesk.desktop_app.remembered import last_folder, remember_folder, remember_recent
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
         controller.speedMeasured.connect(self._setup_changed)
         self.helper.done.connect(self._preview_made)
         self.helper.done.connect(self._data_checked)
+        self.helper.done.connect(self._looked_inside)
         self.helper.done.connect(self._relocated)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
@@ -234,7 +237,7 @@ class MainWindow(QMainWindow):
             lambda message: QMessageBox.warning(self, "Cannot make the model", message)
         )
         controller.modelSaved.connect(
-            lambda model: ModelReportDialog(model, controller.model_path, self).open()
+            lambda model: model_report(model, controller.model_path, self).open()
         )
         controller.longerFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot train it longer", message)
@@ -565,6 +568,31 @@ class MainWindow(QMainWindow):
         if chosen:
             self.controller.train_longer(number, epochs)
 
+    def look_inside(self, number: int) -> None:
+        """Trial `number`'s class report and mistakes from its kept weights, made in the
+        helper process (or read from the session, where a first look keeps them)."""
+        self.statusBar().showMessage(f"Looking inside trial {number}…")
+        self.helper.request(
+            ("look inside", self.model.session_path, number),
+            inspect_or_reason,
+            self.model.session_path,
+            number,
+        )
+
+    def _looked_inside(self, key, result) -> None:
+        if not (isinstance(key, tuple) and key[0] == "look inside"):
+            return
+        self.statusBar().clearMessage()
+        _, path, number = key
+        if not isinstance(result, Inspection):
+            QMessageBox.warning(self, "Cannot look inside it", result or "It cannot be read.")
+            return
+        if path != self.model.session_path:  # another session is shown by now
+            return
+        epochs = len(self.model.results.trials[number].records)
+        headline = f"<b>Trial {number}</b> after {epochs} epochs, from its kept weights."
+        ReportDialog(f"Inside trial {number}", headline, result, self).open()
+
     def _state_kept(self, number: int) -> bool:
         """Whether the shown session keeps trial `number`'s weights (one small query of
         the file, asked when its menu opens)."""
@@ -619,10 +647,12 @@ class MainWindow(QMainWindow):
             and trial.status == TrialStatus.COMPLETE
             and not self.controller.evaluating
         )
+        kept = self._state_kept(number)
+        look = self._action(menu, f"Look inside trial {number}", lambda: self.look_inside(number))
+        look.setEnabled(kept and self.model.session_path is not None)
         longer = self._action(
             menu, f"Train trial {number} longer…", lambda: self.train_longer(number)
         )
-        kept = self._state_kept(number)
         if not kept and trial.status == TrialStatus.COMPLETE:
             longer.setText(f"{longer.text()} (its weights are not kept)")
         longer.setEnabled(

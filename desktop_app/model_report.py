@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -17,13 +17,17 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
 
-from hyperdesk.core.model.inspection import ClassReport
+from hyperdesk.core.model.inspection import ClassReport, Inspection
 from hyperdesk.core.model.model_file import Model
+from hyperdesk.desktop_app.data_preview import example_pixmap
 
 # Cells shade from white to this blue as their share of the row grows.
 FULL = QColor("#3f72b8")
@@ -31,6 +35,8 @@ FULL = QColor("#3f72b8")
 
 MATRIX_CELL = 48  # pixels: square enough to read as a grid, wide enough for "1,234"
 FIGURE_WIDTH = 80
+GALLERY_SIDE = 56  # pixels of a mistake's thumbnail
+ENLARGED_SIDE = 280
 
 
 def _table(rows: int, columns: int, name: str, width: int) -> QTableWidget:
@@ -46,6 +52,19 @@ def _table(rows: int, columns: int, name: str, width: int) -> QTableWidget:
     return table
 
 
+def _fit_whole(table: QTableWidget) -> None:
+    """Size `table` to show every cell: a scrolled part of a confusion matrix hides it."""
+    table.resizeRowsToContents()
+    frame = 2 * table.frameWidth()
+    width = table.verticalHeader().sizeHint().width() + frame
+    width += sum(table.columnWidth(column) for column in range(table.columnCount()))
+    height = table.horizontalHeader().sizeHint().height() + frame
+    height += sum(table.rowHeight(row) for row in range(table.rowCount()))
+    table.setFixedSize(width, height)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+
 def _shade(share: float) -> QColor:
     white = QColor("white")
     mix = [
@@ -55,22 +74,22 @@ def _shade(share: float) -> QColor:
     return QColor(*mix)
 
 
-class ModelReportDialog(QDialog):
-    def __init__(self, model: Model, path: Path, parent=None):
+class ReportDialog(QDialog):
+    """A trained network looked inside: `headline` (what it is), then its class report
+    on `on`, and, for image data, its most confident mistakes (click one to enlarge)."""
+
+    def __init__(self, title: str, headline: str, inspection: Inspection, parent=None):
         super().__init__(parent)
-        self.setObjectName("modelReportDialog")
-        details = model.details
-        inspection = details["inspection"]
-        self.report = ClassReport.from_dict(inspection)
-        self.setWindowTitle(f"Trial {details['trial']}'s model")
+        self.setObjectName("reportDialog")
+        self.setWindowTitle(title)
+        self.report = report = inspection.report
         layout = QVBoxLayout(self)
-        report = self.report
         summary = QLabel(
-            f"<b>{path.name}</b>, trained on {details['train_samples']:,} samples. On the "
-            f"{inspection['on']}: accuracy <b>{report.accuracy:.3f} ± "
+            f"{headline} On the {inspection.on}: accuracy <b>{report.accuracy:.3f} ± "
             f"{report.accuracy_error:.3f}</b> ({report.samples:,} samples; ± one binomial "
             "standard error)"
         )
+        summary.setObjectName("reportSummary")
         summary.setWordWrap(True)
         layout.addWidget(summary)
         self.shares = QCheckBox("Each row as shares of its class")
@@ -94,13 +113,66 @@ class ModelReportDialog(QDialog):
         tables = QGridLayout()
         tables.addWidget(QLabel("Confusion matrix: rows true, columns predicted"), 0, 0)
         tables.addWidget(QLabel("Each class"), 0, 1)
-        tables.addWidget(self.matrix, 1, 0, Qt.AlignmentFlag.AlignTop)
-        tables.addWidget(self.per_class, 1, 1, Qt.AlignmentFlag.AlignTop)
+        tables.addWidget(self.matrix, 1, 0)
+        tables.addWidget(self.per_class, 1, 1)
         layout.addLayout(tables)
+        self.gallery = self._gallery(inspection)
+        if self.gallery is not None:
+            layout.addWidget(
+                QLabel(
+                    "The most confident mistakes, worst first (true → predicted, the "
+                    "probability given to the wrong class; click one to enlarge)"
+                )
+            )
+            layout.addWidget(self.gallery)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.adjustSize()
+        self._fitted = False
+
+    def showEvent(self, event) -> None:
+        # Sized once shown: before, rows have the height of a font not yet applied.
+        if not self._fitted:
+            self._fitted = True
+            for table in (self.matrix, self.per_class):
+                _fit_whole(table)
+            self.adjustSize()
+        super().showEvent(event)
+
+    def _gallery(self, inspection: Inspection) -> QListWidget | None:
+        if not len(inspection.pictures):
+            return None
+        classes = self.report.classes
+        gallery = QListWidget()
+        gallery.setObjectName("mistakesGallery")
+        gallery.setViewMode(QListView.ViewMode.IconMode)
+        gallery.setIconSize(QSize(GALLERY_SIDE, GALLERY_SIDE))
+        gallery.setResizeMode(QListView.ResizeMode.Adjust)
+        gallery.setMovement(QListView.Movement.Static)
+        gallery.setSpacing(4)
+        for mistake, image in zip(inspection.mistakes, inspection.pictures, strict=True):
+            text = (
+                f"{classes[mistake.true]} → {classes[mistake.predicted]} ({mistake.confidence:.2f})"
+            )
+            item = QListWidgetItem(QIcon(example_pixmap(image, GALLERY_SIDE)), text)
+            item.setData(Qt.ItemDataRole.UserRole, image)
+            gallery.addItem(item)
+        # One row and a half, so that it reads as a list to scroll: the dialog must fit
+        # a laptop's screen (Qt sizes a dialog to at most two thirds of it).
+        gallery.setFixedHeight(GALLERY_SIDE * 3 // 2 + 60)
+        gallery.itemClicked.connect(self._enlarge)
+        return gallery
+
+    def _enlarge(self, item: QListWidgetItem) -> None:
+        enlarged = QDialog(self)
+        enlarged.setObjectName("enlargedMistake")
+        enlarged.setWindowTitle(item.text())
+        column = QVBoxLayout(enlarged)
+        picture = QLabel()
+        picture.setPixmap(example_pixmap(item.data(Qt.ItemDataRole.UserRole), ENLARGED_SIDE))
+        column.addWidget(picture)
+        column.addWidget(QLabel(item.text()))
+        enlarged.open()
 
     def _fill_matrix(self) -> None:
         shares = self.report.normalised()
@@ -115,3 +187,13 @@ class ModelReportDialog(QDialog):
                 if share > 0.55:  # dark cells get light text
                     item.setForeground(QColor("white"))
                 self.matrix.setItem(row, column, item)
+
+
+def model_report(model: Model, path: Path, parent=None) -> ReportDialog:
+    """The report of a model just saved at `path`."""
+    details = model.details
+    inspection = Inspection(
+        details["inspection"]["on"], ClassReport.from_dict(details["inspection"])
+    )
+    headline = f"<b>{path.name}</b>, trained on {details['train_samples']:,} samples."
+    return ReportDialog(f"Trial {details['trial']}'s model", headline, inspection, parent)

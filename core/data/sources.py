@@ -123,22 +123,32 @@ def preview_data(data: DataConfig) -> DataSummary | str:
 EXAMPLE_CLASSES = 12  # the preview shows an image of at most this many classes
 
 
+def showable(shape: tuple[int, ...]) -> bool:
+    """Whether rows of this image shape are pictures a screen can show."""
+    return len(shape) == 2 or (len(shape) == 3 and shape[2] in (1, 3, 4))
+
+
+def picture(row: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """One row of image data as a picture: gray (H, W) or RGB (H, W, 3) bytes, its
+    values stretched to 0..255 (NPZ images may hold any range)."""
+    image = row.reshape(shape)
+    if image.ndim == 3:  # gray with a channel axis, RGB, or RGB and alpha
+        image = image[..., 0] if shape[2] == 1 else image[..., :3]
+    low, high = np.nanmin(image), np.nanmax(image)
+    stretched = (image - low) * (255 / (high - low)) if high > low else image * 0
+    return np.nan_to_num(stretched).astype(np.uint8)
+
+
 def _examples(dataset: Dataset) -> tuple[np.ndarray, ...]:
-    """The first image of each class, stretched to 0..255 bytes (NPZ images may hold
-    any range); none when the rows are no images of one shape a screen can show."""
-    shape = dataset.image_shape
-    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3, 4)):
+    """The first image of each class; none when the rows are no images of one shape a
+    screen can show."""
+    if not showable(dataset.image_shape):
         return ()
     shown = []
     for label in range(min(dataset.outputs, EXAMPLE_CLASSES)):
         (rows,) = np.nonzero(dataset.y == label)
         if len(rows):
-            image = dataset.x[rows[0]].reshape(shape)
-            if image.ndim == 3:  # gray with a channel axis, RGB, or RGB and alpha
-                image = image[..., 0] if shape[2] == 1 else image[..., :3]
-            low, high = np.nanmin(image), np.nanmax(image)
-            stretched = (image - low) * (255 / (high - low)) if high > low else image * 0
-            shown.append(np.nan_to_num(stretched).astype(np.uint8))
+            shown.append(picture(dataset.x[rows[0]], dataset.image_shape))
     return tuple(shown)
 
 

@@ -4,10 +4,15 @@ recall and F1, and the accuracy with its binomial uncertainty (0.82 on 100 image
 
 from __future__ import annotations
 
+import io
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+# Misclassified examples kept of a look inside a trial: the most confident mistakes.
+MISTAKES_SHOWN = 24
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,66 @@ class ClassReport:
             f"accuracy {self.accuracy:.3f} +- {self.accuracy_error:.3f} on {self.samples:,} samples"
         )
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A validation sample the model got wrong: its row, its true and predicted class
+    (indices) and the probability the model gave its wrong answer."""
+
+    row: int
+    true: int
+    predicted: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A look inside a trained trial, on `on` (its validation split): the class report,
+    its most confident mistakes, and for image data their pictures (uint8, shaped)."""
+
+    on: str
+    report: ClassReport
+    mistakes: tuple[Mistake, ...] = ()
+    pictures: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.uint8))
+
+    @classmethod
+    def of(
+        cls, on: str, labels: np.ndarray, probabilities: np.ndarray, classes: tuple[str, ...]
+    ) -> Inspection:
+        """From true classes and predicted probabilities; pictures are added after."""
+        predicted = probabilities.argmax(axis=1)
+        confidence = probabilities[np.arange(len(predicted)), predicted]
+        wrong = np.flatnonzero(predicted != labels)
+        worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:MISTAKES_SHOWN]
+        mistakes = tuple(
+            Mistake(int(row), int(labels[row]), int(predicted[row]), float(confidence[row]))
+            for row in worst
+        )
+        return cls(on, ClassReport.of(labels, predicted, classes), mistakes)
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "on": self.on,
+            "report": self.report.to_dict(),
+            "mistakes": [vars(mistake) for mistake in self.mistakes],
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            pictures=self.pictures,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Inspection:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
+            meta = json.loads(bytes(archive["meta"]).decode())
+            pictures = archive["pictures"]
+        return cls(
+            meta["on"],
+            ClassReport.from_dict(meta["report"]),
+            tuple(Mistake(**mistake) for mistake in meta["mistakes"]),
+            pictures,
+        )

@@ -23,7 +23,7 @@ from hyperdesk.core.data.datasets import DatasetError, read_idx
 from hyperdesk.core.data.images import IMAGE_SUFFIXES
 from hyperdesk.core.data.splits import Scaling
 from hyperdesk.core.data.tables import Column, encode_csv, npz_arrays
-from hyperdesk.core.training.network import Network, NetworkSpec
+from hyperdesk.core.training.network import Network, NetworkSpec, softmax
 
 FORMAT = "hyperdesk-model"
 FORMAT_VERSION = 1
@@ -66,10 +66,7 @@ class Model:
                 f"{x.shape[1]} input features per row; this model takes {self.spec.input_size}"
             )
         self._check_complete(x, "input row {row}")
-        scores = self.network.predict(self.scaling.apply(x), train=False).astype(np.float64)
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.network.predict(self.scaling.apply(x), train=False))
 
     def _check_complete(self, x: np.ndarray, where: str) -> None:
         """DatasetError naming the first missing value (`where` formats its row) when

@@ -25,7 +25,7 @@ from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lo
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # A session's name is for people; a longer one is surely not typed on purpose.
 NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
@@ -66,11 +66,17 @@ CREATE TABLE states(
     epochs INTEGER NOT NULL,
     state BLOB NOT NULL
 );
+CREATE TABLE inspections(
+    trial INTEGER PRIMARY KEY REFERENCES trials(number),
+    epochs INTEGER NOT NULL,
+    inspection BLOB NOT NULL
+);
 """
 # What a session of each older schema needs to become the current one. Version 2 added
 # the spread over a trial's runs (k folds, repeats) and the held-out test result;
 # version 3 what the early-stopping rule noted of each finished trial (its rungs);
-# version 4 the training states kept of the best trials (TrainingState.to_bytes()).
+# version 4 the training states kept of the best trials (TrainingState.to_bytes());
+# version 5 what a look inside a kept trial found (model.inspection.Inspection).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -82,6 +88,10 @@ MIGRATIONS = {
     3: (
         "CREATE TABLE states(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
         "epochs INTEGER NOT NULL, state BLOB NOT NULL)",
+    ),
+    4: (
+        "CREATE TABLE inspections(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
+        "epochs INTEGER NOT NULL, inspection BLOB NOT NULL)",
     ),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
@@ -696,6 +706,24 @@ class Session:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
         return found is not None
+
+    def store_inspection(self, number: int, epochs: int, inspection: bytes) -> None:
+        """Keep what a look inside trial `number`, after `epochs`, found."""
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO inspections(trial, epochs, inspection) VALUES (?, ?, ?)",
+                (number, epochs, sqlite3.Binary(inspection)),
+            )
+
+    def inspection(self, number: int, epochs: int) -> bytes | None:
+        """What a look inside trial `number` found, if it was made after `epochs` (a
+        trial trained longer since is looked at again)."""
+        if not self._has_table("inspections"):
+            return None
+        row = self._db.execute(
+            "SELECT inspection FROM inspections WHERE trial = ? AND epochs = ?", (number, epochs)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
 
     def drop_epochs_after(self, number: int, epoch: int) -> None:
         """Let go of trial `number`'s epochs after `epoch` (an unfinished extension's)."""

@@ -57,6 +57,14 @@ def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> 
     return per_epoch * epochs
 
 
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Each row of output scores as probabilities, in float64."""
+    scores = np.array(scores, dtype=np.float64)
+    scores -= scores.max(axis=-1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
 def _activation(name: str):
     """A fresh activation layer. ReLU works in place: in a network the arrays it is
     given are the neighbouring layers' own, and nothing reads them afterwards."""

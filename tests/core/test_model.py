@@ -191,3 +191,28 @@ def test_the_final_model_reports_its_test_split_class_by_class(capsys, tmp_path)
     report = ClassReport.from_dict(model.details["inspection"])
     assert report.samples == 20
     assert report.accuracy == pytest.approx(model.details["test_accuracy"], abs=1e-12)
+
+
+def test_a_kept_trial_is_looked_inside_without_training_and_the_look_is_kept(
+    capsys, tmp_path, monkeypatch
+):
+    from hyperdesk.core.execution import look_inside
+    from hyperdesk.core.storage.session import Session
+
+    path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
+    with Session.open(path, writable=False) as session:
+        row = session.trials()[0]
+    seen = look_inside.inspect_trial(path, row.number)
+    # The validation accuracy the search recorded, from the kept weights alone.
+    assert seen.report.samples == 20
+    assert seen.report.accuracy == pytest.approx(row.final_val_acc, abs=1e-12)
+    wrong = 20 - round(seen.report.accuracy * 20)
+    assert len(seen.mistakes) == wrong and seen.pictures.shape == (wrong, 28, 28)
+    confidences = [m.confidence for m in seen.mistakes]
+    assert confidences == sorted(confidences, reverse=True)  # worst first
+    assert all(m.true != m.predicted for m in seen.mistakes)
+    # Kept: the second look reads it, needing no data.
+    monkeypatch.setattr(look_inside, "load_split", None)
+    again = look_inside.inspect_trial(path, row.number)
+    np.testing.assert_array_equal(again.report.confusion, seen.report.confusion)
+    np.testing.assert_array_equal(again.pictures, seen.pictures)

@@ -82,6 +82,7 @@ def make_version_1_session(path):
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("DROP TABLE states")
+        db.execute("DROP TABLE inspections")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.close()
     return records

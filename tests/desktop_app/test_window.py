@@ -472,7 +472,7 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     assert message.startswith(f"Wrote trial {best.number}'s model") and "test accuracy" in message
     assert window.statusBar().reveal_button.isVisible()
     # Looked inside: the confusion matrix and each class's figures, on the test split.
-    report = window.findChild(QDialog, "modelReportDialog")
+    report = window.findChild(QDialog, "reportDialog")
     assert report is not None and report.isVisible()
     matrix = report.findChild(QTableView, "confusionMatrix")
     cells = [[matrix.item(r, c).text() for c in range(10)] for r in range(10)]
@@ -481,7 +481,7 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     report.shares.setChecked(True)
     shares = [sum(float(matrix.item(r, c).text()) for c in range(10)) for r in range(10)]
     assert all(abs(total - 1) < 0.06 or total == 0 for total in shares)
-    assert "± " in report.findChild(QLabel).text()
+    assert "± " in report.findChild(QLabel, "reportSummary").text()
 
 
 def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window):
@@ -722,7 +722,8 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
         "Search around the 3 selected trials…": True,
         f"Stop trial {others[0]} (keep its epochs, mark it pruned)": False,
         f"Evaluate trial {others[0]} on the test split (this search keeps none)": False,
-        f"Train trial {others[0]} longer…": True,  # 6 trials: all among the best 20 kept
+        f"Look inside trial {others[0]}": True,  # 6 trials: all among the best 20 kept
+        f"Train trial {others[0]} longer…": True,
         f"Save trial {others[0]} as a model…": True,
     }
 
@@ -913,3 +914,26 @@ def test_a_trial_is_trained_longer_from_its_menu_and_its_curve_goes_on(qtbot, wi
     assert [r.epoch for r in trial.records] == [1, 2, 3, 4, 5]
     assert window.model.selected == best.number
     assert window.statusBar().currentMessage().startswith(f"Trial {best.number} now has 5 epochs")
+
+
+def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, window):
+    from PySide6.QtWidgets import QListWidget, QMenu
+
+    load(window, ["search.trials=2", "train.epochs=2"])
+    run_to_end(qtbot, window)
+    best = window.model.results.best()
+    menu = QMenu()
+    window._fill_trial_menu(menu, best.number)
+    look = next(a for a in menu.actions() if a.text().startswith("Look inside"))
+    look.trigger()  # made in the helper process
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "reportDialog") is not None, timeout=60_000)
+    report = window.findChild(QDialog, "reportDialog")
+    summary = report.findChild(QLabel, "reportSummary").text()
+    assert f"Trial {best.number}</b> after 2 epochs" in summary
+    assert f"{best.final_val_acc:.3f} ±" in summary  # the validation accuracy it recorded
+    gallery = report.findChild(QListWidget, "mistakesGallery")
+    wrong = report.report.samples - round(report.report.accuracy * report.report.samples)
+    assert gallery.count() == min(wrong, 24) > 0
+    assert " → " in gallery.item(0).text()
+    gallery.itemClicked.emit(gallery.item(0))  # enlarged
+    assert report.findChild(QDialog, "enlargedMistake").isVisible()

@@ -1,0 +1,74 @@
+"""A look inside a trial whose weights the session keeps, without training it again:
+its class report on the validation split and its most confident mistakes (with their
+pictures, for image data), kept in the session so that reopening shows them at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.data.sources import check_fingerprint, load_data, picture, showable
+from hyperdesk.core.data.splits import load_split, split_rows
+from hyperdesk.core.execution.evaluation import chosen_trial
+from hyperdesk.core.model.inspection import Inspection
+from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.training.network import Network, softmax
+from hyperdesk.core.training.trainer import TrainingState
+
+
+def inspect_trial(session_path: Path, number: int) -> Inspection:
+    """What trial `number`'s kept weights make of its validation split. ConfigError
+    (naming --trial) when its weights are not kept."""
+    with Session.open(session_path, writable=False) as session:
+        config, fingerprint = session.config, session.data_fingerprint
+        row = chosen_trial(session, number)
+        kept = session.kept_state(number)
+        if kept is None:
+            raise ConfigError(
+                [
+                    (
+                        "--trial",
+                        f"trial {number}'s weights are not kept (a session keeps those of its "
+                        f"best {config.search.keep_weights} trials, search.keep_weights); "
+                        f"hyperdesk model --trial {number} trains it again and reports it",
+                    )
+                ]
+            )
+        state = TrainingState.from_bytes(kept)
+        stored = session.inspection(number, state.epochs)
+    if stored is not None:
+        return Inspection.from_bytes(stored)
+    check_fingerprint(config.data, fingerprint)
+    spec, _ = config.trial_settings(row.params)
+    network = Network(spec, np.random.default_rng(0))
+    network.load_state(state.network)
+    split = load_split(config.data)
+    probabilities = softmax(network.predict(split.x_val.astype(spec.dtype), train=False))
+    dataset = load_data(config.data)
+    inspection = Inspection.of("validation split", split.y_val, probabilities, dataset.classes)
+    if inspection.mistakes and showable(dataset.image_shape):
+        _, [(_, validation)] = split_rows(config.data, dataset)
+        pictures = np.stack(
+            [
+                picture(dataset.x[validation[m.row]], dataset.image_shape)
+                for m in inspection.mistakes
+            ]
+        )
+        inspection = Inspection(inspection.on, inspection.report, inspection.mistakes, pictures)
+    try:
+        with Session.open(session_path) as session:
+            session.store_inspection(number, state.epochs, inspection.to_bytes())
+    except SessionError:  # a search is writing it: shown now, looked at again next time
+        pass
+    return inspection
+
+
+def inspect_or_reason(session_path: Path, number: int) -> Inspection | str:
+    """inspect_trial() for a helper process: the inspection, or why there is none."""
+    try:
+        return inspect_trial(session_path, number)
+    except (ConfigError, SessionError, DatasetError) as error:
+        return str(error)
