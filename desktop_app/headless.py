@@ -8,8 +8,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
+from hyperdesk.desktop_app.model_report import ReportDialog
 from hyperdesk.desktop_app.panel_export import export_panels
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.results import SearchResults
@@ -25,6 +27,7 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         config = session.config
         planned = session.planned
         results = SearchResults.from_session(session, config, planned)
+        looks = {n: Inspection.from_bytes(blob) for n, blob in session.inspections().items()}
     panels = PanelSet()
     with offscreen_warnings_hidden():
         panels.draw(config, results)
@@ -38,4 +41,15 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         paths = export_panels(shown, folder, fmt, scale)
         for frame in frames:
             frame.close()
+        # Each trial looked inside (in the window): its report, as the window shows it.
+        for number, look in looks.items():
+            report = ReportDialog(f"Inside trial {number}", f"<b>Trial {number}</b>.", look)
+            report.show()
+            QApplication.processEvents()
+            path = folder / f"inside-trial-{number}.png"
+            picture = report.grab()
+            if not picture.save(str(path)):
+                raise OSError(f"{path}: cannot be written")
+            report.close()
+            paths.append(path)
     return paths

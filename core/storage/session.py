@@ -725,6 +725,13 @@ class Session:
         ).fetchone()
         return None if row is None else bytes(row[0])
 
+    def inspections(self) -> dict[int, bytes]:
+        """Every look inside a trial kept in the session, by trial number."""
+        if not self._has_table("inspections"):
+            return {}
+        rows = self._db.execute("SELECT trial, inspection FROM inspections ORDER BY trial")
+        return {number: bytes(blob) for number, blob in rows}
+
     def drop_epochs_after(self, number: int, epoch: int) -> None:
         """Let go of trial `number`'s epochs after `epoch` (an unfinished extension's)."""
         with self._writing():

@@ -168,3 +168,22 @@ def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot,
     window.model.select(expected[0])
     assert not scatter.view_box.drawn.isVisible()
     assert point_count(scatter.selected_point) == 1
+
+
+def test_export_plots_draws_each_trial_looked_inside(capsys, tmp_path):
+    """A look inside a trial, kept in the session, is drawn headless as the window
+    shows it."""
+    from PySide6.QtGui import QImage
+
+    from hyperdesk.core.execution.look_inside import inspect_trial
+    from hyperdesk.desktop_app.headless import render_session_panels
+    from tests.conftest import TINY_CONFIG
+    from tests.core.test_model import searched
+
+    path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
+    inspect_trial(path, 2)
+    written = render_session_panels(path, tmp_path / "plots", "png", 1)
+    inside = tmp_path / "plots" / "inside-trial-2.png"
+    assert inside in written
+    image = QImage(str(inside))
+    assert image.width() > 400 and image.height() > 200
