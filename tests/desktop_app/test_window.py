@@ -446,17 +446,27 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     assert stored[best.number] == result.test_acc
 
 
-def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QFileDialog, QMenu
+def best_trial_menu_item(qtbot, window, settings, text):
+    """After a search with `settings`: (the best trial, its menu, the item starting with
+    `text` in it)."""
+    from PySide6.QtWidgets import QMenu
 
-    from hyperdesk.core.model.model_file import load_model
-
-    load(window, ["data.test=0.2", "search.trials=2"])
+    load(window, settings)
     run_to_end(qtbot, window)
     best = window.model.results.best()
     menu = QMenu()
     window._fill_trial_menu(menu, best.number)
-    save = next(a for a in menu.actions() if a.text().startswith("Save trial"))
+    return best, menu, next(a for a in menu.actions() if a.text().startswith(text))
+
+
+def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from hyperdesk.core.model.model_file import load_model
+
+    best, _menu, save = best_trial_menu_item(
+        qtbot, window, ["data.test=0.2", "search.trials=2"], "Save trial"
+    )
     assert save.isEnabled()
     chosen = tmp_path / "mine"  # the suffix is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
@@ -898,14 +908,11 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
 
 
 def test_a_trial_is_trained_longer_from_its_menu_and_its_curve_goes_on(qtbot, window, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog, QMenu
+    from PySide6.QtWidgets import QInputDialog
 
-    load(window, ["search.trials=2", "train.epochs=3"])
-    run_to_end(qtbot, window)
-    best = window.model.results.best()
-    menu = QMenu()
-    window._fill_trial_menu(menu, best.number)
-    longer = next(a for a in menu.actions() if a.text().startswith("Train trial"))
+    best, _menu, longer = best_trial_menu_item(
+        qtbot, window, ["search.trials=2", "train.epochs=3"], "Train trial"
+    )
     assert longer.isEnabled()  # the best trials' weights are kept
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (2, True))
     with qtbot.waitSignal(window.controller.trainedLonger, timeout=60_000):
@@ -917,14 +924,11 @@ def test_a_trial_is_trained_longer_from_its_menu_and_its_curve_goes_on(qtbot, wi
 
 
 def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, window):
-    from PySide6.QtWidgets import QListWidget, QMenu
+    from PySide6.QtWidgets import QListWidget
 
-    load(window, ["search.trials=2", "train.epochs=2"])
-    run_to_end(qtbot, window)
-    best = window.model.results.best()
-    menu = QMenu()
-    window._fill_trial_menu(menu, best.number)
-    look = next(a for a in menu.actions() if a.text().startswith("Look inside"))
+    best, _menu, look = best_trial_menu_item(
+        qtbot, window, ["search.trials=2", "train.epochs=2"], "Look inside"
+    )
     look.trigger()  # made in the helper process
     qtbot.waitUntil(lambda: window.findChild(QDialog, "reportDialog") is not None, timeout=60_000)
     report = window.findChild(QDialog, "reportDialog")
