@@ -554,9 +554,22 @@ class MainWindow(QMainWindow):
         self.controller.save_model(number, path)
 
     def train_longer(self, number: int) -> None:
-        """Ask how many more epochs, then train trial `number` on from its kept state."""
+        """Ask how many more epochs, then train trial `number` on from its kept state;
+        without one, offer to train it again from the start."""
         if self.controller.evaluating or self.model.session_path is None:
             return
+        retrain = not self._state_kept(number)
+        if retrain:
+            keep = self.model.config.search.keep_weights
+            asked = QMessageBox.question(
+                self,
+                "Its weights are not kept",
+                f"Trial {number}'s weights are not kept (this session keeps those of its "
+                f"best {keep} trials). Train it again from the start, to its epochs and as "
+                "many more? With the same seed its first epochs come out as they did.",
+            )
+            if asked != QMessageBox.StandardButton.Yes:
+                return
         epochs, chosen = QInputDialog.getInt(
             self,
             f"Train trial {number} longer",
@@ -566,7 +579,7 @@ class MainWindow(QMainWindow):
             100_000,
         )
         if chosen:
-            self.controller.train_longer(number, epochs)
+            self.controller.train_longer(number, epochs, retrain)
 
     def look_inside(self, number: int) -> None:
         """Trial `number`'s class report and mistakes from its kept weights, made in the
@@ -650,13 +663,14 @@ class MainWindow(QMainWindow):
         kept = self._state_kept(number)
         look = self._action(menu, f"Look inside trial {number}", lambda: self.look_inside(number))
         look.setEnabled(kept and self.model.session_path is not None)
+        if not kept and trial.status == TrialStatus.COMPLETE:
+            look.setText(f"{look.text()} (its weights are not kept)")
         longer = self._action(
             menu, f"Train trial {number} longer…", lambda: self.train_longer(number)
         )
-        if not kept and trial.status == TrialStatus.COMPLETE:
-            longer.setText(f"{longer.text()} (its weights are not kept)")
+        # Without kept weights it is offered a training from the start (train_longer asks).
         longer.setEnabled(
-            kept
+            self.model.config.runs == 1
             and self.controller.idle
             and self.model.session_path is not None
             and trial.status == TrialStatus.COMPLETE

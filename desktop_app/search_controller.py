@@ -299,12 +299,12 @@ class SearchController(QObject):
         ):
             self.modelStarted.emit(number)
 
-    def train_longer(self, number: int, epochs: int) -> None:
-        """Train finished trial `number` for `epochs` more from its kept state, off the
-        GUI thread; each new epoch is saved in the session."""
+    def train_longer(self, number: int, epochs: int, retrain: bool = False) -> None:
+        """Train finished trial `number` for `epochs` more from its kept state (or, with
+        `retrain`, again from the start), off the GUI thread; each new epoch is saved."""
         if self._start_job(
             train_longer,
-            (number, epochs),
+            (number, epochs, None, retrain),
             lambda records: self.trainedLonger.emit(number, records),
             self.longerFailed.emit,
         ):

@@ -17,6 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", help="the session file")
     parser.add_argument("--trial", type=positive_int, required=True, help="trial number")
     parser.add_argument("--epochs", type=positive_int, required=True, help="epochs to add")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="a trial whose weights are not kept: train it again from the start, to its "
+        "epochs and as many more (same seed, same first epochs)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         on_epoch=lambda r: print(
             f"epoch {r.epoch}: train acc {r.train_acc:.3f}, val acc {r.val_acc:.3f}", flush=True
         ),
+        retrain=args.retrain,
     )
     if len(records) < args.epochs:
         print(f"Trial {args.trial} {TrialStatus.DIVERGED}; its epochs up to then are saved.")

@@ -54,14 +54,21 @@ def test_train_longer_gives_the_records_of_a_longer_run(capsys, tmp_path):
         assert [r.epoch for r in session.epochs()[2]] == [1, 2, 3, 4, 5, 6]
 
 
-def test_a_trial_without_kept_weights_says_so_and_how_to_retrain_it(capsys, tmp_path):
+def test_a_trial_without_kept_weights_says_so_and_is_retrained_when_asked(capsys, tmp_path):
     path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=0")
     before = path.read_bytes()
     code, _, err = run_cli(capsys, "extend-trial", path, "--trial", 1, "--epochs", 2)
-    assert code == 2 and "trial 1's weights are not kept" in err and "hyperdesk model" in err
-    with Session.open(path, writable=False) as session:
-        assert len(session.epochs()[1]) == 3
+    assert code == 2 and "trial 1's weights are not kept" in err and "--retrain" in err
     assert path.read_bytes() == before  # nothing written
+    code, out, err = run_cli(capsys, "extend-trial", path, "--trial", 1, "--epochs", 2, "--retrain")
+    assert code == 0, err
+    assert "epoch 3:" not in out and "epoch 4:" in out  # only the new epochs are new
+    longer_dir = tmp_path / "longer"
+    longer_dir.mkdir()
+    whole = searched(capsys, longer_dir, TINY_CONFIG, "train.epochs=5")
+    with Session.open(path, writable=False) as a, Session.open(whole, writable=False) as b:
+        assert figures(a.epochs()[1]) == figures(b.epochs()[1])
+        assert 1 in a.kept_states()  # kept now: the next extension goes on from it
 
 
 def test_an_interrupted_extension_leaves_the_trial_as_it_was(capsys, tmp_path, monkeypatch):

@@ -941,3 +941,22 @@ def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, win
     assert " → " in gallery.item(0).text()
     gallery.itemClicked.emit(gallery.item(0))  # enlarged
     assert report.findChild(QDialog, "enlargedMistake").isVisible()
+
+
+def test_a_trial_without_kept_weights_is_offered_a_retraining(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    best, _menu, longer = best_trial_menu_item(
+        qtbot, window, ["search.trials=2", "train.epochs=2", "search.keep_weights=0"], "Train"
+    )
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (1, True))
+    with qtbot.waitSignal(window.controller.trainedLonger, timeout=60_000):
+        longer.trigger()
+    assert "not kept" in asked[0] and "from the start" in asked[0]
+    assert [r.epoch for r in window.model.results.trials[best.number].records] == [1, 2, 3]
