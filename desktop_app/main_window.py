@@ -222,10 +222,7 @@ class MainWindow(QMainWindow):
         self.setup.workers_spin.valueChanged.connect(controller.set_workers)
         controller.stateChanged.connect(self._update_buttons)
         controller.speedMeasured.connect(self._setup_changed)
-        self.helper.done.connect(self._preview_made)
-        self.helper.done.connect(self._data_checked)
-        self.helper.done.connect(self._looked_inside)
-        self.helper.done.connect(self._relocated)
+        self.helper.done.connect(self._helper_answered)
         controller.searchEnded.connect(lambda _: self.browser.refresh())
         controller.failed.connect(self._search_failed)
         controller.dataFailed.connect(self.actions.data_failed)
@@ -372,9 +369,20 @@ class MainWindow(QMainWindow):
         if self.model.config.data.source:
             self.helper.request(("data check", path), data_problem, path)
 
+    def _helper_answered(self, key, result) -> None:
+        """An answer of the helper process to one of this window's requests, whose key
+        starts with what was asked; the speed and importance estimates take theirs."""
+        handlers = {
+            "preview": self._preview_made,
+            "data check": self._data_checked,
+            "relocate": self._relocated,
+            "look inside": self._looked_inside,
+        }
+        if isinstance(key, tuple) and key[0] in handlers:
+            handlers[key[0]](key, result)
+
     def _data_checked(self, key, problem) -> None:
-        checked = isinstance(key, tuple) and key[0] == "data check"
-        if checked and key[1] == self.model.session_path and problem:
+        if key[1] == self.model.session_path and problem:
             self.statusBar().show_data_problem(problem)
 
     def _relocate(self, source: Path) -> None:
@@ -384,8 +392,6 @@ class MainWindow(QMainWindow):
         self.helper.request(("relocate", source), relocate_file, self.model.session_path, source)
 
     def _relocated(self, key, problem) -> None:
-        if not (isinstance(key, tuple) and key[0] == "relocate"):
-            return
         self.statusBar().clearMessage()
         if problem or problem is None:
             QMessageBox.warning(self, "Not the session's data", problem or "It cannot be read.")
@@ -402,6 +408,7 @@ class MainWindow(QMainWindow):
             summary is None
             and key is not None
             and key not in self.data_errors
+            and key not in self.previews_asked  # asked already: no stat of the cache again
             and not needs_download(data.dataset, data.source)
         ):
             self._ask_preview(key, data)
@@ -413,8 +420,6 @@ class MainWindow(QMainWindow):
             self.helper.request(("preview", key), preview_data, data)
 
     def _preview_made(self, key, result) -> None:
-        if not (isinstance(key, tuple) and key[0] == "preview"):
-            return
         data = self.previews_asked.pop(key[1], None)
         if isinstance(result, DataSummary) and data is not None:
             remember_shape(data, result)
@@ -593,8 +598,6 @@ class MainWindow(QMainWindow):
         )
 
     def _looked_inside(self, key, result) -> None:
-        if not (isinstance(key, tuple) and key[0] == "look inside"):
-            return
         self.statusBar().clearMessage()
         _, path, number = key
         if not isinstance(result, Inspection):

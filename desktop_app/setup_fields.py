@@ -233,7 +233,7 @@ class ImageSize(Text):
         super().__init__("the most common size")
 
     def value(self) -> list[int]:
-        text = self.edit.text().strip()
+        text = super().value()
         if not text:
             return []
         sides = [parse_number(side.strip()) for side in text.replace(",", "x").split("x")]

@@ -42,6 +42,17 @@ GRAY_MODES = ("L", "1", "I", "I;16", "F")
 BYTES_PER_CHANNEL = 1 + 4
 
 
+def read_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
+    """One image in `mode` ("L" or "RGB") resized to `size` (width, height), as its
+    pixel values 0..255, flattened; DatasetError names an image that cannot be read."""
+    try:
+        with Image.open(path) as image:
+            resized = image.convert(mode).resize(size, Image.Resampling.BILINEAR)
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise DatasetError(f"{path}: not a readable image ({error})") from None
+    return np.asarray(resized, dtype=np.uint8).reshape(-1)
+
+
 def read_image_folder(
     folder: Path, size: tuple[int, int] | None = None, colour: str = ""
 ) -> Dataset:
@@ -67,12 +78,7 @@ def read_image_folder(
     check_fits(folder, len(headers) * target[0] * target[1] * channels * BYTES_PER_CHANNEL)
     rows = np.empty((len(headers), target[0] * target[1] * channels), dtype=np.float32)
     for row, (_, path, _, _) in enumerate(headers):
-        try:
-            with Image.open(path) as image:
-                resized = image.convert(mode).resize(target, Image.Resampling.BILINEAR)
-        except (UnidentifiedImageError, OSError, ValueError) as error:
-            raise DatasetError(f"{path}: not a readable image ({error})") from None
-        rows[row] = np.asarray(resized, dtype=np.uint8).reshape(-1)
+        rows[row] = read_image(path, mode, target)
     y = np.array([index for index, _, _, _ in headers], dtype=np.int64)
     resized_count = sum(count for shape, count in sizes.items() if shape != target)
     notes = [f"{len(headers)} images of {target[0]} x {target[1]}, {colour}"]

@@ -164,11 +164,7 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
     header, body = rows[0], rows[1:]
     if not body:
         raise DatasetError(f"{path}: a header row and no data rows")
-    for number, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise DatasetError(
-                f"{path}, row {number}: {len(row)} cells, but the header has {len(header)}"
-            )
+    _check_widths(path, header, body)
     names = [name.strip() for name in header]
     label_name = label or names[-1]
     if label_name not in names:
@@ -274,11 +270,7 @@ def encode_csv(path: Path, columns: tuple[Column, ...], label: str) -> np.ndarra
             f"{', '.join(known)}{f', and ignores {label!r}' if label else ''})"
         )
     body = rows[1:]
-    for number, row in enumerate(body, start=2):
-        if len(row) != len(names):
-            raise DatasetError(
-                f"{path}, row {number}: {len(row)} cells, but the header has {len(names)}"
-            )
+    _check_widths(path, names, body)
     encoded: list[np.ndarray] = []
     for column in columns:
         cells = [row[names.index(column.name)].strip() for row in body]
@@ -297,6 +289,15 @@ def encode_csv(path: Path, columns: tuple[Column, ...], label: str) -> np.ndarra
     if not body:
         return np.zeros((0, sum(len(c.words or (0,)) for c in columns)), dtype=np.float32)
     return np.hstack(encoded).astype(np.float32)
+
+
+def _check_widths(path: Path, header: list[str], body: list[list[str]]) -> None:
+    """DatasetError naming the first row whose cells are not as many as the header's."""
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise DatasetError(
+                f"{path}, row {number}: {len(row)} cells, but the header has {len(header)}"
+            )
 
 
 def _read_rows(path: Path) -> list[list[str]]:

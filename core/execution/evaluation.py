@@ -43,6 +43,20 @@ def chosen_trial(session: Session, number: int | None) -> TrialRow:
     return row
 
 
+def weights_not_kept(number: int, keep_weights: int | str, remedy: str) -> ConfigError:
+    """The error for trial `number` asked to go on from weights its session did not keep,
+    naming the setting that decides and what to do instead (`remedy`)."""
+    return ConfigError(
+        [
+            (
+                "--trial",
+                f"trial {number}'s weights are not kept (a session keeps those of its best "
+                f"{keep_weights} trials, search.keep_weights); {remedy}",
+            )
+        ]
+    )
+
+
 def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
     """Train trial `number` (default: the best) with its own settings and seed for the
     config's epochs on training + validation samples, test it, and store the result in

@@ -11,6 +11,7 @@ from pathlib import Path
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_split
+from hyperdesk.core.execution.evaluation import weights_not_kept
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord, TrainingState, train_trials
 from hyperdesk.core.trials import TrialStatus
@@ -46,16 +47,11 @@ def train_longer(
             )
         kept = session.kept_state(number)
         if kept is None and not retrain:
-            raise ConfigError(
-                [
-                    (
-                        "--trial",
-                        f"trial {number}'s weights are not kept (a session keeps those of "
-                        f"its best {config.search.keep_weights} trials, search.keep_weights)"
-                        "; add --retrain to train it again from the start, to the same "
-                        "epochs and as many more",
-                    )
-                ]
+            raise weights_not_kept(
+                number,
+                config.search.keep_weights,
+                "add --retrain to train it again from the start, to the same epochs and as "
+                "many more",
             )
         check_fingerprint(config.data, session.data_fingerprint)
         state = None if kept is None else TrainingState.from_bytes(kept)

@@ -12,7 +12,7 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import check_fingerprint, load_data, picture, showable
 from hyperdesk.core.data.splits import load_split, split_rows
-from hyperdesk.core.execution.evaluation import chosen_trial
+from hyperdesk.core.execution.evaluation import chosen_trial, weights_not_kept
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.training.network import Network, softmax
@@ -27,15 +27,10 @@ def inspect_trial(session_path: Path, number: int) -> Inspection:
         row = chosen_trial(session, number)
         kept = session.kept_state(number)
         if kept is None:
-            raise ConfigError(
-                [
-                    (
-                        "--trial",
-                        f"trial {number}'s weights are not kept (a session keeps those of its "
-                        f"best {config.search.keep_weights} trials, search.keep_weights); "
-                        f"hyperdesk model --trial {number} trains it again and reports it",
-                    )
-                ]
+            raise weights_not_kept(
+                number,
+                config.search.keep_weights,
+                f"hyperdesk model --trial {number} trains it again and reports it",
             )
         state = TrainingState.from_bytes(kept)
         stored = session.inspection(number, state.epochs)

@@ -326,14 +326,16 @@ class SearchRunner:
 
     def _keep_best_states(self, number: int, epochs: int, state: bytes) -> None:
         """Keep trial `number`'s training state while it is among the search's best
-        `keep_weights` trials; let go of one that falls out of them."""
-        self.session.keep_state(number, epochs, state)
+        `keep_weights` trials; let go of one that falls out of them. A state that would
+        be let go of at once is never written (half a megabyte a trial of the seed)."""
         kept = self.config.search.keep_weights
-        if kept == ALL:
-            return
-        holding = self.session.kept_states()
-        best = [row.number for row in ranked(self.session.trials()) if row.number in holding]
-        self.session.forget_states(set(best[kept:]))
+        if kept != ALL:
+            holding = self.session.kept_states() | {number}
+            best = [row.number for row in ranked(self.session.trials()) if row.number in holding]
+            self.session.forget_states(set(best[kept:]) - {number})
+            if number not in best[:kept]:
+                return
+        self.session.keep_state(number, epochs, state)
 
     def _lost_worker(self, number: int) -> None:
         """Trial `number`'s worker died or went silent. Trained again by another worker

@@ -4,12 +4,12 @@ recall and F1, and the accuracy with its binomial uncertainty (0.82 on 100 image
 
 from __future__ import annotations
 
-import io
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from hyperdesk.core.archive import arrays_of, from_json_array, json_array, npz_bytes
 
 # Misclassified examples kept of a look inside a trial: the most confident mistakes.
 MISTAKES_SHOWN = 24
@@ -139,22 +139,15 @@ class Inspection:
             "report": self.report.to_dict(),
             "mistakes": [vars(mistake) for mistake in self.mistakes],
         }
-        buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            pictures=self.pictures,
-        )
-        return buffer.getvalue()
+        return npz_bytes({"meta": json_array(meta), "pictures": self.pictures}, compressed=True)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Inspection:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
-            meta = json.loads(bytes(archive["meta"]).decode())
-            pictures = archive["pictures"]
+        arrays = arrays_of(blob)
+        meta = from_json_array(arrays["meta"])
         return cls(
             meta["on"],
             ClassReport.from_dict(meta["report"]),
             tuple(Mistake(**mistake) for mistake in meta["mistakes"]),
-            pictures,
+            arrays["pictures"],
         )

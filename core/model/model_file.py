@@ -9,18 +9,17 @@ as they come: a CSV without (or with) its label column, an image folder, NPZ, ID
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from hyperdesk.core import __version__
+from hyperdesk.core.archive import from_json_array, json_array
 from hyperdesk.core.data.datasets import DatasetError, read_idx
-from hyperdesk.core.data.images import IMAGE_SUFFIXES
+from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
 from hyperdesk.core.data.splits import Scaling
 from hyperdesk.core.data.tables import Column, encode_csv, npz_arrays
 from hyperdesk.core.training.network import Network, NetworkSpec, softmax
@@ -130,15 +129,8 @@ class Model:
         files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise DatasetError(f"{folder}: no PNG, JPEG or BMP images in it")
-        rows = []
-        for path in files:
-            try:
-                with Image.open(path) as image:
-                    resized = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
-            except (UnidentifiedImageError, OSError, ValueError) as error:
-                raise DatasetError(f"{path}: not a readable image ({error})") from None
-            rows.append(np.asarray(resized, dtype=np.float32).reshape(-1))
-        return np.stack(rows), [str(path.relative_to(folder)) for path in files]
+        rows = np.stack([read_image(path, mode, (width, height)) for path in files])
+        return rows.astype(np.float32), [str(path.relative_to(folder)) for path in files]
 
     # --- the file ----------------------------------------------------------------------
 
@@ -177,7 +169,7 @@ class Model:
             "arrays": len(self.arrays),
             **self.details,
         }
-        arrays["header"] = np.frombuffer(json.dumps(header, indent=1).encode(), dtype=np.uint8)
+        arrays["header"] = json_array(header)
         writing = path.with_name(path.name + ".writing")
         with open(writing, "wb") as stream:
             np.savez_compressed(stream, **arrays)
@@ -192,7 +184,7 @@ def load_model(path: Path | str) -> Model:
         with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
             if "header" not in archive.files:
                 raise ModelError(f"{path}: not a Hyperdesk model (it has no header)")
-            header = json.loads(bytes(archive["header"]).decode())
+            header = from_json_array(archive["header"])
             contents = {name: archive[name] for name in archive.files if name != "header"}
     except FileNotFoundError:
         raise ModelError(f"{path}: not found") from None

@@ -6,14 +6,13 @@ trial's seed, and progress is reported through a callback.
 
 from __future__ import annotations
 
-import io
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from hyperdesk.core.archive import arrays_of, from_json_array, json_array, npz_bytes, numbered
 from hyperdesk.core.data.splits import Split, used_inputs
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.optimizers import make_optimizer
@@ -79,23 +78,19 @@ class TrainingState:
         meta = {k: getattr(self, k) for k in ("epochs", "steps", "shuffle", "dropout")}
         arrays = {f"network_{i}": a for i, a in enumerate(self.network)}
         arrays |= {f"optimizer_{i}": a for i, a in enumerate(self.optimizer)}
-        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        return buffer.getvalue()
+        return npz_bytes({**arrays, "meta": json_array(meta)})
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TrainingState:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
-            meta = json.loads(bytes(archive["meta"]).decode())
-            count = {
-                prefix: sum(n.startswith(prefix) for n in archive.files)
-                for prefix in ("network_", "optimizer_")
-            }
-            network = [archive[f"network_{i}"] for i in range(count["network_"])]
-            optimizer = [archive[f"optimizer_{i}"] for i in range(count["optimizer_"])]
+        arrays = arrays_of(blob)
+        meta = from_json_array(arrays["meta"])
         return cls(
-            meta["epochs"], network, optimizer, meta["steps"], meta["shuffle"], meta["dropout"]
+            meta["epochs"],
+            numbered(arrays, "network_"),
+            numbered(arrays, "optimizer_"),
+            meta["steps"],
+            meta["shuffle"],
+            meta["dropout"],
         )
 
 
