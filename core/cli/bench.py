@@ -8,6 +8,7 @@ in float32; (c) the machine's float32 matrix-multiply throughput on all cores, t
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -33,6 +34,7 @@ from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial
 from hyperdesk.core.machine import MIB
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.network import training_step_flops
 from hyperdesk.core.training.trainer import train_trial
 from hyperdesk.core.trials import TrialStatus
 
@@ -281,16 +283,67 @@ def _executed_trial_flops(config: Config) -> tuple[float, int]:
 
 def matmul_peak(size: int = 2048, seconds: float = 2.0) -> float:
     """float32 GFLOP/s of a large square product, BLAS on every core."""
+    product = _square_product(size)
+    product()  # warm up
+    return _gflops(product, 2.0 * size**3, seconds)
+
+
+def _square_product(size: int):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size), dtype=np.float32)
     b = rng.standard_normal((size, size), dtype=np.float32)
     out = np.empty_like(a)
-    np.matmul(a, b, out=out)  # warm up
+    return lambda: np.matmul(a, b, out=out)
+
+
+def _gflops(work, flops: float, seconds: float) -> float:
+    """GFLOP/s of calling `work` (`flops` each call) for about `seconds`."""
     count, started = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - started) < seconds:
-        np.matmul(a, b, out=out)
+        work()
         count += 1
-    return 2.0 * size**3 * count / elapsed / 1e9
+    return flops * count / elapsed / 1e9
+
+
+def step_products_ceiling(sizes: list[int], batch: int, rounds: int = 10) -> float:
+    """The products of one training step alone (forward, weight and input gradients of
+    layer `sizes` on a batch of `batch` rows), on one core, as a fraction of a large
+    product's throughput on one core: the most any engine could reach on this workload
+    without changing its batch, before element-wise work and bookkeeping. The two are
+    timed in alternating rounds of 0.2 s, so that a machine whose speed drifts (shared
+    cores, clocks) slows both alike."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal(pair, dtype=np.float32) for pair in itertools.pairwise(sizes)]
+    inputs = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
+
+    # Into arrays made once, as the trainer's layers do: a new 270 kB gradient each step
+    # would be mapped and unmapped by malloc, and page faults would be timed too.
+    outputs = [inputs] + [np.empty((batch, width), np.float32) for width in sizes[1:]]
+    weight_grads = [np.empty_like(weight) for weight in weights]
+    input_grads = [np.empty((batch, width), np.float32) for width in sizes[:-1]]
+
+    def step() -> None:
+        for index, weight in enumerate(weights):
+            np.matmul(outputs[index], weight, out=outputs[index + 1])
+        grad = outputs[-1]
+        for index in range(len(weights) - 1, -1, -1):
+            np.matmul(outputs[index].T, grad, out=weight_grads[index])
+            if index:
+                grad = np.matmul(grad, weights[index].T, out=input_grads[index])
+
+    size = 2048
+    product = _square_product(size)
+    with threadpool_limits(1, user_api="blas"):
+        steps, large = 0.0, 0.0
+        # The first round warms up (OpenBLAS's buffers, the clock) and is not counted.
+        for round_ in range(rounds + 1):
+            step_gflops = _gflops(step, training_step_flops(sizes, batch), 0.2)
+            large_gflops = _gflops(product, 2.0 * size**3, 0.2)
+            if round_:
+                steps, large = steps + step_gflops, large + large_gflops
+    return steps / large
 
 
 def blas_description() -> str:
@@ -320,7 +373,7 @@ def engine_main(
     flops = _trial_flops(config)
     say = (lambda *a: print(*a, file=sys.stderr)) if as_json else print
     executed, inputs = _executed_trial_flops(config)
-    features, _ = data_shape(config.data)
+    features, classes = data_shape(config.data)
     where = config.data.source or config.data.dataset
     say(
         f"workload: {trials} trials x {epochs} epochs, 6 x {width} ReLU, {samples:,} samples "
@@ -332,6 +385,13 @@ def engine_main(
     say(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     peak = matmul_peak()
     say(f"(c) float32 matrix multiply on {os.cpu_count()} cores: {peak:.1f} GFLOP/s")
+    ceiling = step_products_ceiling(
+        [inputs, *config.model.hidden, classes], config.train.batch_size
+    )
+    say(
+        f"(d) one training step's products alone, one core: {ceiling:.2f} of a large "
+        "product's throughput on one core (products of this shape reach no more)"
+    )
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
@@ -369,6 +429,7 @@ def engine_main(
                     "gflop_per_trial": round(flops / 1e9, 3),
                     "gflop_per_trial_executed": round(executed / 1e9, 3),
                     "efficiency_executed": round(executed_efficiency, 3),
+                    "step_products_ceiling": round(ceiling, 3),
                     "blas": blas_description(),
                     "run_peak_mb": memory.peak and round(memory.peak / MIB),
                     "data_mb": round(data_mb),

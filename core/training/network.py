@@ -45,15 +45,20 @@ class NetworkSpec:
         return float(self.init)
 
 
+def training_step_flops(sizes: list[int], rows: int) -> float:
+    """Floating-point operations in the matrix products of training steps on `rows`
+    samples of a network with layer `sizes` (input, hidden..., output): the forward
+    pass, the weight gradients, and the input gradients of every layer but the first."""
+    products = [a * b for a, b in itertools.pairwise(sizes)]
+    return rows * (4.0 * sum(products) + 2.0 * sum(products[1:]))
+
+
 def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> float:
     """Floating-point operations in the matrix products of training a network with layer
-    `sizes` (input, hidden..., output): per epoch, the forward pass and the weight
-    gradients on every training batch, the input gradients of every layer but the first,
+    `sizes` for `epochs` epochs: per epoch, the training steps on every training sample
     and a forward pass over all training and validation samples."""
-    products = [a * b for a, b in itertools.pairwise(sizes)]
-    forward = 2.0 * sum(products)  # per sample
-    input_grads = 2.0 * sum(products[1:])
-    per_epoch = n_train * (2 * forward + input_grads) + (n_train + n_val) * forward
+    forward = 2.0 * sum(a * b for a, b in itertools.pairwise(sizes))  # per sample
+    per_epoch = training_step_flops(sizes, n_train) + (n_train + n_val) * forward
     return per_epoch * epochs
 
 

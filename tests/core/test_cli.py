@@ -410,6 +410,7 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
         report["efficiency"] * executed / report["gflop_per_trial"], rel=0.01
     )
     assert "(a) reference" in err and "(b) engine" in err and "(c) float32" in err
+    assert "(d) one training step" in err and report["step_products_ceiling"] > 0
     # The whole run's memory, the search process and its workers (Linux): at least the
     # mapped split's MB, which are those of 500 samples' used features in float32.
     assert (

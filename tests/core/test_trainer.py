@@ -6,7 +6,7 @@ import pytest
 from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.training import trainer
-from hyperdesk.core.training.network import NetworkSpec
+from hyperdesk.core.training.network import NetworkSpec, flops_per_trial, training_step_flops
 from hyperdesk.core.training.trainer import TrainingState, TrainSettings, train_trial, train_trials
 from hyperdesk.core.trials import TrialStatus
 
@@ -194,3 +194,11 @@ def test_a_trial_trained_longer_from_its_state_gives_the_records_of_one_longer_r
 def figures(records):
     """Every figure of each epoch but its seconds (wall-clock)."""
     return [(r.epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc) for r in records]
+
+
+def test_flops_are_counted_product_by_product():
+    """Layers 3 -> 4 -> 2 on 5 rows: forward 2*(3*4 + 4*2) = 40 per row, weight
+    gradients 40 more, the input gradient of the second layer only 2*4*2 = 16."""
+    assert training_step_flops([3, 4, 2], 5) == 5 * (40 + 40 + 16)
+    # An epoch of 5 training rows adds a forward pass over them and 2 validation rows.
+    assert flops_per_trial([3, 4, 2], 5, 2, 3) == 3 * (5 * 96 + 7 * 40)
