@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
-from hyperdesk.desktop_app.model_report import ReportDialog
-from hyperdesk.desktop_app.panel_export import export_panels
+from hyperdesk.desktop_app.model_report import ReportView
+from hyperdesk.desktop_app.panel_export import export_panels, export_widget
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.results import SearchResults
 
@@ -41,15 +41,12 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         paths = export_panels(shown, folder, fmt, scale)
         for frame in frames:
             frame.close()
-        # Each trial looked inside (in the window): its report, as the window shows it.
+        # Each trial looked inside (in the window): its report, as the Inside panel shows it.
         for number, look in looks.items():
-            report = ReportDialog(f"Inside trial {number}", f"<b>Trial {number}</b>.", look)
-            report.show()
+            report = ReportView(f"<b>Trial {number}</b>.", look)
+            report.show()  # fits its tables to their cells
             QApplication.processEvents()
-            path = folder / f"inside-trial-{number}.png"
-            picture = report.grab()
-            if not picture.save(str(path)):
-                raise OSError(f"{path}: cannot be written")
+            report.adjustSize()
+            paths.append(export_widget(report, folder / f"inside-trial-{number}.{fmt}", scale))
             report.close()
-            paths.append(path)
     return paths

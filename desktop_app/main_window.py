@@ -30,9 +30,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
-from hyperdesk.core.execution.look_inside import inspect_or_reason
 from hyperdesk.core.execution.relocation import data_problem, relocate_file
-from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.paths import distinct_name, sessions_dir
 from hyperdesk.core.storage.session import Session, SessionError
@@ -41,7 +39,8 @@ from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
 from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
-from hyperdesk.desktop_app.model_report import ReportDialog, model_report
+from hyperdesk.desktop_app.inside_panel import InsideFollower, InsidePanel
+from hyperdesk.desktop_app.panel_export import export_widget
 from hyperdesk.desktop_app.panels import PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
 from hyperdesk.desktop_app.remembered import last_folder, remember_folder, remember_recent
@@ -94,6 +93,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(SearchStatusBar(self.model, self.controller))
         self._build_setup_dock()
         self.panel_docks = self._build_panel_docks()
+        self.inside = InsidePanel()
+        self.inside_follower = InsideFollower(self.inside, self.model, self.helper, self)
+        self.inside_dock = self._build_inside_dock()
         self._build_menus()
         self._wire()
         self.setup.workers_spin.setValue(len(self.controller.pool.workers))
@@ -150,6 +152,16 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         return docks
+
+    def _build_inside_dock(self) -> QDockWidget:
+        """The Inside panel, a tab beside the scatter's."""
+        dock = self._dock("Inside", "insideDock", self.inside, MOVABLE | FLOATABLE)
+        self.tabifyDockWidget(self.panel_docks["scatter"], dock)
+        self.panel_docks["scatter"].raise_()
+        dock.visibilityChanged.connect(self.inside_follower.set_visible)
+        self.inside.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.inside.customContextMenuRequested.connect(self._inside_menu)
+        return dock
 
     def _action(self, menu, label: str, slot, shortcut=None) -> QAction:
         action = QAction(label, self)
@@ -233,9 +245,7 @@ class MainWindow(QMainWindow):
         controller.modelFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot make the model", message)
         )
-        controller.modelSaved.connect(
-            lambda model: model_report(model, controller.model_path, self).open()
-        )
+        controller.modelSaved.connect(self._model_saved)
         controller.longerFailed.connect(
             lambda message: QMessageBox.warning(self, "Cannot train it longer", message)
         )
@@ -376,7 +386,6 @@ class MainWindow(QMainWindow):
             "preview": self._preview_made,
             "data check": self._data_checked,
             "relocate": self._relocated,
-            "look inside": self._looked_inside,
         }
         if isinstance(key, tuple) and key[0] in handlers:
             handlers[key[0]](key, result)
@@ -587,27 +596,28 @@ class MainWindow(QMainWindow):
             self.controller.train_longer(number, epochs, retrain)
 
     def look_inside(self, number: int) -> None:
-        """Trial `number`'s class report and mistakes from its kept weights, made in the
-        helper process (or read from the session, where a first look keeps them)."""
-        self.statusBar().showMessage(f"Looking inside trial {number}…")
-        self.helper.request(
-            ("look inside", self.model.session_path, number),
-            inspect_or_reason,
-            self.model.session_path,
-            number,
-        )
+        """Trial `number`'s class report and mistakes, in the Inside panel."""
+        self.model.select(number)
+        self.inside_dock.raise_()
 
-    def _looked_inside(self, key, result) -> None:
-        self.statusBar().clearMessage()
-        _, path, number = key
-        if not isinstance(result, Inspection):
-            QMessageBox.warning(self, "Cannot look inside it", result or "It cannot be read.")
-            return
-        if path != self.model.session_path:  # another session is shown by now
-            return
-        epochs = len(self.model.results.trials[number].records)
-        headline = f"<b>Trial {number}</b> after {epochs} epochs, from its kept weights."
-        ReportDialog(f"Inside trial {number}", headline, result, self).open()
+    def _model_saved(self, model) -> None:
+        """The model just saved, looked inside: its report on the test split."""
+        self.inside_dock.raise_()
+        self.inside_follower.show_model(model, self.controller.model_path)
+
+    def _inside_menu(self, position) -> None:
+        menu = QMenu(self)
+        report = self.inside.report
+        self._action(
+            menu,
+            "Export image…",
+            lambda: self.actions.export_image_dialog(
+                "the report",
+                self.inside.file_name,
+                lambda path, scale: export_widget(report, path, scale),
+            ),
+        ).setEnabled(report is not None)
+        menu.exec(self.inside.mapToGlobal(position))
 
     def _state_kept(self, number: int) -> bool:
         """Whether the shown session keeps trial `number`'s weights (one small query of

@@ -1,6 +1,7 @@
-"""A saved model, looked inside: its confusion matrix (counts, or each true class's row as
-shares) with class names on both axes, each class's precision, recall and F1, and the
-accuracy with its uncertainty, on the test split (or the samples it trained on)."""
+"""A trained network looked inside: its confusion matrix (counts, or each true class's row
+as shares) with class names on both axes, each class's precision, recall and F1, the
+accuracy with its uncertainty, and for image data its most confident mistakes. The
+window's Inside panel shows one; `hyperdesk export --plots` draws them as images."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
-    QGridLayout,
     QHeaderView,
     QLabel,
     QListView,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from hyperdesk.core.model.inspection import ClassReport, Inspection
@@ -33,8 +33,8 @@ from hyperdesk.desktop_app.data_preview import example_pixmap
 FULL = QColor("#3f72b8")
 
 
-MATRIX_CELL = 48  # pixels: square enough to read as a grid, wide enough for "1,234"
-FIGURE_WIDTH = 80
+CELL_PADDING = 8  # pixels beside a matrix cell's widest text
+FIGURE_WIDTH = 72
 GALLERY_SIDE = 56  # pixels of a mistake's thumbnail
 ENLARGED_SIDE = 280
 
@@ -74,14 +74,13 @@ def _shade(share: float) -> QColor:
     return QColor(*mix)
 
 
-class ReportDialog(QDialog):
-    """A trained network looked inside: `headline` (what it is), then its class report
-    on `on`, and, for image data, its most confident mistakes (click one to enlarge)."""
+class ReportView(QWidget):
+    """`headline` (what was looked inside), then its class report on the split it was
+    measured on, and, for image data, its most confident mistakes (click one to enlarge)."""
 
-    def __init__(self, title: str, headline: str, inspection: Inspection, parent=None):
+    def __init__(self, headline: str, inspection: Inspection, parent=None):
         super().__init__(parent)
-        self.setObjectName("reportDialog")
-        self.setWindowTitle(title)
+        self.setObjectName("reportView")
         self.report = report = inspection.report
         layout = QVBoxLayout(self)
         summary = QLabel(
@@ -96,7 +95,11 @@ class ReportDialog(QDialog):
         self.shares.toggled.connect(self._fill_matrix)
         layout.addWidget(self.shares)
         k = len(report.classes)
-        self.matrix = _table(k, k, "confusionMatrix", MATRIX_CELL)
+        # Cells as wide as their widest text, counts or shares: a panel beside the
+        # scatter has room for ten classes of 3-digit counts, not of a fixed width.
+        widest = max(f"{report.confusion.max():,}", "0.00", key=len)
+        cell = self.fontMetrics().horizontalAdvance(widest) + CELL_PADDING
+        self.matrix = _table(k, k, "confusionMatrix", max(cell, 28))
         self.matrix.setHorizontalHeaderLabels(list(report.classes))
         self.matrix.setVerticalHeaderLabels(list(report.classes))
         self._fill_matrix()
@@ -110,24 +113,23 @@ class ReportDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.per_class.setItem(row, column, item)
-        tables = QGridLayout()
-        tables.addWidget(QLabel("Confusion matrix: rows true, columns predicted"), 0, 0)
-        tables.addWidget(QLabel("Each class"), 0, 1)
-        tables.addWidget(self.matrix, 1, 0)
-        tables.addWidget(self.per_class, 1, 1)
-        layout.addLayout(tables)
+        # One above the other: a panel is narrower than it is tall.
+        for title, table in (
+            ("Confusion matrix: rows true, columns predicted", self.matrix),
+            ("Each class", self.per_class),
+        ):
+            layout.addWidget(QLabel(title))
+            layout.addWidget(table)
         self.gallery = self._gallery(inspection)
         if self.gallery is not None:
-            layout.addWidget(
-                QLabel(
-                    "The most confident mistakes, worst first (true → predicted, the "
-                    "probability given to the wrong class; click one to enlarge)"
-                )
+            caption = QLabel(
+                "The most confident mistakes, worst first (true → predicted, the "
+                "probability given to the wrong class; click one to enlarge)"
             )
+            caption.setWordWrap(True)
+            layout.addWidget(caption)
             layout.addWidget(self.gallery)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addStretch(1)
         self._fitted = False
 
     def showEvent(self, event) -> None:
@@ -136,7 +138,6 @@ class ReportDialog(QDialog):
             self._fitted = True
             for table in (self.matrix, self.per_class):
                 _fit_whole(table)
-            self.adjustSize()
         super().showEvent(event)
 
     def _gallery(self, inspection: Inspection) -> QListWidget | None:
@@ -157,9 +158,8 @@ class ReportDialog(QDialog):
             item = QListWidgetItem(QIcon(example_pixmap(image, GALLERY_SIDE)), text)
             item.setData(Qt.ItemDataRole.UserRole, image)
             gallery.addItem(item)
-        # One row and a half, so that it reads as a list to scroll: the dialog must fit
-        # a laptop's screen (Qt sizes a dialog to at most two thirds of it).
-        gallery.setFixedHeight(GALLERY_SIDE * 3 // 2 + 60)
+        # Two rows and a half, so that it reads as a list to scroll.
+        gallery.setFixedHeight(GALLERY_SIDE * 5 // 2 + 90)
         gallery.itemClicked.connect(self._enlarge)
         return gallery
 
@@ -189,11 +189,17 @@ class ReportDialog(QDialog):
                 self.matrix.setItem(row, column, item)
 
 
-def model_report(model: Model, path: Path, parent=None) -> ReportDialog:
-    """The report of a model just saved at `path`."""
+def model_headline(model: Model, path: Path) -> str:
+    """What the report of a model just saved at `path` is of."""
     details = model.details
-    inspection = Inspection(
-        details["inspection"]["on"], ClassReport.from_dict(details["inspection"])
+    return (
+        f"<b>{path.name}</b>: trial {details['trial']}'s model, trained on "
+        f"{details['train_samples']:,} samples."
     )
-    headline = f"<b>{path.name}</b>, trained on {details['train_samples']:,} samples."
-    return ReportDialog(f"Trial {details['trial']}'s model", headline, inspection, parent)
+
+
+def model_inspection(model: Model) -> Inspection:
+    """The class report a saved model carries (on the test split, or the samples it
+    trained on)."""
+    inspection = model.details["inspection"]
+    return Inspection(inspection["on"], ClassReport.from_dict(inspection))

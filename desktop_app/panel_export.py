@@ -11,9 +11,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QIODevice, QRectF
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QWidget
 
 from hyperdesk.core.storage.export import write_text
 from hyperdesk.core.storage.files import replacing
@@ -46,6 +47,42 @@ def export_plot(plot: pg.PlotWidget, path: Path, scale: int = 1) -> Path:
     painter = QPainter(image)
     with _lines_widened(plot, scale):
         _render(plot, painter, area)
+    return _save_png(image, path)
+
+
+def export_widget(widget: QWidget, path: Path, scale: int = 1) -> Path:
+    """Write what `widget` shows (a panel that is no plot, such as a report of tables) to
+    `path` (.png, `scale` times its size and as sharp, or .svg). Raises OSError when the
+    file cannot be written."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise OSError(f"{path}: images are written as .png or .svg")
+    widget.ensurePolished()
+    size = widget.size()
+    if suffix == ".svg":
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(size)
+        generator.setResolution(widget.logicalDpiX())
+        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        painter = QPainter(generator)
+        widget.render(painter, QPoint())
+        painter.end()
+        write_text(path, bytes(buffer.data()).decode("utf-8"))
+        return path
+    image = QImage(size.width() * scale, size.height() * scale, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    widget.render(painter, QPoint())
+    painter.end()
+    return _save_png(image, path)
+
+
+def _save_png(image: QImage, path: Path) -> Path:
     image.setDevicePixelRatio(1)  # the file's pixels are what it is measured in
     with replacing(path) as temporary:
         if not image.save(str(temporary), "PNG"):

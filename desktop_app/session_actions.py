@@ -325,10 +325,19 @@ class SessionActions(QObject):
 
     def export_panel_dialog(self, key: str) -> None:
         kind = KINDS[key]
-        default = last_folder("exports") / f"{kind.file_name}.png"
+        self.export_image_dialog(
+            kind.title,
+            kind.file_name,
+            lambda path, scale: export_plot(self.panels[key].plot, path, scale),
+        )
+
+    def export_image_dialog(self, title: str, file_name: str, write) -> None:
+        """Ask where (PNG or SVG) and, for a PNG, at what scale; `write(path, scale)`
+        writes the image and returns its path."""
+        default = last_folder("exports") / f"{file_name}.png"
         target, chosen = QFileDialog.getSaveFileName(
             self.window,
-            f"Export {kind.title}",
+            f"Export {title}",
             str(default),
             "PNG image (*.png);;SVG image (*.svg)",
         )
@@ -347,7 +356,7 @@ class SessionActions(QObject):
                 return
             scale = int(choice.rstrip("x"))
         try:
-            self.exported.emit([export_plot(self.panels[key].plot, path, scale)])
+            self.exported.emit([write(path, scale)])
         except OSError as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 

@@ -30,7 +30,8 @@ def inspect_trial(session_path: Path, number: int) -> Inspection:
             raise weights_not_kept(
                 number,
                 config.search.keep_weights,
-                f"hyperdesk model --trial {number} trains it again and reports it",
+                "saving it as a model trains it again and reports it "
+                f"(its menu, or hyperdesk model --trial {number})",
             )
         state = TrainingState.from_bytes(kept)
         stored = session.inspection(number, state.epochs)
@@ -62,8 +63,11 @@ def inspect_trial(session_path: Path, number: int) -> Inspection:
 
 
 def inspect_or_reason(session_path: Path, number: int) -> Inspection | str:
-    """inspect_trial() for a helper process: the inspection, or why there is none."""
+    """inspect_trial() for a helper process: the inspection, or why there is none (in
+    words for a person, without a config key)."""
     try:
         return inspect_trial(session_path, number)
-    except (ConfigError, SessionError, DatasetError) as error:
+    except ConfigError as error:
+        return "; ".join(message for _, message in error.problems)
+    except (SessionError, DatasetError) as error:
         return str(error)

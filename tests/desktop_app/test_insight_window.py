@@ -186,4 +186,10 @@ def test_export_plots_draws_each_trial_looked_inside(capsys, tmp_path):
     inside = tmp_path / "plots" / "inside-trial-2.png"
     assert inside in written
     image = QImage(str(inside))
-    assert image.width() > 400 and image.height() > 200
+    # The whole report, its tables one above the other: wider than a 10 x 10 matrix of
+    # 20-pixel cells, and taller than the matrix and the table of each class.
+    assert image.width() > 200 and image.height() > 2 * 10 * 20
+    # --scale 2 draws it twice as large, as sharp.
+    render_session_panels(path, tmp_path / "large", "png", 2)
+    large = QImage(str(tmp_path / "large" / "inside-trial-2.png"))
+    assert (large.width(), large.height()) == (2 * image.width(), 2 * image.height())

@@ -482,8 +482,9 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     assert message.startswith(f"Wrote trial {best.number}'s model") and "test accuracy" in message
     assert window.statusBar().reveal_button.isVisible()
     # Looked inside: the confusion matrix and each class's figures, on the test split.
-    report = window.findChild(QDialog, "reportDialog")
+    report = window.inside.report
     assert report is not None and report.isVisible()
+    assert "mine.hdmodel" in report.findChild(QLabel, "reportSummary").text()
     matrix = report.findChild(QTableView, "confusionMatrix")
     cells = [[matrix.item(r, c).text() for c in range(10)] for r in range(10)]
     assert sum(int(text) for row in cells for text in row) == model.details["test_samples"]
@@ -505,7 +506,7 @@ def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window
 
 def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     """Every panel of the registry has a dock: the learning curves and the top 20 in one
-    tab group, the scatter and the insight panels in another beside it (they once
+    tab group, the scatter, the insight panels and Inside in another beside it (they once
     shared one group, leaving the scatter the whole width)."""
     from hyperdesk.desktop_app.panels import PANELS
 
@@ -514,8 +515,9 @@ def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     left = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["curves"])}
     right = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["scatter"])}
     assert left == {"topDock"}
-    # The heatmap's tab shows only for a grid over two parameters, not the seed search.
-    assert right == {"bestDock", "parallelDock", "importanceDock"}
+    # The heatmap's tab shows only for a grid over two parameters, not the seed search;
+    # the Inside panel is the last tab.
+    assert right == {"bestDock", "parallelDock", "importanceDock", "insideDock"}
     assert docks["heatmap"].isHidden()
     assert docks["curves"].geometry().right() < docks["scatter"].geometry().left()
 
@@ -930,8 +932,9 @@ def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, win
         qtbot, window, ["search.trials=2", "train.epochs=2"], "Look inside"
     )
     look.trigger()  # made in the helper process
-    qtbot.waitUntil(lambda: window.findChild(QDialog, "reportDialog") is not None, timeout=60_000)
-    report = window.findChild(QDialog, "reportDialog")
+    assert window.inside.isVisible() and "Looking inside" in window.inside.message.text()
+    qtbot.waitUntil(lambda: window.inside.report is not None, timeout=60_000)
+    report = window.inside.report
     summary = report.findChild(QLabel, "reportSummary").text()
     assert f"Trial {best.number}</b> after 2 epochs" in summary
     assert f"{best.final_val_acc:.3f} ±" in summary  # the validation accuracy it recorded
@@ -941,6 +944,35 @@ def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, win
     assert " → " in gallery.item(0).text()
     gallery.itemClicked.emit(gallery.item(0))  # enlarged
     assert report.findChild(QDialog, "enlargedMistake").isVisible()
+
+
+def test_the_inside_panel_follows_the_selected_trial(qtbot, window, monkeypatch):
+    """Selecting a trial shows what is inside it, from the helper process, once per
+    trial (a second look is not asked again); a trial whose weights are not kept says
+    so and how to get a report; nothing is asked while the panel is hidden."""
+    load(window, ["search.trials=3", "train.epochs=1", "search.keep_weights=1"])
+    run_to_end(qtbot, window)
+    trials = sorted(window.model.results.trials.values(), key=lambda t: -t.final_val_acc)
+    best, other = trials[0].number, trials[-1].number
+    asked = []
+    request = window.helper.request
+    monkeypatch.setattr(
+        window.helper, "request", lambda key, *a: asked.append(key) or request(key, *a)
+    )
+    window.model.select(best)  # the panel is a hidden tab: nothing asked
+    assert asked == []
+    window.inside_dock.raise_()
+    qtbot.waitUntil(lambda: window.inside.report is not None, timeout=60_000)
+    assert f"Trial {best}</b>" in window.inside.report.findChild(QLabel, "reportSummary").text()
+    window.model.select(other)
+    qtbot.waitUntil(lambda: "not kept" in window.inside.message.text(), timeout=60_000)
+    assert "saving it as a model" in window.inside.message.text()
+    assert window.inside.report is None
+    window.model.select(best)  # known: shown at once
+    assert window.inside.report is not None
+    assert [key[2] for key in asked if key[0] == "look inside"] == [best, other]
+    window.model.select(None)
+    assert "Select a finished trial" in window.inside.message.text()
 
 
 def test_a_trial_without_kept_weights_is_offered_a_retraining(qtbot, window, monkeypatch):
