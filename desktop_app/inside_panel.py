@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget
 
+from hyperdesk.core.execution.final_model import FinalModel
 from hyperdesk.core.execution.look_inside import inspect_or_reason
 from hyperdesk.core.model.inspection import Inspection
-from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.trials import TrialStatus
-from hyperdesk.desktop_app.model_report import ReportView, model_headline, model_inspection
+from hyperdesk.desktop_app.model_report import ReportView, model_headline
 from hyperdesk.desktop_app.search_model import SearchModel
 from hyperdesk.desktop_app.worker import HelperProcess
 
@@ -80,6 +80,7 @@ class InsideFollower(QObject):
         self.panel, self.model, self.helper = panel, model, helper
         self.visible = False
         self.stale = True  # the selection changed since the panel last followed it
+        self.showing_model = False  # a saved model's look, kept until the selection changes
         self.looks: dict[tuple, Inspection | str] = {}  # (session, trial, epochs) -> look
         self.asked: set[tuple] = set()
         model.selectionChanged.connect(self._selection_changed)
@@ -98,7 +99,7 @@ class InsideFollower(QObject):
 
     def follow(self) -> None:
         """Show the selected trial's look inside, asking for it when it is not known."""
-        self.stale = False
+        self.stale = self.showing_model = False
         number, path = self.model.selected, self.model.session_path
         trial = self.model.results.trials.get(number) if number is not None else None
         if trial is None or path is None:
@@ -125,15 +126,14 @@ class InsideFollower(QObject):
             return
         self.asked.discard(key[1:])
         self.looks[key[1:]] = result or "it cannot be read (see the terminal's message)"
-        if self.visible and key[1:3] == (self.model.session_path, self.model.selected):
+        # (A look asked before a model was saved does not replace the model's.)
+        selected = key[1:3] == (self.model.session_path, self.model.selected)
+        if self.visible and selected and not self.showing_model:
             self.follow()
 
-    def show_model(self, model: Model, path: Path) -> None:
-        """The report of a model just saved at `path`, until the selection changes."""
-        self.stale = False
+    def show_model(self, final: FinalModel, path: Path) -> None:
+        """The look inside a model just saved at `path`, until the selection changes."""
+        self.stale, self.showing_model = False, True
         self.panel.show_report(
-            ("model", path),
-            f"{path.stem}-report",
-            model_headline(model, path),
-            model_inspection(model),
+            ("model", path), f"{path.stem}-report", model_headline(final.model, path), final.look
         )

@@ -600,10 +600,10 @@ class MainWindow(QMainWindow):
         self.model.select(number)
         self.inside_dock.raise_()
 
-    def _model_saved(self, model) -> None:
-        """The model just saved, looked inside: its report on the test split."""
+    def _model_saved(self, final) -> None:
+        """The model just saved, looked inside: its report and mistakes on the test split."""
         self.inside_dock.raise_()
-        self.inside_follower.show_model(model, self.controller.model_path)
+        self.inside_follower.show_model(final, self.controller.model_path)
 
     def _inside_menu(self, position) -> None:
         menu = QMenu(self)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hyperdesk.core.model.inspection import ClassReport, Inspection
+from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.desktop_app.data_preview import example_pixmap
 
@@ -196,10 +196,3 @@ def model_headline(model: Model, path: Path) -> str:
         f"<b>{path.name}</b>: trial {details['trial']}'s model, trained on "
         f"{details['train_samples']:,} samples."
     )
-
-
-def model_inspection(model: Model) -> Inspection:
-    """The class report a saved model carries (on the test split, or the samples it
-    trained on)."""
-    inspection = model.details["inspection"]
-    return Inspection(inspection["on"], ClassReport.from_dict(inspection))

@@ -58,7 +58,7 @@ class SearchController(QObject):
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
     modelStarted = Signal(int)  # trial number
-    modelSaved = Signal(object)  # core.model.model_file.Model, saved at model_path
+    modelSaved = Signal(object)  # core.execution.final_model.FinalModel, saved at model_path
     modelFailed = Signal(str)
     longerStarted = Signal(int, int)  # trial number, epochs to add
     trainedLonger = Signal(int, object)  # trial number, its new EpochRecords

@@ -139,8 +139,8 @@ class SearchStatusBar(QStatusBar):
             f"epochs on {result.train_samples})."
         )
 
-    def _model_saved(self, model) -> None:
-        details = model.details
+    def _model_saved(self, final) -> None:
+        details = final.model.details
         tested = details["test_accuracy"]
         how = f", test accuracy {tested:.3f}" if tested is not None else ""
         self.show_written(

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "onnx" and importlib.util.find_spec("onnx") is None:
         print(f"hyperdesk: {EXTRA_HINT}", file=sys.stderr)  # before any training
         return EXIT_USAGE
-    model = train_final_model(session, args.trial)
+    model = train_final_model(session, args.trial).model
     details = model.details
     suffix = ONNX_SUFFIX if args.format == "onnx" else SUFFIX
     out = Path(args.out or f"{session.stem}-trial{details['trial']}{suffix}")

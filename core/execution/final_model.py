@@ -6,26 +6,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint, load_data
-from hyperdesk.core.data.splits import load_test_split
+from hyperdesk.core.data.splits import load_test_split, split_rows
 from hyperdesk.core.execution.evaluation import chosen_trial
-from hyperdesk.core.model.inspection import ClassReport
+from hyperdesk.core.execution.look_inside import with_pictures
+from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.storage.session import Session
+from hyperdesk.core.training.network import softmax
 from hyperdesk.core.training.trainer import EpochRecord, train_trial
 from hyperdesk.core.trials import TrialStatus
+
+
+@dataclass(frozen=True)
+class FinalModel:
+    """A final model, and what it makes of the test split (or, without one, of the
+    samples it trained on): its class report, kept in the model's details too, and its
+    most confident mistakes, with their pictures for image data (not kept in the file)."""
+
+    model: Model
+    look: Inspection
 
 
 def train_final_model(
     session_path: Path,
     number: int | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
-) -> Model:
+) -> FinalModel:
     """Train trial `number` (default: the best) of a session as its final model. Its
     `details` say where it came from and, with a test split, its test accuracy.
     ConfigError when the trial diverges on all the data (no model is made)."""
@@ -80,16 +94,16 @@ def train_final_model(
     )
     # Class by class, on the test split (or, without one, the samples it trained on).
     scores = model.network.predict(data.x_val.astype(network.dtype), train=False)
-    report = ClassReport.of(data.y_val, scores.argmax(axis=1), dataset.classes)
-    details["inspection"] = {
-        "on": "test split" if config.data.keeps_test else "training samples",
-        **report.to_dict(),
-    }
-    return model
+    on = "test split" if config.data.keeps_test else "training samples"
+    look = Inspection.of(on, data.y_val, softmax(scores), dataset.classes)
+    test, folds = split_rows(config.data, dataset)
+    look = with_pictures(look, dataset, test if len(test) else np.concatenate(folds[0]))
+    details["inspection"] = {"on": on, **look.report.to_dict()}
+    return FinalModel(model, look)
 
 
-def save_final_model(session_path: Path, number: int | None, out: Path) -> Model:
+def save_final_model(session_path: Path, number: int | None, out: Path) -> FinalModel:
     """train_final_model(), saved at `out`."""
-    model = train_final_model(session_path, number)
-    model.save(out)
-    return model
+    final = train_final_model(session_path, number)
+    final.model.save(out)
+    return final

@@ -4,6 +4,7 @@ pictures, for image data), kept in the session so that reopening shows them at o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import check_fingerprint, load_data, picture, showable
 from hyperdesk.core.data.splits import load_split, split_rows
+from hyperdesk.core.data.tables import Dataset
 from hyperdesk.core.execution.evaluation import chosen_trial, weights_not_kept
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.storage.session import Session, SessionError
@@ -45,21 +47,25 @@ def inspect_trial(session_path: Path, number: int) -> Inspection:
     probabilities = softmax(network.predict(split.x_val.astype(spec.dtype), train=False))
     dataset = load_data(config.data)
     inspection = Inspection.of("validation split", split.y_val, probabilities, dataset.classes)
-    if inspection.mistakes and showable(dataset.image_shape):
-        _, [(_, validation)] = split_rows(config.data, dataset)
-        pictures = np.stack(
-            [
-                picture(dataset.x[validation[m.row]], dataset.image_shape)
-                for m in inspection.mistakes
-            ]
-        )
-        inspection = Inspection(inspection.on, inspection.report, inspection.mistakes, pictures)
+    _, [(_, validation)] = split_rows(config.data, dataset)
+    inspection = with_pictures(inspection, dataset, validation)
     try:
         with Session.open(session_path) as session:
             session.store_inspection(number, state.epochs, inspection.to_bytes())
     except SessionError:  # a search is writing it: shown now, looked at again next time
         pass
     return inspection
+
+
+def with_pictures(inspection: Inspection, dataset: Dataset, rows: np.ndarray) -> Inspection:
+    """`inspection` with its mistakes' pictures, for image data: mistake row r is
+    `dataset`'s row rows[r]."""
+    if not inspection.mistakes or not showable(dataset.image_shape):
+        return inspection
+    pictures = np.stack(
+        [picture(dataset.x[rows[m.row]], dataset.image_shape) for m in inspection.mistakes]
+    )
+    return replace(inspection, pictures=pictures)
 
 
 def inspect_or_reason(session_path: Path, number: int) -> Inspection | str:

@@ -38,7 +38,7 @@ def test_the_final_model_scores_the_test_split_as_measured_and_predicts_raw_pixe
     capsys, tmp_path
 ):
     path = searched(capsys, tmp_path, TINY_CONFIG, "data.test=0.2")
-    model = train_final_model(path)
+    model = train_final_model(path).model
     assert model.details["train_samples"] == 80 and model.details["test_samples"] == 20
     config = loads(TINY_CONFIG, ["data.test=0.2"])
     final = load_test_split(config.data)
@@ -107,7 +107,7 @@ def test_a_table_model_reads_a_csv_by_column_names_with_or_without_the_label(cap
 def test_model_files_that_cannot_be_used_are_refused_by_reason(capsys, tmp_path):
     path = searched(capsys, tmp_path, TINY_CONFIG)
     good = tmp_path / "m.hdmodel"
-    train_final_model(path).save(good)
+    train_final_model(path).model.save(good)
     # Truncated.
     (tmp_path / "cut.hdmodel").write_bytes(good.read_bytes()[:500])
     with pytest.raises(ModelError, match=r"cut\.hdmodel: not a readable model file"):
@@ -161,7 +161,7 @@ def test_predicting_rows_with_missing_values_the_model_cannot_fill_names_the_row
         '[data]\nsource = "t.csv"\nsamples = 59\nmissing = "drop"\n'
         "[model]\nhidden = [8]\n[train]\nepochs = 2\n[search]\ntrials = 1\n"
     )
-    model = train_final_model(searched(capsys, tmp_path, config))
+    model = train_final_model(searched(capsys, tmp_path, config)).model
     (tmp_path / "new.csv").write_text("colour,width,height\nred,1,2\nred,2,NA\n")
     with pytest.raises(DatasetError, match=r"new\.csv, row 3: no value for column 'height'"):
         model.read_inputs(tmp_path / "new.csv")
@@ -191,6 +191,35 @@ def test_the_final_model_reports_its_test_split_class_by_class(capsys, tmp_path)
     report = ClassReport.from_dict(model.details["inspection"])
     assert report.samples == 20
     assert report.accuracy == pytest.approx(model.details["test_accuracy"], abs=1e-12)
+
+
+def test_the_final_model_s_mistakes_are_test_images_it_got_wrong(capsys, tmp_path):
+    """Each mistake shown is a test sample of the class it says, pictured as the data
+    holds it, and the model predicts the wrong class it names, as confidently."""
+    from hyperdesk.core.data.sources import load_data, picture
+    from hyperdesk.core.data.splits import split_rows
+    from hyperdesk.core.storage.session import Session
+
+    path = searched(capsys, tmp_path, TINY_CONFIG, "data.test=0.2")
+    final = train_final_model(path)
+    look, model = final.look, final.model
+    assert look.on == "test split" and look.mistakes
+    assert look.report.to_dict() == ClassReport.from_dict(model.details["inspection"]).to_dict()
+    with Session.open(path, writable=False) as session:
+        data = session.config.data
+    dataset = load_data(data)
+    test, _ = split_rows(data, dataset)
+    rows = test[[mistake.row for mistake in look.mistakes]]
+    np.testing.assert_array_equal(dataset.y[rows], [m.true for m in look.mistakes])
+    probabilities = model.predict_proba(dataset.x[rows])
+    np.testing.assert_array_equal(
+        probabilities.argmax(axis=1), [m.predicted for m in look.mistakes]
+    )
+    np.testing.assert_allclose(
+        probabilities.max(axis=1), [m.confidence for m in look.mistakes], rtol=1e-4
+    )
+    for row, shown in zip(rows, look.pictures, strict=True):
+        np.testing.assert_array_equal(shown, picture(dataset.x[row], dataset.image_shape))
 
 
 def test_a_kept_trial_is_looked_inside_without_training_and_the_look_is_kept(

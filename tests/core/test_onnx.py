@@ -28,7 +28,7 @@ def test_the_seed_model_in_onnxruntime_matches_hyperdesk(capsys, tmp_path):
     out = tmp_path / "m.onnx"
     code, _, err = run_cli(capsys, "model", path, "--format", "onnx", "--out", out)
     assert code == 0, err
-    model = train_final_model(path)  # the same training again: the same weights
+    model = train_final_model(path).model  # the same training again: the same weights
     raw = load_test_split(loads(TINY_CONFIG).data).x_val * 255
     probabilities, labels = run_onnx(out, raw)
     np.testing.assert_allclose(probabilities, model.predict_proba(raw), atol=1e-5)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QLabel,
+    QListWidget,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -470,18 +471,22 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     assert save.isEnabled()
     chosen = tmp_path / "mine"  # the suffix is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+    window.model.select(best.number)  # looked at when the Inside panel comes forward
     with qtbot.waitSignal(window.controller.modelSaved, timeout=60_000) as saved:
         save.trigger()
         assert (
             window.controller.evaluating and "Training trial" in window.statusBar().currentMessage()
         )
     model = load_model(tmp_path / "mine.hdmodel")
-    assert model.details["trial"] == best.number == saved.args[0].details["trial"]
+    assert model.details["trial"] == best.number == saved.args[0].model.details["trial"]
     assert model.details["test_accuracy"] is not None
     message = window.statusBar().currentMessage()
     assert message.startswith(f"Wrote trial {best.number}'s model") and "test accuracy" in message
     assert window.statusBar().reveal_button.isVisible()
     # Looked inside: the confusion matrix and each class's figures, on the test split.
+    # It stays once the look at the selected trial, asked as the panel came forward,
+    # comes back.
+    qtbot.waitUntil(lambda: not window.inside_follower.asked, timeout=60_000)
     report = window.inside.report
     assert report is not None and report.isVisible()
     assert "mine.hdmodel" in report.findChild(QLabel, "reportSummary").text()
@@ -493,6 +498,8 @@ def test_a_trial_is_saved_as_a_model_from_its_menu(qtbot, window, tmp_path, monk
     shares = [sum(float(matrix.item(r, c).text()) for c in range(10)) for r in range(10)]
     assert all(abs(total - 1) < 0.06 or total == 0 for total in shares)
     assert "± " in report.findChild(QLabel, "reportSummary").text()
+    # and the digits of the test split it got wrong.
+    assert report.findChild(QListWidget, "mistakesGallery").count() > 0
 
 
 def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window):
@@ -926,8 +933,6 @@ def test_a_trial_is_trained_longer_from_its_menu_and_its_curve_goes_on(qtbot, wi
 
 
 def test_a_kept_trial_is_looked_inside_its_mistakes_shown_worst_first(qtbot, window):
-    from PySide6.QtWidgets import QListWidget
-
     best, _menu, look = best_trial_menu_item(
         qtbot, window, ["search.trials=2", "train.epochs=2"], "Look inside"
     )
