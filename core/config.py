@@ -33,6 +33,7 @@ from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
 from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.space import ChoiceParam, Param, RangeParam, SpaceError
+from hyperdesk.core.search.strategies import SAMPLERS
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.core.training.trainer import TrainSettings
@@ -202,6 +203,7 @@ SEARCH_RULES = {
     "trials": POSITIVE_INT,
     "points": Rule("int", low=2),
     "rounds": POSITIVE_INT,
+    "sampler": Rule("choice", SAMPLERS),
     "keep": Rule("float", low=0, high=1, low_open=True),
     "margin": Rule("float", low=0),
     "batch": POSITIVE_INT,
@@ -370,6 +372,9 @@ class SearchConfig:
     strategy: str = "random"
     trials: int = 20
     points: int = 5
+    # How coarse-to-fine places a round's trials: a grid over the round's region, or
+    # `trials` random draws in it.
+    sampler: str = "grid"
     rounds: int = 3
     keep: float = 0.2
     margin: float = 0.1
@@ -779,14 +784,18 @@ def example_names() -> list[str]:
 
 
 def loads_stored(text: str) -> Config:
-    """A config a session stored. One stored before splits were stratified says nothing
-    of it, and its search keeps the plain shuffle it began with."""
+    """A config a session stored. One stored before a setting existed says nothing of
+    it, and its search goes on as it began: the plain shuffle it had before splits were
+    stratified, the random rounds before coarse-to-fine had grid rounds."""
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
         return loads(text)  # the message says what is wrong
     if isinstance(raw.get("data"), dict):
         raw["data"].setdefault("stratify", False)
+    # One stored before coarse-to-fine had grid rounds drew its rounds at random.
+    if isinstance(raw.get("search"), dict):
+        raw["search"].setdefault("sampler", "random")
     return from_dict(raw)
 
 

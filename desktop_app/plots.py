@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hyperdesk.core.config import Config
+from hyperdesk.core.config import Config, SearchConfig
 from hyperdesk.core.formatting import log_ticks, parameter_text, score_text
+from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import ChoiceParam, Param
-from hyperdesk.core.trials import TrialStatus
+from hyperdesk.core.search.strategies import replay_regions
+from hyperdesk.core.trials import FINISHED, TrialStatus
 from hyperdesk.desktop_app.results import SearchResults, Trial
 
 VALIDATION_STYLE = Qt.PenStyle.SolidLine
@@ -47,6 +49,9 @@ RUNNING_COLOURS = ("#1f5fbf", "#6a3fb5", "#00838f", "#ad1457")
 TRIAL_COLOUR = "#37474f"
 ACCURACY_MAP = pg.colormap.get("viridis")
 ROUND_SYMBOLS = ("o", "t", "s", "d", "star", "h", "p", "+")
+# Each coarse-to-fine round's region and legend symbol, round 1 first: none of them the
+# selection's orange or near the accuracy colours' greens and yellows.
+ROUND_COLOURS = ("#455a64", "#1565c0", "#8e24aa", "#c62828", "#00838f", "#6d4c41")
 Selection = tuple[int, ...]
 
 
@@ -487,6 +492,8 @@ class ScatterPanel(Panel):
         self.round_legend = self.plot.addLegend(offset=(10, 10), labelTextSize="9pt")
         self.show_rounds = False
         self.legend_rounds = 0
+        self.search: SearchConfig | None = None
+        self.region_boxes: list[QGraphicsRectItem] = []  # round 1's region first
         self.points.sigPointsClicked.connect(self._clicked)
         self.points.sigPointsHovered.connect(self._hovered)
         self.results: SearchResults | None = None
@@ -516,6 +523,9 @@ class ScatterPanel(Panel):
         self.round_legend.setVisible(False)  # an empty legend is a stray square
         self.legend_rounds = 0
         self.show_rounds = config.search.strategy == "coarse-to-fine"
+        self.search = config.search
+        for box in self.region_boxes:
+            box.hide()
         for item in (self.points, self.pruned, self.diverged, self.selected_point):
             item.setData([], [])
         self._axes_changed()
@@ -597,6 +607,47 @@ class ScatterPanel(Panel):
         chosen = [results.trials[n] for n in selection if n in results.trials]
         self.selected_point.setData(*self._xy(chosen))
         self._update_round_legend(results)
+        self._draw_regions(results)
+
+    def _draw_regions(self, results: SearchResults) -> None:
+        """Each coarse-to-fine round's region on the axes shown, as the search computed
+        it (its trials told again in order), in the round's colour, behind the points."""
+        if not self.show_rounds:
+            return
+        scores = {n: t.score for n, t in results.trials.items() if t.status in FINISHED}
+        regions = replay_regions(make_strategy(self.search), scores)
+        x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
+        while len(self.region_boxes) < len(regions):
+            colour = QColor(ROUND_COLOURS[len(self.region_boxes) % len(ROUND_COLOURS)])
+            box = QGraphicsRectItem()
+            box.setPen(pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine))
+            fill = QColor(colour)
+            fill.setAlpha(18)
+            box.setBrush(QBrush(fill))
+            box.setZValue(-10)
+            self.plot.addItem(box)
+            self.region_boxes.append(box)
+        for index, box in enumerate(self.region_boxes):
+            if index >= len(regions) or x_name not in regions[index]:
+                box.hide()
+                continue
+            (left, right), (bottom, top) = (
+                self._region_span(name, regions[index][name]) for name in (x_name, y_name)
+            )
+            box.setRect(QRectF(left, bottom, right - left, top - bottom))
+            box.show()
+
+    def _region_span(self, name: str, region) -> tuple[float, float]:
+        """Where a round's region of parameter `name` lies on its axis: a unit interval
+        of a range (in log10 on a log axis), or the values of a choice."""
+        param = self.space[name]
+        if isinstance(param, ChoiceParam):
+            indices = [param.values.index(value) for value in region]
+            return min(indices) - 0.4, max(indices) + 0.4
+        ends = [float(param.from_unit(unit)) for unit in region]
+        if self._is_log(name):
+            ends = [math.log10(end) for end in ends]
+        return ends[0], ends[1]
 
     def _update_round_legend(self, results: SearchResults) -> None:
         if not self.show_rounds:
@@ -609,7 +660,9 @@ class ScatterPanel(Panel):
                 [],
                 pen=None,
                 symbolBrush="#9e9e9e",
-                symbolPen="#424242",
+                symbolPen=pg.mkPen(
+                    ROUND_COLOURS[(self.legend_rounds - 1) % len(ROUND_COLOURS)], width=2
+                ),
                 symbol=ROUND_SYMBOLS[(self.legend_rounds - 1) % len(ROUND_SYMBOLS)],
             )
             self.round_legend.addItem(sample, f"round {self.legend_rounds}")

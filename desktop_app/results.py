@@ -107,12 +107,14 @@ class SearchResults:
         epochs_per_trial: int,
         runs: int = 1,
         test: bool = False,
+        rounds: bool = False,
     ):
         self.param_names = param_names
         self.planned = planned
         self.epochs_per_trial = epochs_per_trial
         self.runs = runs
         self.test = test
+        self.rounds = rounds  # its trials come in rounds (coarse-to-fine)
         self.trials: dict[int, Trial] = {}
         self.paused = False  # the search is paused: its running trials wait
 
@@ -124,6 +126,7 @@ class SearchResults:
             config.train.epochs,
             config.runs,
             config.data.keeps_test,
+            config.search.strategy == "coarse-to-fine",
         )
 
     @classmethod

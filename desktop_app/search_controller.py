@@ -183,6 +183,8 @@ class SearchController(QObject):
         session_state = (
             SessionState.COMPLETE if state == SearchState.COMPLETE else SessionState.INTERRUPTED
         )
+        if state == SearchState.COMPLETE:  # as the session file now says (Session.end_run)
+            self.model.results.planned = len(self.model.results.trials)
         self.model.set_session(self.model.session_path, session_state)
         self._set_state(RunState.IDLE)
         self.searchEnded.emit(state)
@@ -228,6 +230,11 @@ class SearchController(QObject):
             took = f"about {clock(seconds)}" if seconds >= 60 else "under a minute"
             eta = f", {took} here{first}"
         counted = f"{trials:,} trial{'s' * (trials != 1)}"
+        search = config.search
+        if search.strategy == "coarse-to-fine":
+            per_round = trials // search.rounds
+            what = "points" if search.sampler == "grid" else "trials"
+            counted = f"{search.rounds} rounds x {per_round:,} {what} = {counted}"
         if config.runs > 1:  # every trial trains once per fold and repeat
             size = f"{counted} x {config.runs} runs, {epochs * config.runs:,} epochs"
         else:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.sources import ALL, OFFICIAL, official_test_rows
 from hyperdesk.core.formatting import typed_text
-from hyperdesk.core.search.registry import STRATEGY_SETTINGS, STRATEGY_TITLES
+from hyperdesk.core.search.registry import STRATEGY_TITLES, strategy_settings
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.desktop_app.form_widgets import ComboBox, DoubleSpinBox, SpinBox
@@ -335,8 +335,12 @@ def used_by_optimizer(setting: str) -> Callable[[Values], bool]:
 
 
 def used_by_strategy(setting: str) -> Callable[[Values], bool]:
-    """Shown only for the strategies that use `setting` (core's registry)."""
-    return lambda values: setting in STRATEGY_SETTINGS[values["search.strategy"]]
+    """Shown only for the strategies (and coarse-to-fine samplers) that use `setting`
+    (core's registry)."""
+    return lambda values: (
+        setting
+        in strategy_settings(values["search.strategy"], values.get("search.sampler", "grid"))
+    )
 
 
 def always(values: Values) -> bool:
@@ -429,6 +433,16 @@ SECTIONS = (
                 "Method",
                 lambda: Choice([(title, name) for name, title in STRATEGY_TITLES.items()]),
                 object_name="strategyCombo",
+            ),
+            Field(
+                "search.sampler",
+                "Rounds are",
+                lambda: Choice((("Grids", "grid"), ("Random draws", "random"))),
+                "Grids: each round a grid of the points per range over where the best "
+                "trials so far lie (the method as described); random draws: that many "
+                "trials drawn there",
+                object_name="samplerCombo",
+                shown=used_by_strategy("sampler"),
             ),
             Field(
                 "search.trials",

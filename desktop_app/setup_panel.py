@@ -25,7 +25,7 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, DataConfig, param_to_dict
 from hyperdesk.core.data.sources import DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
-from hyperdesk.core.search.registry import preview_strategy
+from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.data_preview import DataPreview
 from hyperdesk.desktop_app.form_widgets import CollapsibleSection
@@ -194,7 +194,7 @@ class SetupPanel(QWidget):
             editor.set_value(_lookup(self.loaded, key))
         search = config.search
         self.space_editor.clear()
-        self.space_editor.set_grid(search.strategy == "grid")
+        self.space_editor.set_grid("points" in strategy_settings(search.strategy, search.sampler))
         searched = {param.name: param for param in search.space}
         for row in [*STANDING_ROWS, *(n for n in searched if n not in STANDING_ROWS)]:
             param = searched.get(row)
@@ -221,7 +221,9 @@ class SetupPanel(QWidget):
         form.labelForField(holder).setText(
             "Trials per round" if strategy == "coarse-to-fine" else "Trials"
         )
-        self.space_editor.set_grid(strategy == "grid")
+        self.space_editor.set_grid(
+            "points" in strategy_settings(strategy, values.get("search.sampler", "grid"))
+        )
         # Which optimizers can train: the optimizer row's (fixed or searched), else the form's.
         row = self.space_editor.rows.get("optimizer")
         named = [values.get("train.optimizer")] if row is None else row.low_edit.text().split(",")

@@ -49,7 +49,8 @@ STATUS_COLOURS = {
 
 
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
-# trials of several runs (folds, repeats), "Test acc" only for searches with a test split.
+# trials of several runs (folds, repeats), "Test acc" only for searches with a test split,
+# "Round" only for searches in rounds.
 RESULT_COLUMNS = {
     "Val acc": lambda trial: trial.final_val_acc,
     "± std": lambda trial: trial.final_val_acc_std,
@@ -58,6 +59,7 @@ RESULT_COLUMNS = {
     "Test acc": lambda trial: trial.test_acc,
     "Epochs": lambda trial: trial.epoch_count,
     "Seconds": lambda trial: trial.seconds,
+    "Round": lambda trial: trial.round,
 }
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
 BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs")
@@ -80,7 +82,9 @@ class ResultsTableModel(QAbstractTableModel):
         self.result_columns = [
             name
             for name in RESULT_COLUMNS
-            if (name != "± std" or results.runs > 1) and (name != "Test acc" or results.test)
+            if (name != "± std" or results.runs > 1)
+            and (name != "Test acc" or results.test)
+            and (name != "Round" or results.rounds)
         ]
         self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
 

@@ -26,7 +26,14 @@ STRATEGIES: dict[str, Callable[[SearchConfig], Strategy]] = {
     "grid": lambda search: GridSearch(search.space, search.seed, search.points),
     "random": lambda search: RandomSearch(search.space, search.seed, search.trials),
     "coarse-to-fine": lambda search: CoarseToFine(
-        search.space, search.seed, search.trials, search.rounds, search.keep, search.margin
+        search.space,
+        search.seed,
+        search.trials,
+        search.rounds,
+        search.keep,
+        search.margin,
+        search.sampler,
+        search.points,
     ),
     "tpe": _optuna("tpe"),
     "sobol": _optuna("sobol"),
@@ -43,13 +50,23 @@ STRATEGY_TITLES = {
 STRATEGY_SETTINGS = {
     "grid": ("points",),
     "random": ("trials",),
-    "coarse-to-fine": ("trials", "rounds", "keep", "margin"),
+    "coarse-to-fine": ("sampler", "points", "trials", "rounds", "keep", "margin"),
     "tpe": ("trials", "batch"),
     "sobol": ("trials", "batch"),
 }
 # Strategies whose trials come from an Optuna sampler: their size is the trials asked
 # for, and their first trials fall where random draws would.
 OPTUNA_STRATEGIES = ("tpe", "sobol")
+
+
+# Settings of coarse-to-fine that one of its samplers does not read.
+UNREAD_BY_SAMPLER = {"grid": ("trials",), "random": ("points",)}
+
+
+def strategy_settings(strategy: str, sampler: str) -> tuple[str, ...]:
+    """The search settings a search with this strategy (and sampler) reads."""
+    unread = UNREAD_BY_SAMPLER.get(sampler, ()) if strategy == "coarse-to-fine" else ()
+    return tuple(name for name in STRATEGY_SETTINGS[strategy] if name not in unread)
 
 
 def make_strategy(search: SearchConfig) -> Strategy:

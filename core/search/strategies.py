@@ -137,12 +137,18 @@ class RandomSearch(Strategy):
                 return Suggestion(params)
 
 
+SAMPLERS = ("grid", "random")
+
+
 class CoarseToFine(Strategy):
-    """`rounds` rounds of `trials` random draws. Round 1 covers the whole space; each
-    later round covers, per range parameter, the span (in its scale) of the best `keep`
-    fraction of all trials so far, widened on each side by `margin` times the previous
-    round's width and clipped to the original bounds; per choice parameter, the values
-    those best trials used."""
+    """`rounds` rounds. Round 1 covers the whole space; each later round covers, per
+    range parameter, the span (in its scale) of the best `keep` fraction of all trials
+    so far, widened on each side by `margin` times the previous round's width and
+    clipped to the original bounds; per choice parameter, the values those best trials
+    used. With the grid `sampler` (the method as described: a coarse grid first, then
+    grids where the score is higher) a round is the grid of `points` per range (a
+    parameter may set its own) over its region, first parameter slowest, leaving out
+    points trained in an earlier round; with the random sampler, `trials` random draws."""
 
     def __init__(
         self,
@@ -152,26 +158,63 @@ class CoarseToFine(Strategy):
         rounds: int,
         keep: float,
         margin: float,
+        sampler: str = "grid",
+        points: int = 5,
     ):
         super().__init__(space, seed)
-        self.per_round = trials
+        if sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        self.sampler = sampler
+        self.points = points
         self.rounds = rounds
         self.keep = keep
         self.margin = margin
-        self.planned = trials * rounds
         self.round = 1
         self.region = _whole_space(space)
         self.regions = [self.region]
-        self._asked_in_round = 0
-        self._rng = np.random.default_rng([seed, self.round])
+        self.per_round = len(self._grid()) if sampler == "grid" else trials
+        # The most it can run: a grid round may leave out points trained before.
+        self.planned = self.per_round * rounds
+        self._asked = 0
+        self._trained: set[str] = set()  # every point asked, as _point_key gives it
+        self._queue = self._round_points()
 
     def ask(self) -> Suggestion | None:
-        if self._asked_in_round == self.per_round:
-            if self.round == self.rounds or len(self.told) < self.round * self.per_round:
-                return None
+        while not self._queue:
+            if self.round == self.rounds or len(self.told) < self._asked:
+                return None  # the search is over, or the round's results are not all in
             self._start_next_round()
-        self._asked_in_round += 1
-        return Suggestion(_draw(self.space, self._rng, self.region), self.round)
+        self._asked += 1
+        params = self._queue.pop(0)
+        self._trained.add(_point_key(params))
+        return Suggestion(params, self.round)
+
+    def _round_points(self) -> list[dict[str, Any]]:
+        """The points of the round about to start, in the order they are asked."""
+        if self.sampler == "random":
+            rng = np.random.default_rng([self.seed, self.round])
+            return [_draw(self.space, rng, self.region) for _ in range(self.per_round)]
+        return [params for params in self._grid() if _point_key(params) not in self._trained]
+
+    def _grid(self) -> list[dict[str, Any]]:
+        """The grid over the current region: `points` evenly spaced values per range in
+        its scale, the region's values per choice; points a combination's optimizer
+        ignores dropped, and combinations that then coincide kept once."""
+        axes = []
+        for param in self.space:
+            if isinstance(param, ChoiceParam):
+                axes.append(self.region[param.name])
+                continue
+            low, high = self.region[param.name]
+            count = getattr(param, "points", None) or self.points
+            units = np.linspace(low, high, count)
+            axes.append(list(dict.fromkeys(param.from_unit(unit) for unit in units)))
+        names = [param.name for param in self.space]
+        combinations = (
+            drop_inactive(dict(zip(names, values, strict=True)))
+            for values in itertools.product(*axes)
+        )
+        return list({_point_key(params): params for params in combinations}.values())
 
     def _start_next_round(self) -> None:
         # Sorting by score, then trial number, makes the result independent of the order
@@ -192,8 +235,7 @@ class CoarseToFine(Strategy):
             self.region = self._narrow(best)
         self.round += 1
         self.regions.append(self.region)
-        self._asked_in_round = 0
-        self._rng = np.random.default_rng([self.seed, self.round])
+        self._queue = self._round_points()
 
     def _narrow(self, best: list[dict[str, Any]]) -> dict:
         region = {}
@@ -210,3 +252,15 @@ class CoarseToFine(Strategy):
             pad = self.margin * (high - low)
             region[param.name] = (max(0.0, min(units) - pad), min(1.0, max(units) + pad))
         return region
+
+
+def replay_regions(strategy: CoarseToFine, scores: dict[int, float | None]) -> list[dict]:
+    """The region of each round so far of the coarse-to-fine search `strategy` (new, as
+    built from its config), whose finished trials scored `scores` (trial number ->
+    score; None for a trial without one): its trials told again in order, as a resumed
+    search tells them, up to the first one not finished."""
+    number = 0
+    while (suggestion := strategy.ask()) is not None and number + 1 in scores:
+        number += 1
+        strategy.tell(number, suggestion, scores[number])
+    return strategy.regions

@@ -600,14 +600,20 @@ class Session:
 
     def end_run(self, state: SearchState) -> None:
         """Release the session: `state` is complete or interrupted. Trials left running
-        are marked interrupted."""
+        are marked interrupted. A complete search ran every trial it was going to: its
+        planned count becomes that (grid rounds of coarse-to-fine leave out points
+        trained in an earlier round, so they may run fewer than they could)."""
         try:
             with self._writing():
                 self._db.execute(
                     "UPDATE trials SET status = ? WHERE status IN (?, ?)",
                     (TrialStatus.INTERRUPTED, TrialStatus.RUNNING, TrialStatus.QUEUED),
                 )
-                self._set_meta(state=state, owner="")
+                ran = {}
+                if state == SearchState.COMPLETE:
+                    (count,) = self._db.execute("SELECT COUNT(*) FROM trials").fetchone()
+                    ran = {"planned_trials": str(count)}
+                self._set_meta(state=state, owner="", **ran)
         finally:
             _RUNNING_HERE.discard(self.path.resolve())
             self._lock.release()

@@ -182,6 +182,8 @@ def test_set_overrides_and_coarse_to_fine_rounds(capsys, tiny_config, tmp_path):
         "--set",
         'search.strategy="coarse-to-fine"',
         "--set",
+        'search.sampler="random"',
+        "--set",
         "search.trials=3",
         "--set",
         "search.rounds=2",
@@ -277,6 +279,7 @@ epochs = 12
 batch_size = 50
 [search]
 strategy = "coarse-to-fine"
+sampler = "random"
 trials = 3
 rounds = 2
 seed = 5

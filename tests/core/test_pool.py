@@ -26,6 +26,7 @@ CONFIG = config_module.loads(
         "search.trials=6",
         "train.epochs=4",
         'search.strategy="coarse-to-fine"',
+        'search.sampler="random"',
         "search.rounds=2",
         "search.trials=3",
     ],

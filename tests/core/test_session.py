@@ -40,6 +40,22 @@ def test_round_trip(tmp_path):
         assert again.name == "demo" and again.meta["schema_version"] == str(SCHEMA_VERSION)
 
 
+def test_a_complete_search_plans_the_trials_it_ran_and_an_interrupted_one_keeps_its_plan(
+    tmp_path,
+):
+    """A coarse-to-fine grid round leaves out points trained before, so a search can end
+    with fewer trials than it planned: complete, it says N of N, not N of N + 1."""
+    session, _ = make_session(tmp_path / "a.hdsession")
+    session.end_run("interrupted")
+    with Session.open(tmp_path / "a.hdsession", writable=False) as interrupted:
+        assert interrupted.planned == 3
+    session.begin_run(3)
+    session.end_run("complete")
+    session.close()
+    with Session.open(tmp_path / "a.hdsession", writable=False) as again:
+        assert again.planned == 2 == len(again.trials())
+
+
 def test_schema_is_readable_by_plain_sqlite(tmp_path):
     session, _ = make_session(tmp_path / "a.hdsession")
     session.close()

@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -94,7 +95,7 @@ def test_random_is_uniform_for_a_linear_scale():
 def test_same_seed_same_suggestions_for_every_strategy():
     for make in (
         lambda seed: RandomSearch((LR, DECAY, OPTIMIZER), seed, trials=20),
-        lambda seed: CoarseToFine((LR, DECAY, OPTIMIZER), seed, 10, 3, 0.2, 0.1),
+        lambda seed: CoarseToFine((LR, DECAY, OPTIMIZER), seed, 10, 3, 0.2, 0.1, "random"),
     ):
         score = lambda params: -abs(math.log10(params["lr"]) + 4)  # noqa: E731
         first = [s.params for s in drain(make(1), score)]
@@ -108,7 +109,9 @@ def test_coarse_to_fine_narrows_toward_the_best_and_stays_in_bounds():
     def score(params):  # best at lr = 1e-4, weight decay irrelevant
         return -abs(math.log10(params["lr"]) + 4)
 
-    strategy = CoarseToFine((LR, DECAY), seed=3, trials=30, rounds=3, keep=0.2, margin=0.1)
+    strategy = CoarseToFine(
+        (LR, DECAY), seed=3, trials=30, rounds=3, keep=0.2, margin=0.1, sampler="random"
+    )
     suggestions = drain(strategy, score)
     assert strategy.planned == len(suggestions) == 90
     assert [s.round for s in suggestions] == [1] * 30 + [2] * 30 + [3] * 30
@@ -124,7 +127,7 @@ def test_coarse_to_fine_narrows_toward_the_best_and_stays_in_bounds():
 
 
 def test_coarse_to_fine_waits_for_the_round_to_be_told():
-    strategy = CoarseToFine((LR,), seed=0, trials=2, rounds=2, keep=0.5, margin=0.1)
+    strategy = CoarseToFine((LR,), 0, trials=2, rounds=2, keep=0.5, margin=0.1, sampler="random")
     first, second = strategy.ask(), strategy.ask()
     assert strategy.ask() is None  # round 2 needs round 1's results
     strategy.tell(2, second, 0.9)
@@ -133,14 +136,59 @@ def test_coarse_to_fine_waits_for_the_round_to_be_told():
 
 
 def test_coarse_to_fine_keeps_the_best_choices():
-    strategy = CoarseToFine((LR, OPTIMIZER), seed=0, trials=40, rounds=2, keep=0.25, margin=0.1)
+    strategy = CoarseToFine(
+        (LR, OPTIMIZER), 0, trials=40, rounds=2, keep=0.25, margin=0.1, sampler="random"
+    )
     drain(strategy, lambda params: 1.0 if params["optimizer"] == "adam" else 0.0)
     assert strategy.regions[1]["optimizer"] == ("adam",)
 
 
 def test_make_strategy_from_config():
-    search = SearchConfig(strategy="coarse-to-fine", trials=5, rounds=4, space=(LR,))
-    assert make_strategy(search).planned == 20
+    search = SearchConfig(strategy="coarse-to-fine", sampler="random", trials=5, rounds=4)
+    assert make_strategy(replace(search, space=(LR,))).planned == 20
+    # Grid rounds (the default): points per range, to the power of the ranges, per round.
+    grid = SearchConfig(strategy="coarse-to-fine", points=3, rounds=4, space=(LR, DECAY))
+    assert make_strategy(grid).planned == 3 * 3 * 4
+
+
+def test_coarse_to_fine_grids_narrow_as_computed_by_hand_and_train_no_point_twice():
+    """lr in 1e-6..1e-2 and weight decay in 1e-8..1e-4 (log), 3 points, the best 2 of 9
+    kept, margin 0.25. Round 1: units 0, 0.5, 1 of each. The best are (1e-4, 1e-8) and
+    (1e-4, 1e-6): lr units 0.5 and 0.5 widen to 0.25..0.75 (a quarter of round 1's width
+    each side), weight-decay units 0 and 0.5 to -0.25..0.75, clipped to 0..0.75. Round 2:
+    lr 1e-5, 1e-4, 1e-3; weight decay 1e-8, 10^-6.5, 1e-5; (1e-4, 1e-8) was trained in
+    round 1, so round 2 has 8 points."""
+
+    def score(params):
+        decay = math.log10(params["weight_decay"])
+        return -abs(math.log10(params["lr"]) + 4) - 0.1 * abs(decay + 8)
+
+    strategy = CoarseToFine((LR, DECAY), 0, trials=99, rounds=2, keep=0.2, margin=0.25, points=3)
+    assert strategy.planned == 18  # at most: 9 a round
+    suggestions = drain(strategy, score)
+    first = [(s.params["lr"], s.params["weight_decay"]) for s in suggestions if s.round == 1]
+    second = [(s.params["lr"], s.params["weight_decay"]) for s in suggestions if s.round == 2]
+    grid = np.array([(lr, wd) for lr in (1e-6, 1e-4, 1e-2) for wd in (1e-8, 1e-6, 1e-4)])
+    np.testing.assert_allclose(first, grid, rtol=1e-12)
+    assert strategy.regions[1]["lr"] == pytest.approx((0.25, 0.75))
+    assert strategy.regions[1]["weight_decay"] == pytest.approx((0.0, 0.75))
+    expected = [
+        (lr, wd)
+        for lr in (1e-5, 1e-4, 1e-3)
+        for wd in (1e-8, 10**-6.5, 1e-5)
+        if (lr, wd) != (1e-4, 1e-8)
+    ]
+    np.testing.assert_allclose(second, expected, rtol=1e-12)
+    keys = [(round(math.log10(lr), 9), round(math.log10(wd), 9)) for lr, wd in first + second]
+    assert len(set(keys)) == len(keys) == 17
+
+
+def test_a_session_stored_before_grid_rounds_keeps_its_random_rounds():
+    from hyperdesk.core import config as config_module
+
+    text = config_module.example_text("coarse-to-fine").replace('sampler = "grid"\n', "")
+    assert config_module.loads(text).search.sampler == "grid"  # a config of today's
+    assert config_module.loads_stored(text).search.sampler == "random"
 
 
 @pytest.mark.parametrize(

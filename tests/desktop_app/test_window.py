@@ -1,6 +1,7 @@
 """The window, driven as a person would: through its named controls (pytest-qt)."""
 
 import importlib.resources
+import math
 import re
 import time
 from pathlib import Path
@@ -140,10 +141,73 @@ def test_strategy_shows_only_its_options(qtbot, window):
     )
     assert window.setup.space_editor.rows["lr"].points_spin.isVisibleTo(window)
     combo.setCurrentIndex(combo.findData("coarse-to-fine"))
-    assert not form.isRowVisible(holder)
     assert window.setup.form_rows["search.rounds"][0].isRowVisible(
         window.setup.form_rows["search.rounds"][1]
     )
+
+    def shown(key):
+        form, holder = window.setup.form_rows[key]
+        return form.isRowVisible(holder)
+
+    # Grid rounds by default: points per range (and per parameter), no trial count.
+    assert shown("search.sampler") and shown("search.points") and not shown("search.trials")
+    assert window.setup.space_editor.rows["lr"].points_spin.isVisibleTo(window)
+    assert "3 rounds x 25 points = 75 trials" in window.setup_column.cost_label.text()
+    sampler = window.setup.editors["search.sampler"].widget
+    sampler.setCurrentIndex(sampler.findData("random"))
+    assert shown("search.trials") and not shown("search.points")
+    assert not window.setup.space_editor.rows["lr"].points_spin.isVisibleTo(window)
+    combo.setCurrentIndex(combo.findData("random"))
+    assert not shown("search.sampler")
+
+
+def test_each_coarse_to_fine_round_s_grid_region_is_drawn_on_the_scatter(qtbot, window):
+    """Two rounds of 2 x 2 grids: round 1's region is the whole space, round 2's lies
+    inside it around the best trial, each a dashed box in log10 coordinates."""
+    load(
+        window,
+        [
+            'search.strategy="coarse-to-fine"',
+            "search.points=2",
+            "search.rounds=2",
+            "search.keep=0.25",
+            "train.epochs=1",
+        ],
+    )
+    for row in window.setup.space_editor.rows.values():  # each range's own points
+        row.points_spin.setValue(2)
+    assert run_to_end(qtbot, window) == "complete"
+    # A point of round 2's grid trained in round 1 is not trained again; the count says
+    # the trials it ran, of as many.
+    ran = len(window.model.results.trials)
+    assert f"Trials {ran} / {ran}" in window.statusBar().trials_label.text()
+    scatter = window.panels["scatter"]
+    boxes = [box for box in scatter.region_boxes if box.isVisible()]
+    assert len(boxes) == 2
+    lr, decay = window.model.config.search.space
+    whole = boxes[0].rect()
+    assert whole.left() == pytest.approx(math.log10(lr.low))
+    assert whole.right() == pytest.approx(math.log10(lr.high))
+    assert whole.top() == pytest.approx(math.log10(decay.low))
+    assert whole.bottom() == pytest.approx(math.log10(decay.high))
+    inner = boxes[1].rect()
+    assert whole.contains(inner) and inner.width() < whole.width()
+    best = max(
+        (t for t in window.model.results.trials.values() if t.round == 1),
+        key=lambda t: t.score,
+    )
+    assert inner.contains(math.log10(best.params["lr"]), math.log10(best.params["weight_decay"]))
+    rounds = [t.round for t in window.model.results.trials.values()]
+    assert rounds.count(1) == 4 and 1 <= rounds.count(2) <= 4
+    # The table says each trial's round.
+    table = window.findChild(QTableView, "resultsTable").model()
+    headers = [table.headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())]
+    column = headers.index("Round")
+    shown = {
+        int(table.index(row, 0).data()): table.index(row, column).data()
+        for row in range(table.rowCount())
+    }
+    assert shown == {n: str(t.round) for n, t in window.model.results.trials.items()}
 
 
 def test_added_rows_are_searched_and_unchecked_rows_are_fixed(qtbot, window):
