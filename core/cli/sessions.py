@@ -13,7 +13,12 @@ HELP = "list the sessions in the data directory"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`sessions` takes no arguments."""
+    parser.add_argument(
+        "--search",
+        metavar="WORDS",
+        default="",
+        help="only the sessions whose name or notes (its own, its trials') hold every word",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
             info = summarize(path)
         except SessionError as error:
             reason = str(error).removeprefix(f"{path}: ")
-            lines.append(("?", "", "", "", "", "unreadable", printable(f"{path} ({reason})")))
+            if not args.search:
+                lines.append(("?", "", "", "", "", "unreadable", printable(f"{path} ({reason})")))
+            continue
+        if not info.matches(args.search):
             continue
         best = "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}"
         lines.append(
@@ -43,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
                 printable(str(path)),
             )
         )
+    if not lines:
+        print(f"No session in {folder} has {args.search!r} in its name or notes.")
+        return EXIT_OK
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
     for row in [header, *lines]:
         print(

@@ -22,6 +22,7 @@ TRIAL_COLUMNS_AFTER = (
     "test_acc",
     "epochs",
     "seconds",
+    "note",
 )
 
 
@@ -50,6 +51,7 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
             test_acc=trial.test_acc,
             epochs=len(records),
             seconds=round(sum(record.seconds for record in records), 3),
+            note=trial.note,
         )
         rows.append(row)
     return [*TRIAL_COLUMNS_BEFORE, *names, *TRIAL_COLUMNS_AFTER], rows
@@ -77,6 +79,7 @@ def to_json(session: Session) -> str:
         "created_at": meta.get("created_at"),
         "schema_version": int(meta.get("schema_version", 0)),
         "config": meta.get("config"),
+        "note": session.note,
         "trials": trials,
     }
     return json.dumps(document, indent=1)

@@ -25,7 +25,7 @@ from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lo
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # A session's name is for people; a longer one is surely not typed on purpose.
 NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
@@ -48,7 +48,8 @@ CREATE TABLE trials(
     final_val_acc_std REAL,
     test_acc REAL,
     test_loss REAL,
-    pruner_state TEXT
+    pruner_state TEXT,
+    note TEXT
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -76,7 +77,8 @@ CREATE TABLE inspections(
 # the spread over a trial's runs (k folds, repeats) and the held-out test result;
 # version 3 what the early-stopping rule noted of each finished trial (its rungs);
 # version 4 the training states kept of the best trials (TrainingState.to_bytes());
-# version 5 what a look inside a kept trial found (model.inspection.Inspection).
+# version 5 what a look inside a kept trial found (model.inspection.Inspection);
+# version 6 a person's note on each trial (the session's own is in meta).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -93,6 +95,7 @@ MIGRATIONS = {
         "CREATE TABLE inspections(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
         "epochs INTEGER NOT NULL, inspection BLOB NOT NULL)",
     ),
+    5: ("ALTER TABLE trials ADD COLUMN note TEXT",),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
 # The columns that hold numbers a damaged file could hold text in.
@@ -107,7 +110,7 @@ TRIAL_FIGURES = (
 )
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
-    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state"
+    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note"
 )
 
 
@@ -162,6 +165,7 @@ class TrialRow:
     # successive halving's completed_rung_N): a resume gives it back, so the rule
     # decides the later trials as it would have without the interruption.
     pruner_state: dict[str, Any] | None = None
+    note: str = ""  # what a person wrote of it
 
 
 def _claim_name(temporary: Path, path: Path) -> None:
@@ -430,6 +434,31 @@ class Session:
         return self.meta.get("name", self.path.stem)
 
     @property
+    def note(self) -> str:
+        """What a person wrote of the session ("" for nothing)."""
+        return self.meta.get("note", "")
+
+    def set_note(self, text: str, trial: int | None = None) -> None:
+        """Write a person's note on the session, or on trial `trial`; "" clears it.
+        SessionError for a trial the session does not have."""
+        text = text.strip()
+        with self._writing():
+            if trial is None:
+                self._set_meta(note=text)
+                return
+            changed = self._db.execute(
+                "UPDATE trials SET note = ? WHERE number = ?", (text or None, trial)
+            ).rowcount
+        if not changed:
+            raise self.no_trial(trial)
+
+    def no_trial(self, number: int) -> SessionError:
+        """The error for trial `number` asked of a session that does not have it."""
+        numbers = [row.number for row in self.trials()]
+        span = f"1 to {max(numbers)}" if numbers else "none yet"
+        return SessionError(f"{self.path.name} has no trial {number} (its trials: {span})")
+
+    @property
     def planned(self) -> int:
         """How many trials the search plans."""
         text = self.meta.get("planned_trials", "0") or "0"
@@ -447,8 +476,9 @@ class Session:
                     row[0],
                     TrialStatus(row[1]),
                     json.loads(row[2]),
-                    *row[3:-1],
-                    pruner_state=None if row[-1] is None else json.loads(row[-1]),
+                    *row[3:-2],
+                    pruner_state=None if row[-2] is None else json.loads(row[-2]),
+                    note=row[-1] or "",
                 )
                 for row in rows
             ]
@@ -622,10 +652,15 @@ class Session:
         """Record a trial as running; a rerun trial loses the epochs of its earlier try."""
         with self._writing():
             self._db.execute("DELETE FROM epochs WHERE trial = ?", (number,))
+            # A rerun trial starts afresh, but keeps what a person wrote of it.
+            (note,) = self._db.execute(
+                "SELECT note FROM trials WHERE number = ? UNION ALL SELECT NULL LIMIT 1",
+                (number,),
+            ).fetchone()
             self._db.execute(
                 "INSERT OR REPLACE INTO trials(number, status, params, seed, round, "
-                "started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (number, TrialStatus.RUNNING, json.dumps(params), seed, round_, _now()),
+                "started_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (number, TrialStatus.RUNNING, json.dumps(params), seed, round_, _now(), note),
             )
 
     def add_epochs(self, epochs: list[tuple[int, EpochRecord]]) -> None:
@@ -838,6 +873,13 @@ class SessionSummary:
     best_val_acc: float | None
     status: SearchState
     parent: str = ""  # the session this one's search was narrowed from
+    note: str = ""  # what a person wrote of it
+    trial_notes: tuple[str, ...] = ()  # what they wrote of its trials
+
+    def matches(self, words: str) -> bool:
+        """Whether every word of `words` is in the name or a note (any case)."""
+        text = " ".join((self.name, self.note, *self.trial_notes)).casefold()
+        return all(word in text for word in words.casefold().split())
 
 
 NUMERIC_TYPES = ("integer", "real", "null")
@@ -890,4 +932,6 @@ def summarize(path: Path) -> SessionSummary:
             best_val_acc=max(scores, default=None),
             status=session.status(),
             parent=meta.get("parent", ""),
+            note=meta.get("note", ""),
+            trial_notes=tuple(row.note for row in trials if row.note),
         )

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from hyperdesk.core import cli
+from hyperdesk.core.cli.exit_codes import EXIT_SESSION
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 
@@ -254,6 +255,7 @@ def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_pat
         "test_acc",
         "epochs",
         "seconds",
+        "note",
     ]
     for row, trial in zip(rows, trials, strict=True):
         assert int(row["number"]) == trial[0] and row["status"] == trial[1]
@@ -267,6 +269,35 @@ def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_pat
             (e["epoch"], e["train_loss"], e["train_acc"], e["val_loss"], e["val_acc"])
             for e in entry["epochs"]
         ] == epochs[trial[0]]
+
+
+def test_notes_are_written_read_searched_and_exported(capsys, tiny_config, tmp_path):
+    run_cli(capsys, "run", tiny_config, "--name", "first")
+    run_cli(capsys, "run", tiny_config, "--name", "second")
+    code, out, _ = run_cli(capsys, "sessions")
+    session_path = next(line.split()[-1] for line in out.splitlines() if line.startswith("first"))
+    code, out, _ = run_cli(capsys, "note", session_path, "-m", "baseline, before scaling")
+    assert code == 0 and "Wrote the note on the session" in out
+    assert run_cli(capsys, "note", session_path, "--trial", 2, "-m", "noisy curve")[0] == 0
+    code, out, _ = run_cli(capsys, "note", session_path)
+    assert out.splitlines() == ["baseline, before scaling", "trial 2: noisy curve"]
+    assert run_cli(capsys, "note", session_path, "--trial", 2)[1].strip() == "noisy curve"
+    code, _, err = run_cli(capsys, "note", session_path, "--trial", 9, "-m", "x")
+    assert code == EXIT_SESSION and "has no trial 9 (its trials: 1 to 4)" in err
+    code, out, _ = run_cli(capsys, "sessions", "--search", "Scaling BEFORE")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["first"]
+    code, out, _ = run_cli(capsys, "sessions", "--search", "noisy")  # a trial's note
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["first"]
+    assert "No session in" in run_cli(capsys, "sessions", "--search", "nothing like it")[1]
+    csv_path, json_path = tmp_path / "r.csv", tmp_path / "r.json"
+    run_cli(capsys, "export", session_path, "--csv", csv_path, "--json", json_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
+    assert [row["note"] for row in rows] == ["", "noisy curve", "", ""]
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert document["note"] == "baseline, before scaling"
+    assert document["trials"][1]["note"] == "noisy curve"
+    assert run_cli(capsys, "note", session_path, "--trial", 2, "-m", "")[0] == 0  # cleared
+    assert run_cli(capsys, "note", session_path, "--trial", 2)[1].strip() == ""
 
 
 SLOW_CONFIG = """

@@ -56,6 +56,23 @@ def test_a_complete_search_plans_the_trials_it_ran_and_an_interrupted_one_keeps_
         assert again.planned == 2 == len(again.trials())
 
 
+def test_notes_on_the_session_and_its_trials_are_kept_through_a_rerun(tmp_path):
+    session, _ = make_session(tmp_path / "a.hdsession")
+    session.set_note("  first try, data not scaled \n")
+    session.set_note("diverges above lr 0.3", trial=2)
+    with pytest.raises(SessionError, match="has no trial 9 \\(its trials: 1 to 2\\)"):
+        session.set_note("nothing", trial=9)
+    session.end_run("interrupted")
+    session.begin_run(3)
+    session.start_trial(2, {"lr": 0.5, "optimizer": "sgd"}, 43, 1)  # a resume reruns it
+    session.end_run("interrupted")
+    session.close()
+    with Session.open(tmp_path / "a.hdsession", writable=False) as again:
+        assert again.note == "first try, data not scaled"
+        assert [row.note for row in again.trials()] == ["", "diverges above lr 0.3"]
+        assert summarize(tmp_path / "a.hdsession").note == "first try, data not scaled"
+
+
 def test_schema_is_readable_by_plain_sqlite(tmp_path):
     session, _ = make_session(tmp_path / "a.hdsession")
     session.close()
@@ -76,14 +93,15 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "test_acc",
         "test_loss",
         "pruner_state",
+        "note",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
 
 
 def make_version_1_session(path):
-    """A session as Hyperdesk 0.1 wrote it: without the spread, test and early-stopping
-    columns."""
+    """A session as Hyperdesk 0.1 wrote it: without the spread, test, early-stopping and
+    note columns."""
     session, records = make_session(path)
     session.end_run("interrupted")
     session.close()
@@ -94,6 +112,7 @@ def make_version_1_session(path):
             ("trials", "test_acc"),
             ("trials", "test_loss"),
             ("trials", "pruner_state"),
+            ("trials", "note"),
             ("epochs", "val_acc_std"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
@@ -123,8 +142,10 @@ def test_opening_a_version_1_session_for_writing_upgrades_it_keeping_everything(
         assert upgraded.trials()[0].best_val_acc == max(r.val_acc for r in records)
         upgraded.record_test(1, 0.8, 0.6)
         upgraded.keep_state(1, 3, b"state")
+        upgraded.set_note("lr too high", trial=1)
     with Session.open(path, writable=False) as again:
         assert (again.trials()[0].test_acc, again.trials()[0].test_loss) == (0.8, 0.6)
+        assert again.trials()[0].note == "lr too high"
         assert again.kept_state(1) == b"state" and again.kept_states() == {1}
 
 
