@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -68,7 +69,7 @@ def _short_time(iso: str) -> str:
 
 
 class SessionListModel(QAbstractTableModel):
-    HEADERS = ("Name", "Created", "Strategy", "Trials", "Best", "Status")
+    HEADERS = ("Name", "Created", "Strategy", "Trials", "Best", "Status", "Note")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -107,7 +108,7 @@ class SessionListModel(QAbstractTableModel):
         if not isinstance(entry, SessionSummary):
             path, error = entry
             if role == Qt.ItemDataRole.DisplayRole:
-                return (path.name, "", "", "", "", "unreadable")[column]
+                return (path.name, "", "", "", "", "unreadable", "")[column]
             if role == Qt.ItemDataRole.ToolTipRole:
                 return error
             return None
@@ -118,6 +119,7 @@ class SessionListModel(QAbstractTableModel):
             f"{entry.done} / {entry.planned}",
             "" if entry.best_val_acc is None else f"{entry.best_val_acc:.3f}",
             entry.status,
+            entry.note.split("\n", 1)[0],  # its first line; the tooltip has it all
         )
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]
@@ -129,12 +131,14 @@ class SessionListModel(QAbstractTableModel):
                 entry.done,
                 entry.best_val_acc if entry.best_val_acc is not None else -1.0,
                 entry.status,
+                entry.note.lower(),
             )
             return raw[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             lineage = f"\nnarrowed from {Path(entry.parent).name}" if entry.parent else ""
             shown = "\nopen in the window" if entry.path == self.open_path else ""
-            return f"{entry.path}{lineage}{shown}"
+            note = f"\n\n{entry.note}" if entry.note else ""
+            return f"{entry.path}{lineage}{shown}{note}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 5:
             return STATUS_COLOURS.get(entry.status)
         if entry.path == self.open_path:
@@ -177,6 +181,7 @@ class SessionBrowser(QWidget):
     duplicateRequested = Signal(object)
     deleteRequested = Signal(object)
     revealRequested = Signal(object)
+    noteRequested = Signal(object)
     scanRequested = Signal(object)  # folder, to the scanner's thread
 
     def __init__(self, folder: Path):
@@ -190,9 +195,15 @@ class SessionBrowser(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
+        self.view.setWordWrap(False)  # a long note is cut to one line; its tooltip has it
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda index: self._request(self.openRequested))
+        self.search = QLineEdit()
+        self.search.setObjectName("sessionSearch")
+        self.search.setPlaceholderText("Search names and notes")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
         buttons = QHBoxLayout()
         self.buttons = {}
         for label, name, signal in (
@@ -201,6 +212,7 @@ class SessionBrowser(QWidget):
             ("Duplicate", "duplicateSessionButton", self.duplicateRequested),
             ("Delete…", "deleteSessionButton", self.deleteRequested),
             ("Show file", "revealSessionButton", self.revealRequested),
+            ("Note…", "noteSessionButton", self.noteRequested),
         ):
             button = QPushButton(label)
             button.setObjectName(name)
@@ -209,6 +221,7 @@ class SessionBrowser(QWidget):
             self.buttons[name] = button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
         layout.addWidget(self.view)
         layout.addLayout(buttons)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -244,10 +257,19 @@ class SessionBrowser(QWidget):
             return
         selected = self.selected_path()
         self.model.show_entries(entries)
+        self._filter()
         row = None if selected is None else self.model.row_of(selected)
         if row is not None:
             self.view.selectRow(row)
         self._update_buttons()
+
+    def _filter(self) -> None:
+        """Show only the sessions whose name or notes hold every word searched for (an
+        unreadable file shows only while nothing is searched)."""
+        words = self.search.text()
+        for row, entry in enumerate(self.model.entries):
+            shown = entry.matches(words) if isinstance(entry, SessionSummary) else not words.strip()
+            self.view.setRowHidden(row, not shown)
 
     def selected_path(self) -> Path | None:
         rows = self.view.selectionModel().selectedRows()

@@ -154,10 +154,11 @@ class MainWindow(QMainWindow):
         return docks
 
     def _build_inside_dock(self) -> QDockWidget:
-        """The Inside panel, a tab beside the scatter's."""
+        """The Inside panel, a tab beside the learning curves (the wider group: its
+        tables need the room, and a sixth tab beside the scatter cut their titles)."""
         dock = self._dock("Inside", "insideDock", self.inside, MOVABLE | FLOATABLE)
-        self.tabifyDockWidget(self.panel_docks["scatter"], dock)
-        self.panel_docks["scatter"].raise_()
+        self.tabifyDockWidget(self.panel_docks["curves"], dock)
+        self.panel_docks["curves"].raise_()
         dock.visibilityChanged.connect(self.inside_follower.set_visible)
         self.inside.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.inside.customContextMenuRequested.connect(self._inside_menu)
@@ -263,6 +264,7 @@ class MainWindow(QMainWindow):
         self.browser.duplicateRequested.connect(actions.duplicate_session)
         self.browser.deleteRequested.connect(actions.delete_session)
         self.browser.revealRequested.connect(actions.reveal_session)
+        self.browser.noteRequested.connect(lambda path: self.write_note(path=path))
         actions.configLoaded.connect(self._config_loaded)
         actions.sessionsChanged.connect(self.browser.refresh)
         actions.sessionOpened.connect(self.browser.select)
@@ -619,6 +621,35 @@ class MainWindow(QMainWindow):
         ).setEnabled(report is not None)
         menu.exec(self.inside.mapToGlobal(position))
 
+    def write_note(self, number: int | None = None, path: Path | None = None) -> None:
+        """Ask for a note on trial `number` of the shown session, or on the session at
+        `path`, and write it (a few bytes: at once, here)."""
+        path = path or self.model.session_path
+        if path is None:
+            return
+        try:
+            with Session.open(path, writable=False) as session:
+                notes = {row.number: row.note for row in session.trials()}
+                current, name = (
+                    (session.note if number is None else notes.get(number, "")),
+                    session.name,
+                )
+            what = f"trial {number} of {name}" if number is not None else name
+            text, chosen = QInputDialog.getMultiLineText(
+                self, "Note", f"A note on {what} (searchable, exported with the results):", current
+            )
+            if not chosen or text.strip() == current:
+                return
+            with Session.open(path) as session:
+                session.set_note(text, number)
+        except SessionError as error:
+            QMessageBox.warning(self, "Cannot write the note", str(error))
+            return
+        if number is not None and path == self.model.session_path:
+            self.model.results.trials[number].note = text.strip()
+            self.model.trialsChanged.emit({number})
+        self.browser.refresh()
+
     def _state_kept(self, number: int) -> bool:
         """Whether the shown session keeps trial `number`'s weights (one small query of
         the file, asked when its menu opens)."""
@@ -688,6 +719,9 @@ class MainWindow(QMainWindow):
             and self.model.session_path is not None
             and trial.status == TrialStatus.COMPLETE
             and not self.controller.evaluating
+        )
+        self._action(menu, f"Note on trial {number}…", lambda: self.write_note(number)).setEnabled(
+            self.model.session_path is not None
         )
         self._action(
             menu, f"Save trial {number} as a model…", lambda: self.save_model(number)

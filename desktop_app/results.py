@@ -43,6 +43,7 @@ class Trial:
     test_acc: float | None = None
     stored: StoredTrial | None = None
     load: Callable[[int], list[EpochRecord]] | None = None
+    note: str = ""  # what a person wrote of it
 
     @property
     def records(self) -> list[EpochRecord]:
@@ -148,6 +149,7 @@ class SearchResults:
                 row.best_val_acc,
             )
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
+            trial.note = row.note
             if row.status in FINISHED:
                 trial.stored, trial.load = stored, partial(read_epochs, path)
             else:

@@ -50,7 +50,7 @@ STATUS_COLOURS = {
 
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
 # trials of several runs (folds, repeats), "Test acc" only for searches with a test split,
-# "Round" only for searches in rounds.
+# "Round" only for searches in rounds. Filter words find notes too.
 RESULT_COLUMNS = {
     "Val acc": lambda trial: trial.final_val_acc,
     "± std": lambda trial: trial.final_val_acc_std,
@@ -60,6 +60,7 @@ RESULT_COLUMNS = {
     "Epochs": lambda trial: trial.epoch_count,
     "Seconds": lambda trial: trial.seconds,
     "Round": lambda trial: trial.round,
+    "Note": lambda trial: trial.note,
 }
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
 BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs")
@@ -129,8 +130,8 @@ class ResultsTableModel(QAbstractTableModel):
         row, column = index.row(), index.column()
         if role == SORT_ROLE and column == 0:
             return self._numbers[row]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return None if column == 1 else RIGHT_ALIGNED
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # words left, figures right
+            return None if column == 1 or self.headers[column] == "Note" else RIGHT_ALIGNED
         trial = self.trial_at(row)
         if role == TRIAL_ROLE:
             return trial.number

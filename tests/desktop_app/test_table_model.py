@@ -34,6 +34,7 @@ def test_columns_and_an_empty_model():
         "Train acc",
         "Epochs",
         "Seconds",
+        "Note",
     ]
     assert model.rowCount(model.index(0, 0)) == 0
 

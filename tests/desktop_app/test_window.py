@@ -577,7 +577,7 @@ def test_a_search_without_folds_or_test_split_shows_neither_column(qtbot, window
 
 def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     """Every panel of the registry has a dock: the learning curves and the top 20 in one
-    tab group, the scatter, the insight panels and Inside in another beside it (they once
+    tab group with Inside, the scatter and the insight panels in another beside it (they once
     shared one group, leaving the scatter the whole width)."""
     from hyperdesk.desktop_app.panels import PANELS
 
@@ -585,10 +585,9 @@ def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     assert set(docks) == {kind.key for kind in PANELS}
     left = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["curves"])}
     right = {dock.objectName() for dock in window.tabifiedDockWidgets(docks["scatter"])}
-    assert left == {"topDock"}
-    # The heatmap's tab shows only for a grid over two parameters, not the seed search;
-    # the Inside panel is the last tab.
-    assert right == {"bestDock", "parallelDock", "importanceDock", "insideDock"}
+    assert left == {"topDock", "insideDock"}
+    # The heatmap's tab shows only for a grid over two parameters, not the seed search.
+    assert right == {"bestDock", "parallelDock", "importanceDock"}
     assert docks["heatmap"].isHidden()
     assert docks["curves"].geometry().right() < docks["scatter"].geometry().left()
 
@@ -807,6 +806,7 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
         f"Evaluate trial {others[0]} on the test split (this search keeps none)": False,
         f"Look inside trial {others[0]}": True,  # 6 trials: all among the best 20 kept
         f"Train trial {others[0]} longer…": True,
+        f"Note on trial {others[0]}…": True,
         f"Save trial {others[0]} as a model…": True,
     }
 
@@ -1061,3 +1061,44 @@ def test_a_trial_without_kept_weights_is_offered_a_retraining(qtbot, window, mon
         longer.trigger()
     assert "not kept" in asked[0] and "from the start" in asked[0]
     assert [r.epoch for r in window.model.results.trials[best.number].records] == [1, 2, 3]
+
+
+def test_notes_on_a_trial_and_on_the_session_are_kept_shown_and_found(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    best, _menu, note = best_trial_menu_item(qtbot, window, ["search.trials=3"], "Note on trial")
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", lambda *a, **k: ("needs input scaling\nsee run 2", True)
+    )
+    note.trigger()
+    path = window.model.session_path
+    with Session.open(path, writable=False) as session:
+        assert {row.number: row.note for row in session.trials()}[best.number] == (
+            "needs input scaling\nsee run 2"
+        )
+    table = window.findChild(QTableView, "resultsTable").model()
+    headers = [table.headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())]
+    notes = {
+        int(table.index(row, 0).data()): table.index(row, headers.index("Note")).data()
+        for row in range(table.rowCount())
+    }
+    assert notes[best.number].startswith("needs input scaling")
+    window.table.filter_edit.setText("scaling")  # the filter's words find notes
+    assert table.rowCount() == 1
+    # The session's own note, from the Sessions tab: listed, and found by its words.
+    browser = window.browser
+    qtbot.waitUntil(lambda: browser.model.row_of(path) is not None, timeout=10_000)
+    browser.select(path)
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: ("Baseline", True))
+    qtbot.mouseClick(browser.buttons["noteSessionButton"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: browser.model.index(browser.model.row_of(path), 6).data() == "Baseline",
+        timeout=10_000,
+    )
+    row = browser.model.row_of(path)
+    browser.search.setText("BASELINE")
+    assert not browser.view.isRowHidden(row)
+    browser.search.setText("input scaling")  # a trial's note finds its session too
+    assert not browser.view.isRowHidden(row)
+    browser.search.setText("nothing like it")
+    assert browser.view.isRowHidden(row)
