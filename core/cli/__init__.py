@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from hyperdesk.core import __version__
 from hyperdesk.core.cli import (
     bench,
+    compare,
     demo,
     evaluate,
     export,
@@ -44,6 +45,7 @@ COMMANDS = {
     "predict": predict,
     "note": note,
     "sessions": sessions,
+    "compare": compare,
     "bench": bench,
     "export": export,
 }

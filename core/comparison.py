@@ -1,0 +1,150 @@
+"""Two or more sessions side by side: how fast each found its best (against trials and
+against epochs trained), each one's best trial, and which is better, if the difference
+is larger than the noise of a validation accuracy."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hyperdesk.core.storage.session import Session
+from hyperdesk.core.trials import FINISHED, trial_score
+
+# Two accuracies differ beyond noise when they are this many standard errors of their
+# difference apart (about 95% two-sided for a normal approximation).
+Z_BEYOND_NOISE = 1.96
+
+
+@dataclass(frozen=True)
+class SessionSide:
+    """One session as a comparison shows it."""
+
+    name: str
+    path: str
+    strategy: str
+    data: str  # what it searched on, as its config names it
+    trials: int  # finished
+    epochs: int  # trained, by every trial
+    seconds: float  # of training, every trial
+    best_trial: int | None
+    best_val_acc: float | None
+    # One standard error of the best accuracy: the spread over its runs (folds, repeats),
+    # else the binomial error of an accuracy on the validation samples.
+    best_error: float | None
+    best_params: dict[str, Any] = field(default_factory=dict)
+    best_epochs: int = 0
+    best_seconds: float = 0.0
+    # (trial number, best score so far) and (epochs trained so far, best score so far),
+    # over the finished trials in number order.
+    by_trials: list[tuple[int, float]] = field(default_factory=list)
+    by_epochs: list[tuple[int, float]] = field(default_factory=list)
+    # Every finished trial's parameters and score, for a scatter of all sessions.
+    points: list[tuple[dict[str, Any], float | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    sides: list[SessionSide]
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sessions": [
+                {
+                    key: value
+                    for key, value in vars(side).items()
+                    if key not in ("by_trials", "by_epochs", "points")
+                }
+                for side in self.sides
+            ],
+            "verdict": self.verdict,
+        }
+
+
+def read_side(path: Path) -> SessionSide:
+    """One session's side of a comparison. SessionError when it cannot be read."""
+    with Session.open(path, writable=False) as session:
+        config, name = session.config, session.name
+        rows = session.trials()
+        counts = session.epoch_counts()
+    data = config.data.source or config.data.dataset
+    finished = [row for row in rows if row.status in FINISHED]
+    by_trials, by_epochs, points = [], [], []
+    best_row, best, trained = None, None, 0
+    for row in finished:
+        score = trial_score(row.status, row.final_val_acc)
+        trained += counts.get(row.number, (0, 0.0))[0]
+        points.append((row.params, score))
+        if score is not None and (best is None or score > best):
+            best, best_row = score, row
+        if best is not None:
+            by_trials.append((row.number, best))
+            by_epochs.append((trained, best))
+    error = None
+    if best_row is not None:
+        error = best_row.final_val_acc_std
+        if error is None:
+            try:
+                n_val = config.data.split_sizes()[1]
+            except (ValueError, OSError):  # data that cannot be sized here
+                n_val = 0
+            if n_val:
+                error = math.sqrt(best * (1 - best) / n_val)
+    best_epochs, best_seconds = counts.get(best_row.number, (0, 0.0)) if best_row else (0, 0.0)
+    return SessionSide(
+        name=name,
+        path=str(path),
+        strategy=config.search.strategy,
+        data=data,
+        trials=len(finished),
+        epochs=trained,
+        seconds=round(sum(seconds for _, seconds in counts.values()), 3),
+        best_trial=None if best_row is None else best_row.number,
+        best_val_acc=best,
+        best_error=None if error is None else round(error, 4),
+        best_params={} if best_row is None else best_row.params,
+        best_epochs=best_epochs,
+        best_seconds=round(best_seconds, 3),
+        by_trials=by_trials,
+        by_epochs=by_epochs,
+        points=points,
+    )
+
+
+def compare_sessions(paths: list[Path]) -> Comparison:
+    """The sessions at `paths` side by side, and which is better. SessionError (naming
+    the file) when one cannot be read; ValueError for fewer than two."""
+    if len(paths) < 2:
+        raise ValueError(f"compare needs two sessions or more, got {len(paths)}")
+    sides = [read_side(Path(path)) for path in paths]
+    if len({side.name for side in sides}) < len(sides):  # two named alike: by their files
+        sides = [replace(side, name=f"{side.name} ({Path(side.path).stem})") for side in sides]
+    return Comparison(sides, verdict(sides))
+
+
+def verdict(sides: list[SessionSide]) -> str:
+    """Which session found the better trial, and whether the difference from the
+    runner-up is beyond the noise of their validation accuracies."""
+    scored = sorted(
+        (side for side in sides if side.best_val_acc is not None),
+        key=lambda side: -side.best_val_acc,
+    )
+    if len(scored) < 2:
+        return "Fewer than two of these sessions have a finished trial: nothing to compare."
+    first, second = scored[0], scored[1]
+    gap = first.best_val_acc - second.best_val_acc
+    head = (
+        f"{first.name} is best: {first.best_val_acc:.3f} (trial {first.best_trial}) against "
+        f"{second.best_val_acc:.3f} for {second.name}"
+    )
+    if len({side.data for side in sides}) > 1:
+        return f"{head}; but they searched different data, so the scores do not compare."
+    if first.best_error is None or second.best_error is None:
+        return f"{head}; the noise of their accuracies is not known."
+    noise = math.hypot(first.best_error, second.best_error)
+    spread = f"a difference of {gap:.3f}, its standard error {noise:.3f}"
+    if gap > Z_BEYOND_NOISE * noise:
+        return f"{head}: {spread}, beyond the validation noise."
+    return f"{head}: {spread}, within the validation noise; neither is better on this evidence."
