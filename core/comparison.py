@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import FINISHED, trial_score
 
 # Two accuracies differ beyond noise when they are this many standard errors of their
@@ -42,6 +43,13 @@ class SessionSide:
     by_epochs: list[tuple[int, float]] = field(default_factory=list)
     # Every finished trial's parameters and score, for a scatter of all sessions.
     points: list[tuple[dict[str, Any], float | None]] = field(default_factory=list)
+    log_params: tuple[str, ...] = ()  # the searched ranges on a log scale
+
+    def score_text(self) -> str:
+        if self.best_val_acc is None:
+            return "none yet"
+        error = "" if self.best_error is None else f" ± {self.best_error:.3f}"
+        return f"{self.best_val_acc:.3f}{error}"
 
 
 @dataclass(frozen=True)
@@ -49,13 +57,37 @@ class Comparison:
     sides: list[SessionSide]
     verdict: str
 
+    def table(self) -> list[tuple[str, ...]]:
+        """The sides as rows of text: a heading, then one row per figure, a column per
+        session (what `hyperdesk compare` prints and the window's Compare shows)."""
+        sides = self.sides
+        names = list(dict.fromkeys(name for side in sides for name in side.best_params))
+
+        def param(side: SessionSide, name: str) -> str:
+            value = side.best_params.get(name)
+            return "" if value is None else parameter_text(value, name in side.log_params)
+
+        return [
+            ("", *(side.name for side in sides)),
+            ("strategy", *(side.strategy for side in sides)),
+            ("data", *(side.data for side in sides)),
+            ("trials finished", *(str(side.trials) for side in sides)),
+            ("epochs trained", *(f"{side.epochs:,}" for side in sides)),
+            ("training time", *(f"{side.seconds:.2f} s" for side in sides)),
+            ("best trial", *("" if s.best_trial is None else str(s.best_trial) for s in sides)),
+            ("best val acc", *(side.score_text() for side in sides)),
+            *((name, *(param(side, name) for side in sides)) for name in names),
+            ("its epochs", *(str(side.best_epochs) for side in sides)),
+            ("its time", *(f"{side.best_seconds:.2f} s" for side in sides)),
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "sessions": [
                 {
                     key: value
                     for key, value in vars(side).items()
-                    if key not in ("by_trials", "by_epochs", "points")
+                    if key not in ("by_trials", "by_epochs", "points", "log_params")
                 }
                 for side in self.sides
             ],
@@ -110,6 +142,9 @@ def read_side(path: Path) -> SessionSide:
         by_trials=by_trials,
         by_epochs=by_epochs,
         points=points,
+        log_params=tuple(
+            param.name for param in config.search.space if getattr(param, "scale", "") == "log"
+        ),
     )
 
 
@@ -122,6 +157,14 @@ def compare_sessions(paths: list[Path]) -> Comparison:
     if len({side.name for side in sides}) < len(sides):  # two named alike: by their files
         sides = [replace(side, name=f"{side.name} ({Path(side.path).stem})") for side in sides]
     return Comparison(sides, verdict(sides))
+
+
+def compare_or_reason(paths: list[Path]) -> Comparison | str:
+    """compare_sessions() for a helper process: the comparison, or why there is none."""
+    try:
+        return compare_sessions(paths)
+    except (SessionError, ValueError) as error:
+        return str(error)
 
 
 def verdict(sides: list[SessionSide]) -> str:

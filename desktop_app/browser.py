@@ -182,6 +182,7 @@ class SessionBrowser(QWidget):
     deleteRequested = Signal(object)
     revealRequested = Signal(object)
     noteRequested = Signal(object)
+    compareRequested = Signal(object)  # the selected sessions' paths, a list
     scanRequested = Signal(object)  # folder, to the scanner's thread
 
     def __init__(self, folder: Path):
@@ -193,7 +194,8 @@ class SessionBrowser(QWidget):
         self.view.setObjectName("sessionsTable")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Ctrl, Shift) to compare them; the other buttons act on one.
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().setVisible(False)
         self.view.setWordWrap(False)  # a long note is cut to one line; its tooltip has it
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -219,6 +221,13 @@ class SessionBrowser(QWidget):
             button.clicked.connect(lambda _=False, s=signal: self._request(s))
             buttons.addWidget(button)
             self.buttons[name] = button
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compareSessionsButton")
+        self.compare_button.setToolTip("Select two sessions or more (Ctrl-click) to compare them")
+        self.compare_button.clicked.connect(
+            lambda: self.compareRequested.emit(self.selected_paths())
+        )
+        buttons.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -271,9 +280,14 @@ class SessionBrowser(QWidget):
             shown = entry.matches(words) if isinstance(entry, SessionSummary) else not words.strip()
             self.view.setRowHidden(row, not shown)
 
+    def selected_paths(self) -> list[Path]:
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.path_at(row) for row in rows]
+
     def selected_path(self) -> Path | None:
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.path_at(rows[0].row()) if rows else None
+        """The one session selected (None for none, or for several)."""
+        paths = self.selected_paths()
+        return paths[0] if len(paths) == 1 else None
 
     def select(self, path: Path) -> None:
         row = self.model.row_of(path)
@@ -289,6 +303,7 @@ class SessionBrowser(QWidget):
         chosen = self.selected_path() is not None
         for button in self.buttons.values():
             button.setEnabled(chosen)
+        self.compare_button.setEnabled(len(self.selected_paths()) >= 2)
 
     def shutdown(self) -> None:
         self.timer.stop()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.comparison import Comparison, compare_or_reason
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import needs_download
@@ -37,6 +38,7 @@ from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
+from hyperdesk.desktop_app.compare_dialog import CompareDialog
 from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.inside_panel import InsideFollower, InsidePanel
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         self.browser.deleteRequested.connect(actions.delete_session)
         self.browser.revealRequested.connect(actions.reveal_session)
         self.browser.noteRequested.connect(lambda path: self.write_note(path=path))
+        self.browser.compareRequested.connect(self.compare_sessions)
         actions.configLoaded.connect(self._config_loaded)
         actions.sessionsChanged.connect(self.browser.refresh)
         actions.sessionOpened.connect(self.browser.select)
@@ -388,6 +391,7 @@ class MainWindow(QMainWindow):
             "preview": self._preview_made,
             "data check": self._data_checked,
             "relocate": self._relocated,
+            "compare": self._compared,
         }
         if isinstance(key, tuple) and key[0] in handlers:
             handlers[key[0]](key, result)
@@ -395,6 +399,19 @@ class MainWindow(QMainWindow):
     def _data_checked(self, key, problem) -> None:
         if key[1] == self.model.session_path and problem:
             self.statusBar().show_data_problem(problem)
+
+    def compare_sessions(self, paths: list[Path]) -> None:
+        """Read the sessions in the helper process (large ones take a moment), then show
+        them side by side."""
+        self.statusBar().showMessage(f"Comparing {len(paths)} sessions…")
+        self.helper.request(("compare", tuple(paths)), compare_or_reason, paths)
+
+    def _compared(self, key, result) -> None:
+        self.statusBar().clearMessage()
+        if not isinstance(result, Comparison):
+            QMessageBox.warning(self, "Cannot compare", result or "They cannot be read.")
+            return
+        CompareDialog(result, self).open()
 
     def _relocate(self, source: Path) -> None:
         """Check, in the helper process, that `source` holds the shown session's data;

@@ -193,6 +193,13 @@ def make_plot(
     return plot
 
 
+def staircase(xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a best-so-far line drawn as steps: each value holds until the next."""
+    if not len(xs):
+        return np.array([]), np.array([])
+    return np.repeat(xs, 2)[1:], np.repeat(ys, 2)[:-1]
+
+
 def pen(colour: str, style: Qt.PenStyle = VALIDATION_STYLE, width: float = 2.0) -> Any:
     return pg.mkPen(colour, width=width, style=style)
 
@@ -743,11 +750,7 @@ class BestPanel(Panel):
         self.legend_corner = CORNERS[0]
 
     def refresh(self, results: SearchResults, selection: Selection) -> None:
-        numbers, best = results.best_so_far()
-        # A staircase: the best holds until a later trial beats it.
-        xs = np.repeat(numbers, 2)[1:] if numbers else np.array([])
-        ys = np.repeat(best, 2)[:-1] if best else np.array([])
-        self.best.setData(xs, ys)
+        self.best.setData(*staircase(*results.best_so_far()))
         scored = [t for t in results.trials.values() if t.score is not None]
         self.trials.setData([t.number for t in scored], [t.score for t in scored])
         chosen = [results.trials[n] for n in selection if n in results.trials]

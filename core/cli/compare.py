@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from hyperdesk.core.comparison import compare_sessions
-from hyperdesk.core.formatting import parameter_text, printable
+from hyperdesk.core.formatting import printable
 
 HELP = "compare sessions: their best trials side by side, and which is better"
 
@@ -27,35 +27,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=1))
         return EXIT_OK
-    sides = comparison.sides
-    names = sorted({name for side in sides for name in side.best_params})
-    rows = [
-        ("", *(printable(side.name) for side in sides)),
-        ("strategy", *(side.strategy for side in sides)),
-        ("data", *(printable(side.data) for side in sides)),
-        ("trials finished", *(str(side.trials) for side in sides)),
-        ("epochs trained", *(f"{side.epochs:,}" for side in sides)),
-        ("training time", *(f"{side.seconds:.2f} s" for side in sides)),
-        ("best trial", *("" if s.best_trial is None else str(s.best_trial) for s in sides)),
-        ("best val acc", *(_score(side) for side in sides)),
-        *((name, *(_param(side.best_params.get(name)) for side in sides)) for name in names),
-        ("its epochs", *(str(side.best_epochs) for side in sides)),
-        ("its time", *(f"{side.best_seconds:.2f} s" for side in sides)),
-    ]
+    rows = [tuple(printable(cell) for cell in row) for row in comparison.table()]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     print()
     print(comparison.verdict)
     return EXIT_OK
-
-
-def _score(side) -> str:
-    if side.best_val_acc is None:
-        return "none yet"
-    error = "" if side.best_error is None else f" ± {side.best_error:.3f}"
-    return f"{side.best_val_acc:.3f}{error}"
-
-
-def _param(value) -> str:
-    return "" if value is None else parameter_text(value)

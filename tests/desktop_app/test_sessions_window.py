@@ -752,3 +752,41 @@ def test_a_session_whose_data_moved_is_located_and_resumed(
     assert not problem.isVisible()
     with Session.open(path, writable=False) as session:
         assert session.config.data.source == str(moved)
+
+
+def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, tmp_path):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QDialog, QLabel, QTableWidget
+
+    from tests.conftest import TINY_CONFIG
+    from tests.core.test_cli import run_cli
+
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY_CONFIG)
+    run_cli(capsys, "run", config, "--name", "random one")
+    run_cli(capsys, "run", config, "--name", "tpe one", "--set", 'search.strategy="tpe"')
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: len(browser.model.entries) == 2, timeout=10_000)
+    assert not browser.compare_button.isEnabled()  # one session or none: nothing to compare
+    selection = browser.view.selectionModel()
+    for row in (0, 1):
+        selection.select(
+            browser.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    assert browser.compare_button.isEnabled()
+    assert not browser.buttons["openSessionButton"].isEnabled()  # acts on one session
+    qtbot.mouseClick(browser.compare_button, Qt.MouseButton.LeftButton)  # read in the helper
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "compareDialog") is not None, timeout=30_000)
+    dialog = window.findChild(QDialog, "compareDialog")
+    table = dialog.findChild(QTableWidget, "compareTable")
+    headers = {table.horizontalHeaderItem(c).text() for c in range(table.columnCount())}
+    assert headers == {"random one", "tpe one"}
+    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert {"best val acc", "lr", "weight_decay", "epochs trained"} <= set(labels)
+    assert " is best: " in dialog.findChild(QLabel, "compareVerdict").text()
+    # A best-so-far staircase per session, up to its 4th trial and its best score.
+    curves = dialog.by_trials.getPlotItem().listDataItems()
+    ends = {(curve.getData()[0][-1], curve.getData()[1][-1]) for curve in curves}
+    assert ends == {(4, side.best_val_acc) for side in dialog.comparison.sides}
