@@ -32,7 +32,13 @@ from hyperdesk.core.data.sources import (
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
 from hyperdesk.core.search.registry import STRATEGIES
-from hyperdesk.core.search.space import ChoiceParam, Param, RangeParam, SpaceError
+from hyperdesk.core.search.space import (
+    ChoiceParam,
+    Param,
+    RangeParam,
+    SpaceError,
+    point_problems,
+)
 from hyperdesk.core.search.strategies import SAMPLERS
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS, NetworkSpec, flops_per_trial
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
@@ -385,6 +391,8 @@ class SearchConfig:
     keep_weights: int | str = 20
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     space: tuple[Param, ...] = field(default_factory=tuple)
+    # Configurations to run first, as they are ([[search.enqueue]] tables, --enqueue).
+    enqueue: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -449,8 +457,9 @@ class Config:
         return self.data.folds * self.train.repeats
 
     def to_dict(self) -> dict[str, Any]:
-        search = asdict(replace(self.search, space=()))
+        search = asdict(replace(self.search, space=(), enqueue=()))
         del search["space"]
+        search["enqueue"] = [dict(point) for point in self.search.enqueue]
         search["early_stopping"] = asdict(self.search.early_stopping)
         search["space"] = {param.name: param_to_dict(param) for param in self.search.space}
         model = asdict(self.model)
@@ -613,7 +622,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
     search = _read_section(
-        raw, "search", SEARCH_RULES, problems, extra_keys=("space", "early_stopping")
+        raw, "search", SEARCH_RULES, problems, extra_keys=("space", "early_stopping", "enqueue")
     )
     raw_search = raw.get("search") if isinstance(raw.get("search"), dict) else {}
     early = _read_section(raw_search, "early_stopping", EARLY_STOPPING_RULES, problems)
@@ -645,18 +654,41 @@ def from_dict(raw: dict[str, Any]) -> Config:
             problems.extend(
                 (f"{path}.{key}" if key else path, message) for key, message in error.problems
             )
+    enqueue = _read_enqueued(raw_search.get("enqueue", []), tuple(space), problems)
     config = None
     if not problems:
         config = Config(
             DataConfig(**data),
             ModelConfig(**model),
             TrainConfig(**train),
-            SearchConfig(**search, early_stopping=EarlyStopping(**early), space=tuple(space)),
+            SearchConfig(
+                **search,
+                early_stopping=EarlyStopping(**early),
+                space=tuple(space),
+                enqueue=enqueue,
+            ),
         )
         problems.extend(_cross_checks(config))
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _read_enqueued(
+    raw: Any, space: tuple[Param, ...], problems: list[tuple[str, str]]
+) -> tuple[dict[str, Any], ...]:
+    """The [[search.enqueue]] tables, each a point of the search space."""
+    if not isinstance(raw, list) or not all(isinstance(point, dict) for point in raw):
+        problems.append(
+            ("search.enqueue", "must be [[search.enqueue]] tables of searched settings")
+        )
+        return ()
+    for index, point in enumerate(raw, start=1):
+        problems.extend(
+            (f"search.enqueue[{index}].{name}", message)
+            for name, message in point_problems(space, point)
+        )
+    return tuple(raw)
 
 
 def _split_checks(config: Config) -> list[tuple[str, str]]:
@@ -748,10 +780,16 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
     return problems
 
 
-def loads(text: str, overrides: Iterable[str] = (), folder: Path | None = None) -> Config:
-    """Parse TOML text, apply KEY=VALUE overrides, validate. A relative data file is
-    found from `folder` (the config file's) when the text names it, from the working
-    directory when an override does: a session records where it really is."""
+def loads(
+    text: str,
+    overrides: Iterable[str] = (),
+    folder: Path | None = None,
+    enqueue: Iterable[str] = (),
+) -> Config:
+    """Parse TOML text, apply KEY=VALUE overrides, add the `enqueue` configurations
+    (`lr=0.01,weight_decay=1e-6`) to run first, validate. A relative data file is found
+    from `folder` (the config file's) when the text names it, from the working directory
+    when an override does: a session records where it really is."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -761,7 +799,25 @@ def loads(text: str, overrides: Iterable[str] = (), folder: Path | None = None) 
     _anchor_data_files(raw, folder or Path.cwd())
     apply_overrides(raw, overrides)
     _anchor_data_files(raw, Path.cwd())
+    for point in enqueue:
+        search = raw.setdefault("search", {})
+        if isinstance(search, dict) and isinstance(search.setdefault("enqueue", []), list):
+            search["enqueue"].append(parse_point(point))
     return from_dict(raw)
+
+
+def parse_point(text: str) -> dict[str, Any]:
+    """`lr=0.01,weight_decay=1e-6` as {"lr": 0.01, "weight_decay": 1e-06}. ConfigError
+    (naming --enqueue) for a part that is not NAME=VALUE."""
+    point = {}
+    for part in text.split(","):
+        name, separator, value = part.partition("=")
+        if not separator or not name.strip():
+            raise ConfigError(
+                [("--enqueue", f"{part!r}: give NAME=VALUE pairs, e.g. lr=0.01,weight_decay=1e-6")]
+            )
+        point[name.strip()] = _parse_value(value.strip())
+    return point
 
 
 def _anchor_data_files(raw: dict[str, Any], folder: Path) -> None:
@@ -799,12 +855,12 @@ def loads_stored(text: str) -> Config:
     return from_dict(raw)
 
 
-def example_config(name: str, overrides: Iterable[str] = ()) -> Config:
+def example_config(name: str, overrides: Iterable[str] = (), enqueue: Iterable[str] = ()) -> Config:
     """A bundled example config; a data file it names lies beside it."""
     # The folder of the example's own file: a frozen build serves the package as a
     # MultiplexedPath, whose str() is no path, while each file in it is a real one.
     toml = importlib.resources.files("hyperdesk.resources.examples") / f"{name}.toml"
-    return loads(example_text(name), overrides, Path(str(toml)).parent)
+    return loads(example_text(name), overrides, Path(str(toml)).parent, enqueue)
 
 
 def example_text(name: str) -> str:
@@ -825,7 +881,7 @@ def example_text(name: str) -> str:
 MAX_CONFIG_BYTES = 1 << 20
 
 
-def load(path: Path, overrides: Iterable[str] = ()) -> Config:
+def load(path: Path, overrides: Iterable[str] = (), enqueue: Iterable[str] = ()) -> Config:
     path = Path(path)
     try:
         # Only a regular file: reading a named pipe or a device would wait forever.
@@ -840,7 +896,7 @@ def load(path: Path, overrides: Iterable[str] = ()) -> Config:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror or error}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([(str(path), "is not text: a config is a UTF-8 TOML file")]) from None
-    return loads(text, overrides, path.resolve().parent)
+    return loads(text, overrides, path.resolve().parent, enqueue)
 
 
 def _parse_value(text: str) -> Any:

@@ -15,7 +15,10 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -25,10 +28,12 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, DataConfig, param_to_dict
 from hyperdesk.core.data.sources import DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
+from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.data_preview import DataPreview
 from hyperdesk.desktop_app.form_widgets import CollapsibleSection
+from hyperdesk.desktop_app.run_first import ask_point
 from hyperdesk.desktop_app.setup_fields import (
     FIELDS,
     SECTIONS,
@@ -147,7 +152,57 @@ class SetupPanel(QWidget):
         column.addWidget(self.space_editor)
         self.space_error = FieldError()
         column.addWidget(self.space_error)
+        # Configurations to run first ([[search.enqueue]]): chosen by hand, run as they are.
+        first = QHBoxLayout()
+        self.run_first_label = QLabel()
+        self.run_first_label.setObjectName("runFirstLabel")
+        self.run_first_label.setWordWrap(True)
+        self.add_trial_button = QPushButton("Add trial…")
+        self.add_trial_button.setObjectName("addTrialButton")
+        self.add_trial_button.setToolTip(
+            "A configuration of your own to run first, as it is, before the strategy's trials"
+        )
+        self.add_trial_button.clicked.connect(self._add_trial)
+        self.clear_trials_button = QPushButton("Clear")
+        self.clear_trials_button.setObjectName("clearTrialsButton")
+        self.clear_trials_button.clicked.connect(lambda: self._set_run_first([]))
+        first.addWidget(self.run_first_label, 1)
+        first.addWidget(self.add_trial_button)
+        first.addWidget(self.clear_trials_button)
+        column.addLayout(first)
+        self.run_first_error = FieldError()
+        column.addWidget(self.run_first_error)
         return space
+
+    def _add_trial(self) -> None:
+        """Ask a value of each searched setting (the middle of its range to start
+        from) and add the configuration to those run first."""
+        config, _ = self.read()
+        space = config.search.space if config is not None else ()
+        if not space:
+            self.run_first_error.show_reason("search.space: search a setting first")
+            return
+        point = ask_point(self, space)
+        if point is not None:
+            self._set_run_first([*self.loaded["search"].get("enqueue", []), point])
+
+    def _set_run_first(self, points: list[dict[str, Any]]) -> None:
+        self.loaded["search"]["enqueue"] = points
+        self._show_run_first()
+        self._edited()
+
+    def _show_run_first(self) -> None:
+        points = self.loaded["search"].get("enqueue", [])
+        self.run_first_label.setText(
+            "Run first: "
+            + "; ".join(
+                ", ".join(f"{name} {parameter_text(value)}" for name, value in point.items())
+                for point in points
+            )
+            if points
+            else "The strategy chooses every trial."
+        )
+        self.clear_trials_button.setVisible(bool(points))
 
     def _add_field(self, form: QFormLayout, field: Field) -> None:
         editor = field.make()
@@ -188,6 +243,7 @@ class SetupPanel(QWidget):
         widgets = [self, *self.findChildren(QWidget)]
         blocked = [widget.blockSignals(True) for widget in widgets]
         self.loaded = config.to_dict()
+        self._show_run_first()
         self.name_edit.setText(name)
         self.name_typed = False
         for key, editor in self.editors.items():
@@ -288,6 +344,14 @@ class SetupPanel(QWidget):
         for row in self.space_editor.rows.values():
             row.show_problems(by_path)
         self.space_error.show_reason(by_path.get("search.space"))
+        self.run_first_error.show_reason(
+            "\n".join(
+                f"{path.removeprefix('search.')}: {message}"
+                for path, message in problems
+                if path.startswith("search.enqueue")
+            )
+            or None
+        )
 
     def show_data_preview(self, summary: DataSummary | None, data: DataConfig | None) -> None:
         """What the data holds and how `data` cuts and scales it; hidden without a summary."""

@@ -55,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a config key, e.g. --set search.trials=10 (repeatable)",
     )
+    parser.add_argument(
+        "--enqueue",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE,...",
+        help="run this configuration first, e.g. --enqueue lr=0.01,weight_decay=1e-6 (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
@@ -77,10 +84,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     if args.example is not None:
-        config = config_module.example_config(args.example, args.set)
+        config = config_module.example_config(args.example, args.set, args.enqueue)
         name = args.name or args.example
     else:
-        config = config_module.load(args.config, args.set)
+        config = config_module.load(args.config, args.set, args.enqueue)
         name = args.name or Path(args.config).stem
     if len(name) > NAME_LENGTH:
         print(

@@ -8,7 +8,13 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hyperdesk.core.search.strategies import CoarseToFine, GridSearch, RandomSearch, Strategy
+from hyperdesk.core.search.strategies import (
+    CoarseToFine,
+    Enqueued,
+    GridSearch,
+    RandomSearch,
+    Strategy,
+)
 
 if TYPE_CHECKING:  # the config describes a search; search never needs the config itself
     from hyperdesk.core.config import SearchConfig
@@ -74,14 +80,15 @@ def make_strategy(search: SearchConfig) -> Strategy:
         build = STRATEGIES[search.strategy]
     except KeyError:
         raise ValueError(f"unknown strategy {search.strategy!r}") from None
-    return build(search)
+    strategy = build(search)
+    return Enqueued(strategy, search.enqueue) if search.enqueue else strategy
 
 
 def planned_trials(search: SearchConfig) -> int:
     """How many trials a search will run, without building its strategy (an Optuna
     study for tpe and sobol)."""
     if search.strategy in OPTUNA_STRATEGIES:
-        return search.trials
+        return search.trials + len(search.enqueue)
     return make_strategy(search).planned
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from hyperdesk.core.training.optimizers import drop_inactive
+
 SCALES = ("linear", "log")
 
 
@@ -142,3 +144,27 @@ def narrowed(space: tuple[Param, ...], chosen: list[dict[str, Any]]) -> tuple[Pa
                 RangeParam(param.name, low, high, param.scale, param.integer, param.points)
             )
     return tuple(result)
+
+
+def point_problems(space: tuple[Param, ...], point: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with `point` as a trial of `space` (a configuration to run as it
+    is): (parameter, message) pairs, none when it can run. Every searched setting the
+    trial uses needs a value inside its range (or among its values)."""
+    params = {param.name: param for param in space}
+    problems = []
+    for name, value in point.items():
+        param = params.get(name)
+        if param is None:
+            problems.append((name, f"is not searched (searched: {', '.join(params) or 'none'})"))
+        elif isinstance(param, ChoiceParam):
+            if value not in param.values:
+                problems.append((name, f"must be one of {list(param.values)}, got {value!r}"))
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append((name, f"must be a number, got {value!r}"))
+        elif not param.low <= value <= param.high:
+            problems.append((name, f"must be within {param.low} to {param.high}, got {value}"))
+        elif param.integer and not float(value).is_integer():
+            problems.append((name, f"takes whole numbers, got {value}"))
+    used = drop_inactive({name: point.get(name) for name in params})
+    problems += [(name, "needs a value") for name in used if name not in point]
+    return problems

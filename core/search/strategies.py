@@ -254,7 +254,61 @@ class CoarseToFine(Strategy):
         return region
 
 
-def replay_regions(strategy: CoarseToFine, scores: dict[int, float | None]) -> list[dict]:
+class Enqueued(Strategy):
+    """Configurations a person chose, run first (in round 1, in their order), then the
+    trials of `inner`. A point `inner` proposes that was one of them is not trained
+    again: `inner` is told that trial's score (once it is in), under its own numbering."""
+
+    def __init__(self, inner: Strategy, points: tuple[dict[str, Any], ...]):
+        super().__init__(inner.space, inner.seed)
+        self.inner = inner
+        self.points = [drop_inactive(dict(point)) for point in points]
+        self.batch = inner.batch
+        # The most it runs: inner's trials may repeat some of the points.
+        self.planned = inner.planned + len(self.points)
+        self._numbers = {_point_key(point): n for n, point in enumerate(self.points, 1)}
+        self._given = 0  # suggestions returned: the trial number of the last
+        self._inner_asked = 0
+        self._inner_numbers: dict[int, int] = {}  # trial number -> inner's number for it
+        self._scores: dict[int, float | None] = {}  # a chosen point's trial -> its score
+        # A chosen point's trial -> inner's repeats of it, told once its score is in.
+        self._repeats: dict[int, list[tuple[int, Suggestion]]] = {}
+
+    @property
+    def regions(self) -> list[dict]:
+        """Coarse-to-fine's rounds (with an inner coarse-to-fine search)."""
+        return self.inner.regions
+
+    def ask(self) -> Suggestion | None:
+        if self._given < len(self.points):
+            self._given += 1
+            return Suggestion(dict(self.points[self._given - 1]))
+        while (suggestion := self.inner.ask()) is not None:
+            self._inner_asked += 1
+            chosen = self._numbers.get(_point_key(suggestion.params))
+            if chosen is None:
+                self._given += 1
+                self._inner_numbers[self._given] = self._inner_asked
+                return suggestion
+            if chosen in self._scores:
+                self.inner.tell(self._inner_asked, suggestion, self._scores[chosen])
+            else:
+                self._repeats.setdefault(chosen, []).append((self._inner_asked, suggestion))
+        return None
+
+    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
+        super().tell(number, suggestion, score)
+        if number in self._inner_numbers:
+            self.inner.tell(self._inner_numbers[number], suggestion, score)
+            return
+        self._scores[number] = score
+        for inner_number, repeat in self._repeats.pop(number, []):
+            self.inner.tell(inner_number, repeat, score)
+
+
+def replay_regions(
+    strategy: CoarseToFine | Enqueued, scores: dict[int, float | None]
+) -> list[dict]:
     """The region of each round so far of the coarse-to-fine search `strategy` (new, as
     built from its config), whose finished trials scored `scores` (trial number ->
     score; None for a trial without one): its trials told again in order, as a resumed

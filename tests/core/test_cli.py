@@ -197,6 +197,28 @@ def test_set_overrides_and_coarse_to_fine_rounds(capsys, tiny_config, tmp_path):
     assert all(len(records) == 2 for records in epochs.values())
 
 
+def test_enqueued_configurations_run_first_and_once(capsys, tiny_config, tmp_path):
+    path = tmp_path / "e.hdsession"
+    code, _, _ = run_cli(
+        capsys,
+        "run",
+        tiny_config,
+        "--session",
+        path,
+        "--enqueue",
+        "lr=0.05,weight_decay=1e-6",
+        "--enqueue",
+        "lr=0.002,weight_decay=1e-7",
+    )
+    assert code == 0
+    trials, _ = session_contents(path)
+    assert [t[2] for t in trials[:2]] == [
+        {"lr": 0.05, "weight_decay": 1e-06},
+        {"lr": 0.002, "weight_decay": 1e-07},
+    ]
+    assert len(trials) == 2 + 4 and all(t[1] == "complete" for t in trials)
+
+
 def test_bad_config_exits_2_listing_every_problem(capsys, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[search.space.lr]\nlow = 0\nhigh = 1\nscale = "log"\n[train]\nepoks = 3\n')

@@ -214,3 +214,20 @@ def test_the_official_test_split_exists_only_for_datasets_that_ship_one():
     problems = dict(problems_of('[data]\ndataset = "mnist"\ntest = "official"\nsamples = 65000\n'))
     assert "60,000 samples beside its 10,000 test samples" in problems["data.samples"]
     assert 'or "official"' in dict(problems_of('[data]\ntest = "half"\n'))["data.test"]
+
+
+def test_configurations_to_run_first_are_checked_against_the_space():
+    text = config.example_text("seed")
+    good = config.loads(text, enqueue=["lr=0.001,weight_decay=1e-6"])
+    assert good.search.enqueue == ({"lr": 0.001, "weight_decay": 1e-06},)
+    assert config.loads(good.to_toml()) == good  # stored as [[search.enqueue]] tables
+    with pytest.raises(config.ConfigError) as caught:
+        config.loads(text + "\n[[search.enqueue]]\nlr = 5\nwd = 1e-6\n", enqueue=["lr=0.001"])
+    assert set(caught.value.problems) == {
+        ("search.enqueue[1].lr", "must be within 1e-06 to 0.01, got 5"),
+        ("search.enqueue[1].wd", "is not searched (searched: lr, weight_decay)"),
+        ("search.enqueue[1].weight_decay", "needs a value"),
+        ("search.enqueue[2].weight_decay", "needs a value"),
+    }
+    with pytest.raises(config.ConfigError, match="give NAME=VALUE pairs"):
+        config.loads(text, enqueue=["lr"])

@@ -288,3 +288,39 @@ def test_planning_an_optuna_search_builds_no_study():
     preview = preview_strategy(search)
     assert isinstance(preview, RandomSearch) and preview.planned == 7
     assert planned_trials(SearchConfig(strategy="grid", space=(LR,), points=4)) == 4
+
+
+def test_enqueued_points_run_first_and_a_grid_does_not_run_them_again():
+    """A 2 x 2 grid whose corner (1e-6, 1e-8) was enqueued runs it once, first; the
+    other enqueued point is off the grid."""
+    search = SearchConfig(
+        strategy="grid",
+        points=2,
+        space=(LR, DECAY),
+        enqueue=({"lr": 1e-6, "weight_decay": 1e-8}, {"lr": 1e-4, "weight_decay": 1e-6}),
+    )
+    strategy = make_strategy(search)
+    assert strategy.planned == 2 + 4  # at most
+    points = [(s.params["lr"], s.params["weight_decay"]) for s in drain(strategy)]
+    assert points[:2] == [(1e-6, 1e-8), (1e-4, 1e-6)]
+    assert sorted(points[2:]) == [(1e-6, 1e-4), (1e-2, 1e-8), (1e-2, 1e-4)]
+
+
+def test_coarse_to_fine_learns_from_an_enqueued_point_it_would_have_run():
+    """Round 1's grid holds the enqueued corner: the round is told its score (under the
+    strategy's own numbering) and narrows around it when it is the best."""
+    corner = {"lr": 1e-2, "weight_decay": 1e-4}
+    search = SearchConfig(
+        strategy="coarse-to-fine",
+        points=2,
+        rounds=2,
+        keep=0.25,
+        space=(LR, DECAY),
+        enqueue=(corner,),
+    )
+    strategy = make_strategy(search)
+    suggestions = drain(strategy, lambda params: 1.0 if params == corner else 0.0)
+    assert suggestions[0].params == corner
+    assert [s.params for s in suggestions].count(corner) == 1
+    # Round 2 lies in the corner's quarter: both ranges from 0.9 to 1 of their width.
+    assert strategy.regions[1] == {"lr": (0.9, 1.0), "weight_decay": (0.9, 1.0)}

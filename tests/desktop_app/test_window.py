@@ -1102,3 +1102,30 @@ def test_notes_on_a_trial_and_on_the_session_are_kept_shown_and_found(qtbot, win
     assert not browser.view.isRowHidden(row)
     browser.search.setText("nothing like it")
     assert browser.view.isRowHidden(row)
+
+
+def test_a_trial_added_by_hand_runs_first(qtbot, window, monkeypatch):
+    from hyperdesk.desktop_app import run_first
+
+    load(window, ["search.trials=2", "train.epochs=1"])
+    label = window.setup.run_first_label
+    assert "strategy chooses every trial" in label.text()
+
+    def type_point(dialog_self):
+        # As a person would: an lr outside its range is refused, then a good one taken.
+        dialog_self.fields["lr"].setText("5")
+        dialog_self.fields["weight_decay"].setText("1e-6")
+        dialog_self._check()
+        assert "lr: must be within 0.001 to 0.1, got 5" in dialog_self.problem.text()
+        dialog_self.fields["lr"].setText("0.02")
+        dialog_self._check()
+        return dialog_self.result()
+
+    monkeypatch.setattr(run_first.RunFirstDialog, "exec", type_point)
+    qtbot.mouseClick(window.setup.add_trial_button, Qt.MouseButton.LeftButton)
+    assert label.text() == "Run first: lr 0.02, weight_decay 1.000e-06"
+    assert window.setup.config().search.enqueue == ({"lr": 0.02, "weight_decay": 1e-06},)
+    assert run_to_end(qtbot, window) == "complete"
+    first = window.model.results.trials[1]
+    assert first.params == {"lr": 0.02, "weight_decay": 1e-06}
+    assert len(window.model.results.trials) == 3
