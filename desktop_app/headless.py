@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from hyperdesk.core.model.inspection import Inspection
@@ -36,7 +37,9 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         for frame in frames:
             frame.setCurrentWidget(frame.panel_widget)  # a file shows the plot, even empty
             frame.resize(*PANEL_SIZE)
-            frame.show()  # offscreen: lays the plot out at its size, shows nothing
+            # Laid out at its size, never on a screen (in the window's process, too).
+            frame.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+            frame.show()
         QApplication.processEvents()
         paths = export_panels(shown, folder, fmt, scale)
         for frame in frames:
@@ -44,6 +47,7 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         # Each trial looked inside (in the window): its report, as the Inside panel shows it.
         for number, look in looks.items():
             report = ReportView(f"<b>Trial {number}</b>.", look)
+            report.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
             report.show()  # fits its tables to their cells
             QApplication.processEvents()
             report.adjustSize()

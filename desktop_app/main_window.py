@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         export_menu.addSeparator()
         self._action(export_menu, "All panels…", actions.export_all_dialog)
         self._action(export_menu, "Results (CSV or JSON)…", actions.export_results_dialog)
+        self._action(export_menu, "Report (HTML)…", actions.export_report_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         search_menu = self.menuBar().addMenu("&Search")

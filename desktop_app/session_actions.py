@@ -20,8 +20,10 @@ from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
+from hyperdesk.core.storage.report import write_report
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.follower import SessionFollower
+from hyperdesk.desktop_app.headless import render_session_panels
 from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plot, panel_files
 from hyperdesk.desktop_app.panels import KINDS, PanelSet
 from hyperdesk.desktop_app.remembered import last_folder, recent, remember_folder, remember_recent
@@ -423,6 +425,33 @@ class SessionActions(QObject):
             with Session.open(self.model.session_path, writable=False) as session:
                 write_text(path, render(session))
             self.exported.emit([path])
+        except (OSError, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
+
+    def export_report_dialog(self) -> None:
+        """The shown session as one HTML file (hyperdesk report): asks where, asks
+        before replacing, draws its panels offscreen."""
+        if self.model.session_path is None:
+            QMessageBox.information(
+                self.window, "Nothing to report", "Run or open a session first."
+            )
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Export report",
+            str(last_folder("exports") / f"{self.model.session_path.stem}.html"),
+            "A web page, one file with its images (*.html)",
+        )
+        if not target:
+            return
+        path = Path(target) if target.lower().endswith(".html") else Path(f"{target}.html")
+        remember_folder("exports", path.parent)
+        # (The file dialog asked before replacing a file it named; a suffix added here
+        # names another, which is asked about now.)
+        if path != Path(target) and not self.may_replace([path]):
+            return
+        try:
+            self.exported.emit([write_report(self.model.session_path, path, render_session_panels)])
         except (OSError, SessionError) as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 

@@ -19,6 +19,7 @@ from hyperdesk.core.cli import (
     model,
     note,
     predict,
+    report,
     resume,
     run,
     sessions,
@@ -48,6 +49,7 @@ COMMANDS = {
     "compare": compare,
     "bench": bench,
     "export": export,
+    "report": report,
 }
 
 

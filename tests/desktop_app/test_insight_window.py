@@ -193,3 +193,58 @@ def test_export_plots_draws_each_trial_looked_inside(capsys, tmp_path):
     render_session_panels(path, tmp_path / "large", "png", 2)
     large = QImage(str(tmp_path / "large" / "inside-trial-2.png"))
     assert (large.width(), large.height()) == (2 * image.width(), 2 * image.height())
+
+
+def test_the_report_is_one_html_file_with_every_section_and_images_that_decode(capsys, tmp_path):
+    """hyperdesk report: parsed as a browser would, it has each section, the best trials
+    in order, the notes, and every embedded image decodes (the panels and a look
+    inside), shown at the size the window shows them (drawn at 2x)."""
+    import base64
+    from html.parser import HTMLParser
+
+    from PySide6.QtGui import QImage
+
+    from hyperdesk.core.execution.look_inside import inspect_trial
+    from hyperdesk.core.storage.report import SECTIONS
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.desktop_app.launcher import main
+    from tests.conftest import TINY_CONFIG
+    from tests.core.test_model import searched
+
+    path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
+    inspect_trial(path, 2)
+    with Session.open(path) as session:
+        session.set_note("first look & <notes>")
+        session.set_note("the one to keep", trial=2)
+    out = tmp_path / "report.html"
+    assert main(["report", str(path), "--out", str(out)]) == 0
+    assert main(["report", str(path), "--out", str(out)]) == 2  # never replaced unasked
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.sections, self.images, self.text = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "section":
+                self.sections.append(attrs["id"])
+            if tag == "img":
+                self.images.append(attrs)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    page = Page()
+    page.feed(out.read_text(encoding="utf-8"))
+    assert page.sections == [key for key, _ in SECTIONS]
+    text = " ".join(page.text)
+    assert "first look & <notes>" in text and "the one to keep" in text
+    captions = [image["alt"] for image in page.images]
+    assert "Learning curves" in captions and "Inside trial 2" in captions
+    for image in page.images:
+        prefix = "data:image/png;base64,"
+        assert image["src"].startswith(prefix)
+        decoded = QImage.fromData(base64.b64decode(image["src"][len(prefix) :]))
+        assert not decoded.isNull()
+        assert image["style"] == f"width: {decoded.width() // 2}px"

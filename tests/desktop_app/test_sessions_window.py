@@ -790,3 +790,20 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
     curves = dialog.by_trials.getPlotItem().listDataItems()
     ends = {(curve.getData()[0][-1], curve.getData()[1][-1]) for curve in curves}
     assert ends == {(4, side.best_val_acc) for side in dialog.comparison.sides}
+
+
+def test_file_export_report_writes_one_html_file_of_the_shown_session(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    load(window, ["search.trials=2", "train.epochs=2"])
+    run_to_end(qtbot, window)
+    chosen = tmp_path / "shared"  # the suffix is added
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+    with qtbot.waitSignal(window.actions.exported) as exported:
+        window.actions.export_report_dialog()
+    written = tmp_path / "shared.html"
+    assert exported.args[0] == [written]
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("data:image/png;base64,") >= 5

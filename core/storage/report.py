@@ -1,0 +1,230 @@
+"""A session as one self-contained HTML file to share: its setup, its data, its best
+trials, its panels and looks inside trials (PNG images embedded as data URLs, drawn by
+the window's side), and its notes. Opens in any browser, offline, as a single file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperdesk.core import __version__
+from hyperdesk.core.data.downloads import needs_download
+from hyperdesk.core.data.sources import DataSummary, preview_data
+from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.storage.export import write_text
+from hyperdesk.core.storage.session import Session, TrialRow
+from hyperdesk.core.trials import FINISHED, ranked
+
+BEST_SHOWN = 10  # trials in the report's table of the best
+# The sections a report has, in order: (id, heading). Tests parse them by id.
+SECTIONS = (
+    ("setup", "Setup"),
+    ("data", "Data"),
+    ("best", "Best trials"),
+    ("panels", "Panels"),
+    ("inside", "Inside the trials"),
+    ("notes", "Notes"),
+)
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; color: #212121; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; }
+.meta { color: #616161; } pre { background: #f5f5f5; padding: 0.8em; overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f0f4fa; } td.text, th.text { text-align: left; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #e0e0e0; }
+figcaption { color: #616161; font-size: 0.9em; }
+"""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image of the report: its caption, its PNG bytes, and how many pixels it has
+    for one on the screen (drawn at 2x, it is shown at half its pixels: as large as in
+    the window, and sharp on a high-density screen)."""
+
+    caption: str
+    png: bytes
+    scale: int = 1
+
+    @classmethod
+    def of_file(cls, path: Path, scale: int = 1) -> Picture:
+        """A panel or look written by `hyperdesk export --plots`, captioned by its name
+        (learning-curves.png: "Learning curves")."""
+        return cls(path.stem.replace("-", " ").capitalize(), path.read_bytes(), scale)
+
+    @property
+    def width(self) -> int:
+        """Its width on the page, in CSS pixels (a PNG's width is bytes 16 to 20)."""
+        return int.from_bytes(self.png[16:20], "big") // self.scale
+
+
+def write_report(session_path: Path, out: Path, draw) -> Path:
+    """Write the report of the session at `session_path` to `out` (through a fresh
+    file), its pictures drawn by `draw(session, folder, "png", 2)`, which returns the
+    files it wrote (the window's panels as `hyperdesk export --plots` draws them).
+    OSError when it cannot be written."""
+    with tempfile.TemporaryDirectory() as folder:
+        # Twice the screen size: sharp on a high-density screen and when zoomed.
+        drawn = draw(session_path, Path(folder), "png", 2)
+        pictures = [Picture.of_file(path, 2) for path in drawn]
+    write_text(out, report_html(session_path, pictures))
+    return out
+
+
+def report_html(session_path: Path, pictures: Sequence[Picture]) -> str:
+    """The report of the session at `session_path`, with `pictures` (its panels, then
+    its looks inside trials, whose captions start with "Inside")."""
+    with Session.open(session_path, writable=False) as session:
+        config, name, note = session.config, session.name, session.note
+        meta, rows = session.meta, session.trials()
+        counts = session.epoch_counts()
+    # A dataset to download is not fetched for a report: it says so instead.
+    summary = (
+        "not in the cache of downloads on this machine"
+        if needs_download(config.data.dataset, config.data.source)
+        else preview_data(config.data)
+    )
+    parts = [
+        f"<h1>{_text(name)}</h1>",
+        f'<p class="meta">Hyperdesk {__version__} · created {_text(meta.get("created_at", ""))}'
+        f" · {_text(meta.get('state', ''))} · {config.search.strategy} search, "
+        f"{sum(row.status in FINISHED for row in rows)} of "
+        f"{meta.get('planned_trials', '?')} trials finished</p>",
+    ]
+    if note:
+        parts.append(f"<p>{_text(note)}</p>")
+    panels = [p for p in pictures if not p.caption.startswith("Inside")]
+    looks = [p for p in pictures if p.caption.startswith("Inside")]
+    bodies = {
+        "setup": _setup(config),
+        "data": _data(config, summary),
+        "best": _best(rows, counts, log_names(config)),
+        "panels": _figures(panels) or "<p>No panel to show yet.</p>",
+        "inside": _figures(looks)
+        or "<p>No trial was looked inside (the window's Inside panel keeps each look).</p>",
+        "notes": _notes(note, rows),
+    }
+    for key, heading in SECTIONS:
+        parts.append(f'<section id="{key}"><h2>{heading}</h2>{bodies[key]}</section>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_text(name)} — Hyperdesk report</title><style>{STYLE}</style></head>"
+        f"<body>{''.join(parts)}</body></html>\n"
+    )
+
+
+def _text(value) -> str:
+    return html.escape(str(value))
+
+
+def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], text_columns=()) -> str:
+    def cell(tag: str, column: int, value: str) -> str:
+        kind = ' class="text"' if column in text_columns else ""
+        return f"<{tag}{kind}>{_text(value)}</{tag}>"
+
+    head = "".join(cell("th", c, h) for c, h in enumerate(headings))
+    body = "".join(
+        "<tr>" + "".join(cell("td", c, v) for c, v in enumerate(row)) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _setup(config) -> str:
+    space = [
+        (
+            param.name,
+            ", ".join(str(v) for v in param.values)
+            if hasattr(param, "values")
+            else f"{parameter_text(param.low, param.scale == 'log')} to "
+            f"{parameter_text(param.high, param.scale == 'log')} ({param.scale})",
+        )
+        for param in config.search.space
+    ]
+    fixed = [
+        ("network", f"{' x '.join(str(w) for w in config.model.hidden)} {config.model.activation}"),
+        (
+            "training",
+            f"{config.train.epochs} epochs, batch {config.train.batch_size}, "
+            f"{config.train.optimizer}",
+        ),
+        ("search", f"{config.search.strategy}, seed {config.search.seed}"),
+    ]
+    return (
+        "<h3>Searched</h3>"
+        + _table(("setting", "range"), space, text_columns=(0, 1))
+        + "<h3>Fixed</h3>"
+        + _table(("", ""), fixed, text_columns=(0, 1))
+        + f"<details><summary>The whole config</summary><pre>{_text(config.to_toml())}</pre>"
+        "</details>"
+    )
+
+
+def _data(config, summary: DataSummary | str) -> str:
+    where = config.data.source or config.data.dataset
+    if isinstance(summary, str):
+        return f"<p>{_text(where)}: {_text(summary)}</p>"
+    classes = ", ".join(
+        f"{name} ({count:,})" for name, count in zip(summary.classes, summary.counts, strict=True)
+    )
+    notes = "".join(f"<li>{_text(note)}</li>" for note in summary.notes)
+    return (
+        f"<p><b>{_text(where)}</b>: {summary.rows:,} samples of {summary.inputs:,} "
+        f"{summary.kind} inputs; {len(summary.classes)} classes: {_text(classes)}.</p>"
+        f"<p>{_text(config.data.split_text())}</p>" + (f"<ul>{notes}</ul>" if notes else "")
+    )
+
+
+def log_names(config) -> set[str]:
+    return {param.name for param in config.search.space if getattr(param, "scale", "") == "log"}
+
+
+def _best(rows: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[str]) -> str:
+    best = ranked(rows)[:BEST_SHOWN]
+    if not best:
+        return "<p>No trial has finished with a score yet.</p>"
+    names = list(dict.fromkeys(name for row in best for name in row.params))
+    tested = any(row.test_acc is not None for row in best)  # a test column only then
+    table_rows = []
+    for row in best:
+        epochs, seconds = counts.get(row.number, (0, 0.0))
+        spread = "" if row.final_val_acc_std is None else f" ± {row.final_val_acc_std:.3f}"
+        table_rows.append(
+            (
+                str(row.number),
+                *(_value(row.params.get(name), name in logs) for name in names),
+                f"{row.final_val_acc:.3f}{spread}",
+                *(() if not tested else ("" if row.test_acc is None else f"{row.test_acc:.3f}",)),
+                str(epochs),
+                f"{seconds:.2f}",
+                row.note,
+            )
+        )
+    headings = ("trial", *names, "val acc", *(("test acc",) * tested), "epochs", "seconds", "note")
+    return _table(headings, table_rows, text_columns=(len(headings) - 1,))
+
+
+def _value(value, log: bool) -> str:
+    return "" if value is None else parameter_text(value, log)
+
+
+def _figures(pictures: Sequence[Picture]) -> str:
+    return "".join(
+        f'<figure><img alt="{_text(p.caption)}" style="width: {p.width}px" '
+        f'src="data:image/png;base64,{base64.b64encode(p.png).decode("ascii")}">'
+        f"<figcaption>{_text(p.caption)}</figcaption></figure>"
+        for p in pictures
+    )
+
+
+def _notes(note: str, rows: list[TrialRow]) -> str:
+    noted = [(str(row.number), row.note) for row in rows if row.note]
+    if not note and not noted:
+        return "<p>No notes (write them in the window or with hyperdesk note).</p>"
+    session = f"<p>{_text(note)}</p>" if note else ""
+    return session + (_table(("trial", "note"), noted, text_columns=(1,)) if noted else "")
