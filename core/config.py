@@ -210,6 +210,7 @@ SEARCH_RULES = {
     "points": Rule("int", low=2),
     "rounds": POSITIVE_INT,
     "sampler": Rule("choice", SAMPLERS),
+    "warm_start": Rule("text"),
     "keep": Rule("float", low=0, high=1, low_open=True),
     "margin": Rule("float", low=0),
     "batch": POSITIVE_INT,
@@ -393,6 +394,11 @@ class SearchConfig:
     space: tuple[Param, ...] = field(default_factory=tuple)
     # Configurations to run first, as they are ([[search.enqueue]] tables, --enqueue).
     enqueue: tuple[dict[str, Any], ...] = ()
+    # A TPE search's prior knowledge: the session whose finished trials it learns from,
+    # and those trials as read when the search began ([[search.prior]] tables of
+    # `params` and `score`), kept so that a resume replays what it knew.
+    warm_start: str = ""
+    prior: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -457,9 +463,10 @@ class Config:
         return self.data.folds * self.train.repeats
 
     def to_dict(self) -> dict[str, Any]:
-        search = asdict(replace(self.search, space=(), enqueue=()))
+        search = asdict(replace(self.search, space=(), enqueue=(), prior=()))
         del search["space"]
         search["enqueue"] = [dict(point) for point in self.search.enqueue]
+        search["prior"] = [dict(trial) for trial in self.search.prior]
         search["early_stopping"] = asdict(self.search.early_stopping)
         search["space"] = {param.name: param_to_dict(param) for param in self.search.space}
         model = asdict(self.model)
@@ -622,7 +629,11 @@ def from_dict(raw: dict[str, Any]) -> Config:
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
     search = _read_section(
-        raw, "search", SEARCH_RULES, problems, extra_keys=("space", "early_stopping", "enqueue")
+        raw,
+        "search",
+        SEARCH_RULES,
+        problems,
+        extra_keys=("space", "early_stopping", "enqueue", "prior"),
     )
     raw_search = raw.get("search") if isinstance(raw.get("search"), dict) else {}
     early = _read_section(raw_search, "early_stopping", EARLY_STOPPING_RULES, problems)
@@ -666,6 +677,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
                 early_stopping=EarlyStopping(**early),
                 space=tuple(space),
                 enqueue=enqueue,
+                prior=_read_prior(raw_search.get("prior", []), problems),
             ),
         )
         problems.extend(_cross_checks(config))
@@ -689,6 +701,19 @@ def _read_enqueued(
             for name, message in point_problems(space, point)
         )
     return tuple(raw)
+
+
+def _read_prior(raw: Any, problems: list[tuple[str, str]]) -> tuple[dict[str, Any], ...]:
+    """The [[search.prior]] tables a warm-started search stored: `params` and `score`."""
+    if isinstance(raw, list) and all(
+        isinstance(trial, dict)
+        and isinstance(trial.get("params"), dict)
+        and isinstance(trial.get("score"), int | float)
+        for trial in raw
+    ):
+        return tuple(raw)
+    problems.append(("search.prior", "must be [[search.prior]] tables of params and score"))
+    return ()
 
 
 def _split_checks(config: Config) -> list[tuple[str, str]]:
@@ -756,6 +781,14 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                         f"train.{setting} is {fixed!r}",
                     )
                 )
+    if config.search.warm_start and config.search.strategy != "tpe":
+        problems.append(
+            (
+                "search.warm_start",
+                f'only TPE learns from earlier trials; set search.strategy = "tpe" (it is '
+                f"{config.search.strategy!r})",
+            )
+        )
     if config.search.strategy == "grid" and config.search.space:
         # Counted before a grid is built: a million points per range over two ranges
         # would be 10^12 combinations in memory.

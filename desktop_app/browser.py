@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
@@ -183,6 +183,7 @@ class SessionBrowser(QWidget):
     revealRequested = Signal(object)
     noteRequested = Signal(object)
     compareRequested = Signal(object)  # the selected sessions' paths, a list
+    warmStartRequested = Signal(object)
     scanRequested = Signal(object)  # folder, to the scanner's thread
 
     def __init__(self, folder: Path):
@@ -206,20 +207,30 @@ class SessionBrowser(QWidget):
         self.search.setPlaceholderText("Search names and notes")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
-        buttons = QHBoxLayout()
+        # Two rows of four: eight buttons in one row were cut short in a narrow dock.
+        buttons = QGridLayout()
         self.buttons = {}
-        for label, name, signal in (
-            ("Open", "openSessionButton", self.openRequested),
-            ("Rename…", "renameSessionButton", self.renameRequested),
-            ("Duplicate", "duplicateSessionButton", self.duplicateRequested),
-            ("Delete…", "deleteSessionButton", self.deleteRequested),
-            ("Show file", "revealSessionButton", self.revealRequested),
-            ("Note…", "noteSessionButton", self.noteRequested),
+        for index, (label, name, signal, tip) in enumerate(
+            (
+                ("Open", "openSessionButton", self.openRequested, ""),
+                ("Rename…", "renameSessionButton", self.renameRequested, ""),
+                ("Duplicate", "duplicateSessionButton", self.duplicateRequested, ""),
+                ("Delete…", "deleteSessionButton", self.deleteRequested, ""),
+                ("Show file", "revealSessionButton", self.revealRequested, ""),
+                ("Note…", "noteSessionButton", self.noteRequested, "Write a note on it"),
+                (
+                    "Warm start",
+                    "warmStartSessionButton",
+                    self.warmStartRequested,
+                    "A new TPE search of the same setup that begins knowing its trials",
+                ),
+            )
         ):
             button = QPushButton(label)
             button.setObjectName(name)
+            button.setToolTip(tip)
             button.clicked.connect(lambda _=False, s=signal: self._request(s))
-            buttons.addWidget(button)
+            buttons.addWidget(button, index // 4, index % 4)
             self.buttons[name] = button
         self.compare_button = QPushButton("Compare")
         self.compare_button.setObjectName("compareSessionsButton")
@@ -227,7 +238,7 @@ class SessionBrowser(QWidget):
         self.compare_button.clicked.connect(
             lambda: self.compareRequested.emit(self.selected_paths())
         )
-        buttons.addWidget(self.compare_button)
+        buttons.addWidget(self.compare_button, 1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)

@@ -5,6 +5,7 @@ the registry in panels.py), the setup panel, the results table and the status ba
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
         self.browser.revealRequested.connect(actions.reveal_session)
         self.browser.noteRequested.connect(lambda path: self.write_note(path=path))
         self.browser.compareRequested.connect(self.compare_sessions)
+        self.browser.warmStartRequested.connect(self.warm_start_from)
         actions.configLoaded.connect(self._config_loaded)
         actions.sessionsChanged.connect(self.browser.refresh)
         actions.sessionOpened.connect(self.browser.select)
@@ -400,6 +402,21 @@ class MainWindow(QMainWindow):
     def _data_checked(self, key, problem) -> None:
         if key[1] == self.model.session_path and problem:
             self.statusBar().show_data_problem(problem)
+
+    def warm_start_from(self, path: Path) -> None:
+        """A new TPE search with the setup of the session at `path`, that begins knowing
+        its trials (read at Start: core.execution.warm_start)."""
+        if not self.controller.idle:
+            return
+        try:
+            with Session.open(path, writable=False) as session:
+                config, name = session.config, session.name
+        except SessionError as error:
+            QMessageBox.warning(self, "Cannot warm start from it", str(error))
+            return
+        search = replace(config.search, strategy="tpe", warm_start=str(path), prior=(), enqueue=())
+        self.actions.show_new_search(replace(config, search=search), f"{name} warm")
+        self.setup_dock.raise_()
 
     def compare_sessions(self, paths: list[Path]) -> None:
         """Read the sessions in the helper process (large ones take a moment), then show

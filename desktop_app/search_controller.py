@@ -22,6 +22,7 @@ from hyperdesk.core.execution.longer import train_longer
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import default_workers, new_session_path
+from hyperdesk.core.execution.warm_start import with_prior
 from hyperdesk.core.formatting import clock
 from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
@@ -104,6 +105,7 @@ class SearchController(QObject):
         if not self.idle:
             return
         check_memory(config, len(self.pool.workers))  # ConfigError: nothing is made
+        config = with_prior(config)  # a warm start's trials, read once and kept
         folder = sessions_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)

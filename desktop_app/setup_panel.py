@@ -9,6 +9,7 @@ at the editor its key path names: a red outline, a tooltip and a line underneath
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -172,7 +173,35 @@ class SetupPanel(QWidget):
         column.addLayout(first)
         self.run_first_error = FieldError()
         column.addWidget(self.run_first_error)
+        # A warm start (Sessions tab, Warm start): shown while set, with a way out.
+        warm = QHBoxLayout()
+        self.warm_start_label = QLabel()
+        self.warm_start_label.setObjectName("warmStartLabel")
+        self.warm_start_label.setWordWrap(True)
+        self.no_warm_start_button = QPushButton("Forget it")
+        self.no_warm_start_button.setObjectName("noWarmStartButton")
+        self.no_warm_start_button.clicked.connect(self._forget_warm_start)
+        warm.addWidget(self.warm_start_label, 1)
+        warm.addWidget(self.no_warm_start_button)
+        column.addLayout(warm)
+        self.warm_start_error = FieldError()
+        column.addWidget(self.warm_start_error)
         return space
+
+    def _forget_warm_start(self) -> None:
+        self.loaded["search"].update(warm_start="", prior=[])
+        self._show_warm_start()
+        self._edited()
+
+    def _show_warm_start(self) -> None:
+        source = self.loaded["search"].get("warm_start", "")
+        known = len(self.loaded["search"].get("prior", []))
+        what = f"its {known} scored trials" if known else "its scored trials (read at Start)"
+        self.warm_start_label.setText(
+            f"Warm start: TPE begins knowing {what} of {Path(source).name}" if source else ""
+        )
+        for widget in (self.warm_start_label, self.no_warm_start_button):
+            widget.setVisible(bool(source))
 
     def _add_trial(self) -> None:
         """Ask a value of each searched setting (the middle of its range to start
@@ -244,6 +273,7 @@ class SetupPanel(QWidget):
         blocked = [widget.blockSignals(True) for widget in widgets]
         self.loaded = config.to_dict()
         self._show_run_first()
+        self._show_warm_start()
         self.name_edit.setText(name)
         self.name_typed = False
         for key, editor in self.editors.items():
@@ -344,6 +374,7 @@ class SetupPanel(QWidget):
         for row in self.space_editor.rows.values():
             row.show_problems(by_path)
         self.space_error.show_reason(by_path.get("search.space"))
+        self.warm_start_error.show_reason(by_path.get("search.warm_start"))
         self.run_first_error.show_reason(
             "\n".join(
                 f"{path.removeprefix('search.')}: {message}"

@@ -25,6 +25,7 @@ from hyperdesk.core.execution.runner import (
     default_workers,
     new_session_path,
 )
+from hyperdesk.core.execution.warm_start import with_prior
 from hyperdesk.core.formatting import needs_scientific, parameter_text, score_text
 from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import make_strategy
@@ -56,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override a config key, e.g. --set search.trials=10 (repeatable)",
     )
     parser.add_argument(
+        "--warm-start",
+        metavar="SESSION",
+        help="a TPE search that begins knowing the finished trials of SESSION (same data, "
+        "network and space); they are not run again",
+    )
+    parser.add_argument(
         "--enqueue",
         action="append",
         default=[],
@@ -83,12 +90,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    overrides = list(args.set)
+    if args.warm_start:
+        overrides.append(f"search.warm_start={json.dumps(str(Path(args.warm_start)))}")
     if args.example is not None:
-        config = config_module.example_config(args.example, args.set, args.enqueue)
+        config = config_module.example_config(args.example, overrides, args.enqueue)
         name = args.name or args.example
     else:
-        config = config_module.load(args.config, args.set, args.enqueue)
+        config = config_module.load(args.config, overrides, args.enqueue)
         name = args.name or Path(args.config).stem
+    config = with_prior(config)
     if len(name) > NAME_LENGTH:
         print(
             f"hyperdesk run: --name is {len(name):,} characters; a session name takes up to "

@@ -20,7 +20,7 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
-from hyperdesk.core.search.space import ChoiceParam, Param
+from hyperdesk.core.search.space import ChoiceParam, Param, point_problems
 from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.training.optimizers import CONDITIONS, drop_inactive
 
@@ -66,12 +66,22 @@ class OptunaStrategy(Strategy):
         trials: int,
         batch: int,
         sampler: optuna.samplers.BaseSampler,
+        prior: tuple[dict, ...] = (),
     ):
         super().__init__(space, seed)
         self.planned = trials
         self.batch = batch
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
         self.distributions = {param.name: distribution(param) for param in space}
+        # Trials of an earlier search, as finished trials of this study: TPE models them
+        # as its own from the first ask (they are not run again).
+        self.study.add_trials(
+            [
+                ended_trial(self.distributions, trial["params"], value=trial["score"])
+                for trial in prior
+                if not point_problems(space, trial["params"])
+            ]
+        )
         # With a searched optimizer, settings it alone uses are asked only when it is
         # chosen (Optuna's define-by-run).
         names = {param.name for param in space}
@@ -115,12 +125,17 @@ class OptunaStrategy(Strategy):
                     self.study.tell(self._trials[member], value)
 
 
-def tpe(space: tuple[Param, ...], seed: int, trials: int, batch: int) -> OptunaStrategy:
+def tpe(
+    space: tuple[Param, ...], seed: int, trials: int, batch: int, prior: tuple[dict, ...] = ()
+) -> OptunaStrategy:
     sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
-    return OptunaStrategy(space, seed, trials, batch, sampler)
+    return OptunaStrategy(space, seed, trials, batch, sampler, prior)
 
 
-def sobol(space: tuple[Param, ...], seed: int, trials: int, batch: int) -> OptunaStrategy:
+def sobol(
+    space: tuple[Param, ...], seed: int, trials: int, batch: int, prior: tuple[dict, ...] = ()
+) -> OptunaStrategy:
+    """(A quasi-random sequence ignores earlier trials: `prior` is not used.)"""
     with warnings.catch_warnings():
         # QMCSampler is marked experimental; its interface is all we need and is stable.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

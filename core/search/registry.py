@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # the config describes a search; search never needs the confi
 def _optuna(name: str) -> Callable[[SearchConfig], Strategy]:
     def build(search: SearchConfig) -> Strategy:
         module = importlib.import_module("hyperdesk.core.search.optuna_strategies")
-        return getattr(module, name)(search.space, search.seed, search.trials, search.batch)
+        return getattr(module, name)(
+            search.space, search.seed, search.trials, search.batch, search.prior
+        )
 
     return build
 

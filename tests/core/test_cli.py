@@ -750,3 +750,30 @@ def test_early_stopping_resumes_to_the_uninterrupted_search_wherever_it_was_kill
         differing = [pair for pair in zip(trials, expected[0], strict=True) if pair[0] != pair[1]]
         assert not differing, f"killed after {cut} epochs: {differing[:2]}"
         assert epochs == expected[1]
+
+
+def test_a_warm_start_reads_the_earlier_session_once_and_refuses_what_cannot_teach(
+    capsys, tiny_config, tmp_path
+):
+    earlier = tmp_path / "a.hdsession"
+    run_cli(capsys, "run", tiny_config, "--session", earlier)
+    warm = tmp_path / "b.hdsession"
+    tpe = 'search.strategy="tpe"'
+    code, _, _ = run_cli(
+        capsys, "run", tiny_config, "--session", warm, "--set", tpe, "--warm-start", earlier
+    )
+    assert code == 0
+    with Session.open(warm, writable=False) as session:
+        stored = session.config.search
+    # Kept in the session: a resume replays what it knew, whatever the earlier one holds.
+    assert stored.warm_start == str(earlier.resolve()) and len(stored.prior) == 4
+    code, _, err = run_cli(capsys, "run", tiny_config, "--warm-start", earlier)
+    assert code == 2 and "only TPE learns from earlier trials" in err
+    code, _, err = run_cli(
+        capsys, "run", tiny_config, "--set", tpe, "--set", "train.epochs=5", "--warm-start", earlier
+    )
+    assert code == 2 and "train.epochs differ" in err
+    code, _, err = run_cli(
+        capsys, "run", tiny_config, "--set", tpe, "--warm-start", tmp_path / "none.hdsession"
+    )
+    assert code == 2 and "search.warm_start" in err

@@ -154,3 +154,29 @@ def test_optuna_export_round_trip(tmp_path, capsys):
         assert exported.intermediate_values == {r.epoch: r.val_acc for r in epochs[trial.number]}
     assert cli.main(["export", str(path), "--optuna", url]) == 2
     assert "already holds a study named 'exported'" in capsys.readouterr().err
+
+
+def test_a_warm_started_tpe_search_begins_where_the_earlier_one_scored_best():
+    """40 earlier trials, best at lr = 1e-3 (score), one outside the range (skipped):
+    with them TPE's first 8 trials lie nearer lr = 1e-3 than without, same seed."""
+    lr_low, lr_high = math.log10(1e-6), math.log10(1e-2)
+    earlier = [
+        {"lr": 10 ** (lr_low + (lr_high - lr_low) * k / 39), "hidden_units": 16, "optimizer": "sgd"}
+        for k in range(40)
+    ]
+    prior = tuple({"params": params, "score": score(params)} for params in earlier)
+    outside = {"params": {"lr": 0.5, "hidden_units": 16, "optimizer": "sgd"}, "score": 1.0}
+
+    def distance(prior):
+        search = SearchConfig(strategy="tpe", trials=8, batch=1, seed=3, space=SPACE, prior=prior)
+        strategy = make_strategy(search)
+        suggestions = []
+        while (suggestion := strategy.ask()) is not None:
+            suggestions.append(suggestion)
+            strategy.tell(len(suggestions), suggestion, score(suggestion.params))
+        return strategy, sum(abs(math.log10(s.params["lr"]) + 3) for s in suggestions) / 8
+
+    warm, warm_distance = distance((*prior, outside))
+    _, cold_distance = distance(())
+    assert len(warm.study.trials) == 40 + 8  # the one outside the range left out
+    assert warm_distance < cold_distance / 2

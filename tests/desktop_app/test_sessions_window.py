@@ -807,3 +807,27 @@ def test_file_export_report_writes_one_html_file_of_the_shown_session(
     assert exported.args[0] == [written]
     text = written.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("data:image/png;base64,") >= 5
+
+
+def test_warm_start_makes_a_tpe_search_that_begins_knowing_a_session_s_trials(qtbot, window):
+    load(window, ["search.trials=3", "train.epochs=1"])
+    run_to_end(qtbot, window)
+    earlier = window.model.session_path
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(earlier) is not None, timeout=10_000)
+    browser.select(earlier)
+    qtbot.mouseClick(browser.buttons["warmStartSessionButton"], Qt.MouseButton.LeftButton)
+    setup = window.setup
+    assert setup.config().search.strategy == "tpe"
+    assert setup.warm_start_label.isVisibleTo(window)
+    assert earlier.name in setup.warm_start_label.text()
+    assert run_to_end(qtbot, window) == "complete"
+    with Session.open(window.model.session_path, writable=False) as session:
+        search = session.config.search
+    assert search.warm_start == str(earlier.resolve()) and len(search.prior) == 3
+    # Forget it: the setup no longer learns from anything.
+    window.actions.show_new_search(window.model.config, "again")
+    qtbot.mouseClick(setup.no_warm_start_button, Qt.MouseButton.LeftButton)
+    assert setup.config().search.warm_start == "" and setup.config().search.prior == ()
+    assert not setup.warm_start_label.isVisibleTo(window)
