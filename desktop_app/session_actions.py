@@ -401,21 +401,33 @@ class SessionActions(QObject):
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def export_results_dialog(self) -> None:
+    def _export_target(self, title: str, suffix: str, filters: str) -> tuple[Path | None, str]:
+        """Where to export the shown session, as asked (its folder remembered), and the
+        filter chosen; None without a session or when the person cancelled."""
         if self.model.session_path is None:
             QMessageBox.information(
                 self.window, "Nothing to export", "Run or open a session first."
             )
-            return
+            return None, ""
         target, chosen = QFileDialog.getSaveFileName(
             self.window,
+            title,
+            str(last_folder("exports") / f"{self.model.session_path.stem}{suffix}"),
+            filters,
+        )
+        if not target:
+            return None, ""
+        remember_folder("exports", Path(target).parent)
+        return Path(target), chosen
+
+    def export_results_dialog(self) -> None:
+        target, chosen = self._export_target(
             "Export results",
-            str(last_folder("exports") / f"{self.model.session_path.stem}.csv"),
+            ".csv",
             "CSV, one row per trial (*.csv);;JSON, with every epoch (*.json)",
         )
-        if target:
-            remember_folder("exports", Path(target).parent)
-            self.export_results(Path(target), "json" if "JSON" in chosen else "csv")
+        if target is not None:
+            self.export_results(target, "json" if "JSON" in chosen else "csv")
 
     def export_results(self, path: Path, fmt: str) -> None:
         if path.suffix.lower() not in (".csv", ".json"):
@@ -431,24 +443,15 @@ class SessionActions(QObject):
     def export_report_dialog(self) -> None:
         """The shown session as one HTML file (hyperdesk report): asks where, asks
         before replacing, draws its panels offscreen."""
-        if self.model.session_path is None:
-            QMessageBox.information(
-                self.window, "Nothing to report", "Run or open a session first."
-            )
-            return
-        target, _ = QFileDialog.getSaveFileName(
-            self.window,
-            "Export report",
-            str(last_folder("exports") / f"{self.model.session_path.stem}.html"),
-            "A web page, one file with its images (*.html)",
+        target, _ = self._export_target(
+            "Export report", ".html", "A web page, one file with its images (*.html)"
         )
-        if not target:
+        if target is None:
             return
-        path = Path(target) if target.lower().endswith(".html") else Path(f"{target}.html")
-        remember_folder("exports", path.parent)
+        path = target if target.suffix.lower() == ".html" else Path(f"{target}.html")
         # (The file dialog asked before replacing a file it named; a suffix added here
         # names another, which is asked about now.)
-        if path != Path(target) and not self.may_replace([path]):
+        if path != target and not self.may_replace([path]):
             return
         try:
             self.exported.emit([write_report(self.model.session_path, path, render_session_panels)])

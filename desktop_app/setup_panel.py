@@ -154,38 +154,25 @@ class SetupPanel(QWidget):
         self.space_error = FieldError()
         column.addWidget(self.space_error)
         # Configurations to run first ([[search.enqueue]]): chosen by hand, run as they are.
-        first = QHBoxLayout()
-        self.run_first_label = QLabel()
-        self.run_first_label.setObjectName("runFirstLabel")
-        self.run_first_label.setWordWrap(True)
-        self.add_trial_button = QPushButton("Add trial…")
-        self.add_trial_button.setObjectName("addTrialButton")
-        self.add_trial_button.setToolTip(
-            "A configuration of your own to run first, as it is, before the strategy's trials"
+        self.add_trial_button = _button(
+            "Add trial…",
+            "addTrialButton",
+            self._add_trial,
+            "A configuration of your own to run first, as it is, before the strategy's trials",
         )
-        self.add_trial_button.clicked.connect(self._add_trial)
-        self.clear_trials_button = QPushButton("Clear")
-        self.clear_trials_button.setObjectName("clearTrialsButton")
-        self.clear_trials_button.clicked.connect(lambda: self._set_run_first([]))
-        first.addWidget(self.run_first_label, 1)
-        first.addWidget(self.add_trial_button)
-        first.addWidget(self.clear_trials_button)
-        column.addLayout(first)
-        self.run_first_error = FieldError()
-        column.addWidget(self.run_first_error)
+        self.clear_trials_button = _button(
+            "Clear", "clearTrialsButton", lambda: self._set_run_first([])
+        )
+        self.run_first_label, self.run_first_error = _status_row(
+            column, "runFirstLabel", (self.add_trial_button, self.clear_trials_button)
+        )
         # A warm start (Sessions tab, Warm start): shown while set, with a way out.
-        warm = QHBoxLayout()
-        self.warm_start_label = QLabel()
-        self.warm_start_label.setObjectName("warmStartLabel")
-        self.warm_start_label.setWordWrap(True)
-        self.no_warm_start_button = QPushButton("Forget it")
-        self.no_warm_start_button.setObjectName("noWarmStartButton")
-        self.no_warm_start_button.clicked.connect(self._forget_warm_start)
-        warm.addWidget(self.warm_start_label, 1)
-        warm.addWidget(self.no_warm_start_button)
-        column.addLayout(warm)
-        self.warm_start_error = FieldError()
-        column.addWidget(self.warm_start_error)
+        self.no_warm_start_button = _button(
+            "Forget it", "noWarmStartButton", self._forget_warm_start
+        )
+        self.warm_start_label, self.warm_start_error = _status_row(
+            column, "warmStartLabel", (self.no_warm_start_button,)
+        )
         return space
 
     def _forget_warm_start(self) -> None:
@@ -432,3 +419,29 @@ def _drop(raw: dict, key: str) -> None:
     for part in parents:
         raw = raw[part]
     raw.pop(last, None)
+
+
+def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
+
+def _status_row(
+    column: QVBoxLayout, name: str, buttons: tuple[QPushButton, ...]
+) -> tuple[QLabel, FieldError]:
+    """A line of text that says what is set, its buttons beside it and its problem under
+    it, added to `column`."""
+    row = QHBoxLayout()
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    row.addWidget(label, 1)
+    for button in buttons:
+        row.addWidget(button)
+    column.addLayout(row)
+    error = FieldError()
+    column.addWidget(error)
+    return label, error
