@@ -50,6 +50,8 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
             report.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
             report.show()  # fits its tables to their cells
             QApplication.processEvents()
+            report.as_printed()
+            QApplication.processEvents()
             report.adjustSize()
             paths.append(export_widget(report, folder / f"inside-trial-{number}.{fmt}", scale))
             report.close()

@@ -140,6 +140,15 @@ class ReportView(QWidget):
                 _fit_whole(table)
         super().showEvent(event)
 
+    def as_printed(self) -> None:
+        """For a picture of it (a report, an exported image): no control to click, and
+        every mistake shown instead of a list to scroll. Call once it is laid out."""
+        self.shares.hide()
+        if self.gallery is not None:
+            hidden = self.gallery.verticalScrollBar().maximum()
+            self.gallery.setFixedHeight(self.gallery.height() + hidden)
+            self.gallery.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
     def _gallery(self, inspection: Inspection) -> QListWidget | None:
         if not len(inspection.pictures):
             return None
