@@ -211,6 +211,7 @@ SEARCH_RULES = {
     "rounds": POSITIVE_INT,
     "sampler": Rule("choice", SAMPLERS),
     "warm_start": Rule("text"),
+    "history": Rule("int", low=0),
     "keep": Rule("float", low=0, high=1, low_open=True),
     "margin": Rule("float", low=0),
     "batch": POSITIVE_INT,
@@ -399,6 +400,9 @@ class SearchConfig:
     # `params` and `score`), kept so that a resume replays what it knew.
     warm_start: str = ""
     prior: tuple[dict[str, Any], ...] = ()
+    # Trials a session ran before its ranges last changed: kept and shown, never replayed;
+    # this search numbers its own after them (core.execution.ranges).
+    history: int = 0
 
 
 @dataclass(frozen=True)

@@ -621,7 +621,12 @@ class ScatterPanel(Panel):
         it (its trials told again in order), in the round's colour, behind the points."""
         if not self.show_rounds:
             return
-        scores = {n: t.score for n, t in results.trials.items() if t.status in FINISHED}
+        # Its trials as the strategy numbers them: after those before the ranges changed.
+        scores = {
+            n - results.history: t.score
+            for n, t in results.trials.items()
+            if t.status in FINISHED and n > results.history
+        }
         regions = replay_regions(make_strategy(self.search), scores)
         x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
         while len(self.region_boxes) < len(regions):

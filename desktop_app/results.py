@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from hyperdesk.core.config import Config
+from hyperdesk.core.execution.ranges import outside
 from hyperdesk.core.execution.runner import TrialStart
 from hyperdesk.core.storage.session import Session, read_epochs
 from hyperdesk.core.training.trainer import EpochRecord
@@ -109,6 +110,8 @@ class SearchResults:
         runs: int = 1,
         test: bool = False,
         rounds: bool = False,
+        space: tuple = (),
+        history: int = 0,
     ):
         self.param_names = param_names
         self.planned = planned
@@ -116,6 +119,8 @@ class SearchResults:
         self.runs = runs
         self.test = test
         self.rounds = rounds  # its trials come in rounds (coarse-to-fine)
+        # The search space now, and the trials run before its ranges last changed.
+        self.space, self.history = space, history
         self.trials: dict[int, Trial] = {}
         self.paused = False  # the search is paused: its running trials wait
 
@@ -128,6 +133,8 @@ class SearchResults:
             config.runs,
             config.data.keeps_test,
             config.search.strategy == "coarse-to-fine",
+            config.search.space,
+            config.search.history,
         )
 
     @classmethod
@@ -186,6 +193,8 @@ class SearchResults:
         """What a person is told of a trial: a running trial of a paused search is paused."""
         if self.paused and trial.status == TrialStatus.RUNNING:
             return "paused"
+        if trial.number <= self.history and outside(self.space, trial.params):
+            return f"{trial.status}, outside the ranges"
         return trial.status
 
     def running(self) -> list[Trial]:

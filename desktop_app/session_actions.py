@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.sources import source_format
+from hyperdesk.core.execution.ranges import continue_with_ranges, only_ranges_differ
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
@@ -227,14 +228,53 @@ class SessionActions(QObject):
         window shows, finished: starting it again silently reran the same trials and
         cleared the view. Extend is offered instead."""
         shown = self.model.session_path
-        if shown is None or self.model.session_state != SessionState.COMPLETE:
+        if shown is None or self.model.session_state not in (
+            SessionState.COMPLETE,
+            SessionState.INTERRUPTED,
+        ):
             return True
         if config != self.model.config:
+            if not only_ranges_differ(config, self.model.config):
+                return True
+            choice = self.ask_continue(self.model.session_name)
+            if choice == "continue":
+                self.continue_with(config)
+            return choice == "new"
+        if self.model.session_state != SessionState.COMPLETE:
             return True
         choice = self.ask_run_again(shown.name)
         if choice == "extend":
             self.extend_dialog()
         return choice == "again"
+
+    def ask_continue(self, name: str) -> str | None:
+        """'continue', 'new' or None (cancelled): the ranges of the shown session's
+        search were changed."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Other ranges",
+            f"Go on in {name} with these ranges? Its trials stay (those outside the new "
+            "ranges are marked, none is run again) and the search learns from those "
+            "inside. Or start a new session.",
+            parent=self.window,
+        )
+        box.setObjectName("continueDialog")
+        go_on = box.addButton("Continue in it", QMessageBox.ButtonRole.AcceptRole)
+        new = box.addButton("New session", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return {go_on: "continue", new: "new"}.get(box.clickedButton())
+
+    def continue_with(self, config: Config) -> None:
+        """The shown session goes on with `config`'s ranges (core.execution.ranges)."""
+        path = self.model.session_path
+        try:
+            continue_with_ranges(path, config)
+        except (ConfigError, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot go on in it", str(error))
+            return
+        self.open_session(path)
+        self.controller.resume()
 
     def ask_run_again(self, name: str) -> str | None:
         """'again', 'extend' or None (cancelled)."""

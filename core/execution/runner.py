@@ -134,7 +134,9 @@ class SearchRunner:
 
     @property
     def planned(self) -> int:
-        return self.strategy.planned
+        """The session's trials when the search is done: those before its ranges last
+        changed, and its own."""
+        return self.config.search.history + self.strategy.planned
 
     def run(self, take_over: bool = False) -> SearchOutcome:
         """Run the search to its end or until stopped. `take_over`: claim the session
@@ -226,12 +228,13 @@ class SearchRunner:
         if suggestion is None:
             return None
         self._asked += 1
-        row = self._stored.get(self._asked)
+        number = self.config.search.history + self._asked
+        row = self._stored.get(number)
         if row is not None and row.status in FINISHED:
             self._replay(row, suggestion)
             return REPLAYED
         network, settings = self.config.trial_settings(suggestion.params)
-        return self._asked, suggestion, network, settings
+        return number, suggestion, network, settings
 
     def _next_group(self) -> list[Entry] | None:
         """The trials the next task trains together; None when there are none to give.
@@ -240,7 +243,7 @@ class SearchRunner:
         early stopping, which trials train side by side is part of what the rule sees)."""
         # Groups shrink towards the end of the search so that the workers finish
         # together instead of one training a last full group while the others idle.
-        remaining = self.planned - self._asked + len(self._waiting)
+        remaining = self.strategy.planned - self._asked + len(self._waiting)
         size = max(1, min(self._group_size, remaining // (2 * len(self._pool.workers))))
         group: list[Entry] = []
         for _ in range(size):
@@ -263,7 +266,11 @@ class SearchRunner:
                 f"{self.session.path}: trial {row.number} was run with {row.params}, but the "
                 f"search now proposes {suggestion.params}; the session cannot be resumed"
             )
-        self.strategy.tell(row.number, suggestion, trial_score(row.status, row.final_val_acc))
+        self.strategy.tell(
+            row.number - self.config.search.history,  # the strategy numbers its own
+            suggestion,
+            trial_score(row.status, row.final_val_acc),
+        )
         if self._stopper:
             self._stopper.replay(row, self._stored_epochs.get(row.number, []))
 
@@ -368,7 +375,9 @@ class SearchRunner:
             self._keep_best_states(number, len(records), state)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
-            self.strategy.tell(number, suggestion, trial_score(status, final))
+            self.strategy.tell(
+                number - self.config.search.history, suggestion, trial_score(status, final)
+            )
         if self.on_trial_end:
             self.on_trial_end(number, status)
 

@@ -83,7 +83,9 @@ def make_strategy(search: SearchConfig) -> Strategy:
     except KeyError:
         raise ValueError(f"unknown strategy {search.strategy!r}") from None
     strategy = build(search)
-    return Enqueued(strategy, search.enqueue) if search.enqueue else strategy
+    if search.enqueue or search.prior:  # never train again what was trained
+        return Enqueued(strategy, search.enqueue, search.prior)
+    return strategy
 
 
 def planned_trials(search: SearchConfig) -> int:

@@ -257,12 +257,19 @@ class CoarseToFine(Strategy):
 class Enqueued(Strategy):
     """Configurations a person chose, run first (in round 1, in their order), then the
     trials of `inner`. A point `inner` proposes that was one of them is not trained
-    again: `inner` is told that trial's score (once it is in), under its own numbering."""
+    again: `inner` is told that trial's score (once it is in), under its own numbering;
+    nor one of `done` (earlier trials: {"params", "score"}), whose score it is told."""
 
-    def __init__(self, inner: Strategy, points: tuple[dict[str, Any], ...]):
+    def __init__(
+        self,
+        inner: Strategy,
+        points: tuple[dict[str, Any], ...],
+        done: tuple[dict[str, Any], ...] = (),
+    ):
         super().__init__(inner.space, inner.seed)
         self.inner = inner
         self.points = [drop_inactive(dict(point)) for point in points]
+        self._done = {_point_key(trial["params"]): trial["score"] for trial in done}
         self.batch = inner.batch
         # The most it runs: inner's trials may repeat some of the points.
         self.planned = inner.planned + len(self.points)
@@ -285,7 +292,11 @@ class Enqueued(Strategy):
             return Suggestion(dict(self.points[self._given - 1]))
         while (suggestion := self.inner.ask()) is not None:
             self._inner_asked += 1
-            chosen = self._numbers.get(_point_key(suggestion.params))
+            key = _point_key(suggestion.params)
+            if key in self._done:
+                self.inner.tell(self._inner_asked, suggestion, self._done[key])
+                continue
+            chosen = self._numbers.get(key)
             if chosen is None:
                 self._given += 1
                 self._inner_numbers[self._given] = self._inner_asked

@@ -178,5 +178,5 @@ def test_a_warm_started_tpe_search_begins_where_the_earlier_one_scored_best():
 
     warm, warm_distance = distance((*prior, outside))
     _, cold_distance = distance(())
-    assert len(warm.study.trials) == 40 + 8  # the one outside the range left out
+    assert len(warm.inner.study.trials) == 40 + 8  # the one outside the range left out
     assert warm_distance < cold_distance / 2

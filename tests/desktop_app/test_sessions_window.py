@@ -831,3 +831,27 @@ def test_warm_start_makes_a_tpe_search_that_begins_knowing_a_session_s_trials(qt
     qtbot.mouseClick(setup.no_warm_start_button, Qt.MouseButton.LeftButton)
     assert setup.config().search.warm_start == "" and setup.config().search.prior == ()
     assert not setup.warm_start_label.isVisibleTo(window)
+
+
+def test_a_finished_search_goes_on_in_its_session_with_other_ranges(qtbot, window, monkeypatch):
+    from tests.desktop_app.test_window import type_into
+
+    load(window, ["search.trials=4", "train.epochs=1"])
+    assert run_to_end(qtbot, window) == "complete"
+    path = window.model.session_path
+    before = {n: dict(t.params) for n, t in window.model.results.trials.items()}
+    row = window.setup.space_editor.rows["lr"]
+    type_into(qtbot, row.low_edit, "0.02")
+    type_into(qtbot, row.high_edit, "0.05")
+    monkeypatch.setattr(window.actions, "ask_continue", lambda name: "continue")
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000) as ended:
+        qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    assert ended.args == ["complete"] and window.model.session_path == path  # the same file
+    trials = window.model.results.trials
+    assert sorted(trials) == list(range(1, 9))
+    assert {n: trials[n].params for n in before} == before  # none run again
+    assert all(0.02 <= trials[n].params["lr"] <= 0.05 for n in range(5, 9))
+    statuses = {n: window.model.results.shown_status(trials[n]) for n in before}
+    for number, params in before.items():
+        outside_now = not 0.02 <= params["lr"] <= 0.05
+        assert statuses[number].endswith("outside the ranges") == outside_now

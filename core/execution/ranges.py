@@ -1,0 +1,80 @@
+"""Changing course: a session that is not running goes on with other ranges. Its trials
+stay (those outside the new ranges are kept and marked, never run again); the new
+search numbers its trials after them, knows the scored ones inside its ranges (TPE
+models them; no strategy trains one of them again), and a resume replays only its own."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+
+from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.search.registry import make_strategy
+from hyperdesk.core.search.space import Param, point_problems
+from hyperdesk.core.storage.session import Session, SessionBusyError
+from hyperdesk.core.trials import SearchState, trial_score
+
+
+def outside(space: tuple[Param, ...], params: dict) -> bool:
+    """Whether a trial's `params` lie outside the search space `space`."""
+    return bool(point_problems(space, params))
+
+
+def changed_settings(config: Config, old: Config) -> list[str]:
+    """What differs between two searches besides their ranges ("data.samples", ...; the
+    searched settings themselves as "search.space")."""
+    differ = [
+        f"{section}.{f.name}"
+        for section in ("data", "model", "train")
+        for f in fields(getattr(config, section))
+        if getattr(getattr(config, section), f.name) != getattr(getattr(old, section), f.name)
+    ]
+    if [p.name for p in config.search.space] != [p.name for p in old.search.space]:
+        differ.append("search.space")
+    return differ
+
+
+def only_ranges_differ(config: Config, old: Config) -> bool:
+    """Whether `config` is `old` with other ranges (and search settings) only."""
+    return not changed_settings(config, old) and config.search.space != old.search.space
+
+
+def continue_with_ranges(session_path: Path, config: Config) -> Config:
+    """Make `config` (the session's search, its ranges changed) the session's search from
+    its next trial on, and return it as stored; a resume then runs it. ConfigError when
+    anything but the ranges differs (that is another search: a new session);
+    SessionBusyError while a search runs in it."""
+    with Session.open(session_path) as session:
+        if session.status() == SearchState.RUNNING:
+            raise SessionBusyError(f"{session_path}: a search is running in it; stop it first")
+        old, rows = session.config, session.trials()
+        differ = changed_settings(config, old)
+        if differ:
+            raise ConfigError(
+                [
+                    (
+                        "search.space",
+                        f"only the ranges of the same settings can change in a session "
+                        f"({', '.join(differ)} differ); start a new session for another search",
+                    )
+                ]
+            )
+        scored = [
+            {"params": row.params, "score": score}
+            for row in rows
+            if (score := trial_score(row.status, row.final_val_acc)) is not None
+        ]
+        # Its own trials and a warm start's, once each, those inside the new ranges.
+        inside = tuple(
+            {
+                json.dumps(trial["params"], sort_keys=True): trial
+                for trial in (*config.search.prior, *scored)
+                if not outside(config.search.space, trial["params"])
+            }.values()
+        )
+        history = max((row.number for row in rows), default=0)
+        search = replace(config.search, history=history, prior=inside, enqueue=())
+        changed = replace(config, search=search)
+        session.extend(changed.to_toml(), history + make_strategy(search).planned)
+    return changed
