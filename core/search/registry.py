@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from hyperdesk.core.search.strategies import (
@@ -67,6 +68,8 @@ STRATEGY_SETTINGS = {
 OPTUNA_STRATEGIES = ("tpe", "sobol")
 
 
+HISTORY_SEED_STEP = 1_000_003  # a prime: the seeds after each change of ranges differ
+
 # Settings of coarse-to-fine that one of its samplers does not read.
 UNREAD_BY_SAMPLER = {"grid": ("trials",), "random": ("points",)}
 
@@ -82,6 +85,11 @@ def make_strategy(search: SearchConfig) -> Strategy:
         build = STRATEGIES[search.strategy]
     except KeyError:
         raise ValueError(f"unknown strategy {search.strategy!r}") from None
+    if search.history:
+        # A session that went on with other ranges: its new draws must not repeat the
+        # same random sequence (a random search would give every trial before it its
+        # weight decay again), yet stay fixed by the seed for a resume.
+        search = replace(search, seed=search.seed + HISTORY_SEED_STEP * search.history)
     strategy = build(search)
     if search.enqueue or search.prior:  # never train again what was trained
         return Enqueued(strategy, search.enqueue, search.prior)

@@ -39,6 +39,9 @@ def test_a_session_goes_on_with_narrower_ranges_running_nothing_twice(
     assert after[:4] == before and {n: epochs_after[n] for n in epochs_before} == epochs_before
     assert [trial[0] for trial in after] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert all(0.01 <= trial[2]["lr"] <= 0.05 for trial in after[4:])
+    # New draws, not the first search's sequence again in other ranges.
+    decays = [trial[2]["weight_decay"] for trial in after]
+    assert not set(decays[:4]) & set(decays[4:])
     with Session.open(path, writable=False) as session:
         assert session.planned == 8 and session.status() == "complete"
     assert run_cli(capsys, "resume", path)[0] == 0  # replays; runs nothing more
