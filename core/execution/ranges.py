@@ -23,7 +23,7 @@ def outside(space: tuple[Param, ...], params: dict) -> bool:
 
 def changed_settings(config: Config, old: Config) -> list[str]:
     """What differs between two searches besides their ranges ("data.samples", ...; the
-    searched settings themselves as "search.space")."""
+    searched settings themselves as "search.space"; the strategy)."""
     differ = [
         f"{section}.{f.name}"
         for section in ("data", "model", "train")
@@ -32,11 +32,14 @@ def changed_settings(config: Config, old: Config) -> list[str]:
     ]
     if [p.name for p in config.search.space] != [p.name for p in old.search.space]:
         differ.append("search.space")
+    if config.search.strategy != old.search.strategy:
+        differ.append("search.strategy")
     return differ
 
 
 def only_ranges_differ(config: Config, old: Config) -> bool:
-    """Whether `config` is `old` with other ranges (and search settings) only."""
+    """Whether `config` is `old` with other ranges (and other search settings of the
+    same strategy, such as its trials) only."""
     return not changed_settings(config, old) and config.search.space != old.search.space
 
 

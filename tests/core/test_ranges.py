@@ -75,3 +75,14 @@ def test_only_the_ranges_may_change_in_a_session(capsys, tiny_config, tmp_path):
         continue_with_ranges(path, other)
     with Session.open(path, writable=False) as session:
         assert session.config == config  # nothing written
+
+
+def test_another_strategy_is_another_search_not_other_ranges(capsys, tiny_config, tmp_path):
+    from hyperdesk.core.execution.ranges import only_ranges_differ
+
+    config = config_module.loads(TINY_CONFIG)
+    narrower = narrowed(config, 0.01, 0.05)
+    assert only_ranges_differ(narrower, config)
+    assert not only_ranges_differ(config, config)  # nothing changed
+    grid = replace(narrower, search=replace(narrower.search, strategy="grid"))
+    assert not only_ranges_differ(grid, config)
