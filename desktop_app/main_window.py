@@ -508,7 +508,8 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             self.setup.show_problems(error.problems)
             return
-        if not self.actions.confirm_start(config):
+        # A child search (Search around the selected trials) is a new session by design.
+        if self.child_of is None and not self.actions.confirm_start(config):
             return
         if needs_download(config.data.dataset, config.data.source):
             self._download_then_start(config.data.dataset)
