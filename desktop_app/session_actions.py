@@ -250,20 +250,15 @@ class SessionActions(QObject):
     def ask_continue(self, name: str) -> str | None:
         """'continue', 'new' or None (cancelled): the ranges of the shown session's
         search were changed."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return self._choose(
+            "continueDialog",
             "Other ranges",
             f"Go on in {name} with these ranges? Its trials stay (those outside the new "
             "ranges are marked, none is run again) and the search learns from those "
             "inside. Or start a new session.",
-            parent=self.window,
+            ("Continue in it", "continue"),
+            ("New session", "new"),
         )
-        box.setObjectName("continueDialog")
-        go_on = box.addButton("Continue in it", QMessageBox.ButtonRole.AcceptRole)
-        new = box.addButton("New session", QMessageBox.ButtonRole.ActionRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return {go_on: "continue", new: "new"}.get(box.clickedButton())
 
     def continue_with(self, config: Config) -> None:
         """The shown session goes on with `config`'s ranges (core.execution.ranges)."""
@@ -278,19 +273,25 @@ class SessionActions(QObject):
 
     def ask_run_again(self, name: str) -> str | None:
         """'again', 'extend' or None (cancelled)."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return self._choose(
+            "runAgainDialog",
             "This search has run",
             f"{name} holds this search already. Run it again as a new session (the same "
             "trials, to the same results), or extend it with more trials?",
-            parent=self.window,
+            ("Run again", "again"),
+            ("Extend…", "extend"),
         )
-        box.setObjectName("runAgainDialog")
-        again = box.addButton("Run again", QMessageBox.ButtonRole.AcceptRole)
-        extend = box.addButton("Extend…", QMessageBox.ButtonRole.ActionRole)
+
+    def _choose(self, name: str, title: str, text: str, accept, other) -> str | None:
+        """Ask `text`: the key of the (label, key) button `accept` or `other` chosen,
+        None for Cancel."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self.window)
+        box.setObjectName(name)
+        first = box.addButton(accept[0], QMessageBox.ButtonRole.AcceptRole)
+        second = box.addButton(other[0], QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
-        return {again: "again", extend: "extend"}.get(box.clickedButton())
+        return {first: accept[1], second: other[1]}.get(box.clickedButton())
 
     # --- a session whose data moved ----------------------------------------------------
 

@@ -855,3 +855,22 @@ def test_a_finished_search_goes_on_in_its_session_with_other_ranges(qtbot, windo
     for number, params in before.items():
         outside_now = not 0.02 <= params["lr"] <= 0.05
         assert statuses[number].endswith("outside the ranges") == outside_now
+
+
+@pytest.mark.parametrize(
+    ("ask", "label", "key"),
+    [
+        ("ask_continue", "Continue in it", "continue"),
+        ("ask_continue", "New session", "new"),
+        ("ask_run_again", "Extend…", "extend"),
+        ("ask_run_again", "Cancel", None),
+    ],
+)
+def test_the_questions_before_start_answer_with_the_button_clicked(
+    window, monkeypatch, ask, label, key
+):
+    def click(box):
+        next(b for b in box.buttons() if b.text().replace("&", "") == label).click()
+
+    monkeypatch.setattr(QMessageBox, "exec", click)
+    assert getattr(window.actions, ask)("seed") == key
