@@ -33,6 +33,13 @@ def arrays_of(blob: bytes) -> dict[str, np.ndarray]:
         return {name: archive[name] for name in archive.files}
 
 
+def unpacked(blob: bytes) -> tuple[Any, dict[str, np.ndarray]]:
+    """(the JSON `meta`, every array by name) of an NPZ that npz_bytes wrote with a
+    json_array() called `meta` beside its arrays."""
+    arrays = arrays_of(blob)
+    return from_json_array(arrays["meta"]), arrays
+
+
 def numbered(arrays: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
     """The arrays named prefix0, prefix1, ... in that order."""
     found = []

@@ -5,13 +5,13 @@ models them; no strategy trains one of them again), and a resume replays only it
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields, replace
 from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import Param, point_problems
+from hyperdesk.core.search.strategies import point_key
 from hyperdesk.core.storage.session import Session, SessionBusyError
 from hyperdesk.core.trials import SearchState, trial_score
 
@@ -21,15 +21,22 @@ def outside(space: tuple[Param, ...], params: dict) -> bool:
     return bool(point_problems(space, params))
 
 
-def changed_settings(config: Config, old: Config) -> list[str]:
-    """What differs between two searches besides their ranges ("data.samples", ...; the
-    searched settings themselves as "search.space"; the strategy)."""
-    differ = [
+def settings_differ(config: Config, old: Config, ignore=frozenset()) -> list[str]:
+    """The data, network and training settings that differ between two configs
+    ("data.samples", ...), leaving out those named in `ignore` (searched ones)."""
+    return [
         f"{section}.{f.name}"
         for section in ("data", "model", "train")
         for f in fields(getattr(config, section))
-        if getattr(getattr(config, section), f.name) != getattr(getattr(old, section), f.name)
+        if f.name not in ignore
+        and getattr(getattr(config, section), f.name) != getattr(getattr(old, section), f.name)
     ]
+
+
+def changed_settings(config: Config, old: Config) -> list[str]:
+    """What differs between two searches besides their ranges (settings_differ; the
+    searched settings themselves as "search.space"; the strategy)."""
+    differ = settings_differ(config, old)
     if [p.name for p in config.search.space] != [p.name for p in old.search.space]:
         differ.append("search.space")
     if config.search.strategy != old.search.strategy:
@@ -71,7 +78,7 @@ def continue_with_ranges(session_path: Path, config: Config) -> Config:
         # Its own trials and a warm start's, once each, those inside the new ranges.
         inside = tuple(
             {
-                json.dumps(trial["params"], sort_keys=True): trial
+                point_key(trial["params"]): trial
                 for trial in (*config.search.prior, *scored)
                 if not outside(config.search.space, trial["params"])
             }.values()

@@ -3,10 +3,11 @@ on the same data, network and space (they are prior knowledge, not run again).""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.execution.ranges import settings_differ
 from hyperdesk.core.search.space import point_problems
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import trial_score
@@ -26,18 +27,12 @@ def with_prior(config: Config) -> Config:
     except SessionError as error:
         raise _problem(str(error)) from None
     searched = {param.name for param in search.space}
-    for section in ("data", "model", "train"):
-        mine, theirs = getattr(config, section), getattr(other, section)
-        differ = [
-            f.name
-            for f in fields(mine)
-            if f.name not in searched and getattr(mine, f.name) != getattr(theirs, f.name)
-        ]
-        if differ:
-            raise _problem(
-                f"{path.name} trained otherwise ({', '.join(f'{section}.{n}' for n in differ)} "
-                "differ), so its scores say nothing of this search's trials"
-            )
+    differ = settings_differ(config, other, ignore=searched)
+    if differ:
+        raise _problem(
+            f"{path.name} trained otherwise ({', '.join(differ)} differ), so its scores "
+            "say nothing of this search's trials"
+        )
     scored = [
         {"params": row.params, "score": score}
         for row in rows

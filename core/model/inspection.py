@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hyperdesk.core.archive import arrays_of, from_json_array, json_array, npz_bytes
+from hyperdesk.core.archive import json_array, npz_bytes, unpacked
 
 # Misclassified examples kept of a look inside a trial: the most confident mistakes.
 MISTAKES_SHOWN = 24
@@ -143,8 +143,7 @@ class Inspection:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Inspection:
-        arrays = arrays_of(blob)
-        meta = from_json_array(arrays["meta"])
+        meta, arrays = unpacked(blob)
         return cls(
             meta["on"],
             ClassReport.from_dict(meta["report"]),

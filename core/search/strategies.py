@@ -62,7 +62,7 @@ class GridSearch(Strategy):
             drop_inactive(dict(zip(names, values, strict=True)))
             for values in itertools.product(*axes)
         )
-        unique = {_point_key(params): params for params in combinations}
+        unique = {point_key(params): params for params in combinations}
         self._combinations = list(unique.values())
         self._next = 0
         self.planned = len(self._combinations)
@@ -74,7 +74,7 @@ class GridSearch(Strategy):
         return Suggestion(dict(self._combinations[self._next - 1]))
 
 
-def _point_key(params: dict[str, Any]) -> str:
+def point_key(params: dict[str, Any]) -> str:
     """Equal for two points with the same parameters and values."""
     return json.dumps(params, sort_keys=True)
 
@@ -131,7 +131,7 @@ class RandomSearch(Strategy):
             return None
         while True:
             params = _draw(self.space, self._rng, _whole_space(self.space))
-            key = _point_key(params)
+            key = point_key(params)
             if key not in self._seen:
                 self._seen.add(key)
                 return Suggestion(params)
@@ -176,7 +176,7 @@ class CoarseToFine(Strategy):
         # The most it can run: a grid round may leave out points trained before.
         self.planned = self.per_round * rounds
         self._asked = 0
-        self._trained: set[str] = set()  # every point asked, as _point_key gives it
+        self._trained: set[str] = set()  # every point asked, as point_key gives it
         self._queue = self._round_points()
 
     def ask(self) -> Suggestion | None:
@@ -186,7 +186,7 @@ class CoarseToFine(Strategy):
             self._start_next_round()
         self._asked += 1
         params = self._queue.pop(0)
-        self._trained.add(_point_key(params))
+        self._trained.add(point_key(params))
         return Suggestion(params, self.round)
 
     def _round_points(self) -> list[dict[str, Any]]:
@@ -194,7 +194,7 @@ class CoarseToFine(Strategy):
         if self.sampler == "random":
             rng = np.random.default_rng([self.seed, self.round])
             return [_draw(self.space, rng, self.region) for _ in range(self.per_round)]
-        return [params for params in self._grid() if _point_key(params) not in self._trained]
+        return [params for params in self._grid() if point_key(params) not in self._trained]
 
     def _grid(self) -> list[dict[str, Any]]:
         """The grid over the current region: `points` evenly spaced values per range in
@@ -214,7 +214,7 @@ class CoarseToFine(Strategy):
             drop_inactive(dict(zip(names, values, strict=True)))
             for values in itertools.product(*axes)
         )
-        return list({_point_key(params): params for params in combinations}.values())
+        return list({point_key(params): params for params in combinations}.values())
 
     def _start_next_round(self) -> None:
         # Sorting by score, then trial number, makes the result independent of the order
@@ -269,11 +269,11 @@ class Enqueued(Strategy):
         super().__init__(inner.space, inner.seed)
         self.inner = inner
         self.points = [drop_inactive(dict(point)) for point in points]
-        self._done = {_point_key(trial["params"]): trial["score"] for trial in done}
+        self._done = {point_key(trial["params"]): trial["score"] for trial in done}
         self.batch = inner.batch
         # The most it runs: inner's trials may repeat some of the points.
         self.planned = inner.planned + len(self.points)
-        self._numbers = {_point_key(point): n for n, point in enumerate(self.points, 1)}
+        self._numbers = {point_key(point): n for n, point in enumerate(self.points, 1)}
         self._given = 0  # suggestions returned: the trial number of the last
         self._inner_asked = 0
         self._inner_numbers: dict[int, int] = {}  # trial number -> inner's number for it
@@ -292,7 +292,7 @@ class Enqueued(Strategy):
             return Suggestion(dict(self.points[self._given - 1]))
         while (suggestion := self.inner.ask()) is not None:
             self._inner_asked += 1
-            key = _point_key(suggestion.params)
+            key = point_key(suggestion.params)
             if key in self._done:
                 self.inner.tell(self._inner_asked, suggestion, self._done[key])
                 continue

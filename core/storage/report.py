@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from hyperdesk.core import __version__
 from hyperdesk.core.data.downloads import needs_download
@@ -60,8 +63,9 @@ class Picture:
 
     @property
     def width(self) -> int:
-        """Its width on the page, in CSS pixels (a PNG's width is bytes 16 to 20)."""
-        return int.from_bytes(self.png[16:20], "big") // self.scale
+        """Its width on the page, in CSS pixels (Pillow reads it from the header)."""
+        with Image.open(io.BytesIO(self.png)) as image:
+            return image.width // self.scale
 
 
 def write_report(session_path: Path, out: Path, draw) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hyperdesk.core.archive import arrays_of, from_json_array, json_array, npz_bytes, numbered
+from hyperdesk.core.archive import json_array, npz_bytes, numbered, unpacked
 from hyperdesk.core.data.splits import Split, used_inputs
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.optimizers import make_optimizer
@@ -82,8 +82,7 @@ class TrainingState:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TrainingState:
-        arrays = arrays_of(blob)
-        meta = from_json_array(arrays["meta"])
+        meta, arrays = unpacked(blob)
         return cls(
             meta["epochs"],
             numbered(arrays, "network_"),
