@@ -31,7 +31,8 @@ from hyperdesk.core.data.sources import (
 )
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
-from hyperdesk.core.search.registry import STRATEGIES
+from hyperdesk.core.search.objectives import OBJECTIVES, SCORE, TradeOff
+from hyperdesk.core.search.registry import OPTUNA_STRATEGIES, STRATEGIES
 from hyperdesk.core.search.space import (
     ChoiceParam,
     Param,
@@ -98,6 +99,9 @@ class Rule:
             return f'a whole number >= 0, or "{ALL}"'
         if self.kind == "init":
             return f"one of {', '.join(repr(name) for name in INITS)} or a number > 0"
+        if self.kind == "objectives":
+            costs = " or ".join(f'"{name}"' for name in OBJECTIVES if name != SCORE)
+            return f'["{SCORE}"], or ["{SCORE}", X] to trade accuracy off against X: {costs}'
         noun = "a whole number" if self.kind == "int" else "a number"
         bounds = []
         if self.low is not None:
@@ -132,6 +136,15 @@ class Rule:
             return None if value == OFFICIAL or (_is_number(value) and 0 <= value < 1) else problem
         if self.kind == "kept":
             return None if value == ALL or (_is_int(value) and value >= 0) else problem
+        if self.kind == "objectives":
+            valid = (
+                isinstance(value, list)
+                and len(value) in (1, 2)
+                and value[0] == SCORE
+                and all(name in OBJECTIVES for name in value[1:])
+                and len(set(value)) == len(value)
+            )
+            return None if valid else problem
         if self.kind == "init":
             if value in INITS or (_is_number(value) and value > 0):
                 return None
@@ -217,6 +230,12 @@ SEARCH_RULES = {
     "batch": POSITIVE_INT,
     "seed": SEED,
     "keep_weights": Rule("kept"),
+    "objectives": Rule("objectives"),
+}
+# [search.constraints]: limits a trial must keep to, or it is infeasible.
+CONSTRAINT_RULES = {
+    "max_params": POSITIVE_INT,
+    "max_train_seconds": Rule("float", low=0, low_open=True),
 }
 # Settings a search space can name: every scalar model and training setting, plus two
 # that reshape `model.hidden` (all layers one width; a number of layers).
@@ -403,6 +422,14 @@ class SearchConfig:
     # Trials a session ran before its ranges last changed: kept and shown, never replayed;
     # this search numbers its own after them (core.execution.ranges).
     history: int = 0
+    # What the search optimises: the validation accuracy, or it and a cost to keep low
+    # ("params", "train_seconds"); and limits a trial must keep to ({"max_params": n}).
+    objectives: tuple[str, ...] = (SCORE,)
+    constraints: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def trade_off(self) -> TradeOff:
+        return TradeOff(self.objectives, self.constraints)
 
 
 @dataclass(frozen=True)
@@ -469,6 +496,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         search = asdict(replace(self.search, space=(), enqueue=(), prior=()))
         del search["space"]
+        search["objectives"] = list(self.search.objectives)
         search["enqueue"] = [dict(point) for point in self.search.enqueue]
         search["prior"] = [dict(trial) for trial in self.search.prior]
         search["early_stopping"] = asdict(self.search.early_stopping)
@@ -637,12 +665,15 @@ def from_dict(raw: dict[str, Any]) -> Config:
         "search",
         SEARCH_RULES,
         problems,
-        extra_keys=("space", "early_stopping", "enqueue", "prior"),
+        extra_keys=("space", "early_stopping", "enqueue", "prior", "constraints"),
     )
+    if "objectives" in search:
+        search["objectives"] = tuple(search["objectives"])
     raw_search = raw.get("search") if isinstance(raw.get("search"), dict) else {}
     early = _read_section(raw_search, "early_stopping", EARLY_STOPPING_RULES, problems)
+    constraints = _read_section(raw_search, "constraints", CONSTRAINT_RULES, problems)
     problems[:] = [
-        (path if not path.startswith("early_stopping") else f"search.{path}", message)
+        (f"search.{path}" if path.startswith(("early_stopping", "constraints")) else path, message)
         for path, message in problems
     ]
     space: list[Param] = []
@@ -682,6 +713,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
                 space=tuple(space),
                 enqueue=enqueue,
                 prior=_read_prior(raw_search.get("prior", []), problems),
+                constraints=constraints,
             ),
         )
         problems.extend(_cross_checks(config))
@@ -793,6 +825,22 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 f"{config.search.strategy!r})",
             )
         )
+    if config.search.trade_off.several and config.search.strategy == "coarse-to-fine":
+        problems.append(
+            (
+                "search.objectives",
+                "coarse-to-fine narrows on the best scores and a trade-off has no single best: "
+                'use search.strategy = "nsga2" or "tpe" (or random, grid, sobol)',
+            )
+        )
+    if config.search.constraints and not config.search.trade_off.several:
+        problems.append(
+            (
+                "search.constraints",
+                f'limits apply to a trade-off: set search.objectives = ["{SCORE}", "params"] '
+                '(or "train_seconds")',
+            )
+        )
     if config.search.strategy == "grid" and config.search.space:
         # Counted before a grid is built: a million points per range over two ranges
         # would be 10^12 combinations in memory.
@@ -810,7 +858,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                     f"{MAX_GRID_POINTS:,} (fewer points per range, or random search)",
                 )
             )
-    if config.search.strategy in ("grid", "tpe", "sobol") and not config.search.space:
+    if config.search.strategy in ("grid", *OPTUNA_STRATEGIES) and not config.search.space:
         problems.append(
             ("search.space", f"a {config.search.strategy} search needs at least one parameter")
         )

@@ -28,6 +28,7 @@ from hyperdesk.core.execution.runner import (
 from hyperdesk.core.execution.warm_start import with_prior
 from hyperdesk.core.formatting import needs_scientific, parameter_text, score_text
 from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
+from hyperdesk.core.search.objectives import OBJECTIVE_TITLES
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus, ranked
@@ -178,7 +179,10 @@ def run_session(
             signal.signal(number, handler)
     seconds = time.monotonic() - started
     names = [param.name for param in config.search.space]
-    print_top(outcome, names)
+    if config.search.trade_off.several:
+        print_front(session, names)
+    else:
+        print_top(outcome, names)
     if outcome.state != SearchState.COMPLETE:
         finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
@@ -204,10 +208,75 @@ def run_session(
                         "train_acc": best.final_train_acc,
                     },
                     "seconds": round(seconds, 3),
+                    **_front_json(session),
                 }
             )
         )
     return EXIT_OK if outcome.state == SearchState.COMPLETE else EXIT_INTERRUPTED
+
+
+def _params_text(trials: list, names: list[str]) -> dict[int, str]:
+    """Each trial's searched values, by trial number; one notation per parameter
+    (scientific for all its values when one of them needs it)."""
+    scientific = {
+        name: needs_scientific([trial.params[name] for trial in trials if name in trial.params])
+        for name in names
+    }
+    return {
+        trial.number: ", ".join(
+            f"{name}: {parameter_text(trial.params[name], scientific[name])}"
+            for name in names
+            if name in trial.params
+        )
+        for trial in trials
+    }
+
+
+def cost_text(name: str, value: float) -> str:
+    """A trial's cost as a person reads it: "12,810 parameters", "3.2 s training"."""
+    return f"{value:,.0f} parameters" if name == "params" else f"{value:.1f} s training"
+
+
+def print_front(session: Session, names: list[str]) -> None:
+    """A trade-off search's front, cheapest first: for each cost, the most accurate
+    trial; then how many trials broke a limit."""
+    trade_off, front, costs = session.config.search.trade_off, session.front(), session.costs()
+    cost = trade_off.objectives[-1]
+    if not front:
+        print("No trial is on the front yet: none has a score within the limits.")
+    else:
+        title = f"val acc against {OBJECTIVE_TITLES[cost].lower()}"
+        print(f"=========== Trade-off: {len(front)} trials on the front ({title}) ===========")
+        texts = _params_text(front, names)
+        for rank, trial in enumerate(front, start=1):
+            print(
+                f"Front-{rank:<2} (val acc: {score_text(trial)}) | "
+                f"{cost_text(cost, costs[trial.number][cost]):>18} | trial {trial.number:>3} | "
+                f"{texts[trial.number]}"
+            )
+    broken = sum(not trade_off.feasible(costs[row.number]) for row in session.trials())
+    if broken:
+        limits = ", ".join(f"{name} = {limit:g}" for name, limit in trade_off.constraints.items())
+        print(f"{broken} trials broke a limit ({limits}) and are not on the front.")
+
+
+def _front_json(session: Session) -> dict:
+    """A trade-off search's front for --json (nothing for a search of the score alone)."""
+    trade_off = session.config.search.trade_off
+    if not trade_off.several:
+        return {}
+    costs = session.costs()
+    return {
+        "front": [
+            {
+                "number": row.number,
+                "params": row.params,
+                "val_acc": row.final_val_acc,
+                "costs": {name: costs[row.number][name] for name in trade_off.objectives[1:]},
+            }
+            for row in session.front()
+        ]
+    }
 
 
 def print_top(outcome: SearchOutcome, names: list[str]) -> None:
@@ -224,15 +293,9 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
         )
         return
     print(f"=========== Hyper-Parameter Optimization Result ({len(top)} best) ===========")
-    # One notation per parameter: scientific for all its values when one of them needs it.
-    scientific = {
-        name: needs_scientific([trial.params[name] for trial in top if name in trial.params])
-        for name in names
-    }
+    texts = _params_text(top, names)
     for rank, trial in enumerate(top, start=1):
-        params = ", ".join(
-            f"{name}: {parameter_text(trial.params[name], scientific[name])}"
-            for name in names
-            if name in trial.params
+        print(
+            f"Best-{rank:<2} (val acc: {score_text(trial)}) | trial {trial.number:>3} | "
+            f"{texts[trial.number]}"
         )
-        print(f"Best-{rank:<2} (val acc: {score_text(trial)}) | trial {trial.number:>3} | {params}")

@@ -9,6 +9,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import Param, point_problems
 from hyperdesk.core.search.strategies import point_key
@@ -50,6 +51,21 @@ def only_ranges_differ(config: Config, old: Config) -> bool:
     return not changed_settings(config, old) and config.search.space != old.search.space
 
 
+def scored_trials(session: Session) -> list[dict]:
+    """The session's trials with a score, as a search is told of trials it did not run
+    ([[search.prior]] tables): their `params`, `score` and `measures` (objectives.measures)."""
+    seconds = {number: total for number, (_, total) in session.epoch_counts().items()}
+    return [
+        {
+            "params": row.params,
+            "score": score,
+            "measures": measures(row.parameters, seconds.get(row.number, 0.0)),
+        }
+        for row in session.trials()
+        if (score := trial_score(row.status, row.final_val_acc)) is not None
+    ]
+
+
 def continue_with_ranges(session_path: Path, config: Config) -> Config:
     """Make `config` (the session's search, its ranges changed) the session's search from
     its next trial on, and return it as stored; a resume then runs it. ConfigError when
@@ -70,11 +86,7 @@ def continue_with_ranges(session_path: Path, config: Config) -> Config:
                     )
                 ]
             )
-        scored = [
-            {"params": row.params, "score": score}
-            for row in rows
-            if (score := trial_score(row.status, row.final_val_acc)) is not None
-        ]
+        scored = scored_trials(session)
         # Its own trials and a warm start's, once each, those inside the new ranges.
         inside = tuple(
             {

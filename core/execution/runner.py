@@ -28,6 +28,7 @@ from hyperdesk.core.data.sources import (
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.paths import SESSION_SUFFIX
+from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.storage.session import Session, SessionError, TrialRow
@@ -53,6 +54,7 @@ class TrialStart:
     params: dict
     round: int
     seed: int
+    parameters: int | None = None  # the learned numbers of its network
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class SearchRunner:
         self.workers = workers or default_workers()
         self.pool = pool
         self._in_flight: dict[int, Suggestion] = {}
+        self._parameters: dict[int, int] = {}  # each trial's network size, as it started
         # Trials a person stopped by hand, from any thread; the run loop passes them on.
         self._prune_requests: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._stopper = None
@@ -143,6 +146,7 @@ class SearchRunner:
         even when a search on another host is named as running it."""
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
+        self._stored_seconds = {n: total for n, (_, total) in self.session.epoch_counts().items()}
         # Never go on with other data than the session began with.
         if self.session.data_fingerprint:
             check_fingerprint(self.config.data, self.session.data_fingerprint)
@@ -270,22 +274,27 @@ class SearchRunner:
             row.number - self.config.search.history,  # the strategy numbers its own
             suggestion,
             trial_score(row.status, row.final_val_acc),
+            measures(row.parameters, self._stored_seconds.get(row.number, 0.0)),
         )
         if self._stopper:
             self._stopper.replay(row, self._stored_epochs.get(row.number, []))
 
     def _submit(self, pool: TrialPool, group: list[Entry]) -> None:
         seeds = []
-        for number, suggestion, _, _ in group:
+        for number, suggestion, network, _ in group:
             seed = trial_seed(self.config.search.seed, number)
             seeds.append(seed)
-            self.session.start_trial(number, suggestion.params, seed, suggestion.round)
+            parameters = network.parameter_count
+            self.session.start_trial(number, suggestion.params, seed, suggestion.round, parameters)
             self._in_flight[number] = suggestion
+            self._parameters[number] = parameters
             self._records[number] = []
             if self._stopper:
                 self._stopper.start(number)
             if self.on_trial_start:
-                self.on_trial_start(TrialStart(number, suggestion.params, suggestion.round, seed))
+                self.on_trial_start(
+                    TrialStart(number, suggestion.params, suggestion.round, seed, parameters)
+                )
         first_epoch = self.config.training_flops(1) * len(group) / SLOW_FLOPS
         pool.submit(
             TrialTask(
@@ -375,8 +384,9 @@ class SearchRunner:
             self._keep_best_states(number, len(records), state)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
+            costs = measures(self._parameters[number], sum(r.seconds for r in records))
             self.strategy.tell(
-                number - self.config.search.history, suggestion, trial_score(status, final)
+                number - self.config.search.history, suggestion, trial_score(status, final), costs
             )
         if self.on_trial_end:
             self.on_trial_end(number, status)

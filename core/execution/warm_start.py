@@ -7,10 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from hyperdesk.core.config import Config, ConfigError
-from hyperdesk.core.execution.ranges import settings_differ
+from hyperdesk.core.execution.ranges import scored_trials, settings_differ
 from hyperdesk.core.search.space import point_problems
 from hyperdesk.core.storage.session import Session, SessionError
-from hyperdesk.core.trials import trial_score
 
 
 def with_prior(config: Config) -> Config:
@@ -23,7 +22,7 @@ def with_prior(config: Config) -> Config:
     path = Path(search.warm_start).expanduser()
     try:
         with Session.open(path, writable=False) as session:
-            other, rows = session.config, session.trials()
+            other, scored = session.config, scored_trials(session)
     except SessionError as error:
         raise _problem(str(error)) from None
     searched = {param.name for param in search.space}
@@ -33,11 +32,6 @@ def with_prior(config: Config) -> Config:
             f"{path.name} trained otherwise ({', '.join(differ)} differ), so its scores "
             "say nothing of this search's trials"
         )
-    scored = [
-        {"params": row.params, "score": score}
-        for row in rows
-        if (score := trial_score(row.status, row.final_val_acc)) is not None
-    ]
     prior = tuple(trial for trial in scored if not point_problems(search.space, trial["params"]))
     if not prior:
         raise _problem(

@@ -10,6 +10,7 @@ a resumed search replays exactly.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import optuna
 from optuna.distributions import (
@@ -20,6 +21,7 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
+from hyperdesk.core.search.objectives import SCORE_ONLY, TradeOff
 from hyperdesk.core.search.space import ChoiceParam, Param, point_problems
 from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.training.optimizers import CONDITIONS, drop_inactive
@@ -67,19 +69,28 @@ class OptunaStrategy(Strategy):
         batch: int,
         sampler: optuna.samplers.BaseSampler,
         prior: tuple[dict, ...] = (),
+        trade_off: TradeOff = SCORE_ONLY,
     ):
         super().__init__(space, seed)
         self.planned = trials
         self.batch = batch
-        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        self.trade_off = trade_off
+        self.study = optuna.create_study(directions=trade_off.directions, sampler=sampler)
         self.distributions = {param.name: distribution(param) for param in space}
         # Trials of an earlier search, as finished trials of this study: TPE models them
-        # as its own from the first ask (they are not run again).
+        # as its own from the first ask (they are not run again). A trade-off needs their
+        # costs, which a session stored before sizes were does not have.
         self.study.add_trials(
             [
-                ended_trial(self.distributions, trial["params"], value=trial["score"])
+                ended_trial(
+                    self.distributions,
+                    trial["params"],
+                    values=values,
+                    constraints=self.trade_off.violations(trial.get("measures", {})),
+                )
                 for trial in prior
                 if not point_problems(space, trial["params"])
+                and (values := self._values(trial["score"], trial.get("measures"))) is not None
             ]
         )
         # With a searched optimizer, settings it alone uses are asked only when it is
@@ -91,7 +102,7 @@ class OptunaStrategy(Strategy):
         settings = {setting for setting, _ in CONDITIONS.values()}
         self.order = sorted(space, key=lambda param: param.name not in settings)
         self._trials: dict[int, optuna.trial.Trial] = {}
-        self._results: dict[int, float | None] = {}
+        self._results: dict[int, tuple[float, ...] | None] = {}
         self._asked = 0
 
     def ask(self) -> Suggestion | None:
@@ -111,33 +122,74 @@ class OptunaStrategy(Strategy):
         self._trials[self._asked] = trial
         return Suggestion(dict(trial.params))
 
-    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
-        super().tell(number, suggestion, score)
-        self._results[number] = score
+    def _values(
+        self, score: float | None, costs: Mapping[str, float] | None
+    ) -> tuple[float, ...] | None:
+        if not self.trade_off.several:
+            return None if score is None else (score,)
+        return None if costs is None else self.trade_off.values(score, costs)
+
+    def tell(
+        self,
+        number: int,
+        suggestion: Suggestion,
+        score: float | None,
+        costs: Mapping[str, float] | None = None,
+    ) -> None:
+        super().tell(number, suggestion, score, costs)
+        self._results[number] = self._values(score, costs)
+        if costs is not None:
+            # Samplers steer away from the trials that break a limit, by how far.
+            for name, excess in self.trade_off.violations(costs).items():
+                self._trials[number].set_constraint(name, excess)
         start = (number - 1) // self.batch * self.batch + 1
         batch = range(start, min(start + self.batch, self.planned + 1))
         if all(member in self._results for member in batch):
             for member in batch:
-                value = self._results[member]
-                if value is None:
+                values = self._results[member]
+                if values is None:
                     self.study.tell(self._trials[member], state=TrialState.FAIL)
                 else:
-                    self.study.tell(self._trials[member], value)
+                    self.study.tell(self._trials[member], list(values))
 
 
 def tpe(
-    space: tuple[Param, ...], seed: int, trials: int, batch: int, prior: tuple[dict, ...] = ()
+    space: tuple[Param, ...],
+    seed: int,
+    trials: int,
+    batch: int,
+    prior: tuple[dict, ...] = (),
+    trade_off: TradeOff = SCORE_ONLY,
 ) -> OptunaStrategy:
     sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
-    return OptunaStrategy(space, seed, trials, batch, sampler, prior)
+    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)
+
+
+def nsga2(
+    space: tuple[Param, ...],
+    seed: int,
+    trials: int,
+    batch: int,
+    prior: tuple[dict, ...] = (),
+    trade_off: TradeOff = SCORE_ONLY,
+) -> OptunaStrategy:
+    """An evolutionary search (NSGA-II) whose generations are the search's batches: each
+    batch breeds from the fronts of the trials before it."""
+    sampler = optuna.samplers.NSGAIISampler(population_size=max(2, batch), seed=seed)
+    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)
 
 
 def sobol(
-    space: tuple[Param, ...], seed: int, trials: int, batch: int, prior: tuple[dict, ...] = ()
+    space: tuple[Param, ...],
+    seed: int,
+    trials: int,
+    batch: int,
+    prior: tuple[dict, ...] = (),
+    trade_off: TradeOff = SCORE_ONLY,
 ) -> OptunaStrategy:
     """(A quasi-random sequence ignores earlier trials: `prior` is not used.)"""
     with warnings.catch_warnings():
         # QMCSampler is marked experimental; its interface is all we need and is stable.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
-    return OptunaStrategy(space, seed, trials, batch, sampler)
+    return OptunaStrategy(space, seed, trials, batch, sampler, trade_off=trade_off)

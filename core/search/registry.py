@@ -25,7 +25,12 @@ def _optuna(name: str) -> Callable[[SearchConfig], Strategy]:
     def build(search: SearchConfig) -> Strategy:
         module = importlib.import_module("hyperdesk.core.search.optuna_strategies")
         return getattr(module, name)(
-            search.space, search.seed, search.trials, search.batch, search.prior
+            search.space,
+            search.seed,
+            search.trials,
+            search.batch,
+            search.prior,
+            search.trade_off,
         )
 
     return build
@@ -46,6 +51,7 @@ STRATEGIES: dict[str, Callable[[SearchConfig], Strategy]] = {
     ),
     "tpe": _optuna("tpe"),
     "sobol": _optuna("sobol"),
+    "nsga2": _optuna("nsga2"),
 }
 # What each strategy is called where a person chooses one, and the search settings it
 # reads (a form shows only those).
@@ -55,6 +61,7 @@ STRATEGY_TITLES = {
     "coarse-to-fine": "Coarse-to-fine",
     "tpe": "Bayesian (TPE)",
     "sobol": "Quasi-random (Sobol)",
+    "nsga2": "Evolutionary (NSGA-II)",
 }
 STRATEGY_SETTINGS = {
     "grid": ("points",),
@@ -62,10 +69,11 @@ STRATEGY_SETTINGS = {
     "coarse-to-fine": ("sampler", "points", "trials", "rounds", "keep", "margin"),
     "tpe": ("trials", "batch"),
     "sobol": ("trials", "batch"),
+    "nsga2": ("trials", "batch"),
 }
 # Strategies whose trials come from an Optuna sampler: their size is the trials asked
 # for, and their first trials fall where random draws would.
-OPTUNA_STRATEGIES = ("tpe", "sobol")
+OPTUNA_STRATEGIES = ("tpe", "sobol", "nsga2")
 
 
 HISTORY_SEED_STEP = 1_000_003  # a prime: the seeds after each change of ranges differ

@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,15 @@ class Strategy(ABC):
         """The next trial, or None when nothing can be proposed until the trials asked
         so far are told (or when the search is over)."""
 
-    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
+    def tell(
+        self,
+        number: int,
+        suggestion: Suggestion,
+        score: float | None,
+        costs: Mapping[str, float] | None = None,
+    ) -> None:
+        """Trial `number` of this strategy scored `score` (None: no result) at `costs`
+        (objectives.measures), which only a search with a trade-off reads."""
         self.told.append((number, suggestion, score))
 
 
@@ -269,7 +278,9 @@ class Enqueued(Strategy):
         super().__init__(inner.space, inner.seed)
         self.inner = inner
         self.points = [drop_inactive(dict(point)) for point in points]
-        self._done = {point_key(trial["params"]): trial["score"] for trial in done}
+        self._done = {
+            point_key(trial["params"]): (trial["score"], trial.get("measures")) for trial in done
+        }
         self.batch = inner.batch
         # The most it runs: inner's trials may repeat some of the points.
         self.planned = inner.planned + len(self.points)
@@ -277,7 +288,8 @@ class Enqueued(Strategy):
         self._given = 0  # suggestions returned: the trial number of the last
         self._inner_asked = 0
         self._inner_numbers: dict[int, int] = {}  # trial number -> inner's number for it
-        self._scores: dict[int, float | None] = {}  # a chosen point's trial -> its score
+        # A chosen point's trial -> its score and costs.
+        self._scores: dict[int, tuple[float | None, Mapping[str, float] | None]] = {}
         # A chosen point's trial -> inner's repeats of it, told once its score is in.
         self._repeats: dict[int, list[tuple[int, Suggestion]]] = {}
 
@@ -294,7 +306,7 @@ class Enqueued(Strategy):
             self._inner_asked += 1
             key = point_key(suggestion.params)
             if key in self._done:
-                self.inner.tell(self._inner_asked, suggestion, self._done[key])
+                self.inner.tell(self._inner_asked, suggestion, *self._done[key])
                 continue
             chosen = self._numbers.get(key)
             if chosen is None:
@@ -302,19 +314,25 @@ class Enqueued(Strategy):
                 self._inner_numbers[self._given] = self._inner_asked
                 return suggestion
             if chosen in self._scores:
-                self.inner.tell(self._inner_asked, suggestion, self._scores[chosen])
+                self.inner.tell(self._inner_asked, suggestion, *self._scores[chosen])
             else:
                 self._repeats.setdefault(chosen, []).append((self._inner_asked, suggestion))
         return None
 
-    def tell(self, number: int, suggestion: Suggestion, score: float | None) -> None:
-        super().tell(number, suggestion, score)
+    def tell(
+        self,
+        number: int,
+        suggestion: Suggestion,
+        score: float | None,
+        costs: Mapping[str, float] | None = None,
+    ) -> None:
+        super().tell(number, suggestion, score, costs)
         if number in self._inner_numbers:
-            self.inner.tell(self._inner_numbers[number], suggestion, score)
+            self.inner.tell(self._inner_numbers[number], suggestion, score, costs)
             return
-        self._scores[number] = score
+        self._scores[number] = (score, costs)
         for inner_number, repeat in self._repeats.pop(number, []):
-            self.inner.tell(inner_number, repeat, score)
+            self.inner.tell(inner_number, repeat, score, costs)
 
 
 def replay_regions(

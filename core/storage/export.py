@@ -22,8 +22,12 @@ TRIAL_COLUMNS_AFTER = (
     "test_acc",
     "epochs",
     "seconds",
+    "parameters",
     "note",
 )
+# A trade-off search's further columns: whether a trial is on the front, and whether
+# it kept to the limits.
+TRADE_OFF_COLUMNS = ("on_front", "feasible")
 
 
 def param_names(session: Session) -> list[str]:
@@ -38,6 +42,8 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
     """(columns, one dict per trial) as the CSV holds them."""
     names = param_names(session)
     epochs = session.epochs()
+    trade_off, costs = session.config.search.trade_off, session.costs()
+    front = {row.number for row in session.front()} if trade_off.several else set()
     rows = []
     for trial in session.trials():
         records = epochs.get(trial.number, [])
@@ -51,10 +57,17 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
             test_acc=trial.test_acc,
             epochs=len(records),
             seconds=round(sum(record.seconds for record in records), 3),
+            parameters=trial.parameters,
             note=trial.note,
         )
+        if trade_off.several:
+            row.update(
+                on_front=trial.number in front,
+                feasible=trade_off.feasible(costs[trial.number]),
+            )
         rows.append(row)
-    return [*TRIAL_COLUMNS_BEFORE, *names, *TRIAL_COLUMNS_AFTER], rows
+    extra = TRADE_OFF_COLUMNS if trade_off.several else ()
+    return [*TRIAL_COLUMNS_BEFORE, *names, *TRIAL_COLUMNS_AFTER, *extra], rows
 
 
 def to_csv(session: Session) -> str:
@@ -94,16 +107,21 @@ def write_text(path: Path, text: str) -> None:
 def to_optuna(session: Session, storage: str) -> str:
     """Write the session as an Optuna study in `storage` (e.g. sqlite:///study.db), so
     optuna.load_study and optuna-dashboard open it; returns the study's name. Complete
-    trials keep their final validation accuracy and every epoch's as intermediate values;
-    pruned ones are pruned; the rest (diverged, failed, interrupted) are failed."""
+    trials keep their final validation accuracy and every epoch's as intermediate values
+    (a trade-off's study: its objectives, each trial's values and how far it went past
+    each limit as its constraints); pruned ones are pruned; the rest (diverged, failed,
+    interrupted) are failed."""
     import optuna
 
     from hyperdesk.core.search.optuna_strategies import distribution, ended_trial
 
     config = session.config
+    trade_off, costs = config.search.trade_off, session.costs()
     distributions = {param.name: distribution(param) for param in config.search.space}
     try:
-        study = optuna.create_study(study_name=session.name, storage=storage, direction="maximize")
+        study = optuna.create_study(
+            study_name=session.name, storage=storage, directions=trade_off.directions
+        )
     except optuna.exceptions.DuplicatedStudyError:
         raise ValueError(
             f"{storage} already holds a study named {session.name!r}; nothing was overwritten"
@@ -115,12 +133,15 @@ def to_optuna(session: Session, storage: str) -> str:
     }
     for trial in session.trials():
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)
+        complete = state == optuna.trial.TrialState.COMPLETE
+        values = trade_off.values(trial.final_val_acc, costs[trial.number]) if complete else None
         study.add_trial(
             ended_trial(
                 distributions,
                 trial.params,
-                value=trial.final_val_acc if state == optuna.trial.TrialState.COMPLETE else None,
+                values=None if values is None else list(values),
                 state=state,
+                constraints=trade_off.violations(costs[trial.number]) or None,
                 intermediate_values={r.epoch: r.val_acc for r in epochs.get(trial.number, [])},
                 user_attrs={
                     "hyperdesk_trial": trial.number,

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.storage.files import fresh_file
 from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lock_path
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
+from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, trial_score
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # A session's name is for people; a longer one is surely not typed on purpose.
 NAME_LENGTH = 200
 APPLICATION = "hyperdesk"
@@ -49,7 +50,8 @@ CREATE TABLE trials(
     test_acc REAL,
     test_loss REAL,
     pruner_state TEXT,
-    note TEXT
+    note TEXT,
+    parameters INTEGER
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -78,7 +80,8 @@ CREATE TABLE inspections(
 # version 3 what the early-stopping rule noted of each finished trial (its rungs);
 # version 4 the training states kept of the best trials (TrainingState.to_bytes());
 # version 5 what a look inside a kept trial found (model.inspection.Inspection);
-# version 6 a person's note on each trial (the session's own is in meta).
+# version 6 a person's note on each trial (the session's own is in meta); version 7
+# each trial's network size (what a trade-off between accuracy and size goes by).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -96,6 +99,7 @@ MIGRATIONS = {
         "epochs INTEGER NOT NULL, inspection BLOB NOT NULL)",
     ),
     5: ("ALTER TABLE trials ADD COLUMN note TEXT",),
+    6: ("ALTER TABLE trials ADD COLUMN parameters INTEGER",),
 }
 EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
 # The columns that hold numbers a damaged file could hold text in.
@@ -107,10 +111,12 @@ TRIAL_FIGURES = (
     "final_val_acc_std",
     "test_acc",
     "test_loss",
+    "parameters",
 )
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
-    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note"
+    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
+    "parameters"
 )
 
 
@@ -166,6 +172,9 @@ class TrialRow:
     # decides the later trials as it would have without the interruption.
     pruner_state: dict[str, Any] | None = None
     note: str = ""  # what a person wrote of it
+    # The learned numbers of its network (NetworkSpec.parameter_count); None in a
+    # session stored before sizes were.
+    parameters: int | None = None
 
 
 def _claim_name(temporary: Path, path: Path) -> None:
@@ -476,9 +485,10 @@ class Session:
                     row[0],
                     TrialStatus(row[1]),
                     json.loads(row[2]),
-                    *row[3:-2],
-                    pruner_state=None if row[-2] is None else json.loads(row[-2]),
-                    note=row[-1] or "",
+                    *row[3:-3],
+                    pruner_state=None if row[-3] is None else json.loads(row[-3]),
+                    note=row[-2] or "",
+                    parameters=row[-1],
                 )
                 for row in rows
             ]
@@ -514,6 +524,30 @@ class Session:
                 "SELECT trial, count(*), sum(seconds) FROM epochs GROUP BY trial"
             )
         }
+
+    def costs(self) -> dict[int, dict[str, float]]:
+        """Each trial's costs (objectives.measures: its size and training seconds)."""
+        seconds = {number: total for number, (_, total) in self.epoch_counts().items()}
+        return {
+            row.number: measures(row.parameters, seconds.get(row.number, 0.0))
+            for row in self.trials()
+        }
+
+    def front(self) -> list[TrialRow]:
+        """The trials on a trade-off search's front (objectives.TradeOff.front), the
+        cheapest first; for a search of the score alone, those with the best score."""
+        trade_off, rows, costs = self.config.search.trade_off, self.trials(), self.costs()
+        on = trade_off.front(
+            {
+                row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
+                for row in rows
+            }
+        )
+        cost = trade_off.objectives[-1] if trade_off.several else None
+        return sorted(
+            (row for row in rows if row.number in on),
+            key=lambda row: (costs[row.number][cost] if cost else 0.0, row.number),
+        )
 
     def last_epoch_rowid(self) -> int:
         """Where the epochs saved so far end (epochs_since reads what comes after)."""
@@ -648,8 +682,16 @@ class Session:
             _RUNNING_HERE.discard(self.path.resolve())
             self._lock.release()
 
-    def start_trial(self, number: int, params: dict[str, Any], seed: int, round_: int) -> None:
-        """Record a trial as running; a rerun trial loses the epochs of its earlier try."""
+    def start_trial(
+        self,
+        number: int,
+        params: dict[str, Any],
+        seed: int,
+        round_: int,
+        parameters: int | None = None,
+    ) -> None:
+        """Record a trial (whose network has `parameters` learned numbers) as running;
+        a rerun trial loses the epochs of its earlier try."""
         with self._writing():
             self._db.execute("DELETE FROM epochs WHERE trial = ?", (number,))
             # A rerun trial starts afresh, but keeps what a person wrote of it.
@@ -659,8 +701,17 @@ class Session:
             ).fetchone()
             self._db.execute(
                 "INSERT OR REPLACE INTO trials(number, status, params, seed, round, "
-                "started_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (number, TrialStatus.RUNNING, json.dumps(params), seed, round_, _now(), note),
+                "started_at, note, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number,
+                    TrialStatus.RUNNING,
+                    json.dumps(params),
+                    seed,
+                    round_,
+                    _now(),
+                    note,
+                    parameters,
+                ),
             )
 
     def add_epochs(self, epochs: list[tuple[int, EpochRecord]]) -> None:

@@ -37,6 +37,14 @@ class NetworkSpec:
     weight_decay: float = 0.0
     dtype: str = "float32"
 
+    @property
+    def parameter_count(self) -> int:
+        """The numbers training learns: each layer's weights and biases, and with batch
+        normalization each hidden unit's scale and shift (a model's size)."""
+        sizes = [self.input_size, *self.hidden, self.output_size]
+        affine = sum(fan_in * fan_out + fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+        return affine + (2 * sum(self.hidden) if self.batchnorm else 0)
+
     def init_std(self, fan_in: int) -> float:
         if self.init == "he":
             return float(np.sqrt(2.0 / fan_in))

@@ -98,7 +98,7 @@ def test_run_example_alone_lists_the_bundled_examples(capsys):
     code, out, _ = run_cli(capsys, "run", "--example")
     assert code == 0
     listed = [line.strip() for line in out.splitlines()[1:]]
-    assert listed == ["coarse-to-fine", "grid", "penguins", "seed"]
+    assert listed == ["coarse-to-fine", "grid", "penguins", "seed", "trade-off"]
 
 
 def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
@@ -125,7 +125,11 @@ def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
     ("args", "message"),
     [
         (["--example", "nope"], "no example called 'nope'; choose one of coarse-to-fine, grid"),
-        ([], "give a config file or --example NAME (one of coarse-to-fine, grid, penguins, seed)"),
+        (
+            [],
+            "give a config file or --example NAME "
+            "(one of coarse-to-fine, grid, penguins, seed, trade-off)",
+        ),
         (["x.toml", "--example", "seed"], "not both"),
     ],
 )
@@ -277,6 +281,7 @@ def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_pat
         "test_acc",
         "epochs",
         "seconds",
+        "parameters",
         "note",
     ]
     for row, trial in zip(rows, trials, strict=True):

@@ -94,14 +94,15 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "test_loss",
         "pruner_state",
         "note",
+        "parameters",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
 
 
 def make_version_1_session(path):
-    """A session as Hyperdesk 0.1 wrote it: without the spread, test, early-stopping and
-    note columns."""
+    """A session as Hyperdesk 0.1 wrote it: without the spread, test, early-stopping,
+    note and size columns."""
     session, records = make_session(path)
     session.end_run("interrupted")
     session.close()
@@ -113,6 +114,7 @@ def make_version_1_session(path):
             ("trials", "test_loss"),
             ("trials", "pruner_state"),
             ("trials", "note"),
+            ("trials", "parameters"),
             ("epochs", "val_acc_std"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
