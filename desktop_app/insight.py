@@ -1,6 +1,6 @@
 """Panels that explain a search: parallel coordinates of every searched parameter and the
-score (brushing an axis filters the table), parameter importance, and the score over a
-two-parameter grid as a heatmap."""
+score (brushing an axis filters the table), parameter importance, the score over a
+two-parameter grid as a heatmap, and a trade-off's front."""
 
 from __future__ import annotations
 
@@ -9,20 +9,28 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
+from PySide6.QtWidgets import QToolTip
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import axis_text, log_ticks
+from hyperdesk.core.formatting import axis_text, log_ticks, score_text
 from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
+from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVE_TITLES
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.desktop_app.plots import (
     ACCURACY_MAP,
+    BEST_COLOUR,
+    CORNERS,
     SELECTED_COLOUR,
     Panel,
+    PointSignals,
     Selection,
     add_score_bar,
+    legend_for,
     make_plot,
+    place_legend,
+    staircase,
 )
 from hyperdesk.desktop_app.results import SearchResults
 from hyperdesk.desktop_app.worker import ImportanceEstimator
@@ -387,3 +395,117 @@ class HeatmapPanel(Panel):
             label.setPos(*cell)
             self.plot.addItem(label)
             self.cell_labels[cell] = label
+
+
+class ParetoPanel(Panel):
+    """For a trade-off search: each finished trial at its cost (parameters on a log
+    axis, or training seconds) and its final validation accuracy. The front is drawn in
+    green and joined by the best accuracy each cost buys; trials over a limit are grey
+    crosses beside the limit's line. Click a point to select its trial."""
+
+    def __init__(self):
+        self.signals = PointSignals()
+        self.plot = make_plot("paretoPlot", "Trade-off", "", "Final validation accuracy")
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.trials = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=QColor(84, 110, 122, 140),
+            symbolPen=None,
+        )
+        self.over = self.plot.plot(
+            pen=None, symbol="x", symbolSize=8, symbolPen=pg.mkPen("#9e9e9e", width=1.5)
+        )
+        self.front_line = self.plot.plot(pen=pg.mkPen(BEST_COLOUR, width=1.5))
+        self.front = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=10,
+            symbolBrush=QColor(BEST_COLOUR),
+            symbolPen=pg.mkPen("#ffffff", width=1),
+        )
+        self.selected_point = self.plot.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=17,
+            symbolBrush=None,
+            symbolPen=pg.mkPen(SELECTED_COLOUR, width=2.5),
+        )
+        # The limit is named in the title: a label on the line met the legend.
+        self.limit = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen("#c62828", width=1.2, style=Qt.PenStyle.DashLine)
+        )
+        self.plot.addItem(self.limit)
+        self.legend = legend_for(self.plot)
+        self.legend.addItem(self.front, "front")
+        self.legend.addItem(self.trials, "other trials")
+        self.legend.addItem(self.over, "over the limit")
+        self.legend_corner = CORNERS[0]
+        self.cost = "params"
+        self.results: SearchResults | None = None
+        for item in (self.trials, self.front, self.over):
+            item.sigPointsClicked.connect(self._clicked)
+            item.sigPointsHovered.connect(self._hovered)
+
+    @staticmethod
+    def applies(config: Config) -> bool:
+        return config.search.trade_off.several
+
+    def show_search(self, config: Config) -> None:
+        trade_off = config.search.trade_off
+        self.cost = trade_off.objectives[-1] if trade_off.several else "params"
+        self.plot.setLabel("bottom", OBJECTIVE_TITLES[self.cost])
+        # Sizes span orders of magnitude (a few thousand to millions): a log axis.
+        self.plot.getPlotItem().setLogMode(x=self.cost == "params", y=False)
+        limits = [
+            limit for name, limit in trade_off.constraints.items() if CONSTRAINTS[name] == self.cost
+        ]
+        # Short: a title wider than the dock widens the plot past its edge.
+        title = f"Accuracy against {'size' if self.cost == 'params' else 'training time'}"
+        if limits:
+            at = min(limits)
+            self.limit.setPos(math.log10(at) if self.cost == "params" else at)
+            title += f", limit {at:,.0f}"
+        self.limit.setVisible(bool(limits))
+        self.plot.setTitle(title, size="11pt")
+        for item in (self.trials, self.over, self.front, self.front_line, self.selected_point):
+            item.setData([], [])
+
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        self.results = results
+        front = results.front()
+        scored = [t for t in results.trials.values() if t.score is not None]
+        feasible = [t for t in scored if results.trade_off.feasible(t.costs)]
+        kept = [t for t in feasible if t.number not in front]
+        over = [t for t in scored if not results.trade_off.feasible(t.costs)]
+        on = sorted((results.trials[n] for n in front), key=lambda t: t.costs[self.cost])
+        for item, trials in ((self.trials, kept), (self.over, over), (self.front, on)):
+            item.setData(*self._xy(trials), data=[t.number for t in trials])
+        self.front_line.setData(*staircase(*self._xy(on)))
+        chosen = [results.trials[n] for n in selection if n in results.trials]
+        self.selected_point.setData(*self._xy([t for t in chosen if t.score is not None]))
+        self.legend_corner = place_legend(
+            self.legend, [self.trials, self.over, self.front], self.legend_corner
+        )
+
+    def _xy(self, trials) -> tuple[np.ndarray, np.ndarray]:
+        xs = [max(t.costs[self.cost], 1e-9) for t in trials]  # a log axis has no 0
+        return np.array(xs, dtype=float), np.array([t.score for t in trials], dtype=float)
+
+    def _clicked(self, item, points, event=None) -> None:
+        if len(points):
+            self.signals.trialClicked.emit(int(points[0].data()))
+
+    def _hovered(self, item, points, event=None) -> None:
+        if not len(points) or self.results is None:
+            QToolTip.hideText()
+            return
+        trial = self.results.trials[int(points[0].data())]
+        cost = trial.costs[self.cost]
+        cost_text = f"{cost:,.0f} parameters" if self.cost == "params" else f"{cost:.1f} s"
+        QToolTip.showText(
+            QCursor.pos(),
+            f"Trial {trial.number}: {cost_text}, final val acc {score_text(trial)}"
+            f"{'' if self.results.trade_off.feasible(trial.costs) else ' (over the limit)'}",
+        )

@@ -44,7 +44,7 @@ from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.inside_panel import InsideFollower, InsidePanel
 from hyperdesk.desktop_app.panel_export import export_widget
-from hyperdesk.desktop_app.panels import PanelSet
+from hyperdesk.desktop_app.panels import KINDS, PanelSet
 from hyperdesk.desktop_app.quick_start import show_quick_start
 from hyperdesk.desktop_app.remembered import last_folder, remember_folder, remember_recent
 from hyperdesk.desktop_app.results_table import ResultsTable
@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         model.reset.connect(self._search_shown)
         scatter = self.panels["scatter"].signals
         scatter.trialClicked.connect(model.select)
+        self.panels["pareto"].signals.trialClicked.connect(model.select)
         scatter.trialsBrushed.connect(self.select_trials)
         self.panels["parallel"].brushed.connect(self.table.proxy.set_allowed)
         scatter_panel = self.panels["scatter"]
@@ -335,9 +336,11 @@ class MainWindow(QMainWindow):
 
     def _search_shown(self) -> None:
         """Each panel's dock shows for the searches it applies to (the heatmap: a grid
-        over two parameters)."""
+        over two parameters; the trade-off: a search of two objectives)."""
         for kind, _ in self.panels:
             self.panel_docks[kind.key].setVisible(kind.shown_for(self.model.config))
+        if KINDS["pareto"].shown_for(self.model.config):
+            self.panel_docks["pareto"].raise_()  # what a trade-off search is for
 
     def _setup_changed(self) -> None:
         config, problems = self.setup.read()  # on every keystroke: read once

@@ -12,7 +12,12 @@ from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.search.importance import MIN_TRIALS
-from hyperdesk.desktop_app.insight import HeatmapPanel, ImportancePanel, ParallelPanel
+from hyperdesk.desktop_app.insight import (
+    HeatmapPanel,
+    ImportancePanel,
+    ParallelPanel,
+    ParetoPanel,
+)
 from hyperdesk.desktop_app.plots import (
     BestPanel,
     CurvesPanel,
@@ -119,6 +124,16 @@ PANELS = (
         HeatmapPanel,
         shown_for=HeatmapPanel.applies,
         waiting="The score at each point of the grid appears here as trials finish.",
+    ),
+    PanelKind(
+        "pareto",
+        "Trade-off",
+        "trade-off-front",
+        ParetoPanel,
+        shown_for=ParetoPanel.applies,
+        waiting="Each finished trial appears here at its cost and its accuracy; the front "
+        "(the most accurate trial for its cost) is drawn in green. Click a point to select "
+        "the trial.",
     ),
 )
 KINDS = {kind.key: kind for kind in PANELS}

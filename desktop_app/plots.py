@@ -404,7 +404,7 @@ class TopPanel(Panel):
         self.highlight.setData(*frames, connect="finite")
 
 
-class _PointSignals(QObject):
+class PointSignals(QObject):
     trialClicked = Signal(int)
     trialsBrushed = Signal(list)  # trial numbers inside a rectangle drawn with Shift
 
@@ -449,7 +449,7 @@ class ScatterPanel(Panel):
     on log axes where a parameter's scale is log."""
 
     def __init__(self):
-        self.signals = _PointSignals()
+        self.signals = PointSignals()
         self.space: dict[str, Param] = {}
         self.holder = QWidget()
         layout = QVBoxLayout(self.holder)

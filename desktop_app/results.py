@@ -11,6 +11,7 @@ from typing import Any
 from hyperdesk.core.config import Config
 from hyperdesk.core.execution.ranges import outside
 from hyperdesk.core.execution.runner import TrialStart
+from hyperdesk.core.search.objectives import SCORE_ONLY, TradeOff, measures
 from hyperdesk.core.storage.session import Session, read_epochs
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
@@ -45,6 +46,7 @@ class Trial:
     stored: StoredTrial | None = None
     load: Callable[[int], list[EpochRecord]] | None = None
     note: str = ""  # what a person wrote of it
+    parameters: int | None = None  # the learned numbers of its network
 
     @property
     def records(self) -> list[EpochRecord]:
@@ -96,6 +98,10 @@ class Trial:
     def score(self) -> float | None:
         return trial_score(self.status, self.final_val_acc)
 
+    @property
+    def costs(self) -> dict[str, float]:
+        return measures(self.parameters, self.seconds)
+
 
 class SearchResults:
     """Trials by number, in the order they started. `runs` > 1: each trial's figures are
@@ -112,6 +118,7 @@ class SearchResults:
         rounds: bool = False,
         space: tuple = (),
         history: int = 0,
+        trade_off: TradeOff = SCORE_ONLY,
     ):
         self.param_names = param_names
         self.planned = planned
@@ -123,6 +130,7 @@ class SearchResults:
         self.space, self.history = space, history
         self.trials: dict[int, Trial] = {}
         self.paused = False  # the search is paused: its running trials wait
+        self.trade_off = trade_off
 
     @classmethod
     def for_config(cls, config: Config, planned: int) -> SearchResults:
@@ -135,6 +143,7 @@ class SearchResults:
             config.search.strategy == "coarse-to-fine",
             config.search.space,
             config.search.history,
+            config.search.trade_off,
         )
 
     @classmethod
@@ -156,7 +165,7 @@ class SearchResults:
                 row.best_val_acc,
             )
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
-            trial.note = row.note
+            trial.note, trial.parameters = row.note, row.parameters
             if row.status in FINISHED:
                 trial.stored, trial.load = stored, partial(read_epochs, path)
             else:
@@ -166,7 +175,11 @@ class SearchResults:
 
     def start(self, start: TrialStart) -> None:
         self.trials[start.number] = Trial(
-            start.number, start.params, start.round, TrialStatus.RUNNING
+            start.number,
+            start.params,
+            start.round,
+            TrialStatus.RUNNING,
+            parameters=start.parameters,
         )
 
     def add_epoch(self, number: int, record: EpochRecord) -> None:
@@ -196,6 +209,23 @@ class SearchResults:
         if trial.number <= self.history and outside(self.space, trial.params):
             return f"{trial.status}, outside the ranges"
         return trial.status
+
+    def front(self) -> set[int]:
+        """A trade-off search's front (objectives.TradeOff.front) among the finished
+        trials; empty for a search of the score alone."""
+        if not self.trade_off.several:
+            return set()
+        return self.trade_off.front(
+            {n: (t.score, t.costs) for n, t in self.trials.items() if t.status in FINISHED}
+        )
+
+    def trade_off_mark(self, trial: Trial, front: set[int]) -> str:
+        """What the table says of a trial in a trade-off: on the front, or over a limit."""
+        if trial.number in front:
+            return "front"
+        if trial.status in FINISHED and not self.trade_off.feasible(trial.costs):
+            return "over the limit"
+        return ""
 
     def running(self) -> list[Trial]:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]

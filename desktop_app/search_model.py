@@ -103,7 +103,9 @@ class SearchModel(QObject):
         for row in rows:
             known = self.results.trials.get(row.number)
             if known is None:
-                self.trial_started(TrialStart(row.number, row.params, row.round, row.seed))
+                self.trial_started(
+                    TrialStart(row.number, row.params, row.round, row.seed, row.parameters)
+                )
                 known = self.results.trials[row.number]
             if known.status != row.status:
                 self.trial_finished(row.number, row.status)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.sources import ALL, OFFICIAL, official_test_rows
 from hyperdesk.core.formatting import typed_text
+from hyperdesk.core.search.objectives import SCORE
 from hyperdesk.core.search.registry import STRATEGY_TITLES, strategy_settings
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
@@ -168,6 +169,48 @@ class Choice(Editor):
 
     def on_change(self, slot) -> None:
         self.widget.currentIndexChanged.connect(slot)
+
+
+class Objectives(Choice):
+    """What the search optimises: the accuracy alone, or it against one cost."""
+
+    def __init__(self):
+        super().__init__(
+            (
+                ("Accuracy", SCORE),
+                ("Accuracy and size (parameters)", "params"),
+                ("Accuracy and training time", "train_seconds"),
+            )
+        )
+
+    def value(self) -> list[str]:
+        cost = self.widget.currentData()
+        return [SCORE] if cost == SCORE else [SCORE, cost]
+
+    def set_value(self, value: list[str]) -> None:
+        super().set_value(value[-1])
+
+
+class SizeLimit(Editor):
+    """The most parameters a trial's network may have ([search.constraints] max_params);
+    the lowest value reads "no limit". A config's other limits are kept as they are."""
+
+    def __init__(self):
+        self.spin = WholeNumber(0, 1_000_000_000, special="no limit")
+        self.widget = self.spin.widget
+        self.widget.setSingleStep(1000)
+        self.others: dict[str, float] = {}
+
+    def value(self) -> dict[str, float]:
+        limit = self.spin.value()
+        return {**self.others, **({"max_params": limit} if limit else {})}
+
+    def set_value(self, value: dict[str, float]) -> None:
+        self.others = {name: limit for name, limit in value.items() if name != "max_params"}
+        self.spin.set_value(int(value.get("max_params", 0)))
+
+    def on_change(self, slot) -> None:
+        self.spin.on_change(slot)
 
 
 class ChoiceOrNumber(Editor):
@@ -347,6 +390,10 @@ def always(values: Values) -> bool:
     return True
 
 
+def trade_off(values: Values) -> bool:
+    return len(values.get("search.objectives", ())) > 1
+
+
 def own_data(values: Values) -> bool:
     return bool(values.get("data.source"))
 
@@ -433,6 +480,24 @@ SECTIONS = (
                 "Method",
                 lambda: Choice([(title, name) for name, title in STRATEGY_TITLES.items()]),
                 object_name="strategyCombo",
+            ),
+            Field(
+                "search.objectives",
+                "Optimise",
+                Objectives,
+                "Accuracy alone, or accuracy against what the model costs: no single best "
+                "trial then, but a front of them (the Trade-off panel), each the most "
+                "accurate for its cost. Evolutionary (NSGA-II) and Bayesian (TPE) learn it",
+                object_name="objectivesCombo",
+            ),
+            Field(
+                "search.constraints",
+                "Most parameters",
+                SizeLimit,
+                "A trial whose network has more parameters is over the limit: kept, but "
+                "never on the front",
+                object_name="sizeLimitSpin",
+                shown=trade_off,
             ),
             Field(
                 "search.sampler",

@@ -37,6 +37,7 @@ VALUE_ROLES = frozenset(
 )
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+TRADE_OFF_COLOURS = {"front": QColor("#1b7f3b"), "over the limit": QColor("#7a7a7a")}
 STATUS_COLOURS = {
     TrialStatus.COMPLETE: QColor("#1b7f3b"),
     TrialStatus.RUNNING: QColor("#1f5fbf"),
@@ -50,10 +51,14 @@ STATUS_COLOURS = {
 
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
 # trials of several runs (folds, repeats), "Test acc" only for searches with a test split,
-# "Round" only for searches in rounds. Filter words find notes too.
+# "Round" only for searches in rounds, TRADE_OFF_COLUMNS only for trade-offs. Filter
+# words find notes too.
 RESULT_COLUMNS = {
     "Val acc": lambda trial: trial.final_val_acc,
     "± std": lambda trial: trial.final_val_acc_std,
+    # Beside the accuracy, where a trade-off is read (a wide table scrolls the rest off).
+    "Trade-off": None,  # on the front or over a limit: see ResultsTableModel._value
+    "Parameters": lambda trial: trial.parameters,
     "Best val": lambda trial: trial.best_val_acc,
     "Train acc": lambda trial: trial.final_train_acc,
     "Test acc": lambda trial: trial.test_acc,
@@ -62,6 +67,8 @@ RESULT_COLUMNS = {
     "Round": lambda trial: trial.round,
     "Note": lambda trial: trial.note,
 }
+# Shown only for a trade-off search.
+TRADE_OFF_COLUMNS = ("Parameters", "Trade-off")
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
 BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs")
 
@@ -86,7 +93,9 @@ class ResultsTableModel(QAbstractTableModel):
             if (name != "± std" or results.runs > 1)
             and (name != "Test acc" or results.test)
             and (name != "Round" or results.rounds)
+            and (name not in TRADE_OFF_COLUMNS or results.trade_off.several)
         ]
+        self.front = results.front()
         self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
@@ -119,7 +128,10 @@ class ResultsTableModel(QAbstractTableModel):
             return self.results.shown_status(trial)
         if column < params_end:
             return trial.params.get(self.results.param_names[column - params_start])
-        return RESULT_COLUMNS[self.result_columns[column - params_end]](trial)
+        name = self.result_columns[column - params_end]
+        if name == "Trade-off":
+            return self.results.trade_off_mark(trial, self.front)
+        return RESULT_COLUMNS[name](trial)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         # Asked for every cell and role as the view paints and the proxy sorts: the
@@ -131,11 +143,14 @@ class ResultsTableModel(QAbstractTableModel):
         if role == SORT_ROLE and column == 0:
             return self._numbers[row]
         if role == Qt.ItemDataRole.TextAlignmentRole:  # words left, figures right
-            return None if column == 1 or self.headers[column] == "Note" else RIGHT_ALIGNED
+            words = column == 1 or self.headers[column] in ("Note", "Trade-off")
+            return None if words else RIGHT_ALIGNED
         trial = self.trial_at(row)
         if role == TRIAL_ROLE:
             return trial.number
         if role == Qt.ItemDataRole.ForegroundRole:
+            if self.headers[column] == "Trade-off":
+                return TRADE_OFF_COLOURS.get(self.results.trade_off_mark(trial, self.front))
             return STATUS_COLOURS.get(trial.status) if column == 1 else None
         value = self._value(trial, column)
         if role == SORT_ROLE:
@@ -151,6 +166,8 @@ class ResultsTableModel(QAbstractTableModel):
             return accuracy_text(value)
         if name == "Seconds":
             return f"{value:.2f}"
+        if name == "Parameters":
+            return f"{value:,}"
         return str(value)
 
     def refresh(self, numbers: set[int]) -> None:
@@ -158,6 +175,11 @@ class ResultsTableModel(QAbstractTableModel):
         known ones as changed cells, so views keep their selection and sort."""
         new = sorted(number for number in numbers if number not in self._rows)
         changed = sorted(self._rows[number] for number in numbers if number in self._rows)
+        front = self.results.front()
+        if front != self.front:  # a trial that joins the front can push others off it
+            self.front = front
+            column = self.headers.index("Trade-off")
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._numbers) - 1, column))
         if new:
             first = len(self._numbers)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)

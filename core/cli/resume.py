@@ -1,18 +1,21 @@
-"""`hyperdesk resume`: finish an interrupted session."""
+"""`hyperdesk resume`: finish an interrupted session, or go on in a session with other
+ranges."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.run import run_session
 from hyperdesk.core.execution.memory import check_memory
+from hyperdesk.core.execution.ranges import continue_with_ranges
 from hyperdesk.core.execution.relocation import relocate
 from hyperdesk.core.execution.runner import default_workers
 from hyperdesk.core.storage.session import Session
 
-HELP = "finish an interrupted session"
+HELP = "finish an interrupted session, or go on in one with other ranges (--set)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "same data, which is checked",
     )
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="go on in the session with other ranges or search settings, e.g. --set "
+        "search.space.lr.high=0.01 --set search.trials=20 (repeatable): every trial is "
+        "kept, none is run again; other data, network or training settings are refused",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="take over a session whose lock names a search on another computer, which "
@@ -37,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.set:
+        with Session.open(args.session, writable=False) as session:
+            stored = session.config.to_toml()
+        continue_with_ranges(Path(args.session), config_module.loads(stored, args.set))
     with Session.open(args.session) as session:
         if args.data:
             relocate(session, Path(args.data))

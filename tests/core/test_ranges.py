@@ -86,3 +86,19 @@ def test_another_strategy_is_another_search_not_other_ranges(capsys, tiny_config
     assert not only_ranges_differ(config, config)  # nothing changed
     grid = replace(narrower, search=replace(narrower.search, strategy="grid"))
     assert not only_ranges_differ(grid, config)
+
+
+def test_resume_with_set_goes_on_with_other_ranges_from_the_command_line(
+    capsys, tiny_config, tmp_path
+):
+    path = tmp_path / "s.hdsession"
+    assert run_cli(capsys, "run", tiny_config, "--session", path)[0] == 0
+    before, _ = session_contents(path)
+    code, _, err = run_cli(capsys, "resume", path, "--set", "train.epochs=5")
+    assert code == 2 and "train.epochs" in err and "new session" in err
+    assert session_contents(path)[0] == before  # refused: nothing written
+    narrower = ["--set", "search.space.lr.low=0.01", "--set", "search.space.lr.high=0.05"]
+    assert run_cli(capsys, "resume", path, *narrower)[0] == 0
+    after, _ = session_contents(path)
+    assert after[:4] == before and len(after) == 8
+    assert all(0.01 <= trial[2]["lr"] <= 0.05 for trial in after[4:])

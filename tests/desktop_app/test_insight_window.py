@@ -4,6 +4,7 @@ table, parameter importance, and the heatmap of a two-parameter grid."""
 import math
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
 from hyperdesk.core.search.space import significant
@@ -248,3 +249,43 @@ def test_the_report_is_one_html_file_with_every_section_and_images_that_decode(c
         decoded = QImage.fromData(base64.b64decode(image["src"][len(prefix) :]))
         assert not decoded.isNull()
         assert image["style"] == f"width: {decoded.width() // 2}px"
+
+
+def test_a_trade_off_search_shows_its_front_and_marks_it_in_the_table(qtbot, window):
+    from tests.core.test_trade_off import TRADE_OFF, brute_force_front
+
+    load(window, TRADE_OFF)
+    assert window.setup.editors["search.constraints"].widget.isVisibleTo(window.setup)
+    run_to_end(qtbot, window)
+    assert not window.panel_docks["pareto"].isHidden()
+    assert window.panel_docks["heatmap"].isHidden()
+    panel = window.panels["pareto"]
+    trials = window.model.results.trials.values()
+    feasible = {
+        t.number: (t.score, float(t.parameters))
+        for t in trials
+        if t.score is not None and t.parameters <= 20000
+    }
+    front = brute_force_front(feasible)
+    assert front and window.model.results.front() == front
+    # The front's points, cheapest first, each at its size and accuracy.
+    drawn = list(panel.front.getData()[0])
+    assert sorted(drawn) == drawn and len(drawn) == len(front)
+    assert point_count(panel.over) == sum(t.parameters > 20000 for t in trials if t.score)
+    # The table says which trials are on it and which broke the limit.
+    table = window.findChild(QTableView, "resultsTable").model()
+    column = [table.headerData(c, Qt.Orientation.Horizontal) for c in range(table.columnCount())]
+    marks = {
+        int(table.index(row, 0).data()): table.index(row, column.index("Trade-off")).data()
+        for row in range(table.rowCount())
+    }
+    assert {n for n, mark in marks.items() if mark == "front"} == front
+    assert {n for n, mark in marks.items() if mark == "over the limit"} == {
+        t.number for t in trials if t.parameters > 20000
+    }
+    # Clicking a point of the front selects its trial.
+    chosen = min(front)
+    with qtbot.waitSignal(panel.signals.trialClicked):
+        point = next(p for p in panel.front.scatter.points() if p.data() == chosen)
+        panel.front.scatter.sigClicked.emit(panel.front.scatter, [point], None)
+    assert window.model.selection == (chosen,)
