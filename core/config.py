@@ -277,6 +277,14 @@ ALIASES = {
     "depth": "layers",
 }
 SPACE_KEYS = ("low", "high", "scale", "values", "points")
+# [run]: where trials train. Not part of what a search is: a session resumes anywhere.
+RUN_RULES = {
+    "executor": Rule("choice", ("local", "dask")),
+    "address": Rule("text"),
+    "tls_ca": Rule("text"),
+    "tls_cert": Rule("text"),
+    "tls_key": Rule("text"),
+}
 EARLY_STOPPING_RULES = {
     "rule": Rule("choice", ("none", "median", "asha", "hyperband")),
     "warmup": Rule("int", low=0),
@@ -433,11 +441,25 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class RunConfig:
+    """Where trials train: worker processes on this computer, or a Dask cluster at
+    `address` ("tcp://HOST:8786", "tls://HOST:8786", or "local:N" for N processes that
+    Hyperdesk starts), with TLS from these certificate files when they are given."""
+
+    executor: str = "local"
+    address: str = ""
+    tls_ca: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    run: RunConfig = field(default_factory=RunConfig)
 
     def trial_settings(self, params: dict[str, Any]) -> tuple[NetworkSpec, TrainSettings]:
         """The network and training settings of one trial: the config's fixed values
@@ -510,6 +532,7 @@ class Config:
             "model": model,
             "train": asdict(self.train),
             "search": search,
+            "run": asdict(self.run),
         }
 
     def to_toml(self) -> str:
@@ -651,7 +674,7 @@ def _read_param(name: str, table: Any) -> Param:
 def from_dict(raw: dict[str, Any]) -> Config:
     """Validate a config read from TOML; raises ConfigError listing every problem."""
     problems: list[tuple[str, str]] = []
-    sections = ("data", "model", "train", "search")
+    sections = ("data", "model", "train", "search", "run")
     for key in raw:
         if key not in sections:
             problems.append(
@@ -660,6 +683,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
     data = _read_section(raw, "data", DATA_RULES, problems)
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
+    run = _read_section(raw, "run", RUN_RULES, problems)
     search = _read_section(
         raw,
         "search",
@@ -715,6 +739,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
                 prior=_read_prior(raw_search.get("prior", []), problems),
                 constraints=constraints,
             ),
+            RunConfig(**run),
         )
         problems.extend(_cross_checks(config))
     if problems:
@@ -798,6 +823,38 @@ def _split_checks(config: Config) -> list[tuple[str, str]]:
     return problems
 
 
+def run_problems(run: RunConfig) -> list[tuple[str, str]]:
+    """A Dask executor needs an address it can reach, and TLS files come as a set."""
+    problems = []
+    if run.executor == "dask" and not dask_address_valid(run.address):
+        problems.append(
+            (
+                "run.address",
+                f"the Dask scheduler: tcp://HOST:PORT or tls://HOST:PORT (e.g. "
+                f"tcp://127.0.0.1:8786), or local:N for N processes on this computer; "
+                f"got {shown(run.address)}",
+            )
+        )
+    given = [name for name in ("tls_ca", "tls_cert", "tls_key") if getattr(run, name)]
+    if given and len(given) < 3:
+        missing = sorted({"tls_ca", "tls_cert", "tls_key"} - set(given))
+        problems.append(
+            (f"run.{missing[0]}", "TLS needs all three of tls_ca, tls_cert and tls_key")
+        )
+    return problems
+
+
+def dask_address_valid(address: str) -> bool:
+    """Whether `address` names a scheduler (tcp:// or tls:// with a host and a port) or
+    a local cluster (local:N, N >= 1)."""
+    scheme, separator, rest = address.partition("://")
+    if separator:
+        host, colon, port = rest.rpartition(":")
+        return scheme in ("tcp", "tls") and bool(host) and bool(colon) and port.isdigit()
+    count = address.removeprefix("local:")
+    return address.startswith("local:") and count.isdigit() and int(count) >= 1
+
+
 def _cross_checks(config: Config) -> list[tuple[str, str]]:
     """Problems that involve more than one key."""
     problems = []
@@ -825,6 +882,7 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
                 f"{config.search.strategy!r})",
             )
         )
+    problems.extend(run_problems(config.run))
     if config.search.trade_off.several and config.search.strategy == "coarse-to-fine":
         problems.append(
             (

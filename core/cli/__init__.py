@@ -34,6 +34,7 @@ from hyperdesk.core.cli.exit_codes import (
 )
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.execution.dask_pool import DaskError
 from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
 COMMANDS = {
@@ -91,6 +92,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except DatasetError as error:  # the data a config names cannot be used; nothing started
         print(f"hyperdesk: the data cannot be used: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DaskError as error:  # the cluster cannot be used: nothing started
+        print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)

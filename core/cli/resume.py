@@ -4,11 +4,13 @@ ranges."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
-from hyperdesk.core.cli.run import run_session
+from hyperdesk.core.cli.run import add_dask_argument, run_session
+from hyperdesk.core.config import ConfigError, RunConfig
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.ranges import continue_with_ranges
 from hyperdesk.core.execution.relocation import relocate
@@ -29,6 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="where the session's data file or folder is now (it moved); it must be the "
         "same data, which is checked",
+    )
+    add_dask_argument(parser)
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="train on this computer's worker processes, whatever executor the session "
+        "was run with",
     )
     parser.add_argument(
         "--set",
@@ -56,5 +65,14 @@ def run(args: argparse.Namespace) -> int:
     with Session.open(args.session) as session:
         if args.data:
             relocate(session, Path(args.data))
-        check_memory(session.config, args.workers or default_workers())
-        return run_session(session, args.json, args.workers, take_over=args.force)
+        executor = None
+        if args.local:
+            executor = RunConfig()
+        elif args.dask:
+            executor = replace(session.config.run, executor="dask", address=args.dask)
+            problems = config_module.run_problems(executor)
+            if problems:
+                raise ConfigError(problems)
+        if (executor or session.config.run).executor == "local":
+            check_memory(session.config, args.workers or default_workers())
+        return run_session(session, args.json, args.workers, args.force, executor)

@@ -15,9 +15,11 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress, download_progress
+from hyperdesk.core.config import RunConfig
 from hyperdesk.core.data.downloads import DOWNLOADS, fetch
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.dask_pool import ClusterLost, insecure_warning
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.runner import (
     SearchOutcome,
@@ -70,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE,...",
         help="run this configuration first, e.g. --enqueue lr=0.01,weight_decay=1e-6 (repeatable)",
     )
+    add_dask_argument(parser)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
@@ -92,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     overrides = list(args.set)
+    if args.dask:
+        overrides += ['run.executor="dask"', f"run.address={json.dumps(args.dask)}"]
     if args.warm_start:
         overrides.append(f"search.warm_start={json.dumps(str(Path(args.warm_start)))}")
     if args.example is not None:
@@ -129,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     if not config.data.source and config.data.dataset in DOWNLOADS:
         fetch(config.data.dataset, report=download_progress)
     load_split(config.data)
-    check_memory(config, args.workers or default_workers())
+    if config.run.executor == "local":  # a cluster's workers have their own memory
+        check_memory(config, args.workers or default_workers())
     try:
         session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
     except OSError as error:
@@ -156,15 +162,31 @@ def _running(path: Path) -> bool:
         return False
 
 
+def add_dask_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="train the trials on a Dask cluster: its scheduler (tcp://HOST:8786, tls://...) "
+        "or local:N for N processes on this computer; needs hyperdesk[dask]",
+    )
+
+
 def run_session(
-    session: Session, as_json: bool, workers: int | None, take_over: bool = False
+    session: Session,
+    as_json: bool,
+    workers: int | None,
+    take_over: bool = False,
+    executor: RunConfig | None = None,
 ) -> int:
     control = RunControl()
     previous = {number: signal.signal(number, lambda *_: control.stop()) for number in STOP_SIGNALS}
     try:
         config = session.config
         done = sum(row.status == TrialStatus.COMPLETE for row in session.trials())
-        runner = SearchRunner(session, control, workers=workers)
+        executor = executor or config.run
+        if warning := insecure_warning(executor):
+            print(f"hyperdesk: warning: {warning}", file=sys.stderr)
+        runner = SearchRunner(session, control, workers=workers, executor=executor)
         progress = Progress(runner.planned, config.train.epochs, done)
         runner.on_trial_start = progress.trial_started
         runner.on_epoch = progress.epoch
@@ -172,6 +194,14 @@ def run_session(
         started = time.monotonic()
         try:
             outcome = runner.run(take_over)
+        except ClusterLost as error:
+            print(
+                f"hyperdesk: {error}. The finished trials and epochs are saved in "
+                f"{session.path}.\nResume with: hyperdesk resume {session.path} "
+                "(add --local to go on here, or --dask ADDRESS)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
         finally:
             progress.close()
     finally:

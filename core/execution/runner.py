@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.config import RunConfig
 from hyperdesk.core.data.shared import publish_split
 from hyperdesk.core.data.sources import (
     ALL,
@@ -107,9 +108,12 @@ class SearchRunner:
         on_trial_end: Callable[[int, str], None] | None = None,
         workers: int | None = None,
         pool: TrialPool | None = None,
+        executor: RunConfig | None = None,
     ):
         """`pool` is a pool of worker processes to use (and leave open); without one
-        the runner starts `workers` processes (default: one per core) for this run."""
+        the runner starts, for this run, `workers` processes (default: one per core) or
+        connects to the Dask cluster that `executor` (default: the config's [run])
+        names."""
         self.session = session
         self.config = session.config
         self.control = control or RunControl()
@@ -119,6 +123,7 @@ class SearchRunner:
         self.strategy: Strategy = make_strategy(self.config.search)
         self.workers = workers or default_workers()
         self.pool = pool
+        self.executor = executor or self.config.run
         self._in_flight: dict[int, Suggestion] = {}
         self._parameters: dict[int, int] = {}  # each trial's network size, as it started
         # Trials a person stopped by hand, from any thread; the run loop passes them on.
@@ -164,9 +169,14 @@ class SearchRunner:
             # its shape, which every trial's settings ask for.
             remember_shape(self.config.data, load_data(self.config.data))
             forget_data()
-        self.session.begin_run(self.planned, take_over)
+        pool = self.pool or self._own_pool()
+        try:
+            self.session.begin_run(self.planned, take_over)
+        except BaseException:
+            if not self.pool:
+                pool.close()
+            raise
         state = SearchState.INTERRUPTED
-        pool = self.pool or TrialPool(max(1, min(self.workers, self.planned)), self.control)
         self._pool = pool
         # Trials of one shape train stacked, a group per worker: enough per group to
         # share Python's cost per step, few enough that every worker gets some.
@@ -216,6 +226,14 @@ class SearchRunner:
         finally:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())
+
+    def _own_pool(self):
+        """The pool this run starts: worker processes here, or a Dask cluster."""
+        if self.executor.executor == "dask":
+            from hyperdesk.core.execution.dask_pool import DaskPool  # needs hyperdesk[dask]
+
+            return DaskPool(self.executor, self.control)
+        return TrialPool(max(1, min(self.workers, self.planned)), self.control)
 
     def prune(self, number: int) -> None:
         """End a running trial early, keeping its epochs (it is marked pruned). Safe to

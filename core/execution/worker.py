@@ -1,17 +1,57 @@
-"""The life of a worker process: train each task it is given, one BLAS thread."""
+"""The life of a worker process: train each task it is given, one BLAS thread. How one
+task trains is shared with the Dask executor (execution.dask_pool)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import traceback
+from collections.abc import Callable
 
 from threadpoolctl import threadpool_limits
 
 from hyperdesk.core.data.shared import open_split
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.training.trainer import train_configurations
+from hyperdesk.core.training.trainer import EpochRecord, train_configurations
+
+
+def task_split(task):
+    """The split a task trains on: the one published for the workers, mapped, or read
+    from the data itself."""
+    return open_split(task.split_folder) if task.split_folder else load_split(task.data)
+
+
+def train_task(
+    task,
+    split,
+    on_epoch: Callable[[int, EpochRecord], None],
+    should_stop: Callable[[], bool],
+    pruned: Callable[[], set[int]],
+    on_epoch_end: Callable[[int], None] | None,
+) -> list[tuple]:
+    """Train a TrialTask's trials stacked on `split`, each epoch given to on_epoch(trial
+    number, record); then what each trial ended with: ("state", number, bytes) for a
+    kept TrainingState, and ("end", number, status)."""
+    outcomes = train_configurations(
+        split,
+        list(task.networks),
+        list(task.settings),
+        list(task.seeds),
+        task.runs,
+        task.data.folds,
+        on_epoch=lambda index, record: on_epoch(task.numbers[index], record),
+        should_stop=should_stop,
+        pruned=pruned,
+        on_epoch_end=on_epoch_end,
+        keep_states=task.keep_states,
+    )
+    ended = []
+    for number, outcome in zip(task.numbers, outcomes, strict=True):
+        if outcome.state is not None:
+            ended.append(("state", number, outcome.state.to_bytes()))
+        ended.append(("end", number, outcome.status))
+    return ended
 
 
 def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
@@ -67,28 +107,16 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
             source = task.split_folder or task.data
             if source not in splits:
                 splits.clear()  # one search's data at a time
-                splits[source] = (
-                    open_split(task.split_folder) if task.split_folder else load_split(task.data)
-                )
-            outcomes = train_configurations(
+                splits[source] = task_split(task)
+            for event in train_task(
+                task,
                 splits[source],
-                list(task.networks),
-                list(task.settings),
-                list(task.seeds),
-                task.runs,
-                task.data.folds,
-                on_epoch=lambda index, record, numbers=task.numbers: results.send(
-                    ("epoch", numbers[index], record)
-                ),
-                should_stop=should_stop,
-                pruned=pruned_in(task.numbers),
-                on_epoch_end=await_verdict(task.numbers) if task.await_verdicts else None,
-                keep_states=task.keep_states,
-            )
-            for number, outcome in zip(task.numbers, outcomes, strict=True):
-                if outcome.state is not None:
-                    results.send(("state", number, outcome.state.to_bytes()))
-                results.send(("end", number, outcome.status))
+                lambda number, record: results.send(("epoch", number, record)),
+                should_stop,
+                pruned_in(task.numbers),
+                await_verdict(task.numbers) if task.await_verdicts else None,
+            ):
+                results.send(event)
             finished.send_bytes(b"")
         except BrokenPipeError:  # the parent is gone
             return

@@ -1,0 +1,173 @@
+"""Trials on a Dask cluster (a LocalCluster of two worker processes, loopback only): the
+same records as local workers, also when a worker is killed mid-trial; a worker of
+another version refused before any trial; a lost scheduler leaves a session that
+resumes; Stop ends the cluster's tasks."""
+
+import os
+import signal
+import time
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Client, LocalCluster
+
+from hyperdesk.core import config as config_module
+from hyperdesk.core.config import RunConfig
+from hyperdesk.core.execution import dask_pool
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.dask_pool import (
+    ClusterLost,
+    DaskError,
+    insecure_warning,
+)
+from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.search.registry import make_strategy
+from hyperdesk.core.storage.session import Session
+from tests.conftest import TINY_CONFIG
+from tests.core.test_cli import run_cli, session_contents
+
+SEARCH = ["search.trials=8", "train.epochs=12"]
+
+
+def make_cluster():
+    return LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=50,
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with make_cluster() as cluster:
+        yield cluster
+
+
+def run_search(path, overrides=(), control=None, on_epoch=None, on_trial_start=None):
+    config = config_module.loads(TINY_CONFIG, [*SEARCH, *overrides])
+    planned = make_strategy(config.search).planned
+    with Session.create(path, "t", config.to_toml(), planned) as session:
+        runner = SearchRunner(
+            session, control, on_trial_start=on_trial_start, on_epoch=on_epoch, workers=2
+        )
+        return runner.run()
+
+
+def on_cluster(cluster):
+    return ['run.executor="dask"', f'run.address="{cluster.scheduler_address}"']
+
+
+@pytest.fixture(scope="module")
+def local_reference(tmp_path_factory):
+    path = tmp_path_factory.mktemp("local") / "local.hdsession"
+    assert run_search(path).state == "complete"
+    return session_contents(path)
+
+
+def test_a_search_on_the_cluster_gives_the_local_records(cluster, local_reference, tmp_path):
+    path = tmp_path / "dask.hdsession"
+    assert run_search(path, on_cluster(cluster)).state == "complete"
+    assert session_contents(path) == local_reference
+
+
+def test_a_local_cluster_started_by_hyperdesk_gives_the_same(local_reference, tmp_path):
+    path = tmp_path / "dask.hdsession"
+    assert run_search(path, ['run.executor="dask"', 'run.address="local:2"']).state == "complete"
+    assert session_contents(path) == local_reference
+
+
+def test_a_worker_killed_mid_trial_still_ends_with_identical_records(local_reference, tmp_path):
+    with make_cluster() as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+        epochs = []
+
+        def kill_one(number, record):
+            epochs.append(number)
+            if len(epochs) == 20:  # well inside the first tasks
+                os.kill(next(iter(pids.values())), signal.SIGKILL)
+
+        path = tmp_path / "killed.hdsession"
+        starts = []
+        outcome = run_search(
+            path, on_cluster(cluster), on_epoch=kill_one, on_trial_start=starts.append
+        )
+        assert outcome.state == "complete"
+    assert len(starts) > 8  # the killed worker's trials were trained again
+    assert session_contents(path) == local_reference
+
+
+def test_workers_of_another_version_are_refused_before_any_trial(cluster, tmp_path, monkeypatch):
+    # What the workers run is this version; the client pretends to be another.
+    monkeypatch.setattr(dask_pool, "__version__", "0.0.1")
+    path = tmp_path / "refused.hdsession"
+    with pytest.raises(DaskError, match=r"\(0\.0\.1\).*has 0\.1\.0") as caught:
+        run_search(path, on_cluster(cluster))
+    assert "hyperdesk==0.0.1" in str(caught.value)
+    with Session.open(path, writable=False) as session:
+        assert session.trials() == []
+
+
+def test_a_lost_scheduler_leaves_a_session_that_resumes(local_reference, tmp_path):
+    path = tmp_path / "lost.hdsession"
+    cluster = make_cluster()
+    epochs = []
+
+    def lose_the_scheduler(number, record):
+        epochs.append(number)
+        if len(epochs) == 30:
+            cluster.close()
+
+    with pytest.raises(ClusterLost, match="lost the Dask scheduler"):
+        run_search(path, on_cluster(cluster), on_epoch=lose_the_scheduler)
+    with Session.open(path, writable=False) as session:
+        assert session.status() == "interrupted"
+        assert sum(len(records) for records in session.epochs().values()) >= 30
+    with Session.open(path) as session:  # resumed here, on this computer's workers
+        assert SearchRunner(session, workers=2, executor=RunConfig()).run().state == "complete"
+    assert session_contents(path) == local_reference
+
+
+def test_stop_ends_the_tasks_on_the_cluster(cluster, local_reference, tmp_path):
+    control = RunControl()
+    epochs = []
+
+    def stop(number, record):
+        epochs.append(number)
+        if len(epochs) == 25:
+            control.stop()
+
+    path = tmp_path / "stopped.hdsession"
+    assert run_search(path, on_cluster(cluster), control, stop).state == "interrupted"
+    with Client(cluster.scheduler_address) as client:
+        deadline = time.monotonic() + 10
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(client.processing().values())  # nothing left training
+    with Session.open(path) as session:
+        assert SearchRunner(session, workers=2, executor=RunConfig()).run().state == "complete"
+    assert session_contents(path) == local_reference
+
+
+def test_run_with_dask_from_the_command_line(cluster, capsys, tiny_config, tmp_path):
+    path = tmp_path / "cli.hdsession"
+    code, out, _ = run_cli(
+        capsys, "run", tiny_config, "--session", path, "--dask", cluster.scheduler_address
+    )
+    assert code == 0 and "Best-1" in out
+    with Session.open(path, writable=False) as session:
+        assert session.config.run.address == cluster.scheduler_address
+    code, _, err = run_cli(capsys, "run", tiny_config, "--dask", "tcp://127.0.0.1")
+    assert code == 2 and "run.address" in err and "tcp://HOST:PORT" in err
+
+
+def test_an_address_of_another_machine_without_tls_is_warned_about():
+    assert insecure_warning(RunConfig("dask", "tcp://127.0.0.1:8786")) is None
+    assert insecure_warning(RunConfig("dask", "local:2")) is None
+    warning = insecure_warning(RunConfig("dask", "tcp://10.0.0.5:8786"))
+    assert "without encryption" in warning and "tls_ca" in warning
+    secured = RunConfig("dask", "tls://10.0.0.5:8786", "ca.pem", "cert.pem", "key.pem")
+    assert insecure_warning(secured) is None
