@@ -836,7 +836,11 @@ def run_problems(run: RunConfig) -> list[tuple[str, str]]:
             )
         )
     given = [name for name in ("tls_ca", "tls_cert", "tls_key") if getattr(run, name)]
-    if given and len(given) < 3:
+    if run.executor == "dask" and run.address.startswith("tls://") and not given:
+        problems.append(
+            ("run.tls_ca", "a tls:// scheduler needs tls_ca, tls_cert and tls_key (PEM files)")
+        )
+    elif given and len(given) < 3:
         missing = sorted({"tls_ca", "tls_cert", "tls_key"} - set(given))
         problems.append(
             (f"run.{missing[0]}", "TLS needs all three of tls_ca, tls_cert and tls_key")

@@ -39,6 +39,7 @@ from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.about import show_about
 from hyperdesk.desktop_app.browser import SessionBrowser
+from hyperdesk.desktop_app.cluster_probe import ClusterProbe
 from hyperdesk.desktop_app.compare_dialog import CompareDialog
 from hyperdesk.desktop_app.download_dialog import DownloadDialog
 from hyperdesk.desktop_app.follower import SessionFollower
@@ -280,6 +281,9 @@ class MainWindow(QMainWindow):
         scatter = self.panels["scatter"].signals
         scatter.trialClicked.connect(model.select)
         self.panels["pareto"].signals.trialClicked.connect(model.select)
+        self.cluster_probe = ClusterProbe(self)
+        self.setup.connectRequested.connect(self.cluster_probe.probe)
+        self.cluster_probe.found.connect(self.setup.show_cluster)
         scatter.trialsBrushed.connect(self.select_trials)
         self.panels["parallel"].brushed.connect(self.table.proxy.set_allowed)
         scatter_panel = self.panels["scatter"]

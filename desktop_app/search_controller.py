@@ -104,7 +104,8 @@ class SearchController(QObject):
         when the sessions folder cannot be written."""
         if not self.idle:
             return
-        check_memory(config, len(self.pool.workers))  # ConfigError: nothing is made
+        if config.run.executor == "local":  # a cluster's workers have their own memory
+            check_memory(config, len(self.pool.workers))  # ConfigError: nothing is made
         config = with_prior(config)  # a warm start's trials, read once and kept
         folder = sessions_dir()
         try:

@@ -390,6 +390,10 @@ def always(values: Values) -> bool:
     return True
 
 
+def on_dask(values: Values) -> bool:
+    return values.get("run.executor") == "dask"
+
+
 def trade_off(values: Values) -> bool:
     return len(values.get("search.objectives", ())) > 1
 
@@ -462,6 +466,12 @@ def model_summary(values: Values) -> str:
         else " / ".join(str(width) for width in hidden)
     )
     return f"{shape or 'no hidden layers'} {values.get('model.activation', '')}"
+
+
+def run_summary(values: Values) -> str:
+    if on_dask(values):
+        return f"Dask cluster at {values.get('run.address') or '(no address yet)'}"
+    return "this computer's worker processes"
 
 
 def training_summary(values: Values) -> str:
@@ -733,6 +743,41 @@ SECTIONS = (
             Field("train.dtype", "Precision", lambda: Choice(DTYPES)),
         ),
         summary=training_summary,
+    ),
+    Section(
+        "Where it runs",
+        (
+            Field(
+                "run.executor",
+                "Run on",
+                lambda: Choice((("This computer", "local"), ("Dask cluster", "dask"))),
+                "Where the trials train: worker processes here, or the workers of a Dask "
+                "cluster (Hyperdesk installed on each, with hyperdesk[dask]). The results "
+                "are the same",
+                object_name="executorCombo",
+            ),
+            Field(
+                "run.address",
+                "Scheduler",
+                lambda: Text("tcp://HOST:8786, or local:2"),
+                "The Dask scheduler's address (dask scheduler prints it), tls://… with the "
+                "certificates below, or local:N for N processes Hyperdesk starts here",
+                object_name="daskAddressEdit",
+                shown=on_dask,
+            ),
+            Field(
+                "run.tls_ca",
+                "TLS CA",
+                lambda: Text("none: not encrypted"),
+                "The certificate authority's file (PEM) that signed the cluster's "
+                "certificates; with TLS certificate and TLS key, the traffic is encrypted "
+                "and only holders of a certificate may connect",
+                shown=on_dask,
+            ),
+            Field("run.tls_cert", "TLS certificate", lambda: Text("none"), shown=on_dask),
+            Field("run.tls_key", "TLS key", lambda: Text("none"), shown=on_dask),
+        ),
+        summary=run_summary,
     ),
 )
 FIELDS = {field.key: field for section in SECTIONS for field in section.fields}

@@ -9,6 +9,7 @@ at the editor its key path names: a red outline, a tooltip and a line underneath
 from __future__ import annotations
 
 import copy
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.config import Config, ConfigError, DataConfig, param_to_dict
+from hyperdesk.core.config import Config, ConfigError, DataConfig, RunConfig, param_to_dict
 from hyperdesk.core.data.sources import DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
-from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.execution.dask_pool import ClusterInfo, insecure_warning
+from hyperdesk.core.formatting import parameter_text, size_text
 from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.data_preview import DataPreview
@@ -41,6 +43,7 @@ from hyperdesk.desktop_app.setup_fields import (
     Editor,
     Field,
     FieldProblem,
+    on_dask,
     workers_editor,
 )
 from hyperdesk.desktop_app.space_editor import (
@@ -52,6 +55,8 @@ from hyperdesk.desktop_app.space_editor import (
 )
 
 PREVIEW_SAMPLES = 30
+RUN_KEYS = ("run.executor", "run.address", "run.tls_ca", "run.tls_cert", "run.tls_key")
+CLUSTER_WORKERS_SHOWN = 8  # a larger cluster's others are counted, not listed
 SETUP_STYLE = """
 *[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }
 QToolButton:checked { background: #1f5fbf; color: white; border: 1px solid #174a94; }
@@ -96,6 +101,7 @@ class SetupPanel(QWidget):
     settings, the coarse-to-fine margin) keep the loaded config's values."""
 
     changed = Signal()
+    connectRequested = Signal(object)  # core.config.RunConfig: show that cluster's workers
 
     def __init__(self):
         super().__init__()
@@ -136,6 +142,8 @@ class SetupPanel(QWidget):
             if section.title == "Strategy":
                 self.workers_spin = workers_editor().widget
                 form.addRow("Worker processes", self.workers_spin)
+            if section.title == "Where it runs":
+                self._add_cluster_row(form)
             layout.addWidget(box)
         # What the person's own data holds, under its field: checked before Start.
         self.data_preview = DataPreview()
@@ -174,6 +182,72 @@ class SetupPanel(QWidget):
             column, "warmStartLabel", (self.no_warm_start_button,)
         )
         return space
+
+    def _add_cluster_row(self, form: QFormLayout) -> None:
+        """Connect, and what it found: the cluster's workers and its dashboard."""
+        self.connect_button = _button(
+            "Connect",
+            "connectButton",
+            self._connect,
+            "Reach the scheduler and list its workers (nothing is sent to them)",
+        )
+        self.cluster_label = QLabel()
+        self.cluster_label.setObjectName("clusterLabel")
+        self.cluster_label.setWordWrap(True)
+        self.cluster_label.setOpenExternalLinks(True)
+        self.cluster_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.cluster_row = QWidget()
+        column = QVBoxLayout(self.cluster_row)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.connect_button)
+        row.addStretch()
+        column.addLayout(row)
+        column.addWidget(self.cluster_label)
+        form.addRow("", self.cluster_row)
+
+    def run_config(self) -> RunConfig | None:
+        """Where the form says trials train; None (its problems shown) when the address
+        or the TLS files are not right."""
+        values = self.values()
+        run = RunConfig(**{key.removeprefix("run."): values[key] for key in RUN_KEYS})
+        problems = config_module.run_problems(run)
+        if problems:
+            self.show_problems(problems)
+        return None if problems else run
+
+    def _connect(self) -> None:
+        run = self.run_config()
+        if run is not None:
+            self.cluster_label.setText(f"Connecting to {run.address}…")
+            self.connect_button.setEnabled(False)
+            self.connectRequested.emit(run)
+
+    def show_cluster(self, info: ClusterInfo | None, problem: str = "") -> None:
+        """What Connect found: the workers (each host's cores and memory), the link to
+        the dashboard, and a warning for an unencrypted address of another machine."""
+        self.connect_button.setEnabled(True)
+        if info is None:
+            self.cluster_label.setText(f'<span style="color:#c62828">{escape(problem)}</span>')
+            return
+        memory = sum(worker.memory for worker in info.workers)
+        lines = [
+            f"<b>{len(info.workers)} workers, {info.threads} cores, "
+            f"{size_text(memory)}</b>"
+            + "".join(
+                f"<br>{escape(worker.address)}: {worker.threads} "
+                f"core{'s' if worker.threads > 1 else ''}, {size_text(worker.memory)}"
+                for worker in info.workers[:CLUSTER_WORKERS_SHOWN]
+            )
+        ]
+        if len(info.workers) > CLUSTER_WORKERS_SHOWN:
+            lines.append(f"… and {len(info.workers) - CLUSTER_WORKERS_SHOWN} more")
+        if info.dashboard:
+            lines.append(f'<a href="{escape(info.dashboard)}">Dask dashboard</a>')
+        run = self.run_config()
+        if run is not None and (warning := insecure_warning(run)):
+            lines.append(f'<span style="color:#b26a00">{escape(warning)}</span>')
+        self.cluster_label.setText("<br>".join(lines))
 
     def _forget_warm_start(self) -> None:
         self.loaded["search"].update(warm_start="", prior=[])
@@ -278,6 +352,8 @@ class SetupPanel(QWidget):
             self.space_editor.add_row(row, param is not None, table, fixed)
         for widget, was_blocked in zip(widgets, blocked, strict=True):
             widget.blockSignals(was_blocked)
+        if config.run.executor == "dask":  # where it runs is not left out of sight
+            self.sections["Where it runs"].set_expanded(True)
         self._edited()
 
     def _update_visibility(self) -> None:
@@ -297,6 +373,8 @@ class SetupPanel(QWidget):
         self.space_editor.set_grid(
             "points" in strategy_settings(strategy, values.get("search.sampler", "grid"))
         )
+        form, _ = self.form_rows["run.executor"]
+        form.setRowVisible(self.cluster_row, on_dask(values))
         # Which optimizers can train: the optimizer row's (fixed or searched), else the form's.
         row = self.space_editor.rows.get("optimizer")
         named = [values.get("train.optimizer")] if row is None else row.low_edit.text().split(",")

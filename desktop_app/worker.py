@@ -77,7 +77,8 @@ class SearchWorker(QObject):
                     on_trial_start=self.trialStarted.emit,
                     on_epoch=self.epochRecorded.emit,
                     on_trial_end=self.trialFinished.emit,
-                    pool=self.pool,
+                    # A Dask search connects to its cluster for the run.
+                    pool=self.pool if session.config.run.executor == "local" else None,
                 )
                 state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it

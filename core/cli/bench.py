@@ -1,4 +1,5 @@
-"""`hyperdesk bench`: how close the engine runs to this machine's limit.
+"""`hyperdesk bench`: how close the engine runs to this machine's limit (and, with
+--executor dask, what running trials through Dask costs).
 
 Measured in one process and one sitting: (a) the reference path, one trial at a time in
 float64 in this process, as a notebook would; (b) the default engine, worker processes
@@ -68,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "during the seed search, and how fast a large session opens",
     )
     parser.add_argument(
+        "--executor",
+        choices=("dask",),
+        help="compare the seed workload on this computer's worker processes with the same "
+        "number of processes in a Dask LocalCluster (needs hyperdesk[dask])",
+    )
+    parser.add_argument("--rounds", type=positive_int, default=3, help="with --executor")
+    parser.add_argument(
         "--engine-only",
         action="store_true",
         help="skip the reference run (for scaling measurements)",
@@ -81,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return args.hooks.bench_window(args)
     if args.search:
         return search_main(args.seeds, args.trials, args.workers, args.json)
+    if args.executor:
+        return executor_main(args.trials, args.epochs, args.workers, args.rounds, args.json)
     if not args.source and needs_download(args.dataset, ""):
         print(
             f"hyperdesk bench: {args.dataset} is not in the cache, and the bench downloads "
@@ -158,15 +168,15 @@ def run_reference(config: Config) -> Measurement:
     return Measurement(seconds, number, epochs, number * _trial_flops(config))
 
 
-def run_search(config: Config, workers: int) -> tuple[float, list, int]:
+def run_search(config: Config, workers: int, pool=None) -> tuple[float, list, int]:
     """(seconds, trials, epochs trained) of a search run as the window and `hyperdesk
-    run` run it, session file included."""
+    run` run it, session file included; on `pool` (kept open) when one is given."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.hdsession"
         planned = make_strategy(config.search).planned
         with Session.create(path, "bench", config.to_toml(), planned) as session:
             started = time.perf_counter()
-            outcome = SearchRunner(session, workers=workers).run()
+            outcome = SearchRunner(session, workers=workers, pool=pool).run()
             seconds = time.perf_counter() - started
             epochs = sum(len(records) for records in session.epochs().values())
     return seconds, outcome.trials, epochs
@@ -266,6 +276,43 @@ def search_main(seeds: int, trials: int, workers: int | None, as_json: bool) -> 
     say(f"TPE + ASHA trains {ratio:.2f} of random search's epochs")
     if as_json:
         print(json.dumps(summary))
+    return 0
+
+
+def executor_main(trials: int, epochs: int, workers: int | None, rounds: int, as_json: bool) -> int:
+    """The seed workload on `workers` local worker processes and on a Dask LocalCluster
+    of as many single-threaded processes, both started before the clock (as a window's
+    pool and a running cluster are), in alternating rounds of one sitting."""
+    from hyperdesk.core.config import RunConfig
+    from hyperdesk.core.execution.control import RunControl
+    from hyperdesk.core.execution.dask_pool import DaskPool
+    from hyperdesk.core.execution.pool import TrialPool
+
+    workers = workers or default_workers()
+    say = (lambda *a: print(*a, file=sys.stderr)) if as_json else print
+    config = workload(trials, epochs, 100, 500)
+    times: dict[str, list[float]] = {"local": [], "dask": []}
+    control = RunControl()
+    with (
+        TrialPool(workers, control) as local,
+        DaskPool(RunConfig("dask", f"local:{workers}"), control) as dask,
+    ):
+        for round_ in range(1, rounds + 1):
+            for name, pool in (("local", local), ("dask", dask)):
+                seconds, done, _ = run_search(config, workers, pool)
+                if len(done) != trials:
+                    raise RuntimeError(f"{name}: {len(done)} of {trials} trials ran")
+                times[name].append(seconds)
+                say(f"round {round_}: {name:5} {seconds:6.2f} s")
+    local_s, dask_s = (float(np.median(times[name])) for name in ("local", "dask"))
+    overhead = dask_s / local_s - 1
+    say(
+        f"{trials} trials x {epochs} epochs on {workers} processes, median of {rounds}: "
+        f"local {local_s:.2f} s, Dask LocalCluster {dask_s:.2f} s, Dask's overhead "
+        f"{overhead:+.1%}"
+    )
+    if as_json:
+        print(json.dumps({"local_s": local_s, "dask_s": dask_s, "overhead": round(overhead, 4)}))
     return 0
 
 

@@ -80,24 +80,35 @@ def test_a_local_cluster_started_by_hyperdesk_gives_the_same(local_reference, tm
     assert session_contents(path) == local_reference
 
 
-def test_a_worker_killed_mid_trial_still_ends_with_identical_records(local_reference, tmp_path):
+def test_a_worker_killed_mid_trial_still_ends_with_identical_records(tmp_path):
+    longer = ["train.epochs=60"]  # a task trains for a good while: killed inside it
+    reference = tmp_path / "local.hdsession"
+    assert run_search(reference, longer).state == "complete"
     with make_cluster() as cluster, Client(cluster) as client:
         pids = client.run(os.getpid)
         epochs = []
 
-        def kill_one(number, record):
+        def kill_a_busy_worker(number, record):
             epochs.append(number)
-            if len(epochs) == 20:  # well inside the first tasks
-                os.kill(next(iter(pids.values())), signal.SIGKILL)
+            if len(epochs) == 3:  # the worker training this trial, which sent epochs
+                training = next(
+                    address
+                    for address, keys in client.processing().items()
+                    if any(str(number) in key.split("-")[2:-1] for key in keys)
+                )
+                os.kill(pids[training], signal.SIGKILL)
 
         path = tmp_path / "killed.hdsession"
         starts = []
         outcome = run_search(
-            path, on_cluster(cluster), on_epoch=kill_one, on_trial_start=starts.append
+            path,
+            [*longer, *on_cluster(cluster)],
+            on_epoch=kill_a_busy_worker,
+            on_trial_start=starts.append,
         )
         assert outcome.state == "complete"
     assert len(starts) > 8  # the killed worker's trials were trained again
-    assert session_contents(path) == local_reference
+    assert session_contents(path) == session_contents(reference)
 
 
 def test_workers_of_another_version_are_refused_before_any_trial(cluster, tmp_path, monkeypatch):
@@ -171,3 +182,50 @@ def test_an_address_of_another_machine_without_tls_is_warned_about():
     assert "without encryption" in warning and "tls_ca" in warning
     secured = RunConfig("dask", "tls://10.0.0.5:8786", "ca.pem", "cert.pem", "key.pem")
     assert insecure_warning(secured) is None
+
+
+def test_early_stopping_on_the_cluster_stops_trials_at_the_runners_verdict(cluster, tmp_path):
+    path = tmp_path / "asha.hdsession"
+    asha = [
+        'search.early_stopping.rule="asha"',
+        "search.early_stopping.min_epochs=2",
+        "search.early_stopping.reduction=3",
+    ]
+    assert run_search(path, [*asha, *on_cluster(cluster)]).state == "complete"
+    with Session.open(path, writable=False) as session:
+        trials, epochs = session.trials(), session.epochs()
+    pruned = [trial for trial in trials if trial.status == "pruned"]
+    assert pruned and len(pruned) < len(trials)
+    # Each stopped at a rung, none trained past the epoch its verdict came at.
+    assert all(len(epochs[trial.number]) in (2, 6) for trial in pruned)
+
+
+def test_a_search_over_tls_with_certificate_files(local_reference, tmp_path):
+    from distributed.security import Security
+
+    made = Security.temporary()  # a self-signed authority and one certificate for all
+    files = {}
+    for name, text in (
+        ("tls_ca", made.tls_ca_file),
+        ("tls_cert", made.tls_client_cert),
+        ("tls_key", made.tls_client_key),
+    ):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(text)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=50,
+        protocol="tls://",
+        security=made,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tls://")
+        tls = [f'run.{name}="{path}"' for name, path in files.items()]
+        path = tmp_path / "tls.hdsession"
+        assert run_search(path, [*on_cluster(cluster), *tls]).state == "complete"
+    # Without the certificates a tls:// scheduler is refused by name, before connecting.
+    problems = dict(config_module.run_problems(RunConfig("dask", cluster.scheduler_address)))
+    assert "tls_cert" in problems["run.tls_ca"]
+    assert session_contents(path) == local_reference
