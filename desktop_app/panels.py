@@ -128,7 +128,7 @@ PANELS = (
     PanelKind(
         "pareto",
         "Trade-off",
-        "trade-off-front",
+        "accuracy-against-cost",
         ParetoPanel,
         shown_for=ParetoPanel.applies,
         waiting="Each finished trial appears here at its cost and its accuracy; the front "

@@ -27,7 +27,7 @@ BEST_SHOWN = 10  # trials in the report's table of the best
 SECTIONS = (
     ("setup", "Setup"),
     ("data", "Data"),
-    ("best", "Best trials"),
+    ("best", "Best trials"),  # a trade-off's: its front
     ("panels", "Panels"),
     ("inside", "Inside the trials"),
     ("notes", "Notes"),
@@ -88,6 +88,8 @@ def report_html(session_path: Path, pictures: Sequence[Picture]) -> str:
         config, name, note = session.config, session.name, session.note
         meta, rows = session.meta, session.trials()
         counts = session.epoch_counts()
+        # A trade-off has no single best: its front, smallest first, stands in for them.
+        front = session.front() if config.search.trade_off.several else None
     # A dataset to download is not fetched for a report: it says so instead.
     summary = (
         "not in the cache of downloads on this machine"
@@ -108,7 +110,13 @@ def report_html(session_path: Path, pictures: Sequence[Picture]) -> str:
     bodies = {
         "setup": _setup(config),
         "data": _data(config, summary),
-        "best": _best(rows, counts, log_names(config)),
+        "best": (
+            _best(ranked(rows)[:BEST_SHOWN], counts, log_names(config))
+            if front is None
+            else "<p>A trade-off has no single best trial: these are its front, the "
+            "cheapest first, each the most accurate for its cost.</p>"
+            + _best(front, counts, log_names(config))
+        ),
         "panels": _figures(panels) or "<p>No panel to show yet.</p>",
         "inside": _figures(looks)
         or "<p>No trial was looked inside (the window's Inside panel keeps each look).</p>",
@@ -188,10 +196,11 @@ def log_names(config) -> set[str]:
     return {param.name for param in config.search.space if getattr(param, "scale", "") == "log"}
 
 
-def _best(rows: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[str]) -> str:
-    best = ranked(rows)[:BEST_SHOWN]
+def _best(best: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[str]) -> str:
+    """The best trials (a trade-off's front), with their sizes when they differ."""
     if not best:
         return "<p>No trial has finished with a score yet.</p>"
+    sized = len({row.parameters for row in best}) > 1
     names = list(dict.fromkeys(name for row in best for name in row.params))
     tested = any(row.test_acc is not None for row in best)  # a test column only then
     table_rows = []
@@ -204,12 +213,22 @@ def _best(rows: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[
                 *(_value(row.params.get(name), name in logs) for name in names),
                 f"{row.final_val_acc:.3f}{spread}",
                 *(() if not tested else ("" if row.test_acc is None else f"{row.test_acc:.3f}",)),
+                *((f"{row.parameters or 0:,}",) if sized else ()),
                 str(epochs),
                 f"{seconds:.2f}",
                 row.note,
             )
         )
-    headings = ("trial", *names, "val acc", *(("test acc",) * tested), "epochs", "seconds", "note")
+    headings = (
+        "trial",
+        *names,
+        "val acc",
+        *(("test acc",) * tested),
+        *(("parameters",) * sized),
+        "epochs",
+        "seconds",
+        "note",
+    )
     return _table(headings, table_rows, text_columns=(len(headings) - 1,))
 
 

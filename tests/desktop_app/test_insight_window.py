@@ -289,3 +289,28 @@ def test_a_trade_off_search_shows_its_front_and_marks_it_in_the_table(qtbot, win
         point = next(p for p in panel.front.scatter.points() if p.data() == chosen)
         panel.front.scatter.sigClicked.emit(panel.front.scatter, [point], None)
     assert window.model.selection == (chosen,)
+
+
+def test_a_trade_off_report_shows_its_front_and_the_trade_off_panel(tmp_path):
+    import re
+
+    from hyperdesk.core import config as config_module
+    from hyperdesk.core.execution.runner import SearchRunner
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.desktop_app.launcher import main
+    from tests.conftest import TINY_CONFIG
+    from tests.core.test_trade_off import TRADE_OFF
+
+    config = config_module.loads(TINY_CONFIG, TRADE_OFF)
+    path = tmp_path / "t.hdsession"
+    with Session.create(path, "t", config.to_toml(), 16) as session:
+        SearchRunner(session, workers=2).run()
+        front = [row.number for row in session.front()]
+    out = tmp_path / "report.html"
+    assert main(["report", str(path), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    best = page[page.index('<section id="best">') : page.index('<section id="panels">')]
+    assert "these are its front" in best and "<th>parameters</th>" in best
+    listed = [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", best)]
+    assert listed == front  # the front, cheapest first
+    assert 'alt="Accuracy against cost"' in page
