@@ -219,7 +219,8 @@ TRAIN_RULES = {
 }
 SEARCH_RULES = {
     "strategy": Rule("choice", STRATEGIES),
-    "trials": POSITIVE_INT,
+    # 0 only for a session that goes on with trials of a person's own (_cross_checks).
+    "trials": Rule("int", low=0),
     "points": Rule("int", low=2),
     "rounds": POSITIVE_INT,
     "sampler": Rule("choice", SAMPLERS),
@@ -887,6 +888,14 @@ def _cross_checks(config: Config) -> list[tuple[str, str]]:
             )
         )
     problems.extend(run_problems(config.run))
+    if config.search.trials == 0 and not (config.search.history and config.search.enqueue):
+        problems.append(
+            (
+                "search.trials",
+                "must be a whole number >= 1 (0 only when a session goes on with "
+                "configurations of your own to run)",
+            )
+        )
     if config.search.trade_off.several and config.search.strategy == "coarse-to-fine":
         problems.append(
             (

@@ -32,6 +32,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
+from hyperdesk.core.execution.ranges import ADDABLE
 from hyperdesk.core.execution.relocation import data_problem, relocate_file
 from hyperdesk.core.model.model_file import SUFFIX
 from hyperdesk.core.paths import distinct_name, sessions_dir
@@ -215,6 +216,9 @@ class MainWindow(QMainWindow):
             button.setToolTip(f"{what} ({key.toString()})")
         self.resume_action = self._action(search_menu, "Resume", self.controller.resume)
         self.extend_action = self._action(search_menu, "Extend…", actions.extend_dialog)
+        self.add_trial_action = self._action(
+            search_menu, "Add a trial to this session…", actions.add_trial_dialog
+        )
         self._action(
             search_menu, "Search around the selected trials…", self.search_around_selection
         )
@@ -499,9 +503,9 @@ class MainWindow(QMainWindow):
         resumable = idle and state == SessionState.INTERRUPTED
         self.resume_button.setVisible(resumable)
         self.resume_action.setEnabled(resumable)
-        self.extend_action.setEnabled(
-            idle and state in (SessionState.COMPLETE, SessionState.INTERRUPTED)
-        )
+        ran = idle and state in (SessionState.COMPLETE, SessionState.INTERRUPTED)
+        self.extend_action.setEnabled(ran)
+        self.add_trial_action.setEnabled(ran and self.model.config.search.strategy in ADDABLE)
         self.save_as_action.setEnabled(self.model.session_path is not None)
         self.setup.setEnabled(idle)
 

@@ -20,16 +20,22 @@ from hyperdesk.core.config import parse_point
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.search.space import ChoiceParam, Param, point_problems
 
+RUN_FIRST = (
+    "Add a trial to run first",
+    "Its settings, run as they are before the strategy's trials:",
+)
+
 
 class RunFirstDialog(QDialog):
-    def __init__(self, space: tuple[Param, ...], parent=None):
+    def __init__(self, space: tuple[Param, ...], parent=None, words: tuple[str, str] = RUN_FIRST):
         super().__init__(parent)
         self.setObjectName("runFirstDialog")
-        self.setWindowTitle("Add a trial to run first")
+        title, lead = words
+        self.setWindowTitle(title)
         self.space = space
         self.point: dict[str, Any] | None = None
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Its settings, run as they are before the strategy's trials:"))
+        layout.addWidget(QLabel(lead))
         form = QFormLayout()
         self.fields: dict[str, QLineEdit | QComboBox] = {}
         for param in space:
@@ -78,7 +84,10 @@ class RunFirstDialog(QDialog):
         self.accept()
 
 
-def ask_point(parent, space: tuple[Param, ...]) -> dict[str, Any] | None:
-    """A configuration of `space` the person typed, or None when they cancelled."""
-    dialog = RunFirstDialog(space, parent)
+def ask_point(
+    parent, space: tuple[Param, ...], words: tuple[str, str] = RUN_FIRST
+) -> dict[str, Any] | None:
+    """A configuration of `space` the person typed, or None when they cancelled;
+    `words`: the dialog's title and the line above its fields."""
+    dialog = RunFirstDialog(space, parent, words)
     return dialog.point if dialog.exec() else None

@@ -217,8 +217,10 @@ class SearchController(QObject):
 
     def cost_text(self, config: Config) -> str:
         """The search's size, its memory, and how long it should take at the speed this
-        machine showed in its last search. ConfigError when it cannot fit in memory."""
-        memory = check_memory(config, len(self.pool.workers)).text()
+        machine showed in its last search (on a Dask cluster: where). ConfigError when it
+        cannot fit in memory here."""
+        on_dask = config.run.executor == "dask"
+        memory = "" if on_dask else check_memory(config, len(self.pool.workers)).text()
         trials = planned_trials(config.search)
         epochs_per_trial = config.expected_epochs()
         epochs = round(trials * epochs_per_trial)
@@ -227,7 +229,7 @@ class SearchController(QObject):
         rate = measured or _setting_float(CALIBRATED_SPEED)
         first = "" if measured else " (a first estimate)"
         eta = ""
-        if rate > 0:
+        if rate > 0 and not on_dask:  # a cluster's speed is not this machine's
             seconds = flops / 1e9 / rate
             # "about 0:00" read as a broken estimate; seconds are not worth a figure.
             took = f"about {clock(seconds)}" if seconds >= 60 else "under a minute"
@@ -242,6 +244,8 @@ class SearchController(QObject):
             size = f"{counted} x {config.runs} runs, {epochs * config.runs:,} epochs"
         else:
             size = f"{counted}, {epochs:,} epochs"
+        if on_dask:
+            return f"{size}, on the Dask cluster at {config.run.address or '?'}"
         return f"{size}{eta}; memory {memory}"
 
     # --- while it runs -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.data.sources import source_format
-from hyperdesk.core.execution.ranges import continue_with_ranges, only_ranges_differ
+from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges, only_ranges_differ
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
@@ -29,6 +29,7 @@ from hyperdesk.desktop_app.panel_export import SCALES, export_panels, export_plo
 from hyperdesk.desktop_app.panels import KINDS, PanelSet
 from hyperdesk.desktop_app.remembered import last_folder, recent, remember_folder, remember_recent
 from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.run_first import ask_point
 from hyperdesk.desktop_app.search_controller import SearchController
 from hyperdesk.desktop_app.search_model import SearchModel, SessionState
 
@@ -353,6 +354,26 @@ class SessionActions(QObject):
         dialog.setMinimumWidth(380)
         if dialog.exec():
             self.extend_search(dialog.intValue())
+
+    def add_trial_dialog(self) -> None:
+        """Ask a configuration of the shown session's space and train it in the session
+        (numbered after its trials), nothing else."""
+        if not self.controller.idle or self.model.session_path is None:
+            return
+        words = (
+            "Add a trial to this session",
+            f"Its settings, trained now in {self.model.session_name}:",
+        )
+        point = ask_point(self.window, self.model.config.search.space, words)
+        if point is None:
+            return
+        try:
+            add_trials(self.model.session_path, [point])
+        except (ConfigError, SessionError) as error:
+            QMessageBox.warning(self.window, "Cannot add the trial", str(error))
+            return
+        self.open_session(self.model.session_path)
+        self.controller.resume()
 
     def extend_search(self, added: int) -> None:
         """Add trials (random) or rounds (coarse-to-fine), then run what is new."""

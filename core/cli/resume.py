@@ -10,14 +10,17 @@ from pathlib import Path
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.run import add_dask_argument, run_session
-from hyperdesk.core.config import ConfigError, RunConfig
+from hyperdesk.core.config import ConfigError, RunConfig, parse_point
 from hyperdesk.core.execution.memory import check_memory
-from hyperdesk.core.execution.ranges import continue_with_ranges
+from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges
 from hyperdesk.core.execution.relocation import relocate
 from hyperdesk.core.execution.runner import default_workers
 from hyperdesk.core.storage.session import Session
 
-HELP = "finish an interrupted session, or go on in one with other ranges (--set)"
+HELP = (
+    "finish an interrupted session, or go on in one with other ranges (--set) or "
+    "configurations of your own (--enqueue)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "kept, none is run again; other data, network or training settings are refused",
     )
     parser.add_argument(
+        "--enqueue",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE,...",
+        help="run this configuration in the session, e.g. --enqueue lr=0.01,weight_decay=1e-6 "
+        "(repeatable): only these, numbered after its trials",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="take over a session whose lock names a search on another computer, which "
@@ -58,10 +69,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.set and args.enqueue:
+        raise ConfigError([("--enqueue", "give --set or --enqueue, not both")])
     if args.set:
         with Session.open(args.session, writable=False) as session:
             stored = session.config.to_toml()
         continue_with_ranges(Path(args.session), config_module.loads(stored, args.set))
+    if args.enqueue:
+        add_trials(Path(args.session), [parse_point(point) for point in args.enqueue])
     with Session.open(args.session) as session:
         if args.data:
             relocate(session, Path(args.data))

@@ -154,7 +154,11 @@ def connect(run: RunConfig):
     except (OSError, TimeoutError) as error:
         if cluster is not None:
             cluster.close()
-        raise DaskError(f"cannot reach the Dask scheduler at {run.address}: {error}") from None
+        raise DaskError(
+            f"cannot reach the Dask scheduler at {run.address}: {error}. Is it running? "
+            "(A search in a session goes on on this computer with: hyperdesk resume "
+            "SESSION --local)"
+        ) from None
     try:
         check_versions(client)
     except DaskError:

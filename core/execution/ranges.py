@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from pathlib import Path
 
+from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
 from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import Param, point_problems
 from hyperdesk.core.search.strategies import point_key
 from hyperdesk.core.storage.session import Session, SessionBusyError
+from hyperdesk.core.training.optimizers import drop_inactive
 from hyperdesk.core.trials import SearchState, trial_score
 
 
@@ -66,11 +68,43 @@ def scored_trials(session: Session) -> list[dict]:
     ]
 
 
+# Strategies whose own trials a continuation can set to none (search.trials = 0); a grid
+# knows its points, all run before; coarse-to-fine's rounds would start over.
+COUNTED = ("random", "tpe", "sobol", "nsga2")
+ADDABLE = (*COUNTED, "grid")  # searches a person's own trials can be added to
+
+
+def add_trials(session_path: Path, points: list[dict]) -> Config:
+    """Make the session's search go on with `points` (configurations of its space) and
+    nothing else; return it as stored, for a resume to run. ConfigError naming what is
+    wrong with a point, or for a coarse-to-fine search; SessionBusyError while running."""
+    with Session.open(session_path, writable=False) as session:
+        config = session.config
+    search = config.search
+    if search.strategy not in ADDABLE:
+        raise ConfigError(
+            [
+                (
+                    "search.enqueue",
+                    f"a {search.strategy} search cannot take a trial of your own after it "
+                    "ran: start a new session with it (Add trial… in the setup)",
+                )
+            ]
+        )
+    # Checked as a config checks [[search.enqueue]]: each point named by its number.
+    raw = config.to_dict()
+    config_module.from_dict({**raw, "search": {**raw["search"], "enqueue": points}})
+    own = {"trials": 0} if search.strategy in COUNTED else {}
+    return continue_with_ranges(
+        session_path, replace(config, search=replace(search, enqueue=tuple(points), **own))
+    )
+
+
 def continue_with_ranges(session_path: Path, config: Config) -> Config:
-    """Make `config` (the session's search, its ranges changed) the session's search from
-    its next trial on, and return it as stored; a resume then runs it. ConfigError when
-    anything but the ranges differs (that is another search: a new session);
-    SessionBusyError while a search runs in it."""
+    """Make `config` (the session's search, its ranges or its trials to run first
+    changed) the session's search from its next trial on, and return it as stored; a
+    resume then runs it. ConfigError when anything but the ranges differs (that is
+    another search: a new session); SessionBusyError while a search runs in it."""
     with Session.open(session_path) as session:
         if session.status() == SearchState.RUNNING:
             raise SessionBusyError(f"{session_path}: a search is running in it; stop it first")
@@ -96,7 +130,11 @@ def continue_with_ranges(session_path: Path, config: Config) -> Config:
             }.values()
         )
         history = max((row.number for row in rows), default=0)
-        search = replace(config.search, history=history, prior=inside, enqueue=())
+        # Trials to run first that the session ran (the loaded search's own) are not
+        # run again; new ones are (add_trials).
+        ran = {point_key(row.params) for row in rows}
+        fresh = tuple(p for p in config.search.enqueue if point_key(drop_inactive(p)) not in ran)
+        search = replace(config.search, history=history, prior=inside, enqueue=fresh)
         changed = replace(config, search=search)
         session.extend(changed.to_toml(), history + make_strategy(search).planned)
     return changed

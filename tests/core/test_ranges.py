@@ -102,3 +102,27 @@ def test_resume_with_set_goes_on_with_other_ranges_from_the_command_line(
     after, _ = session_contents(path)
     assert after[:4] == before and len(after) == 8
     assert all(0.01 <= trial[2]["lr"] <= 0.05 for trial in after[4:])
+
+
+@pytest.mark.parametrize("strategy", ["random", "grid", "tpe"])
+def test_a_trial_of_your_own_runs_in_a_finished_session_and_nothing_else(
+    capsys, tmp_path, strategy
+):
+    config_path = tmp_path / "c.toml"
+    config_path.write_text(
+        TINY_CONFIG.replace('strategy = "random"', f'strategy = "{strategy}"\npoints = 2')
+    )
+    path = tmp_path / "s.hdsession"
+    assert run_cli(capsys, "run", config_path, "--session", path)[0] == 0
+    before, epochs_before = session_contents(path)
+    point = "lr=0.02,weight_decay=1e-6"
+    assert run_cli(capsys, "resume", path, "--enqueue", point)[0] == 0
+    after, epochs_after = session_contents(path)
+    assert after[: len(before)] == before and len(after) == len(before) + 1
+    assert after[-1][2] == {"lr": 0.02, "weight_decay": 1e-6} and after[-1][1] == "complete"
+    assert {n: epochs_after[n] for n in epochs_before} == epochs_before
+    assert run_cli(capsys, "resume", path)[0] == 0  # replays: nothing more runs
+    assert session_contents(path)[0] == after
+    code, _, err = run_cli(capsys, "resume", path, "--enqueue", "lr=5,weight_decay=1e-6")
+    assert code == 2 and "search.enqueue[1].lr" in err  # outside the range, named
+    assert session_contents(path)[0] == after

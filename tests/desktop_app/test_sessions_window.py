@@ -128,6 +128,29 @@ def test_extending_a_random_search_runs_only_the_new_trials(qtbot, window):
     assert len(table_cells(window)) == 6
 
 
+def test_a_trial_of_your_own_is_added_to_a_finished_session(qtbot, window, monkeypatch):
+    from hyperdesk.desktop_app import session_actions
+
+    load(window)
+    run_to_end(qtbot, window)
+    first = session_contents(window.model.session_path)
+    assert window.add_trial_action.isEnabled()
+    asked = []
+    monkeypatch.setattr(
+        session_actions,
+        "ask_point",
+        lambda parent, space, words: asked.append(words) or {"lr": 0.02, "weight_decay": 1e-6},
+    )
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.add_trial_action.trigger()
+    assert asked[0][0] == "Add a trial to this session" and "tiny" in asked[0][1]
+    trials, epochs = session_contents(window.model.session_path)
+    assert trials[:4] == first[0] and {n: epochs[n] for n in (1, 2, 3, 4)} == first[1]
+    assert [t[0] for t in trials] == [1, 2, 3, 4, 5]
+    assert trials[4][2] == {"lr": 0.02, "weight_decay": 1e-6} and trials[4][1] == "complete"
+    assert len(table_cells(window)) == 5
+
+
 def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_path):
     config_path = tmp_path / "slow.toml"
     config_path.write_text(SLOW_CONFIG.replace("epochs = 12", "epochs = 60"))
