@@ -153,43 +153,36 @@ class OptunaStrategy(Strategy):
                     self.study.tell(self._trials[member], list(values))
 
 
-def tpe(
-    space: tuple[Param, ...],
-    seed: int,
-    trials: int,
-    batch: int,
-    prior: tuple[dict, ...] = (),
-    trade_off: TradeOff = SCORE_ONLY,
-) -> OptunaStrategy:
-    sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
-    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)
-
-
-def nsga2(
-    space: tuple[Param, ...],
-    seed: int,
-    trials: int,
-    batch: int,
-    prior: tuple[dict, ...] = (),
-    trade_off: TradeOff = SCORE_ONLY,
-) -> OptunaStrategy:
-    """An evolutionary search (NSGA-II) whose generations are the search's batches: each
-    batch breeds from the fronts of the trials before it."""
-    sampler = optuna.samplers.NSGAIISampler(population_size=max(2, batch), seed=seed)
-    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)
-
-
-def sobol(
-    space: tuple[Param, ...],
-    seed: int,
-    trials: int,
-    batch: int,
-    prior: tuple[dict, ...] = (),
-    trade_off: TradeOff = SCORE_ONLY,
-) -> OptunaStrategy:
-    """(A quasi-random sequence ignores earlier trials: `prior` is not used.)"""
+def _sobol(seed: int, batch: int) -> optuna.samplers.BaseSampler:
     with warnings.catch_warnings():
         # QMCSampler is marked experimental; its interface is all we need and is stable.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
-    return OptunaStrategy(space, seed, trials, batch, sampler, trade_off=trade_off)
+        return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+
+
+# Each strategy's sampler, from the search's seed and batch. NSGA-II's generations are
+# the search's batches: each breeds from the fronts of the trials before it.
+SAMPLERS = {
+    "tpe": lambda seed, batch: optuna.samplers.TPESampler(seed=seed, constant_liar=True),
+    "nsga2": lambda seed, batch: optuna.samplers.NSGAIISampler(
+        population_size=max(2, batch), seed=seed
+    ),
+    "sobol": _sobol,
+}
+# A quasi-random sequence ignores earlier trials: it is given none.
+IGNORES_PRIOR = ("sobol",)
+
+
+def optuna_strategy(
+    name: str,
+    space: tuple[Param, ...],
+    seed: int,
+    trials: int,
+    batch: int,
+    prior: tuple[dict, ...] = (),
+    trade_off: TradeOff = SCORE_ONLY,
+) -> OptunaStrategy:
+    """The strategy `name` (a key of SAMPLERS) for a search of this space and size."""
+    sampler = SAMPLERS[name](seed, batch)
+    prior = () if name in IGNORES_PRIOR else prior
+    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # the config describes a search; search never needs the confi
 def _optuna(name: str) -> Callable[[SearchConfig], Strategy]:
     def build(search: SearchConfig) -> Strategy:
         module = importlib.import_module("hyperdesk.core.search.optuna_strategies")
-        return getattr(module, name)(
+        return module.optuna_strategy(
+            name,
             search.space,
             search.seed,
             search.trials,
