@@ -131,6 +131,8 @@ class SearchResults:
         self.trials: dict[int, Trial] = {}
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
+        # (each finished trial's score and epochs, the front they make)
+        self._front: tuple | None = None
 
     @classmethod
     def for_config(cls, config: Config, planned: int) -> SearchResults:
@@ -212,12 +214,18 @@ class SearchResults:
 
     def front(self) -> set[int]:
         """A trade-off search's front (objectives.TradeOff.front) among the finished
-        trials; empty for a search of the score alone."""
+        trials; empty for a search of the score alone. Worked out again only when the
+        finished trials change (the table asks on every frame that shows new epochs)."""
         if not self.trade_off.several:
             return set()
-        return self.trade_off.front(
-            {n: (t.score, t.costs) for n, t in self.trials.items() if t.status in FINISHED}
-        )
+        # A finished trial trained longer (extend-trial) has another score and cost.
+        finished = {
+            n: (t.score, t.epoch_count) for n, t in self.trials.items() if t.status in FINISHED
+        }
+        if self._front is None or self._front[0] != finished:
+            points = {n: (self.trials[n].score, self.trials[n].costs) for n in finished}
+            self._front = (finished, self.trade_off.front(points))
+        return set(self._front[1])
 
     def trade_off_mark(self, trial: Trial, front: set[int]) -> str:
         """What the table says of a trial in a trade-off: on the front, or over a limit."""

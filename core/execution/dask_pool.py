@@ -336,7 +336,9 @@ class DaskPool:
         """Run `task` on the cluster (`patience` is for local workers' silence: Dask's
         own heartbeats find a dead worker)."""
         source = task.split_folder or task.data
-        if source not in self._splits:
+        # Scattered once; again when every worker holding it died (Dask cannot recompute
+        # data it was given).
+        if source not in self._splits or self._splits[source].status != "finished":
             self._splits.clear()  # one search's data at a time
             self._splits[source] = self.client.scatter(task_split(task), broadcast=True, hash=False)
         key = f"hyperdesk-trials-{'-'.join(map(str, task.numbers))}-{uuid.uuid4().hex[:8]}"

@@ -80,7 +80,10 @@ def test_a_local_cluster_started_by_hyperdesk_gives_the_same(local_reference, tm
     assert session_contents(path) == local_reference
 
 
-def test_a_worker_killed_mid_trial_still_ends_with_identical_records(tmp_path):
+@pytest.mark.parametrize("every", [False, True], ids=["one worker", "every worker"])
+def test_workers_killed_mid_trial_still_end_with_identical_records(tmp_path, every):
+    """One worker killed: its tasks go to the other. Every worker killed: the data they
+    held is gone with them, and is sent again to the workers their nannies restart."""
     longer = ["train.epochs=60"]  # a task trains for a good while: killed inside it
     reference = tmp_path / "local.hdsession"
     assert run_search(reference, longer).state == "complete"
@@ -96,7 +99,8 @@ def test_a_worker_killed_mid_trial_still_ends_with_identical_records(tmp_path):
                     for address, keys in client.processing().items()
                     if any(str(number) in key.split("-")[2:-1] for key in keys)
                 )
-                os.kill(pids[training], signal.SIGKILL)
+                for address in pids if every else [training]:
+                    os.kill(pids[address], signal.SIGKILL)
 
         path = tmp_path / "killed.hdsession"
         starts = []
