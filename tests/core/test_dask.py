@@ -8,9 +8,6 @@ import signal
 import time
 
 import pytest
-
-pytest.importorskip("distributed")
-
 from distributed import Client, LocalCluster
 
 from hyperdesk.core import config as config_module
@@ -233,3 +230,11 @@ def test_a_search_over_tls_with_certificate_files(local_reference, tmp_path):
     problems = dict(config_module.run_problems(RunConfig("dask", cluster.scheduler_address)))
     assert "tls_cert" in problems["run.tls_ca"]
     assert session_contents(path) == local_reference
+
+
+def test_without_dask_installed_the_message_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(DaskError, match=r"pip install 'hyperdesk\[dask\]'"):
+        dask_pool.connect(RunConfig("dask", "local:2"))

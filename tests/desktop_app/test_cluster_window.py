@@ -3,9 +3,6 @@ Connect lists its workers and links its dashboard; a search started there stream
 epochs into the table and ends as it would on this computer's workers."""
 
 import pytest
-
-pytest.importorskip("distributed")
-
 from distributed import LocalCluster
 
 from tests.desktop_app.test_window import load, run_to_end
