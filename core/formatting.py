@@ -88,6 +88,15 @@ def log_ticks(low: float, high: float, most: int = 6) -> list[tuple[float, str]]
     return [(math.log10(value), _tick_label(value, plain)) for value in values]
 
 
+def short_count(value: float) -> str:
+    """A count for an axis tick: 500, 2k, 10k, 1.5M."""
+    if value < 1e3:
+        return f"{value:.3g}"
+    if value < 1e6:
+        return f"{value / 1e3:.3g}k"
+    return f"{value / 1e6:.3g}M"
+
+
 def _evenly(low: float, high: float, count: int) -> list[float]:
     return [low + (high - low) * index / (count - 1) for index in range(count)]
 

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import axis_text, log_ticks, score_text
+from hyperdesk.core.formatting import axis_text, log_ticks, score_text, short_count
 from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
 from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVE_TITLES
 from hyperdesk.core.search.space import ChoiceParam, Param
@@ -414,8 +414,13 @@ class ParetoPanel(Panel):
             symbolBrush=QColor(84, 110, 122, 140),
             symbolPen=None,
         )
+        # pyqtgraph's "x" is a filled shape: grey inside as well as around.
         self.over = self.plot.plot(
-            pen=None, symbol="x", symbolSize=8, symbolPen=pg.mkPen("#9e9e9e", width=1.5)
+            pen=None,
+            symbol="x",
+            symbolSize=8,
+            symbolPen=pg.mkPen("#9e9e9e", width=1.5),
+            symbolBrush=QColor("#9e9e9e"),
         )
         self.front_line = self.plot.plot(pen=pg.mkPen(BEST_COLOUR, width=1.5))
         self.front = self.plot.plot(
@@ -458,6 +463,7 @@ class ParetoPanel(Panel):
         self.plot.setLabel("bottom", OBJECTIVE_TITLES[self.cost])
         # Sizes span orders of magnitude (a few thousand to millions): a log axis.
         self.plot.getPlotItem().setLogMode(x=self.cost == "params", y=False)
+        self.plot.getAxis("bottom").setTicks(None)  # (a size axis sets its own)
         limits = [
             limit for name, limit in trade_off.constraints.items() if CONSTRAINTS[name] == self.cost
         ]
@@ -483,6 +489,12 @@ class ParetoPanel(Panel):
         for item, trials in ((self.trials, kept), (self.over, over), (self.front, on)):
             item.setData(*self._xy(trials), data=[t.number for t in trials])
         self.front_line.setData(*staircase(*self._xy(on)))
+        if self.cost == "params" and scored:  # 2k, 10k, 100k rather than 1e+04
+            sizes = [math.log10(max(t.costs["params"], 1.0)) for t in scored]
+            ticks = log_ticks(min(sizes), max(sizes))
+            self.plot.getAxis("bottom").setTicks(
+                [[(position, short_count(10**position)) for position, _ in ticks]]
+            )
         chosen = [results.trials[n] for n in selection if n in results.trials]
         self.selected_point.setData(*self._xy([t for t in chosen if t.score is not None]))
         self.legend_corner = place_legend(

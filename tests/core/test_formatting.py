@@ -32,3 +32,15 @@ def test_many_decades_are_thinned_to_fit_and_positions_are_in_decades():
     assert [position for position, _ in ticks] == [-12, -9, -6, -3, 0]
     # One notation per axis: 1e-12 beside 1 is written 1e+00, not 1.
     assert [label for _, label in ticks][-1] == "1e+00"
+
+
+def test_short_counts_for_a_size_axis():
+    from hyperdesk.core.formatting import short_count
+
+    assert [short_count(v) for v in (500, 2_000, 10_000, 29_425, 1_500_000)] == [
+        "500",
+        "2k",
+        "10k",
+        "29.4k",
+        "1.5M",
+    ]
