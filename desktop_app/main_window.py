@@ -352,6 +352,8 @@ class MainWindow(QMainWindow):
 
     def _setup_changed(self) -> None:
         config, problems = self.setup.read()  # on every keystroke: read once
+        if config is not None:  # where a resume runs too: a session can go on elsewhere
+            self.controller.executor = config.run
         cost = ""
         self.data_pending = False
         if config is not None and not shape_known(config.data):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QThread, Signal
 
-from hyperdesk.core.config import Config
+from hyperdesk.core.config import Config, RunConfig
 from hyperdesk.core.execution.calibration import measure_gflops
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.evaluation import evaluate_on_test
@@ -83,6 +83,9 @@ class SearchController(QObject):
         # Worker processes start with the window, so Start begins training at once.
         workers = int(QSettings().value("engine/workers", default_workers()))
         self.pool = TrialPool(workers, RunControl())
+        # Where the next run trains (the setup's Where it runs): a new search's, and a
+        # resumed session's, which may go on elsewhere than it began.
+        self.executor = RunConfig()
 
     @property
     def idle(self) -> bool:
@@ -149,7 +152,7 @@ class SearchController(QObject):
         self, path: Path, new_session: NewSession | None = None, take_over: bool = False
     ) -> None:
         self.thread = QThread(self)
-        self.worker = SearchWorker(path, self.pool, new_session, take_over)
+        self.worker = SearchWorker(path, self.pool, new_session, take_over, self.executor)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         # Straight into the model, queued onto the GUI thread: stored once, drawn per frame.

@@ -375,6 +375,7 @@ class SetupPanel(QWidget):
         )
         form, _ = self.form_rows["run.executor"]
         form.setRowVisible(self.cluster_row, on_dask(values))
+        self.workers_spin.setEnabled(not on_dask(values))  # a cluster has its own workers
         # Which optimizers can train: the optimizer row's (fixed or searched), else the form's.
         row = self.space_editor.rows.get("optimizer")
         named = [values.get("train.optimizer")] if row is None else row.low_edit.text().split(",")

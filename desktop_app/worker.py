@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from hyperdesk.core.config import ConfigError
+from hyperdesk.core.config import ConfigError, RunConfig
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
 from hyperdesk.core.execution.control import CONTEXT
@@ -45,14 +45,17 @@ class SearchWorker(QObject):
         pool: TrialPool,
         new_session: NewSession | None = None,
         take_over: bool = False,
+        executor: RunConfig | None = None,
     ):
         """Run the session at `session_path` (creating it first from `new_session`) on the
-        worker processes of `pool`, which the window keeps between searches."""
+        worker processes of `pool`, which the window keeps between searches, or on the
+        Dask cluster `executor` names (default: where the session says it runs)."""
         super().__init__()
         self.session_path = session_path
         self.pool = pool
         self.new_session = new_session
         self.take_over = take_over  # claim it from a search on another host
+        self.executor = executor
         self.control = pool.control
         self.control.reset()
         self.runner: SearchRunner | None = None
@@ -71,6 +74,7 @@ class SearchWorker(QObject):
             else:
                 session = Session.open(self.session_path)
             with session:
+                executor = self.executor or session.config.run
                 self.runner = runner = SearchRunner(
                     session,
                     self.control,
@@ -78,7 +82,8 @@ class SearchWorker(QObject):
                     on_epoch=self.epochRecorded.emit,
                     on_trial_end=self.trialFinished.emit,
                     # A Dask search connects to its cluster for the run.
-                    pool=self.pool if session.config.run.executor == "local" else None,
+                    pool=self.pool if executor.executor == "local" else None,
+                    executor=executor,
                 )
                 state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it

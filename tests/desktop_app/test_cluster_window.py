@@ -56,3 +56,21 @@ def test_a_search_on_the_cluster_fills_the_window_as_a_local_one(qtbot, window, 
     results = window.model.results
     assert len(results.trials) == 6
     assert all(trial.epoch_count == 3 for trial in results.trials.values())
+
+
+def test_a_session_stopped_on_the_cluster_resumes_on_this_computer(qtbot, window, cluster):
+    load(window, ["search.trials=6", "train.epochs=30", *on_cluster(cluster)])
+    def stop_after_some(numbers):
+        if window.model.results.epochs_done >= 40:
+            window.model.trialsChanged.disconnect(stop_after_some)
+            window.controller.stop()
+
+    window.model.trialsChanged.connect(stop_after_some)
+    assert run_to_end(qtbot, window) == "interrupted"
+    # Where it runs, changed in the setup, is where the resume trains.
+    window.setup.editors["run.executor"].set_value("local")
+    assert window.controller.executor.executor == "local"
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000) as ended:
+        window.controller.resume()
+    assert ended.args[0] == "complete"
+    assert all(trial.status == "complete" for trial in window.model.results.trials.values())
