@@ -3,6 +3,7 @@ same records as local workers, also when a worker is killed mid-trial; a worker 
 another version refused before any trial; a lost scheduler leaves a session that
 resumes; Stop ends the cluster's tasks."""
 
+import itertools
 import os
 import signal
 import time
@@ -238,3 +239,22 @@ def test_without_dask_installed_the_message_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(DaskError, match=r"pip install 'hyperdesk\[dask\]'"):
         dask_pool.connect(RunConfig("dask", "local:2"))
+
+
+def test_pause_holds_the_cluster_s_trials_and_resume_goes_on(cluster, local_reference, tmp_path):
+    import threading
+
+    control = RunControl()
+    arrivals = []
+
+    def pause_once(number, record):
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 10:
+            control.pause()
+            threading.Timer(1.5, control.resume).start()
+
+    path = tmp_path / "paused.hdsession"
+    assert run_search(path, on_cluster(cluster), control, pause_once).state == "complete"
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert max(gaps) > 1.0  # nothing trained while paused (what was in flight came in)
+    assert session_contents(path) == local_reference

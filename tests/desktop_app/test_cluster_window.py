@@ -60,6 +60,7 @@ def test_a_search_on_the_cluster_fills_the_window_as_a_local_one(qtbot, window, 
 
 def test_a_session_stopped_on_the_cluster_resumes_on_this_computer(qtbot, window, cluster):
     load(window, ["search.trials=6", "train.epochs=30", *on_cluster(cluster)])
+
     def stop_after_some(numbers):
         if window.model.results.epochs_done >= 40:
             window.model.trialsChanged.disconnect(stop_after_some)
