@@ -335,12 +335,19 @@ class DaskPool:
     def submit(self, task: TrialTask, patience: float = 0.0) -> None:
         """Run `task` on the cluster (`patience` is for local workers' silence: Dask's
         own heartbeats find a dead worker)."""
+        self._check_scheduler()
         source = task.split_folder or task.data
         # Scattered once; again when every worker holding it died (Dask cannot recompute
         # data it was given).
         if source not in self._splits or self._splits[source].status != "finished":
             self._splits.clear()  # one search's data at a time
-            self._splits[source] = self.client.scatter(task_split(task), broadcast=True, hash=False)
+            try:
+                self._splits[source] = self.client.scatter(
+                    task_split(task), broadcast=True, hash=False
+                )
+            except OSError:  # the scheduler went while it was being sent
+                self._check_scheduler()
+                raise
         key = f"hyperdesk-trials-{'-'.join(map(str, task.numbers))}-{uuid.uuid4().hex[:8]}"
         future = self.client.submit(
             run_task,
@@ -354,6 +361,12 @@ class DaskPool:
             pure=False,
         )
         self._running[key] = _Running(future, task.numbers, dict.fromkeys(task.numbers, 0))
+
+    def _check_scheduler(self) -> None:
+        """ClusterLost once the client has lost its scheduler (it is reconnecting, or
+        gave up)."""
+        if self.client.status != "running":
+            raise ClusterLost(f"lost the Dask scheduler at {self.address}")
 
     def _tell_workers(self, function: Callable, *args, address: str = "") -> None:
         """Set a flag in the worker processes (the one at `address`, or all)."""
@@ -394,10 +407,9 @@ class DaskPool:
     def events(self) -> list[Event]:
         """What the cluster sent since the last call, waiting briefly for something.
         DaskError when the scheduler is gone."""
-        if self.client.status != "running":
-            # First: its tasks are gone with it, and reported lost they would be trained
-            # again from the start, their epochs so far thrown away.
-            raise ClusterLost(f"lost the Dask scheduler at {self.address}")
+        # First: its tasks are gone with it, and reported lost they would be trained
+        # again from the start, their epochs so far thrown away.
+        self._check_scheduler()
         self._follow_control()
         found: list[Event] = [("lost", number, None) for number in self._lost]
         self._lost = []
@@ -455,8 +467,7 @@ class DaskPool:
                 return [("error", running.numbers[0], str(error))]
             if error is not None and not _worker_lost(error):
                 return [("error", running.numbers[0], _traceback(future))]
-            if self.client.status != "running":  # the scheduler, not a worker, went
-                raise ClusterLost(f"lost the Dask scheduler at {self.address}")
+            self._check_scheduler()  # the scheduler, not a worker, may have gone
             return [("lost", number, None) for number in running.numbers]
         if running.result is None:
             running.result, running.done_at = future.result(), time.monotonic()
