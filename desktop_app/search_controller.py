@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSettings, QThread, Signal
 from hyperdesk.core.config import Config, RunConfig
 from hyperdesk.core.execution.calibration import measure_gflops
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.dask_pool import insecure_warning
 from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.final_model import save_final_model
 from hyperdesk.core.execution.longer import train_longer
@@ -248,7 +249,9 @@ class SearchController(QObject):
         else:
             size = f"{counted}, {epochs:,} epochs"
         if on_dask:
-            return f"{size}, on the Dask cluster at {config.run.address or '?'}"
+            where = f"{size}, on the Dask cluster at {config.run.address or '?'}"
+            warning = insecure_warning(config.run)
+            return f"{where}. Warning: {warning}" if warning else where
         return f"{size}{eta}; memory {memory}"
 
     # --- while it runs -----------------------------------------------------------------

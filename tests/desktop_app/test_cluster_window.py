@@ -75,3 +75,10 @@ def test_a_session_stopped_on_the_cluster_resumes_on_this_computer(qtbot, window
         window.controller.resume()
     assert ended.args[0] == "complete"
     assert all(trial.status == "complete" for trial in window.model.results.trials.values())
+
+
+def test_an_unencrypted_address_of_another_machine_is_warned_about_before_start(window):
+    load(window, ['run.executor="dask"', 'run.address="tcp://10.1.2.3:8786"'])
+    text = window.setup_column.cost_label.text()
+    assert "on the Dask cluster at tcp://10.1.2.3:8786" in text
+    assert "Warning" in text and "without encryption" in text
