@@ -408,6 +408,7 @@ class MainWindow(QMainWindow):
             "data check": self._data_checked,
             "relocate": self._relocated,
             "compare": self._compared,
+            "report": self.actions.write_report_with,
         }
         if isinstance(key, tuple) and key[0] in handlers:
             handlers[key[0]](key, result)

@@ -15,13 +15,14 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import source_format
 from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges, only_ranges_differ
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
 from hyperdesk.core.storage.export import to_csv, to_json, write_text
-from hyperdesk.core.storage.report import write_report
+from hyperdesk.core.storage.report import data_summary, write_report
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.follower import SessionFollower
 from hyperdesk.desktop_app.headless import render_session_panels
@@ -515,9 +516,21 @@ class SessionActions(QObject):
         # names another, which is asked about now.)
         if path != target and not self.may_replace([path]):
             return
+        # What the data holds is read in the helper process (a large file takes seconds);
+        # the page is written when it answers (write_report_with).
+        self.window.statusBar().showMessage(f"Writing the report {path.name}…")
+        self.window.helper.request(
+            ("report", self.model.session_path, path), data_summary, self.model.session_path
+        )
+
+    def write_report_with(self, key, summary) -> None:
+        """The report asked for (`key`: "report", the session, the file), once the helper
+        process has described its data (`summary`; None when that failed: it is read
+        again here, and what goes wrong is said)."""
+        _, session_path, path = key
         try:
-            self.exported.emit([write_report(self.model.session_path, path, render_session_panels)])
-        except (OSError, SessionError) as error:
+            self.exported.emit([write_report(session_path, path, render_session_panels, summary)])
+        except (OSError, SessionError, DatasetError) as error:
             QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 
     def child_search(self, numbers: list[int], name: str) -> None:

@@ -68,34 +68,47 @@ class Picture:
             return image.width // self.scale
 
 
-def write_report(session_path: Path, out: Path, draw) -> Path:
+def data_summary(session_path: Path) -> DataSummary | str:
+    """What the session's data holds, for its report (reads the data: the window asks
+    its helper process); a sentence instead for a dataset not downloaded here, which a
+    report does not fetch."""
+    with Session.open(session_path, writable=False) as session:
+        data = session.config.data
+    if needs_download(data.dataset, data.source):
+        return "not in the cache of downloads on this machine"
+    return preview_data(data)
+
+
+def write_report(
+    session_path: Path, out: Path, draw, summary: DataSummary | str | None = None
+) -> Path:
     """Write the report of the session at `session_path` to `out` (through a fresh
     file), its pictures drawn by `draw(session, folder, "png", 2)`, which returns the
-    files it wrote (the window's panels as `hyperdesk export --plots` draws them).
+    files it wrote (the window's panels as `hyperdesk export --plots` draws them), its
+    data described by `summary` (default: data_summary, read here).
     OSError when it cannot be written."""
     with tempfile.TemporaryDirectory() as folder:
         # Twice the screen size: sharp on a high-density screen and when zoomed.
         drawn = draw(session_path, Path(folder), "png", 2)
         pictures = [Picture.of_file(path, 2) for path in drawn]
-    write_text(out, report_html(session_path, pictures))
+    write_text(out, report_html(session_path, pictures, summary))
     return out
 
 
-def report_html(session_path: Path, pictures: Sequence[Picture]) -> str:
+def report_html(
+    session_path: Path, pictures: Sequence[Picture], summary: DataSummary | str | None = None
+) -> str:
     """The report of the session at `session_path`, with `pictures` (its panels, then
-    its looks inside trials, whose captions start with "Inside")."""
+    its looks inside trials, whose captions start with "Inside") and `summary` of its
+    data (default: data_summary, read here)."""
     with Session.open(session_path, writable=False) as session:
         config, name, note = session.config, session.name, session.note
         meta, rows = session.meta, session.trials()
         counts = session.epoch_counts()
         # A trade-off has no single best: its front, smallest first, stands in for them.
         front = session.front() if config.search.trade_off.several else None
-    # A dataset to download is not fetched for a report: it says so instead.
-    summary = (
-        "not in the cache of downloads on this machine"
-        if needs_download(config.data.dataset, config.data.source)
-        else preview_data(config.data)
-    )
+    if summary is None:
+        summary = data_summary(session_path)
     parts = [
         f"<h1>{_text(name)}</h1>",
         f'<p class="meta">Hyperdesk {__version__} · created {_text(meta.get("created_at", ""))}'
@@ -186,10 +199,14 @@ def _data(config, summary: DataSummary | str) -> str:
     )
     notes = "".join(f"<li>{_text(note)}</li>" for note in summary.notes)
     return (
-        f"<p><b>{_text(where)}</b>: {summary.rows:,} samples of {summary.inputs:,} "
-        f"{summary.kind} inputs; {len(summary.classes)} classes: {_text(classes)}.</p>"
+        f"<p><b>{_text(where)}</b>: {summary.rows:,} {_SAMPLE_WORDS.get(summary.kind, 'samples')} "
+        f"of {summary.inputs:,} inputs; {len(summary.classes)} classes: {_text(classes)}.</p>"
         f"<p>{_text(config.data.split_text())}</p>" + (f"<ul>{notes}</ul>" if notes else "")
     )
+
+
+# What a sample of each kind of data is called.
+_SAMPLE_WORDS = {"images": "images", "table": "rows"}
 
 
 def log_names(config) -> set[str]:

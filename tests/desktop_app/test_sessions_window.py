@@ -820,16 +820,24 @@ def test_file_export_report_writes_one_html_file_of_the_shown_session(
 ):
     from PySide6.QtWidgets import QFileDialog
 
+    from hyperdesk.core.storage import report
+
     load(window, ["search.trials=2", "train.epochs=2"])
     run_to_end(qtbot, window)
     chosen = tmp_path / "shared"  # the suffix is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
-    with qtbot.waitSignal(window.actions.exported) as exported:
+
+    def read_here(data):
+        raise AssertionError("the data was read in the window's process")
+
+    monkeypatch.setattr(report, "preview_data", read_here)  # the helper process reads it
+    with qtbot.waitSignal(window.actions.exported, timeout=20_000) as exported:
         window.actions.export_report_dialog()
     written = tmp_path / "shared.html"
     assert exported.args[0] == [written]
     text = written.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("data:image/png;base64,") >= 5
+    assert "10,000 images of 784 inputs" in text  # what the helper read
 
 
 def test_warm_start_makes_a_tpe_search_that_begins_knowing_a_session_s_trials(qtbot, window):
