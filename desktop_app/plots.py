@@ -501,6 +501,7 @@ class ScatterPanel(Panel):
         self.legend_rounds = 0
         self.search: SearchConfig | None = None
         self.region_boxes: list[QGraphicsRectItem] = []  # round 1's region first
+        self._regions: tuple | None = None  # (the scores they came from, the regions)
         self.points.sigPointsClicked.connect(self._clicked)
         self.points.sigPointsHovered.connect(self._hovered)
         self.results: SearchResults | None = None
@@ -531,6 +532,7 @@ class ScatterPanel(Panel):
         self.legend_rounds = 0
         self.show_rounds = config.search.strategy == "coarse-to-fine"
         self.search = config.search
+        self._regions = None
         for box in self.region_boxes:
             box.hide()
         for item in (self.points, self.pruned, self.diverged, self.selected_point):
@@ -627,7 +629,11 @@ class ScatterPanel(Panel):
             for n, t in results.trials.items()
             if t.status in FINISHED and n > results.history
         }
-        regions = replay_regions(make_strategy(self.search), scores)
+        # Replayed only when the finished trials change: a redraw for another selection
+        # or axis needs the same rounds.
+        if self._regions is None or self._regions[0] != scores:
+            self._regions = (scores, replay_regions(make_strategy(self.search), scores))
+        regions = self._regions[1]
         x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
         while len(self.region_boxes) < len(regions):
             colour = QColor(ROUND_COLOURS[len(self.region_boxes) % len(ROUND_COLOURS)])
