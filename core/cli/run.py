@@ -262,6 +262,17 @@ def _params_text(trials: list, names: list[str]) -> dict[int, str]:
     }
 
 
+def _print_rows(label: str, trials: list, names: list[str], middle=lambda trial: "") -> None:
+    """One line per trial: its rank after `label`, its score, `middle(trial)`, its
+    number and its searched values."""
+    texts = _params_text(trials, names)
+    for rank, trial in enumerate(trials, start=1):
+        print(
+            f"{label}-{rank:<2} (val acc: {score_text(trial)}) | {middle(trial)}"
+            f"trial {trial.number:>3} | {texts[trial.number]}"
+        )
+
+
 def cost_text(name: str, value: float) -> str:
     """A trial's cost as a person reads it: "12,810 parameters", "3.2 s training"."""
     return f"{value:,.0f} parameters" if name == "params" else f"{value:.1f} s training"
@@ -277,13 +288,12 @@ def print_front(session: Session, names: list[str]) -> None:
     else:
         title = f"val acc against {OBJECTIVE_TITLES[cost].lower()}"
         print(f"=========== Trade-off: {len(front)} trials on the front ({title}) ===========")
-        texts = _params_text(front, names)
-        for rank, trial in enumerate(front, start=1):
-            print(
-                f"Front-{rank:<2} (val acc: {score_text(trial)}) | "
-                f"{cost_text(cost, costs[trial.number][cost]):>18} | trial {trial.number:>3} | "
-                f"{texts[trial.number]}"
-            )
+        _print_rows(
+            "Front",
+            front,
+            names,
+            lambda trial: f"{cost_text(cost, costs[trial.number][cost]):>18} | ",
+        )
     broken = sum(not trade_off.feasible(costs[row.number]) for row in session.trials())
     if broken:
         limits = ", ".join(f"{name} = {limit:g}" for name, limit in trade_off.constraints.items())
@@ -323,9 +333,4 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
         )
         return
     print(f"=========== Hyper-Parameter Optimization Result ({len(top)} best) ===========")
-    texts = _params_text(top, names)
-    for rank, trial in enumerate(top, start=1):
-        print(
-            f"Best-{rank:<2} (val acc: {score_text(trial)}) | trial {trial.number:>3} | "
-            f"{texts[trial.number]}"
-        )
+    _print_rows("Best", top, names)
