@@ -23,10 +23,14 @@ from optuna.trial import TrialState
 
 from hyperdesk.core.search.objectives import SCORE_ONLY, TradeOff
 from hyperdesk.core.search.space import ChoiceParam, Param, point_problems
-from hyperdesk.core.search.strategies import Strategy, Suggestion
+from hyperdesk.core.search.strategies import Strategy, Suggestion, point_key
 from hyperdesk.core.training.optimizers import CONDITIONS, drop_inactive
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+# How many times a sampler may propose points trained already before one of them is
+# trained again (a small discrete space runs out of new points).
+MAX_REPEATS = 50
 
 
 def distribution(param: Param) -> BaseDistribution:
@@ -102,7 +106,10 @@ class OptunaStrategy(Strategy):
         settings = {setting for setting, _ in CONDITIONS.values()}
         self.order = sorted(space, key=lambda param: param.name not in settings)
         self._trials: dict[int, optuna.trial.Trial] = {}
-        self._results: dict[int, tuple[float, ...] | None] = {}
+        # Each trial's objective values (None: no result) and excess over each limit.
+        self._results: dict[int, tuple[tuple[float, ...] | None, dict]] = {}
+        # The same by point, for every point the study was told of.
+        self._known: dict[str, tuple[tuple[float, ...] | None, dict]] = {}
         self._asked = 0
 
     def ask(self) -> Suggestion | None:
@@ -110,17 +117,39 @@ class OptunaStrategy(Strategy):
             return None
         if self._asked % self.batch == 0 and len(self._results) < self._asked:
             return None  # the batch before is not all in yet
-        if self.conditional:
-            trial = self.study.ask()
-            params: dict = {}
-            for param in self.order:  # what conditions depend on comes first
-                if param.name in drop_inactive({**params, param.name: None}):
-                    params[param.name] = _suggest(trial, param.name, self.distributions[param.name])
-        else:
-            trial = self.study.ask(self.distributions)
+        for attempt in range(MAX_REPEATS):
+            trial = self._ask_study()
+            known = self._known.get(point_key(trial.params))
+            if known is None or attempt == MAX_REPEATS - 1:  # the last one is trained
+                break
+            # A point trained already (NSGA-II's offspring and integer settings repeat
+            # often): the study is told its result again instead of training it twice.
+            self._tell_study(trial, *known)
         self._asked += 1
         self._trials[self._asked] = trial
         return Suggestion(dict(trial.params))
+
+    def _ask_study(self) -> optuna.trial.Trial:
+        if not self.conditional:
+            return self.study.ask(self.distributions)
+        trial = self.study.ask()
+        params: dict = {}
+        for param in self.order:  # what conditions depend on comes first
+            if param.name in drop_inactive({**params, param.name: None}):
+                params[param.name] = _suggest(trial, param.name, self.distributions[param.name])
+        return trial
+
+    def _tell_study(
+        self, trial: optuna.trial.Trial, values: tuple[float, ...] | None, excess: dict
+    ) -> None:
+        # Samplers steer away from the trials that break a limit, by how far.
+        for name, value in excess.items():
+            trial.set_constraint(name, value)
+        if values is None:
+            self.study.tell(trial, state=TrialState.FAIL)
+        else:
+            self.study.tell(trial, list(values))
+        self._known[point_key(trial.params)] = (values, excess)
 
     def _values(
         self, score: float | None, costs: Mapping[str, float] | None
@@ -137,20 +166,13 @@ class OptunaStrategy(Strategy):
         costs: Mapping[str, float] | None = None,
     ) -> None:
         super().tell(number, suggestion, score, costs)
-        self._results[number] = self._values(score, costs)
-        if costs is not None:
-            # Samplers steer away from the trials that break a limit, by how far.
-            for name, excess in self.trade_off.violations(costs).items():
-                self._trials[number].set_constraint(name, excess)
+        excess = {} if costs is None else self.trade_off.violations(costs)
+        self._results[number] = (self._values(score, costs), excess)
         start = (number - 1) // self.batch * self.batch + 1
         batch = range(start, min(start + self.batch, self.planned + 1))
         if all(member in self._results for member in batch):
             for member in batch:
-                values = self._results[member]
-                if values is None:
-                    self.study.tell(self._trials[member], state=TrialState.FAIL)
-                else:
-                    self.study.tell(self._trials[member], list(values))
+                self._tell_study(self._trials[member], *self._results[member])
 
 
 def _sobol(seed: int, batch: int) -> optuna.samplers.BaseSampler:

@@ -173,3 +173,33 @@ def test_a_wrong_trade_off_names_the_field_and_what_is_valid(overrides, field, w
         config_module.loads(TINY_CONFIG, overrides)
     messages = dict(caught.value.problems)
     assert field in messages and words in messages[field]
+
+
+def test_a_point_trained_before_is_not_trained_again():
+    """NSGA-II's offspring copy their parents' values, and integer settings make the
+    same point likely: a point whose result is in is told again, not trained again."""
+    from hyperdesk.core.config import SearchConfig
+    from hyperdesk.core.search.space import RangeParam
+
+    space = (
+        RangeParam("hidden_units", 4, 64, "log", integer=True),
+        RangeParam("layers", 1, 3, "linear", integer=True),
+    )
+    search = SearchConfig(
+        strategy="nsga2", trials=40, batch=4, seed=0, space=space, objectives=("val_acc", "params")
+    )
+    strategy = make_strategy(search)
+    seen: set[tuple] = set()
+    repeats, number = 0, 0
+    while batch := [s for s in iter(strategy.ask, None)]:
+        for suggestion in batch:
+            point = tuple(sorted(suggestion.params.items()))
+            repeats += point in seen  # of a point told in an earlier batch
+        for suggestion in batch:
+            number += 1
+            units, layers = suggestion.params["hidden_units"], suggestion.params["layers"]
+            costs = {"params": float(units * 800 * layers), "train_seconds": 1.0}
+            strategy.tell(number, suggestion, 1 - 1 / units, costs)
+            seen.add(tuple(sorted(suggestion.params.items())))
+    assert number == 40 and repeats == 0
+    assert len(strategy.study.trials) > 40  # the repeats it proposed were told, not run
