@@ -400,6 +400,17 @@ class SetupPanel(QWidget):
                 problems.append((key, str(problem)))
         for row in self.space_editor.rows.values():
             row.contribute(raw, problems)
+        # In the loaded config's order, whatever order the rows show them in (lr and
+        # weight_decay always first): a strategy draws its parameters in that order, so
+        # the window's search of a config is the command line's, trial for trial.
+        loaded = list(self.loaded["search"].get("space", {}))
+        space = raw["search"]["space"]
+        raw["search"]["space"] = dict(
+            sorted(
+                space.items(),
+                key=lambda item: loaded.index(item[0]) if item[0] in loaded else len(loaded),
+            )
+        )
         return raw, problems
 
     def read(self) -> tuple[Config | None, list[tuple[str, str]]]:

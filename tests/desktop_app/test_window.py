@@ -1129,3 +1129,21 @@ def test_a_trial_added_by_hand_runs_first(qtbot, window, monkeypatch):
     first = window.model.results.trials[1]
     assert first.params == {"lr": 0.02, "weight_decay": 1e-06}
     assert len(window.model.results.trials) == 3
+
+
+def test_the_window_searches_a_config_as_the_command_line_does(window):
+    """The search space's rows show lr and weight_decay first; the config's own order is
+    what the strategy draws in, so a loaded config gives the command line's trials."""
+    from hyperdesk.core.search.registry import make_strategy
+
+    text = TINY_CONFIG.replace(
+        "[search.space.lr]",
+        "[search.space.hidden_units]\nlow = 4\nhigh = 64\nscale = 'log'\n\n[search.space.lr]",
+    )
+    loaded = config_module.loads(text)
+    assert [p.name for p in loaded.search.space] == ["hidden_units", "lr", "weight_decay"]
+    window.setup.load_config(loaded, "ordered")
+    shown = window.setup.config()
+    assert [p.name for p in shown.search.space] == ["hidden_units", "lr", "weight_decay"]
+    first = [make_strategy(c.search).ask().params for c in (loaded, shown)]
+    assert first[0] == first[1]
