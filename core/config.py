@@ -231,6 +231,7 @@ SEARCH_RULES = {
     "batch": POSITIVE_INT,
     "seed": SEED,
     "keep_weights": Rule("kept"),
+    "skip_repeats": Rule("bool"),
     "objectives": Rule("objectives"),
 }
 # [search.constraints]: limits a trial must keep to, or it is infeasible.
@@ -433,6 +434,9 @@ class SearchConfig:
     history: int = 0
     # What the search optimises: the validation accuracy, or it and a cost to keep low
     # ("params", "train_seconds"); and limits a trial must keep to ({"max_params": n}).
+    # An Optuna search tells its sampler the result of a point it trained already,
+    # instead of training the point again.
+    skip_repeats: bool = True
     objectives: tuple[str, ...] = (SCORE,)
     constraints: dict[str, float] = field(default_factory=dict)
 
@@ -998,16 +1002,19 @@ def example_names() -> list[str]:
 def loads_stored(text: str) -> Config:
     """A config a session stored. One stored before a setting existed says nothing of
     it, and its search goes on as it began: the plain shuffle it had before splits were
-    stratified, the random rounds before coarse-to-fine had grid rounds."""
+    stratified, the random rounds before coarse-to-fine had grid rounds, the repeated
+    points before Optuna searches skipped them."""
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
         return loads(text)  # the message says what is wrong
     if isinstance(raw.get("data"), dict):
         raw["data"].setdefault("stratify", False)
-    # One stored before coarse-to-fine had grid rounds drew its rounds at random.
+    # One stored before coarse-to-fine had grid rounds drew its rounds at random, and
+    # one stored before Optuna searches skipped repeated points trained them.
     if isinstance(raw.get("search"), dict):
         raw["search"].setdefault("sampler", "random")
+        raw["search"].setdefault("skip_repeats", False)
     return from_dict(raw)
 
 

@@ -74,8 +74,12 @@ class OptunaStrategy(Strategy):
         sampler: optuna.samplers.BaseSampler,
         prior: tuple[dict, ...] = (),
         trade_off: TradeOff = SCORE_ONLY,
+        skip_repeats: bool = True,
     ):
+        """`skip_repeats`: a point trained already is not trained again (its result is
+        told to the study instead); off for sessions stored before it was so."""
         super().__init__(space, seed)
+        self.attempts = MAX_REPEATS if skip_repeats else 1
         self.planned = trials
         self.batch = batch
         self.trade_off = trade_off
@@ -117,10 +121,10 @@ class OptunaStrategy(Strategy):
             return None
         if self._asked % self.batch == 0 and len(self._results) < self._asked:
             return None  # the batch before is not all in yet
-        for attempt in range(MAX_REPEATS):
+        for attempt in range(self.attempts):
             trial = self._ask_study()
             known = self._known.get(point_key(trial.params))
-            if known is None or attempt == MAX_REPEATS - 1:  # the last one is trained
+            if known is None or attempt == self.attempts - 1:  # the last one is trained
                 break
             # A point trained already (NSGA-II's offspring and integer settings repeat
             # often): the study is told its result again instead of training it twice.
@@ -203,8 +207,9 @@ def optuna_strategy(
     batch: int,
     prior: tuple[dict, ...] = (),
     trade_off: TradeOff = SCORE_ONLY,
+    skip_repeats: bool = True,
 ) -> OptunaStrategy:
     """The strategy `name` (a key of SAMPLERS) for a search of this space and size."""
     sampler = SAMPLERS[name](seed, batch)
     prior = () if name in IGNORES_PRIOR else prior
-    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off)
+    return OptunaStrategy(space, seed, trials, batch, sampler, prior, trade_off, skip_repeats)

@@ -32,6 +32,7 @@ def _optuna(name: str) -> Callable[[SearchConfig], Strategy]:
             search.batch,
             search.prior,
             search.trade_off,
+            search.skip_repeats,
         )
 
     return build

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+import tomli_w
 
 from hyperdesk.core import cli
 from hyperdesk.core import config as config_module
@@ -175,9 +176,12 @@ def test_a_wrong_trade_off_names_the_field_and_what_is_valid(overrides, field, w
     assert field in messages and words in messages[field]
 
 
-def test_a_point_trained_before_is_not_trained_again():
+@pytest.mark.parametrize("stored_before", [False, True])
+def test_a_point_trained_before_is_not_trained_again(stored_before):
     """NSGA-II's offspring copy their parents' values, and integer settings make the
-    same point likely: a point whose result is in is told again, not trained again."""
+    same point likely: a point whose result is in is told again, not trained again. A
+    session stored before that was so goes on training repeats, as it began (a resume
+    must propose what it proposed)."""
     from hyperdesk.core.config import SearchConfig
     from hyperdesk.core.search.space import RangeParam
 
@@ -188,6 +192,10 @@ def test_a_point_trained_before_is_not_trained_again():
     search = SearchConfig(
         strategy="nsga2", trials=40, batch=4, seed=0, space=space, objectives=("val_acc", "params")
     )
+    if stored_before:  # its stored config says nothing of skip_repeats
+        stored = config_module.Config(search=search).to_dict()
+        del stored["search"]["skip_repeats"]
+        search = config_module.loads_stored(tomli_w.dumps(stored)).search
     strategy = make_strategy(search)
     seen: set[tuple] = set()
     repeats, number = 0, 0
@@ -201,5 +209,9 @@ def test_a_point_trained_before_is_not_trained_again():
             costs = {"params": float(units * 800 * layers), "train_seconds": 1.0}
             strategy.tell(number, suggestion, 1 - 1 / units, costs)
             seen.add(tuple(sorted(suggestion.params.items())))
-    assert number == 40 and repeats == 0
-    assert len(strategy.study.trials) > 40  # the repeats it proposed were told, not run
+    assert number == 40
+    if stored_before:
+        assert repeats > 0 and len(strategy.study.trials) == 40
+    else:
+        assert repeats == 0
+        assert len(strategy.study.trials) > 40  # the repeats it proposed were told, not run
