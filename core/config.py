@@ -31,7 +31,7 @@ from hyperdesk.core.data.sources import (
 )
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
-from hyperdesk.core.search.objectives import OBJECTIVES, SCORE, TradeOff
+from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVES, SCORE, TradeOff
 from hyperdesk.core.search.registry import OPTUNA_STRATEGIES, STRATEGIES
 from hyperdesk.core.search.space import (
     ChoiceParam,
@@ -234,10 +234,11 @@ SEARCH_RULES = {
     "skip_repeats": Rule("bool"),
     "objectives": Rule("objectives"),
 }
-# [search.constraints]: limits a trial must keep to, or it is infeasible.
+# [search.constraints]: limits a trial must keep to, or it is infeasible; a count of
+# parameters is whole, seconds are not.
 CONSTRAINT_RULES = {
-    "max_params": POSITIVE_INT,
-    "max_train_seconds": Rule("float", low=0, low_open=True),
+    name: POSITIVE_INT if measure == "params" else Rule("float", low=0, low_open=True)
+    for name, measure in CONSTRAINTS.items()
 }
 # Settings a search space can name: every scalar model and training setting, plus two
 # that reshape `model.hidden` (all layers one width; a number of layers).
@@ -279,13 +280,14 @@ ALIASES = {
     "depth": "layers",
 }
 SPACE_KEYS = ("low", "high", "scale", "values", "points")
+# A [run] address of a LocalCluster Hyperdesk starts: "local:N" for N processes.
+LOCAL_CLUSTER = "local:"
+TLS_FILES = ("tls_ca", "tls_cert", "tls_key")
 # [run]: where trials train. Not part of what a search is: a session resumes anywhere.
 RUN_RULES = {
     "executor": Rule("choice", ("local", "dask")),
     "address": Rule("text"),
-    "tls_ca": Rule("text"),
-    "tls_cert": Rule("text"),
-    "tls_key": Rule("text"),
+    **{name: Rule("text") for name in TLS_FILES},
 }
 EARLY_STOPPING_RULES = {
     "rule": Rule("choice", ("none", "median", "asha", "hyperband")),
@@ -840,13 +842,13 @@ def run_problems(run: RunConfig) -> list[tuple[str, str]]:
                 f"got {shown(run.address)}",
             )
         )
-    given = [name for name in ("tls_ca", "tls_cert", "tls_key") if getattr(run, name)]
+    given = [name for name in TLS_FILES if getattr(run, name)]
     if run.executor == "dask" and run.address.startswith("tls://") and not given:
         problems.append(
             ("run.tls_ca", "a tls:// scheduler needs tls_ca, tls_cert and tls_key (PEM files)")
         )
     elif given and len(given) < 3:
-        missing = sorted({"tls_ca", "tls_cert", "tls_key"} - set(given))
+        missing = [name for name in TLS_FILES if name not in given]
         problems.append(
             (f"run.{missing[0]}", "TLS needs all three of tls_ca, tls_cert and tls_key")
         )
@@ -860,8 +862,8 @@ def dask_address_valid(address: str) -> bool:
     if separator:
         host, colon, port = rest.rpartition(":")
         return scheme in ("tcp", "tls") and bool(host) and bool(colon) and port.isdigit()
-    count = address.removeprefix("local:")
-    return address.startswith("local:") and count.isdigit() and int(count) >= 1
+    count = address.removeprefix(LOCAL_CLUSTER)
+    return address.startswith(LOCAL_CLUSTER) and count.isdigit() and int(count) >= 1
 
 
 def _cross_checks(config: Config) -> list[tuple[str, str]]:

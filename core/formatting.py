@@ -88,6 +88,12 @@ def log_ticks(low: float, high: float, most: int = 6) -> list[tuple[float, str]]
     return [(math.log10(value), _tick_label(value, plain)) for value in values]
 
 
+def cost_text(name: str, value: float) -> str:
+    """A trial's cost (objectives.measures) as a person reads it: "12,810 parameters",
+    "3.2 s training"."""
+    return f"{value:,.0f} parameters" if name == "params" else f"{value:.1f} s training"
+
+
 def short_count(value: float) -> str:
     """A count for an axis tick: 500, 2k, 10k, 1.5M."""
     if value < 1e3:

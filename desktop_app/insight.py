@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import axis_text, log_ticks, score_text, short_count
+from hyperdesk.core.formatting import axis_text, cost_text, log_ticks, score_text, short_count
 from hyperdesk.core.search.importance import MIN_TRIALS, parameter_importance
 from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVE_TITLES
 from hyperdesk.core.search.space import ChoiceParam, Param
@@ -30,6 +30,7 @@ from hyperdesk.desktop_app.plots import (
     legend_for,
     make_plot,
     place_legend,
+    selection_marker,
     staircase,
 )
 from hyperdesk.desktop_app.results import SearchResults
@@ -430,13 +431,7 @@ class ParetoPanel(Panel):
             symbolBrush=QColor(BEST_COLOUR),
             symbolPen=pg.mkPen("#ffffff", width=1),
         )
-        self.selected_point = self.plot.plot(
-            pen=None,
-            symbol="o",
-            symbolSize=17,
-            symbolBrush=None,
-            symbolPen=pg.mkPen(SELECTED_COLOUR, width=2.5),
-        )
+        self.selected_point = selection_marker(self.plot, 17, 2.5)
         # The limit is named in the title: a label on the line met the legend.
         self.limit = pg.InfiniteLine(
             angle=90, pen=pg.mkPen("#c62828", width=1.2, style=Qt.PenStyle.DashLine)
@@ -450,7 +445,7 @@ class ParetoPanel(Panel):
         self.cost = "params"
         self.results: SearchResults | None = None
         for item in (self.trials, self.front, self.over):
-            item.sigPointsClicked.connect(self._clicked)
+            item.sigPointsClicked.connect(self.signals.clicked)
             item.sigPointsHovered.connect(self._hovered)
 
     @staticmethod
@@ -481,43 +476,40 @@ class ParetoPanel(Panel):
     def refresh(self, results: SearchResults, selection: Selection) -> None:
         self.results = results
         front = results.front()
-        scored = [t for t in results.trials.values() if t.score is not None]
-        feasible = [t for t in scored if results.trade_off.feasible(t.costs)]
-        kept = [t for t in feasible if t.number not in front]
-        over = [t for t in scored if not results.trade_off.feasible(t.costs)]
-        on = sorted((results.trials[n] for n in front), key=lambda t: t.costs[self.cost])
-        for item, trials in ((self.trials, kept), (self.over, over), (self.front, on)):
-            item.setData(*self._xy(trials), data=[t.number for t in trials])
-        self.front_line.setData(*staircase(*self._xy(on)))
-        if self.cost == "params" and scored:  # 2k, 10k, 100k rather than 1e+04
-            sizes = [math.log10(max(t.costs["params"], 1.0)) for t in scored]
+        # Each finished trial's costs, summed from its epochs once per redraw.
+        costs = {n: t.costs for n, t in results.trials.items() if t.score is not None}
+        over = [n for n, cost in costs.items() if not results.trade_off.feasible(cost)]
+        kept = [n for n in costs if n not in front and n not in over]
+        on = sorted(front, key=lambda n: costs[n][self.cost])
+        for item, numbers in ((self.trials, kept), (self.over, over), (self.front, on)):
+            item.setData(*self._xy(results, costs, numbers), data=numbers)
+        self.front_line.setData(*staircase(*self._xy(results, costs, on)))
+        if self.cost == "params" and costs:  # 2k, 10k, 100k rather than 1e+04
+            sizes = [math.log10(max(cost["params"], 1.0)) for cost in costs.values()]
             ticks = log_ticks(min(sizes), max(sizes))
             self.plot.getAxis("bottom").setTicks(
                 [[(position, short_count(10**position)) for position, _ in ticks]]
             )
-        chosen = [results.trials[n] for n in selection if n in results.trials]
-        self.selected_point.setData(*self._xy([t for t in chosen if t.score is not None]))
+        chosen = [n for n in selection if n in costs]
+        self.selected_point.setData(*self._xy(results, costs, chosen))
         self.legend_corner = place_legend(
             self.legend, [self.trials, self.over, self.front], self.legend_corner
         )
 
-    def _xy(self, trials) -> tuple[np.ndarray, np.ndarray]:
-        xs = [max(t.costs[self.cost], 1e-9) for t in trials]  # a log axis has no 0
-        return np.array(xs, dtype=float), np.array([t.score for t in trials], dtype=float)
-
-    def _clicked(self, item, points, event=None) -> None:
-        if len(points):
-            self.signals.trialClicked.emit(int(points[0].data()))
+    def _xy(self, results: SearchResults, costs: dict, numbers) -> tuple[np.ndarray, np.ndarray]:
+        xs = [max(costs[n][self.cost], 1e-9) for n in numbers]  # a log axis has no 0
+        ys = [results.trials[n].score for n in numbers]
+        return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
     def _hovered(self, item, points, event=None) -> None:
         if not len(points) or self.results is None:
             QToolTip.hideText()
             return
         trial = self.results.trials[int(points[0].data())]
-        cost = trial.costs[self.cost]
-        cost_text = f"{cost:,.0f} parameters" if self.cost == "params" else f"{cost:.1f} s"
+        costs = trial.costs
+        over = "" if self.results.trade_off.feasible(costs) else " (over the limit)"
         QToolTip.showText(
             QCursor.pos(),
-            f"Trial {trial.number}: {cost_text}, final val acc {score_text(trial)}"
-            f"{'' if self.results.trade_off.feasible(trial.costs) else ' (over the limit)'}",
+            f"Trial {trial.number}: {cost_text(self.cost, costs[self.cost])}, final val acc "
+            f"{score_text(trial)}{over}",
         )

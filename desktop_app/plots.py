@@ -408,6 +408,22 @@ class PointSignals(QObject):
     trialClicked = Signal(int)
     trialsBrushed = Signal(list)  # trial numbers inside a rectangle drawn with Shift
 
+    def clicked(self, item, points, event=None) -> None:
+        """A point clicked (a scatter item's sigPointsClicked): the trial its data names."""
+        if len(points):
+            self.trialClicked.emit(int(points[0].data()))
+
+
+def selection_marker(plot: pg.PlotWidget, size: int, width: float) -> pg.PlotDataItem:
+    """The ring drawn around the selected trials' points."""
+    return plot.plot(
+        pen=None,
+        symbol="o",
+        symbolSize=size,
+        symbolBrush=None,
+        symbolPen=pg.mkPen(SELECTED_COLOUR, width=width),
+    )
+
 
 class BrushViewBox(pg.ViewBox):
     """A view box where Shift + drag draws a rectangle (and reports it, in view
@@ -489,20 +505,14 @@ class ScatterPanel(Panel):
             symbolPen=pg.mkPen("#c62828", width=2),
             symbolBrush=None,
         )
-        self.selected_point = self.plot.plot(
-            pen=None,
-            symbol="o",
-            symbolSize=18,
-            symbolBrush=None,
-            symbolPen=pg.mkPen(SELECTED_COLOUR, width=3),
-        )
+        self.selected_point = selection_marker(self.plot, 18, 3)
         self.round_legend = self.plot.addLegend(offset=(10, 10), labelTextSize="9pt")
         self.show_rounds = False
         self.legend_rounds = 0
         self.search: SearchConfig | None = None
         self.region_boxes: list[QGraphicsRectItem] = []  # round 1's region first
         self._regions: tuple | None = None  # (the scores they came from, the regions)
-        self.points.sigPointsClicked.connect(self._clicked)
+        self.points.sigPointsClicked.connect(self.signals.clicked)
         self.points.sigPointsHovered.connect(self._hovered)
         self.results: SearchResults | None = None
         self.selection: Selection = ()
@@ -721,10 +731,6 @@ class ScatterPanel(Panel):
         self.brushed = None
         self.view_box.drawn.hide()
 
-    def _clicked(self, item, points, event=None) -> None:
-        if len(points):
-            self.signals.trialClicked.emit(int(points[0].data()))
-
     def _hovered(self, item, points, event=None) -> None:
         if len(points) and self.results is not None:
             QToolTip.showText(QCursor.pos(), self._describe(int(points[0].data())))
@@ -748,13 +754,7 @@ class BestPanel(Panel):
             name="each trial",
         )
         self.best = self.plot.plot(pen=pen(BEST_COLOUR, width=2.5), name="best so far")
-        self.selected_point = self.plot.plot(
-            pen=None,
-            symbol="o",
-            symbolSize=13,
-            symbolBrush=None,
-            symbolPen=pg.mkPen(SELECTED_COLOUR, width=2.5),
-        )
+        self.selected_point = selection_marker(self.plot, 13, 2.5)
         self.legend = legend_for(self.plot)
         self.legend.addItem(self.trials, "each trial")
         self.legend.addItem(self.best, "best so far")

@@ -131,8 +131,8 @@ class SearchResults:
         self.trials: dict[int, Trial] = {}
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
-        # (each finished trial's score and epochs, the front they make)
-        self._front: tuple | None = None
+        # (each finished trial's score and epochs, the front and those over a limit)
+        self._marks: tuple | None = None
 
     @classmethod
     def for_config(cls, config: Config, planned: int) -> SearchResults:
@@ -214,26 +214,31 @@ class SearchResults:
 
     def front(self) -> set[int]:
         """A trade-off search's front (objectives.TradeOff.front) among the finished
-        trials; empty for a search of the score alone. Worked out again only when the
-        finished trials change (the table asks on every frame that shows new epochs)."""
+        trials; empty for a search of the score alone."""
+        return set(self._trade_off_marks()[0])
+
+    def _trade_off_marks(self) -> tuple[set[int], set[int]]:
+        """(the front, the finished trials over a limit), worked out again only when the
+        finished trials change: the table asks for them on every frame it paints."""
         if not self.trade_off.several:
-            return set()
+            return set(), set()
         # A finished trial trained longer (extend-trial) has another score and cost.
         finished = {
             n: (t.score, t.epoch_count) for n, t in self.trials.items() if t.status in FINISHED
         }
-        if self._front is None or self._front[0] != finished:
-            points = {n: (self.trials[n].score, self.trials[n].costs) for n in finished}
-            self._front = (finished, self.trade_off.front(points))
-        return set(self._front[1])
+        if self._marks is None or self._marks[0] != finished:
+            costs = {n: self.trials[n].costs for n in finished}
+            front = self.trade_off.front({n: (self.trials[n].score, costs[n]) for n in finished})
+            over = {n for n, cost in costs.items() if not self.trade_off.feasible(cost)}
+            self._marks = (finished, front, over)
+        return self._marks[1], self._marks[2]
 
-    def trade_off_mark(self, trial: Trial, front: set[int]) -> str:
+    def trade_off_mark(self, trial: Trial) -> str:
         """What the table says of a trial in a trade-off: on the front, or over a limit."""
+        front, over = self._trade_off_marks()
         if trial.number in front:
             return "front"
-        if trial.status in FINISHED and not self.trade_off.feasible(trial.costs):
-            return "over the limit"
-        return ""
+        return "over the limit" if trial.number in over else ""
 
     def running(self) -> list[Trial]:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]

@@ -9,6 +9,7 @@ at the editor its key path names: a red outline, a tooltip and a line underneath
 from __future__ import annotations
 
 import copy
+from dataclasses import fields
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ from hyperdesk.desktop_app.space_editor import (
 )
 
 PREVIEW_SAMPLES = 30
-RUN_KEYS = ("run.executor", "run.address", "run.tls_ca", "run.tls_cert", "run.tls_key")
+RUN_KEYS = tuple(f"run.{field.name}" for field in fields(RunConfig))
 CLUSTER_WORKERS_SHOWN = 8  # a larger cluster's others are counted, not listed
 SETUP_STYLE = """
 *[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }

@@ -95,7 +95,7 @@ class ResultsTableModel(QAbstractTableModel):
             and (name != "Round" or results.rounds)
             and (name not in TRADE_OFF_COLUMNS or results.trade_off.several)
         ]
-        self.front = results.front()
+        self.front = results.front()  # what the Trade-off column shows, to see it change
         self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = ROOT) -> int:
@@ -130,7 +130,7 @@ class ResultsTableModel(QAbstractTableModel):
             return trial.params.get(self.results.param_names[column - params_start])
         name = self.result_columns[column - params_end]
         if name == "Trade-off":
-            return self.results.trade_off_mark(trial, self.front)
+            return self.results.trade_off_mark(trial)
         return RESULT_COLUMNS[name](trial)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
@@ -150,7 +150,7 @@ class ResultsTableModel(QAbstractTableModel):
             return trial.number
         if role == Qt.ItemDataRole.ForegroundRole:
             if self.headers[column] == "Trade-off":
-                return TRADE_OFF_COLOURS.get(self.results.trade_off_mark(trial, self.front))
+                return TRADE_OFF_COLOURS.get(self.results.trade_off_mark(trial))
             return STATUS_COLOURS.get(trial.status) if column == 1 else None
         value = self._value(trial, column)
         if role == SORT_ROLE:

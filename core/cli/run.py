@@ -28,11 +28,18 @@ from hyperdesk.core.execution.runner import (
     new_session_path,
 )
 from hyperdesk.core.execution.warm_start import with_prior
-from hyperdesk.core.formatting import needs_scientific, parameter_text, score_text
+from hyperdesk.core.formatting import cost_text, needs_scientific, parameter_text, score_text
 from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
-from hyperdesk.core.search.objectives import OBJECTIVE_TITLES
+from hyperdesk.core.search.objectives import OBJECTIVE_TITLES, TradeOff
 from hyperdesk.core.search.registry import make_strategy
-from hyperdesk.core.storage.session import NAME_LENGTH, Session, SessionBusyError, SessionError
+from hyperdesk.core.storage.session import (
+    NAME_LENGTH,
+    Session,
+    SessionBusyError,
+    SessionError,
+    TrialRow,
+    front_rows,
+)
 from hyperdesk.core.trials import SearchState, TrialStatus, ranked
 
 TOP = 20
@@ -209,8 +216,11 @@ def run_session(
             signal.signal(number, handler)
     seconds = time.monotonic() - started
     names = [param.name for param in config.search.space]
-    if config.search.trade_off.several:
-        print_front(session, names)
+    trade_off, front = config.search.trade_off, None
+    if trade_off.several:
+        costs = session.costs()
+        front = front_rows(trade_off, outcome.trials, costs)
+        print_front(trade_off, front, costs, outcome.trials, names)
     else:
         print_top(outcome, names)
     if outcome.state != SearchState.COMPLETE:
@@ -238,7 +248,7 @@ def run_session(
                         "train_acc": best.final_train_acc,
                     },
                     "seconds": round(seconds, 3),
-                    **_front_json(session),
+                    **({} if front is None else {"front": front_json(trade_off, front, costs)}),
                 }
             )
         )
@@ -273,15 +283,15 @@ def _print_rows(label: str, trials: list, names: list[str], middle=lambda trial:
         )
 
 
-def cost_text(name: str, value: float) -> str:
-    """A trial's cost as a person reads it: "12,810 parameters", "3.2 s training"."""
-    return f"{value:,.0f} parameters" if name == "params" else f"{value:.1f} s training"
-
-
-def print_front(session: Session, names: list[str]) -> None:
-    """A trade-off search's front, cheapest first: for each cost, the most accurate
-    trial; then how many trials broke a limit."""
-    trade_off, front, costs = session.config.search.trade_off, session.front(), session.costs()
+def print_front(
+    trade_off: TradeOff,
+    front: list[TrialRow],
+    costs: dict[int, dict[str, float]],
+    trials: list[TrialRow],
+    names: list[str],
+) -> None:
+    """A trade-off search's `front` (front_rows), cheapest first: for each cost, the most
+    accurate trial; then how many of its `trials` broke a limit."""
     cost = trade_off.objectives[-1]
     if not front:
         print("No trial is on the front yet: none has a score within the limits.")
@@ -294,29 +304,25 @@ def print_front(session: Session, names: list[str]) -> None:
             names,
             lambda trial: f"{cost_text(cost, costs[trial.number][cost]):>18} | ",
         )
-    broken = sum(not trade_off.feasible(costs[row.number]) for row in session.trials())
+    broken = sum(not trade_off.feasible(costs[row.number]) for row in trials)
     if broken:
         limits = ", ".join(f"{name} = {limit:g}" for name, limit in trade_off.constraints.items())
         print(f"{broken} trials broke a limit ({limits}) and are not on the front.")
 
 
-def _front_json(session: Session) -> dict:
-    """A trade-off search's front for --json (nothing for a search of the score alone)."""
-    trade_off = session.config.search.trade_off
-    if not trade_off.several:
-        return {}
-    costs = session.costs()
-    return {
-        "front": [
-            {
-                "number": row.number,
-                "params": row.params,
-                "val_acc": row.final_val_acc,
-                "costs": {name: costs[row.number][name] for name in trade_off.objectives[1:]},
-            }
-            for row in session.front()
-        ]
-    }
+def front_json(
+    trade_off: TradeOff, front: list[TrialRow], costs: dict[int, dict[str, float]]
+) -> list[dict]:
+    """A trade-off search's front as --json gives it."""
+    return [
+        {
+            "number": row.number,
+            "params": row.params,
+            "val_acc": row.final_val_acc,
+            "costs": {name: costs[row.number][name] for name in trade_off.objectives[1:]},
+        }
+        for row in front
+    ]
 
 
 def print_top(outcome: SearchOutcome, names: list[str]) -> None:

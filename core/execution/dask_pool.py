@@ -31,13 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hyperdesk.core import __version__
-from hyperdesk.core.config import RunConfig
+from hyperdesk.core.config import LOCAL_CLUSTER, RunConfig
 from hyperdesk.core.execution.control import PAUSE_POLL_SECONDS, RunControl
 from hyperdesk.core.execution.pool import Event, TrialTask
 from hyperdesk.core.execution.worker import task_split, train_task
 from hyperdesk.core.training.trainer import EpochRecord
 
-LOCAL = "local:"
 WORKER_NICENESS = 10  # as execution.pool's worker processes
 CONNECT_SECONDS = 10
 POLL_SECONDS = 0.05
@@ -98,7 +97,6 @@ class WorkerInfo:
     address: str
     threads: int
     memory: int  # bytes Dask lets it use
-    host: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ def cluster_info(client) -> ClusterInfo:
     workers = client.scheduler_info(n_workers=-1)["workers"]
     return ClusterInfo(
         tuple(
-            WorkerInfo(address, info["nthreads"], info.get("memory_limit") or 0, info["host"])
+            WorkerInfo(address, info["nthreads"], info.get("memory_limit") or 0)
             for address, info in sorted(workers.items())
         ),
         client.dashboard_link or "",
@@ -137,9 +135,9 @@ def connect(run: RunConfig):
         ) from None
     cluster = None
     try:
-        if run.address.startswith(LOCAL):
+        if run.address.startswith(LOCAL_CLUSTER):
             cluster = LocalCluster(
-                n_workers=int(run.address.removeprefix(LOCAL)),
+                n_workers=int(run.address.removeprefix(LOCAL_CLUSTER)),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",
@@ -219,7 +217,7 @@ async def _verdict(key: str) -> None:
     _verdicts.setdefault(key, threading.Semaphore(0)).release()
 
 
-def run_task(task: TrialTask, split, topic: str, run: str, key: str, version: str) -> list:
+def run_task(task: TrialTask, split, topic: str, run: str, key: str, version: str) -> tuple:
     """A TrialTask on a Dask worker: its epochs sent as events on `topic`, then what its
     trials ended with ("state" and "end" events) and each one's epoch count."""
     if version != __version__:
@@ -278,7 +276,7 @@ def run_task(task: TrialTask, split, topic: str, run: str, key: str, version: st
         send()
         _pruned.pop(key, None)
         _verdicts.pop(key, None)
-    return [ended, epochs, worker.address]
+    return ended, epochs
 
 
 @dataclass
@@ -287,7 +285,7 @@ class _Running:
     numbers: tuple[int, ...]
     epochs: dict[int, int] = field(default_factory=dict)  # epochs received per trial
     address: str = ""  # the worker that runs it, once it has said
-    result: list | None = None
+    result: tuple | None = None  # what the task returned: its trials' ends, their epochs
     done_at: float = 0.0
 
 
@@ -310,7 +308,8 @@ class DaskPool:
         self.client.subscribe_topic(self.topic, lambda event: self._inbox.put(event[1]))
         self._running: dict[str, _Running] = {}
         self._lost: list[int] = []  # trials to report lost at the next events()
-        self._splits: dict[Any, Any] = {}  # the split scattered to every worker
+        # The data of the search's split, and the split scattered to every worker.
+        self._split: tuple[Any, Any] | None = None
         self._stop_sent = False
         self._paused = False
 
@@ -337,22 +336,20 @@ class DaskPool:
         own heartbeats find a dead worker)."""
         self._check_scheduler()
         source = task.split_folder or task.data
-        # Scattered once; again when every worker holding it died (Dask cannot recompute
-        # data it was given).
-        if source not in self._splits or self._splits[source].status != "finished":
-            self._splits.clear()  # one search's data at a time
+        # Scattered once; again for another search's data, and when every worker holding
+        # it died (Dask cannot recompute data it was given).
+        if self._split is None or self._split[0] != source or self._split[1].status != "finished":
             try:
-                self._splits[source] = self.client.scatter(
-                    task_split(task), broadcast=True, hash=False
-                )
+                scattered = self.client.scatter(task_split(task), broadcast=True, hash=False)
             except OSError:  # the scheduler went while it was being sent
                 self._check_scheduler()
                 raise
+            self._split = (source, scattered)
         key = f"hyperdesk-trials-{'-'.join(map(str, task.numbers))}-{uuid.uuid4().hex[:8]}"
         future = self.client.submit(
             run_task,
             task,
-            self._splits[source],
+            self._split[1],
             self.topic,
             self.run,
             key,
@@ -386,23 +383,28 @@ class DaskPool:
 
     def abandon(self) -> None:
         """Give up on the tasks still running (a stop they did not answer in time):
-        cancelled, their trials reported lost."""
+        cancelled, their trials reported lost by the next events()."""
         for key in list(self._running):
-            self._give_up(key)
+            self._lost.extend(self._give_up(key))
 
-    def _give_up(self, key: str) -> None:
+    def _give_up(self, key: str) -> tuple[int, ...]:
+        """Cancel task `key` and end it where it runs; its trial numbers."""
         running = self._running.pop(key)
         running.future.cancel()
         self._tell_workers(_stop, key)
-        self._lost.extend(running.numbers)
+        return running.numbers
 
     def wait_for_a_finish(self, timeout: float) -> None:
         """Wait `timeout` seconds, or less once a task is done."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(running.future.done() for running in self._running.values()):
-                return
-            time.sleep(min(0.005, max(0.0, deadline - time.monotonic())))
+        from distributed import wait
+        from distributed.client import FuturesCancelledError
+
+        futures = [running.future for running in self._running.values()]
+        if futures:
+            # A cancelled task (its data lost with its workers) is done too: events()
+            # reports its trials lost.
+            with contextlib.suppress(TimeoutError, FuturesCancelledError):
+                wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
 
     def events(self) -> list[Event]:
         """What the cluster sent since the last call, waiting briefly for something.
@@ -449,9 +451,7 @@ class DaskPool:
             if record.epoch <= running.epochs[number]:
                 # Dask started the task over (its worker died): the trials start over
                 # here too, on the runner's terms, from their seeds.
-                self._give_up(key)
-                lost, self._lost = self._lost, []
-                return [*found, *(("lost", n, None) for n in lost)]
+                return [*found, *(("lost", n, None) for n in self._give_up(key))]
             running.epochs[number] = record.epoch
             found.append(("epoch", number, record))
         return found
@@ -471,7 +471,7 @@ class DaskPool:
             return [("lost", number, None) for number in running.numbers]
         if running.result is None:
             running.result, running.done_at = future.result(), time.monotonic()
-        ended, epochs, _ = running.result
+        ended, epochs = running.result
         all_in = all(running.epochs[number] >= count for number, count in epochs.items())
         if not all_in and time.monotonic() - running.done_at < LATE_EPOCH_SECONDS:
             return []

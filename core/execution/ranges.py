@@ -10,7 +10,6 @@ from pathlib import Path
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError
-from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import Param, point_problems
 from hyperdesk.core.search.strategies import point_key
@@ -56,13 +55,9 @@ def only_ranges_differ(config: Config, old: Config) -> bool:
 def scored_trials(session: Session) -> list[dict]:
     """The session's trials with a score, as a search is told of trials it did not run
     ([[search.prior]] tables): their `params`, `score` and `measures` (objectives.measures)."""
-    seconds = {number: total for number, (_, total) in session.epoch_counts().items()}
+    costs = session.costs()
     return [
-        {
-            "params": row.params,
-            "score": score,
-            "measures": measures(row.parameters, seconds.get(row.number, 0.0)),
-        }
+        {"params": row.params, "score": score, "measures": costs[row.number]}
         for row in session.trials()
         if (score := trial_score(row.status, row.final_val_acc)) is not None
     ]

@@ -32,7 +32,7 @@ from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.strategies import Strategy, Suggestion
-from hyperdesk.core.storage.session import Session, SessionError, TrialRow
+from hyperdesk.core.storage.session import Session, SessionError, TrialRow, trial_costs
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, ranked, trial_score
@@ -125,7 +125,6 @@ class SearchRunner:
         self.pool = pool
         self.executor = executor or self.config.run
         self._in_flight: dict[int, Suggestion] = {}
-        self._parameters: dict[int, int] = {}  # each trial's network size, as it started
         # Trials a person stopped by hand, from any thread; the run loop passes them on.
         self._prune_requests: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._stopper = None
@@ -151,7 +150,7 @@ class SearchRunner:
         even when a search on another host is named as running it."""
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
-        self._stored_seconds = {n: total for n, (_, total) in self.session.epoch_counts().items()}
+        self._stored_costs = trial_costs(list(self._stored.values()), self.session.epoch_counts())
         # Never go on with other data than the session began with.
         if self.session.data_fingerprint:
             check_fingerprint(self.config.data, self.session.data_fingerprint)
@@ -292,7 +291,7 @@ class SearchRunner:
             row.number - self.config.search.history,  # the strategy numbers its own
             suggestion,
             trial_score(row.status, row.final_val_acc),
-            measures(row.parameters, self._stored_seconds.get(row.number, 0.0)),
+            self._stored_costs[row.number],
         )
         if self._stopper:
             self._stopper.replay(row, self._stored_epochs.get(row.number, []))
@@ -305,7 +304,6 @@ class SearchRunner:
             parameters = network.parameter_count
             self.session.start_trial(number, suggestion.params, seed, suggestion.round, parameters)
             self._in_flight[number] = suggestion
-            self._parameters[number] = parameters
             self._records[number] = []
             if self._stopper:
                 self._stopper.start(number)
@@ -402,7 +400,8 @@ class SearchRunner:
             self._keep_best_states(number, len(records), state)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
             final = records[-1].val_acc if records else None
-            costs = measures(self._parameters[number], sum(r.seconds for r in records))
+            network, _ = self.config.trial_settings(suggestion.params)
+            costs = measures(network.parameter_count, sum(r.seconds for r in records))
             self.strategy.tell(
                 number - self.config.search.history, suggestion, trial_score(status, final), costs
             )

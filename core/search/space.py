@@ -71,10 +71,11 @@ class RangeParam:
         value = min(max(value, self.low), self.high)
         return round(value) if self.integer else float(value)
 
-    def grid(self, points: int) -> list[float | int]:
-        """`points` values evenly spaced in the scale (geometric for log), duplicates
+    def grid(self, points: int, low: float = 0.0, high: float = 1.0) -> list[float | int]:
+        """`points` values evenly spaced in the scale (geometric for log), over the part
+        of the range from unit `low` to unit `high` (all of it by default), duplicates
         from integer rounding removed."""
-        values = [self.from_unit(unit) for unit in np.linspace(0.0, 1.0, points)]
+        values = [self.from_unit(unit) for unit in np.linspace(low, high, points)]
         return list(dict.fromkeys(values))
 
 

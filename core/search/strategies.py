@@ -63,16 +63,7 @@ class GridSearch(Strategy):
 
     def __init__(self, space: tuple[Param, ...], seed: int, points: int):
         super().__init__(space, seed)
-        axes = [param.grid(getattr(param, "points", None) or points) for param in space]
-        names = [param.name for param in space]
-        # Settings a combination's optimizer does not use drop out, and the combinations
-        # that then coincide are run once.
-        combinations = (
-            drop_inactive(dict(zip(names, values, strict=True)))
-            for values in itertools.product(*axes)
-        )
-        unique = {point_key(params): params for params in combinations}
-        self._combinations = list(unique.values())
+        self._combinations = grid_points(space, points)
         self._next = 0
         self.planned = len(self._combinations)
 
@@ -81,6 +72,30 @@ class GridSearch(Strategy):
             return None
         self._next += 1
         return Suggestion(dict(self._combinations[self._next - 1]))
+
+
+def grid_points(
+    space: tuple[Param, ...], points: int, region: dict | None = None
+) -> list[dict[str, Any]]:
+    """Every combination of each parameter's grid values, first parameter slowest:
+    `points` per range (a parameter may set its own), evenly spaced in its scale over
+    `region` (a unit interval per range, the allowed values per choice; default: the
+    whole space). Settings a combination's optimizer does not use drop out, and the
+    combinations that then coincide are kept once."""
+    axes = []
+    for param in space:
+        count = getattr(param, "points", None) or points
+        if region is None:
+            axes.append(param.grid(count))
+        elif isinstance(param, ChoiceParam):
+            axes.append(list(region[param.name]))
+        else:
+            axes.append(param.grid(count, *region[param.name]))
+    names = [param.name for param in space]
+    combinations = (
+        drop_inactive(dict(zip(names, values, strict=True))) for values in itertools.product(*axes)
+    )
+    return list({point_key(params): params for params in combinations}.values())
 
 
 def point_key(params: dict[str, Any]) -> str:
@@ -181,12 +196,14 @@ class CoarseToFine(Strategy):
         self.round = 1
         self.region = _whole_space(space)
         self.regions = [self.region]
-        self.per_round = len(self._grid()) if sampler == "grid" else trials
-        # The most it can run: a grid round may leave out points trained before.
-        self.planned = self.per_round * rounds
         self._asked = 0
         self._trained: set[str] = set()  # every point asked, as point_key gives it
+        self.per_round = trials  # a random round's; a grid round's is its grid's size
         self._queue = self._round_points()
+        if sampler == "grid":
+            self.per_round = len(self._queue)
+        # The most it can run: a grid round may leave out points trained before.
+        self.planned = self.per_round * rounds
 
     def ask(self) -> Suggestion | None:
         while not self._queue:
@@ -203,27 +220,11 @@ class CoarseToFine(Strategy):
         if self.sampler == "random":
             rng = np.random.default_rng([self.seed, self.round])
             return [_draw(self.space, rng, self.region) for _ in range(self.per_round)]
-        return [params for params in self._grid() if point_key(params) not in self._trained]
-
-    def _grid(self) -> list[dict[str, Any]]:
-        """The grid over the current region: `points` evenly spaced values per range in
-        its scale, the region's values per choice; points a combination's optimizer
-        ignores dropped, and combinations that then coincide kept once."""
-        axes = []
-        for param in self.space:
-            if isinstance(param, ChoiceParam):
-                axes.append(self.region[param.name])
-                continue
-            low, high = self.region[param.name]
-            count = getattr(param, "points", None) or self.points
-            units = np.linspace(low, high, count)
-            axes.append(list(dict.fromkeys(param.from_unit(unit) for unit in units)))
-        names = [param.name for param in self.space]
-        combinations = (
-            drop_inactive(dict(zip(names, values, strict=True)))
-            for values in itertools.product(*axes)
-        )
-        return list({point_key(params): params for params in combinations}.values())
+        return [
+            params
+            for params in grid_points(self.space, self.points, self.region)
+            if point_key(params) not in self._trained
+        ]
 
     def _start_next_round(self) -> None:
         # Sorting by score, then trial number, makes the result independent of the order

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core.storage.files import replacing
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import Session, front_rows, trial_costs
 from hyperdesk.core.trials import TrialStatus
 
 TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
@@ -42,10 +42,14 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
     """(columns, one dict per trial) as the CSV holds them."""
     names = param_names(session)
     epochs = session.epochs()
-    trade_off, costs = session.config.search.trade_off, session.costs()
-    front = {row.number for row in session.front()} if trade_off.several else set()
+    trials, trade_off = session.trials(), session.config.search.trade_off
+    counts = {n: (len(records), sum(r.seconds for r in records)) for n, records in epochs.items()}
+    costs = trial_costs(trials, counts)
+    front = (
+        {row.number for row in front_rows(trade_off, trials, costs)} if trade_off.several else set()
+    )
     rows = []
-    for trial in session.trials():
+    for trial in trials:
         records = epochs.get(trial.number, [])
         row = {"number": trial.number, "status": trial.status, "round": trial.round}
         row.update({name: trial.params.get(name) for name in names})

@@ -19,7 +19,7 @@ from hyperdesk.core.data.downloads import needs_download
 from hyperdesk.core.data.sources import DataSummary, preview_data
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.storage.export import write_text
-from hyperdesk.core.storage.session import Session, TrialRow
+from hyperdesk.core.storage.session import Session, TrialRow, front_rows, trial_costs
 from hyperdesk.core.trials import FINISHED, ranked
 
 BEST_SHOWN = 10  # trials in the report's table of the best
@@ -105,8 +105,9 @@ def report_html(
         config, name, note = session.config, session.name, session.note
         meta, rows = session.meta, session.trials()
         counts = session.epoch_counts()
-        # A trade-off has no single best: its front, smallest first, stands in for them.
-        front = session.front() if config.search.trade_off.several else None
+    # A trade-off has no single best: its front, smallest first, stands in for them.
+    trade_off = config.search.trade_off
+    front = front_rows(trade_off, rows, trial_costs(rows, counts)) if trade_off.several else None
     if summary is None:
         summary = data_summary(session_path)
     parts = [

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.search.objectives import measures
+from hyperdesk.core.search.objectives import TradeOff, measures
 from hyperdesk.core.storage.files import fresh_file
 from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lock_path
 from hyperdesk.core.training.trainer import EpochRecord
@@ -175,6 +175,34 @@ class TrialRow:
     # The learned numbers of its network (NetworkSpec.parameter_count); None in a
     # session stored before sizes were.
     parameters: int | None = None
+
+
+def trial_costs(
+    rows: list[TrialRow], counts: dict[int, tuple[int, float]]
+) -> dict[int, dict[str, float]]:
+    """Each trial's costs (objectives.measures), from its row and its epochs' count and
+    seconds (Session.epoch_counts)."""
+    return {
+        row.number: measures(row.parameters, counts.get(row.number, (0, 0.0))[1]) for row in rows
+    }
+
+
+def front_rows(
+    trade_off: TradeOff, rows: list[TrialRow], costs: dict[int, dict[str, float]]
+) -> list[TrialRow]:
+    """The trials of `rows` on the front of `trade_off` (a search of two objectives:
+    objectives.TradeOff.front), the cheapest first."""
+    on = trade_off.front(
+        {
+            row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
+            for row in rows
+        }
+    )
+    cost = trade_off.objectives[-1]
+    return sorted(
+        (row for row in rows if row.number in on),
+        key=lambda row: (costs[row.number][cost], row.number),
+    )
 
 
 def _claim_name(temporary: Path, path: Path) -> None:
@@ -527,27 +555,7 @@ class Session:
 
     def costs(self) -> dict[int, dict[str, float]]:
         """Each trial's costs (objectives.measures: its size and training seconds)."""
-        seconds = {number: total for number, (_, total) in self.epoch_counts().items()}
-        return {
-            row.number: measures(row.parameters, seconds.get(row.number, 0.0))
-            for row in self.trials()
-        }
-
-    def front(self) -> list[TrialRow]:
-        """The trials on a trade-off search's front (objectives.TradeOff.front), the
-        cheapest first; for a search of the score alone, those with the best score."""
-        trade_off, rows, costs = self.config.search.trade_off, self.trials(), self.costs()
-        on = trade_off.front(
-            {
-                row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
-                for row in rows
-            }
-        )
-        cost = trade_off.objectives[-1] if trade_off.several else None
-        return sorted(
-            (row for row in rows if row.number in on),
-            key=lambda row: (costs[row.number][cost] if cost else 0.0, row.number),
-        )
+        return trial_costs(self.trials(), self.epoch_counts())
 
     def last_epoch_rowid(self) -> int:
         """Where the epochs saved so far end (epochs_since reads what comes after)."""

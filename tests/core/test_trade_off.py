@@ -16,7 +16,7 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.search.objectives import pareto_mask
 from hyperdesk.core.search.registry import make_strategy
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import Session, front_rows
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.trials import trial_score
 from tests.conftest import TINY_CONFIG
@@ -74,7 +74,8 @@ def test_a_trade_off_search_gives_the_brute_force_front(tmp_path, capsys):
     with Session.create(path, "t", config.to_toml(), make_strategy(config.search).planned) as s:
         assert SearchRunner(s, workers=2).run().state == "complete"
     with Session.open(path, writable=False) as session:
-        rows, front, costs = session.trials(), session.front(), session.costs()
+        rows, costs = session.trials(), session.costs()
+        front = front_rows(config.search.trade_off, rows, costs)
     assert len(rows) == 16
     for row in rows:  # the size stored is the network's
         network, _ = config.trial_settings(row.params)
@@ -107,7 +108,8 @@ def test_the_front_goes_to_optuna_with_both_objectives_and_the_limit(tmp_path):
     path = tmp_path / "t.hdsession"
     with Session.create(path, "both", config.to_toml(), 16) as session:
         SearchRunner(session, workers=2).run()
-        front = {row.number for row in session.front()}
+        rows = session.trials()
+        front = {row.number for row in front_rows(config.search.trade_off, rows, session.costs())}
     url = f"sqlite:///{tmp_path / 'study.db'}"
     assert cli.main(["export", str(path), "--optuna", url]) == 0
     study = optuna.load_study(study_name="both", storage=url)

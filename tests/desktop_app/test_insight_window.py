@@ -296,7 +296,7 @@ def test_a_trade_off_report_shows_its_front_and_the_trade_off_panel(tmp_path):
 
     from hyperdesk.core import config as config_module
     from hyperdesk.core.execution.runner import SearchRunner
-    from hyperdesk.core.storage.session import Session
+    from hyperdesk.core.storage.session import Session, front_rows
     from hyperdesk.desktop_app.launcher import main
     from tests.conftest import TINY_CONFIG
     from tests.core.test_trade_off import TRADE_OFF
@@ -305,7 +305,8 @@ def test_a_trade_off_report_shows_its_front_and_the_trade_off_panel(tmp_path):
     path = tmp_path / "t.hdsession"
     with Session.create(path, "t", config.to_toml(), 16) as session:
         SearchRunner(session, workers=2).run()
-        front = [row.number for row in session.front()]
+        rows = front_rows(config.search.trade_off, session.trials(), session.costs())
+        front = [row.number for row in rows]
     out = tmp_path / "report.html"
     assert main(["report", str(path), "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
