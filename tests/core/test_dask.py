@@ -82,33 +82,37 @@ def test_a_local_cluster_started_by_hyperdesk_gives_the_same(local_reference, tm
 def test_workers_killed_mid_trial_still_end_with_identical_records(tmp_path, every):
     """One worker killed: its tasks go to the other. Every worker killed: the data they
     held is gone with them, and is sent again to the workers their nannies restart."""
-    longer = ["train.epochs=60"]  # a task trains for a good while: killed inside it
+    # With early stopping a task waits after each epoch for the runner's verdict, which
+    # the runner sends only after on_epoch has returned: a trial whose third epoch
+    # on_epoch is told of is still running, whatever the speed of the machine.
+    waiting = ['search.early_stopping.rule="median"', "search.early_stopping.warmup=100"]
     reference = tmp_path / "local.hdsession"
-    assert run_search(reference, longer).state == "complete"
+    assert run_search(reference, waiting).state == "complete"
     with make_cluster() as cluster, Client(cluster) as client:
         pids = client.run(os.getpid)
-        epochs = []
+        killed = []
 
         def kill_a_busy_worker(number, record):
-            epochs.append(number)
-            if len(epochs) == 3:  # the worker training this trial, which sent epochs
+            if record.epoch == 3 and not killed:
                 training = next(
                     address
                     for address, keys in client.processing().items()
                     if any(str(number) in key.split("-")[2:-1] for key in keys)
                 )
-                for address in pids if every else [training]:
+                killed.extend(pids if every else [training])
+                for address in killed:
                     os.kill(pids[address], signal.SIGKILL)
 
         path = tmp_path / "killed.hdsession"
         starts = []
         outcome = run_search(
             path,
-            [*longer, *on_cluster(cluster)],
+            [*waiting, *on_cluster(cluster)],
             on_epoch=kill_a_busy_worker,
             on_trial_start=starts.append,
         )
         assert outcome.state == "complete"
+    assert killed
     assert len(starts) > 8  # the killed worker's trials were trained again
     assert session_contents(path) == session_contents(reference)
 
