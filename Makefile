@@ -47,5 +47,5 @@ clean:
 # Screenshots of the real window on a virtual screen, at two common laptop sizes.
 screenshot: $(VENV)/.installed
 	@command -v xvfb-run >/dev/null || { echo "make screenshot needs Xvfb: apt-get install xvfb"; exit 1; }
-	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m hyperdesk.desktop_app.screenshots --out screenshots/1366x768
-	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m hyperdesk.desktop_app.screenshots --out screenshots/1920x1080
+	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m hyperdesk.desktop_app.tools.screenshots --out screenshots/1366x768
+	HYPERDESK_HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m hyperdesk.desktop_app.tools.screenshots --out screenshots/1920x1080

@@ -1,21 +1,19 @@
-"""Starting the window: the QApplication, pyqtgraph's look, and what to open."""
+"""The QApplication and pyqtgraph's look, for the window and for panels drawn without one
+(export --plots, the report, the self-test)."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import sys
-from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from hyperdesk.core import __version__
-from hyperdesk.core.config import ConfigError
-from hyperdesk.core.paths import SESSION_SUFFIX, settings_dir
-from hyperdesk.core.storage.session import SessionError
-from hyperdesk.desktop_app.about import app_icon
+from hyperdesk.core.paths import settings_dir
+from hyperdesk.desktop_app.dialogs.about import app_icon
 
 
 def make_application() -> QApplication:
@@ -56,23 +54,3 @@ def settle_memory() -> None:
     which otherwise pause the GUI thread for longer the more there is."""
     gc.collect()
     gc.freeze()
-
-
-def run_window(target: Path | None, start: bool) -> int:
-    app = make_application()
-    from hyperdesk.desktop_app.main_window import MainWindow
-
-    window = MainWindow()
-    settle_memory()
-    if target is not None:
-        try:
-            if target.suffix == SESSION_SUFFIX:
-                window.actions.open_session(target)
-            else:
-                window.actions.load_config_file(target)
-        except (ConfigError, SessionError) as error:
-            QMessageBox.warning(window, "Cannot open", f"{target}:\n\n{error}")
-    window.show()
-    if start:
-        window.start()
-    return app.exec()

@@ -82,7 +82,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NO_DISPLAY
-    from hyperdesk.desktop_app.app import run_window
+    from hyperdesk.desktop_app.window.launch import run_window
 
     return run_window(getattr(args, "target", None), getattr(args, "start", False))
 
@@ -100,13 +100,13 @@ def add_window_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
-    from hyperdesk.desktop_app.headless import render_session_panels
+    from hyperdesk.desktop_app.panels.rendering import render_session_panels
 
     return render_session_panels(session, folder, fmt, scale)
 
 
 def bench_window(args: argparse.Namespace) -> int:
-    from hyperdesk.desktop_app.window_bench import run_window_bench
+    from hyperdesk.desktop_app.tools.window_bench import run_window_bench
 
     return run_window_bench(args.json)
 
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.self_test:
-        from hyperdesk.desktop_app.self_test import run_self_test
+        from hyperdesk.desktop_app.tools.self_test import run_self_test
 
         return run_self_test()
     if args.command is None:

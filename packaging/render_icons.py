@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from hyperdesk.desktop_app.about import ICON_SIZES
+from hyperdesk.desktop_app.dialogs.about import ICON_SIZES
 
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 

@@ -13,8 +13,8 @@ def window(qtbot, tmp_path, request):
     from PySide6.QtWidgets import QApplication
 
     from hyperdesk.desktop_app.app import make_application, settle_memory
-    from hyperdesk.desktop_app.main_window import MainWindow
-    from hyperdesk.desktop_app.search_controller import CALIBRATED_SPEED
+    from hyperdesk.desktop_app.run.controller import CALIBRATED_SPEED
+    from hyperdesk.desktop_app.window.main_window import MainWindow
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))

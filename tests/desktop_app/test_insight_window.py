@@ -177,7 +177,7 @@ def test_export_plots_draws_each_trial_looked_inside(capsys, tmp_path):
     from PySide6.QtGui import QImage
 
     from hyperdesk.core.execution.look_inside import inspect_trial
-    from hyperdesk.desktop_app.headless import render_session_panels
+    from hyperdesk.desktop_app.panels.rendering import render_session_panels
     from tests.conftest import TINY_CONFIG
     from tests.core.test_model import searched
 

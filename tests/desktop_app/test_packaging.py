@@ -104,7 +104,7 @@ def test_install_desktop_refuses_a_relative_command(tmp_path):
 
 
 def test_about_box_names_version_licence_data_and_libraries(window):
-    from hyperdesk.desktop_app.about import about_html
+    from hyperdesk.desktop_app.dialogs.about import about_html
 
     text = about_html()
     assert f"Hyperdesk {__version__}" in text and "MIT License" in text

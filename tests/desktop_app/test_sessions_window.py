@@ -13,8 +13,8 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from hyperdesk.core.storage.session import Session
-from hyperdesk.desktop_app.main_window import MainWindow
-from hyperdesk.desktop_app.search_model import SessionState
+from hyperdesk.desktop_app.run.search_model import SessionState
+from hyperdesk.desktop_app.window.main_window import MainWindow
 from tests.core.test_cli import (
     SLOW_CONFIG,
     cli_command,
@@ -129,7 +129,7 @@ def test_extending_a_random_search_runs_only_the_new_trials(qtbot, window):
 
 
 def test_a_trial_of_your_own_is_added_to_a_finished_session(qtbot, window, monkeypatch):
-    from hyperdesk.desktop_app import session_actions
+    from hyperdesk.desktop_app.sessions import actions as session_actions
 
     load(window)
     run_to_end(qtbot, window)
@@ -183,7 +183,7 @@ def test_a_session_running_elsewhere_is_followed_read_only(qtbot, window, tmp_pa
 
 @pytest.mark.parametrize("scale", [1, 2, 4])
 def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp_path, scale):
-    from hyperdesk.desktop_app.panel_export import export_plot
+    from hyperdesk.desktop_app.panels.export import export_plot
 
     load(window)
     run_to_end(qtbot, window)
@@ -213,7 +213,7 @@ def test_exported_png_has_the_requested_size_and_is_not_blank(qtbot, window, tmp
 
 
 def test_exported_svg_parses_and_holds_the_curves(qtbot, window, tmp_path):
-    from hyperdesk.desktop_app.panel_export import export_panels
+    from hyperdesk.desktop_app.panels.export import export_panels
 
     load(window)
     run_to_end(qtbot, window)
@@ -530,7 +530,7 @@ def test_a_large_session_opens_reading_only_the_epochs_it_draws(qtbot, window, t
     Now the table and the scatter come from each trial's stored summary, and a trial's
     epochs are read when something draws them (the best, the top 20, the selected)."""
     from hyperdesk.core import config as config_module
-    from hyperdesk.desktop_app.window_bench import write_synthetic_session
+    from hyperdesk.desktop_app.tools.window_bench import write_synthetic_session
 
     path = tmp_path / "large.hdsession"
     write_synthetic_session(path, config_module.example_text("seed"), 300, 5)

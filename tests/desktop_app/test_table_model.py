@@ -4,8 +4,8 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 
 from hyperdesk.core.execution.runner import TrialStart
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.desktop_app.results import SearchResults
-from hyperdesk.desktop_app.table_model import SORT_ROLE, ResultsTableModel
+from hyperdesk.desktop_app.run.results import SearchResults
+from hyperdesk.desktop_app.table.model import SORT_ROLE, ResultsTableModel
 
 
 def record(epoch, val):

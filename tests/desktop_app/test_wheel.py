@@ -50,7 +50,7 @@ def test_the_wheel_carries_the_data_icons_and_examples(wheel):
         "hyperdesk/resources/examples/seed.toml",
         "hyperdesk/resources/icons/hyperdesk.svg",
         "hyperdesk/resources/icons/hyperdesk-512.png",
-        "hyperdesk/desktop_app/main_window.py",
+        "hyperdesk/desktop_app/window/main_window.py",
         "hyperdesk/core/training/trainer.py",
     ):
         assert required in names

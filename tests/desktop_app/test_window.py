@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.storage.session import Session
-from hyperdesk.desktop_app.results import SearchResults
+from hyperdesk.desktop_app.run.results import SearchResults
 from tests.conftest import TINY_CONFIG
 
 
@@ -579,7 +579,7 @@ def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     """Every panel of the registry has a dock: the learning curves and the top 20 in one
     tab group with Inside, the scatter and the insight panels in another beside it (they once
     shared one group, leaving the scatter the whole width)."""
-    from hyperdesk.desktop_app.panels import PANELS
+    from hyperdesk.desktop_app.panels.registry import PANELS
 
     docks = window.panel_docks
     assert set(docks) == {kind.key for kind in PANELS}
@@ -1105,7 +1105,7 @@ def test_notes_on_a_trial_and_on_the_session_are_kept_shown_and_found(qtbot, win
 
 
 def test_a_trial_added_by_hand_runs_first(qtbot, window, monkeypatch):
-    from hyperdesk.desktop_app import run_first
+    from hyperdesk.desktop_app.dialogs import run_first
 
     load(window, ["search.trials=2", "train.epochs=1"])
     label = window.setup.run_first_label

@@ -11,7 +11,7 @@ import sys
 def test_the_window_bench_reports_frame_gaps_and_gui_work(tmp_path):
     script = (
         "import sys\n"
-        "from hyperdesk.desktop_app.window_bench import run_window_bench\n"
+        "from hyperdesk.desktop_app.tools.window_bench import run_window_bench\n"
         "sys.exit(run_window_bench(True, ('search.trials=4', 'train.epochs=5'), (300, 5)))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

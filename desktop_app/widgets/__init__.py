@@ -1,0 +1,1 @@
+"""Small widgets and pictures that several rooms of the window draw with."""
