@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core.formatting import parameter_text
-from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.storage.session import Session
 from hyperdesk.core.trials import FINISHED, trial_score
 
 # Two accuracies differ beyond noise when they are this many standard errors of their
@@ -157,14 +157,6 @@ def compare_sessions(paths: list[Path]) -> Comparison:
     if len({side.name for side in sides}) < len(sides):  # two named alike: by their files
         sides = [replace(side, name=f"{side.name} ({Path(side.path).stem})") for side in sides]
     return Comparison(sides, verdict(sides))
-
-
-def compare_or_reason(paths: list[Path]) -> Comparison | str:
-    """compare_sessions() for a helper process: the comparison, or why there is none."""
-    try:
-        return compare_sessions(paths)
-    except (SessionError, ValueError) as error:
-        return str(error)
 
 
 def verdict(sides: list[SessionSide]) -> str:

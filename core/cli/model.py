@@ -14,7 +14,7 @@ from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.model.inspection import ClassReport
-from hyperdesk.core.model.model_file import SUFFIX
+from hyperdesk.core.model.model_file import SUFFIX, default_model_name
 from hyperdesk.core.model.onnx_export import EXTRA_HINT, ONNX_SUFFIX, export_onnx
 
 HELP = "train a trial (default: the best) on all search samples and save the model"
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     model = train_final_model(session, args.trial).model
     details = model.details
     suffix = ONNX_SUFFIX if args.format == "onnx" else SUFFIX
-    out = Path(args.out or f"{session.stem}-trial{details['trial']}{suffix}")
+    out = Path(args.out or default_model_name(session, details["trial"], suffix))
     if out.exists() and not args.force:  # the default name, known once the trial is
         return _exists(out)
     if args.format == "onnx":

@@ -100,13 +100,9 @@ class DataSummary:
     head: tuple[tuple[str, ...], ...] = ()
 
 
-def preview_data(data: DataConfig) -> DataSummary | str:
-    """The summary of the data a config names, or why it cannot be used (for a helper
-    process: a message travels where an exception would not say as much)."""
-    try:
-        dataset = load_data(data)
-    except DatasetError as error:
-        return str(error)
+def preview_data(data: DataConfig) -> DataSummary:
+    """The summary of the data a config names; DatasetError says why it cannot be used."""
+    dataset = load_data(data)
     counts = np.bincount(dataset.y, minlength=dataset.outputs)
     return DataSummary(
         len(dataset.y),

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from hyperdesk.core.config import ConfigError
-from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import check_fingerprint, load_data, picture, showable
 from hyperdesk.core.data.splits import load_split, split_rows
 from hyperdesk.core.data.tables import Dataset
@@ -66,14 +64,3 @@ def with_pictures(inspection: Inspection, dataset: Dataset, rows: np.ndarray) ->
         [picture(dataset.x[rows[m.row]], dataset.image_shape) for m in inspection.mistakes]
     )
     return replace(inspection, pictures=pictures)
-
-
-def inspect_or_reason(session_path: Path, number: int) -> Inspection | str:
-    """inspect_trial() for a helper process: the inspection, or why there is none (in
-    words for a person, without a config key)."""
-    try:
-        return inspect_trial(session_path, number)
-    except ConfigError as error:
-        return "; ".join(message for _, message in error.problems)
-    except (SessionError, DatasetError) as error:
-        return str(error)

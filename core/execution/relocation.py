@@ -6,9 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import check_fingerprint
-from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.storage.session import Session
+
+
+def relocate_session(session_path: Path, source: Path) -> None:
+    """relocate() the session at `session_path` (for the window's helper process)."""
+    with Session.open(session_path) as session:
+        relocate(session, source)
 
 
 def relocate(session: Session, source: Path) -> None:
@@ -19,23 +24,9 @@ def relocate(session: Session, source: Path) -> None:
     session.relocate_data(replace(config, data=data).to_toml())
 
 
-def relocate_file(session_path: Path, source: Path) -> str:
-    """relocate() for a helper process: "" when done, else why not."""
-    try:
-        with Session.open(session_path) as session:
-            relocate(session, source)
-    except (DatasetError, SessionError) as error:
-        return str(error)
-    return ""
-
-
-def data_problem(session_path: Path) -> str:
-    """Why a session cannot go on with its data (moved, changed), for a helper process
-    checking a reopened session; "" when its data is there and the same."""
-    try:
-        with Session.open(session_path, writable=False) as session:
-            data, recorded = session.config.data, session.data_fingerprint
-        check_fingerprint(data, recorded)
-    except (DatasetError, SessionError) as error:
-        return str(error)
-    return ""
+def check_session_data(session_path: Path) -> None:
+    """DatasetError when the session's data is not where it was or not the same (a
+    reopened session is checked, so a moved file is said at once)."""
+    with Session.open(session_path, writable=False) as session:
+        data, recorded = session.config.data, session.data_fingerprint
+    check_fingerprint(data, recorded)

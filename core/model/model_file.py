@@ -176,6 +176,12 @@ class Model:
         writing.replace(path)
 
 
+def default_model_name(session_path: Path, trial: int, suffix: str = SUFFIX) -> str:
+    """The file name a model of trial `trial` of the session at `session_path` gets
+    unless a person names another: the window's Save dialog and `hyperdesk model`."""
+    return f"{Path(session_path).stem}-trial{trial}{suffix}"
+
+
 def load_model(path: Path | str) -> Model:
     """The model in a `.hdmodel` file; ModelError names what is wrong with the file."""
     path = Path(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from hyperdesk.core import __version__
+from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import needs_download
 from hyperdesk.core.data.sources import DataSummary, preview_data
 from hyperdesk.core.formatting import parameter_text
@@ -76,7 +77,10 @@ def data_summary(session_path: Path) -> DataSummary | str:
         data = session.config.data
     if needs_download(data.dataset, data.source):
         return "not in the cache of downloads on this machine"
-    return preview_data(data)
+    try:
+        return preview_data(data)
+    except DatasetError as error:
+        return str(error)
 
 
 def write_report(

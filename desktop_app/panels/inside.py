@@ -10,12 +10,12 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget
 
 from hyperdesk.core.execution.final_model import FinalModel
-from hyperdesk.core.execution.look_inside import inspect_or_reason
+from hyperdesk.core.execution.look_inside import inspect_trial
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.panels.inside_report import ReportView, model_headline
+from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.run.search_model import SearchModel
-from hyperdesk.desktop_app.run.threads import HelperProcess
 
 NOTHING_SELECTED = (
     "Select a finished trial to look inside it: its confusion matrix, each class's "
@@ -85,7 +85,6 @@ class InsideFollower(QObject):
         self.asked: set[tuple] = set()
         model.selectionChanged.connect(self._selection_changed)
         model.reset.connect(self._selection_changed)
-        helper.done.connect(self._answered)
 
     def set_visible(self, visible: bool) -> None:
         self.visible = visible
@@ -119,15 +118,20 @@ class InsideFollower(QObject):
             self.panel.say(f"Looking inside trial {number}…")
             if key not in self.asked:
                 self.asked.add(key)
-                self.helper.request(("look inside", *key), inspect_or_reason, path, number)
+                self.helper.request(
+                    inspect_trial,
+                    path,
+                    number,
+                    then=lambda look: self._answered(key, look),
+                    failed=lambda reason: self._answered(key, reason),
+                )
 
-    def _answered(self, key, result) -> None:
-        if not (isinstance(key, tuple) and key[0] == "look inside"):
-            return
-        self.asked.discard(key[1:])
-        self.looks[key[1:]] = result or "it cannot be read (see the terminal's message)"
+    def _answered(self, key: tuple, look: Inspection | str) -> None:
+        """The look inside (or why there is none) at `key`: session, trial, epochs."""
+        self.asked.discard(key)
+        self.looks[key] = look
         # (A look asked before a model was saved does not replace the model's.)
-        selected = key[1:3] == (self.model.session_path, self.model.selected)
+        selected = key[:2] == (self.model.session_path, self.model.selected)
         if self.visible and selected and not self.showing_model:
             self.follow()
 

@@ -33,8 +33,8 @@ from hyperdesk.desktop_app.panels.base import (
     selection_marker,
     staircase,
 )
+from hyperdesk.desktop_app.run.helper import ImportanceEstimator
 from hyperdesk.desktop_app.run.results import SearchResults
-from hyperdesk.desktop_app.run.threads import ImportanceEstimator
 
 SCORE_AXIS = "val acc"
 AXIS_MARGIN = 0.45

@@ -26,9 +26,9 @@ from hyperdesk.desktop_app.panels.insight import (
     ParallelPanel,
     ParetoPanel,
 )
+from hyperdesk.desktop_app.run.helper import ImportanceEstimator
 from hyperdesk.desktop_app.run.results import SearchResults
 from hyperdesk.desktop_app.run.search_model import SearchModel
-from hyperdesk.desktop_app.run.threads import ImportanceEstimator
 
 
 def _always(config: Config) -> bool:

@@ -29,14 +29,10 @@ from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus
+from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.run.results import SearchResults
 from hyperdesk.desktop_app.run.search_model import SearchModel, SessionState
-from hyperdesk.desktop_app.run.threads import (
-    BackgroundJob,
-    HelperProcess,
-    NewSession,
-    SearchWorker,
-)
+from hyperdesk.desktop_app.run.threads import BackgroundJob, NewSession, SearchWorker
 
 # The speed searches ran at here (GFLOP/s), and the one measured by a timed step before
 # any search ran: the time estimates go by the first, else by the second.
@@ -160,6 +156,7 @@ class SearchController(QObject):
         self.worker.trialStarted.connect(self.model.trial_started)
         self.worker.epochRecorded.connect(self.model.epoch_recorded)
         self.worker.trialFinished.connect(self.model.trial_finished)
+        self.worker.statesKept.connect(self.model.states_kept)
         self.worker.failed.connect(self.failed)
         self.worker.dataFailed.connect(self.dataFailed)
         self.worker.searchEnded.connect(self._ended)
@@ -211,13 +208,18 @@ class SearchController(QObject):
         the first search's estimate has a time too; speedMeasured tells when it is in."""
         if _setting_float(MEASURED_SPEED) or _setting_float(CALIBRATED_SPEED):
             return
-        helper.done.connect(self._speed_measured)
-        helper.request("speed", measure_gflops, len(self.pool.workers))
+        helper.request(
+            measure_gflops,
+            len(self.pool.workers),
+            then=self._speed_measured,
+            # Without a figure the estimate shows the search's size and no time, as the
+            # setup says; the first search run then measures one.
+            failed=lambda reason: None,
+        )
 
-    def _speed_measured(self, key, gflops) -> None:
-        if key == "speed" and gflops:
-            QSettings().setValue(CALIBRATED_SPEED, float(gflops))
-            self.speedMeasured.emit()
+    def _speed_measured(self, gflops: float) -> None:
+        QSettings().setValue(CALIBRATED_SPEED, float(gflops))
+        self.speedMeasured.emit()
 
     def cost_text(self, config: Config) -> str:
         """The search's size, its memory, and how long it should take at the speed this

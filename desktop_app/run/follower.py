@@ -18,7 +18,8 @@ FOLLOW_MS = 1000  # how often a session run elsewhere is read again
 class SessionReader(QObject):
     """Lives on the follower's thread: reads what another process added to a session."""
 
-    read = Signal(object, object, object, int, object)  # path, trials, epochs, rowid, state
+    # path, trials, epochs, rowid, state, the trials whose weights it keeps
+    read = Signal(object, object, object, int, object, object)
 
     @Slot(object, int)
     def poll(self, path: Path, rowid: int) -> None:
@@ -30,7 +31,8 @@ class SessionReader(QObject):
                 state = session.status()
                 trials = session.trials()
                 epochs, newest = session.epochs_since(rowid)
-                self.read.emit(path, trials, epochs, newest, state)
+                kept = frozenset(session.kept_states())
+                self.read.emit(path, trials, epochs, newest, state, kept)
         except (SessionError, sqlite3.Error):
             return  # gone or mid-write: the next poll tries again
 
@@ -69,11 +71,12 @@ class SessionFollower(QObject):
         if self.model.session_path is not None:
             self._poll.emit(self.model.session_path, self.last_rowid)
 
-    def _read(self, path: Path, trials, epochs, rowid: int, state: SearchState) -> None:
+    def _read(self, path: Path, trials, epochs, rowid: int, state: SearchState, kept) -> None:
         if path != self.model.session_path or self.model.session_state != SessionState.FOLLOWING:
             return
         self.last_rowid = rowid
         self.model.rows_read(trials, epochs)
+        self.model.states_kept(kept)
         if state != SearchState.RUNNING:
             self.model.set_session(path, SessionState.of(state))
 

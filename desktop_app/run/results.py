@@ -129,6 +129,8 @@ class SearchResults:
         # The search space now, and the trials run before its ranges last changed.
         self.space, self.history = space, history
         self.trials: dict[int, Trial] = {}
+        # The trials whose weights the session keeps (Look inside, Train longer).
+        self.kept: frozenset[int] = frozenset()
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
         # (each finished trial's score and epochs, the front and those over a limit)
@@ -173,6 +175,7 @@ class SearchResults:
             else:
                 trial.loaded = read_epochs(path, row.number) if epochs else []
             results.trials[row.number] = trial
+        results.kept = frozenset(session.kept_states())
         return results
 
     def start(self, start: TrialStart) -> None:

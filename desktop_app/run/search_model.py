@@ -97,6 +97,11 @@ class SearchModel(QObject):
         self.results.finish(number, status)
         self._changed.add(number)
 
+    def states_kept(self, numbers: frozenset[int]) -> None:
+        """The trials whose weights the session now keeps (read where the session is
+        written, so that a trial's menu never reads the file on the GUI thread)."""
+        self.results.kept = numbers
+
     def rows_read(self, rows: list[TrialRow], epochs: list[tuple[int, EpochRecord]]) -> None:
         """What a follower read of a session another process runs: trials it had not
         seen start, status changes end, and the epochs that come next are recorded."""

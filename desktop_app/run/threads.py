@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import threading
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from hyperdesk.core.config import ConfigError, RunConfig
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
-from hyperdesk.core.execution.control import CONTEXT
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import SearchRunner
-from hyperdesk.core.search.importance import parameter_importance
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState
 
@@ -35,6 +32,7 @@ class SearchWorker(QObject):
     trialStarted = Signal(object)  # TrialStart
     epochRecorded = Signal(int, object)  # trial number, EpochRecord
     trialFinished = Signal(int, object)  # trial number, TrialStatus
+    statesKept = Signal(object)  # frozenset of the trials whose weights the session keeps
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or not the data it began with
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
@@ -74,13 +72,18 @@ class SearchWorker(QObject):
             else:
                 session = Session.open(self.session_path)
             with session:
+
+                def trial_finished(number: int, status) -> None:
+                    self.trialFinished.emit(number, status)
+                    self.statesKept.emit(frozenset(session.kept_states()))
+
                 executor = self.executor or session.config.run
                 self.runner = runner = SearchRunner(
                     session,
                     self.control,
                     on_trial_start=self.trialStarted.emit,
                     on_epoch=self.epochRecorded.emit,
-                    on_trial_end=self.trialFinished.emit,
+                    on_trial_end=trial_finished,
                     # A Dask search connects to its cluster for the run.
                     pool=self.pool if executor.executor == "local" else None,
                     executor=executor,
@@ -136,79 +139,6 @@ class BackgroundJob(QObject):
             self.failed.emit(traceback.format_exc())
         else:
             self.finished.emit(result)
-
-
-class HelperWorker(QObject):
-    """Runs a function in a process of its own, asked from a QThread: done in this
-    process, Optuna's import and work (or a timed training step) would hold the GIL,
-    and with it the window, for a quarter of a second (measured by the heartbeat test)."""
-
-    done = Signal(object, object)  # the caller's key, the result (None when it failed)
-
-    def __init__(self):
-        super().__init__()
-        self._executor: ProcessPoolExecutor | None = None
-
-    @Slot(object, object, object)
-    def call(self, key, function, args) -> None:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(1, mp_context=CONTEXT)
-        try:
-            result = self._executor.submit(function, *args).result()
-        except Exception:  # a failed estimate shows as none, never as a crash
-            traceback.print_exc()
-            result = None
-        self.done.emit(key, result)
-
-    def close(self) -> None:
-        """End the helper process; call once the thread has ended."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-class HelperProcess(QObject):
-    """The window's side of a HelperWorker on a thread of its own: request() returns at
-    once; `done` brings the result, with the key it was asked with. One call at a time,
-    in the order asked."""
-
-    done = Signal(object, object)  # key, result (None when it failed)
-    _requested = Signal(object, object, object)  # key, function, args
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._worker = HelperWorker()
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._requested.connect(self._worker.call)
-        self._worker.done.connect(self.done)
-        self._thread.start()
-
-    def request(self, key, function, *args) -> None:
-        self._requested.emit(key, function, args)
-
-    def shutdown(self) -> None:
-        self._thread.quit()
-        self._thread.wait()
-        self._worker.close()
-
-
-class ImportanceEstimator(QObject):
-    """Parameter importance (core.search.importance) estimated by a HelperProcess:
-    request() returns at once; `computed` brings the estimate."""
-
-    computed = Signal(object, int)  # {name: importance}, finished trials it is based on
-
-    def __init__(self, helper: HelperProcess):
-        super().__init__(helper)
-        self.helper = helper
-        helper.done.connect(self._done)
-
-    def request(self, space, scored) -> None:
-        self.helper.request(("importance", len(scored)), parameter_importance, space, scored)
-
-    def _done(self, key, importance) -> None:
-        if isinstance(key, tuple) and key[0] == "importance":
-            self.computed.emit(importance or {}, key[1])
 
 
 class DownloadWorker(QObject):

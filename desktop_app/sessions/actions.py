@@ -1,7 +1,7 @@
-"""What a person does with session files and exports: open, open recent, save a copy,
-rename, duplicate, delete, show in the file manager, and the export dialogs. Each asks
-what it must with a dialog on the window and reports failures there; none of them
-changes a file it was not asked to."""
+"""What a person does with session files: open, open recent, save a copy, rename,
+duplicate, delete, show in the file manager, a note, a warm start, compare, and point a
+session at its moved data. Each asks what it must with a dialog on the window and
+reports failures there; none of them changes a file it was not asked to."""
 
 from __future__ import annotations
 
@@ -14,15 +14,14 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.comparison import Comparison, compare_sessions
 from hyperdesk.core.config import Config, ConfigError
-from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import source_format
 from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges, only_ranges_differ
+from hyperdesk.core.execution.relocation import check_session_data, relocate_session
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
-from hyperdesk.core.storage.export import to_csv, to_json, write_text
-from hyperdesk.core.storage.report import data_summary, write_report
 from hyperdesk.core.storage.session import Session, SessionError, delete_session
 from hyperdesk.desktop_app.dialogs.remembered import (
     last_folder,
@@ -31,13 +30,12 @@ from hyperdesk.desktop_app.dialogs.remembered import (
     remember_recent,
 )
 from hyperdesk.desktop_app.dialogs.run_first import ask_point
-from hyperdesk.desktop_app.panels.export import SCALES, export_panels, export_plot, panel_files
-from hyperdesk.desktop_app.panels.registry import KINDS, PanelSet
-from hyperdesk.desktop_app.panels.rendering import render_session_panels
 from hyperdesk.desktop_app.run.controller import SearchController
 from hyperdesk.desktop_app.run.follower import SessionFollower
+from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.run.results import SearchResults
 from hyperdesk.desktop_app.run.search_model import SearchModel, SessionState
+from hyperdesk.desktop_app.sessions.compare import CompareDialog
 
 RECENT_SESSIONS = "recent"  # the settings key of the sessions last opened
 
@@ -47,8 +45,7 @@ class SessionActions(QObject):
     sessionsChanged = Signal()  # a file was renamed, deleted or written: list them again
     sessionOpened = Signal(object)  # the path of a session now shown
     editRequested = Signal()  # a new search was set up from another: show the setup
-    exported = Signal(object)  # the files an export wrote
-    relocateRequested = Signal(object)  # where the session's data is now, to be checked
+    noteWritten = Signal(object, object)  # the session's path, the trial's number or None
 
     def __init__(
         self,
@@ -56,11 +53,11 @@ class SessionActions(QObject):
         model: SearchModel,
         controller: SearchController,
         follower: SessionFollower,
-        panels: PanelSet,
+        helper: HelperProcess,
     ):
         super().__init__(window)
         self.window, self.model, self.controller = window, model, controller
-        self.follower, self.panels = follower, panels
+        self.follower, self.helper = follower, helper
 
     # --- opening -----------------------------------------------------------------------
 
@@ -100,6 +97,13 @@ class SessionActions(QObject):
         if selected is not None and selected in results.trials:
             self.model.select(selected)
         self.sessionOpened.emit(path)
+        if config.data.source:  # a file of the person's: still there, still the same?
+            self.helper.request(
+                check_session_data,
+                path,
+                then=lambda _: None,  # it is: nothing to say
+                failed=lambda problem: self._data_problem(path, problem),
+            )
         if elsewhere is not None and self.ask_take_over(elsewhere):
             self.controller.resume(take_over=True)
 
@@ -329,7 +333,94 @@ class SessionActions(QObject):
                 self.window, f"Where {Path(data.source).name} is now", str(last_folder("exports"))
             )
         if chosen:
-            self.relocateRequested.emit(Path(chosen))
+            self.relocate(Path(chosen))
+
+    def _data_problem(self, path: Path, problem: str) -> None:
+        if path == self.model.session_path:
+            self.window.statusBar().show_data_problem(problem)
+
+    def relocate(self, source: Path) -> None:
+        """Check, in the helper process, that `source` holds the shown session's data,
+        then point the session at it and resume; say why not otherwise."""
+        self.window.statusBar().showMessage(f"Checking {source.name}…")
+        session_path = self.model.session_path
+        self.helper.request(
+            relocate_session,
+            session_path,
+            source,
+            then=lambda _: self._relocated(session_path),
+            failed=self._not_relocated,
+        )
+
+    def _relocated(self, session_path: Path) -> None:
+        self.window.statusBar().clearMessage()
+        self.open_session(session_path)
+        self.controller.resume()
+
+    def _not_relocated(self, problem: str) -> None:
+        self.window.statusBar().clearMessage()
+        QMessageBox.warning(self.window, "Not the session's data", problem)
+
+    # --- notes, warm starts and comparisons --------------------------------------------
+
+    def write_note(self, path: Path | None = None, number: int | None = None) -> None:
+        """Ask for a note on trial `number` of the session at `path` (default: the one
+        shown), or on the session itself, and write it (a few bytes: at once, here)."""
+        path = path or self.model.session_path
+        if path is None:
+            return
+        try:
+            with Session.open(path, writable=False) as session:
+                notes = {row.number: row.note for row in session.trials()}
+                current = session.note if number is None else notes.get(number, "")
+                name = session.name
+            what = f"trial {number} of {name}" if number is not None else name
+            text, chosen = QInputDialog.getMultiLineText(
+                self.window,
+                "Note",
+                f"A note on {what} (searchable, exported with the results):",
+                current,
+            )
+            if not chosen or text.strip() == current:
+                return
+            with Session.open(path) as session:
+                session.set_note(text, number)
+        except SessionError as error:
+            QMessageBox.warning(self.window, "Cannot write the note", str(error))
+            return
+        if number is not None and path == self.model.session_path:
+            self.model.results.trials[number].note = text.strip()
+            self.model.trialsChanged.emit({number})
+        self.sessionsChanged.emit()
+
+    def warm_start_from(self, path: Path) -> None:
+        """A new TPE search with the setup of the session at `path`, that begins knowing
+        its trials (read at Start: core.execution.warm_start)."""
+        if not self.controller.idle:
+            return
+        try:
+            with Session.open(path, writable=False) as session:
+                config, name = session.config, session.name
+        except SessionError as error:
+            QMessageBox.warning(self.window, "Cannot warm start from it", str(error))
+            return
+        search = replace(config.search, strategy="tpe", warm_start=str(path), prior=(), enqueue=())
+        self.show_new_search(replace(config, search=search), f"{name} warm")
+        self.editRequested.emit()
+
+    def compare(self, paths: list[Path]) -> None:
+        """Read the sessions in the helper process (large ones take a moment), then show
+        them side by side."""
+        self.window.statusBar().showMessage(f"Comparing {len(paths)} sessions…")
+        self.helper.request(compare_sessions, paths, then=self._compared, failed=self._not_compared)
+
+    def _compared(self, comparison: Comparison) -> None:
+        self.window.statusBar().clearMessage()
+        CompareDialog(comparison, self.window).open()
+
+    def _not_compared(self, problem: str) -> None:
+        self.window.statusBar().clearMessage()
+        QMessageBox.warning(self.window, "Cannot compare", problem)
 
     # --- growing the search ------------------------------------------------------------
 
@@ -390,153 +481,6 @@ class SessionActions(QObject):
             return
         self.open_session(self.model.session_path)
         self.controller.resume()
-
-    # --- exports -----------------------------------------------------------------------
-
-    def export_panel_dialog(self, key: str) -> None:
-        kind = KINDS[key]
-        self.export_image_dialog(
-            kind.title,
-            kind.file_name,
-            lambda path, scale: export_plot(self.panels[key].plot, path, scale),
-        )
-
-    def export_image_dialog(self, title: str, file_name: str, write) -> None:
-        """Ask where (PNG or SVG) and, for a PNG, at what scale; `write(path, scale)`
-        writes the image and returns its path."""
-        default = last_folder("exports") / f"{file_name}.png"
-        target, chosen = QFileDialog.getSaveFileName(
-            self.window,
-            f"Export {title}",
-            str(default),
-            "PNG image (*.png);;SVG image (*.svg)",
-        )
-        if not target:
-            return
-        remember_folder("exports", Path(target).parent)
-        path = Path(target)
-        if path.suffix.lower() not in (".png", ".svg"):
-            path = path.with_suffix(".svg" if "SVG" in chosen else ".png")
-        scale = 1
-        if path.suffix.lower() == ".png":
-            choice, accepted = QInputDialog.getItem(
-                self.window, "Image size", "Scale:", [f"{s}x" for s in SCALES], 1, False
-            )
-            if not accepted:
-                return
-            scale = int(choice.rstrip("x"))
-        try:
-            self.exported.emit([write(path, scale)])
-        except OSError as error:
-            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
-
-    def export_all_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self.window, "Export every panel into", str(last_folder("exports"))
-        )
-        if not folder:
-            return
-        remember_folder("exports", Path(folder))
-        choice, accepted = QInputDialog.getItem(
-            self.window,
-            "Format",
-            "Write the panels as:",
-            ["PNG 1x", "PNG 2x", "PNG 4x", "SVG"],
-            1,
-            False,
-        )
-        if not accepted:
-            return
-        fmt, scale = ("svg", 1) if choice == "SVG" else ("png", int(choice[4]))
-        if not self.may_replace(panel_files(self.panels.shown(), Path(folder), fmt)):
-            return
-        try:
-            self.exported.emit(export_panels(self.panels.shown(), Path(folder), fmt, scale))
-        except OSError as error:
-            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
-
-    def may_replace(self, paths: list[Path]) -> bool:
-        """True when none of `paths` exists, or the person agrees to replace them."""
-        existing = [path for path in paths if path.exists()]
-        if not existing:
-            return True
-        names = ", ".join(path.name for path in existing[:4]) + ("…" if len(existing) > 4 else "")
-        answer = QMessageBox.question(
-            self.window,
-            "Replace files?",
-            f"{len(existing)} of these files exist already in {existing[0].parent}: {names}. "
-            "Replace them?",
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _export_target(self, title: str, suffix: str, filters: str) -> tuple[Path | None, str]:
-        """Where to export the shown session, as asked (its folder remembered), and the
-        filter chosen; None without a session or when the person cancelled."""
-        if self.model.session_path is None:
-            QMessageBox.information(
-                self.window, "Nothing to export", "Run or open a session first."
-            )
-            return None, ""
-        target, chosen = QFileDialog.getSaveFileName(
-            self.window,
-            title,
-            str(last_folder("exports") / f"{self.model.session_path.stem}{suffix}"),
-            filters,
-        )
-        if not target:
-            return None, ""
-        remember_folder("exports", Path(target).parent)
-        return Path(target), chosen
-
-    def export_results_dialog(self) -> None:
-        target, chosen = self._export_target(
-            "Export results",
-            ".csv",
-            "CSV, one row per trial (*.csv);;JSON, with every epoch (*.json)",
-        )
-        if target is not None:
-            self.export_results(target, "json" if "JSON" in chosen else "csv")
-
-    def export_results(self, path: Path, fmt: str) -> None:
-        if path.suffix.lower() not in (".csv", ".json"):
-            path = path.with_suffix(f".{fmt}")
-        render = to_json if path.suffix.lower() == ".json" else to_csv
-        try:
-            with Session.open(self.model.session_path, writable=False) as session:
-                write_text(path, render(session))
-            self.exported.emit([path])
-        except (OSError, SessionError) as error:
-            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
-
-    def export_report_dialog(self) -> None:
-        """The shown session as one HTML file (hyperdesk report): asks where, asks
-        before replacing, draws its panels offscreen."""
-        target, _ = self._export_target(
-            "Export report", ".html", "A web page, one file with its images (*.html)"
-        )
-        if target is None:
-            return
-        path = target if target.suffix.lower() == ".html" else Path(f"{target}.html")
-        # (The file dialog asked before replacing a file it named; a suffix added here
-        # names another, which is asked about now.)
-        if path != target and not self.may_replace([path]):
-            return
-        # What the data holds is read in the helper process (a large file takes seconds);
-        # the page is written when it answers (write_report_with).
-        self.window.statusBar().showMessage(f"Writing the report {path.name}…")
-        self.window.helper.request(
-            ("report", self.model.session_path, path), data_summary, self.model.session_path
-        )
-
-    def write_report_with(self, key, summary) -> None:
-        """The report asked for (`key`: "report", the session, the file), once the helper
-        process has described its data (`summary`; None when that failed: it is read
-        again here, and what goes wrong is said)."""
-        _, session_path, path = key
-        try:
-            self.exported.emit([write_report(session_path, path, render_session_panels, summary)])
-        except (OSError, SessionError, DatasetError) as error:
-            QMessageBox.warning(self.window, "Cannot export", f"{error}\nThe session is unchanged.")
 
     def child_search(self, numbers: list[int], name: str) -> None:
         """A child search: the shown one's setup, its ranges narrowed to the span of

@@ -160,7 +160,7 @@ def test_a_rectangle_on_the_scatter_selects_its_trials_for_a_child_search(qtbot,
     lines = window.panels["parallel"].selected_line.getData()[0]
     assert np.isnan(lines).sum() == 6  # one line per trial, cut apart by NaN
     assert scatter.view_box.drawn.isVisible()
-    window.search_around_selection()
+    window.trials.search_around()
     lr = window.setup.config().search.space[0]
     chosen = [window.model.results.trials[n].params["lr"] for n in expected]
     assert lr.low <= min(chosen) <= max(chosen) <= lr.high

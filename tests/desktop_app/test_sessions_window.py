@@ -134,7 +134,7 @@ def test_a_trial_of_your_own_is_added_to_a_finished_session(qtbot, window, monke
     load(window)
     run_to_end(qtbot, window)
     first = session_contents(window.model.session_path)
-    assert window.add_trial_action.isEnabled()
+    assert window.menu_actions.add_trial.isEnabled()
     asked = []
     monkeypatch.setattr(
         session_actions,
@@ -142,7 +142,7 @@ def test_a_trial_of_your_own_is_added_to_a_finished_session(qtbot, window, monke
         lambda parent, space, words: asked.append(words) or {"lr": 0.02, "weight_decay": 1e-6},
     )
     with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
-        window.add_trial_action.trigger()
+        window.menu_actions.add_trial.trigger()
     assert asked[0][0] == "Add a trial to this session" and "tiny" in asked[0][1]
     trials, epochs = session_contents(window.model.session_path)
     assert trials[:4] == first[0] and {n: epochs[n] for n in (1, 2, 3, 4)} == first[1]
@@ -237,8 +237,8 @@ def test_results_export_agrees_with_the_session(qtbot, window, tmp_path):
 
     load(window)
     run_to_end(qtbot, window)
-    window.actions.export_results(tmp_path / "r.csv", "csv")
-    window.actions.export_results(tmp_path / "r.json", "json")
+    window.exports.export_results(tmp_path / "r.csv", "csv")
+    window.exports.export_results(tmp_path / "r.json", "json")
     trials, epochs = session_contents(window.model.session_path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text())))
     assert [int(r["number"]) for r in rows] == [t[0] for t in trials]
@@ -255,7 +255,7 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_session(
     before = session_contents(window.model.session_path)
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
-    window.actions.export_results(tmp_path / "missing" / "r.csv", "csv")
+    window.exports.export_results(tmp_path / "missing" / "r.csv", "csv")
     assert warnings and "The session is unchanged" in warnings[0]
     assert session_contents(window.model.session_path) == before
 
@@ -456,7 +456,7 @@ def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window
         )
     numbers = window.table.selected_numbers()
     chosen = [window.model.results.trials[n].params for n in numbers]
-    window.search_around_selection()
+    window.trials.search_around()
     lr = window.setup.config().search.space[0]
     assert lr.low <= min(p["lr"] for p in chosen) <= max(p["lr"] for p in chosen) <= lr.high
     row = window.setup.space_editor.rows["lr"]
@@ -596,7 +596,7 @@ def test_export_all_asks_before_replacing_and_says_where_it_wrote(
     folder = tmp_path / "figures"
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("PNG 1x", True))
-    window.actions.export_all_dialog()
+    window.exports.export_all_dialog()
     written = sorted(folder.glob("*.png"))
     assert len(written) == 6
     bar = window.statusBar()
@@ -609,7 +609,7 @@ def test_export_all_asks_before_replacing_and_says_where_it_wrote(
         "question",
         lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No,
     )
-    window.actions.export_all_dialog()  # the same files: asked, and declined
+    window.exports.export_all_dialog()  # the same files: asked, and declined
     assert asked and "6 of these files exist already" in asked[0]
     assert [path.stat().st_mtime_ns for path in written] == stamps
 
@@ -716,10 +716,10 @@ def test_file_dialogs_start_where_they_were_last_used(qtbot, window, tmp_path, m
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", folder_dialog)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("SVG", False))
-    window.actions.export_all_dialog()
+    window.exports.export_all_dialog()
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     assert started[-1] in (Path(documents), Path.home())  # exports: documents
-    window.actions.export_all_dialog()
+    window.exports.export_all_dialog()
     assert started[-1] == exports  # then where the last export went
 
 
@@ -770,7 +770,7 @@ def test_a_session_whose_data_moved_is_located_and_resumed(
         window.controller.resume()
     assert len(said) == 2 and "t.csv: not found" in said[1]
     with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
-        window.actions.relocateRequested.emit(moved)  # as Locate data… does
+        window.actions.relocate(moved)  # as Locate data… does
     assert window.model.results.trials_done == 3
     assert not problem.isVisible()
     with Session.open(path, writable=False) as session:
@@ -831,8 +831,8 @@ def test_file_export_report_writes_one_html_file_of_the_shown_session(
         raise AssertionError("the data was read in the window's process")
 
     monkeypatch.setattr(report, "preview_data", read_here)  # the helper process reads it
-    with qtbot.waitSignal(window.actions.exported, timeout=20_000) as exported:
-        window.actions.export_report_dialog()
+    with qtbot.waitSignal(window.exports.exported, timeout=20_000) as exported:
+        window.exports.export_report_dialog()
     written = tmp_path / "shared.html"
     assert exported.args[0] == [written]
     text = written.read_text(encoding="utf-8")

@@ -501,7 +501,7 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     assert "±" in window.panels["curves"].shown["best"][1]
 
     with qtbot.waitSignal(window.controller.evaluated, timeout=60_000) as evaluated:
-        window.evaluate(best.number)
+        window.trials.evaluate(best.number)
     result = evaluated.args[0]
     assert result.number == best.number and result.status == "complete"
     assert model.index(row, headers.index("Test acc")).data() == f"{result.test_acc:.3f}"
@@ -520,7 +520,7 @@ def best_trial_menu_item(qtbot, window, settings, text):
     run_to_end(qtbot, window)
     best = window.model.results.best()
     menu = QMenu()
-    window._fill_trial_menu(menu, best.number)
+    window.trials.fill_menu(menu, best.number)
     return best, menu, next(a for a in menu.actions() if a.text().startswith(text))
 
 
@@ -722,15 +722,15 @@ def test_keys_start_pause_and_stop_and_new_search_starts_over(qtbot, window):
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: window.model.results.epochs_done >= 2, timeout=30_000)
-    assert not window.new_action.isEnabled()  # a running search is not thrown away
+    assert not window.menu_actions.new.isEnabled()  # a running search is not thrown away
     qtbot.keyClick(window, Qt.Key.Key_F6)
-    assert window.controller.state == "paused" and window.pause_action.text() == "Resume"
+    assert window.controller.state == "paused" and window.menu_actions.pause.text() == "Resume"
     qtbot.keyClick(window, Qt.Key.Key_F6)
     assert window.controller.state == "running"
     with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
         qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
-    assert window.new_action.isEnabled()
-    window.new_action.trigger()
+    assert window.menu_actions.new.isEnabled()
+    window.menu_actions.new.trigger()
     assert window.model.results.trials == {} and window.model.session_path is None
     assert window.setup.session_name == "seed"
     assert window.windowTitle() == "seed (not started) \u2014 Hyperdesk"
@@ -797,7 +797,7 @@ def test_ctrl_click_compares_several_trials_and_their_menu_offers_what_applies(q
     assert covered == []
     assert point_count(window.panels["scatter"].selected_point) == 3
     menu = QMenu()
-    window._fill_trial_menu(menu, others[0])
+    window.trials.fill_menu(menu, others[0])
     items = {action.text(): action.isEnabled() for action in menu.actions() if action.text()}
     assert window.model.results.trials[others[0]].status == "complete"
     assert items == {
@@ -1019,6 +1019,8 @@ def test_the_inside_panel_follows_the_selected_trial(qtbot, window, monkeypatch)
     """Selecting a trial shows what is inside it, from the helper process, once per
     trial (a second look is not asked again); a trial whose weights are not kept says
     so and how to get a report; nothing is asked while the panel is hidden."""
+    from hyperdesk.core.execution.look_inside import inspect_trial
+
     load(window, ["search.trials=3", "train.epochs=1", "search.keep_weights=1"])
     run_to_end(qtbot, window)
     trials = sorted(window.model.results.trials.values(), key=lambda t: -t.final_val_acc)
@@ -1026,7 +1028,11 @@ def test_the_inside_panel_follows_the_selected_trial(qtbot, window, monkeypatch)
     asked = []
     request = window.helper.request
     monkeypatch.setattr(
-        window.helper, "request", lambda key, *a: asked.append(key) or request(key, *a)
+        window.helper,
+        "request",
+        lambda function, *a, **answers: (
+            asked.append((function, *a)) or request(function, *a, **answers)
+        ),
     )
     window.model.select(best)  # the panel is a hidden tab: nothing asked
     assert asked == []
@@ -1039,7 +1045,7 @@ def test_the_inside_panel_follows_the_selected_trial(qtbot, window, monkeypatch)
     assert window.inside.report is None
     window.model.select(best)  # known: shown at once
     assert window.inside.report is not None
-    assert [key[2] for key in asked if key[0] == "look inside"] == [best, other]
+    assert [args[1] for function, *args in asked if function is inspect_trial] == [best, other]
     window.model.select(None)
     assert "Select a finished trial" in window.inside.message.text()
 
