@@ -21,7 +21,7 @@ from hyperdesk.core.config import DataConfig
 from hyperdesk.core.execution.control import CONTEXT, RunControl
 from hyperdesk.core.execution.worker import serve
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import TrainSettings
+from hyperdesk.core.training.settings import TrainSettings
 
 POLL_SECONDS = 0.05
 # The least silence after which a worker with a task is declared lost; a task whose

@@ -34,7 +34,8 @@ from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.strategies import Strategy, Suggestion
 from hyperdesk.core.storage.session import Session, SessionError, TrialRow, trial_costs
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import EpochRecord, TrainSettings, stackable
+from hyperdesk.core.training.settings import TrainSettings
+from hyperdesk.core.training.trainer import EpochRecord, stackable
 from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, ranked, trial_score
 
 # A trial to train: its number, the strategy's suggestion, its network and settings.

@@ -16,19 +16,8 @@ from hyperdesk.core.archive import json_array, npz_bytes, numbered, unpacked
 from hyperdesk.core.data.splits import Split, used_inputs
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.optimizers import make_optimizer
+from hyperdesk.core.training.settings import TrainSettings
 from hyperdesk.core.trials import TrialStatus
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    epochs: int
-    batch_size: int
-    optimizer: str = "sgd"
-    lr: float = 0.01
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    rho: float = 0.99
 
 
 @dataclass(frozen=True)
@@ -118,7 +107,10 @@ def stackable(network_spec: NetworkSpec, settings: TrainSettings) -> tuple:
     which a stacked float32 rate would round differently."""
     if settings.optimizer == "adam":
         return (id(settings),)
-    return (replace(network_spec, weight_decay=0.0), replace(settings, lr=0.0))
+    return (
+        replace(network_spec, weight_decay=0.0),
+        replace(settings, lr=0.0, weight_decay=0.0),
+    )
 
 
 def train_trials(

@@ -16,7 +16,7 @@ from hyperdesk.core.execution.runner import SearchRunner, TrialError
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import TrainSettings
+from hyperdesk.core.training.settings import TrainSettings
 from tests.conftest import TINY_CONFIG
 from tests.core.test_cli import session_contents
 

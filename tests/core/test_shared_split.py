@@ -10,7 +10,8 @@ from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
 from hyperdesk.core.training.network import NetworkSpec
-from hyperdesk.core.training.trainer import TrainSettings, train_configurations
+from hyperdesk.core.training.settings import TrainSettings
+from hyperdesk.core.training.trainer import train_configurations
 
 
 def publish(data):

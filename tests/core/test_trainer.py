@@ -7,7 +7,8 @@ from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.training import trainer
 from hyperdesk.core.training.network import NetworkSpec, flops_per_trial, training_step_flops
-from hyperdesk.core.training.trainer import TrainingState, TrainSettings, train_trial, train_trials
+from hyperdesk.core.training.settings import TrainSettings
+from hyperdesk.core.training.trainer import TrainingState, train_trial, train_trials
 from hyperdesk.core.trials import TrialStatus
 
 

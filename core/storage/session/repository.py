@@ -1,9 +1,7 @@
 """Session files: one SQLite database per search, written epoch by epoch.
 
 Epochs are committed as the runner receives them (in batches at most 20 ms apart), so
-killing the process loses at most the last batch and the epochs in flight. The schema
-is documented in the README.
-"""
+killing the process loses at most the last batch and the epochs in flight."""
 
 from __future__ import annotations
 
@@ -14,208 +12,38 @@ import socket
 import sqlite3
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.search.objectives import TradeOff, measures
 from hyperdesk.core.storage.files import fresh_file
-from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, held_by_another, lock_path
+from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, lock_path
+from hyperdesk.core.storage.session.errors import (
+    SessionBusyError,
+    SessionError,
+    SessionFullError,
+    is_full,
+)
+from hyperdesk.core.storage.session.ownership import (
+    RUNNING_HERE,
+    claim_name,
+    owner_alive,
+    owner_tag,
+)
+from hyperdesk.core.storage.session.rows import TrialRow, trial_costs
+from hyperdesk.core.storage.session.schema import (
+    APPLICATION,
+    EPOCH_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SQLITE_HEADER,
+    TRIAL_COLUMNS,
+    migrate,
+    mistyped_column,
+)
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus, trial_score
-
-SCHEMA_VERSION = 7
-# A session's name is for people; a longer one is surely not typed on purpose.
-NAME_LENGTH = 200
-APPLICATION = "hyperdesk"
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE trials(
-    number INTEGER PRIMARY KEY,
-    status TEXT NOT NULL,
-    params TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    round INTEGER NOT NULL DEFAULT 1,
-    started_at TEXT,
-    finished_at TEXT,
-    final_train_acc REAL,
-    final_val_acc REAL,
-    best_val_acc REAL,
-    final_val_acc_std REAL,
-    test_acc REAL,
-    test_loss REAL,
-    pruner_state TEXT,
-    note TEXT,
-    parameters INTEGER
-);
-CREATE TABLE epochs(
-    trial INTEGER NOT NULL REFERENCES trials(number),
-    epoch INTEGER NOT NULL,
-    train_loss REAL,
-    train_acc REAL,
-    val_loss REAL,
-    val_acc REAL,
-    seconds REAL,
-    val_acc_std REAL,
-    PRIMARY KEY (trial, epoch)
-);
-CREATE TABLE states(
-    trial INTEGER PRIMARY KEY REFERENCES trials(number),
-    epochs INTEGER NOT NULL,
-    state BLOB NOT NULL
-);
-CREATE TABLE inspections(
-    trial INTEGER PRIMARY KEY REFERENCES trials(number),
-    epochs INTEGER NOT NULL,
-    inspection BLOB NOT NULL
-);
-"""
-# What a session of each older schema needs to become the current one. Version 2 added
-# the spread over a trial's runs (k folds, repeats) and the held-out test result;
-# version 3 what the early-stopping rule noted of each finished trial (its rungs);
-# version 4 the training states kept of the best trials (TrainingState.to_bytes());
-# version 5 what a look inside a kept trial found (model.inspection.Inspection);
-# version 6 a person's note on each trial (the session's own is in meta); version 7
-# each trial's network size (what a trade-off between accuracy and size goes by).
-MIGRATIONS = {
-    1: (
-        "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
-        "ALTER TABLE trials ADD COLUMN test_acc REAL",
-        "ALTER TABLE trials ADD COLUMN test_loss REAL",
-        "ALTER TABLE epochs ADD COLUMN val_acc_std REAL",
-    ),
-    2: ("ALTER TABLE trials ADD COLUMN pruner_state TEXT",),
-    3: (
-        "CREATE TABLE states(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
-        "epochs INTEGER NOT NULL, state BLOB NOT NULL)",
-    ),
-    4: (
-        "CREATE TABLE inspections(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
-        "epochs INTEGER NOT NULL, inspection BLOB NOT NULL)",
-    ),
-    5: ("ALTER TABLE trials ADD COLUMN note TEXT",),
-    6: ("ALTER TABLE trials ADD COLUMN parameters INTEGER",),
-}
-EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
-# The columns that hold numbers a damaged file could hold text in.
-EPOCH_FIGURES = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds", "val_acc_std")
-TRIAL_FIGURES = (
-    "final_train_acc",
-    "final_val_acc",
-    "best_val_acc",
-    "final_val_acc_std",
-    "test_acc",
-    "test_loss",
-    "parameters",
-)
-TRIAL_COLUMNS = (
-    "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
-    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
-    "parameters"
-)
-
-
-class SessionError(Exception):
-    """A file that is not a readable Hyperdesk session; the message says why."""
-
-
-class SessionBusyError(SessionError):
-    """The session is being written by a running search."""
-
-
-class SessionFullError(SessionError):
-    """The disk filled while a session was written; what was committed before stays."""
-
-
-# Less free space than this in a session's folder: an I/O error there is the disk full
-# (SQLite says "disk I/O error" when its write-ahead log cannot grow).
-NEARLY_FULL = 1 << 20
-
-
-def _is_full(error: sqlite3.Error, folder: Path) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)  # Python 3.11 and later
-    # The primary code is the low byte of an extended one (SQLITE_IOERR_WRITE, ...).
-    full = "full" in str(error) if code is None else code & 0xFF == sqlite3.SQLITE_FULL
-    if full or "I/O error" not in str(error):
-        return full
-    try:
-        space = os.statvfs(folder)
-    except OSError:
-        return False
-    return space.f_bavail * space.f_frsize < NEARLY_FULL
-
-
-@dataclass(frozen=True)
-class TrialRow:
-    number: int
-    status: TrialStatus
-    params: dict[str, Any]
-    seed: int
-    round: int
-    started_at: str | None
-    finished_at: str | None
-    final_train_acc: float | None
-    final_val_acc: float | None
-    best_val_acc: float | None
-    # The spread of final_val_acc over the trial's runs (None for one run), and its
-    # result on the held-out test split once evaluated (`hyperdesk evaluate`).
-    final_val_acc_std: float | None = None
-    test_acc: float | None = None
-    test_loss: float | None = None
-    # What the early-stopping rule noted of the trial (Optuna system attributes such as
-    # successive halving's completed_rung_N): a resume gives it back, so the rule
-    # decides the later trials as it would have without the interruption.
-    pruner_state: dict[str, Any] | None = None
-    note: str = ""  # what a person wrote of it
-    # The learned numbers of its network (NetworkSpec.parameter_count); None in a
-    # session stored before sizes were.
-    parameters: int | None = None
-
-
-def trial_costs(
-    rows: list[TrialRow], counts: dict[int, tuple[int, float]]
-) -> dict[int, dict[str, float]]:
-    """Each trial's costs (objectives.measures), from its row and its epochs' count and
-    seconds (Session.epoch_counts)."""
-    return {
-        row.number: measures(row.parameters, counts.get(row.number, (0, 0.0))[1]) for row in rows
-    }
-
-
-def front_rows(
-    trade_off: TradeOff, rows: list[TrialRow], costs: dict[int, dict[str, float]]
-) -> list[TrialRow]:
-    """The trials of `rows` on the front of `trade_off` (a search of two objectives:
-    objectives.TradeOff.front), the cheapest first."""
-    on = trade_off.front(
-        {
-            row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
-            for row in rows
-        }
-    )
-    cost = trade_off.objectives[-1]
-    return sorted(
-        (row for row in rows if row.number in on),
-        key=lambda row: (costs[row.number][cost], row.number),
-    )
-
-
-def _claim_name(temporary: Path, path: Path) -> None:
-    """Give the finished file `temporary` the name `path`, never replacing a file that
-    took that name meanwhile."""
-    try:
-        os.link(temporary, path)  # fails if `path` exists: nothing is overwritten
-    except FileExistsError:  # another process made it a moment ago, and runs it
-        raise SessionBusyError(f"{path}: another process has just started it") from None
-    except OSError:  # a file system without hard links
-        if path.exists():
-            raise SessionError(f"{path}: already exists; nothing was overwritten") from None
-        os.rename(temporary, path)
+from hyperdesk.core.trials import SearchState, TrialStatus
 
 
 def _read_only_uri(path: Path) -> str:
@@ -229,41 +57,6 @@ def _read_only_uri(path: Path) -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _owner_tag() -> str:
-    return f"{os.getpid()}@{socket.gethostname()}"
-
-
-# Sessions this process is running now. A tag with this process's own pid is believed
-# only for them: after a reboot a new process can get the pid of one that died.
-_RUNNING_HERE: set[Path] = set()
-
-
-def _owner_alive(owner: str | None, path: Path) -> bool:
-    """Whether the process named by an owner tag still runs its search (on this host:
-    by its lock, which dies with it; else by its pid, which a new process may reuse)."""
-    if not owner:
-        return False
-    pid, _, host = owner.partition("@")
-    if host != socket.gethostname():
-        return True  # cannot tell from here: assume it runs (resume --force takes over)
-    if not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return path.resolve() in _RUNNING_HERE
-    held = held_by_another(path)
-    return _process_alive(int(pid)) if held is None else held
 
 
 class Session:
@@ -311,7 +104,7 @@ class Session:
                         ],
                     )
             except sqlite3.OperationalError as error:
-                if _is_full(error, path.parent):
+                if is_full(error, path.parent):
                     raise SessionFullError(
                         f"disk full while creating {path}; nothing was saved. Free some "
                         "space and start again"
@@ -319,7 +112,7 @@ class Session:
                 raise SessionError(f"{path}: cannot be created ({error})") from None
             finally:
                 draft.close()
-            _claim_name(temporary, path)
+            claim_name(temporary, path)
         finally:
             for leftover in ("", "-wal", "-shm"):  # the draft and SQLite's files for it
                 Path(f"{temporary}{leftover}").unlink(missing_ok=True)
@@ -352,26 +145,8 @@ class Session:
         if writable:
             # A process crash cannot lose a committed epoch in WAL mode with NORMAL.
             connection.execute("PRAGMA synchronous = NORMAL")
-            cls._migrate(connection)
+            migrate(connection)
         return cls(path, connection, writable)
-
-    @staticmethod
-    def _migrate(connection: sqlite3.Connection) -> None:
-        """Bring an older session to the current schema, in one transaction: it only
-        adds columns, so every trial and epoch stays as it was."""
-        (version,) = connection.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'"
-        ).fetchone()
-        if int(version) == SCHEMA_VERSION:
-            return
-        with connection:
-            connection.execute("BEGIN IMMEDIATE")
-            for old in range(int(version), SCHEMA_VERSION):
-                for statement in MIGRATIONS[old]:
-                    connection.execute(statement)
-            connection.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
-            )
 
     def _columns(self, table: str, wanted: str) -> str:
         """`wanted` columns, NULL for those an older session opened read-only lacks."""
@@ -413,7 +188,7 @@ class Session:
                     )
                 meta = dict(connection.execute("SELECT key, value FROM meta"))
                 connection.execute("SELECT count(*) FROM epochs").fetchone()
-                mistyped = _mistyped_column(connection)
+                mistyped = mistyped_column(connection)
                 connection.execute("PRAGMA quick_check").fetchone()
             finally:
                 connection.close()
@@ -582,7 +357,7 @@ class Session:
             raise SessionError(
                 f"{self.path}: the search state {meta['state']!r} is none Hyperdesk knows"
             ) from None
-        if state == SearchState.RUNNING and not _owner_alive(meta.get("owner"), self.path):
+        if state == SearchState.RUNNING and not owner_alive(meta.get("owner"), self.path):
             return SearchState.INTERRUPTED
         return state
 
@@ -594,7 +369,7 @@ class Session:
             with self._db:
                 yield
         except sqlite3.OperationalError as error:
-            if not _is_full(error, self.path.parent):
+            if not is_full(error, self.path.parent):
                 raise
             saved = self._db.execute("SELECT count(*) FROM epochs").fetchone()[0]
             raise SessionFullError(
@@ -641,7 +416,7 @@ class Session:
                 if (
                     meta.get("state") == SearchState.RUNNING
                     and (elsewhere or not LOCKS_WORK)
-                    and _owner_alive(owner, self.path)
+                    and owner_alive(owner, self.path)
                     and not take_over
                 ):
                     raise SessionBusyError(
@@ -652,12 +427,12 @@ class Session:
                         + " (if it still runs, both would write the same file)"
                     )
                 self._set_meta(
-                    state=SearchState.RUNNING, owner=_owner_tag(), planned_trials=str(planned)
+                    state=SearchState.RUNNING, owner=owner_tag(), planned_trials=str(planned)
                 )
         except BaseException:
             self._lock.release()
             raise
-        _RUNNING_HERE.add(self.path.resolve())
+        RUNNING_HERE.add(self.path.resolve())
 
     @contextlib.contextmanager
     def holding(self):
@@ -687,7 +462,7 @@ class Session:
                     ran = {"planned_trials": str(count)}
                 self._set_meta(state=state, owner="", **ran)
         finally:
-            _RUNNING_HERE.discard(self.path.resolve())
+            RUNNING_HERE.discard(self.path.resolve())
             self._lock.release()
 
     def start_trial(
@@ -917,80 +692,3 @@ def delete_session(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     lock_path(path).unlink(missing_ok=True)
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """One line of a session list (the CLI's `sessions`, the window's browser)."""
-
-    path: Path
-    name: str
-    created_at: str
-    strategy: str
-    done: int
-    planned: int
-    best_val_acc: float | None
-    status: SearchState
-    parent: str = ""  # the session this one's search was narrowed from
-    note: str = ""  # what a person wrote of it
-    trial_notes: tuple[str, ...] = ()  # what they wrote of its trials
-
-    def matches(self, words: str) -> bool:
-        """Whether every word of `words` is in the name or a note (any case)."""
-        text = " ".join((self.name, self.note, *self.trial_notes)).casefold()
-        return all(word in text for word in words.casefold().split())
-
-
-NUMERIC_TYPES = ("integer", "real", "null")
-
-
-def _mistyped_column(connection: sqlite3.Connection) -> str | None:
-    """The first figure stored as something other than a number (an edited file), said
-    in words; None when every figure is a number or empty."""
-    for table, columns in (
-        ("trials", ("number", "seed", "round", *TRIAL_FIGURES)),
-        ("epochs", ("trial", "epoch", *EPOCH_FIGURES)),
-    ):
-        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-        checked = [name for name in columns if name in present]
-        # One pass over the table (not one per column: a session of 250,000 epochs
-        # opens in the time of one scan), then which column it was.
-        row = connection.execute(
-            f"SELECT rowid, {', '.join(f'typeof({name})' for name in checked)} FROM {table} "
-            f"WHERE {' OR '.join(f'typeof({name}) NOT IN {NUMERIC_TYPES}' for name in checked)} "
-            "LIMIT 1"
-        ).fetchone()
-        if row is not None:
-            kind, column = next(
-                (kind, name)
-                for kind, name in zip(row[1:], checked, strict=True)
-                if kind not in NUMERIC_TYPES
-            )
-            return f"{table}.{column} holds {kind} in row {row[0]}, not a number"
-    return None
-
-
-def summarize(path: Path) -> SessionSummary:
-    """Read a session's summary without writing to it; SessionError if unreadable."""
-    with Session.open(path, writable=False) as session:
-        meta = session.meta
-        trials = session.trials()
-        strategy = session.config.search.strategy
-        scores = [
-            row.final_val_acc
-            for row in trials
-            if row.status == TrialStatus.COMPLETE and row.final_val_acc is not None
-        ]
-        return SessionSummary(
-            path=Path(path),
-            name=meta.get("name", ""),
-            created_at=meta.get("created_at", ""),
-            strategy=strategy,
-            done=sum(row.status in FINISHED for row in trials),
-            planned=session.planned,
-            best_val_acc=max(scores, default=None),
-            status=session.status(),
-            parent=meta.get("parent", ""),
-            note=meta.get("note", ""),
-            trial_notes=tuple(row.note for row in trials if row.note),
-        )

@@ -1,0 +1,268 @@
+"""A raw TOML table read into a Config: every key checked against its rule, unknown
+keys named with the closest valid one, every problem collected before one is raised."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from hyperdesk.core.data.sources import (
+    ALL,
+    OFFICIAL,
+)
+from hyperdesk.core.search.space import (
+    ChoiceParam,
+    Param,
+    RangeParam,
+    SpaceError,
+    point_problems,
+)
+from hyperdesk.core.training.settings import TrainSettings
+
+if sys.version_info >= (3, 11):
+    pass
+else:
+    pass
+from hyperdesk.core.config.checks import cross_checks
+from hyperdesk.core.config.rules import (
+    ALIASES,
+    CONSTRAINT_RULES,
+    DATA_RULES,
+    EARLY_STOPPING_RULES,
+    MODEL_RULES,
+    RUN_RULES,
+    SEARCH_RULES,
+    SEARCHABLE,
+    SPACE_KEYS,
+    TRAIN_RULES,
+    ConfigError,
+    Rule,
+    is_int,
+    is_number,
+    shown,
+)
+from hyperdesk.core.config.schema import (
+    Config,
+    DataConfig,
+    EarlyStopping,
+    ModelConfig,
+    RunConfig,
+    SearchConfig,
+)
+
+
+def _suggest(name: str, valid: Iterable[str]) -> str:
+    valid = list(valid)
+    if ALIASES.get(name) in valid:
+        return f"; did you mean {ALIASES[name]!r}?"
+    close = difflib.get_close_matches(name, valid, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _read_section(
+    raw: dict[str, Any],
+    section: str,
+    rules: dict[str, Rule],
+    problems: list[tuple[str, str]],
+    extra_keys: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    table = raw.get(section, {})
+    if not isinstance(table, dict):
+        problems.append((section, f"must be a table of settings, got {shown(table)}"))
+        return {}
+    values = {}
+    for key, value in table.items():
+        path = f"{section}.{key}"
+        if key in extra_keys:
+            continue
+        if key not in rules:
+            valid = [*rules, *extra_keys]
+            problems.append(
+                (path, f"unknown key{_suggest(key, valid)} (valid: {', '.join(valid)})")
+            )
+            continue
+        problem = rules[key].check(value)
+        if problem:
+            problems.append((path, problem))
+            continue
+        rule = rules[key]
+        if rule.kind == "int" or (rule.kind in ("samples", "kept") and value != ALL):
+            value = int(value)
+        elif rule.kind == "float" or (rule.kind == "test" and value != OFFICIAL):
+            value = float(value)
+        elif rule.kind in ("widths", "size"):
+            value = tuple(int(width) for width in value)
+        values[key] = value
+    return values
+
+
+def _read_param(name: str, table: Any) -> Param:
+    """One search-space entry; raises SpaceError with every problem in it."""
+    if not isinstance(table, dict):
+        raise SpaceError([("", "must be a table with low/high/scale or values")])
+    rule = SEARCHABLE[name]
+    problems = []
+    for key in table:
+        if key not in SPACE_KEYS:
+            problems.append(
+                (key, f"unknown key{_suggest(key, SPACE_KEYS)} (valid: {', '.join(SPACE_KEYS)})")
+            )
+    if "values" in table:
+        values = table["values"]
+        if not isinstance(values, list):
+            raise SpaceError([*problems, ("values", f"must be a list, got {shown(values)}")])
+        for key in ("low", "high", "scale"):
+            if key in table:
+                problems.append((key, "give either values or a low/high range, not both"))
+        for index, value in enumerate(values):
+            problem = rule.check(value)
+            if problem:
+                problems.append((f"values[{index}]", problem))
+        if problems:
+            raise SpaceError(problems)
+        return ChoiceParam(name, tuple(values))
+    if rule.kind not in ("int", "float"):
+        raise SpaceError(
+            [*problems, ("values", f"{name} is categorical: list its values, {rule.describe()}")]
+        )
+    for key in ("low", "high"):
+        if key not in table:
+            problems.append((key, "missing (a range needs low and high, or give values)"))
+        elif not is_number(table[key]):
+            problems.append((key, f"must be a finite number, got {shown(table[key])}"))
+    scale = table.get("scale", "linear")
+    points = table.get("points")
+    if points is not None and not (is_int(points) and points >= 2):
+        problems.append(("points", f"must be a whole number >= 2, got {shown(points)}"))
+    if problems:
+        raise SpaceError(problems)
+    try:
+        param = RangeParam(
+            name,
+            table["low"],
+            table["high"],
+            scale,
+            integer=rule.kind == "int",
+            points=None if points is None else int(points),
+        )
+    except SpaceError as error:
+        problems = list(error.problems)
+    # Range ends must also be values the setting itself accepts (no dropout of 1.5).
+    ends = Rule(
+        "float", low=rule.low, high=rule.high, low_open=rule.low_open, high_open=rule.high_open
+    )
+    for key in ("low", "high"):
+        problem = ends.check(table[key])
+        if problem and not any(field == key for field, _ in problems):
+            problems.append((key, problem.replace("must be", f"{name} must be")))
+    if problems:
+        raise SpaceError(problems)
+    return param
+
+
+def from_dict(raw: dict[str, Any]) -> Config:
+    """Validate a config read from TOML; raises ConfigError listing every problem."""
+    problems: list[tuple[str, str]] = []
+    sections = ("data", "model", "train", "search", "run")
+    for key in raw:
+        if key not in sections:
+            problems.append(
+                (key, f"unknown section{_suggest(key, sections)} (valid: {', '.join(sections)})")
+            )
+    data = _read_section(raw, "data", DATA_RULES, problems)
+    model = _read_section(raw, "model", MODEL_RULES, problems)
+    train = _read_section(raw, "train", TRAIN_RULES, problems)
+    run = _read_section(raw, "run", RUN_RULES, problems)
+    search = _read_section(
+        raw,
+        "search",
+        SEARCH_RULES,
+        problems,
+        extra_keys=("space", "early_stopping", "enqueue", "prior", "constraints"),
+    )
+    if "objectives" in search:
+        search["objectives"] = tuple(search["objectives"])
+    raw_search = raw.get("search") if isinstance(raw.get("search"), dict) else {}
+    early = _read_section(raw_search, "early_stopping", EARLY_STOPPING_RULES, problems)
+    constraints = _read_section(raw_search, "constraints", CONSTRAINT_RULES, problems)
+    problems[:] = [
+        (f"search.{path}" if path.startswith(("early_stopping", "constraints")) else path, message)
+        for path, message in problems
+    ]
+    space: list[Param] = []
+    raw_space = (
+        raw.get("search", {}).get("space", {}) if isinstance(raw.get("search"), dict) else {}
+    )
+    if not isinstance(raw_space, dict):
+        problems.append(("search.space", "must be a table of [search.space.NAME] tables"))
+        raw_space = {}
+    for name, table in raw_space.items():
+        path = f"search.space.{name}"
+        if name not in SEARCHABLE:
+            problems.append(
+                (
+                    path,
+                    f"unknown setting{_suggest(name, SEARCHABLE)} "
+                    f"(searchable: {', '.join(SEARCHABLE)})",
+                )
+            )
+            continue
+        try:
+            space.append(_read_param(name, table))
+        except SpaceError as error:
+            problems.extend(
+                (f"{path}.{key}" if key else path, message) for key, message in error.problems
+            )
+    enqueue = _read_enqueued(raw_search.get("enqueue", []), tuple(space), problems)
+    config = None
+    if not problems:
+        config = Config(
+            DataConfig(**data),
+            ModelConfig(**model),
+            TrainSettings(**train),
+            SearchConfig(
+                **search,
+                early_stopping=EarlyStopping(**early),
+                space=tuple(space),
+                enqueue=enqueue,
+                prior=_read_prior(raw_search.get("prior", []), problems),
+                constraints=constraints,
+            ),
+            RunConfig(**run),
+        )
+        problems.extend(cross_checks(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _read_enqueued(
+    raw: Any, space: tuple[Param, ...], problems: list[tuple[str, str]]
+) -> tuple[dict[str, Any], ...]:
+    """The [[search.enqueue]] tables, each a point of the search space."""
+    if not isinstance(raw, list) or not all(isinstance(point, dict) for point in raw):
+        problems.append(
+            ("search.enqueue", "must be [[search.enqueue]] tables of searched settings")
+        )
+        return ()
+    for index, point in enumerate(raw, start=1):
+        problems.extend(
+            (f"search.enqueue[{index}].{name}", message)
+            for name, message in point_problems(space, point)
+        )
+    return tuple(raw)
+
+
+def _read_prior(raw: Any, problems: list[tuple[str, str]]) -> tuple[dict[str, Any], ...]:
+    """The [[search.prior]] tables a warm-started search stored: `params` and `score`."""
+    if isinstance(raw, list) and all(
+        isinstance(trial, dict)
+        and isinstance(trial.get("params"), dict)
+        and isinstance(trial.get("score"), int | float)
+        for trial in raw
+    ):
+        return tuple(raw)
+    problems.append(("search.prior", "must be [[search.prior]] tables of params and score"))
+    return ()

@@ -1,0 +1,58 @@
+"""The catalogue of sessions: what the Sessions list and `hyperdesk sessions` show of
+each file, read without opening it for writing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hyperdesk.core.storage.session.repository import Session
+from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of a session list (the CLI's `sessions`, the window's browser)."""
+
+    path: Path
+    name: str
+    created_at: str
+    strategy: str
+    done: int
+    planned: int
+    best_val_acc: float | None
+    status: SearchState
+    parent: str = ""  # the session this one's search was narrowed from
+    note: str = ""  # what a person wrote of it
+    trial_notes: tuple[str, ...] = ()  # what they wrote of its trials
+
+    def matches(self, words: str) -> bool:
+        """Whether every word of `words` is in the name or a note (any case)."""
+        text = " ".join((self.name, self.note, *self.trial_notes)).casefold()
+        return all(word in text for word in words.casefold().split())
+
+
+def summarize(path: Path) -> SessionSummary:
+    """Read a session's summary without writing to it; SessionError if unreadable."""
+    with Session.open(path, writable=False) as session:
+        meta = session.meta
+        trials = session.trials()
+        strategy = session.config.search.strategy
+        scores = [
+            row.final_val_acc
+            for row in trials
+            if row.status == TrialStatus.COMPLETE and row.final_val_acc is not None
+        ]
+        return SessionSummary(
+            path=Path(path),
+            name=meta.get("name", ""),
+            created_at=meta.get("created_at", ""),
+            strategy=strategy,
+            done=sum(row.status in FINISHED for row in trials),
+            planned=session.planned,
+            best_val_acc=max(scores, default=None),
+            status=session.status(),
+            parent=meta.get("parent", ""),
+            note=meta.get("note", ""),
+            trial_notes=tuple(row.note for row in trials if row.note),
+        )

@@ -1,0 +1,65 @@
+"""A session's trials as rows, and what is worked out from them once for every front
+end: each trial's costs and a trade-off's front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hyperdesk.core.search.objectives import TradeOff, measures
+from hyperdesk.core.trials import TrialStatus, trial_score
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    number: int
+    status: TrialStatus
+    params: dict[str, Any]
+    seed: int
+    round: int
+    started_at: str | None
+    finished_at: str | None
+    final_train_acc: float | None
+    final_val_acc: float | None
+    best_val_acc: float | None
+    # The spread of final_val_acc over the trial's runs (None for one run), and its
+    # result on the held-out test split once evaluated (`hyperdesk evaluate`).
+    final_val_acc_std: float | None = None
+    test_acc: float | None = None
+    test_loss: float | None = None
+    # What the early-stopping rule noted of the trial (Optuna system attributes such as
+    # successive halving's completed_rung_N): a resume gives it back, so the rule
+    # decides the later trials as it would have without the interruption.
+    pruner_state: dict[str, Any] | None = None
+    note: str = ""  # what a person wrote of it
+    # The learned numbers of its network (NetworkSpec.parameter_count); None in a
+    # session stored before sizes were.
+    parameters: int | None = None
+
+
+def trial_costs(
+    rows: list[TrialRow], counts: dict[int, tuple[int, float]]
+) -> dict[int, dict[str, float]]:
+    """Each trial's costs (objectives.measures), from its row and its epochs' count and
+    seconds (Session.epoch_counts)."""
+    return {
+        row.number: measures(row.parameters, counts.get(row.number, (0, 0.0))[1]) for row in rows
+    }
+
+
+def front_rows(
+    trade_off: TradeOff, rows: list[TrialRow], costs: dict[int, dict[str, float]]
+) -> list[TrialRow]:
+    """The trials of `rows` on the front of `trade_off` (a search of two objectives:
+    objectives.TradeOff.front), the cheapest first."""
+    on = trade_off.front(
+        {
+            row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
+            for row in rows
+        }
+    )
+    cost = trade_off.objectives[-1]
+    return sorted(
+        (row for row in rows if row.number in on),
+        key=lambda row: (costs[row.number][cost], row.number),
+    )

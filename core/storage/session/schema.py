@@ -1,0 +1,162 @@
+"""The session file's SQLite schema, its version and the migrations that bring an older
+file up to it. The schema is documented in the README."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 7
+
+
+# A session's name is for people; a longer one is surely not typed on purpose.
+NAME_LENGTH = 200
+
+
+APPLICATION = "hyperdesk"
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE trials(
+    number INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    round INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT,
+    finished_at TEXT,
+    final_train_acc REAL,
+    final_val_acc REAL,
+    best_val_acc REAL,
+    final_val_acc_std REAL,
+    test_acc REAL,
+    test_loss REAL,
+    pruner_state TEXT,
+    note TEXT,
+    parameters INTEGER
+);
+CREATE TABLE epochs(
+    trial INTEGER NOT NULL REFERENCES trials(number),
+    epoch INTEGER NOT NULL,
+    train_loss REAL,
+    train_acc REAL,
+    val_loss REAL,
+    val_acc REAL,
+    seconds REAL,
+    val_acc_std REAL,
+    PRIMARY KEY (trial, epoch)
+);
+CREATE TABLE states(
+    trial INTEGER PRIMARY KEY REFERENCES trials(number),
+    epochs INTEGER NOT NULL,
+    state BLOB NOT NULL
+);
+CREATE TABLE inspections(
+    trial INTEGER PRIMARY KEY REFERENCES trials(number),
+    epochs INTEGER NOT NULL,
+    inspection BLOB NOT NULL
+);
+"""
+
+
+# What a session of each older schema needs to become the current one. Version 2 added
+# the spread over a trial's runs (k folds, repeats) and the held-out test result;
+# version 3 what the early-stopping rule noted of each finished trial (its rungs);
+# version 4 the training states kept of the best trials (TrainingState.to_bytes());
+# version 5 what a look inside a kept trial found (model.inspection.Inspection);
+# version 6 a person's note on each trial (the session's own is in meta); version 7
+# each trial's network size (what a trade-off between accuracy and size goes by).
+MIGRATIONS = {
+    1: (
+        "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
+        "ALTER TABLE trials ADD COLUMN test_acc REAL",
+        "ALTER TABLE trials ADD COLUMN test_loss REAL",
+        "ALTER TABLE epochs ADD COLUMN val_acc_std REAL",
+    ),
+    2: ("ALTER TABLE trials ADD COLUMN pruner_state TEXT",),
+    3: (
+        "CREATE TABLE states(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
+        "epochs INTEGER NOT NULL, state BLOB NOT NULL)",
+    ),
+    4: (
+        "CREATE TABLE inspections(trial INTEGER PRIMARY KEY REFERENCES trials(number), "
+        "epochs INTEGER NOT NULL, inspection BLOB NOT NULL)",
+    ),
+    5: ("ALTER TABLE trials ADD COLUMN note TEXT",),
+    6: ("ALTER TABLE trials ADD COLUMN parameters INTEGER",),
+}
+
+
+EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
+
+
+# The columns that hold numbers a damaged file could hold text in.
+EPOCH_FIGURES = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds", "val_acc_std")
+
+
+TRIAL_FIGURES = (
+    "final_train_acc",
+    "final_val_acc",
+    "best_val_acc",
+    "final_val_acc_std",
+    "test_acc",
+    "test_loss",
+    "parameters",
+)
+
+
+TRIAL_COLUMNS = (
+    "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
+    "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
+    "parameters"
+)
+
+
+NUMERIC_TYPES = ("integer", "real", "null")
+
+
+def mistyped_column(connection: sqlite3.Connection) -> str | None:
+    """The first figure stored as something other than a number (an edited file), said
+    in words; None when every figure is a number or empty."""
+    for table, columns in (
+        ("trials", ("number", "seed", "round", *TRIAL_FIGURES)),
+        ("epochs", ("trial", "epoch", *EPOCH_FIGURES)),
+    ):
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        checked = [name for name in columns if name in present]
+        # One pass over the table (not one per column: a session of 250,000 epochs
+        # opens in the time of one scan), then which column it was.
+        row = connection.execute(
+            f"SELECT rowid, {', '.join(f'typeof({name})' for name in checked)} FROM {table} "
+            f"WHERE {' OR '.join(f'typeof({name}) NOT IN {NUMERIC_TYPES}' for name in checked)} "
+            "LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            kind, column = next(
+                (kind, name)
+                for kind, name in zip(row[1:], checked, strict=True)
+                if kind not in NUMERIC_TYPES
+            )
+            return f"{table}.{column} holds {kind} in row {row[0]}, not a number"
+    return None
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring an older session to the current schema, in one transaction: it only
+    adds columns, so every trial and epoch stays as it was."""
+    (version,) = connection.execute(
+        "SELECT value FROM meta WHERE key = 'schema_version'"
+    ).fetchone()
+    if int(version) == SCHEMA_VERSION:
+        return
+    with connection:
+        connection.execute("BEGIN IMMEDIATE")
+        for old in range(int(version), SCHEMA_VERSION):
+            for statement in MIGRATIONS[old]:
+                connection.execute(statement)
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
