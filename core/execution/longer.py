@@ -13,7 +13,12 @@ from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.evaluation import weights_not_kept
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.training.trainer import EpochRecord, TrainingState, train_trials
+from hyperdesk.core.training.trainer import (
+    EpochRecord,
+    TrainingCallbacks,
+    TrainingState,
+    train_trials,
+)
 from hyperdesk.core.trials import TrialStatus
 
 
@@ -75,7 +80,7 @@ def train_longer(
                 [network],
                 [settings],
                 [row.seed],
-                saved,
+                TrainingCallbacks(on_epoch=saved),
                 keep_states=True,
                 start=state,
             )

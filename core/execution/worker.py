@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 from hyperdesk.core.data.shared import open_split
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.training.trainer import EpochRecord, train_configurations
+from hyperdesk.core.training.trainer import EpochRecord, TrainingCallbacks, train_configurations
 
 
 def task_split(task):
@@ -40,10 +40,12 @@ def train_task(
         list(task.seeds),
         task.runs,
         task.data.folds,
-        on_epoch=lambda index, record: on_epoch(task.numbers[index], record),
-        should_stop=should_stop,
-        pruned=pruned,
-        on_epoch_end=on_epoch_end,
+        TrainingCallbacks(
+            on_epoch=lambda index, record: on_epoch(task.numbers[index], record),
+            should_stop=should_stop,
+            pruned=pruned,
+            on_epoch_end=on_epoch_end,
+        ),
         keep_states=task.keep_states,
     )
     ended = []

@@ -15,7 +15,7 @@ import numpy as np
 from hyperdesk.core.archive import json_array, npz_bytes, numbered, unpacked
 from hyperdesk.core.data.splits import Split, used_inputs
 from hyperdesk.core.training.network import Network, NetworkSpec
-from hyperdesk.core.training.optimizers import make_optimizer
+from hyperdesk.core.training.optimizers import Optimizer, make_optimizer
 from hyperdesk.core.training.settings import TrainSettings
 from hyperdesk.core.trials import TrialStatus
 
@@ -96,9 +96,8 @@ def train_trial(
     or as "interrupted" when should_stop() turns true between two steps.
     """
     report = None if on_epoch is None else (lambda index, record: on_epoch(record))
-    return train_trials(
-        data, [network_spec], [settings], [seed], report, should_stop, keep_network=True
-    )[0]
+    callbacks = TrainingCallbacks(on_epoch=report, should_stop=should_stop)
+    return train_trials(data, [network_spec], [settings], [seed], callbacks, keep_network=True)[0]
 
 
 def stackable(network_spec: NetworkSpec, settings: TrainSettings) -> tuple:
@@ -113,41 +112,44 @@ def stackable(network_spec: NetworkSpec, settings: TrainSettings) -> tuple:
     )
 
 
-def train_trials(
-    data: Split,
+@dataclass(frozen=True)
+class TrainingCallbacks:
+    """What the caller of train_trials hears and how it steers, each optional:
+    on_epoch(index, record) for each trial's finished epoch; should_stop() between two
+    steps (a true answer ends every trial as interrupted); pruned() names (by index)
+    trials to end early as pruned, keeping their epochs; on_epoch_end(epoch) once every
+    trial still training has reported the epoch."""
+
+    on_epoch: Callable[[int, EpochRecord], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+    pruned: Callable[[], set[int]] | None = None
+    on_epoch_end: Callable[[int], None] | None = None
+
+
+NO_CALLBACKS = TrainingCallbacks()
+
+
+@dataclass
+class _Stack:
+    """The trials trained together: their network (stacked, or one alone), how each
+    shuffles its batches, the optimizer, and the weight decay applied as a shrink."""
+
+    network: Network
+    shuffles: list[np.random.Generator]
+    optimizer: Optimizer
+    decay_weights: bool
+    shrink: float | np.ndarray
+
+
+def _build_stack(
     network_specs: list[NetworkSpec],
     settings_list: list[TrainSettings],
     seeds: list[int],
-    on_epoch: Callable[[int, EpochRecord], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    pruned: Callable[[], set[int]] | None = None,
-    on_epoch_end: Callable[[int], None] | None = None,
-    folds: list[int] | None = None,
-    linked: list[int] | None = None,
-    keep_network: bool = False,
-    keep_states: bool = False,
-    start: TrainingState | None = None,
-) -> list[TrialResult]:
-    """Train several trials at once, stacked along a leading axis (population training):
-    each gives the records it would give alone. They must share a stackable() key.
-    on_epoch gets the trial's index in the lists; pruned() names (by index) trials to end
-    early as pruned, between two steps, keeping their epochs; on_epoch_end(epoch) runs
-    once every trial has reported the epoch. With k-fold data (arrays with a leading
-    fold axis), `folds` names each trial's fold. Trials with equal `linked` keys end
-    together when one of them diverges (the runs of one configuration). `keep_states`:
-    each complete trial's result carries its TrainingState; `start`: one trial goes on
-    from such a state, for the epochs after its own up to settings.epochs."""
-    count = len(seeds)
+    used: np.ndarray,
+    start: TrainingState | None,
+) -> _Stack:
+    """Each trial's network from its seed (or from `start`), stacked when several."""
     settings = settings_list[0]
-    if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
-        raise ValueError("trials trained together may differ only in lr and weight decay")
-    x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
-    # Input features that are zero in every sample a trial sees (MNIST's border pixels:
-    # 209 of 784 in 500 images) add nothing to any product: dropping them and their
-    # weights makes the largest products smaller without changing any output. The same
-    # features go for every fold, so trials stack whatever their folds.
-    # Shared splits (data.shared) come with them dropped already, once for every worker.
-    used = used_inputs(x_train, x_val) if data.inputs is None else data.inputs
     networks, shuffles = [], []
     for spec, seed in zip(network_specs, seeds, strict=True):
         init_rng, shuffle_rng = np.random.default_rng(seed).spawn(2)
@@ -166,7 +168,7 @@ def train_trials(
     # operation per weight. The factors come from the settings in float64, stacked or not.
     shrink = [1 - t.lr * n.weight_decay for n, t in zip(network_specs, settings_list, strict=True)]
     decay_weights = settings.optimizer == "sgd" and any(factor != 1 for factor in shrink)
-    if count == 1:
+    if len(seeds) == 1:
         network, lr, shrink = networks[0], settings.lr, shrink[0]
     else:
         network = Network.stack(networks)
@@ -182,6 +184,15 @@ def train_trials(
     )
     if start is not None:
         optimizer.load_state(network.params, start.optimizer, start.steps)
+    return _Stack(network, shuffles, optimizer, decay_weights, shrink)
+
+
+def _lay_out_data(
+    data: Split, used: np.ndarray, dtype: np.dtype, folds: list[int] | None, count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The training and validation arrays as the steps read them: each trial's fold
+    (k-fold data has a leading fold axis), only the inputs used, row-major in `dtype`."""
+    x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
     if x_train.ndim == 3:  # k folds: each trial its own fold's arrays
         chosen = folds[0] if count == 1 else folds
         x_train, y_train, x_val, y_val = (a[chosen] for a in (x_train, y_train, x_val, y_val))
@@ -191,79 +202,154 @@ def train_trials(
     # gathered by rows. (Shared arrays are already: they are used where they are mapped.)
     x_train = np.ascontiguousarray(x_train, dtype=dtype)
     x_val = np.ascontiguousarray(x_val, dtype=dtype)
-    n_train = x_train.shape[-2]
-    per_trial_data = x_train.ndim == 3
+    return x_train, y_train, x_val, y_val
+
+
+class _Outcomes:
+    """How each trial of a stack stands: its result so far, and whether it still trains.
+    Trials with equal `linked` keys end together when one of them diverges."""
+
+    def __init__(self, count: int, linked: list[int] | None):
+        self.results = [TrialResult(TrialStatus.COMPLETE) for _ in range(count)]
+        self.running = np.ones(count, dtype=bool)
+        self.links = None if linked is None else np.asarray(linked)
+
+    def end(self, status: str, which: np.ndarray) -> None:
+        if status == TrialStatus.DIVERGED and self.links is not None:
+            which = self.running & np.isin(self.links, self.links[which])
+        for index in np.flatnonzero(which):
+            self.results[index].status = status
+        self.running[which] = False
+
+
+def _train_epoch(
+    stack: _Stack,
+    arrays: tuple[np.ndarray, np.ndarray],
+    batch_size: int,
+    outcomes: _Outcomes,
+    callbacks: TrainingCallbacks,
+) -> tuple[bool, float]:
+    """One pass over a fresh shuffle of the training set, a step per batch: (whether
+    every trial still trains, the seconds spent waiting in should_stop, paused)."""
+    x_train, y_train = arrays
+    count, n_train = len(stack.shuffles), x_train.shape[-2]
     rows = np.arange(count)[:, None]
-    batch_size = min(settings.batch_size, n_train)
+    network, waited = stack.network, 0.0
+    orders = np.stack([rng.permutation(n_train) for rng in stack.shuffles])
+    for first in range(0, n_train, batch_size):
+        if callbacks.should_stop is not None:
+            asked = time.perf_counter()
+            stopping = callbacks.should_stop()
+            waited += time.perf_counter() - asked
+            if stopping:
+                outcomes.end(TrialStatus.INTERRUPTED, outcomes.running.copy())
+                return False, waited
+        if callbacks.pruned is not None and (chosen := callbacks.pruned()):
+            pruned = outcomes.running & np.isin(np.arange(count), list(chosen))
+            outcomes.end(TrialStatus.PRUNED, pruned)
+            if not outcomes.running.any():
+                return False, waited
+        batch = orders[:, first : first + batch_size]
+        if count == 1:
+            batch = batch[0]
+        if x_train.ndim == 3:  # each trial its own fold's rows
+            inputs, labels = x_train[rows, batch], y_train[rows, batch]
+        else:
+            inputs, labels = x_train[batch], y_train[batch]
+        losses = network.data_loss(inputs, labels, train=True)
+        outcomes.end(TrialStatus.DIVERGED, outcomes.running & ~np.isfinite(np.atleast_1d(losses)))
+        if not outcomes.running.any():
+            return False, waited
+        network.backward(penalty=not stack.decay_weights)
+        if stack.decay_weights:
+            network.shrink_weights(stack.shrink)
+        stack.optimizer.update(network.params, network.grads)
+    return True, waited
+
+
+def _record_epoch(
+    epoch: int,
+    network: Network,
+    arrays: tuple[np.ndarray, ...],
+    eval_rows: int,
+    seconds: float,
+    outcomes: _Outcomes,
+    on_epoch: Callable[[int, EpochRecord], None] | None,
+) -> None:
+    """Evaluate every trial on the whole training and validation sets, end those that
+    diverged, and record (and report) the epoch of those still training."""
+    x_train, y_train, x_val, y_val = arrays
+    train_loss, train_acc = network.evaluate(x_train, y_train, eval_rows)
+    val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
+    finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
+    outcomes.end(TrialStatus.DIVERGED, outcomes.running & ~finite)
+    columns = [np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)]
+    for index in np.flatnonzero(outcomes.running):
+        record = EpochRecord(epoch, *(float(c[index]) for c in columns), seconds)
+        outcomes.results[index].records.append(record)
+        if on_epoch is not None:
+            on_epoch(int(index), record)
+
+
+def train_trials(
+    data: Split,
+    network_specs: list[NetworkSpec],
+    settings_list: list[TrainSettings],
+    seeds: list[int],
+    callbacks: TrainingCallbacks = NO_CALLBACKS,
+    folds: list[int] | None = None,
+    linked: list[int] | None = None,
+    keep_network: bool = False,
+    keep_states: bool = False,
+    start: TrainingState | None = None,
+) -> list[TrialResult]:
+    """Train several trials at once, stacked along a leading axis (population training):
+    each gives the records it would give alone. They must share a stackable() key.
+    Indices in the callbacks are the trials' in the lists. With k-fold data (arrays with
+    a leading fold axis), `folds` names each trial's fold. Trials with equal `linked`
+    keys end together when one of them diverges (the runs of one configuration).
+    `keep_states`: each complete trial's result carries its TrainingState; `start`: one
+    trial goes on from such a state, for the epochs after its own up to settings.epochs."""
+    count = len(seeds)
+    settings = settings_list[0]
+    if len({stackable(n, t) for n, t in zip(network_specs, settings_list, strict=True)}) > 1:
+        raise ValueError("trials trained together may differ only in lr and weight decay")
+    # Input features that are zero in every sample a trial sees (MNIST's border pixels:
+    # 209 of 784 in 500 images) add nothing to any product: dropping them and their
+    # weights makes the largest products smaller without changing any output. The same
+    # features go for every fold, so trials stack whatever their folds.
+    # Shared splits (data.shared) come with them dropped already, once for every worker.
+    used = used_inputs(data.x_train, data.x_val) if data.inputs is None else data.inputs
+    stack = _build_stack(network_specs, settings_list, seeds, used, start)
+    arrays = _lay_out_data(data, used, np.dtype(network_specs[0].dtype), folds, count)
+    batch_size = min(settings.batch_size, arrays[0].shape[-2])
     # Evaluation passes of the batches' shape reuse their buffers (measured: 2-3% faster
     # than whole sets in one pass); below 100 rows, Python's cost per pass would show.
     eval_rows = max(batch_size, 100)
-    results = [TrialResult(TrialStatus.COMPLETE) for _ in range(count)]
-    running = np.ones(count, dtype=bool)
-    links = None if linked is None else np.asarray(linked)
-
-    def end(status: str, which: np.ndarray) -> None:
-        if status == TrialStatus.DIVERGED and links is not None:
-            which = running & np.isin(links, links[which])
-        for index in np.flatnonzero(which):
-            results[index].status = status
-        running[which] = False
-
+    outcomes = _Outcomes(count, linked)
     # Overflow on the way to a diverged trial is expected; finiteness is checked instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1 + (start.epochs if start else 0), settings.epochs + 1):
             started = time.perf_counter()
-            waited = 0.0  # paused inside should_stop: not the epoch's compute time
-            orders = np.stack([rng.permutation(n_train) for rng in shuffles])
-            for start in range(0, n_train, batch_size):
-                if should_stop is not None:
-                    asked = time.perf_counter()
-                    stopping = should_stop()
-                    waited += time.perf_counter() - asked
-                    if stopping:
-                        end(TrialStatus.INTERRUPTED, running.copy())
-                        return results
-                if pruned is not None and (chosen := pruned()):
-                    end(TrialStatus.PRUNED, running & np.isin(np.arange(count), list(chosen)))
-                    if not running.any():
-                        return results
-                batch = orders[:, start : start + batch_size]
-                if count == 1:
-                    batch = batch[0]
-                if per_trial_data:
-                    inputs, labels = x_train[rows, batch], y_train[rows, batch]
-                else:
-                    inputs, labels = x_train[batch], y_train[batch]
-                losses = network.data_loss(inputs, labels, train=True)
-                end(TrialStatus.DIVERGED, running & ~np.isfinite(np.atleast_1d(losses)))
-                if not running.any():
-                    return results
-                network.backward(penalty=not decay_weights)
-                if decay_weights:
-                    network.shrink_weights(shrink)
-                optimizer.update(network.params, network.grads)
-            train_loss, train_acc = network.evaluate(x_train, y_train, eval_rows)
-            val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
-            finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
-            end(TrialStatus.DIVERGED, running & ~finite)
+            going_on, waited = _train_epoch(stack, arrays[:2], batch_size, outcomes, callbacks)
+            if not going_on:
+                return outcomes.results
             seconds = (time.perf_counter() - started - waited) / count
-            columns = [np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)]
-            for index in np.flatnonzero(running):
-                record = EpochRecord(epoch, *(float(c[index]) for c in columns), seconds)
-                results[index].records.append(record)
-                if on_epoch is not None:
-                    on_epoch(int(index), record)
-            if not running.any():
-                return results
-            if on_epoch_end is not None:
-                on_epoch_end(epoch)
+            _record_epoch(
+                epoch, stack.network, arrays, eval_rows, seconds, outcomes, callbacks.on_epoch
+            )
+            if not outcomes.running.any():
+                return outcomes.results
+            if callbacks.on_epoch_end is not None:
+                callbacks.on_epoch_end(epoch)
+    results = outcomes.results
     if keep_network and count == 1:
-        results[0].network = network
+        results[0].network = stack.network
     if keep_states:
         for index, result in enumerate(results):
             if result.status == TrialStatus.COMPLETE:
                 result.state = _state_of(
-                    network, optimizer, shuffles, index, count, settings.epochs
+                    stack.network, stack.optimizer, stack.shuffles, index, count, settings.epochs
                 )
     return results
 
@@ -324,29 +410,18 @@ def train_configurations(
     seeds: list[int],
     runs: int = 1,
     folds: int = 1,
-    on_epoch: Callable[[int, EpochRecord], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    pruned: Callable[[], set[int]] | None = None,
-    on_epoch_end: Callable[[int], None] | None = None,
+    callbacks: TrainingCallbacks = NO_CALLBACKS,
     keep_states: bool = False,
 ) -> list[TrialResult]:
     """Train each configuration `runs` times, all runs stacked: run r uses fold
     r % folds (with k-fold data) and seed run_seed(seed, r). Reports and returns one
     result per configuration, its records the mean over its runs (mean_record); an
-    epoch is reported once every run has finished it. Indices in on_epoch and pruned()
-    are configurations'. `keep_states`: a configuration of one run keeps its
+    epoch is reported once every run has finished it. Indices in the callbacks are
+    configurations'. `keep_states`: a configuration of one run keeps its
     TrainingState (of several runs, which would it be? none is kept)."""
     if runs == 1:
         return train_trials(
-            data,
-            network_specs,
-            settings_list,
-            seeds,
-            on_epoch,
-            should_stop,
-            pruned,
-            on_epoch_end,
-            keep_states=keep_states,
+            data, network_specs, settings_list, seeds, callbacks, keep_states=keep_states
         )
     owners = [index for index in range(len(seeds)) for _ in range(runs)]
     pending: dict[tuple[int, int], list[EpochRecord]] = {}
@@ -359,11 +434,11 @@ def train_configurations(
         if len(finished) == runs:
             del pending[(owner, record.epoch)]
             means[owner].append(mean_record(finished))
-            if on_epoch is not None:
-                on_epoch(owner, means[owner][-1])
+            if callbacks.on_epoch is not None:
+                callbacks.on_epoch(owner, means[owner][-1])
 
     def pruned_runs() -> set[int]:
-        chosen = pruned()
+        chosen = callbacks.pruned()
         return {index for index, owner in enumerate(owners) if owner in chosen}
 
     outcomes = train_trials(
@@ -371,10 +446,11 @@ def train_configurations(
         [spec for spec in network_specs for _ in range(runs)],
         [settings for settings in settings_list for _ in range(runs)],
         [run_seed(seed, run) for seed in seeds for run in range(runs)],
-        report,
-        should_stop,
-        pruned_runs if pruned is not None else None,
-        on_epoch_end,
+        replace(
+            callbacks,
+            on_epoch=report,
+            pruned=pruned_runs if callbacks.pruned is not None else None,
+        ),
         folds=[run % folds for _ in seeds for run in range(runs)] if folds > 1 else None,
         linked=owners,
     )
