@@ -75,6 +75,9 @@ def build_parser(hooks: WindowHooks = HEADLESS) -> argparse.ArgumentParser:
     return parser
 
 
+# Settings that core's errors name and this command line takes as flags.
+FLAGS = {"trial": "--trial", "enqueue": "--enqueue", "example": "--example", "name": "--name"}
+
 # Errors a person can act on, most particular first: the exit code each gives.
 SESSION_ERRORS = (
     (SessionBusyError, EXIT_BUSY),
@@ -88,7 +91,8 @@ def dispatch(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        print(f"hyperdesk: the configuration has problems:\n{error}", file=sys.stderr)
+        problems = "\n".join(f"{FLAGS.get(key, key)}: {message}" for key, message in error.problems)
+        print(f"hyperdesk: the configuration has problems:\n{problems}", file=sys.stderr)
         return EXIT_USAGE
     except DatasetError as error:  # the data a config names cannot be used; nothing started
         print(f"hyperdesk: the data cannot be used: {error}", file=sys.stderr)

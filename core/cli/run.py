@@ -20,20 +20,16 @@ from hyperdesk.core.data.downloads import DOWNLOADS, fetch
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.dask_pool import ClusterLost, insecure_warning
-from hyperdesk.core.execution.memory import check_memory
+from hyperdesk.core.execution.launch import prepare_search
 from hyperdesk.core.execution.runner import (
     SearchOutcome,
     SearchRunner,
     default_workers,
-    new_session_path,
 )
-from hyperdesk.core.execution.warm_start import with_prior
 from hyperdesk.core.formatting import cost_text, needs_scientific, parameter_text, score_text
-from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
+from hyperdesk.core.paths import HOME_VARIABLE
 from hyperdesk.core.search.objectives import OBJECTIVE_TITLES, TradeOff
-from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import (
-    NAME_LENGTH,
     Session,
     SessionBusyError,
     SessionError,
@@ -112,14 +108,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = config_module.load(args.config, overrides, args.enqueue)
         name = args.name or Path(args.config).stem
-    config = with_prior(config)
-    if len(name) > NAME_LENGTH:
-        print(
-            f"hyperdesk run: --name is {len(name):,} characters; a session name takes up to "
-            f"{NAME_LENGTH}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     if args.session:
         path = Path(args.session)
         if path.exists() and _running(path):
@@ -134,21 +122,28 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    else:
-        path = new_session_path(sessions_dir(), name)
     # Before any file is made: the data is here (downloaded first, with progress), can be
     # read and split as asked, and fits.
     if not config.data.source and config.data.dataset in DOWNLOADS:
         fetch(config.data.dataset, report=download_progress)
     load_split(config.data)
-    if config.run.executor == "local":  # a cluster's workers have their own memory
-        check_memory(config, args.workers or default_workers())
     try:
-        session = Session.create(path, name, config.to_toml(), make_strategy(config.search).planned)
+        search = prepare_search(
+            config,
+            name,
+            args.workers or default_workers(),
+            Path(args.session) if args.session else None,
+        )
+    except OSError as error:  # the sessions folder cannot be written
+        print(f"hyperdesk: cannot create the session file: {error}", file=sys.stderr)
+        return EXIT_SESSION
+    try:
+        session = Session.create(search.path, name, search.config.to_toml(), search.planned)
     except OSError as error:
         print(
-            f"hyperdesk: cannot create the session file {path}: {error.strerror or error}. "
-            f"Make its folder writable, or choose another with --session or {HOME_VARIABLE}",
+            f"hyperdesk: cannot create the session file {search.path}: "
+            f"{error.strerror or error}. Make its folder writable, or choose another with "
+            f"--session or {HOME_VARIABLE}",
             file=sys.stderr,
         )
         return EXIT_SESSION

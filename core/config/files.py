@@ -46,13 +46,13 @@ def loads(
 
 def parse_point(text: str) -> dict[str, Any]:
     """`lr=0.01,weight_decay=1e-6` as {"lr": 0.01, "weight_decay": 1e-06}. ConfigError
-    (naming --enqueue) for a part that is not NAME=VALUE."""
+    (naming enqueue) for a part that is not NAME=VALUE."""
     point = {}
     for part in text.split(","):
         name, separator, value = part.partition("=")
         if not separator or not name.strip():
             raise ConfigError(
-                [("--enqueue", f"{part!r}: give NAME=VALUE pairs, e.g. lr=0.01,weight_decay=1e-6")]
+                [("enqueue", f"{part!r}: give NAME=VALUE pairs, e.g. lr=0.01,weight_decay=1e-6")]
             )
         point[name.strip()] = _parse_value(value.strip())
     return point
@@ -110,7 +110,7 @@ def example_text(name: str) -> str:
         raise ConfigError(
             [
                 (
-                    "--example",
+                    "example",
                     f"no example called {name!r}; choose one of {', '.join(example_names())}",
                 )
             ]

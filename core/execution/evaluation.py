@@ -29,17 +29,17 @@ class TestResult:
 
 
 def chosen_trial(session: Session, number: int | None) -> TrialRow:
-    """Trial `number` of the session, or its best when None; ConfigError naming --trial
+    """Trial `number` of the session, or its best when None; ConfigError naming the trial setting
     when there is no such trial or none has finished."""
     trials = session.trials()
     if number is None:
         scored = ranked(trials)
         if not scored:
-            raise ConfigError([("--trial", "no trial has finished yet")])
+            raise ConfigError([("trial", "no trial has finished yet")])
         return scored[0]
     row = next((trial for trial in trials if trial.number == number), None)
     if row is None:
-        raise ConfigError([("--trial", f"no trial {number}; trials are 1 to {len(trials)}")])
+        raise ConfigError([("trial", f"no trial {number}; trials are 1 to {len(trials)}")])
     return row
 
 
@@ -49,7 +49,7 @@ def weights_not_kept(number: int, keep_weights: int | str, remedy: str) -> Confi
     return ConfigError(
         [
             (
-                "--trial",
+                "trial",
                 f"trial {number}'s weights are not kept (a session keeps those of its best "
                 f"{keep_weights} trials, search.keep_weights); {remedy}",
             )

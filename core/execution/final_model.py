@@ -56,7 +56,7 @@ def train_final_model(
         raise ConfigError(
             [
                 (
-                    "--trial",
+                    "trial",
                     f"trial {row.number} {result.status} when trained on all "
                     f"{len(data.x_train):,} samples; no model was made",
                 )

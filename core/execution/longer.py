@@ -32,19 +32,19 @@ def train_longer(
     """Train trial `number` for `epochs` more, saving each new epoch in the session and
     its new state; returns the new records. Without a kept state, `retrain` trains it
     again from the start (same seed: its first epochs come out as they did) to as many
-    more epochs. ConfigError (naming --trial) when the trial is not finished, is of
+    more epochs. ConfigError (naming the trial) when the trial is not finished, is of
     several runs, or has no kept state and `retrain` is not asked for."""
     with Session.open(session_path) as session, session.holding():
         config = session.config
         row = next((trial for trial in session.trials() if trial.number == number), None)
         if row is None or row.status != TrialStatus.COMPLETE:
             what = "no such trial" if row is None else f"it is {row.status}"
-            raise ConfigError([("--trial", f"trial {number} cannot go on: {what}")])
+            raise ConfigError([("trial", f"trial {number} cannot go on: {what}")])
         if config.runs > 1:
             raise ConfigError(
                 [
                     (
-                        "--trial",
+                        "trial",
                         f"trial {number} trains {config.runs} runs (folds or repeats): "
                         "a trial of one run can be trained longer",
                     )

@@ -21,7 +21,7 @@ from hyperdesk.core.training.trainer import TrainingState
 
 def inspect_trial(session_path: Path, number: int) -> Inspection:
     """What trial `number`'s kept weights make of its validation split. ConfigError
-    (naming --trial) when its weights are not kept."""
+    (naming the trial) when its weights are not kept."""
     with Session.open(session_path, writable=False) as session:
         config, fingerprint = session.config, session.data_fingerprint
         row = chosen_trial(session, number)

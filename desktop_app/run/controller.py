@@ -4,7 +4,6 @@ touches a widget."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from dataclasses import replace
@@ -19,13 +18,12 @@ from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.dask_pool import insecure_warning
 from hyperdesk.core.execution.evaluation import evaluate_on_test
 from hyperdesk.core.execution.final_model import save_final_model
+from hyperdesk.core.execution.launch import prepare_search
 from hyperdesk.core.execution.longer import train_longer
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.pool import TrialPool
-from hyperdesk.core.execution.runner import default_workers, new_session_path
-from hyperdesk.core.execution.warm_start import with_prior
+from hyperdesk.core.execution.runner import default_workers
 from hyperdesk.core.formatting import clock
-from hyperdesk.core.paths import HOME_VARIABLE, sessions_dir
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState, TrialStatus
@@ -100,29 +98,18 @@ class SearchController(QObject):
     # --- starting ----------------------------------------------------------------------
 
     def start(self, config: Config, name: str, parent: Path | None = None) -> None:
-        """A new search in a new session file. OSError, with a message for the person,
-        when the sessions folder cannot be written."""
+        """A new search in a new session file. ConfigError when it cannot start (it would
+        not fit in memory); OSError, with a message for the person, when the sessions
+        folder cannot be written. Nothing is made then."""
         if not self.idle:
             return
-        if config.run.executor == "local":  # a cluster's workers have their own memory
-            check_memory(config, len(self.pool.workers))  # ConfigError: nothing is made
-        config = with_prior(config)  # a warm start's trials, read once and kept
-        folder = sessions_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if not os.access(folder, os.W_OK):
-                raise PermissionError(f"{folder} is read-only")
-        except OSError as error:
-            raise OSError(
-                f"Sessions are saved in {folder}, which cannot be written:\n{error}\n\n"
-                f"Make it writable, or set {HOME_VARIABLE} to a folder that is."
-            ) from error
-        planned = planned_trials(config.search)
-        path = new_session_path(folder, name)
-        self.model.show_search(config, SearchResults.for_config(config, planned))
-        self.model.set_session(path, SessionState.NONE, name)
-        new = NewSession(name, config.to_toml(), planned, "" if parent is None else str(parent))
-        self._run(path, new)
+        search = prepare_search(config, name, len(self.pool.workers))
+        results = SearchResults.for_config(search.config, search.planned)
+        self.model.show_search(search.config, results)
+        self.model.set_session(search.path, SessionState.NONE, name)
+        parent_text = "" if parent is None else str(parent)
+        new = NewSession(name, search.config.to_toml(), search.planned, parent_text)
+        self._run(search.path, new)
 
     def resume(self, take_over: bool = False) -> None:
         """Finish the shown session's search, which was interrupted. `take_over`: claim
