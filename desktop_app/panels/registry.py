@@ -12,20 +12,15 @@ from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.search.importance import MIN_TRIALS
-from hyperdesk.desktop_app.panels.base import (
-    BestPanel,
-    CurvesPanel,
-    Panel,
-    ScatterPanel,
-    Selection,
-    TopPanel,
-)
-from hyperdesk.desktop_app.panels.insight import (
-    HeatmapPanel,
-    ImportancePanel,
-    ParallelPanel,
-    ParetoPanel,
-)
+from hyperdesk.desktop_app.panels.base import Panel, Selection
+from hyperdesk.desktop_app.panels.best import BestPanel
+from hyperdesk.desktop_app.panels.curves import CurvesPanel
+from hyperdesk.desktop_app.panels.heatmap import HeatmapPanel
+from hyperdesk.desktop_app.panels.importance import ImportancePanel
+from hyperdesk.desktop_app.panels.parallel import ParallelPanel
+from hyperdesk.desktop_app.panels.scatter import ScatterPanel
+from hyperdesk.desktop_app.panels.top import TopPanel
+from hyperdesk.desktop_app.panels.trade_off import ParetoPanel
 from hyperdesk.desktop_app.run.helper import ImportanceEstimator
 from hyperdesk.desktop_app.run.results import SearchResults
 from hyperdesk.desktop_app.run.search_model import SearchModel

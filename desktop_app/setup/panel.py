@@ -37,15 +37,8 @@ from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.dialogs.run_first import ask_point
 from hyperdesk.desktop_app.setup.data_preview import DataPreview
-from hyperdesk.desktop_app.setup.fields import (
-    FIELDS,
-    SECTIONS,
-    Editor,
-    Field,
-    FieldProblem,
-    on_dask,
-    workers_editor,
-)
+from hyperdesk.desktop_app.setup.editors import Editor, FieldProblem
+from hyperdesk.desktop_app.setup.fields import FIELDS, SECTIONS, Field, on_dask, workers_editor
 from hyperdesk.desktop_app.setup.form_widgets import CollapsibleSection
 from hyperdesk.desktop_app.setup.space_editor import (
     NEW_ROW_DEFAULTS,

@@ -32,7 +32,7 @@ from hyperdesk.desktop_app.sessions.exports import SessionExports
 from hyperdesk.desktop_app.setup.checks import SetupChecks
 from hyperdesk.desktop_app.setup.cluster_probe import ClusterProbe
 from hyperdesk.desktop_app.setup.column import SetupColumn
-from hyperdesk.desktop_app.setup.fields import RECENT_DATA
+from hyperdesk.desktop_app.setup.editors import RECENT_DATA
 from hyperdesk.desktop_app.setup.panel import SetupPanel
 from hyperdesk.desktop_app.table.view import ResultsTable
 from hyperdesk.desktop_app.trials.actions import TrialActions

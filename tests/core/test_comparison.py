@@ -6,7 +6,7 @@ import math
 from hyperdesk.core.comparison import SessionSide, compare_sessions, verdict
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord
-from tests.core.test_cli import run_cli
+from tests.core.cli.test_cli import run_cli
 
 
 def write_session(path, scores, validation="0.2"):

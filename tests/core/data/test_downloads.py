@@ -9,7 +9,7 @@ from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data import downloads
 from hyperdesk.core.data.datasets import DatasetError, read_idx
 from hyperdesk.core.data.splits import load_split, load_test_split
-from tests.core.test_cli import run_cli
+from tests.core.cli.test_cli import run_cli
 
 
 def cached(hyperdesk_home):

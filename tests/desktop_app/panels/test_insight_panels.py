@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
 from hyperdesk.core.search.space import significant
-from tests.desktop_app.test_window import load, point_count, run_to_end, table_numbers
+from tests.desktop_app.helpers import load, point_count, run_to_end, table_numbers
 
 
 def polylines(item) -> int:
@@ -179,7 +179,7 @@ def test_export_plots_draws_each_trial_looked_inside(capsys, tmp_path):
     from hyperdesk.core.execution.look_inside import inspect_trial
     from hyperdesk.desktop_app.panels.rendering import render_session_panels
     from tests.conftest import TINY_CONFIG
-    from tests.core.test_model import searched
+    from tests.core.model.test_model import searched
 
     path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
     inspect_trial(path, 2)
@@ -210,7 +210,7 @@ def test_the_report_is_one_html_file_with_every_section_and_images_that_decode(c
     from hyperdesk.core.storage.session import Session
     from hyperdesk.desktop_app.launcher import main
     from tests.conftest import TINY_CONFIG
-    from tests.core.test_model import searched
+    from tests.core.model.test_model import searched
 
     path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
     inspect_trial(path, 2)
@@ -252,7 +252,7 @@ def test_the_report_is_one_html_file_with_every_section_and_images_that_decode(c
 
 
 def test_a_trade_off_search_shows_its_front_and_marks_it_in_the_table(qtbot, window):
-    from tests.core.test_trade_off import TRADE_OFF, brute_force_front
+    from tests.core.search.test_trade_off import TRADE_OFF, brute_force_front
 
     load(window, TRADE_OFF)
     assert window.setup.editors["search.constraints"].widget.isVisibleTo(window.setup)
@@ -299,7 +299,7 @@ def test_a_trade_off_report_shows_its_front_and_the_trade_off_panel(tmp_path):
     from hyperdesk.core.storage.session import Session, front_rows
     from hyperdesk.desktop_app.launcher import main
     from tests.conftest import TINY_CONFIG
-    from tests.core.test_trade_off import TRADE_OFF
+    from tests.core.search.test_trade_off import TRADE_OFF
 
     config = config_module.loads(TINY_CONFIG, TRADE_OFF)
     path = tmp_path / "t.hdsession"

@@ -15,14 +15,14 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.run.search_model import SessionState
 from hyperdesk.desktop_app.window.main_window import MainWindow
-from tests.core.test_cli import (
+from tests.core.cli.test_cli import (
     SLOW_CONFIG,
     cli_command,
     count_epochs,
     run_and_kill,
     session_contents,
 )
-from tests.desktop_app.test_window import button, load, point_count, run_to_end
+from tests.desktop_app.helpers import button, load, point_count, run_to_end
 
 
 def table_cells(window):
@@ -261,7 +261,7 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_session(
 
 
 def bad_files(tmp_path):
-    from tests.core.test_session import foreign_sqlite, newer_schema, truncated
+    from tests.core.storage.test_session import foreign_sqlite, newer_schema, truncated
 
     made = {}
     made["text"] = tmp_path / "notes.hdsession"
@@ -480,7 +480,7 @@ def test_a_child_search_around_selected_trials_links_to_its_parent(qtbot, window
 
 @pytest.mark.parametrize("damage", ["params not JSON", "no config", "an unknown status"])
 def test_a_damaged_session_opens_as_a_message_not_a_crash(qtbot, window, damage, monkeypatch):
-    from tests.core.test_cli import DAMAGES
+    from tests.core.cli.test_cli import DAMAGES
 
     load(window)
     run_to_end(qtbot, window)
@@ -502,7 +502,7 @@ def test_a_damaged_session_opens_as_a_message_not_a_crash(qtbot, window, damage,
 def test_a_session_claimed_by_another_computer_is_followed_or_taken_over(
     qtbot, window, monkeypatch, take_over
 ):
-    from tests.core.test_cli import claimed_by
+    from tests.core.cli.test_cli import claimed_by
 
     load(window)
     run_to_end(qtbot, window)
@@ -740,7 +740,7 @@ def test_a_session_whose_data_moved_is_located_and_resumed(
 ):
     from hyperdesk.core import config as config_module
     from hyperdesk.core.search.registry import planned_trials
-    from tests.core.test_cli import run_cli
+    from tests.core.cli.test_cli import run_cli
 
     table = tmp_path / "t.csv"
     table.write_text("a,b,kind\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(40)))
@@ -782,7 +782,7 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
     from PySide6.QtWidgets import QDialog, QLabel, QTableWidget
 
     from tests.conftest import TINY_CONFIG
-    from tests.core.test_cli import run_cli
+    from tests.core.cli.test_cli import run_cli
 
     config = tmp_path / "tiny.toml"
     config.write_text(TINY_CONFIG)
@@ -865,7 +865,7 @@ def test_warm_start_makes_a_tpe_search_that_begins_knowing_a_session_s_trials(qt
 
 
 def test_a_finished_search_goes_on_in_its_session_with_other_ranges(qtbot, window, monkeypatch):
-    from tests.desktop_app.test_window import type_into
+    from tests.desktop_app.helpers import type_into
 
     load(window, ["search.trials=4", "train.epochs=1"])
     assert run_to_end(qtbot, window) == "complete"

@@ -5,7 +5,7 @@ epochs into the table and ends as it would on this computer's workers."""
 import pytest
 from distributed import LocalCluster
 
-from tests.desktop_app.test_window import load, run_to_end
+from tests.desktop_app.helpers import load, run_to_end
 
 
 @pytest.fixture(scope="module")

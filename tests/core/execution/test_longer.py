@@ -10,8 +10,8 @@ from hyperdesk.core.config import loads
 from hyperdesk.core.execution.longer import train_longer
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import run_cli
-from tests.core.test_model import searched
+from tests.core.cli.test_cli import run_cli
+from tests.core.model.test_model import searched
 
 
 def figures(records):

@@ -12,8 +12,8 @@ from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.model.model_file import load_model
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import run_cli
-from tests.core.test_model import TABLE, searched
+from tests.core.cli.test_cli import run_cli
+from tests.core.model.test_model import TABLE, searched
 
 
 def run_onnx(path, x):

@@ -18,7 +18,7 @@ from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.settings import TrainSettings
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import session_contents
+from tests.core.cli.test_cli import session_contents
 
 CONFIG = config_module.loads(
     TINY_CONFIG,

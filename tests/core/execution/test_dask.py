@@ -24,7 +24,7 @@ from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import run_cli, session_contents
+from tests.core.cli.test_cli import run_cli, session_contents
 
 SEARCH = ["search.trials=8", "train.epochs=12"]
 

@@ -159,6 +159,9 @@ def test_evaluate_trains_on_the_search_samples_and_stores_the_test_accuracy(caps
 
     code, out, _ = run_cli(capsys, "evaluate", session_path, "--trial", "1", "--json")
     assert code == 0 and json.loads(out.strip().splitlines()[-1])["trial"] == 1
+    # Core names the setting; the command line says it as its flag.
+    code, _, err = run_cli(capsys, "evaluate", session_path, "--trial", "9")
+    assert code == 2 and "--trial: no trial 9; trials are 1 to 4" in err
 
 
 def test_evaluate_without_a_test_split_says_how_to_get_one(capsys, tiny_config, tmp_path):

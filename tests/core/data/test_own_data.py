@@ -14,8 +14,8 @@ from hyperdesk.core.data.images import read_image_folder
 from hyperdesk.core.data.sources import load_data
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.data.tables import read_csv, read_idx_pair, read_npz
-from tests.core.test_cli import run_cli
-from tests.core.test_config import problems_of
+from tests.core.cli.test_cli import run_cli
+from tests.core.config.test_config import problems_of
 
 TABLE = """\
 colour,width,height,kind

@@ -12,7 +12,7 @@ from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import ChoiceParam, RangeParam
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import session_contents
+from tests.core.cli.test_cli import session_contents
 
 SPACE = (
     RangeParam("lr", 1e-6, 1e-2, "log"),

@@ -10,7 +10,7 @@ from hyperdesk.core.config import ConfigError
 from hyperdesk.core.execution.ranges import continue_with_ranges, outside
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import run_cli, session_contents
+from tests.core.cli.test_cli import run_cli, session_contents
 
 
 def narrowed(config, low, high):

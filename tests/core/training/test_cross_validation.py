@@ -20,7 +20,7 @@ from hyperdesk.core.training.trainer import (
 )
 from hyperdesk.core.trials import TrialStatus
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import session_contents
+from tests.core.cli.test_cli import session_contents
 
 SPEC = NetworkSpec(784, (16, 16), 10, weight_decay=1e-5)
 SETTINGS = TrainSettings(4, 20, "sgd", 0.05)

@@ -20,7 +20,7 @@ from hyperdesk.core.storage.session import Session, front_rows
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.trials import trial_score
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import session_contents
+from tests.core.cli.test_cli import session_contents
 
 TRADE_OFF = [
     'search.strategy="nsga2"',

@@ -16,7 +16,7 @@ from hyperdesk.core.model import model_file
 from hyperdesk.core.model.inspection import ClassReport
 from hyperdesk.core.model.model_file import ModelError, load_model
 from tests.conftest import TINY_CONFIG
-from tests.core.test_cli import run_cli
+from tests.core.cli.test_cli import run_cli
 
 TABLE = "colour,width,height,kind\n" + "".join(
     f"{['red', 'green', 'blue'][i % 3]},{i % 7 + (i % 2) * 3},{'NA' if i == 5 else i % 5},"

@@ -1,0 +1,124 @@
+"""The learning curves: the running trials, the best so far and the selected ones, each
+trial's validation (solid) and training (dashed) accuracy against epochs."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from hyperdesk.core.formatting import score_text
+from hyperdesk.core.trials import TrialStatus
+from hyperdesk.desktop_app.panels.base import (
+    BEST_COLOUR,
+    CORNERS,
+    RUNNING_COLOURS,
+    SELECTED_COLOURS,
+    TRAINING_STYLE,
+    VALIDATION_STYLE,
+    Panel,
+    Selection,
+    epoch_axis,
+    legend_for,
+    make_plot,
+    pen,
+    place_legend,
+    spread_band,
+)
+from hyperdesk.desktop_app.run.results import SearchResults, Trial
+
+
+class CurvesPanel(Panel):
+    """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
+    the best trial and the selected ones: several selected trials are compared, each in
+    its own colour, without the running ones. A trial of several runs (k folds, repeats) is
+    drawn as the mean of its runs, in a band of one standard deviation."""
+
+    def __init__(self):
+        self.plot = make_plot(
+            "curvesPlot",
+            "Learning curves (solid: validation, dashed: training)",
+            "Epoch",
+            "Accuracy",
+        )
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.legend = legend_for(self.plot)
+        self.legend_corner = CORNERS[0]  # where addLegend's offset put it
+        slots = [("best", BEST_COLOUR)]
+        slots += [(f"selected {index}", colour) for index, colour in enumerate(SELECTED_COLOURS)]
+        slots += [(f"running {index}", colour) for index, colour in enumerate(RUNNING_COLOURS)]
+        self.slots: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem]] = {}
+        self.shown: dict[str, tuple[int, str] | None] = {}
+        for slot, colour in slots:
+            # Bare curves (a PlotDataItem without a pen drops its data): only the fill
+            # between them is drawn.
+            low, high = pg.PlotCurveItem(), pg.PlotCurveItem()
+            fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(QColor(colour).lighter(170)))
+            fill.setOpacity(0.45)
+            fill.setVisible(False)
+            self.plot.addItem(fill)
+            self.bands[slot] = (low, high, fill)
+            train = self.plot.plot(pen=pen(colour, TRAINING_STYLE, 1.5))
+            val = self.plot.plot(pen=pen(colour, VALIDATION_STYLE, 2.2))
+            self.slots[slot] = (val, train)
+            self.shown[slot] = None
+
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        best = results.best()
+        wanted: dict[str, tuple[Trial, str] | None] = dict.fromkeys(self.slots)
+        if best is not None:
+            wanted["best"] = (
+                best,
+                f"best: trial {best.number} ({score_text(best)})",
+            )
+        chosen = [
+            results.trials[number]
+            for number in selection
+            if number in results.trials and (best is None or number != best.number)
+        ]
+        for index, trial in enumerate(chosen[: len(SELECTED_COLOURS)]):
+            state = (
+                f" ({trial.status})"
+                if trial.status in (TrialStatus.PRUNED, TrialStatus.DIVERGED)
+                else f" ({score_text(trial)})"
+                if trial.score is not None
+                else ""
+            )
+            wanted[f"selected {index}"] = (trial, f"trial {trial.number}{state}")
+        drawn = {*selection, *([best.number] if best is not None else [])}
+        running = [t for t in results.running() if t.number not in drawn]
+        if len(selection) > 1:  # comparing: only what was chosen (and the best)
+            running = []
+        for index, trial in enumerate(running[: len(RUNNING_COLOURS)]):
+            wanted[f"running {index}"] = (
+                trial,
+                f"{results.shown_status(trial)}: trial {trial.number}",
+            )
+        for slot, (val_item, train_item) in self.slots.items():
+            entry = wanted[slot]
+            low_item, high_item, fill = self.bands[slot]
+            band = None if entry is None else spread_band(entry[0])
+            fill.setVisible(band is not None)
+            if entry is None:
+                val_item.setData([], [])
+                train_item.setData([], [])
+            else:
+                epochs, val, train = epoch_axis(entry[0])
+                val_item.setData(epochs, val)
+                train_item.setData(epochs, train)
+                # A trial stopped early is drawn faint: its curve ends where it was cut.
+                faint = 0.35 if entry[0].status == TrialStatus.PRUNED else 1.0
+                val_item.setOpacity(faint)
+                train_item.setOpacity(faint)
+                if band is not None:
+                    low_item.setData(epochs, band[0])
+                    high_item.setData(epochs, band[1])
+            label = None if entry is None else entry[1]
+            if label != (self.shown[slot] and self.shown[slot][1]):
+                self.legend.removeItem(val_item)
+                if label is not None:
+                    self.legend.addItem(val_item, label)
+            self.shown[slot] = None if entry is None else (entry[0].number, label)
+        drawn = [item for pair in self.slots.values() for item in pair]
+        self.legend_corner = place_legend(self.legend, drawn, self.legend_corner)
