@@ -59,15 +59,20 @@ def test_a_search_on_the_cluster_fills_the_window_as_a_local_one(qtbot, window, 
 
 
 def test_a_session_stopped_on_the_cluster_resumes_on_this_computer(qtbot, window, cluster):
-    load(window, ["search.trials=6", "train.epochs=30", *on_cluster(cluster)])
+    from PySide6.QtCore import Qt
 
-    def stop_after_some(numbers):
-        if window.model.results.epochs_done >= 40:
-            window.model.trialsChanged.disconnect(stop_after_some)
-            window.controller.stop()
-
-    window.model.trialsChanged.connect(stop_after_some)
-    assert run_to_end(qtbot, window) == "interrupted"
+    # With early stopping each task waits for the runner's verdict after every epoch, and
+    # the stop below is asked on the runner's thread before it gives the first one: the
+    # trials cannot end before it reaches them, however fast this machine is.
+    waiting = ['search.early_stopping.rule="median"', "search.early_stopping.warmup=100"]
+    load(window, ["search.trials=6", "train.epochs=30", *waiting, *on_cluster(cluster)])
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000) as ended:
+        window.start()
+        worker = window.controller.worker
+        worker.epochRecorded.connect(
+            lambda number, record: worker.request_stop(), Qt.ConnectionType.DirectConnection
+        )
+    assert ended.args[0] == "interrupted"
     # Where it runs, changed in the setup, is where the resume trains.
     window.setup.editors["run.executor"].set_value("local")
     assert window.controller.executor.executor == "local"
