@@ -11,7 +11,7 @@ from typing import Any
 
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.trials import FINISHED, trial_score
+from hyperdesk.core.trials import FINISHED, best_trial, trial_score
 
 # Two accuracies differ beyond noise when they are this many standard errors of their
 # difference apart (about 95% two-sided for a normal approximation).
@@ -101,6 +101,7 @@ def read_side(path: Path) -> SessionSide:
         config, name = session.config, session.name
         rows = session.trials()
         counts = session.epoch_counts()
+        within_limits = session.within_limits()
     data = config.data.source or config.data.dataset
     finished = [row for row in rows if row.status in FINISHED]
     by_trials, by_epochs, points = [], [], []
@@ -109,7 +110,7 @@ def read_side(path: Path) -> SessionSide:
         score = trial_score(row.status, row.final_val_acc)
         trained += counts.get(row.number, (0, 0.0))[0]
         points.append((row.params, score))
-        if score is not None and (best is None or score > best):
+        if best_trial([row, best_row] if best_row else [row], within_limits) is row:
             best, best_row = score, row
         if best is not None:
             by_trials.append((row.number, best))

@@ -4,7 +4,7 @@ nothing of Hyperdesk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Protocol, TypeVar
 
@@ -63,12 +63,26 @@ def trial_score(status: TrialStatus, final_val_acc: float | None) -> float | Non
     return final_val_acc if status == TrialStatus.COMPLETE else None
 
 
-def ranked(trials: Iterable[T]) -> list[T]:
-    """The trials with a score, best first; equal scores in trial order."""
+def _no_limits(trial) -> bool:
+    return True
+
+
+def ranked(trials: Iterable[T], within_limits: Callable[[T], bool] = _no_limits) -> list[T]:
+    """The trials with a score, best first: every trial within the search's limits
+    (`within_limits`, from TradeOff.within_limits) before any over them; equal scores
+    in trial order."""
     scored = [
-        (score, trial)
+        (not within_limits(trial), -score, trial.number, trial)
         for trial in trials
         if (score := trial_score(trial.status, trial.final_val_acc)) is not None
     ]
-    scored.sort(key=lambda pair: (-pair[0], pair[1].number))
-    return [trial for _, trial in scored]
+    scored.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in scored]
+
+
+def best_trial(trials: Iterable[T], within_limits: Callable[[T], bool] = _no_limits) -> T | None:
+    """The search's best trial, for every front end (window, run, sessions, compare,
+    report, export, evaluate): the highest score within its limits. A trial over a limit
+    is never the best; None when no trial has a score within them."""
+    best = next(iter(ranked(trials, within_limits)), None)
+    return best if best is not None and within_limits(best) else None

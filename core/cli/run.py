@@ -36,7 +36,7 @@ from hyperdesk.core.storage.session import (
     TrialRow,
     front_rows,
 )
-from hyperdesk.core.trials import SearchState, TrialStatus, ranked
+from hyperdesk.core.trials import SearchState, TrialStatus, best_trial, ranked
 
 TOP = 20
 
@@ -228,7 +228,7 @@ def run_session(
     else:
         print(f"Session saved in {session.path} ({seconds:.1f} s)", file=sys.stderr)
     if as_json:
-        best = next(iter(ranked(outcome.trials)), None)
+        best = best_trial(outcome.trials, session.within_limits())
         print(
             json.dumps(
                 {

@@ -12,7 +12,7 @@ from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_test_split
 from hyperdesk.core.storage.session import Session, TrialRow
 from hyperdesk.core.training.trainer import train_trial
-from hyperdesk.core.trials import TrialStatus, ranked
+from hyperdesk.core.trials import TrialStatus, best_trial
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,10 @@ def chosen_trial(session: Session, number: int | None) -> TrialRow:
     when there is no such trial or none has finished."""
     trials = session.trials()
     if number is None:
-        scored = ranked(trials)
-        if not scored:
-            raise ConfigError([("trial", "no trial has finished yet")])
-        return scored[0]
+        best = best_trial(trials, session.within_limits())
+        if best is None:
+            raise ConfigError([("trial", "no trial has finished within the search's limits yet")])
+        return best
     row = next((trial for trial in trials if trial.number == number), None)
     if row is None:
         raise ConfigError([("trial", f"no trial {number}; trials are 1 to {len(trials)}")])

@@ -364,7 +364,8 @@ class SearchRunner:
         kept = self.config.search.keep_weights
         if kept != ALL:
             holding = self.session.kept_states() | {number}
-            best = [row.number for row in ranked(self.session.trials()) if row.number in holding]
+            rows = ranked(self.session.trials(), self.session.within_limits())
+            best = [row.number for row in rows if row.number in holding]
             self.session.forget_states(set(best[kept:]) - {number})
             if number not in best[:kept]:
                 return

@@ -8,8 +8,9 @@ front: the trials no other trial beats on one objective without losing on anothe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,13 @@ class TradeOff:
 
     def feasible(self, costs: Mapping[str, float]) -> bool:
         return all(excess <= 0 for excess in self.violations(costs).values())
+
+    def within_limits(self, costs: Mapping[int, Mapping[str, float]]) -> Callable[[Any], bool]:
+        """Whether a trial (anything with a `number`) keeps to every limit, from the
+        costs of each trial by number: what core.trials.ranked and best_trial ask."""
+        if not self.constraints:
+            return lambda trial: True
+        return lambda trial: trial.number in costs and self.feasible(costs[trial.number])
 
     def front(self, trials: Mapping[int, tuple[float | None, Mapping[str, float]]]) -> set[int]:
         """The trial numbers on the front: of `trials` (number -> (score, costs)), those

@@ -14,7 +14,7 @@ from hyperdesk.core.execution.runner import TrialStart
 from hyperdesk.core.search.objectives import SCORE_ONLY, TradeOff, measures
 from hyperdesk.core.storage.session import Session, read_epochs
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import FINISHED, TrialStatus, ranked, trial_score
+from hyperdesk.core.trials import FINISHED, TrialStatus, best_trial, ranked, trial_score
 
 
 @dataclass(frozen=True)
@@ -200,12 +200,17 @@ class SearchResults:
             self.trials[number].status = TrialStatus.INTERRUPTED
         return stopped
 
+    def within_limits(self, trial: Trial) -> bool:
+        """Whether `trial` keeps to the search's limits (TradeOff.feasible)."""
+        return self.trade_off.feasible(trial.costs)
+
     def ranked(self) -> list[Trial]:
-        return ranked(self.trials.values())
+        """Best first, those within the search's limits before any over them."""
+        return ranked(self.trials.values(), self.within_limits)
 
     def best(self) -> Trial | None:
-        ranking = self.ranked()
-        return ranking[0] if ranking else None
+        """The best trial within the search's limits (core.trials.best_trial)."""
+        return best_trial(self.trials.values(), self.within_limits)
 
     def shown_status(self, trial: Trial) -> str:
         """What a person is told of a trial: a running trial of a paused search is paused."""
@@ -247,12 +252,13 @@ class SearchResults:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]
 
     def best_so_far(self) -> tuple[list[int], list[float]]:
-        """(trial numbers, best final validation accuracy among complete trials up to
-        each), over the trials that are complete, in number order."""
+        """(trial numbers, best final validation accuracy among complete trials within
+        the search's limits up to each), over those trials, in number order."""
         numbers, values, best = [], [], None
         for number in sorted(self.trials):
-            score = self.trials[number].score
-            if score is None:
+            trial = self.trials[number]
+            score = trial.score
+            if score is None or not self.within_limits(trial):
                 continue
             best = score if best is None else max(best, score)
             numbers.append(number)

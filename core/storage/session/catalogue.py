@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.storage.session.repository import Session
-from hyperdesk.core.trials import FINISHED, SearchState, TrialStatus
+from hyperdesk.core.trials import FINISHED, SearchState, best_trial
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,7 @@ def summarize(path: Path) -> SessionSummary:
         meta = session.meta
         trials = session.trials()
         strategy = session.config.search.strategy
-        scores = [
-            row.final_val_acc
-            for row in trials
-            if row.status == TrialStatus.COMPLETE and row.final_val_acc is not None
-        ]
+        best = best_trial(trials, session.within_limits())
         return SessionSummary(
             path=Path(path),
             name=meta.get("name", ""),
@@ -50,7 +46,7 @@ def summarize(path: Path) -> SessionSummary:
             strategy=strategy,
             done=sum(row.status in FINISHED for row in trials),
             planned=session.planned,
-            best_val_acc=max(scores, default=None),
+            best_val_acc=None if best is None else best.final_val_acc,
             status=session.status(),
             parent=meta.get("parent", ""),
             note=meta.get("note", ""),

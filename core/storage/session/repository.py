@@ -11,7 +11,7 @@ import os
 import socket
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -331,6 +331,10 @@ class Session:
     def costs(self) -> dict[int, dict[str, float]]:
         """Each trial's costs (objectives.measures: its size and training seconds)."""
         return trial_costs(self.trials(), self.epoch_counts())
+
+    def within_limits(self) -> Callable[[TrialRow], bool]:
+        """Whether a trial keeps to the search's limits (for core.trials.best_trial)."""
+        return self.config.search.trade_off.within_limits(self.costs())
 
     def last_epoch_rowid(self) -> int:
         """Where the epochs saved so far end (epochs_since reads what comes after)."""

@@ -217,3 +217,50 @@ def test_a_point_trained_before_is_not_trained_again(stored_before):
     else:
         assert repeats == 0
         assert len(strategy.study.trials) > 40  # the repeats it proposed were told, not run
+
+
+def test_the_best_trial_is_the_best_within_the_limits_for_every_front_end(tmp_path, capsys):
+    """A random search draws the same trials whatever its limit: with the limit just
+    under the most accurate trial's size, that trial is over it, and run, sessions,
+    compare and evaluate's default all name the best trial within it instead."""
+    from hyperdesk.core.comparison import read_side
+    from hyperdesk.core.execution.evaluation import chosen_trial
+    from hyperdesk.core.storage.session import summarize
+    from hyperdesk.core.trials import ranked
+
+    (tmp_path / "t.toml").write_text(TINY_CONFIG)
+    random_trade_off = [
+        'search.objectives=["val_acc", "params"]',
+        "search.trials=8",
+        "train.epochs=3",
+        "search.space.hidden_units={low=2, high=64, scale='log'}",
+    ]
+
+    def search(name, limit):
+        path = tmp_path / f"{name}.hdsession"
+        overrides = [*random_trade_off, f"search.constraints.max_params={limit}"]
+        args = [arg for override in overrides for arg in ("--set", override)]
+        assert (
+            cli.main(["run", str(tmp_path / "t.toml"), *args, "--session", str(path), "--json"])
+            == 0
+        )
+        return path, json.loads(capsys.readouterr().out.splitlines()[-1])
+
+    _, unlimited = search("unlimited", 10**9)
+    with Session.open(tmp_path / "unlimited.hdsession", writable=False) as session:
+        rows = session.trials()
+    most_accurate = ranked(rows)[0]
+    assert unlimited["best"]["number"] == most_accurate.number
+    limit = most_accurate.parameters - 1
+    path, limited = search("limited", limit)
+    within = [row for row in ranked(rows) if row.parameters <= limit]
+    expected = within[0] if within else None
+    with Session.open(path, writable=False) as session:
+        assert [row.params for row in session.trials()] == [row.params for row in rows]
+        from_evaluate = chosen_trial(session, None) if expected else None
+    best = limited["best"]
+    assert (best and best["number"]) == (expected and expected.number)
+    assert (from_evaluate and from_evaluate.number) == (expected and expected.number)
+    assert summarize(path).best_val_acc == (expected and expected.final_val_acc)
+    assert read_side(path).best_trial == (expected and expected.number)
+    assert most_accurate.number != (expected and expected.number)
