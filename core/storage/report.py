@@ -177,12 +177,8 @@ def _setup(config) -> str:
         for param in config.search.space
     ]
     fixed = [
-        ("network", f"{' x '.join(str(w) for w in config.model.hidden)} {config.model.activation}"),
-        (
-            "training",
-            f"{config.train.epochs} epochs, batch {config.train.batch_size}, "
-            f"{config.train.optimizer}",
-        ),
+        ("network", _network_text(config)),
+        ("training", _training_text(config)),
         ("search", f"{config.search.strategy}, seed {config.search.seed}"),
     ]
     return (
@@ -193,6 +189,34 @@ def _setup(config) -> str:
         + f"<details><summary>The whole config</summary><pre>{_text(config.to_toml())}</pre>"
         "</details>"
     )
+
+
+def _searched_or(config, name: str, text: str) -> str:
+    """`text` for a setting the search keeps fixed; "searched" for one it searches."""
+    return "searched" if any(param.name == name for param in config.search.space) else text
+
+
+def _network_text(config) -> str:
+    """The network as the search fixes it: a depth or width it searches is said so,
+    never shown as the config's default (6 x 100 when the width was searched)."""
+    model = config.model
+    depth = _searched_or(config, "layers", f"{len(model.hidden)} layers")
+    widths = " x ".join(str(width) for width in model.hidden)
+    width = _searched_or(config, "hidden_units", f"widths {widths}")
+    activation = _searched_or(config, "activation", model.activation)
+    if depth != "searched" and width != "searched":
+        return f"{widths} {activation}"
+    depth = "depth searched" if depth == "searched" else depth
+    width = "width searched" if width == "searched" else width
+    return f"{depth}, {width}, activation {activation}"
+
+
+def _training_text(config) -> str:
+    train = config.train
+    epochs = _searched_or(config, "epochs", f"{train.epochs}")
+    batch = _searched_or(config, "batch_size", f"{train.batch_size}")
+    optimizer = _searched_or(config, "optimizer", train.optimizer)
+    return f"epochs {epochs}, batch {batch}, optimizer {optimizer}"
 
 
 def _data(config, summary: DataSummary | str) -> str:
