@@ -16,9 +16,23 @@ from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.training.layers import Affine, BatchNorm, ReLU, Sigmoid, Tanh
 
 OPSET = 17
+# The lowest IR version that carries opset 17 (onnx's VERSION_TABLE): onnx 1.23 stamps
+# its own newest (14) by default, which onnxruntime 1.16 to 1.20 refuse to load.
+IR_VERSION = 8
 ONNX_SUFFIX = ".onnx"
 ACTIVATION_OPS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
 EXTRA_HINT = "ONNX export needs the onnx package: pip install 'hyperdesk[onnx]'"
+
+
+# What a caller feeds the graph, said in the file itself (the README says it too).
+INPUT_DOC = (
+    "input: float32 rows of the model's raw inputs, one per row: for images, the pixels "
+    "0..255 as they are in the file, row after row (do not divide by 255: the scaling "
+    "fitted on the training data is inside the graph); for a table, its columns in the "
+    "order the metadata's input_columns lists, text columns one-hot encoded. Outputs: "
+    "probabilities (one per class, the metadata's classes) and label (the index of the "
+    "most probable class)."
+)
 
 
 class OnnxUnavailable(ImportError):
@@ -89,11 +103,13 @@ def export_onnx(model: Model, path: Path) -> None:
             helper.make_tensor_value_info("label", TensorProto.INT64, ["rows"]),
         ],
         constants,
+        doc_string=INPUT_DOC,
     )
     onnx_model = helper.make_model(
         graph,
         producer_name="hyperdesk",
         opset_imports=[helper.make_opsetid("", OPSET)],
+        ir_version=IR_VERSION,
     )
     inputs = [
         {"name": c.name, "words": None if c.words is None else list(c.words)} for c in model.columns

@@ -37,6 +37,17 @@ def test_the_seed_model_in_onnxruntime_matches_hyperdesk(capsys, tmp_path):
     assert json.loads(metadata["classes"]) == [str(digit) for digit in range(10)]
 
 
+def test_the_file_carries_the_lowest_ir_version_of_its_opset_and_says_its_input(capsys, tmp_path):
+    """onnxruntime 1.16 to 1.20 refuse IR 14 (onnx 1.23's default) but read IR 8."""
+    path = searched(capsys, tmp_path, TINY_CONFIG)
+    out = tmp_path / "m.onnx"
+    assert run_cli(capsys, "model", path, "--format", "onnx", "--out", out)[0] == 0
+    graph = onnx.load(out)
+    opsets = list(graph.opset_import)
+    assert graph.ir_version == onnx.helper.find_min_ir_version_for(opsets) == 8
+    assert "0..255" in graph.graph.doc_string and "do not divide by 255" in graph.graph.doc_string
+
+
 def test_a_table_model_with_one_hot_columns_and_filled_values_matches(capsys, tmp_path):
     (tmp_path / "t.csv").write_text(TABLE)
     config = (
