@@ -172,6 +172,10 @@ def from_dict(raw: dict[str, Any]) -> Config:
                 (key, f"unknown section{_suggest(key, sections)} (valid: {', '.join(sections)})")
             )
     data = _read_section(raw, "data", DATA_RULES, problems)
+    if data.get("source") and "samples" not in data:
+        # A file of the person's own is searched whole unless `samples` says otherwise
+        # (500 is the bundled MNIST's textbook sample, not a limit on a person's table).
+        data["samples"] = ALL
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
     run = _read_section(raw, "run", RUN_RULES, problems)

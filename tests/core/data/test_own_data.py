@@ -283,6 +283,39 @@ def test_samples_all_takes_every_row_of_the_data(tmp_path):
         config_module.loads('[data]\nsamples = "most"\n')
 
 
+def test_a_file_of_your_own_is_searched_whole_unless_samples_says_otherwise(tmp_path, capsys):
+    """A config naming a table and no sample count searches every row (it once took
+    MNIST's 500 of a 1,234-row table, saying nothing); the stored config says "all"."""
+    from hyperdesk.core.storage.session import Session
+
+    header, body = TABLE.split("\n", 1)
+    rows = body.strip().splitlines()
+    lines = [rows[i % len(rows)] for i in range(1234)]
+    write(tmp_path, header + "\n" + "\n".join(lines) + "\n", "own.csv")
+    config = tmp_path / "own.toml"
+    config.write_text(
+        '[data]\nsource = "own.csv"\nvalidation = 0.25\n[model]\nhidden = [4]\n'
+        "[train]\nepochs = 1\nbatch_size = 50\n[search]\ntrials = 1\n"
+        '[search.space.lr]\nlow = 0.001\nhigh = 0.1\nscale = "log"\n'
+    )
+    loaded = config_module.load(config)
+    assert loaded.data.samples == "all" and loaded.data.sample_count == 1234
+    split = load_split(loaded.data)
+    assert len(split.y_train) + len(split.y_val) == 1234
+    session = tmp_path / "s.hdsession"
+    assert run_cli(capsys, "run", config, "--session", session)[0] == 0
+    with Session.open(session, writable=False) as stored:
+        assert stored.config.data.samples == "all"
+    # Said outright, a count is kept; the bundled datasets keep their 500.
+    assert (
+        config_module.loads(
+            config.read_text().replace("validation", "samples = 600\nvalidation"), folder=tmp_path
+        ).data.samples
+        == 600
+    )
+    assert config_module.loads("[data]\n").data.samples == 500
+
+
 @pytest.mark.parametrize("kind", ["csv", "npz", "idx", "images"])
 def test_data_too_large_for_the_memory_free_is_refused_before_it_is_read(
     tmp_path, monkeypatch, kind
