@@ -153,6 +153,22 @@ def load_test_split(data: DataConfig) -> Split:
     return _scaled(data, dataset, seen, test if len(test) else seen)
 
 
+def too_few_rows(data: DataConfig, rows: int, notes: tuple[str, ...] = ()) -> str:
+    """Why the data `data` names, of `rows` rows (`notes`: what reading it left out),
+    cannot give the samples it asks for; "" when it can. The window asks it of a file's
+    preview before Start, the split when it cuts."""
+    official = official_test_rows(data) if data.test == OFFICIAL else 0
+    total = rows - official
+    if data.samples == ALL or data.samples <= total:
+        return ""
+    return (
+        f"data.samples is {data.samples:,}, but {data.source or data.dataset} has "
+        f"{total:,} samples"
+        + (f" beside its {official:,} test samples" if official else "")
+        + (f" ({'; '.join(notes)})" if notes and data.source else "")
+    )
+
+
 def split_rows(data: DataConfig, dataset: Dataset):
     """(test rows, [(training rows, validation rows) per fold]) of `dataset` as `data`
     cuts it."""
@@ -160,13 +176,8 @@ def split_rows(data: DataConfig, dataset: Dataset):
     official = official_test_rows(data) if data.test == OFFICIAL else 0
     total = len(dataset.y) - official
     samples = total if data.samples == ALL else data.samples
-    if samples > total:
-        raise DatasetError(
-            f"data.samples is {data.samples:,}, but {data.source or data.dataset} has "
-            f"{total:,} samples"
-            + (f" beside its {official:,} test samples" if official else "")
-            + (f" ({'; '.join(dataset.notes)})" if dataset.notes and data.source else "")
-        )
+    if problem := too_few_rows(data, len(dataset.y), dataset.notes):
+        raise DatasetError(problem)
     labels = dataset.y if data.stratify else None
     if data.folds > 1:
         counts = np.bincount(dataset.y, minlength=dataset.outputs)

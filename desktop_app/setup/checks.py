@@ -19,6 +19,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
     shape_known,
 )
+from hyperdesk.core.data.splits import too_few_rows
 from hyperdesk.desktop_app.run.controller import SearchController
 from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.setup.column import SetupColumn
@@ -68,6 +69,11 @@ class SetupChecks(QObject):
                 config = None
         if config is not None:
             self._show_preview(config.data)
+            summary = self.summaries.get(data_key(config.data))
+            beyond = summary and too_few_rows(config.data, summary.rows, summary.notes)
+            if beyond:  # caught here, before Start: pinned to the field
+                problems, config = [("data.samples", beyond)], None
+        if config is not None:
             try:
                 cost = self.controller.cost_text(config)
             except ConfigError as error:  # it would not fit in this machine's memory

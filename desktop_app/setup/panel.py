@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, DataConfig, RunConfig, param_to_dict
-from hyperdesk.core.data.sources import DataSummary
+from hyperdesk.core.data.sources import ALL, DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
 from hyperdesk.core.execution.dask_pool import ClusterInfo, insecure_warning
 from hyperdesk.core.formatting import parameter_text, size_text
@@ -293,6 +293,8 @@ class SetupPanel(QWidget):
         editor.widget.setToolTip(field.tooltip)
         if field.object_name:
             editor.widget.setObjectName(field.object_name)
+        if field.key == "data.source":  # before _edited, which checks the setup
+            editor.on_change(self._new_source)
         editor.on_change(self._edited)
         holder = QWidget()
         column = QVBoxLayout(holder)
@@ -305,6 +307,14 @@ class SetupPanel(QWidget):
         self.editors[field.key] = editor
         self.errors[field.key] = error
         self.form_rows[field.key] = (form, holder)
+
+    def _new_source(self, *args) -> None:
+        """Other data of the person's own: the search takes all of its rows until the
+        person says otherwise (a count chosen for other data means nothing for it)."""
+        samples = self.editors["data.samples"]
+        samples.widget.blockSignals(True)  # _edited, which follows, checks the setup once
+        samples.set_value(ALL)
+        samples.widget.blockSignals(False)
 
     def _edited(self, *args) -> None:
         self._update_visibility()

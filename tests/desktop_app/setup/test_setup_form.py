@@ -252,7 +252,8 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     editors = window.setup.editors
     assert editors["data.label"].widget.isVisible()  # the own-data settings appear
     assert not editors["data.dataset"].widget.isEnabled()
-    assert window.setup.sections["Data"].summary.startswith("penguins.csv, 300 samples")
+    # Samples follows the new file: all of its rows, not the 300 chosen for MNIST.
+    assert window.setup.sections["Data"].summary.startswith("penguins.csv, all samples")
     # Read in the helper process, never on the GUI thread; Start waits for it.
     assert not button(window, "startButton").isEnabled()
     # The file's own problem is pinned to the field, with what to do.
@@ -270,7 +271,7 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     assert not preview.examples.isVisible()  # a table has no pictures
     details = preview.details.text()
     assert "island: text, one-hot encoded as 3 columns" in details
-    assert "Split: 240 training, 60 validation" in details
+    assert "Split: 266 training, 67 validation" in details
     assert "Scaling: standardized (mean 0, standard deviation 1), fitted on the training" in details
     assert not error.isVisible() and button(window, "startButton").isEnabled()
     config = window.setup.config()
@@ -278,6 +279,28 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     run_to_end(qtbot, window)
     assert window.model.results.trials_done == 3
     assert config_module.Config().data.source == ""  # the default stays the bundled MNIST
+
+
+def test_more_samples_than_the_file_has_are_caught_before_start(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    penguins = Path(str(importlib.resources.files("hyperdesk.resources.examples"))) / "penguins.csv"
+    load(window, ["search.trials=2", "train.epochs=1"])
+    window.setup.sections["Data"].set_expanded(True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(penguins), ""))
+    window.findChild(QPushButton, "sourceFileButton").click()
+    editors, errors = window.setup.editors, window.setup.errors
+    editors["data.label"].widget.setText("species")
+    editors["data.label"].widget.textEdited.emit("species")
+    editors["data.missing"].set_value("drop")
+    qtbot.waitUntil(lambda: window.setup.data_preview.isVisible(), timeout=30_000)
+    assert button(window, "startButton").isEnabled()
+    editors["data.samples"].set_value(400)
+    assert "data.samples is 400, but" in errors["data.samples"].text()
+    assert "has 333 samples" in errors["data.samples"].text()
+    assert not button(window, "startButton").isEnabled()
+    editors["data.samples"].set_value(300)
+    assert not errors["data.samples"].isVisible() and button(window, "startButton").isEnabled()
 
 
 def test_start_on_full_mnist_downloads_it_behind_a_progress_dialog_first(
