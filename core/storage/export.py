@@ -130,6 +130,8 @@ def to_optuna(session: Session, storage: str) -> str:
         raise ValueError(
             f"{storage} already holds a study named {session.name!r}; nothing was overwritten"
         ) from None
+    except ImportError:  # SQLAlchemy found no driver for the database the URL names
+        raise ValueError(_missing_driver(storage)) from None
     epochs = session.epochs()
     states = {
         TrialStatus.COMPLETE: optuna.trial.TrialState.COMPLETE,
@@ -156,3 +158,21 @@ def to_optuna(session: Session, storage: str) -> str:
             )
         )
     return study.study_name
+
+
+# The package SQLAlchemy's default driver for each database comes in (its dialects'
+# documentation); a URL may name another driver after a +, as postgresql+pg8000://.
+DRIVERS = {"postgresql": "psycopg2-binary", "mysql": "mysqlclient", "mssql": "pyodbc"}
+
+
+def _missing_driver(storage: str) -> str:
+    """What to install for the database `storage` names (never the URL itself: it may
+    hold a password)."""
+    scheme = storage.partition(":")[0]
+    database, _, driver = scheme.partition("+")
+    package = driver or DRIVERS.get(database, f"the Python driver for {database}")
+    return (
+        f"a {database} study needs its database driver, which is not installed: pip install "
+        f"{package} (sqlite:///study.db needs none)"
+    )
+

@@ -180,3 +180,23 @@ def test_a_warm_started_tpe_search_begins_where_the_earlier_one_scored_best():
     _, cold_distance = distance(())
     assert len(warm.inner.study.trials) == 40 + 8  # the one outside the range left out
     assert warm_distance < cold_distance / 2
+
+
+def test_a_database_without_its_driver_is_named_with_the_package_to_install(
+    tmp_path, capsys, monkeypatch
+):
+    import sys
+
+    from hyperdesk.core import cli
+
+    path = tmp_path / "s.hdsession"
+    config = config_module.loads(TINY_CONFIG, ["search.trials=1", "train.epochs=1"])
+    with Session.create(path, "s", config.to_toml(), 1) as session:
+        SearchRunner(session, workers=1).run()
+    before = path.read_bytes()
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # as where it is not installed
+    code = cli.main(["export", str(path), "--optuna", "postgresql://u:secret@127.0.0.1:1/x"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install psycopg2-binary" in err and "sqlite:///" in err
+    assert "Traceback" not in err and "secret" not in err  # the URL's password is not said
+    assert path.read_bytes() == before
