@@ -175,4 +175,3 @@ def _missing_driver(storage: str) -> str:
         f"a {database} study needs its database driver, which is not installed: pip install "
         f"{package} (sqlite:///study.db needs none)"
     )
-

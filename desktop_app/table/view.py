@@ -50,7 +50,8 @@ class ResultsTable(QWidget):
         )
         self.filter_edit.setToolTip(
             "Conditions on columns (> < >= <= = != and : for 'contains') and words to find "
-            "in any column; a trial is shown when all of them hold"
+            "in any column; a trial is shown when all of them hold. 'not' before one turns "
+            "it round (not status:pruned); 'or' between them shows either side's trials"
         )
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._filter_edited)

@@ -41,6 +41,13 @@ def passing(text):
         ("weight_decay<=1e-6", [2, 3]),
         ("trial:3", [3]),
         ("epochs>=20, status:r", [3]),
+        # and, or, not are the language's own: never words to find in the cells.
+        ("NOT status:pruned", [1, 3, 4]),
+        ("not complete", [2, 3, 4]),
+        ("status:pruned or status:diverged", [2, 4]),
+        ("lr>0.005 and not status:running", [2, 4]),
+        ("val acc>=0.7 or lr>0.1 and epochs<5", [1, 4]),  # and binds first
+        ("not not pruned", [2]),
     ],
 )
 def test_a_filter_keeps_the_trials_every_condition_holds_for(text, expected):
@@ -52,6 +59,9 @@ def test_a_filter_keeps_the_trials_every_condition_holds_for(text, expected):
     [
         ("loss<0.3", "no column called 'loss'; columns: Trial, Status, lr"),
         ("status>done", "> compares numbers, such as status > 0.5"),
+        ("status:pruned not", "not and or need a term after them"),
+        ("or lr>0.1", "not and or need a term after them"),
+        ("lr>0.1 or", "not and or need a term after them"),
     ],
 )
 def test_a_filter_that_cannot_be_read_says_what_would_be(text, message):
