@@ -160,7 +160,7 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
     `missing`: "" (a missing value is an error), "drop" (rows with one are left out) or
     "mean" (filled with the column's mean, or its most common word)."""
     path = Path(path)
-    rows = _read_rows(path)
+    rows, separator = _read_rows(path)
     header, body = rows[0], rows[1:]
     if not body:
         raise DatasetError(f"{path}: a header row and no data rows")
@@ -174,6 +174,8 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
     label_column = names.index(label_name)
     cells = [[cell.strip() for cell in row] for row in body]
     notes: list[str] = []
+    if separator != ",":
+        notes.append(f"columns separated by {SEPARATOR_NAMES[separator]}")
     missing_rows = [
         number
         for number, row in enumerate(cells)
@@ -254,7 +256,7 @@ def encode_csv(path: Path, columns: tuple[Column, ...], label: str) -> np.ndarra
     word not seen in training is none of its column's words; a missing number is NaN
     (the model fills it). DatasetError names a column missing or not known."""
     path = Path(path)
-    rows = _read_rows(path)
+    rows, _ = _read_rows(path)  # predict reads a table whatever its separator
     names = [name.strip() for name in rows[0]]
     known = [column.name for column in columns]
     absent = [name for name in known if name not in names]
@@ -300,10 +302,32 @@ def _check_widths(path: Path, header: list[str], body: list[list[str]]) -> None:
             )
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+# What a table's columns may be separated by: a comma, or what spreadsheets write where
+# the comma is the decimal mark (;), tabs, or bars.
+SEPARATORS = ",;\t|"
+SEPARATOR_NAMES = {";": "';'", "\t": "tabs", "|": "'|'"}
+SNIFFED_CHARACTERS = 64 * 1024  # of the file's start, to find its header row
+
+
+def _separator(start: str) -> str:
+    """The character the header row (the first line of `start`) separates its columns
+    with: a comma when it has one (as before), else the one of SEPARATORS that splits it."""
+    header = start.splitlines()[0] if start else ""
+    if "," in header:
+        return ","
+    try:
+        return csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
+    except csv.Error:  # one column, or nothing to tell by: the comma, as before
+        return ","
+
+
+def _read_rows(path: Path) -> tuple[list[list[str]], str]:
+    """The table's non-empty rows, and the separator its header row uses."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as stream:
-            rows = [row for row in csv.reader(stream) if row]
+            separator = _separator(stream.read(SNIFFED_CHARACTERS))
+            stream.seek(0)
+            rows = [row for row in csv.reader(stream, delimiter=separator) if row]
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -314,7 +338,7 @@ def _read_rows(path: Path) -> list[list[str]]:
         raise DatasetError(f"{path}: cannot be read ({error})") from None
     if not rows:
         raise DatasetError(f"{path}: the file is empty")
-    return rows
+    return rows, separator
 
 
 def npz_arrays(path: Path, names: tuple[str, ...], advice: str) -> list[np.ndarray]:

@@ -342,3 +342,15 @@ def test_data_too_large_for_the_memory_free_is_refused_before_it_is_read(
         load_data(data)
     assert str(refused.value).startswith(f"{source}: loading it would take about ")
     assert "and this machine has 1 KB free" in str(refused.value)
+
+
+@pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "tabs"), ("|", "'|'")])
+def test_a_table_separated_by_another_character_reads_as_the_comma_one(tmp_path, separator, named):
+    """Spreadsheets write ';' where the comma is the decimal mark: such a table reads as
+    its comma twin, and its preview says what separated it."""
+    plain = read_csv(write(tmp_path, TABLE))
+    other = read_csv(write(tmp_path, TABLE.replace(",", separator), "other.csv"))
+    np.testing.assert_array_equal(other.x, plain.x)
+    assert other.y.tolist() == plain.y.tolist() and other.classes == plain.classes
+    assert f"columns separated by {named}" in other.notes
+    assert not any("separated" in note for note in plain.notes)
