@@ -333,8 +333,9 @@ class Session:
         return trial_costs(self.trials(), self.epoch_counts())
 
     def within_limits(self) -> Callable[[TrialRow], bool]:
-        """Whether a trial keeps to the search's limits (for core.trials.best_trial)."""
-        return self.config.search.trade_off.within_limits(self.costs())
+        """Whether a trial keeps to the limits (costs read only when there are some)."""
+        trade_off = self.config.search.trade_off
+        return trade_off.within_limits(self.costs() if trade_off.constraints else {})
 
     def last_epoch_rowid(self) -> int:
         """Where the epochs saved so far end (epochs_since reads what comes after)."""
