@@ -27,6 +27,7 @@ from hyperdesk.core.cli import (
 from hyperdesk.core.cli.arguments import WindowHooks
 from hyperdesk.core.cli.exit_codes import (
     EXIT_BUSY,
+    EXIT_CODES,
     EXIT_DISK_FULL,
     EXIT_INTERRUPTED,
     EXIT_SESSION,
@@ -61,7 +62,10 @@ def build_parser(hooks: WindowHooks = HEADLESS) -> argparse.ArgumentParser:
     """The command-line parser; the window's side lends its commands and drawing through
     `hooks`."""
     parser = argparse.ArgumentParser(
-        prog="hyperdesk", description="Tune a neural network's hyperparameters."
+        prog="hyperdesk",
+        description="Tune a neural network's hyperparameters.",
+        epilog="exit codes:\n" + "\n".join(f"  {code:<5}{meaning}" for code, meaning in EXIT_CODES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hyperdesk {__version__}")
     parser.set_defaults(hooks=hooks)

@@ -1,15 +1,17 @@
-"""`hyperdesk sessions`: list the sessions in the data directory."""
+"""`hyperdesk sessions`: list the sessions in the data directory, oldest first (by when
+each was created), the unreadable ones last; --json for scripts."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from hyperdesk.core.cli.exit_codes import EXIT_OK
 from hyperdesk.core.formatting import printable
 from hyperdesk.core.paths import SESSION_SUFFIX, sessions_dir
-from hyperdesk.core.storage.session import SessionError, summarize
+from hyperdesk.core.storage.session import SessionError, SessionSummary, summarize
 
-HELP = "list the sessions in the data directory"
+HELP = "list the sessions in the data directory, oldest first"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="",
         help="only the sessions whose name or notes (its own, its trials') hold every word",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of the sessions (path, name, created, state, strategy, "
+        "trials, best trial and score, data) instead of the table",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,33 +35,40 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         print(f"No sessions yet in {folder}. Start one with: hyperdesk run CONFIG")
         return EXIT_OK
-    header = ("name", "created", "strategy", "trials", "best val", "status", "path")
-    lines = []
+    readable, unreadable = [], []
     for path in paths:
         try:
             info = summarize(path)
         except SessionError as error:
-            reason = str(error).removeprefix(f"{path}: ")
             if not args.search:
-                lines.append(("?", "", "", "", "", "unreadable", printable(f"{path} ({reason})")))
+                unreadable.append((path, str(error).removeprefix(f"{path}: ")))
             continue
-        if not info.matches(args.search):
-            continue
-        best = "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}"
-        lines.append(
-            (
-                printable(info.name),
-                info.created_at.replace("T", " ")[:19],
-                info.strategy,
-                f"{info.done}/{info.planned}",
-                best,
-                info.status,
-                printable(str(path)),
-            )
-        )
-    if not lines:
+        if info.matches(args.search):
+            readable.append(info)
+    readable.sort(key=lambda info: (info.created_at, str(info.path)))
+    if args.json:
+        print(json.dumps([*map(_as_json, readable), *(_unreadable_json(*u) for u in unreadable)]))
+        return EXIT_OK
+    if not readable and not unreadable:
         print(f"No session in {folder} has {args.search!r} in its name or notes.")
         return EXIT_OK
+    header = ("name", "created", "strategy", "trials", "best val", "status", "path")
+    lines = [
+        (
+            printable(info.name),
+            info.created_at.replace("T", " ")[:19],
+            info.strategy,
+            f"{info.done}/{info.planned}",
+            "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}",
+            info.status,
+            printable(str(info.path)),
+        )
+        for info in readable
+    ]
+    lines += [
+        ("?", "", "", "", "", "unreadable", printable(f"{path} ({reason})"))
+        for path, reason in unreadable
+    ]
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
     for row in [header, *lines]:
         print(
@@ -62,3 +77,22 @@ def run(args: argparse.Namespace) -> int:
             + row[-1]
         )
     return EXIT_OK
+
+
+def _as_json(info: SessionSummary) -> dict:
+    return {
+        "path": str(info.path),
+        "name": info.name,
+        "created": info.created_at,
+        "state": str(info.status),
+        "strategy": info.strategy,
+        "trials_done": info.done,
+        "trials_planned": info.planned,
+        "best_trial": info.best_trial,
+        "best_score": info.best_val_acc,
+        "data": info.data,
+    }
+
+
+def _unreadable_json(path, reason: str) -> dict:
+    return {"path": str(path), "state": "unreadable", "error": reason}

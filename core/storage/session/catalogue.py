@@ -22,6 +22,8 @@ class SessionSummary:
     planned: int
     best_val_acc: float | None
     status: SearchState
+    best_trial: int | None = None  # the best within the search's limits (best_trial)
+    data: str = ""  # the file of the person's own, or the bundled dataset's name
     parent: str = ""  # the session this one's search was narrowed from
     note: str = ""  # what a person wrote of it
     trial_notes: tuple[str, ...] = ()  # what they wrote of its trials
@@ -47,6 +49,8 @@ def summarize(path: Path) -> SessionSummary:
             done=sum(row.status in FINISHED for row in trials),
             planned=session.planned,
             best_val_acc=None if best is None else best.final_val_acc,
+            best_trial=None if best is None else best.number,
+            data=session.config.data.source or session.config.data.dataset,
             status=session.status(),
             parent=meta.get("parent", ""),
             note=meta.get("note", ""),

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from hyperdesk.core import cli
-from hyperdesk.core.cli.exit_codes import EXIT_SESSION
+from hyperdesk.core.cli.exit_codes import EXIT_CODES, EXIT_SESSION
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 
@@ -260,6 +260,53 @@ def test_sessions_lists_what_run_made(capsys, tiny_config):
     line = out.splitlines()[1]
     assert line.startswith("my search") and "random" in line and "4/4" in line
     assert "complete" in line
+
+
+def test_sessions_lists_oldest_first_and_as_json_for_scripts(capsys, tiny_config, hyperdesk_home):
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.core.trials import best_trial
+
+    # Named so that the file names sort the other way round from when they were made.
+    for name in ("zebra", "aardvark"):
+        assert run_cli(capsys, "run", tiny_config, "--name", name)[0] == 0
+    zebra, aardvark = (
+        next((hyperdesk_home / "sessions").glob(f"{name}-*.hdsession"))
+        for name in ("zebra", "aardvark")
+    )
+    db = sqlite3.connect(aardvark)  # made later, whatever the clock's resolution
+    with db:
+        db.execute("UPDATE meta SET value = '2999-01-01T00:00:00+00:00' WHERE key = 'created_at'")
+    db.close()
+    (hyperdesk_home / "sessions" / "broken.hdsession").write_text("not a session")
+    lines = run_cli(capsys, "sessions")[1].splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["zebra", "aardvark", "?"]
+    code, out, _ = run_cli(capsys, "sessions", "--json")
+    listed = json.loads(out)
+    assert code == 0 and [entry.get("name") for entry in listed] == ["zebra", "aardvark", None]
+    with Session.open(zebra, writable=False) as session:
+        best = best_trial(session.trials(), session.within_limits())
+        data = session.config.data.dataset
+    assert listed[0] == {
+        "path": str(zebra),
+        "name": "zebra",
+        "created": listed[0]["created"],
+        "state": "complete",
+        "strategy": "random",
+        "trials_done": 4,
+        "trials_planned": 4,
+        "best_trial": best.number,
+        "best_score": best.final_val_acc,
+        "data": data,
+    }
+    assert listed[2]["state"] == "unreadable" and "not a Hyperdesk session" in listed[2]["error"]
+
+
+def test_the_exit_codes_are_listed_in_help(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for code, meaning in EXIT_CODES:
+        assert f"{code:<5}{meaning}" in out
 
 
 def test_export_csv_and_json_agree_with_the_session(capsys, tiny_config, tmp_path):
