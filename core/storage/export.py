@@ -6,6 +6,8 @@ import csv
 import dataclasses
 import io
 import json
+import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,27 +139,45 @@ def to_optuna(session: Session, storage: str) -> str:
         TrialStatus.COMPLETE: optuna.trial.TrialState.COMPLETE,
         TrialStatus.PRUNED: optuna.trial.TrialState.PRUNED,
     }
+    with warnings.catch_warnings():  # experimental in Optuna, and what the dashboard shows
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(list(trade_off.objectives))
     for trial in session.trials():
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)
         complete = state == optuna.trial.TrialState.COMPLETE
         values = trade_off.values(trial.final_val_acc, costs[trial.number]) if complete else None
-        study.add_trial(
-            ended_trial(
-                distributions,
-                trial.params,
-                values=None if values is None else list(values),
-                state=state,
-                constraints=trade_off.violations(costs[trial.number]) or None,
-                intermediate_values={r.epoch: r.val_acc for r in epochs.get(trial.number, [])},
-                user_attrs={
-                    "hyperdesk_trial": trial.number,
-                    "status": trial.status,
-                    "round": trial.round,
-                    "seed": trial.seed,
-                },
-            )
+        intermediate = {r.epoch: r.val_acc for r in epochs.get(trial.number, [])}
+        if state == optuna.trial.TrialState.PRUNED and intermediate and not trade_off.several:
+            # As Optuna's own tell does: a pruned trial's value is its last reported one
+            # (without it the dashboard leaves the trial out of its history plots).
+            values = [intermediate[max(intermediate)]]
+        violations = trade_off.violations(costs[trial.number])
+        exported = ended_trial(
+            distributions,
+            trial.params,
+            values=None if values is None else list(values),
+            state=state,
+            constraints=violations or None,
+            # The list form too: Optuna's samplers and the dashboard read this one.
+            system_attrs={"constraints": list(violations.values())} if violations else None,
+            intermediate_values=intermediate,
+            user_attrs={
+                "hyperdesk_trial": trial.number,
+                "status": trial.status,
+                "round": trial.round,
+                "seed": trial.seed,
+            },
         )
+        # When it really ran (create_trial stamps the export's time): the Timeline.
+        exported.datetime_start = _local_time(trial.started_at) or exported.datetime_start
+        exported.datetime_complete = _local_time(trial.finished_at) or exported.datetime_start
+        study.add_trial(exported)
     return study.study_name
+
+
+def _local_time(stamp: str | None) -> datetime | None:
+    """A session's UTC time stamp as the naive local time Optuna keeps its own in."""
+    return datetime.fromisoformat(stamp).astimezone().replace(tzinfo=None) if stamp else None
 
 
 # The package SQLAlchemy's default driver for each database comes in (its dialects'

@@ -156,6 +156,43 @@ def test_optuna_export_round_trip(tmp_path, capsys):
     assert "already holds a study named 'exported'" in capsys.readouterr().err
 
 
+def test_the_optuna_study_shows_pruned_trials_their_times_and_its_metric(tmp_path):
+    """What optuna-dashboard reads: a pruned trial's last reported value (Optuna's own
+    tell gives it one), when each trial really ran, and the metric's name."""
+    from datetime import datetime
+
+    import optuna
+
+    from hyperdesk.core import cli
+
+    config = config_module.loads(
+        TINY_CONFIG,
+        [
+            "search.trials=8",
+            "train.epochs=6",
+            'search.early_stopping.rule="median"',
+            "search.early_stopping.warmup=1",
+            "search.early_stopping.startup=2",
+        ],
+    )
+    path = tmp_path / "s.hdsession"
+    with Session.create(path, "pruning", config.to_toml(), 8) as session:
+        SearchRunner(session, workers=2).run()
+        trials, epochs = session.trials(), session.epochs()
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    assert cli.main(["export", str(path), "--optuna", url]) == 0
+    study = optuna.load_study(study_name="pruning", storage=url)
+    assert study.metric_names == ["val_acc"]
+    pruned = [trial for trial in trials if trial.status == "pruned"]
+    assert pruned  # the rule stopped some: the test sees what it is about
+    for exported, trial in zip(study.trials, trials, strict=True):
+        last = epochs[trial.number][-1].val_acc
+        assert exported.value == (last if trial.status == "pruned" else trial.final_val_acc)
+        started = datetime.fromisoformat(trial.started_at).astimezone().replace(tzinfo=None)
+        finished = datetime.fromisoformat(trial.finished_at).astimezone().replace(tzinfo=None)
+        assert exported.datetime_start == started and exported.datetime_complete == finished
+
+
 def test_a_warm_started_tpe_search_begins_where_the_earlier_one_scored_best():
     """40 earlier trials, best at lr = 1e-3 (score), one outside the range (skipped):
     with them TPE's first 8 trials lie nearer lr = 1e-3 than without, same seed."""

@@ -115,8 +115,11 @@ def test_the_front_goes_to_optuna_with_both_objectives_and_the_limit(tmp_path):
     study = optuna.load_study(study_name="both", storage=url)
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
     assert {t.user_attrs["hyperdesk_trial"] for t in study.best_trials} == front
+    assert study.metric_names == ["val_acc", "params"]  # not "Objective 0", "Objective 1"
     for trial in study.trials:
         assert (trial.constraints["max_params"] <= 0) == (trial.values[1] <= 20000)
+        # The list form Optuna's samplers and the dashboard's Pareto front read.
+        assert trial.system_attrs["constraints"] == [trial.constraints["max_params"]]
 
 
 def test_a_resumed_trade_off_search_ends_as_an_uninterrupted_one(tmp_path):
