@@ -54,6 +54,8 @@ class PanelKind:
     # Beside the learning curves (left) or beside the scatter (right), as tabs.
     side: str = "right"
     shown_for: Callable[[Config], bool] = _always
+    # The searches it is for, said where it is offered for others (a greyed menu item).
+    shown_when: str = ""
     # Until `ready` holds, the dock says what will appear and when, instead of empty axes.
     ready: Callable[[SearchResults], bool] = _finished
     waiting: str = ""
@@ -118,6 +120,7 @@ PANELS = (
         "grid-heatmap",
         HeatmapPanel,
         shown_for=HeatmapPanel.applies,
+        shown_when="a grid search of two parameters",
         waiting="The score at each point of the grid appears here as trials finish.",
     ),
     PanelKind(
@@ -126,6 +129,7 @@ PANELS = (
         "accuracy-against-cost",
         ParetoPanel,
         shown_for=ParetoPanel.applies,
+        shown_when="a trade-off search",
         waiting="Each finished trial appears here at its cost and its accuracy; the front "
         "(the most accurate trial for its cost) is drawn in green. Click a point to select "
         "the trial.",

@@ -195,10 +195,18 @@ class MainWindow(QMainWindow):
 
     def _search_shown(self) -> None:
         """Each panel's dock shows for the searches it applies to (the heatmap: a grid
-        over two parameters; the trade-off: a search of two objectives)."""
+        over two parameters; the trade-off: a search of two objectives), and its export
+        is offered for them only, saying which."""
+        config = self.model.config
         for kind, _ in self.panels:
-            self.panel_docks[kind.key].setVisible(kind.shown_for(self.model.config))
-        if KINDS["pareto"].shown_for(self.model.config):
+            applies = kind.shown_for(config)
+            self.panel_docks[kind.key].setVisible(applies)
+            export = self.menu_actions.export_panels[kind.key]
+            export.setEnabled(applies)
+            export.setText(
+                f"{kind.title} image…" + ("" if applies else f" (for {kind.shown_when})")
+            )
+        if KINDS["pareto"].shown_for(config):
             self.panel_docks["pareto"].raise_()  # what a trade-off search is for
 
     def _show_session_name(self) -> None:

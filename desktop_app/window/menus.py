@@ -38,6 +38,7 @@ class MenuActions:
     resume: QAction
     extend: QAction
     add_trial: QAction
+    export_panels: dict[str, QAction]  # by the registry's key
 
 
 def build_menus(window: QMainWindow) -> MenuActions:
@@ -57,12 +58,14 @@ def build_menus(window: QMainWindow) -> MenuActions:
     save_as = add_action(file_menu, "Save As…", sessions.save_as, QKeySequence.StandardKey.SaveAs)
     file_menu.addSeparator()
     export_menu = file_menu.addMenu("Export")
-    for kind, _ in window.panels:
-        add_action(
+    export_panels = {
+        kind.key: add_action(
             export_menu,
             f"{kind.title} image…",
             lambda _=False, key=kind.key: exports.export_panel_dialog(key),
         )
+        for kind, _ in window.panels
+    }
     export_menu.addSeparator()
     add_action(export_menu, "All panels…", exports.export_all_dialog)
     add_action(export_menu, "Results (CSV or JSON)…", exports.export_results_dialog)
@@ -96,4 +99,4 @@ def build_menus(window: QMainWindow) -> MenuActions:
     )
     add_action(help_menu, "About Hyperdesk", lambda: show_about(window))
     add_action(help_menu, "About Qt", lambda: QMessageBox.aboutQt(window))
-    return MenuActions(new, save_as, start, pause, stop, resume, extend, add_trial)
+    return MenuActions(new, save_as, start, pause, stop, resume, extend, add_trial, export_panels)

@@ -165,3 +165,22 @@ def test_the_inside_panel_follows_the_selected_trial(qtbot, window, monkeypatch)
     assert [args[1] for function, *args in asked if function is inspect_trial] == [best, other]
     window.model.select(None)
     assert "Select a finished trial" in window.inside.message.text()
+
+
+def test_a_panel_s_export_is_offered_for_the_searches_it_draws(window):
+    """File > Export > Heatmap wrote an empty plot for a random search: greyed there,
+    saying which searches it is for."""
+    from hyperdesk.core import config as config_module
+    from tests.conftest import TINY_CONFIG
+
+    def show(overrides):
+        window.actions.show_new_search(config_module.loads(TINY_CONFIG, overrides), "tiny")
+
+    heatmap = window.menu_actions.export_panels["heatmap"]
+    show(['search.strategy="random"'])
+    assert not heatmap.isEnabled()
+    assert heatmap.text() == "Heatmap image… (for a grid search of two parameters)"
+    assert not window.menu_actions.export_panels["pareto"].isEnabled()
+    assert window.menu_actions.export_panels["curves"].isEnabled()
+    show(['search.strategy="grid"', "search.points=3"])
+    assert heatmap.isEnabled() and heatmap.text() == "Heatmap image…"
