@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core.formatting import parameter_text
-from hyperdesk.core.storage.session import Session
+from hyperdesk.core.storage.session import Session, trial_costs
 from hyperdesk.core.trials import FINISHED, best_trial, trial_score
 
 # Two accuracies differ beyond noise when they are this many standard errors of their
@@ -101,20 +101,21 @@ def read_side(path: Path) -> SessionSide:
         config, name = session.config, session.name
         rows = session.trials()
         counts = session.epoch_counts()
-        within_limits = session.within_limits()
+    within_limits = config.search.trade_off.within_limits(lambda: trial_costs(rows, counts))
     data = config.data.source or config.data.dataset
     finished = [row for row in rows if row.status in FINISHED]
     by_trials, by_epochs, points = [], [], []
-    best_row, best, trained = None, None, 0
+    best, trained = None, 0  # the best score so far, within the limits
     for row in finished:
         score = trial_score(row.status, row.final_val_acc)
         trained += counts.get(row.number, (0, 0.0))[0]
         points.append((row.params, score))
-        if best_trial([row, best_row] if best_row else [row], within_limits) is row:
-            best, best_row = score, row
+        if score is not None and within_limits(row):
+            best = score if best is None else max(best, score)
         if best is not None:
             by_trials.append((row.number, best))
             by_epochs.append((trained, best))
+    best_row = best_trial(finished, within_limits)
     error = None
     if best_row is not None:
         error = best_row.final_val_acc_std

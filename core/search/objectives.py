@@ -64,11 +64,15 @@ class TradeOff:
     def feasible(self, costs: Mapping[str, float]) -> bool:
         return all(excess <= 0 for excess in self.violations(costs).values())
 
-    def within_limits(self, costs: Mapping[int, Mapping[str, float]]) -> Callable[[Any], bool]:
+    def within_limits(
+        self, read_costs: Callable[[], Mapping[int, Mapping[str, float]]]
+    ) -> Callable[[Any], bool]:
         """Whether a trial (anything with a `number`) keeps to every limit, from the
-        costs of each trial by number: what core.trials.ranked and best_trial ask."""
+        costs of each trial by number, which `read_costs` gives (called only when there
+        are limits): what core.trials.ranked and best_trial ask."""
         if not self.constraints:
             return lambda trial: True
+        costs = read_costs()
         return lambda trial: trial.number in costs and self.feasible(costs[trial.number])
 
     def front(self, trials: Mapping[int, tuple[float | None, Mapping[str, float]]]) -> set[int]:

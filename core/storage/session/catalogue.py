@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.storage.session.repository import Session
+from hyperdesk.core.storage.session.rows import trial_costs
 from hyperdesk.core.trials import FINISHED, SearchState, best_trial
 
 
@@ -39,18 +40,22 @@ def summarize(path: Path) -> SessionSummary:
     with Session.open(path, writable=False) as session:
         meta = session.meta
         trials = session.trials()
-        strategy = session.config.search.strategy
-        best = best_trial(trials, session.within_limits())
+        config = session.config  # parsed and checked once, not for each field
+
+        def costs() -> dict[int, dict[str, float]]:  # read only for a search with limits
+            return trial_costs(trials, session.epoch_counts())
+
+        best = best_trial(trials, config.search.trade_off.within_limits(costs))
         return SessionSummary(
             path=Path(path),
             name=meta.get("name", ""),
             created_at=meta.get("created_at", ""),
-            strategy=strategy,
+            strategy=config.search.strategy,
             done=sum(row.status in FINISHED for row in trials),
             planned=session.planned,
             best_val_acc=None if best is None else best.final_val_acc,
             best_trial=None if best is None else best.number,
-            data=session.config.data.source or session.config.data.dataset,
+            data=config.data.source or config.data.dataset,
             status=session.status(),
             parent=meta.get("parent", ""),
             note=meta.get("note", ""),

@@ -334,8 +334,7 @@ class Session:
 
     def within_limits(self) -> Callable[[TrialRow], bool]:
         """Whether a trial keeps to the limits (costs read only when there are some)."""
-        trade_off = self.config.search.trade_off
-        return trade_off.within_limits(self.costs() if trade_off.constraints else {})
+        return self.config.search.trade_off.within_limits(self.costs)
 
     def last_epoch_rowid(self) -> int:
         """Where the epochs saved so far end (epochs_since reads what comes after)."""
