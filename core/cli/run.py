@@ -16,11 +16,9 @@ from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress, download_progress
 from hyperdesk.core.config import RunConfig
-from hyperdesk.core.data.downloads import DOWNLOADS, fetch
-from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.dask_pool import ClusterLost, insecure_warning
-from hyperdesk.core.execution.launch import prepare_search
+from hyperdesk.core.execution.launch import check_data, prepare_search
 from hyperdesk.core.execution.runner import (
     SearchOutcome,
     SearchRunner,
@@ -122,11 +120,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    # Before any file is made: the data is here (downloaded first, with progress), can be
-    # read and split as asked, and fits.
-    if not config.data.source and config.data.dataset in DOWNLOADS:
-        fetch(config.data.dataset, report=download_progress)
-    load_split(config.data)
+    check_data(config.data, report=download_progress)
     try:
         search = prepare_search(
             config,

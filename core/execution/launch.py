@@ -9,7 +9,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperdesk.core.config import Config, ConfigError
+from hyperdesk.core.config import Config, ConfigError, DataConfig
+from hyperdesk.core.data.downloads import DOWNLOADS, fetch
+from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.runner import new_session_path
 from hyperdesk.core.execution.warm_start import with_prior
@@ -40,6 +42,15 @@ def writable_sessions_dir() -> Path:
             f"writable, or set {HOME_VARIABLE} to a folder that is."
         ) from error
     return folder
+
+
+def check_data(data: DataConfig, report=None) -> None:
+    """Before any session file is made: the data `data` names is here (a download is
+    fetched first, `report(file, done, total)` telling its progress), can be read, and
+    can be split as asked. DatasetError says what is wrong; nothing is written."""
+    if not data.source and data.dataset in DOWNLOADS:
+        fetch(data.dataset, report=report)
+    load_split(data)
 
 
 def prepare_search(

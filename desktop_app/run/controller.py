@@ -50,6 +50,7 @@ class SearchController(QObject):
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or other data
+    refused = Signal(str)  # a new search's data cannot be used; no session was made
     evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)
@@ -75,6 +76,7 @@ class SearchController(QObject):
         self.epochs_at_start = 0
         self.paused_seconds = 0.0  # of this run, not counting a pause still going on
         self.paused_at: float | None = None
+        self._made_no_session = False  # the last Start was refused before a file was made
         # Worker processes start with the window, so Start begins training at once.
         workers = int(QSettings().value("engine/workers", default_workers()))
         self.pool = TrialPool(workers, RunControl())
@@ -108,7 +110,7 @@ class SearchController(QObject):
         self.model.show_search(search.config, results)
         self.model.set_session(search.path, SessionState.NONE, name)
         parent_text = "" if parent is None else str(parent)
-        new = NewSession(name, search.config.to_toml(), search.planned, parent_text)
+        new = NewSession(name, search.config, search.planned, parent_text)
         self._run(search.path, new)
 
     def resume(self, take_over: bool = False) -> None:
@@ -146,13 +148,19 @@ class SearchController(QObject):
         self.worker.statesKept.connect(self.model.states_kept)
         self.worker.failed.connect(self.failed)
         self.worker.dataFailed.connect(self.dataFailed)
+        self.worker.refused.connect(self._refused)
         self.worker.searchEnded.connect(self._ended)
         self.thread.finished.connect(self.worker.deleteLater)
         self.run_started = time.monotonic()
         self.epochs_at_start = self.model.results.epochs_done
         self.paused_seconds, self.paused_at = 0.0, None
+        self._made_no_session = False
         self._set_state(RunState.RUNNING)
         self.thread.start()
+
+    def _refused(self, message: str) -> None:
+        self._made_no_session = True
+        self.refused.emit(message)
 
     def running_seconds(self) -> float:
         """How long this run has been training: time paused does not count."""
@@ -176,7 +184,10 @@ class SearchController(QObject):
         )
         if state == SearchState.COMPLETE:  # as the session file now says (Session.end_run)
             self.model.results.planned = len(self.model.results.trials)
-        self.model.set_session(self.model.session_path, session_state)
+        if self._made_no_session:  # the setup is shown again, as it was before Start
+            self.model.set_session(None, SessionState.NONE)
+        else:
+            self.model.set_session(self.model.session_path, session_state)
         self._set_state(RunState.IDLE)
         self.searchEnded.emit(state)
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from hyperdesk.core.config import ConfigError, RunConfig
+from hyperdesk.core.config import Config, ConfigError, RunConfig
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
+from hyperdesk.core.execution.launch import check_data
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.storage.session import Session, SessionError
@@ -23,7 +24,7 @@ from hyperdesk.core.trials import SearchState
 @dataclass(frozen=True)
 class NewSession:
     name: str
-    config_toml: str
+    config: Config
     planned: int
     parent: str = ""
 
@@ -35,6 +36,7 @@ class SearchWorker(QObject):
     statesKept = Signal(object)  # frozenset of the trials whose weights the session keeps
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or not the data it began with
+    refused = Signal(str)  # a new search's data cannot be used: no session was made
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
 
     def __init__(
@@ -66,8 +68,13 @@ class SearchWorker(QObject):
             # SQLite connection belongs to the thread that uses it.
             if self.new_session is not None:
                 new = self.new_session
+                try:
+                    check_data(new.config.data)
+                except DatasetError as error:  # nothing to resume or locate: no file made
+                    self.refused.emit(str(error))
+                    return
                 session = Session.create(
-                    self.session_path, new.name, new.config_toml, new.planned, new.parent
+                    self.session_path, new.name, new.config.to_toml(), new.planned, new.parent
                 )
             else:
                 session = Session.open(self.session_path)

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         controller.searchEnded.connect(lambda _: browser.refresh())
         controller.failed.connect(self._search_failed)
         controller.dataFailed.connect(actions.data_failed)
+        controller.refused.connect(self._start_refused)
         for signal, title in (
             (controller.evaluationFailed, "Cannot evaluate"),
             (controller.modelFailed, "Cannot make the model"),
@@ -305,6 +306,18 @@ class MainWindow(QMainWindow):
         )
         box.setDetailedText(details)
         box.setObjectName("failureDialog")
+        box.open()
+
+    def _start_refused(self, message: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Cannot start",
+            f"The data cannot be used: {message}.\n\nNo session was made: change the "
+            "setup's Data section and Start again.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("refusedDialog")
         box.open()
 
     # --- menus on panels -----------------------------------------------------------------

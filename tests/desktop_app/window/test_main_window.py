@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.paths import sessions_dir
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
 from tests.desktop_app.helpers import (
@@ -301,3 +302,27 @@ def test_the_window_searches_a_config_as_the_command_line_does(window):
     assert [p.name for p in shown.search.space] == ["hidden_units", "lr", "weight_decay"]
     first = [make_strategy(c.search).ask().params for c in (loaded, shown)]
     assert first[0] == first[1]
+
+
+def test_a_start_whose_data_cannot_be_used_makes_no_session(qtbot, window, tmp_path):
+    # The setup catches what it can before Start; what only reading the whole file finds
+    # (here a file cut short after it was chosen) is said, and leaves nothing behind.
+    table = tmp_path / "cut.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
+    config = config_module.loads(
+        TINY_CONFIG, [f'data.source="{table}"', "data.samples=200", "data.validation=0.25"]
+    )
+    sessions = sessions_dir()
+    before = set(sessions.glob("*")) if sessions.exists() else set()
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        window.controller.start(config, "cut short")
+    dialog = window.findChild(QMessageBox, "refusedDialog")
+    assert dialog is not None and "has 30 samples" in dialog.text()
+    assert "No session was made" in dialog.text()
+    assert "Locate" not in " ".join(b.text() for b in dialog.buttons())
+    after = set(sessions.glob("*")) if sessions.exists() else set()
+    assert after == before
+    assert window.model.session_path is None
+    assert window.windowTitle().find("interrupted") < 0
+    dialog.close()
+    assert window.controller.idle and window.setup.isEnabled()
