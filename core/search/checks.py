@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from hyperdesk.core.search.objectives import SCORE
+from hyperdesk.core.search.objectives import SCORE, size_unchanged
 from hyperdesk.core.search.registry import OPTUNA_STRATEGIES
 from hyperdesk.core.search.space import ChoiceParam
 
@@ -44,6 +44,11 @@ def search_problems(search: SearchConfig) -> list[tuple[str, str]]:
                 "coarse-to-fine narrows on the best scores and a trade-off has no single best: "
                 'use search.strategy = "nsga2" or "tpe" (or random, grid, sobol)',
             )
+        )
+    unchanged = size_unchanged(param.name for param in search.space)
+    if "params" in search.objectives and unchanged and not search.history:
+        problems.append(
+            ("search.objectives", f"accuracy and size: every trial is one size ({unchanged})")
         )
     if search.constraints and not search.trade_off.several:
         problems.append(

@@ -24,6 +24,16 @@ OBJECTIVE_TITLES = {
 }
 # Each limit a search can set, and the measure it caps.
 CONSTRAINTS = {"max_params": "params", "max_train_seconds": "train_seconds"}
+# The searchable settings that change a network's size (its parameter count).
+SIZE_SETTINGS = ("hidden_units", "layers", "batchnorm")
+
+
+def size_unchanged(searched) -> str:
+    """Why a trade-off against the size cannot be searched over the settings `searched`
+    (every trial's network would be the same size); "" when one of them changes it."""
+    if any(name in SIZE_SETTINGS for name in searched):
+        return ""
+    return f"nothing searched changes the size: search {', '.join(SIZE_SETTINGS)}"
 
 
 def measures(parameters: int | None, seconds: float) -> dict[str, float]:

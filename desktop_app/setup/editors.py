@@ -167,16 +167,30 @@ class Choice(Editor):
 
 
 class Objectives(Choice):
-    """What the search optimises: the accuracy alone, or it against one cost."""
+    """What the search optimises: the accuracy alone, or it against one cost. Against
+    the size only when something searched changes it."""
+
+    SIZE = "Accuracy and size (parameters)"
 
     def __init__(self):
         super().__init__(
             (
                 ("Accuracy", SCORE),
-                ("Accuracy and size (parameters)", "params"),
+                (self.SIZE, "params"),
                 ("Accuracy and training time", "train_seconds"),
             )
         )
+
+    def offer_size(self, unchanged: str) -> None:
+        """Offer the trade-off against size, or grey it out saying why (`unchanged`,
+        core's size_unchanged of what is searched)."""
+        index = self.widget.findData("params")
+        item = self.widget.model().item(index)
+        item.setEnabled(not unchanged)
+        self.widget.setItemText(
+            index, f"{self.SIZE}: search layers or units first" if unchanged else self.SIZE
+        )
+        item.setToolTip(f"Every trial would be one size: {unchanged}" if unchanged else "")
 
     def value(self) -> list[str]:
         cost = self.widget.currentData()

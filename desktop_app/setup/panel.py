@@ -33,6 +33,7 @@ from hyperdesk.core.data.sources import ALL, DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
 from hyperdesk.core.execution.dask_pool import ClusterInfo, insecure_warning
 from hyperdesk.core.formatting import parameter_text, size_text
+from hyperdesk.core.search.objectives import size_unchanged
 from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
 from hyperdesk.desktop_app.dialogs.run_first import ask_point
@@ -384,6 +385,8 @@ class SetupPanel(QWidget):
         row = self.space_editor.rows.get("optimizer")
         named = [values.get("train.optimizer")] if row is None else row.low_edit.text().split(",")
         self.space_editor.set_optimizers({name.strip() for name in named if name and name.strip()})
+        searched = [name for name, row in self.space_editor.rows.items() if row.searched]
+        self.editors["search.objectives"].offer_size(size_unchanged(searched))
         for section in SECTIONS:
             if section.summary is not None:
                 self.sections[section.title].set_summary(section.summary(values))

@@ -157,6 +157,11 @@ def test_run_prints_the_front_and_the_trials_over_the_limit(tmp_path, capsys):
         (['search.objectives=["params"]'], "search.objectives", '["val_acc", X]'),
         (['search.objectives=["val_acc", "flops"]'], "search.objectives", '"params"'),
         (["search.constraints.max_params=50000"], "search.constraints", "trade-off"),
+        (  # TINY_CONFIG searches lr and weight decay: each network is one size
+            ['search.objectives=["val_acc", "params"]'],
+            "search.objectives",
+            "search hidden_units, layers, batchnorm",
+        ),
         (
             ['search.objectives=["val_acc", "params"]', "search.constraints.max_params=0"],
             "search.constraints.max_params",

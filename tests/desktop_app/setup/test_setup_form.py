@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QLabel,
     QPushButton,
 )
@@ -388,3 +389,27 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
     assert entries[0].text() == str(root)  # newest first (others from earlier tests may follow)
     entries[0].trigger()
     assert window.setup.config().data.source == str(root)
+
+
+def test_accuracy_and_size_is_offered_only_when_something_searched_changes_the_size(
+    qtbot, window
+):
+    load(window)  # searches lr and weight decay: every trial one size
+    combo = window.findChild(QComboBox, "objectivesCombo")
+    index = combo.findData("params")
+    assert not combo.model().item(index).isEnabled()
+    assert "search layers or units" in combo.itemText(index)
+    assert "hidden_units" in combo.model().item(index).toolTip()
+    editor = window.setup.space_editor
+    editor.add_combo.setCurrentIndex(editor.add_combo.findData("hidden_units"))
+    editor.add_combo.activated.emit(editor.add_combo.currentIndex())
+    assert combo.model().item(index).isEnabled()
+    assert combo.itemText(index) == "Accuracy and size (parameters)"
+    combo.setCurrentIndex(index)
+    assert window.setup.config().search.objectives == ("val_acc", "params")
+    editor.rows["hidden_units"].search_box.setChecked(False)  # fixed again: one size
+    type_into(qtbot, editor.rows["hidden_units"].low_edit, "32")
+    assert not combo.model().item(index).isEnabled()
+    problems = dict(window.setup.problems())
+    assert "every trial is one size" in problems["search.objectives"]
+    assert "every trial is one size" in window.setup.errors["search.objectives"].text()
