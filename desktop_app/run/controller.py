@@ -77,6 +77,9 @@ class SearchController(QObject):
         self.paused_seconds = 0.0  # of this run, not counting a pause still going on
         self.paused_at: float | None = None
         self._made_no_session = False  # the last Start was refused before a file was made
+        # The session the last run here trained, and for how long (paused time not
+        # counted): the status bar says it while that session is shown.
+        self.last_run: tuple[Path | None, float] = (None, 0.0)
         # Worker processes start with the window, so Start begins training at once.
         workers = int(QSettings().value("engine/workers", default_workers()))
         self.pool = TrialPool(workers, RunControl())
@@ -173,6 +176,8 @@ class SearchController(QObject):
         if self.paused_at is not None:  # stopped while paused
             self.set_paused(False)
         self._remember_speed()
+        ran = None if self._made_no_session else self.model.session_path
+        self.last_run = (ran, self.running_seconds())
         if self.thread is not None:
             # run() has returned: the thread's event loop ends as soon as it is asked.
             self.thread.quit()
@@ -237,6 +242,8 @@ class SearchController(QObject):
             seconds = flops / 1e9 / rate
             # "about 0:00" read as a broken estimate; seconds are not worth a figure.
             took = f"about {clock(seconds)}" if seconds >= 60 else "under a minute"
+            if config.search.early_stopping.rule != "none" and seconds >= 60:
+                took = f"at most {clock(seconds)}"  # every trial trained to its last epoch
             eta = f", {took} here{first}"
         counted = f"{trials:,} trial{'s' * (trials != 1)}"
         search = config.search

@@ -110,21 +110,33 @@ class SearchStatusBar(QStatusBar):
         self.progress.setMaximum(max(planned, done))
         self.progress.setValue(done)
         self.epochs_label.setText(f"{done:,} / {max(planned, done):,} epochs")
+        self.time_label.setText(self._time_text(planned, done))
         if results.planned == 0:
             return
         state = self.controller.state
         if state != RunState.STOPPING:
             paused = " (paused)" if state == RunState.PAUSED else ""
             self.trials_label.setText(f"Trials {results.trials_done} / {results.planned}{paused}")
-        if not self.controller.idle:
-            elapsed = self.controller.running_seconds()
-            worked = done - self.controller.epochs_at_start
-            eta = "--:--" if worked <= 0 else clock(elapsed * max(planned - done, 0) / worked)
-            self.time_label.setText(f"Elapsed {clock(elapsed)}   ETA {eta}")
         best = results.best()
         self.best_label.setText(
             "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
         )
+
+    def _time_text(self, planned: int, done: int) -> str:
+        """How long the shown search has run and, while it runs on, how long it has to
+        go; how long its last run took here once it ended; nothing for a search that
+        did not run in this window."""
+        controller = self.controller
+        if controller.idle:
+            ran, seconds = controller.last_run
+            shown = ran is not None and ran == self.model.session_path
+            return f"Ran {clock(seconds)}" if shown else ""
+        elapsed = clock(controller.running_seconds())
+        if controller.state == RunState.STOPPING:  # no time left to tell
+            return f"Elapsed {elapsed}"
+        worked = done - controller.epochs_at_start
+        left = max(planned - done, 0) / worked * controller.running_seconds() if worked > 0 else None
+        return f"Elapsed {elapsed}   ETA {'--:--' if left is None else clock(left)}"
 
     def _evaluated(self, result) -> None:
         if result.status != TrialStatus.COMPLETE:

@@ -413,3 +413,14 @@ def test_accuracy_and_size_is_offered_only_when_something_searched_changes_the_s
     problems = dict(window.setup.problems())
     assert "every trial is one size" in problems["search.objectives"]
     assert "every trial is one size" in window.setup.errors["search.objectives"].text()
+
+
+def test_with_early_stopping_the_estimate_is_a_most(window):
+    """Trials stopped early train fewer epochs than planned: the time estimate is the
+    longest it can take, and says so."""
+    QSettings().setValue("engine/gflops", 1e-5)  # slow enough for minutes
+    load(window)
+    label = window.setup_column.cost_label
+    assert re.match(r"4 trials, 12 epochs, about [\d:]+ here;", label.text())
+    load(window, ['search.early_stopping.rule="median"'])
+    assert re.match(r"4 trials, 12 epochs, at most [\d:]+ here;", label.text())

@@ -5,6 +5,8 @@ and staying responsive while a search runs."""
 from __future__ import annotations
 
 import importlib.resources
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -63,9 +65,14 @@ def test_stop_keeps_finished_epochs_and_interrupts_the_rest(qtbot, window):
     load(window, ["train.epochs=400", "data.samples=1000"])
     qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.model.results.epochs_done >= 5, timeout=30_000)
+    time_label = window.statusBar().time_label
+    qtbot.waitUntil(lambda: "ETA" in time_label.text())
     with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000) as finished:
         qtbot.mouseClick(button(window, "stopButton"), Qt.MouseButton.LeftButton)
+        # Stopping: how long it ran, no time left to go.
+        assert time_label.text().startswith("Elapsed") and "ETA" not in time_label.text()
     assert finished.args == ["interrupted"]
+    assert re.fullmatch(r"Ran \d+:\d\d", time_label.text())
     with Session.open(window.model.session_path, writable=False) as session:
         stored = session.trials()
         saved_epochs = sum(len(records) for records in session.epochs().values())
@@ -75,6 +82,17 @@ def test_stop_keeps_finished_epochs_and_interrupts_the_rest(qtbot, window):
     assert saved_epochs == window.model.results.epochs_done >= 5
     assert window.table.view.model().index(0, 1).data() == "interrupted"
     assert button(window, "startButton").isEnabled()
+
+
+def test_the_time_shown_is_the_shown_searchs_own(qtbot, window, tmp_path):
+    load(window)
+    assert run_to_end(qtbot, window) == "complete"
+    time_label = window.statusBar().time_label
+    assert re.fullmatch(r"Ran \d+:\d\d", time_label.text())
+    other = tmp_path / "other.hdsession"
+    shutil.copy(window.model.session_path, other)
+    window.actions.open_session(other)  # a finished search this window did not run
+    assert window.model.session_path == other and time_label.text() == ""
 
 
 def test_pause_holds_the_search_and_resume_continues(qtbot, window):
