@@ -158,18 +158,22 @@ class SearchModel(QObject):
         self.select_many(() if number is None else (number,))
 
     def select_many(self, numbers) -> None:
-        """Highlight these trials everywhere; the last is remembered per session for its
+        """Highlight these trials everywhere; they are remembered per session for its
         reopening."""
         numbers = tuple(numbers)
         if numbers == self.selection:
             return
         self.selection = numbers
         if self.session_path is not None and numbers:
-            QSettings().setValue(f"selection/{self.session_path}", numbers[-1])
+            QSettings().setValue(
+                f"selection/{self.session_path}", ",".join(str(number) for number in numbers)
+            )
         self.selectionChanged.emit(numbers)
 
-    def remembered_selection(self) -> int | None:
+    def remembered_selection(self) -> tuple[int, ...]:
+        """The trials last selected in the shown session, in the order chosen."""
         if self.session_path is None:
-            return None
-        selected = QSettings().value(f"selection/{self.session_path}")
-        return None if selected is None else int(selected)
+            return ()
+        kept = str(QSettings().value(f"selection/{self.session_path}", ""))
+        # Kept as text: an INI settings file reads a list of one back as a string.
+        return tuple(int(part) for part in kept.split(",") if part.strip().isdigit())

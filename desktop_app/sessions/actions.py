@@ -93,9 +93,9 @@ class SessionActions(QObject):
         self.follower.follow_from(last_rowid)
         self.model.set_session(path, SessionState.of(state), name)
         remember_recent(RECENT_SESSIONS, str(path))
-        selected = self.model.remembered_selection()
-        if selected is not None and selected in results.trials:
-            self.model.select(selected)
+        self.model.select_many(
+            number for number in self.model.remembered_selection() if number in results.trials
+        )
         self.sessionOpened.emit(path)
         if config.data.source:  # a file of the person's: still there, still the same?
             self.helper.request(

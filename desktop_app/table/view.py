@@ -91,6 +91,15 @@ class ResultsTable(QWidget):
         model.selectionChanged.connect(self._select_rows)
 
     def _reset(self) -> None:
+        # The new search's columns are not the last one's: its sort is not remembered
+        # for the session shown before (its column number would name another header).
+        self.restoring = True
+        try:
+            self._show_new_search()
+        finally:
+            self.restoring = False
+
+    def _show_new_search(self) -> None:
         config = self.model.config
         log_params = {
             p.name for p in config.search.space if isinstance(p, RangeParam) and p.scale == "log"

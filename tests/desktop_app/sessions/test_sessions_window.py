@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -83,6 +83,37 @@ def test_a_session_reopens_as_it_finished(qtbot, window, new_window):
     assert again.model.selected == selected
     assert again.setup.config() == window.setup.config()
     assert again.statusBar().session_label.text().endswith("Complete")
+
+
+def test_a_session_reopened_after_another_keeps_its_sort_and_whole_selection(
+    qtbot, window, new_window
+):
+    """Seen: sorted by Val acc, reopened sorted by lr (the next session's columns were
+    remembered under the first one's name); 4 trials selected, 1 restored."""
+    load(window, ["search.trials=6"])
+    run_to_end(qtbot, window)
+    first = window.model.session_path
+    table = window.table
+    val_column = table.table_model.headers.index("Val acc")
+    table.view.sortByColumn(val_column, Qt.SortOrder.DescendingOrder)
+    view = table.view
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (0, 2, 3, 5):
+        view.selectionModel().select(table.proxy.index(row, 0), flags)
+    chosen = window.model.selection
+    assert len(chosen) == 4
+    # Another search, with other columns, shown in between.
+    load(window, ["search.trials=2", "search.space.dropout={low=0.0, high=0.5}"])
+    run_to_end(qtbot, window)
+    assert window.model.session_path != first
+    window.close()
+    again = new_window()
+    again.actions.open_file(first)
+    header = again.table.view.horizontalHeader()
+    assert again.table.table_model.headers[header.sortIndicatorSection()] == "Val acc"
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert again.model.selection == chosen
+    assert sorted(again.table.selected_numbers()) == sorted(chosen)
 
 
 def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
