@@ -24,7 +24,9 @@ from hyperdesk.core.data.downloads import DOWNLOADS, TEST_FILES, TRAIN_FILES, ca
 from hyperdesk.core.data.images import read_image_folder
 from hyperdesk.core.data.tables import (
     Dataset,
+    csv_columns,
     csv_load_bytes,
+    npz_array_names,
     npz_load_bytes,
     read_csv,
     read_idx_pair,
@@ -212,6 +214,24 @@ def data_rows(data: DataConfig) -> int:
         return dataset_rows(data.dataset)
     known = _known_shapes.get(data_key(data))
     return known[2] if known is not None else len(load_data(data).y)
+
+
+def label_choices(data: DataConfig) -> tuple[tuple[str, ...], str]:
+    """What data.label can name in the file `data` names (a CSV table's columns, an
+    NPZ file's arrays) and the one an empty label means; ((), "") for data whose label
+    is not one of its own names (an IDX labels file, images, a dataset)."""
+    if not data.source:
+        return (), ""
+    path = Path(data.source).expanduser()
+    if not path.is_file():  # not there, or a folder, a pipe, a device: nothing to list
+        return (), ""
+    fmt = source_format(str(path), data.format)
+    if fmt == "csv":
+        columns = tuple(csv_columns(path))
+        return columns, columns[-1] if columns else ""
+    if fmt == "npz":
+        return tuple(npz_array_names(path)), "y"
+    return (), ""
 
 
 def load_data(data: DataConfig) -> Dataset:

@@ -341,6 +341,28 @@ def _read_rows(path: Path) -> tuple[list[list[str]], str]:
     return rows, separator
 
 
+def csv_columns(path: Path) -> list[str]:
+    """The names in a CSV table's header row, read without the rest of the file."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            separator = _separator(stream.read(SNIFFED_CHARACTERS))
+            stream.seek(0)
+            header = next((row for row in csv.reader(stream, delimiter=separator) if row), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DatasetError(f"{path}: cannot be read ({error})") from None
+    return [name.strip() for name in header]
+
+
+def npz_array_names(path: Path) -> list[str]:
+    """The arrays an NPZ file holds, from its zip directory (none is read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise DatasetError(f"{path}: not a readable NPZ file ({error})") from None
+    return [name.removesuffix(".npy") for name in names if name.endswith(".npy")]
+
+
 def npz_arrays(path: Path, names: tuple[str, ...], advice: str) -> list[np.ndarray]:
     """The arrays `names` of an NPZ file; DatasetError naming one missing (with `advice`
     and the arrays the file holds) or why the file cannot be read."""

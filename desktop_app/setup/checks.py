@@ -15,6 +15,7 @@ from hyperdesk.core.data.downloads import needs_download
 from hyperdesk.core.data.sources import (
     DataSummary,
     data_key,
+    label_choices,
     preview_data,
     remember_shape,
     shape_known,
@@ -44,6 +45,7 @@ class SetupChecks(QObject):
         self.asked: dict[tuple, DataConfig] = {}  # data key -> the data asked about
         self.summaries: dict[tuple, DataSummary] = {}  # data key -> what it holds
         self.errors: dict[tuple, str] = {}  # data key -> why it cannot be used
+        self.labels_of: tuple[str, str] | None = None  # (source, format) whose names are asked
         setup.changed.connect(self.check)
         controller.speedMeasured.connect(self.check)
 
@@ -52,6 +54,7 @@ class SetupChecks(QObject):
         return not self.problems and not self.pending
 
     def check(self) -> None:
+        self._offer_labels()
         config, problems = self.setup.read()  # on every keystroke: read once
         if config is not None:  # where a resume runs too: a session can go on elsewhere
             self.controller.executor = config.run
@@ -85,6 +88,29 @@ class SetupChecks(QObject):
         self.setup.show_preview(config)
         self.column.show_check(len(problems), cost)
         self.checked.emit()
+
+    def _offer_labels(self) -> None:
+        """Ask the helper once per file what its label can name (its columns or arrays);
+        the setup lists them."""
+        values = self.setup.values()
+        fmt = self.setup.loaded.get("data", {}).get("format", "")  # not in the form
+        source = (values.get("data.source", ""), fmt)
+        if source == self.labels_of:
+            return
+        self.labels_of = source
+        self.setup.show_label_choices((), "")  # typed until they are known
+        if not source[0]:
+            return
+        self.helper.request(
+            label_choices,
+            DataConfig(source=source[0], format=source[1]),
+            then=lambda choices: self._labels_read(source, choices),
+            failed=lambda problem: None,  # the preview says what is wrong with the file
+        )
+
+    def _labels_read(self, source: tuple[str, str], choices) -> None:
+        if source == self.labels_of:  # not another file chosen meanwhile
+            self.setup.show_label_choices(*choices)
 
     def _show_preview(self, data: DataConfig) -> None:
         """The preview of the data `data` names: known, asked of the helper process (a

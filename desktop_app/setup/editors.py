@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLineEdit,
@@ -276,6 +277,52 @@ class Text(Editor):
 
     def on_change(self, slot) -> None:
         self.edit.textEdited.connect(slot)
+
+
+class LabelPicker(Editor):
+    """The column (CSV) or array (NPZ) holding the classes, picked from the file's own
+    names once the helper has read them (typing a name's first letters jumps to it), the
+    default preselected; typed while they are not known, and for an IDX labels file."""
+
+    def __init__(self):
+        self.widget = ComboBox()
+        # A long column name is elided, not a wider setup column.
+        self.widget.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.widget.setMinimumContentsLength(12)
+        self.default = ""  # the name an empty label means
+        self.show_names((), "")
+
+    def show_names(self, names: tuple[str, ...], default: str) -> None:
+        """List `names` (none: a text field), keeping the value shown if it is one."""
+        kept = self.value()
+        self.default = default
+        blocked = self.widget.blockSignals(True)
+        self.widget.clear()
+        self.widget.setEditable(not names)
+        if names:
+            self.widget.addItems(names)
+        else:
+            self.widget.lineEdit().setPlaceholderText("the last column")
+        self.widget.blockSignals(blocked)
+        self.set_value(kept)
+
+    def value(self) -> str:
+        text = self.widget.currentText().strip()
+        return "" if text == self.default else text
+
+    def set_value(self, value: str) -> None:
+        chosen = value or self.default
+        if self.widget.isEditable():
+            self.widget.setEditText(value)
+            return
+        if self.widget.findText(chosen) < 0:  # a name the file lacks: shown, its problem said
+            self.widget.addItem(chosen)
+        self.widget.setCurrentText(chosen)
+
+    def on_change(self, slot) -> None:
+        self.widget.currentTextChanged.connect(slot)
 
 
 class ImageSize(Text):

@@ -20,6 +20,7 @@ from hyperdesk.desktop_app.setup.editors import (
     Editor,
     Fraction,
     ImageSize,
+    LabelPicker,
     Objectives,
     SampleCount,
     SizeLimit,
@@ -257,7 +258,7 @@ SECTIONS = (
             Field(
                 "data.label",
                 "Label",
-                lambda: Text("the last column"),
+                LabelPicker,
                 "The column (CSV) or array (NPZ) holding the classes; for IDX, the labels file",
                 shown=own_file,
             ),

@@ -310,12 +310,18 @@ class SetupPanel(QWidget):
         self.form_rows[field.key] = (form, holder)
 
     def _new_source(self, *args) -> None:
-        """Other data of the person's own: the search takes all of its rows until the
-        person says otherwise (a count chosen for other data means nothing for it)."""
-        samples = self.editors["data.samples"]
-        samples.widget.blockSignals(True)  # _edited, which follows, checks the setup once
-        samples.set_value(ALL)
-        samples.widget.blockSignals(False)
+        """Other data of the person's own: the search takes all of its rows, its classes
+        from its own last column, until the person says otherwise (a count or a column
+        chosen for other data means nothing for it)."""
+        for key, value in (("data.samples", ALL), ("data.label", "")):  # and its own label
+            editor = self.editors[key]
+            editor.widget.blockSignals(True)  # _edited, which follows, checks the setup once
+            editor.set_value(value)
+            editor.widget.blockSignals(False)
+
+    def show_label_choices(self, names: tuple[str, ...], default: str) -> None:
+        """The names the data's label can take (read by the helper from the file)."""
+        self.editors["data.label"].show_names(names, default)
 
     def _edited(self, *args) -> None:
         self._update_visibility()

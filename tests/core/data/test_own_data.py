@@ -1,6 +1,8 @@
 """A person's own data: CSV, NPZ, IDX pairs and image folders, every bad file named,
 and scaling fitted on training rows only."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -121,6 +123,22 @@ def test_npz_arrays_by_name_and_images_flattened(tmp_path):
     np.savez(tmp_path / "bad.npz", X=np.zeros((5, 2)), y=np.zeros(4))
     with pytest.raises(DatasetError, match=r"X has 5 rows, y has shape \(4,\)"):
         read_npz(tmp_path / "bad.npz")
+
+
+def test_the_label_is_chosen_from_the_files_own_columns_or_arrays(tmp_path):
+    table = tmp_path / "semicolons.csv"
+    table.write_text("width;colour ;kind\n1;red;a\n2;blue;b\n")
+    assert sources.label_choices(DataConfig(source=str(table))) == (
+        ("width", "colour", "kind"),
+        "kind",
+    )
+    arrays = tmp_path / "arrays.npz"
+    np.savez(arrays, X=np.zeros((2, 3)), y=np.zeros(2), target=np.ones(2))
+    assert sources.label_choices(DataConfig(source=str(arrays))) == (("X", "y", "target"), "y")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)  # a pipe is never opened: it would wait for a writer
+    assert sources.label_choices(DataConfig(source=str(pipe))) == ((), "")
+    assert sources.label_choices(DataConfig()) == ((), "")
 
 
 def test_an_idx_pair_reads_as_mnist_ships_it(tmp_path):

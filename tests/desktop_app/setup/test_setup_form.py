@@ -260,8 +260,16 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     # The file's own problem is pinned to the field, with what to do.
     error = window.setup.errors["data.source"]
     qtbot.waitUntil(lambda: "a missing value ('NA')" in error.text(), timeout=30_000)
-    editors["data.label"].widget.setText("species")
-    editors["data.label"].widget.textEdited.emit("species")
+    # Label lists the file's columns, its last preselected; typing picks one.
+    label = editors["data.label"].widget
+    qtbot.waitUntil(lambda: label.count() == 8, timeout=30_000)
+    assert not label.isEditable()
+    assert [label.itemText(i) for i in range(8)][:2] == ["species", "island"]
+    assert label.currentText() == "year"
+    assert window.setup.config().data.label == ""  # the default: nothing to store
+    label.setFocus()
+    qtbot.keyClicks(label, "spe")
+    assert label.currentText() == "species"
     editors["data.missing"].set_value("drop")
     preview = window.setup.data_preview
     qtbot.waitUntil(lambda: preview.isVisible(), timeout=30_000)
@@ -291,8 +299,9 @@ def test_more_samples_than_the_file_has_are_caught_before_start(qtbot, window, m
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(penguins), ""))
     window.findChild(QPushButton, "sourceFileButton").click()
     editors, errors = window.setup.editors, window.setup.errors
-    editors["data.label"].widget.setText("species")
-    editors["data.label"].widget.textEdited.emit("species")
+    label = editors["data.label"].widget
+    qtbot.waitUntil(lambda: label.findText("species") >= 0, timeout=30_000)
+    label.setCurrentText("species")
     editors["data.missing"].set_value("drop")
     qtbot.waitUntil(lambda: window.setup.data_preview.isVisible(), timeout=30_000)
     assert button(window, "startButton").isEnabled()
