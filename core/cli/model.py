@@ -1,5 +1,5 @@
 """`hyperdesk model`: train a session's chosen trial on all the data its search saw and
-save it as a model file."""
+save it as a model file; or write a saved model file as ONNX, without training again."""
 
 from __future__ import annotations
 
@@ -10,18 +10,28 @@ import sys
 from pathlib import Path
 
 from hyperdesk.core.cli.arguments import positive_int
-from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.execution.final_model import train_final_model
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.model.inspection import ClassReport
-from hyperdesk.core.model.model_file import SUFFIX, default_model_name
+from hyperdesk.core.model.model_file import (
+    SUFFIX,
+    ModelError,
+    default_model_name,
+    load_model,
+)
 from hyperdesk.core.model.onnx_export import EXTRA_HINT, ONNX_SUFFIX, export_onnx
 
-HELP = "train a trial (default: the best) on all search samples and save the model"
+HELP = (
+    "train a trial (default: the best) on all search samples and save the model; or "
+    "convert a saved .hdmodel to ONNX"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("session", help="the session file")
+    parser.add_argument(
+        "session", help=f"the session file, or a {SUFFIX} file to convert (with --format onnx)"
+    )
     parser.add_argument("--trial", type=positive_int, help="trial number (default: the best)")
     parser.add_argument(
         "--format",
@@ -42,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "onnx" and importlib.util.find_spec("onnx") is None:
         print(f"hyperdesk: {EXTRA_HINT}", file=sys.stderr)  # before any training
         return EXIT_USAGE
+    if session.suffix == SUFFIX:
+        return _convert(args, session)
     model = train_final_model(session, args.trial).model
     details = model.details
     suffix = ONNX_SUFFIX if args.format == "onnx" else SUFFIX
@@ -69,6 +81,30 @@ def run(args: argparse.Namespace) -> int:
         print(
             json.dumps({"model": str(out), **{k: details[k] for k in ("trial", "test_accuracy")}})
         )
+    return EXIT_OK
+
+
+def _convert(args: argparse.Namespace, path: Path) -> int:
+    """A saved model written as ONNX: the same weights, no training."""
+    for given, why in (
+        (args.format != "onnx", f"{path} is a model already; --format onnx converts it"),
+        (args.trial is not None, "--trial: a model file holds one trial already"),
+    ):
+        if given:
+            print(f"hyperdesk: {why}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        model = load_model(path)
+    except ModelError as error:
+        print(f"hyperdesk: {error}", file=sys.stderr)
+        return EXIT_SESSION
+    out = Path(args.out or path.with_suffix(ONNX_SUFFIX).name)
+    if out.exists() and not args.force:
+        return _exists(out)
+    export_onnx(model, out)
+    print(f"Wrote trial {model.details['trial']}'s model {path.name} as ONNX: {out}")
+    if args.json:
+        print(json.dumps({"model": str(out), "trial": model.details["trial"]}))
     return EXIT_OK
 
 

@@ -63,3 +63,30 @@ def test_a_table_model_with_one_hot_columns_and_filled_values_matches(capsys, tm
     assert np.isnan(x).sum() == 2  # filled inside the graph as in Hyperdesk
     probabilities, _ = run_onnx(tmp_path / "t.onnx", x)
     np.testing.assert_allclose(probabilities, model.predict_proba(x), atol=1e-5)
+
+
+def test_a_saved_model_file_converts_to_onnx_without_training(capsys, tmp_path, monkeypatch):
+    path = searched(capsys, tmp_path, TINY_CONFIG)
+    saved = tmp_path / "kept.hdmodel"
+    assert run_cli(capsys, "model", path, "--out", saved)[0] == 0
+    import hyperdesk.core.cli.model as model_command
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a saved model is converted, not trained again")
+
+    monkeypatch.setattr(model_command, "train_final_model", no_training)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "model", saved, "--format", "onnx")
+    assert code == 0, err
+    assert "as ONNX: kept.onnx" in out
+    model = load_model(saved)
+    raw = load_test_split(loads(TINY_CONFIG).data).x_val * 255
+    probabilities, _ = run_onnx(tmp_path / "kept.onnx", raw)
+    np.testing.assert_allclose(probabilities, model.predict_proba(raw), atol=1e-5)
+    # Asked again, it keeps the file; a model is not a model again; no trial to choose.
+    assert run_cli(capsys, "model", saved, "--format", "onnx")[0] == 2
+    code, _, err = run_cli(capsys, "model", saved)
+    assert code == 2 and "--format onnx converts it" in err
+    (tmp_path / "broken.hdmodel").write_bytes(b"not a zip")
+    code, _, err = run_cli(capsys, "model", tmp_path / "broken.hdmodel", "--format", "onnx")
+    assert code == 3 and "broken.hdmodel" in err
