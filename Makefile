@@ -11,7 +11,6 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check core desktop_app tests
-	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -32,10 +31,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 # Hyperdesk in this user's applications menu, starting this checkout's app.
 install-desktop: $(VENV)/.installed
-	packaging/install-desktop "$(CURDIR)/$(BIN)/hyperdesk"
+	$(BIN)/hyperdesk install-desktop --command "$(CURDIR)/$(BIN)/hyperdesk"
 
-uninstall-desktop:
-	packaging/install-desktop --remove
+uninstall-desktop: $(VENV)/.installed
+	$(BIN)/hyperdesk install-desktop --remove
 
 # A one-folder application in dist/hyperdesk (PyInstaller), smoke-tested with --self-test.
 package:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hyperdesk.core.cli import build_parser, dispatch
 from hyperdesk.core.cli.arguments import WindowHooks
-from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY
+from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY, EXIT_OK
 from hyperdesk.core.paths import SESSION_SUFFIX
 
 NO_DISPLAY = (
@@ -97,6 +97,23 @@ def add_window_commands(commands: argparse._SubParsersAction) -> None:
     )
     gui.add_argument("--start", action="store_true", help="start the search at once")
     gui.set_defaults(handler=cmd_gui)
+    from hyperdesk.desktop_app.tools import install_desktop
+
+    menu = commands.add_parser("install-desktop", help=install_desktop.HELP)
+    install_desktop.add_arguments(menu)
+    menu.set_defaults(handler=install_desktop.run)
+    completion = commands.add_parser(
+        "completion", help="print the shell completion script (install-desktop installs it)"
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"))
+    completion.set_defaults(handler=cmd_completion)
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    print(shtab.complete(args.parser, args.shell))
+    return EXIT_OK
 
 
 def export_plots(session: Path, folder: Path, fmt: str, scale: int) -> list[Path]:
@@ -122,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="open the window offscreen, run a 2-trial search, export an image, exit 0",
     )
+    parser.set_defaults(parser=parser)  # what completion scripts are made from
     args = parser.parse_args(argv)
     if args.self_test:
         from hyperdesk.desktop_app.tools.self_test import run_self_test

@@ -26,7 +26,7 @@ def measure_gflops(workers: int) -> float:
     data = load_split(config.data)
     network, settings = config.trial_settings({})
     # Learning rates apart, as a search's stacked trials are (one diverging ends early).
-    group = [replace(settings, lr=settings.lr * (1 + index) / MAX_GROUP) for index in range(MAX_GROUP)]
+    group = [replace(settings, lr=settings.lr * (1 + i) / MAX_GROUP) for i in range(MAX_GROUP)]
     fastest = float("inf")
     for _ in range(TIMINGS):
         started = time.perf_counter()

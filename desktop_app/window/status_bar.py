@@ -135,8 +135,10 @@ class SearchStatusBar(QStatusBar):
         if controller.state == RunState.STOPPING:  # no time left to tell
             return f"Elapsed {elapsed}"
         worked = done - controller.epochs_at_start
-        left = max(planned - done, 0) / worked * controller.running_seconds() if worked > 0 else None
-        return f"Elapsed {elapsed}   ETA {'--:--' if left is None else clock(left)}"
+        if worked <= 0:
+            return f"Elapsed {elapsed}   ETA --:--"
+        left = max(planned - done, 0) / worked * controller.running_seconds()
+        return f"Elapsed {elapsed}   ETA {clock(left)}"
 
     def _evaluated(self, result) -> None:
         if result.status != TrialStatus.COMPLETE:

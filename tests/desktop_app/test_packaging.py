@@ -15,7 +15,7 @@ from hyperdesk.core.cli.exit_codes import EXIT_NO_DISPLAY
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.hyperdesk.Hyperdesk"
-LINUX = ROOT / "packaging" / "linux"
+LINUX = ROOT / "resources" / "linux"
 DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
 ICONS = ROOT / "resources" / "icons"
@@ -72,15 +72,34 @@ def test_metainfo_is_valid_and_names_the_desktop_entry():
     assert root.find("description/p") is not None
     assert root.findtext("launchable") == DESKTOP_FILE.name
     assert root.find("releases/release").get("version") == __version__
+    assert root.findtext("url[@type='homepage']").startswith("https://")
+    # Software centres show the screenshots: each a picture kept in this repository.
+    images = [image.text for image in root.iterfind("screenshots/screenshot/image")]
+    assert images
+    for url in images:
+        picture = ROOT / url.split("/main/", 1)[1]
+        assert png_size(picture)[0] >= 1000, url
+    # Today's features are listed, each a list item (seen: the list stopped at Sobol).
+    features = " ".join(item.text for item in root.iterfind("description/ul/li"))
+    for feature in ("NSGA-II", "CSV", "ONNX", "Dask", "k-fold", "report"):
+        assert feature in features
 
 
-def test_install_desktop_puts_the_app_in_the_menu_and_removes_it(tmp_path):
+def hyperdesk(*args):
+    """The installed `hyperdesk` command, as a person runs it."""
+    command = Path(sys.executable).with_name("hyperdesk")
+    return subprocess.run(
+        [str(command), *map(str, args)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_install_desktop_puts_the_app_and_completion_in_place_and_removes_them(tmp_path):
     data = tmp_path / "share"
     command = Path(sys.executable).with_name("hyperdesk")
-    script = ROOT / "packaging" / "install-desktop"
-    subprocess.run([str(script), str(command), str(data)], check=True, capture_output=True)
-    installed = data / "applications" / DESKTOP_FILE.name
-    entry = desktop_entry(installed)
+    installed = hyperdesk("install-desktop", "--data-home", data)  # this hyperdesk, found
+    assert installed.returncode == 0, installed.stderr
+    assert f"it starts {command}" in installed.stdout
+    entry = desktop_entry(data / "applications" / DESKTOP_FILE.name)
     assert entry["Exec"] == f"{command} gui %f"
     assert entry["TryExec"] == str(command)
     assert (data / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
@@ -88,17 +107,35 @@ def test_install_desktop_puts_the_app_in_the_menu_and_removes_it(tmp_path):
         icon = data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
         assert png_size(icon) == (size, size)
     assert (data / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg").exists()
+    bash = (data / "bash-completion" / "completions" / "hyperdesk").read_text()
+    zsh = (data / "zsh" / "site-functions" / "_hyperdesk").read_text()
+    for script in (bash, zsh):  # every command, the window's too
+        assert all(name in script for name in ("install-desktop", "gui", "sessions", "predict"))
+    assert zsh.startswith("#compdef hyperdesk")
+    assert hyperdesk("completion", "bash").stdout.strip() == bash.strip()
+    if shutil.which("bash"):  # the script loads, and offers the commands
+        offered = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f"source {data}/bash-completion/completions/hyperdesk && "
+                "COMP_WORDS=(hyperdesk se); COMP_CWORD=1; _shtab_hyperdesk; "
+                'printf "%s\\n" "${COMPREPLY[@]}"',
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert offered.stdout.split() == ["sessions"], offered.stderr
 
-    subprocess.run([str(script), "--remove", str(data)], check=True, capture_output=True)
-    assert not list(data.rglob(f"{APP_ID}*"))
+    removed = hyperdesk("install-desktop", "--remove", "--data-home", data)
+    assert removed.returncode == 0, removed.stderr
+    # Left: only the caches the desktop's own tools keep (update-mime-database's).
+    assert not list(data.rglob(f"{APP_ID}*")) and not list(data.rglob("*hyperdesk"))
 
 
 def test_install_desktop_refuses_a_relative_command(tmp_path):
-    result = subprocess.run(
-        [str(ROOT / "packaging" / "install-desktop"), "hyperdesk", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    result = hyperdesk("install-desktop", "--command", "hyperdesk", "--data-home", tmp_path)
     assert result.returncode == 2 and "absolute path" in result.stderr
     assert not list(tmp_path.iterdir())
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -16,8 +17,8 @@ import pytest
 from hyperdesk.core import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
-# What a checkout holds that a clone does not.
-LOCAL_ONLY = (".git", ".venv", "build", "dist", "*.egg-info", "screenshots", "__pycache__")
+# What a checkout holds at its top that a clone does not (packaging/build is a clone's).
+LOCAL_ONLY = (".git", ".venv", "build", "dist", "*.egg-info", "screenshots")
 pytestmark = pytest.mark.wheel
 
 
@@ -30,11 +31,22 @@ def run(*command, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    # Built from a copy without build/: setuptools packages whatever an earlier build left
-    # in build/lib, which is not what a fresh clone gives.
-    source = tmp_path_factory.mktemp("source") / "hyperdesk"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LOCAL_ONLY))
+def source(tmp_path_factory):
+    # A copy without build/: setuptools packages whatever an earlier build left in
+    # build/lib, which is not what a fresh clone gives.
+    copy = tmp_path_factory.mktemp("source") / "hyperdesk"
+    at_top = shutil.ignore_patterns(*LOCAL_ONLY)
+    caches = shutil.ignore_patterns("__pycache__")
+
+    def local_only(folder, names):
+        return caches(folder, names) | (at_top(folder, names) if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, copy, ignore=local_only)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def wheel(source, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dist")
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", folder, source)
     (built,) = folder.glob("hyperdesk-*.whl")
@@ -57,6 +69,31 @@ def test_the_wheel_carries_the_data_icons_and_examples(wheel):
     # One top-level package: nothing that another distribution's `core` could clash with.
     top_level = {name.split("/")[0] for name in names}
     assert top_level == {"hyperdesk", f"hyperdesk-{__version__}.dist-info"}
+    assert "hyperdesk/__init__.py" in names  # import hyperdesk: its version, load_model
+    assert "hyperdesk/resources/linux/io.github.hyperdesk.Hyperdesk.desktop" in names
+    metadata = zipfile.ZipFile(wheel).read(f"hyperdesk-{__version__}.dist-info/METADATA")
+    metadata = metadata.decode()
+    assert "Project-URL: Homepage, https://" in metadata
+    assert "Classifier: Topic :: Scientific/Engineering :: Artificial Intelligence" in metadata
+
+
+def test_the_sdist_is_the_whole_project_with_its_tests(source, tmp_path):
+    run(sys.executable, "-m", "build", "--sdist", "--outdir", tmp_path, source)
+    (built,) = tmp_path.glob("hyperdesk-*.tar.gz")
+    with tarfile.open(built) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for required in (
+        "Makefile",
+        ".ci/run",
+        "LICENSE",
+        "tests/conftest.py",
+        "tests/desktop_app/test_wheel.py",
+        "packaging/build",
+        "packaging/hyperdesk/__init__.py",
+        "resources/mnist/t10k-images-idx3-ubyte.gz",
+    ):
+        assert required in names
+    assert not [name for name in names if "__pycache__" in name]
 
 
 def test_the_installed_wheel_runs_a_search_and_exports_plots(wheel, tmp_path):
@@ -80,6 +117,14 @@ def test_the_installed_wheel_runs_a_search_and_exports_plots(wheel, tmp_path):
         env=env,
     )
     assert located.stdout.strip().startswith(str(environment))
+    top = run(
+        python,
+        "-c",
+        "import hyperdesk; print(hyperdesk.__version__, hyperdesk.load_model.__name__)",
+        cwd=outside,
+        env=env,
+    )
+    assert top.stdout.split() == [__version__, "load_model"]
     assert run(hyperdesk, "--version", cwd=outside, env=env).stdout.strip() == (
         f"hyperdesk {__version__}"
     )

@@ -400,9 +400,7 @@ def test_an_image_folder_shows_an_example_of_each_class_and_takes_a_size(
     assert window.setup.config().data.source == str(root)
 
 
-def test_accuracy_and_size_is_offered_only_when_something_searched_changes_the_size(
-    qtbot, window
-):
+def test_accuracy_and_size_is_offered_only_when_something_searched_changes_the_size(qtbot, window):
     load(window)  # searches lr and weight decay: every trial one size
     combo = window.findChild(QComboBox, "objectivesCombo")
     index = combo.findData("params")

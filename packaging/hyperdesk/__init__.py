@@ -1,0 +1,23 @@
+"""Hyperdesk: tune a neural network's hyperparameters, point and click.
+
+`import hyperdesk` gives what a script needs of it: `hyperdesk.__version__` and
+`hyperdesk.load_model(path)` (a saved `.hdmodel`, with predict() and predict_proba() on
+raw inputs). The engine is `hyperdesk.core` (never Qt), the window
+`hyperdesk.desktop_app`, the bundled data and examples `hyperdesk.resources`.
+
+This file is the installed package's top: the three folders of the source tree become
+its subpackages (pyproject.toml's package-dir)."""
+
+from hyperdesk.core import __version__
+
+__all__ = ["__version__", "load_model"]
+
+
+def __getattr__(name: str):
+    # Imported when asked for, as hyperdesk.core does: the `hyperdesk` command starts
+    # without numpy and Pillow until it needs them.
+    if name == "load_model":
+        from hyperdesk.core import load_model
+
+        return load_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
