@@ -5,6 +5,7 @@ is the table the parser is built from."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +31,7 @@ from hyperdesk.core.cli.exit_codes import (
     EXIT_CODES,
     EXIT_DISK_FULL,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     EXIT_SESSION,
     EXIT_USAGE,
 )
@@ -110,6 +112,11 @@ def dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl+C before a search took over the signal
         print("hyperdesk: interrupted; nothing was started", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (hyperdesk sessions | head): nothing is wrong. Output
+        # still buffered goes nowhere, not into a second error as Python exits.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -359,6 +359,13 @@ def test_notes_are_written_read_searched_and_exported(capsys, tiny_config, tmp_p
     code, out, _ = run_cli(capsys, "note", session_path)
     assert out.splitlines() == ["baseline, before scaling", "trial 2: noisy curve"]
     assert run_cli(capsys, "note", session_path, "--trial", 2)[1].strip() == "noisy curve"
+    code, out, _ = run_cli(capsys, "note", session_path, "--json")
+    assert json.loads(out) == {
+        "session": "baseline, before scaling",
+        "trials": {"2": "noisy curve"},
+    }
+    code, out, _ = run_cli(capsys, "note", session_path, "--trial", 2, "--json")
+    assert json.loads(out) == {"trial": 2, "note": "noisy curve"}
     code, _, err = run_cli(capsys, "note", session_path, "--trial", 9, "-m", "x")
     assert code == EXIT_SESSION and "has no trial 9 (its trials: 1 to 4)" in err
     code, out, _ = run_cli(capsys, "sessions", "--search", "Scaling BEFORE")
@@ -373,6 +380,11 @@ def test_notes_are_written_read_searched_and_exported(capsys, tiny_config, tmp_p
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["note"] == "baseline, before scaling"
     assert document["trials"][1]["note"] == "noisy curve"
+    # --json alone prints the same document, as --json does for every command.
+    code, out, _ = run_cli(capsys, "export", session_path, "--json")
+    assert code == 0 and json.loads(out) == document
+    code, out, _ = run_cli(capsys, "export", session_path, "--csv", "-")
+    assert list(csv.DictReader(io.StringIO(out))) == rows
     assert run_cli(capsys, "note", session_path, "--trial", 2, "-m", "")[0] == 0  # cleared
     assert run_cli(capsys, "note", session_path, "--trial", 2)[1].strip() == ""
 
@@ -832,3 +844,19 @@ def test_a_warm_start_reads_the_earlier_session_once_and_refuses_what_cannot_tea
         capsys, "run", tiny_config, "--set", tpe, "--warm-start", tmp_path / "none.hdsession"
     )
     assert code == 2 and "search.warm_start" in err
+
+
+def test_output_read_only_in_part_ends_quietly(capsys, tiny_config, hyperdesk_home):
+    """`hyperdesk export S --json | head` printed a BrokenPipeError traceback."""
+    code, out, _ = run_cli(capsys, "run", tiny_config, "--json")
+    assert code == 0
+    session = json.loads(out.splitlines()[-1])["session"]
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "hyperdesk.core.cli", "export", session, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HYPERDESK_HOME": str(hyperdesk_home)},
+    )
+    writer.stdout.close()  # the reader has gone before the first line
+    _, err = writer.communicate(timeout=120)
+    assert writer.returncode == 0 and b"Traceback" not in err, err.decode()
