@@ -97,9 +97,13 @@ class ReportView(QWidget):
         k = len(report.classes)
         # Cells as wide as their widest text, counts or shares: a panel beside the
         # scatter has room for ten classes of 3-digit counts, not of a fixed width.
-        widest = max(f"{report.confusion.max():,}", "0.00", key=len)
-        cell = self.fontMetrics().horizontalAdvance(widest) + CELL_PADDING
-        self.matrix = _table(k, k, "confusionMatrix", max(cell, 28))
+        # Each column as wide as its class's name too (seen cut: "enig" for benign).
+        metrics = self.fontMetrics()
+        widest = max(
+            metrics.horizontalAdvance(text)
+            for text in (f"{report.confusion.max():,}", "0.00", *report.classes)
+        )
+        self.matrix = _table(k, k, "confusionMatrix", max(widest + CELL_PADDING, 28))
         self.matrix.setHorizontalHeaderLabels(list(report.classes))
         self.matrix.setVerticalHeaderLabels(list(report.classes))
         self._fill_matrix()

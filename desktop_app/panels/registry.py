@@ -128,6 +128,8 @@ PANELS = (
         "Trade-off",
         "accuracy-against-cost",
         ParetoPanel,
+        # Beside the curves: the right group, with five tabs, cut their titles at 1366 px.
+        side="left",
         shown_for=ParetoPanel.applies,
         shown_when="a trade-off search",
         waiting="Each finished trial appears here at its cost and its accuracy; the front "

@@ -34,6 +34,9 @@ def _plot(name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
+SESSION_SYMBOLS = ("o", "s", "t", "d")  # circle, square, triangle, diamond
+
+
 class CompareDialog(QDialog):
     def __init__(self, comparison: Comparison, parent=None):
         super().__init__(parent)
@@ -82,9 +85,13 @@ class CompareDialog(QDialog):
             for column, text in enumerate(cells[1:]):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(text)
                 table.setItem(row, column, item)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        # A long cell (the data: its file, samples and split) wraps onto more lines in a
+        # taller row, not cut off at the column's edge.
+        table.setWordWrap(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         return table
 
     def _scatter(self) -> pg.PlotWidget:
@@ -106,14 +113,17 @@ class CompareDialog(QDialog):
                 continue
             x, y, scores = zip(*chosen, strict=True)
             sizes = [6 + 10 * (score or 0.0) for score in scores]
+            colour = SESSION_COLOURS[index % len(SESSION_COLOURS)]
+            # Sessions of one seed try the same points: the first is drawn filled, each
+            # other as an outline of its own shape, so a point hides no session's.
             plot.plot(
                 np.array(x, float),
                 np.array(y, float),
                 pen=None,
-                symbol="o",
-                symbolSize=sizes,
-                symbolBrush=SESSION_COLOURS[index % len(SESSION_COLOURS)],
-                symbolPen="w",
+                symbol=SESSION_SYMBOLS[index % len(SESSION_SYMBOLS)],
+                symbolSize=[size + 4 * bool(index) for size in sizes],
+                symbolBrush=colour if index == 0 else None,
+                symbolPen=pg.mkPen("w") if index == 0 else pg.mkPen(colour, width=2),
                 name=side.name,
             )
         return plot

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QTableView
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableView
 
 from hyperdesk.core.formatting import accuracy_text, parameter_text
 from hyperdesk.core.trial_filter import TrialFilter
@@ -38,6 +38,7 @@ VALUE_ROLES = frozenset(
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 TRADE_OFF_COLOURS = {"front": QColor("#1b7f3b"), "over the limit": QColor("#7a7a7a")}
+STATUS_COLUMN = 1
 STATUS_COLOURS = {
     TrialStatus.COMPLETE: QColor("#1b7f3b"),
     TrialStatus.RUNNING: QColor("#1f5fbf"),
@@ -124,7 +125,7 @@ class ResultsTableModel(QAbstractTableModel):
         params_end = params_start + len(self.results.param_names)
         if column == 0:
             return trial.number
-        if column == 1:
+        if column == STATUS_COLUMN:
             return self.results.shown_status(trial)
         if column < params_end:
             return trial.params.get(self.results.param_names[column - params_start])
@@ -143,7 +144,7 @@ class ResultsTableModel(QAbstractTableModel):
         if role == SORT_ROLE and column == 0:
             return self._numbers[row]
         if role == Qt.ItemDataRole.TextAlignmentRole:  # words left, figures right
-            words = column == 1 or self.headers[column] in ("Note", "Trade-off")
+            words = column == STATUS_COLUMN or self.headers[column] in ("Note", "Trade-off")
             return None if words else RIGHT_ALIGNED
         trial = self.trial_at(row)
         if role == TRIAL_ROLE:
@@ -151,7 +152,7 @@ class ResultsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if self.headers[column] == "Trade-off":
                 return TRADE_OFF_COLOURS.get(self.results.trade_off_mark(trial))
-            return STATUS_COLOURS.get(trial.status) if column == 1 else None
+            return STATUS_COLOURS.get(trial.status) if column == STATUS_COLUMN else None
         value = self._value(trial, column)
         if role == SORT_ROLE:
             if value is None:
@@ -213,6 +214,11 @@ class ResultsTableView(QTableView):
             max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
             for column in range(count)
         ]
+        # A status changes after the columns are fitted ("running" becomes "interrupted"):
+        # room for the longest from the start, not "interrup…" later.
+        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        longest = max(self.fontMetrics().horizontalAdvance(str(s)) for s in TrialStatus)
+        needed[STATUS_COLUMN] = max(needed[STATUS_COLUMN], longest + margin)
         extra = max(0, self.viewport().width() - sum(needed)) // count
         for column, width in enumerate(needed):
             header.resizeSection(column, width + extra)

@@ -52,6 +52,7 @@ class SearchStatusBar(QStatusBar):
         self.reveal_button.hide()
         self.reveal_button.clicked.connect(self._reveal)
         self.messageChanged.connect(lambda text: text or self.reveal_button.hide())
+        self.messageChanged.connect(self.update_progress)
         self.written_folder: Path | None = None
         self.addPermanentWidget(self.reveal_button)  # shown beside a message
         # A reopened session whose data moved or changed: said at once, not at Resume.
@@ -98,8 +99,11 @@ class SearchStatusBar(QStatusBar):
         # A search not started yet has no progress to show: its size is in the setup,
         # which may be edited still.
         waiting = self.controller.idle and self.model.session_path is None and not results.trials
-        self.progress.setVisible(not waiting)
-        self.epochs_label.setVisible(not waiting)
+        if not self.currentMessage():
+            # A message (an evaluation's result, a file written) has the left side to
+            # itself until it ends: shown again now, the count was drawn over it.
+            self.progress.setVisible(not waiting)
+            self.epochs_label.setVisible(not waiting)
         if waiting:
             self.trials_label.setText("Ready: press Start (F5)")
             self.time_label.setText("")

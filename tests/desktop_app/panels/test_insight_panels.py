@@ -315,3 +315,22 @@ def test_a_trade_off_report_shows_its_front_and_the_trade_off_panel(tmp_path):
     listed = [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", best)]
     assert listed == front  # the front, cheapest first
     assert 'alt="Accuracy against cost"' in page
+
+
+def test_the_confusion_matrix_shows_each_class_name_whole(qtbot):
+    """Seen cut: "enig" and "aligna" for benign and malignant."""
+    import numpy as np
+
+    from hyperdesk.core.model.inspection import Inspection
+    from hyperdesk.desktop_app.panels.inside_report import ReportView
+
+    classes = ("benign", "malignant")
+    labels = np.array([0, 0, 1, 1, 1])
+    probabilities = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.1, 0.9], [0.6, 0.4]])
+    view = ReportView("Trial 1.", Inspection.of("validation split", labels, probabilities, classes))
+    qtbot.addWidget(view)
+    view.show()
+    header = view.matrix.horizontalHeader()
+    for column, name in enumerate(classes):
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(name) + 4
+    assert view.matrix.width() >= sum(header.sectionSize(c) for c in range(len(classes)))

@@ -817,8 +817,14 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
 
     config = tmp_path / "tiny.toml"
     config.write_text(TINY_CONFIG)
-    run_cli(capsys, "run", config, "--name", "random one")
-    run_cli(capsys, "run", config, "--name", "tpe one", "--set", 'search.strategy="tpe"')
+    # Data of one's own, in a folder of a long name: the table's data cell is its path.
+    folder = tmp_path / "measurements_of_the_second_clinic_collected_in_the_spring"
+    folder.mkdir()
+    table = folder / "breast_cancer_wisconsin_diagnostic.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(130)))
+    own = ["--set", f'data.source="{table}"']
+    run_cli(capsys, "run", config, "--name", "random one", *own)
+    run_cli(capsys, "run", config, "--name", "tpe one", "--set", 'search.strategy="tpe"', *own)
     browser = window.browser
     browser.refresh()
     qtbot.waitUntil(lambda: len(browser.model.entries) == 2, timeout=10_000)
@@ -834,16 +840,29 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
     qtbot.mouseClick(browser.compare_button, Qt.MouseButton.LeftButton)  # read in the helper
     qtbot.waitUntil(lambda: window.findChild(QDialog, "compareDialog") is not None, timeout=30_000)
     dialog = window.findChild(QDialog, "compareDialog")
-    table = dialog.findChild(QTableWidget, "compareTable")
-    headers = {table.horizontalHeaderItem(c).text() for c in range(table.columnCount())}
+    table_widget = dialog.findChild(QTableWidget, "compareTable")
+    headers = {
+        table_widget.horizontalHeaderItem(c).text() for c in range(table_widget.columnCount())
+    }
     assert headers == {"random one", "tpe one"}
-    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    labels = [table_widget.verticalHeaderItem(r).text() for r in range(table_widget.rowCount())]
     assert {"best val acc", "lr", "weight_decay", "epochs trained"} <= set(labels)
     assert " is best: " in dialog.findChild(QLabel, "compareVerdict").text()
     # A best-so-far staircase per session, up to its 4th trial and its best score.
     curves = dialog.by_trials.getPlotItem().listDataItems()
     ends = {(curve.getData()[0][-1], curve.getData()[1][-1]) for curve in curves}
     assert ends == {(4, side.best_val_acc) for side in dialog.comparison.sides}
+    # One seed, so the first trials lie on the same points: the second session is an
+    # outline of another shape around them, not hidden under the first's dots.
+    first, second = dialog.scatter.getPlotItem().listDataItems()
+    assert first.opts["symbol"] != second.opts["symbol"]
+    assert second.opts["symbolBrush"] is None
+    # The data cell wraps whole inside its column, not cut at its edge.
+    data_row = labels.index("data")
+    assert table_widget.item(data_row, 0).text() == str(table)
+    needed = table_widget.sizeHintForRow(data_row)  # the path, wrapped to the column
+    assert needed > 2 * table_widget.fontMetrics().height()
+    assert table_widget.rowHeight(data_row) >= needed
 
 
 def test_file_export_report_writes_one_html_file_of_the_shown_session(

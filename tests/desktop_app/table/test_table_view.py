@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QPushButton,
     QTableView,
 )
 
@@ -31,3 +32,18 @@ def test_the_table_listens_to_its_selection_once_however_many_searches_it_showed
         window.model.show_search(config, SearchResults.for_config(config, 4))
     assert window.table.view.selectionModel() is selection
     assert selection.receivers(signal) == before
+
+
+def test_the_status_column_has_room_for_every_status_from_the_first_row(qtbot, window):
+    """Fitted while trials ran, it later cut "interrupted" to "interrup…"."""
+    load(window, ["train.epochs=200", "data.samples=1000"])
+    qtbot.mouseClick(window.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.table.table_model.rowCount() > 0, timeout=30_000)
+    view = window.table.view
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=30_000):
+        window.controller.stop()
+    rows = window.table.proxy.rowCount()
+    texts = [window.table.proxy.index(row, 1).data() for row in range(rows)]
+    assert "interrupted" in texts
+    needed = view.fontMetrics().horizontalAdvance("interrupted")
+    assert view.horizontalHeader().sectionSize(1) > needed

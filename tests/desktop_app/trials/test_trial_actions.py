@@ -70,7 +70,15 @@ def test_folds_show_a_spread_and_a_chosen_trial_is_evaluated_on_the_test_split(q
     result = evaluated.args[0]
     assert result.number == best.number and result.status == "complete"
     assert model.index(row, headers.index("Test acc")).data() == f"{result.test_acc:.3f}"
-    assert "test accuracy" in window.statusBar().currentMessage()
+    status = window.statusBar()
+    assert "test accuracy" in status.currentMessage()
+    # The result has the left side to itself: the epoch count is not drawn over it,
+    # however often the status bar ticks meanwhile.
+    window.model.trialsChanged.emit({best.number})
+    status.update_progress()
+    assert not status.epochs_label.isVisible() and not status.progress.isVisible()
+    status.clearMessage()
+    assert status.epochs_label.isVisible() and status.progress.isVisible()
     with Session.open(window.model.session_path, writable=False) as session:
         stored = {t.number: t.test_acc for t in session.trials()}
     assert stored[best.number] == result.test_acc

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QMessageBox,
 )
@@ -29,6 +30,8 @@ from tests.desktop_app.helpers import (
     run_to_end,
     table_numbers,
 )
+
+EXAMPLES = Path(str(importlib.resources.files("hyperdesk.resources.examples")))
 
 
 def test_the_seed_experiment_is_loaded_and_ready(window):
@@ -252,6 +255,32 @@ def test_the_panels_sit_in_two_tab_groups_side_by_side(window):
     assert right == {"bestDock", "parallelDock", "importanceDock"}
     assert docks["heatmap"].isHidden()
     assert docks["curves"].geometry().right() < docks["scatter"].geometry().left()
+
+
+def test_no_panel_tab_title_is_cut_at_1366_by_768_with_the_trade_off_tab(qtbot, window):
+    """Seen: "Sca…", "Best so…", "Par…" once the Trade-off tab joined the right group."""
+    from PySide6.QtWidgets import QTabBar
+
+    from hyperdesk.desktop_app.window.docks import default_sizes
+
+    window.actions.load_config_file(EXAMPLES / "trade-off.toml")
+    window.showNormal()
+    window.resize(1366, 768)
+    QApplication.processEvents()
+    panel_docks = window.panel_docks  # as a first window that size shares its width out
+    default_sizes(window, window.setup_dock, panel_docks["curves"], panel_docks["scatter"])
+    qtbot.waitUntil(lambda: not panel_docks["pareto"].isHidden())
+    QApplication.processEvents()
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.isVisible() and bar.count() > 1]
+    titles = []
+    for bar in bars:
+        for index in range(bar.count()):
+            text = bar.tabText(index)
+            titles.append(text)
+            # Qt shrinks a tab below its size hint by eliding its title.
+            assert bar.tabRect(index).width() >= bar.tabSizeHint(index).width(), text
+            assert bar.tabRect(index).right() <= bar.width(), text  # not scrolled away
+    assert {"Trade-off", "Scatter", "Best so far", "Parallel"} <= set(titles)
 
 
 def test_with_hyperdesk_home_set_the_settings_live_under_it(window, hyperdesk_home):
