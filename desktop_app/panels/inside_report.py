@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QCheckBox,
     QDialog,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QListView,
@@ -37,6 +38,11 @@ CELL_PADDING = 8  # pixels beside a matrix cell's widest text
 FIGURE_WIDTH = 72
 GALLERY_SIDE = 56  # pixels of a mistake's thumbnail
 ENLARGED_SIDE = 280
+PRINTED_GAP = 16  # pixels beside each printed mistake
+MISTAKES = (
+    "The most confident mistakes, worst first (true → predicted, the probability given "
+    "to the wrong class"
+)
 
 
 def _table(rows: int, columns: int, name: str, width: int) -> QTableWidget:
@@ -125,13 +131,10 @@ class ReportView(QWidget):
             layout.addWidget(QLabel(title))
             layout.addWidget(table)
         self.gallery = self._gallery(inspection)
+        self.gallery_caption = QLabel(f"{MISTAKES}; click one to enlarge)")
+        self.gallery_caption.setWordWrap(True)
         if self.gallery is not None:
-            caption = QLabel(
-                "The most confident mistakes, worst first (true → predicted, the "
-                "probability given to the wrong class; click one to enlarge)"
-            )
-            caption.setWordWrap(True)
-            layout.addWidget(caption)
+            layout.addWidget(self.gallery_caption)
             layout.addWidget(self.gallery)
         layout.addStretch(1)
         self._fitted = False
@@ -148,10 +151,29 @@ class ReportView(QWidget):
         """For a picture of it (a report, an exported image): no control to click, and
         every mistake shown instead of a list to scroll. Call once it is laid out."""
         self.shares.hide()
-        if self.gallery is not None:
-            hidden = self.gallery.verticalScrollBar().maximum()
-            self.gallery.setFixedHeight(self.gallery.height() + hidden)
-            self.gallery.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if self.gallery is None:
+            return
+        self.gallery_caption.setText(f"{MISTAKES})")  # nothing to click on paper
+        # A grid of every mistake, as many a row as the tables are wide, instead of a
+        # list whose later rows would be cut off.
+        printed = QWidget()
+        printed.setObjectName("mistakesPrinted")
+        grid = QGridLayout(printed)
+        grid.setContentsMargins(0, 0, 0, 0)
+        width = max(self.matrix.width(), self.per_class.width())
+        per_row = max(1, width // (GALLERY_SIDE + PRINTED_GAP))
+        for index in range(self.gallery.count()):
+            item = self.gallery.item(index)
+            picture = QLabel()
+            picture.setPixmap(example_pixmap(item.data(Qt.ItemDataRole.UserRole), GALLERY_SIDE))
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            caption = QLabel(item.text().replace(" (", "\n("))
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            row, column = divmod(index, per_row)
+            grid.addWidget(picture, 2 * row, column)
+            grid.addWidget(caption, 2 * row + 1, column)
+        self.layout().replaceWidget(self.gallery, printed)
+        self.gallery.hide()
 
     def _gallery(self, inspection: Inspection) -> QListWidget | None:
         if not len(inspection.pictures):

@@ -52,7 +52,8 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
             QApplication.processEvents()
             report.as_printed()
             QApplication.processEvents()
-            report.adjustSize()
+            # Its whole height (adjustSize would stop at the screen's).
+            report.resize(report.sizeHint())
             paths.append(export_widget(report, folder / f"inside-trial-{number}.{fmt}", scale))
             report.close()
     return paths

@@ -334,3 +334,43 @@ def test_the_confusion_matrix_shows_each_class_name_whole(qtbot):
     for column, name in enumerate(classes):
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(name) + 4
     assert view.matrix.width() >= sum(header.sectionSize(c) for c in range(len(classes)))
+
+
+def test_a_printed_look_inside_shows_every_mistake_and_no_instruction(qtbot, capsys, tmp_path):
+    """The report's picture was the panel's: its gallery cut off after two rows and a
+    half, under "click one to enlarge"."""
+    from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+    from hyperdesk.core.execution.look_inside import inspect_trial
+    from hyperdesk.core.model.inspection import Inspection
+    from hyperdesk.core.storage.session import Session
+    from hyperdesk.desktop_app.panels.inside_report import ReportView
+    from tests.conftest import TINY_CONFIG
+    from tests.core.model.test_model import searched
+
+    path = searched(capsys, tmp_path, TINY_CONFIG, "search.keep_weights=all")
+    inspect_trial(path, 2)
+    with Session.open(path, writable=False) as session:
+        look = Inspection.from_bytes(session.inspections()[2])
+    assert len(look.mistakes) > 10  # more than the panel's two rows and a half
+    view = ReportView("Trial 2.", look)
+    qtbot.addWidget(view)
+    view.show()
+    QApplication.processEvents()
+    view.as_printed()
+    QApplication.processEvents()
+    view.resize(view.sizeHint())
+    printed = view.findChild(QWidget, "mistakesPrinted")
+    pictures = [
+        label
+        for label in printed.findChildren(QLabel)
+        if label.pixmap() is not None and not label.pixmap().isNull()
+    ]
+    assert len(pictures) == len(look.mistakes)
+    bottom = max(
+        label.mapTo(view, label.rect().bottomLeft()).y() for label in printed.findChildren(QLabel)
+    )
+    assert bottom <= view.height()  # the last row's captions too
+    texts = " ".join(label.text() for label in view.findChildren(QLabel) if label.isVisible())
+    assert "click" not in texts
+    assert not view.shares.isVisible()
