@@ -4,7 +4,8 @@ mouse wheel over the form scrolls it: a box takes the wheel only once it has bee
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -54,6 +55,10 @@ class CollapsibleSection(QWidget):
         self.header.setCheckable(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.header.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # A long summary (a file's path) is elided to the column, never widens it: the
+        # header's own width would have set the whole setup column's.
+        self.header.setMinimumWidth(1)
+        self.header.installEventFilter(self)
         # Open or folded, a header looks the same: only its arrow turns (the setup's
         # style for checked buttons is for Linear | Log).
         self.header.setStyleSheet(
@@ -88,9 +93,18 @@ class CollapsibleSection(QWidget):
         self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self._label()
 
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.header and event.type() == QEvent.Type.Resize:
+            self._label()
+        return super().eventFilter(watched, event)
+
     def _label(self) -> None:
         folded = not self.expanded and self.summary
-        self.header.setText(f"{self.title}: {self.summary}" if folded else self.title)
-        self.header.setToolTip(
-            f"Show the {self.title.lower()} settings" if not self.expanded else ""
-        )
+        text = f"{self.title}: {self.summary}" if folded else self.title
+        # The arrow and the padding take about two lines' height of the width.
+        room = self.header.width() - 2 * self.header.fontMetrics().height()
+        bold = QFont(self.header.font())
+        bold.setBold(True)
+        self.header.setText(QFontMetrics(bold).elidedText(text, Qt.TextElideMode.ElideRight, room))
+        shown = f"{text}\n\nClick to show the {self.title.lower()} settings"
+        self.header.setToolTip(shown if not self.expanded else "")

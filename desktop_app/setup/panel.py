@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -75,7 +75,10 @@ class VerticalScrollArea(QScrollArea):
         # When what it holds needs a new layout (rows added, fonts styled), the dock
         # around it must learn the new minimum width.
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()
+            # Once the layouts inside have settled: asked at once, a section opening
+            # answered with its width before it was laid out, 20 px more, and the dock
+            # kept it.
+            QTimer.singleShot(0, self.updateGeometry)
         return super().eventFilter(watched, event)
 
     def minimumSizeHint(self):

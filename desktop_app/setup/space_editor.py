@@ -92,6 +92,9 @@ def mark_invalid(widget: QWidget, reason: str | None) -> None:
     widget.style().polish(widget)
 
 
+BREAKABLE = ("/", "\\", "_")
+
+
 class FieldError(QLabel):
     """The line under an editor that says what is wrong with it."""
 
@@ -102,7 +105,13 @@ class FieldError(QLabel):
         self.hide()
 
     def show_reason(self, reason: str | None) -> None:
-        self.setText(reason or "")
+        # A path has no space to wrap at: a line may break after each "/" and "_" of it
+        # (zero-width spaces), so a long one wraps instead of widening the setup column.
+        text = reason or ""
+        for mark in BREAKABLE:
+            text = text.replace(mark, mark + "\u200b")
+        self.setText(text)
+        self.setToolTip(reason or "")
         self.setVisible(bool(reason))
 
 

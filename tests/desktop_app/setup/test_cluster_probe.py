@@ -47,7 +47,7 @@ def test_a_wrong_address_is_named_before_connecting(window):
     window.setup.editors["run.executor"].set_value("dask")
     window.setup.editors["run.address"].set_value("127.0.0.1")
     assert window.setup.run_config() is None
-    assert "tcp://HOST:PORT" in window.setup.errors["run.address"].text()
+    assert "tcp://HOST:PORT" in window.setup.errors["run.address"].toolTip()
 
 
 def test_a_search_on_the_cluster_fills_the_window_as_a_local_one(qtbot, window, cluster):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -431,3 +432,29 @@ def test_with_early_stopping_the_estimate_is_a_most(window):
     assert re.match(r"4 trials, 12 epochs, about [\d:]+ here;", label.text())
     load(window, ['search.early_stopping.rule="median"'])
     assert re.match(r"4 trials, 12 epochs, at most [\d:]+ here;", label.text())
+
+
+def test_opening_the_data_section_and_choosing_a_file_keeps_the_column_width(
+    qtbot, window, monkeypatch, tmp_path
+):
+    """Seen: opening Data widened the setup column (by 100 px on a long path's summary,
+    by 20 px as its rows were laid out), and it stayed wider."""
+    from PySide6.QtWidgets import QFileDialog
+
+    penguins = Path(str(importlib.resources.files("hyperdesk.resources.examples"))) / "penguins.csv"
+    table = tmp_path / "palmer_penguins_measured_on_three_islands_of_the_palmer_archipelago.csv"
+    shutil.copy(penguins, table)
+    window.showNormal()
+    window.resize(1366, 768)
+    qtbot.wait(50)
+    before = window.setup_dock.width()
+    window.setup.sections["Data"].set_expanded(True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(table), ""))
+    window.findChild(QPushButton, "sourceFileButton").click()
+    label = window.setup.editors["data.label"].widget
+    qtbot.waitUntil(lambda: label.count() > 1, timeout=30_000)
+    qtbot.wait(100)
+    assert window.setup_dock.width() == before
+    window.setup.sections["Data"].set_expanded(False)  # its summary names the file
+    qtbot.wait(50)
+    assert window.setup_dock.width() == before
