@@ -10,8 +10,8 @@ from pathlib import Path
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_test_split
+from hyperdesk.core.execution.retraining import RetrainingWatch
 from hyperdesk.core.storage.session import Session, TrialRow
-from hyperdesk.core.training.trainer import train_trial
 from hyperdesk.core.trials import TrialStatus, best_trial
 
 
@@ -57,10 +57,14 @@ def weights_not_kept(number: int, keep_weights: int | str, remedy: str) -> Confi
     )
 
 
-def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
+def evaluate_on_test(
+    path: Path, number: int | None = None, watch: RetrainingWatch | None = None
+) -> TestResult:
     """Train trial `number` (default: the best) with its own settings and seed for the
     config's epochs on training + validation samples, test it, and store the result in
-    the session. ConfigError when the session keeps no test split or has no such trial."""
+    the session. ConfigError when the session keeps no test split or has no such trial;
+    `watch` hears each epoch, and RetrainingCancelled says it was cancelled (nothing is
+    stored)."""
     with Session.open(path) as session:
         config = session.config
         if not config.data.keeps_test:
@@ -78,7 +82,7 @@ def evaluate_on_test(path: Path, number: int | None = None) -> TestResult:
         network, settings = config.trial_settings(row.params)
         data = load_test_split(config.data)
         started = time.perf_counter()
-        result = train_trial(data, network, settings, row.seed)
+        result = (watch or RetrainingWatch()).train(data, network, settings, row.seed)
         seconds = time.perf_counter() - started
         final = result.records[-1] if result.status == TrialStatus.COMPLETE else None
         if final is not None:

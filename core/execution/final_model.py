@@ -5,7 +5,6 @@ split when there is one, and kept as a model file."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,11 +16,11 @@ from hyperdesk.core.data.sources import check_fingerprint, load_data
 from hyperdesk.core.data.splits import load_test_split, split_rows
 from hyperdesk.core.execution.evaluation import chosen_trial
 from hyperdesk.core.execution.look_inside import with_pictures
+from hyperdesk.core.execution.retraining import RetrainingWatch
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import softmax
-from hyperdesk.core.training.trainer import EpochRecord, train_trial
 from hyperdesk.core.trials import TrialStatus
 
 
@@ -36,13 +35,12 @@ class FinalModel:
 
 
 def train_final_model(
-    session_path: Path,
-    number: int | None = None,
-    on_epoch: Callable[[EpochRecord], None] | None = None,
+    session_path: Path, number: int | None = None, watch: RetrainingWatch | None = None
 ) -> FinalModel:
     """Train trial `number` (default: the best) of a session as its final model. Its
     `details` say where it came from and, with a test split, its test accuracy.
-    ConfigError when the trial diverges on all the data (no model is made)."""
+    ConfigError when the trial diverges on all the data (no model is made); `watch`
+    hears each epoch, and RetrainingCancelled says it was cancelled."""
     with Session.open(session_path, writable=False) as session:
         config, fingerprint, name = session.config, session.data_fingerprint, session.name
         row = chosen_trial(session, number)
@@ -50,7 +48,7 @@ def train_final_model(
     network, settings = config.trial_settings(row.params)
     data = load_test_split(config.data)
     started = time.perf_counter()
-    result = train_trial(data, network, settings, row.seed, on_epoch)
+    result = (watch or RetrainingWatch()).train(data, network, settings, row.seed)
     seconds = time.perf_counter() - started
     if result.status != TrialStatus.COMPLETE or result.network is None:
         raise ConfigError(
@@ -102,8 +100,10 @@ def train_final_model(
     return FinalModel(model, look)
 
 
-def save_final_model(session_path: Path, number: int | None, out: Path) -> FinalModel:
-    """train_final_model(), saved at `out`."""
-    final = train_final_model(session_path, number)
+def save_final_model(
+    session_path: Path, number: int | None, out: Path, watch: RetrainingWatch | None = None
+) -> FinalModel:
+    """train_final_model(), saved at `out` (nothing when cancelled)."""
+    final = train_final_model(session_path, number, watch)
     final.model.save(out)
     return final

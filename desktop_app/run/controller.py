@@ -61,6 +61,8 @@ class SearchController(QObject):
     trainedLonger = Signal(int, object)  # trial number, its new EpochRecords
     longerFailed = Signal(str)
     speedMeasured = Signal()  # a first speed figure is in: estimates can show a time
+    jobProgressed = Signal(int, int)  # a test's or a model's training: epochs done, in all
+    jobCancelled = Signal(str)  # what was cancelled ("the test of trial 3")
 
     def __init__(self, model: SearchModel, parent: QObject | None = None):
         super().__init__(parent)
@@ -71,6 +73,8 @@ class SearchController(QObject):
         # One trial trained again on all the data at a time: its test, or its final model.
         self.job_thread: QThread | None = None
         self._job: BackgroundJob | None = None
+        self.job_name = ""  # what the job a person can cancel makes ("" for none)
+        self.job_started = 0.0
         self.model_path: Path | None = None
         self.run_started = 0.0
         self.epochs_at_start = 0
@@ -313,7 +317,11 @@ class SearchController(QObject):
         """Train trial `number` on every sample its search saw and test it on the
         held-out split, off the GUI thread; the result is stored in the session."""
         if self._start_job(
-            evaluate_on_test, (number,), self._evaluated, self.evaluationFailed.emit
+            evaluate_on_test,
+            (number,),
+            self._evaluated,
+            self.evaluationFailed.emit,
+            cancellable=f"the test of trial {number}",
         ):
             self.evaluationStarted.emit(number)
 
@@ -322,7 +330,11 @@ class SearchController(QObject):
         save it as a model file at `path`."""
         self.model_path = path
         if self._start_job(
-            save_final_model, (number, path), self.modelSaved.emit, self.modelFailed.emit
+            save_final_model,
+            (number, path),
+            self.modelSaved.emit,
+            self.modelFailed.emit,
+            cancellable=f"trial {number}'s model",
         ):
             self.modelStarted.emit(number)
 
@@ -337,21 +349,40 @@ class SearchController(QObject):
         ):
             self.longerStarted.emit(number, epochs)
 
-    def _start_job(self, function, args, done, failed) -> bool:
+    def _start_job(self, function, args, done, failed, cancellable: str = "") -> bool:
+        """Run `function(session, *args)` on the job thread; `cancellable` names what it
+        makes, for a job a person can follow and cancel ("" for one they cannot)."""
         if self.evaluating or self.model.session_path is None:
             return False
         self.job_thread = QThread(self)
-        job = BackgroundJob(function, self.model.session_path, *args)
+        job = BackgroundJob(function, self.model.session_path, *args, watched=bool(cancellable))
         job.moveToThread(self.job_thread)
         self.job_thread.started.connect(job.run)
         # Bound methods of this object: queued to the GUI thread (a lambda would run in
         # the job's thread, and wait there for that thread to end).
         job.finished.connect(self._job_finished)
         job.failed.connect(self._job_failed)
+        job.cancelled.connect(self._job_cancelled)
+        job.progressed.connect(self.jobProgressed)
         self.job_thread.finished.connect(job.deleteLater)
-        self._job, self._job_ends = job, (done, failed)
+        self._job, self._job_ends, self.job_name = job, (done, failed), cancellable
+        self.job_started = time.monotonic()
         self.job_thread.start()
         return True
+
+    @property
+    def job_cancellable(self) -> bool:
+        return self._job is not None and bool(self.job_name)
+
+    def cancel_job(self) -> None:
+        """Stop the test or model being trained; nothing of it is stored or saved."""
+        if self.job_cancellable:
+            self._job.cancel()
+
+    def _job_cancelled(self) -> None:
+        name = self.job_name
+        self._end_job()
+        self.jobCancelled.emit(name)
 
     def _job_finished(self, result) -> None:
         done, _ = self._job_ends
@@ -367,6 +398,7 @@ class SearchController(QObject):
         self.job_thread.quit()
         self.job_thread.wait()
         self.job_thread = self._job = None
+        self.job_name = ""
 
     def _evaluated(self, result) -> None:
         if result.status == TrialStatus.COMPLETE:
@@ -383,6 +415,7 @@ class SearchController(QObject):
             self.thread.quit()
             self.thread.wait()
         if self.evaluating:
+            self.cancel_job()  # a test or a model: not waited for to its last epoch
             self._end_job()
         self.pool.close()
 

@@ -16,6 +16,7 @@ from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
 from hyperdesk.core.execution.launch import check_data
 from hyperdesk.core.execution.pool import TrialPool
+from hyperdesk.core.execution.retraining import RetrainingCancelled, RetrainingWatch
 from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.trials import SearchState
@@ -126,20 +127,33 @@ class SearchWorker(QObject):
 
 class BackgroundJob(QObject):
     """Runs `function(*args)` off the GUI thread (a trial trained once more on all the
-    data: its final test, its final model); a problem a person can act on comes back as
-    a sentence."""
+    data: its final test, its final model, or longer); a problem a person can act on
+    comes back as a sentence. `watched`: the function takes a RetrainingWatch as
+    `watch`, whose epochs come as `progressed` and which cancel() stops."""
 
     finished = Signal(object)  # what the function returned
     failed = Signal(str)  # what went wrong, in a sentence
+    cancelled = Signal()  # stopped by cancel(): nothing was stored or saved
+    progressed = Signal(int, int)  # epochs done, epochs in all
 
-    def __init__(self, function, *args):
+    def __init__(self, function, *args, watched: bool = False):
         super().__init__()
         self.function, self.args = function, args
+        # Its report is a signal: queued to the GUI thread, whatever thread trains.
+        self.watch = RetrainingWatch(report=self.progressed.emit) if watched else None
+
+    def cancel(self) -> None:
+        """Called from the GUI thread: the training stops at its next step."""
+        if self.watch is not None:
+            self.watch.cancel()
 
     @Slot()
     def run(self) -> None:
+        kwargs = {} if self.watch is None else {"watch": self.watch}
         try:
-            result = self.function(*self.args)
+            result = self.function(*self.args, **kwargs)
+        except RetrainingCancelled:
+            self.cancelled.emit()
         except (ConfigError, SessionError, DatasetError, OSError) as error:
             self.failed.emit(str(error))
         except Exception:

@@ -3,6 +3,7 @@ trial so far and the session's state."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QUrl
@@ -73,16 +74,35 @@ class SearchStatusBar(QStatusBar):
         model.trialsChanged.connect(self.update_progress)
         model.sessionChanged.connect(self.update_session)
         controller.stateChanged.connect(self._state_changed)
+        # A test or a model being trained: how far, how long still, and Cancel.
+        self.job_text = ""
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelJobButton")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(controller.cancel_job)
+        self.addPermanentWidget(self.cancel_button)
         controller.evaluationStarted.connect(
-            lambda number: self.showMessage(f"Evaluating trial {number} on the test split…")
+            lambda number: self._job_started(f"Evaluating trial {number} on the test split")
         )
         controller.evaluated.connect(self._evaluated)
         controller.modelStarted.connect(
-            lambda number: self.showMessage(
-                f"Training trial {number} on every sample its search saw, for its model…"
+            lambda number: self._job_started(
+                f"Training trial {number} on every sample its search saw, for its model"
             )
         )
         controller.modelSaved.connect(self._model_saved)
+        controller.jobProgressed.connect(self._job_progressed)
+        controller.jobCancelled.connect(
+            lambda name: self.showMessage(f"Cancelled {name}: nothing was saved.")
+        )
+        for ended in (
+            controller.evaluated,
+            controller.evaluationFailed,
+            controller.modelSaved,
+            controller.modelFailed,
+            controller.jobCancelled,
+        ):
+            ended.connect(self.cancel_button.hide)
 
     def _state_changed(self) -> None:
         if self.controller.idle:
@@ -143,6 +163,16 @@ class SearchStatusBar(QStatusBar):
             return f"Elapsed {elapsed}   ETA --:--"
         left = max(planned - done, 0) / worked * controller.running_seconds()
         return f"Elapsed {elapsed}   ETA {clock(left)}"
+
+    def _job_started(self, text: str) -> None:
+        self.job_text = text
+        self.showMessage(f"{text}…")
+        self.cancel_button.show()
+
+    def _job_progressed(self, done: int, total: int) -> None:
+        seconds = time.monotonic() - self.controller.job_started
+        left = seconds / done * (total - done) if done else 0.0
+        self.showMessage(f"{self.job_text}: epoch {done:,} of {total:,}, about {clock(left)} left")
 
     def _evaluated(self, result) -> None:
         if result.status != TrialStatus.COMPLETE:

@@ -3,6 +3,8 @@ look inside, train it longer, note it, add one by hand; each enabled when it app
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -289,3 +291,39 @@ def test_a_trial_added_by_hand_runs_first(qtbot, window, monkeypatch):
     first = window.model.results.trials[1]
     assert first.params == {"lr": 0.02, "weight_decay": 1e-06}
     assert len(window.model.results.trials) == 3
+
+
+def test_a_test_being_trained_shows_its_progress_and_can_be_cancelled(qtbot, window, monkeypatch):
+    from hyperdesk.core.execution.retraining import RetrainingWatch
+
+    load(window, ["data.test=0.2", "search.trials=2", "train.epochs=5"])
+    run_to_end(qtbot, window)
+    # Held after its first epoch until the person's Cancel arrives: however fast this
+    # machine trains, the test cannot end first.
+    real_train = RetrainingWatch.train
+
+    def held(self, *args):
+        report = self.report
+
+        def report_then_wait(done, total):
+            report(done, total)
+            if done == 1:
+                self.cancelled.wait(30)
+
+        self.report = report_then_wait
+        return real_train(self, *args)
+
+    monkeypatch.setattr(RetrainingWatch, "train", held)
+    status = window.statusBar()
+    number = window.model.results.best().number
+    window.trials.evaluate(number)
+    cancel = status.cancel_button
+    assert cancel.isVisible()
+    qtbot.waitUntil(lambda: "epoch 1 of 5" in status.currentMessage(), timeout=30_000)
+    assert re.search(r"epoch 1 of 5, about \d+:\d\d left", status.currentMessage())
+    with qtbot.waitSignal(window.controller.jobCancelled, timeout=30_000):
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert status.currentMessage() == f"Cancelled the test of trial {number}: nothing was saved."
+    assert not cancel.isVisible() and not window.controller.evaluating
+    with Session.open(window.model.session_path, writable=False) as session:
+        assert all(trial.test_acc is None for trial in session.trials())
