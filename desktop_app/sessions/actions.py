@@ -22,7 +22,13 @@ from hyperdesk.core.execution.relocation import check_session_data, relocate_ses
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.registry import planned_trials
 from hyperdesk.core.search.space import narrowed
-from hyperdesk.core.storage.session import Session, SessionError, delete_session
+from hyperdesk.core.storage.session import (
+    Session,
+    SessionError,
+    SessionSummary,
+    delete_session,
+)
+from hyperdesk.core.trials import SearchState
 from hyperdesk.desktop_app.dialogs.remembered import (
     last_folder,
     recent,
@@ -303,6 +309,24 @@ class SessionActions(QObject):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return {first: accept[1], second: other[1]}.get(box.clickedButton())
+
+    # --- the last search, interrupted --------------------------------------------------
+
+    def offer_resume(self, entries: list) -> None:
+        """Once, at the first listing of the sessions: when the newest stopped before its
+        end (the window or the computer closed mid-search) and nothing else is shown yet,
+        offer to resume it on the first screen."""
+        self.window.browser.scanned.disconnect(self.offer_resume)
+        newest = next((entry for entry in entries if isinstance(entry, SessionSummary)), None)
+        shown = self.model.session_path is not None or not self.controller.idle
+        if newest is None or shown or newest.status != SearchState.INTERRUPTED:
+            return
+        self.window.setup_column.resume_offer.offer(newest)
+
+    def resume_offered(self, path: Path) -> None:
+        self.open_file(path)
+        if self.model.session_path == path and self.model.session_state == SessionState.INTERRUPTED:
+            self.controller.resume()
 
     # --- a session whose data moved ----------------------------------------------------
 

@@ -185,6 +185,7 @@ class SessionBrowser(QWidget):
     compareRequested = Signal(object)  # the selected sessions' paths, a list
     warmStartRequested = Signal(object)
     scanRequested = Signal(object)  # folder, to the scanner's thread
+    scanned = Signal(object)  # what the scan found: SessionSummary or (path, error), newest first
 
     def __init__(self, folder: Path):
         super().__init__()
@@ -282,6 +283,7 @@ class SessionBrowser(QWidget):
         if row is not None:
             self.view.selectRow(row)
         self._update_buttons()
+        self.scanned.emit(entries)
 
     def _filter(self) -> None:
         """Show only the sessions whose name or notes hold every word searched for (an

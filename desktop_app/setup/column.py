@@ -3,8 +3,13 @@ time estimate, what keeps it from starting, and the run buttons."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from html import escape
+from pathlib import Path
 
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from hyperdesk.core.storage.session import SessionSummary
 from hyperdesk.desktop_app.setup.panel import SetupPanel, VerticalScrollArea
 
 
@@ -15,9 +20,57 @@ def run_button(label: str, name: str) -> QPushButton:
     return widget
 
 
+class ResumeOffer(QFrame):
+    """On the first screen after a restart: the last search stopped before its end,
+    with Resume (open it and finish it) and Open (look at it first)."""
+
+    resumeClicked = Signal(object)  # the session's Path
+    openClicked = Signal(object)
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("resumeOffer")
+        self.setStyleSheet("#resumeOffer { background: #fff4ce; border: 1px solid #e0c060; }")
+        self.path: Path | None = None
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("offerResumeButton")
+        self.open_button = QPushButton("Open")
+        self.open_button.setObjectName("offerOpenButton")
+        dismiss = QPushButton("Not now")
+        dismiss.setObjectName("offerDismissButton")
+        dismiss.setFlat(True)
+        dismiss.clicked.connect(self.hide)
+        self.resume_button.clicked.connect(lambda: self._chosen(self.resumeClicked))
+        self.open_button.clicked.connect(lambda: self._chosen(self.openClicked))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (dismiss, self.open_button, self.resume_button):
+            buttons.addWidget(button)
+        column = QVBoxLayout(self)
+        column.addWidget(self.text)
+        column.addLayout(buttons)
+        self.hide()
+
+    def offer(self, summary: SessionSummary) -> None:
+        self.path = summary.path
+        self.text.setText(
+            f"Your last search, <b>{escape(summary.name)}</b>, stopped after "
+            f"{summary.done:,} of {summary.planned:,} trials. Resume finishes it; every "
+            "finished epoch is kept."
+        )
+        self.show()
+
+    def _chosen(self, signal) -> None:
+        self.hide()
+        signal.emit(self.path)
+
+
 class SetupColumn(QWidget):
     def __init__(self, setup: SetupPanel):
         super().__init__()
+        self.resume_offer = ResumeOffer()
         self.start_button = run_button("Start", "startButton")
         self.start_button.setDefault(True)
         self.resume_button = run_button("Resume", "resumeButton")
@@ -39,7 +92,7 @@ class SetupColumn(QWidget):
             buttons.addWidget(widget)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 6)
-        for widget in (scroll, self.cost_label, self.problem_label):
+        for widget in (self.resume_offer, scroll, self.cost_label, self.problem_label):
             column.addWidget(widget)
         column.addLayout(buttons)
 

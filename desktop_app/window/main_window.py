@@ -129,6 +129,11 @@ class MainWindow(QMainWindow):
         browser.noteRequested.connect(lambda path: actions.write_note(path))
         browser.compareRequested.connect(actions.compare)
         browser.warmStartRequested.connect(actions.warm_start_from)
+        browser.scanned.connect(actions.offer_resume)  # once, after a restart
+        offer = self.setup_column.resume_offer
+        offer.resumeClicked.connect(actions.resume_offered)
+        offer.openClicked.connect(actions.open_file)
+        model.sessionChanged.connect(lambda: model.session_path is None or offer.hide())
         actions.configLoaded.connect(self._config_loaded)
         actions.sessionsChanged.connect(browser.refresh)
         actions.sessionOpened.connect(browser.select)

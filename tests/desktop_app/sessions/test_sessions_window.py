@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.run.search_model import SessionState
@@ -145,6 +145,28 @@ def test_a_killed_cli_run_is_interrupted_in_the_browser_and_resume_completes_it(
     )
     assert session_contents(killed) == session_contents(reference)
     assert window.model.results.trials_done == 6 and not resume.isVisibleTo(window)
+
+
+def test_after_a_restart_the_interrupted_last_search_is_offered_for_resume(
+    qtbot, window, new_window, tmp_path, hyperdesk_home
+):
+    config_path = tmp_path / "slow.toml"
+    config_path.write_text(SLOW_CONFIG)
+    killed = hyperdesk_home / "sessions" / "killed.hdsession"
+    run_and_kill(config_path, killed)  # the computer went off mid-search
+    again = new_window()
+    offer = again.setup_column.resume_offer
+    qtbot.waitUntil(offer.isVisible, timeout=10_000)  # listed on the browser's thread
+    assert "stopped after" in offer.text.text() and "of 6 trials" in offer.text.text()
+    with qtbot.waitSignal(again.controller.searchEnded, timeout=120_000) as finished:
+        qtbot.mouseClick(offer.resume_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["complete"] and again.model.session_path == killed
+    assert not offer.isVisible()
+    # Finished now: the next start offers nothing.
+    third = new_window()
+    qtbot.waitUntil(lambda: third.browser.model.row_of(killed) is not None, timeout=10_000)
+    QApplication.processEvents()
+    assert not third.setup_column.resume_offer.isVisible()
 
 
 def test_extending_a_random_search_runs_only_the_new_trials(qtbot, window):
