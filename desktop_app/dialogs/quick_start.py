@@ -16,6 +16,11 @@ TPE, coarse-to-fine) and the number of trials. The line above Start says how lon
 search should take and how much memory it needs.</li>
 <li><b>What is trained.</b> <i>Data</i>, <i>Model</i> and <i>Training</i> fold open with
 a click on their titles.</li>
+<li><b>Your own data.</b> In <i>Data</i>, <i>File…</i> takes a CSV table (a header row;
+text columns are one-hot encoded), an NPZ file or an IDX pair, <i>Folder…</i> a folder
+with a subfolder of images per class. <i>Label</i> lists the file's columns: pick the one
+holding the classes (the last is chosen for you). The preview shows the rows, the classes
+and the split before you start; every row is used unless <i>Samples</i> says fewer.</li>
 <li><b>Start</b> (F5). Trials train in the background; the curves, the scatter and the
 table fill as epochs finish. Pause (F6) holds the search; Stop (Shift+F5) ends it,
 keeping every finished epoch.</li>
@@ -26,7 +31,15 @@ split. The filter above the table takes <code>lr&gt;0.005</code>,
 <code>status:pruned</code> or <code>val acc &gt;= 0.7</code>.</li>
 <li><b>Keep it.</b> Every epoch is saved as it arrives. The <i>Sessions</i> tab lists
 your searches: open, rename, duplicate or delete them; <i>File &gt; Export</i> writes
-images, CSV or JSON.</li>
+images, CSV, JSON, an Optuna study or an HTML report to share.</li>
+<li><b>The model you came for.</b> <i>Search &gt; Save model…</i> (or a trial's
+right-click menu) trains the best trial, or the one you choose, on every sample its
+search saw and saves it as a <code>.hdmodel</code> file, or ONNX for other programs;
+the <i>Inside</i> tab shows its confusion matrix and its most confident mistakes. Use it
+on new data with <code>hyperdesk predict MODEL INPUT</code>.</li>
+<li><b>Compare searches.</b> In the <i>Sessions</i> tab, select two sessions or more
+(Ctrl-click) and press <i>Compare</i>: their best scores trial by trial and against the
+work done, their settings side by side, and which did best.</li>
 </ol>
 <p>Searches also run without the window: <code>hyperdesk run CONFIG.toml</code>.</p>
 """
@@ -44,5 +57,5 @@ def show_quick_start(parent: QWidget) -> None:
     column = QVBoxLayout(dialog)
     column.addWidget(text)
     column.addWidget(buttons)
-    dialog.resize(620, 520)
+    dialog.resize(640, 600)
     dialog.exec()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QMessageBox,
+    QPushButton,
 )
 
 from hyperdesk.core import config as config_module
@@ -330,7 +331,16 @@ def test_help_has_a_quick_start(qtbot, window, monkeypatch):
     )
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     next(a for a in help_menu.actions() if a.text() == "Quick start").trigger()
-    assert "Your first search" in shown[0] and "Search space" in shown[0]
+    text = shown[0]
+    assert "Your first search" in text and "Search space" in text
+    # Your own data, the model and compare, each by the names the window gives them.
+    buttons = {b.text() for b in window.findChildren(QPushButton)}
+    for name in ("File…", "Folder…", "Compare"):
+        assert name in text and name in buttons
+    assert "Label" in text and window.setup.editors["data.label"]
+    search_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Search")
+    assert "Save model…" in text and "Save model…" in {a.text() for a in search_menu.actions()}
+    assert "hyperdesk predict" in text and "ONNX" in text and "Inside" in text
 
 
 def test_the_window_searches_a_config_as_the_command_line_does(window):
