@@ -4,7 +4,7 @@ learning curves."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from hyperdesk.desktop_app.panels.registry import PanelSet
@@ -32,7 +32,39 @@ def left_docks(
     window.addDockWidget(LEFT, browser_dock)
     window.tabifyDockWidget(setup_dock, browser_dock)
     setup_dock.raise_()
+    WidthKeeper(window, setup_dock)
     return setup_dock, browser_dock
+
+
+class WidthKeeper(QObject):
+    """Keeps the setup column at the width it was given (by the window's first layout
+    or a person's drag). What it holds may need more for a moment, as a section opens
+    and lays itself out, and the main window widens the dock then; it never narrows it
+    again by itself. Once the column has settled, it goes back to that width, or to the
+    least it now needs."""
+
+    def __init__(self, window: QMainWindow, dock: QDockWidget):
+        super().__init__(dock)
+        self.window, self.dock, self.column = window, dock, dock.widget()
+        self.given: int | None = None
+        dock.installEventFilter(self)
+        self.column.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.dock and event.type() == QEvent.Type.Resize:
+            width, before = event.size().width(), event.oldSize().width()
+            # Widened to what its contents needed just then: not a width it was given.
+            forced = before > 0 and width > before and width <= self.dock.minimumSizeHint().width()
+            if not forced:
+                self.given = width
+        elif watched is self.column and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self._settle)  # not once this keeper is gone
+        return False
+
+    def _settle(self) -> None:
+        wanted = max(self.given or 0, self.dock.minimumSizeHint().width())
+        if self.given and self.dock.width() > wanted:
+            self.window.resizeDocks([self.dock], [wanted], Qt.Orientation.Horizontal)
 
 
 def panel_docks(window: QMainWindow, panels: PanelSet) -> dict[str, QDockWidget]:

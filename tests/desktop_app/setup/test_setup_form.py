@@ -458,3 +458,24 @@ def test_opening_the_data_section_and_choosing_a_file_keeps_the_column_width(
     window.setup.sections["Data"].set_expanded(False)  # its summary names the file
     qtbot.wait(50)
     assert window.setup_dock.width() == before
+
+
+def test_a_passing_need_for_width_does_not_widen_the_column_for_good(qtbot, window):
+    """What the column holds may need more width for a moment (a section laying itself
+    out); the main window widens the dock then and never narrows it by itself."""
+    window.showNormal()
+    window.resize(1366, 768)
+    qtbot.wait(50)
+    given = window.setup_dock.width()
+    wide = window.setup.name_edit
+    wide.setMinimumWidth(given + 100)  # for a moment, more than the column's width
+    qtbot.waitUntil(lambda: window.setup_dock.width() > given + 100)
+    wide.setMinimumWidth(0)
+    qtbot.waitUntil(lambda: window.setup_dock.width() == given)
+    # A width a person drags it to is kept the same way.
+    window.resizeDocks([window.setup_dock], [given + 60], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.setup_dock.width() == given + 60)
+    wide.setMinimumWidth(given + 200)
+    qtbot.waitUntil(lambda: window.setup_dock.width() > given + 200)
+    wide.setMinimumWidth(0)
+    qtbot.waitUntil(lambda: window.setup_dock.width() == given + 60)
