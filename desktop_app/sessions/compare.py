@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core.comparison import Comparison
 from hyperdesk.desktop_app.panels.base import SELECTED_COLOURS, legend_for, make_plot, staircase
+from hyperdesk.desktop_app.widgets.wrapping import breakable
 
 SESSION_COLOURS = SELECTED_COLOURS[1:]  # none of them the best trial's green
 
@@ -83,7 +84,7 @@ class CompareDialog(QDialog):
         table.setVerticalHeaderLabels([row[0] for row in rows[1:]])
         for row, cells in enumerate(rows[1:]):
             for column, text in enumerate(cells[1:]):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(breakable(text))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(text)
                 table.setItem(row, column, item)

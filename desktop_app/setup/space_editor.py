@@ -35,6 +35,7 @@ from hyperdesk.core.search.space import Param, RangeParam
 from hyperdesk.core.training.network import ACTIVATIONS, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
 from hyperdesk.desktop_app.setup.form_widgets import ComboBox, SpinBox
+from hyperdesk.desktop_app.widgets.wrapping import breakable
 
 # What a newly added row searches, before the person edits it.
 NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -92,9 +93,6 @@ def mark_invalid(widget: QWidget, reason: str | None) -> None:
     widget.style().polish(widget)
 
 
-BREAKABLE = ("/", "\\", "_")
-
-
 class FieldError(QLabel):
     """The line under an editor that says what is wrong with it."""
 
@@ -105,12 +103,8 @@ class FieldError(QLabel):
         self.hide()
 
     def show_reason(self, reason: str | None) -> None:
-        # A path has no space to wrap at: a line may break after each "/" and "_" of it
-        # (zero-width spaces), so a long one wraps instead of widening the setup column.
-        text = reason or ""
-        for mark in BREAKABLE:
-            text = text.replace(mark, mark + "\u200b")
-        self.setText(text)
+        # A long path wraps instead of widening the setup column.
+        self.setText(breakable(reason or ""))
         self.setToolTip(reason or "")
         self.setVisible(bool(reason))
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
@@ -881,10 +881,17 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
     assert second.opts["symbolBrush"] is None
     # The data cell wraps whole inside its column, not cut at its edge.
     data_row = labels.index("data")
-    assert table_widget.item(data_row, 0).text() == str(table)
-    needed = table_widget.sizeHintForRow(data_row)  # the path, wrapped to the column
-    assert needed > 2 * table_widget.fontMetrics().height()
-    assert table_widget.rowHeight(data_row) >= needed
+    cell = table_widget.item(data_row, 0)
+    assert cell.toolTip() == str(table)
+    # Every line of it fits the column (a folder's name too: seen cut to "long_folder_…")
+    # and the row holds every line.
+    room = table_widget.columnWidth(0) - 8
+    wrapped = table_widget.fontMetrics().boundingRect(
+        QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap, cell.text()
+    )
+    assert wrapped.width() <= room
+    assert wrapped.height() > 2 * table_widget.fontMetrics().height()
+    assert table_widget.rowHeight(data_row) >= wrapped.height()
 
 
 def test_file_export_report_writes_one_html_file_of_the_shown_session(
