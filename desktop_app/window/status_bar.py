@@ -172,7 +172,9 @@ class SearchStatusBar(QStatusBar):
     def _job_progressed(self, done: int, total: int) -> None:
         seconds = time.monotonic() - self.controller.job_started
         left = seconds / done * (total - done) if done else 0.0
-        self.showMessage(f"{self.job_text}: epoch {done:,} of {total:,}, about {clock(left)} left")
+        # "about 0:00 left" read as a stuck clock: under a second is said in words.
+        rest = f"about {clock(left)} left" if left >= 1 else "almost done"
+        self.showMessage(f"{self.job_text}: epoch {done:,} of {total:,}, {rest}")
 
     def _evaluated(self, result) -> None:
         if result.status != TrialStatus.COMPLETE:
