@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -27,6 +28,34 @@ DATASETS = (BUNDLED_DATASET, "mnist", "fashion-mnist")
 
 class DatasetError(Exception):
     """A data file is missing or malformed; the message names the file."""
+
+
+# What a path is when it is not a regular file: reading one would wait for a writer (a
+# pipe), never end (/dev/zero, /dev/urandom) or block.
+OTHER_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def check_regular(path: Path | str, folder_too: bool = False) -> None:
+    """DatasetError unless `path` is a regular file (or, with `folder_too`, a folder),
+    said before anything is opened; a link is judged by what it points to."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: not found") from None
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
+    if stat.S_ISREG(mode) or (folder_too and stat.S_ISDIR(mode)):
+        return
+    kind = next((name for test, name in OTHER_FILE_KINDS if test(mode)), "not a regular file")
+    wanted = "a file or a folder of images" if folder_too else "a regular file"
+    raise DatasetError(f"{path}: {kind}, not {wanted}; nothing was read from it")
 
 
 # Of the memory free, what loading data may take: the search needs the rest.

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from hyperdesk.core.data.datasets import DatasetError, check_fits
+from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular
 from hyperdesk.core.data.tables import Dataset
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -27,6 +27,9 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
         for sub in sorted(folder.iterdir())
         if sub.is_dir() and not sub.name.startswith(".")
     }
+    for files in classes.values():
+        for path in files:  # a pipe named cat.png would be waited on for ever
+            check_regular(path)
     classes = {name: files for name, files in classes.items() if files}
     if len(classes) < 2:
         found = ", ".join(classes) or "none"

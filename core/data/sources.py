@@ -18,6 +18,7 @@ from hyperdesk.core.data.datasets import (
     DatasetError,
     bundled_mnist,
     check_fits,
+    check_regular,
     idx_load_bytes,
 )
 from hyperdesk.core.data.downloads import DOWNLOADS, TEST_FILES, TRAIN_FILES, cached_files, fetch
@@ -252,6 +253,7 @@ def load_data(data: DataConfig) -> Dataset:
         raise DatasetError(f"{path}: not found (data.source)") from None
     except OSError as error:
         raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
+    check_regular(path, folder_too=True)
     return _read(
         str(path),
         source_format(str(path), data.format),
@@ -295,6 +297,8 @@ def _read(source, fmt, label, features, missing, colour, image_size, version) ->
     # `version` (modification time and size) is part of the key: a changed file is read again.
     # Too large a file is refused before it is read (an image folder, once its headers are).
     path = Path(source)
+    if fmt != "images":
+        check_regular(path)
     if fmt == "csv":
         check_fits(source, csv_load_bytes(path))
         return read_csv(path, label, missing)
@@ -306,6 +310,7 @@ def _read(source, fmt, label, features, missing, colour, image_size, version) ->
             raise DatasetError(
                 f"{source}: an IDX images file needs its labels file: set data.label to it"
             )
+        check_regular(Path(label).expanduser())
         check_fits(source, idx_load_bytes(path))
         return read_idx_pair(path, Path(label).expanduser())
     return read_image_folder(path, tuple(image_size) or None, colour)

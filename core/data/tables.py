@@ -126,12 +126,16 @@ CSV_CELL_BYTES = 60 + 8 + 8 + 4
 CHUNK = 1 << 20
 
 
+HEADER_BYTES = 1 << 20
+
+
 def csv_load_bytes(path: Path) -> int:
     """About the memory reading a CSV file takes, from its lines and header's columns
     (counted without parsing it); 0 when it cannot be opened (its reader says why)."""
     try:
         with open(path, "rb") as stream:
-            columns = stream.readline().count(b",") + 1
+            # A header longer than this is no table's (a file of one endless line).
+            columns = stream.readline(HEADER_BYTES).count(b",") + 1
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(CHUNK), b""))
     except OSError:
         return 0
@@ -321,13 +325,31 @@ def _separator(start: str) -> str:
         return ","
 
 
+# Characters a table's line may hold: 50,000 columns of ten digits fit twenty times over;
+# longer is no table (a file of one endless line, a binary file named .csv).
+MAX_LINE = 8 << 20
+
+
+def _bounded_lines(path: Path, stream):
+    """The lines of `stream`, each read with a limit: DatasetError names the first line
+    longer than any table's, before it fills the memory."""
+    for number, line in enumerate(iter(lambda: stream.readline(MAX_LINE), ""), start=1):
+        if len(line) == MAX_LINE and not line.endswith("\n"):
+            raise DatasetError(
+                f"{path}: line {number:,} is longer than {MAX_LINE:,} characters: not a "
+                "table (a CSV has one row per line)"
+            )
+        yield line
+
+
 def _read_rows(path: Path) -> tuple[list[list[str]], str]:
     """The table's non-empty rows, and the separator its header row uses."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as stream:
             separator = _separator(stream.read(SNIFFED_CHARACTERS))
             stream.seek(0)
-            rows = [row for row in csv.reader(stream, delimiter=separator) if row]
+            lines = _bounded_lines(path, stream)
+            rows = [row for row in csv.reader(lines, delimiter=separator) if row]
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -347,7 +369,8 @@ def csv_columns(path: Path) -> list[str]:
         with open(path, newline="", encoding="utf-8-sig") as stream:
             separator = _separator(stream.read(SNIFFED_CHARACTERS))
             stream.seek(0)
-            header = next((row for row in csv.reader(stream, delimiter=separator) if row), [])
+            lines = _bounded_lines(path, stream)
+            header = next((row for row in csv.reader(lines, delimiter=separator) if row), [])
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DatasetError(f"{path}: cannot be read ({error})") from None
     return [name.strip() for name in header]

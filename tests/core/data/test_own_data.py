@@ -215,6 +215,39 @@ def test_samples_beyond_the_file_and_a_missing_file_stop_run_before_a_session(
     )
 
 
+def test_data_that_is_not_a_regular_file_is_refused_at_once(capsys, tmp_path, hyperdesk_home):
+    """A pipe as data hung `run` (SIGTERM ignored); /dev/zero as a CSV grew to 23 GB."""
+    pipe = tmp_path / "fifo.csv"
+    os.mkfifo(pipe)
+    config = tmp_path / "c.toml"
+    for source, kind in ((pipe, "a named pipe"), ("/dev/zero", "a character device")):
+        config.write_text(f'[data]\nsource = "{source}"\nformat = "csv"\n')
+        code, _, err = run_cli(capsys, "run", str(config))
+        assert code == 2 and f"{source}: {kind}, not a file or a folder of images" in err
+    folder = image_folder(tmp_path)
+    os.mkfifo(folder / "cats" / "waiting.png")  # a pipe among the pictures
+    with pytest.raises(DatasetError, match=r"waiting\.png: a named pipe"):
+        load_data(DataConfig(source=str(folder)))
+    assert not (hyperdesk_home / "sessions").exists() or not any(
+        (hyperdesk_home / "sessions").iterdir()
+    )
+
+
+def test_a_line_longer_than_any_table_is_named_before_it_fills_the_memory(tmp_path, monkeypatch):
+    """A 3 GB file without a newline ended in a MemoryError traceback."""
+    from hyperdesk.core.data import tables
+
+    monkeypatch.setattr(tables, "MAX_LINE", 1000)  # the rule, at a test's size
+    endless = tmp_path / "one-line.csv"
+    endless.write_text("a,b,label\n1,2,x\n" + "3," * 5000 + "\n")
+    with pytest.raises(DatasetError, match=r"one-line\.csv: line 3 is longer than 1,000"):
+        read_csv(endless)
+    header = tmp_path / "header.csv"  # the setup's list of columns reads it too
+    header.write_text("x," * 5000)
+    with pytest.raises(DatasetError, match=r"header\.csv: line 1 is longer"):
+        sources.label_choices(DataConfig(source=str(header)))
+
+
 def test_the_penguins_example_runs_offline(capsys, hyperdesk_home):
     code, out, err = run_cli(capsys, "run", "--example", "penguins", "--set", "search.trials=3")
     assert code == 0, err
