@@ -9,6 +9,8 @@ as they come: a CSV without (or with) its label column, an image folder, NPZ, ID
 
 from __future__ import annotations
 
+import itertools
+import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +20,11 @@ import numpy as np
 
 from hyperdesk.core import __version__
 from hyperdesk.core.archive import from_json_array, json_array
-from hyperdesk.core.data.datasets import DatasetError, read_idx
+from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular, read_idx
 from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
 from hyperdesk.core.data.splits import Scaling
 from hyperdesk.core.data.tables import Column, encode_csv, npz_arrays
-from hyperdesk.core.training.network import Network, NetworkSpec, softmax
+from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, Network, NetworkSpec, softmax
 
 FORMAT = "hyperdesk-model"
 FORMAT_VERSION = 1
@@ -98,8 +100,7 @@ class Model:
         """Raw inputs from a file or folder, in the form this model was trained on, and
         a name for each (a row number, an image's file)."""
         path = Path(path)
-        if not path.exists():
-            raise DatasetError(f"{path}: not found")
+        check_regular(path, folder_too=True)
         if path.is_dir():
             return self._read_images(path)
         name = path.name.lower().removesuffix(".gz")
@@ -182,40 +183,102 @@ def default_model_name(session_path: Path, trial: int, suffix: str = SUFFIX) -> 
     return f"{Path(session_path).stem}-trial{trial}{suffix}"
 
 
-def load_model(path: Path | str) -> Model:
-    """The model in a `.hdmodel` file; ModelError names what is wrong with the file."""
-    path = Path(path)
-    try:
-        # Opened here, not by np.load, which leaves its own file open when it fails.
-        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
-            if "header" not in archive.files:
-                raise ModelError(f"{path}: not a Hyperdesk model (it has no header)")
-            header = from_json_array(archive["header"])
-            contents = {name: archive[name] for name in archive.files if name != "header"}
-    except FileNotFoundError:
-        raise ModelError(f"{path}: not found") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise ModelError(f"{path}: not a readable model file ({error})") from None
+# Bounds a header is held to before anything it describes is read: generous for any
+# network a laptop trains, far below what a crafted file would make it allocate.
+MAX_HEADER_BYTES = 16 << 20
+MAX_LAYERS = 256
+MAX_WIDTH = 1 << 20
+MAX_CLASSES = 1 << 16
+
+
+def _read_header(archive: zipfile.ZipFile, member: str) -> Any:
+    if archive.getinfo(member).file_size > MAX_HEADER_BYTES:
+        raise ModelError(f"{archive.filename or 'the file'}: its header is larger than any model's")
+    with archive.open(member) as stream:
+        try:
+            return from_json_array(np.lib.format.read_array(stream, allow_pickle=False))
+        except RecursionError:  # nested a hundred thousand deep
+            raise ValueError("its header is nested deeper than any model's") from None
+        except UnicodeDecodeError as error:
+            raise ValueError(f"its header is not UTF-8 text ({error.reason})") from None
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def checked_header(path: Path, header: Any) -> dict[str, Any]:
+    """`header` when it is a model's header of a format this Hyperdesk reads, each field
+    of the type and range the format gives it; ModelError naming the first that is not."""
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelError(f"{path}: not a Hyperdesk model (another program's NPZ file?)")
     missing = [key for key in REQUIRED if key not in header]
     if missing:
         raise ModelError(f"{path}: the model file has no {', '.join(missing)}")
-    if header["format_version"] > FORMAT_VERSION:
+    version = header["format_version"]
+    if not _whole(version, 1, 1 << 30):
+        raise ModelError(f"{path}: format_version is {version!r}, not a format number")
+    if version > FORMAT_VERSION:
         raise ModelError(
             f"{path}: written by Hyperdesk {header.get('hyperdesk_version', '(newer)')} in "
-            f"model format {header['format_version']}; this Hyperdesk ({__version__}) reads "
+            f"model format {version}; this Hyperdesk ({__version__}) reads "
             f"format {FORMAT_VERSION} and older. Update Hyperdesk to use it"
         )
-    layers = [f"layer_{index}" for index in range(header["arrays"])]
-    absent = [
-        name for name in (*layers, "scaling_centre", "scaling_spread") if name not in contents
-    ]
-    if absent:
-        raise ModelError(f"{path}: the model file has no array {absent[0]!r}")
-    shape = header["architecture"]
-    inputs = header["inputs"]
-    spec = NetworkSpec(
+    shape, inputs, classes = header["architecture"], header["inputs"], header["classes"]
+    problems = []
+    if not isinstance(shape, dict):
+        problems.append("architecture is not a table of settings")
+    else:
+        hidden = shape.get("hidden")
+        checks = (
+            ("architecture.input_size", _whole(shape.get("input_size"), 1, MAX_WIDTH * 64)),
+            (
+                "architecture.hidden",
+                isinstance(hidden, list)
+                and len(hidden) <= MAX_LAYERS
+                and all(_whole(width, 1, MAX_WIDTH) for width in hidden),
+            ),
+            ("architecture.output_size", _whole(shape.get("output_size"), 2, MAX_CLASSES)),
+            ("architecture.activation", shape.get("activation") in ACTIVATIONS),
+            (
+                "architecture.dropout",
+                isinstance(shape.get("dropout"), int | float) and 0 <= shape["dropout"] < 1,
+            ),
+            ("architecture.batchnorm", isinstance(shape.get("batchnorm"), bool)),
+            ("architecture.dtype", shape.get("dtype") in DTYPES),
+        )
+        problems += [f"{key} is {shape.get(key.split('.')[1])!r}" for key, ok in checks if not ok]
+    if not _whole(header["arrays"], 2, 6 * (MAX_LAYERS + 1)):
+        problems.append(f"arrays is {header['arrays']!r}")
+    if not (
+        isinstance(classes, list)
+        and all(isinstance(name, str) for name in classes)
+        and isinstance(shape, dict)
+        and len(classes) == shape.get("output_size")
+    ):
+        problems.append("classes is not a list of one name per output")
+    if not (
+        isinstance(inputs, dict)
+        and inputs.get("kind") in ("images", "table")
+        and isinstance(inputs.get("label", ""), str)
+        and isinstance(inputs.get("columns"), list)
+        and all(
+            isinstance(column, dict)
+            and isinstance(column.get("name"), str)
+            and (column.get("words") is None or isinstance(column.get("words"), list))
+            for column in inputs["columns"]
+        )
+        and isinstance(inputs.get("image_shape"), list)
+        and all(_whole(side, 1, MAX_WIDTH) for side in inputs["image_shape"])
+    ):
+        problems.append("inputs does not say how raw inputs are read")
+    if problems:
+        raise ModelError(f"{path}: a damaged model header: {problems[0]}")
+    return header
+
+
+def _spec(shape: dict[str, Any]) -> NetworkSpec:
+    return NetworkSpec(
         shape["input_size"],
         tuple(shape["hidden"]),
         shape["output_size"],
@@ -224,6 +287,106 @@ def load_model(path: Path | str) -> Model:
         batchnorm=shape["batchnorm"],
         dtype=shape["dtype"],
     )
+
+
+def expected_sizes(spec: NetworkSpec) -> list[int]:
+    """How many numbers each array of Network.state() holds for a network of `spec`."""
+    sizes = [spec.input_size, *spec.hidden, spec.output_size]
+    counts = []
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+        counts += [fan_in * fan_out, fan_out]
+        if spec.batchnorm and index < len(spec.hidden):
+            counts += [fan_out] * 4
+    return counts
+
+
+def _expected_sizes(path: Path, spec: NetworkSpec, arrays: int, members: dict[str, str]):
+    """Each array to read and the numbers it must hold; ModelError when the header's
+    count disagrees with its architecture, an array is missing, or the whole would not
+    fit in memory."""
+    counts = expected_sizes(spec)
+    if arrays != len(counts):
+        raise ModelError(
+            f"{path}: a damaged model header: arrays is {arrays}, and its architecture "
+            f"has {len(counts)}"
+        )
+    needed = {f"layer_{index}": (count,) for index, count in enumerate(counts)}
+    # The scaling is one number for every input (images: 0..255 to 0..1) or one each.
+    scaling = (1, spec.input_size)
+    needed |= {"scaling_centre": scaling, "scaling_spread": scaling}
+    if "scaling_fill" in members:
+        needed["scaling_fill"] = scaling
+    absent = [name for name in needed if name not in members]
+    if absent:
+        raise ModelError(f"{path}: the model file has no array {absent[0]!r}")
+    try:
+        # Read, then the network's copy.
+        check_fits(path, sum(max(sizes) for sizes in needed.values()) * 8 * 2)
+    except DatasetError as error:
+        raise ModelError(str(error)) from None
+    return needed
+
+
+def _read_array(
+    archive: zipfile.ZipFile, member: str, sizes: tuple[int, ...], path: Path
+) -> np.ndarray:
+    """An array of one of `sizes` numbers, its declared shape and type checked before
+    its data is read (a few compressed bytes can declare gigabytes)."""
+    with archive.open(member) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(stream)
+        name = member.removesuffix(".npy")
+        size = math.prod(shape)
+        if dtype.kind != "f" or size not in sizes:
+            raise ModelError(
+                f"{path}: array {name!r} is {dtype} of shape {shape}; its architecture "
+                f"needs {' or '.join(f'{n:,}' for n in sizes)} floating-point numbers"
+            )
+        count = size * dtype.itemsize
+        data = stream.read(count)
+        if len(data) != count:
+            raise ModelError(f"{path}: array {name!r} is cut short")
+        return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
+def load_model(path: Path | str) -> Model:
+    """The model in a `.hdmodel` file; ModelError names what is wrong with the file.
+    Nothing but its header is read until the header is checked against the model
+    format and every array's declared shape against the architecture it describes."""
+    path = Path(path)
+    try:
+        check_regular(path)
+    except DatasetError as error:
+        raise ModelError(str(error)) from None
+    try:
+        # Opened here, not by np.load, which leaves its own file open when it fails.
+        with open(path, "rb") as stream, zipfile.ZipFile(stream) as archive:
+            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+            if "header" not in members:
+                raise ModelError(f"{path}: not a Hyperdesk model (it has no header)")
+            header = checked_header(path, _read_header(archive, members["header"]))
+            spec = _spec(header["architecture"])
+            expected = _expected_sizes(path, spec, header["arrays"], members)
+            contents = {
+                name: _read_array(archive, members[name], size, path)
+                for name, size in expected.items()
+            }
+    except FileNotFoundError:
+        raise ModelError(f"{path}: not found") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelError(f"{path}: not a readable model file ({error})") from None
+    layers = [f"layer_{index}" for index in range(header["arrays"])]
+    for name, array in contents.items():
+        if not np.isfinite(array).all():
+            raise ModelError(f"{path}: array {name!r} holds values that are not finite numbers")
+    if (contents["scaling_spread"] == 0).any():
+        raise ModelError(f"{path}: its scaling divides by zero (array 'scaling_spread')")
+    inputs = header["inputs"]
     scaling = Scaling(
         contents["scaling_centre"], contents["scaling_spread"], contents.get("scaling_fill")
     )
