@@ -129,3 +129,9 @@ def score_text(trial: HasScore) -> str:
     (folds, repeats) when it has several."""
     spread = trial.final_val_acc_std
     return f"{trial.final_val_acc:.3f}" + ("" if spread is None else f" ± {spread:.3f}")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short when it is long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"

@@ -21,8 +21,9 @@ if sys.version_info >= (3, 11):
     pass
 else:
     pass
-from hyperdesk.core.config.rules import LOCAL_CLUSTER, TLS_FILES, shown
+from hyperdesk.core.config.rules import LOCAL_CLUSTER, TLS_FILES
 from hyperdesk.core.config.schema import Config, RunConfig
+from hyperdesk.core.formatting import shown
 
 
 def _split_checks(config: Config) -> list[tuple[str, str]]:

@@ -34,6 +34,8 @@ def loads(
         raise ConfigError([("(file)", f"not valid TOML: {error}")]) from None
     except RecursionError:  # arrays or tables nested thousands deep
         raise ConfigError([("(file)", "nested too deeply to be a Hyperdesk config")]) from None
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise ConfigError([("(file)", "holds a number longer than any setting takes")]) from None
     _anchor_data_files(raw, folder or Path.cwd())
     apply_overrides(raw, overrides)
     _anchor_data_files(raw, Path.cwd())
@@ -84,7 +86,7 @@ def loads_stored(text: str) -> Config:
     points before Optuna searches skipped them."""
     try:
         raw = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return loads(text)  # the message says what is wrong
     if isinstance(raw.get("data"), dict):
         raw["data"].setdefault("stratify", False)
@@ -144,8 +146,10 @@ def _parse_value(text: str) -> Any:
     """A TOML value (`1e-3`, `[50, 50]`, `true`, `"adam"`); bare words are strings."""
     try:
         return tomllib.loads(f"value = {text}")["value"]
-    except (tomllib.TOMLDecodeError, RecursionError):
-        return text  # validation then says what the key accepts
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        # Validation then says what the key accepts (ValueError: an integer longer than
+        # Python converts, thousands of digits).
+        return text
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> None:

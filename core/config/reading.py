@@ -41,7 +41,6 @@ from hyperdesk.core.config.rules import (
     Rule,
     is_int,
     is_number,
-    shown,
 )
 from hyperdesk.core.config.schema import (
     Config,
@@ -51,6 +50,7 @@ from hyperdesk.core.config.schema import (
     RunConfig,
     SearchConfig,
 )
+from hyperdesk.core.formatting import shown
 
 
 def _suggest(name: str, valid: Iterable[str]) -> str:

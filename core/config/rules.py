@@ -17,6 +17,7 @@ from hyperdesk.core.data.sources import (
 )
 from hyperdesk.core.data.splits import SCALES
 from hyperdesk.core.data.tables import MISSING_RULES
+from hyperdesk.core.formatting import shown
 from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVES, SCORE
 from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.strategies import SAMPLERS
@@ -131,12 +132,6 @@ class Rule:
         if self.high is not None and (value >= self.high if self.high_open else value > self.high):
             return problem
         return None
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """A value as a message quotes it: its repr, cut short when it is long."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 def is_number(value: Any) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from hyperdesk.core.formatting import shown
 from hyperdesk.core.training.optimizers import drop_inactive
 
 SCALES = ("linear", "log")
@@ -159,9 +160,9 @@ def point_problems(space: tuple[Param, ...], point: dict[str, Any]) -> list[tupl
             problems.append((name, f"is not searched (searched: {', '.join(params) or 'none'})"))
         elif isinstance(param, ChoiceParam):
             if value not in param.values:
-                problems.append((name, f"must be one of {list(param.values)}, got {value!r}"))
+                problems.append((name, f"must be one of {list(param.values)}, got {shown(value)}"))
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append((name, f"must be a number, got {value!r}"))
+            problems.append((name, f"must be a number, got {shown(value)}"))
         elif not param.low <= value <= param.high:
             problems.append((name, f"must be within {param.low} to {param.high}, got {value}"))
         elif param.integer and not float(value).is_integer():

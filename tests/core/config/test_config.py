@@ -231,3 +231,20 @@ def test_configurations_to_run_first_are_checked_against_the_space():
     }
     with pytest.raises(config.ConfigError, match="give NAME=VALUE pairs"):
         config.loads(text, enqueue=["lr"])
+
+
+def test_a_number_of_thousands_of_digits_is_a_problem_named_not_a_traceback(capsys):
+    """Python refuses to convert an integer of over 4,300 digits (ValueError)."""
+    from tests.core.cli.test_cli import run_cli
+
+    digits = "9" * 5000
+    for arguments, key in (
+        (["--set", f"train.epochs={digits}"], "train.epochs"),
+        (["--set", f"search.space.lr.high={digits}"], "search.space.lr.high"),
+        (["--enqueue", f"lr={digits}"], "search.enqueue[1].lr"),
+    ):
+        code, _, err = run_cli(capsys, "run", "--example", "seed", *arguments)
+        assert code == 2 and f"{key}: must be a" in err and "(5,002 characters)" in err
+        assert "Traceback" not in err and len(err) < 2000
+    with pytest.raises(ConfigError, match="a number longer than any setting takes"):
+        config.loads(f"[train]\nepochs = {digits}\n")
