@@ -7,10 +7,30 @@ import math
 from typing import Any, Protocol
 
 
-def printable(text: str) -> str:
+def printable(text: str, keep_lines: bool = False) -> str:
     """`text` with control characters (escape sequences, newlines) written as escapes,
-    so a name cannot move a terminal's cursor or break a listing's lines."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    so that text from a file cannot move the cursor, clear the screen or retitle the
+    terminal it is printed to; `keep_lines` keeps newlines and tabs (a report, a note)."""
+    kept = "\n\t" if keep_lines else ""
+    return "".join(
+        c if c.isprintable() or c in kept else c.encode("unicode_escape").decode() for c in text
+    )
+
+
+# A CSV cell starting with one of these is a formula to a spreadsheet (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs: text starting like a formula
+    gets a leading ' (as OWASP advises), numbers and other values are kept as they are."""
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_STARTS):
+        return cell
+    try:
+        float(cell)
+    except ValueError:
+        return "'" + cell
+    return cell
 
 
 def clock(seconds: float) -> str:

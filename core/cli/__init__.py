@@ -38,6 +38,7 @@ from hyperdesk.core.cli.exit_codes import (
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.execution.dask_pool import DaskError
+from hyperdesk.core.formatting import printable
 from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
 COMMANDS = {
@@ -93,7 +94,32 @@ SESSION_ERRORS = (
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    """Run the parsed command; errors a person can fix become messages and exit codes."""
+    """Run the parsed command; errors a person can fix become messages and exit codes.
+    Their text can quote a file (a column's name, a session's): what reaches the
+    terminal has its escape sequences written out."""
+    stderr = sys.stderr
+    sys.stderr = _EscapedWriter(stderr)
+    try:
+        return _dispatch(args)
+    finally:
+        sys.stderr = stderr
+
+
+class _EscapedWriter:
+    """A text stream passing on what is written with control characters escaped (newlines
+    and tabs kept)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text, keep_lines=True))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperdesk.core.cli.exit_codes import EXIT_USAGE
+from hyperdesk.core.cli.exit_codes import EXIT_DISK_FULL, EXIT_USAGE
 
 
 def positive_int(text: str) -> int:
@@ -42,3 +43,21 @@ def needs_the_window(what: str) -> int:
         file=sys.stderr,
     )
     return EXIT_USAGE
+
+
+def refuse_existing(path: Path) -> int:
+    """Say that `path` is there and is kept (a file is replaced only with --force)."""
+    print(
+        f"hyperdesk: {path} exists; give another --out, or --force to replace it", file=sys.stderr
+    )
+    return EXIT_USAGE
+
+
+def cannot_write(path: Path, error: OSError) -> int:
+    """Say why `path` could not be written (nothing was: outputs are written under a
+    fresh name and renamed); exit 5 for a full disk, 2 otherwise."""
+    print(
+        f"hyperdesk: cannot write {path}: {error.strerror or error}; nothing was written",
+        file=sys.stderr,
+    )
+    return EXIT_DISK_FULL if error.errno == errno.ENOSPC else EXIT_USAGE

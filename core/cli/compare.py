@@ -32,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     print()
-    print(comparison.verdict)
+    print(printable(comparison.verdict, keep_lines=True))
     return EXIT_OK

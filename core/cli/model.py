@@ -9,10 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.arguments import cannot_write, positive_int, refuse_existing
 from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.execution.final_model import train_final_model
-from hyperdesk.core.formatting import parameter_text
+from hyperdesk.core.formatting import parameter_text, printable
 from hyperdesk.core.model.inspection import ClassReport
 from hyperdesk.core.model.model_file import (
     SUFFIX,
@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     session = Path(args.session)
     if args.out and Path(args.out).exists() and not args.force:
-        return _exists(Path(args.out))
+        return refuse_existing(Path(args.out))
     if args.format == "onnx" and importlib.util.find_spec("onnx") is None:
         print(f"hyperdesk: {EXTRA_HINT}", file=sys.stderr)  # before any training
         return EXIT_USAGE
@@ -59,11 +59,9 @@ def run(args: argparse.Namespace) -> int:
     suffix = ONNX_SUFFIX if args.format == "onnx" else SUFFIX
     out = Path(args.out or default_model_name(session, details["trial"], suffix))
     if out.exists() and not args.force:  # the default name, known once the trial is
-        return _exists(out)
-    if args.format == "onnx":
-        export_onnx(model, out)
-    else:
-        model.save(out)
+        return refuse_existing(out)
+    if (failed := _write(model, out, args.format)) is not None:
+        return failed
     params = ", ".join(f"{name}: {parameter_text(v)}" for name, v in details["params"].items())
     tested = (
         f"; test accuracy {details['test_accuracy']:.3f} on {details['test_samples']:,} "
@@ -76,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         f"samples in {details['seconds']:.1f} s{tested}. Saved {out}"
     )
     inspection = details["inspection"]
-    print(f"\nOn the {inspection['on']}:\n{ClassReport.from_dict(inspection).text()}")
+    report = ClassReport.from_dict(inspection).text()  # class names come from the data
+    print(printable(f"\nOn the {inspection['on']}:\n{report}", keep_lines=True))
     if args.json:
         print(
             json.dumps({"model": str(out), **{k: details[k] for k in ("trial", "test_accuracy")}})
@@ -100,16 +99,23 @@ def _convert(args: argparse.Namespace, path: Path) -> int:
         return EXIT_SESSION
     out = Path(args.out or path.with_suffix(ONNX_SUFFIX).name)
     if out.exists() and not args.force:
-        return _exists(out)
-    export_onnx(model, out)
+        return refuse_existing(out)
+    if (failed := _write(model, out, "onnx")) is not None:
+        return failed
     print(f"Wrote trial {model.details['trial']}'s model {path.name} as ONNX: {out}")
     if args.json:
         print(json.dumps({"model": str(out), "trial": model.details["trial"]}))
     return EXIT_OK
 
 
-def _exists(path: Path) -> int:
-    print(
-        f"hyperdesk: {path} exists; give another --out, or --force to replace it", file=sys.stderr
-    )
-    return EXIT_USAGE
+def _write(model, out: Path, fmt: str) -> int | None:
+    """Write `model` at `out` as `fmt`; the exit code and a message when it cannot be
+    (nothing is left then: it is written under a fresh name and renamed)."""
+    try:
+        if fmt == "onnx":
+            export_onnx(model, out)
+        else:
+            model.save(out)
+    except OSError as error:
+        return cannot_write(out, error)
+    return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from hyperdesk.core.formatting import printable
 from hyperdesk.core.storage.session import Session
 
 HELP = "read or write a note on a session or on one of its trials"
@@ -54,13 +55,15 @@ def run(args: argparse.Namespace) -> int:
 def _print_notes(session_note: str, notes: dict[int, str], trial: int | None, as_json: bool):
     """The session's note and each trial's that has one, or trial `trial`'s alone."""
     if trial is not None:
-        print(json.dumps({"trial": trial, "note": notes[trial]}) if as_json else notes[trial])
+        text = json.dumps({"trial": trial, "note": notes[trial]}) if as_json else notes[trial]
+        print(printable(text, keep_lines=True))
         return
     written = {number: note for number, note in notes.items() if note}
     if as_json:
         trials = {str(number): note for number, note in written.items()}
         print(json.dumps({"session": session_note, "trials": trials}))
         return
-    print(session_note)
+    # A note is a person's text from a file: no escape sequence reaches the terminal.
+    print(printable(session_note, keep_lines=True))
     for number, note in written.items():
-        print(f"trial {number}: {note}")
+        print(printable(f"trial {number}: {note}", keep_lines=True))

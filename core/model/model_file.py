@@ -24,6 +24,7 @@ from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular
 from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
 from hyperdesk.core.data.splits import Scaling
 from hyperdesk.core.data.tables import Column, encode_csv, npz_arrays
+from hyperdesk.core.files import replacing
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, Network, NetworkSpec, softmax
 
 FORMAT = "hyperdesk-model"
@@ -171,10 +172,8 @@ class Model:
             **self.details,
         }
         arrays["header"] = json_array(header)
-        writing = path.with_name(path.name + ".writing")
-        with open(writing, "wb") as stream:
+        with replacing(path) as writing, open(writing, "wb") as stream:
             np.savez_compressed(stream, **arrays)
-        writing.replace(path)
 
 
 def default_model_name(session_path: Path, trial: int, suffix: str = SUFFIX) -> str:

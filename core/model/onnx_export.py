@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.files import replacing
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.training.layers import Affine, BatchNorm, ReLU, Sigmoid, Tanh
 
@@ -123,6 +124,5 @@ def export_onnx(model: Model, path: Path) -> None:
         entry = onnx_model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.checker.check_model(onnx_model)
-    writing = Path(path).with_name(Path(path).name + ".writing")
-    onnx.save(onnx_model, writing)
-    writing.replace(path)
+    with replacing(Path(path)) as writing:  # a fresh file renamed into place
+        onnx.save(onnx_model, str(writing))

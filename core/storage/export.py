@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hyperdesk.core.storage.files import replacing
+from hyperdesk.core.files import replacing
+from hyperdesk.core.formatting import spreadsheet_safe
 from hyperdesk.core.storage.session import Session, front_rows, trial_costs
 from hyperdesk.core.trials import TrialStatus
 
@@ -79,9 +80,10 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
 def to_csv(session: Session) -> str:
     columns, rows = trial_rows(session)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    # Notes and names are a person's text: none runs as a formula in a spreadsheet.
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([spreadsheet_safe(column) for column in columns])
+    writer.writerows([spreadsheet_safe(row.get(column, "")) for column in columns] for row in rows)
     return buffer.getvalue()
 
 

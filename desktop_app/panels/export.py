@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
+from hyperdesk.core.files import replacing
 from hyperdesk.core.storage.export import write_text
-from hyperdesk.core.storage.files import replacing
 from hyperdesk.desktop_app.panels.base import Panel
 from hyperdesk.desktop_app.panels.registry import KINDS
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.storage.files import fresh_file
+from hyperdesk.core.files import fresh_file
 from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, lock_path
 from hyperdesk.core.storage.session.errors import (
     SessionBusyError,

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +24,27 @@ def fresh_file(beside: Path) -> Path:
         return candidate
 
 
+def check_replaceable(path: Path) -> None:
+    """OSError unless `path` is absent, a regular file or a link (replaced, never
+    written through): a device, a pipe or a folder is never replaced by a file (as root,
+    /dev/full became one)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise OSError(errno.EEXIST, f"{path} is {what}; only a file is replaced")
+
+
 @contextlib.contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """A fresh file beside `path` to write in the block; it replaces `path` when the
     block ends and is removed when the block fails, so no half file is left. A link
     planted beside `path` is never written through, and `path` itself, if a link, is
-    replaced rather than written through."""
+    replaced rather than written through; anything else but a file is refused."""
     path = Path(path)
+    check_replaceable(path)
     temporary = fresh_file(path)
     try:
         yield temporary
