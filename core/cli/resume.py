@@ -74,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
     if args.set:
         with Session.open(args.session, writable=False) as session:
             stored = session.config.to_toml()
-        continue_with_ranges(Path(args.session), config_module.loads(stored, args.set))
+        continue_with_ranges(Path(args.session), config_module.loads(stored, args.set), args.force)
     if args.enqueue:
-        add_trials(Path(args.session), [parse_point(point) for point in args.enqueue])
+        points = [parse_point(point) for point in args.enqueue]
+        add_trials(Path(args.session), points, args.force)
     with Session.open(args.session) as session:
         if args.data:
             relocate(session, Path(args.data))

@@ -69,7 +69,7 @@ COUNTED = ("random", "tpe", "sobol", "nsga2")
 ADDABLE = (*COUNTED, "grid")  # searches a person's own trials can be added to
 
 
-def add_trials(session_path: Path, points: list[dict]) -> Config:
+def add_trials(session_path: Path, points: list[dict], take_over: bool = False) -> Config:
     """Make the session's search go on with `points` (configurations of its space) and
     nothing else; return it as stored, for a resume to run. ConfigError naming what is
     wrong with a point, or for a coarse-to-fine search; SessionBusyError while running."""
@@ -91,18 +91,24 @@ def add_trials(session_path: Path, points: list[dict]) -> Config:
     config_module.from_dict({**raw, "search": {**raw["search"], "enqueue": points}})
     own = {"trials": 0} if search.strategy in COUNTED else {}
     return continue_with_ranges(
-        session_path, replace(config, search=replace(search, enqueue=tuple(points), **own))
+        session_path,
+        replace(config, search=replace(search, enqueue=tuple(points), **own)),
+        take_over,
     )
 
 
-def continue_with_ranges(session_path: Path, config: Config) -> Config:
+def continue_with_ranges(session_path: Path, config: Config, take_over: bool = False) -> Config:
     """Make `config` (the session's search, its ranges or its trials to run first
     changed) the session's search from its next trial on, and return it as stored; a
     resume then runs it. ConfigError when anything but the ranges differs (that is
-    another search: a new session); SessionBusyError while a search runs in it."""
+    another search: a new session); SessionBusyError while a search runs in it, unless
+    `take_over` claims it (resume --force: the search named is on a host that is gone)."""
     with Session.open(session_path) as session:
-        if session.status() == SearchState.RUNNING:
-            raise SessionBusyError(f"{session_path}: a search is running in it; stop it first")
+        if session.status() == SearchState.RUNNING and not take_over:
+            raise SessionBusyError(
+                f"{session_path}: a search is running in it; stop it first, or take it over "
+                "with --force if the computer named as running it is gone"
+            )
         old, rows = session.config, session.trials()
         differ = changed_settings(config, old)
         if differ:
@@ -131,5 +137,5 @@ def continue_with_ranges(session_path: Path, config: Config) -> Config:
         fresh = tuple(p for p in config.search.enqueue if point_key(drop_inactive(p)) not in ran)
         search = replace(config.search, history=history, prior=inside, enqueue=fresh)
         changed = replace(config, search=search)
-        session.extend(changed.to_toml(), history + make_strategy(search).planned)
+        session.extend(changed.to_toml(), history + make_strategy(search).planned, take_over)
     return changed

@@ -628,12 +628,13 @@ class Session:
         with self._writing():
             self._set_meta(name=name)
 
-    def extend(self, config_toml: str, planned: int) -> None:
+    def extend(self, config_toml: str, planned: int, take_over: bool = False) -> None:
         """Give a session that is not running a bigger search (more trials, another
-        round); what it ran is kept and a resume runs the rest."""
+        round); what it ran is kept and a resume runs the rest. `take_over`: one said to
+        run on a host that is gone too (resume --force)."""
         with self._writing():
             self._db.execute("BEGIN IMMEDIATE")
-            if self.status() == SearchState.RUNNING:
+            if self.status() == SearchState.RUNNING and not take_over:
                 raise SessionBusyError(f"{self.path}: a search is running in it")
             self._set_meta(
                 config=config_toml, planned_trials=str(planned), state=SearchState.INTERRUPTED

@@ -758,6 +758,21 @@ def test_a_lock_from_another_host_is_taken_over_only_with_force(capsys, good_ses
         assert session.status() == "complete"
 
 
+@pytest.mark.parametrize(
+    "changes", [["--set", "search.trials=6"], ["--enqueue", "lr=0.01,weight_decay=1e-6"]]
+)
+def test_force_takes_over_with_a_change_of_search_too(capsys, good_session, changes):
+    """--force worked with a plain resume only: with --set or --enqueue it said exit 4,
+    'stop it first', without a word of --force."""
+    claimed_by(good_session, "4242@another-computer")
+    code, _, err = run_cli(capsys, "resume", good_session, *changes)
+    assert code == 4 and "--force" in err
+    code, _, err = run_cli(capsys, "resume", "--force", good_session, *changes)
+    assert code == 0, err
+    with Session.open(good_session, writable=False) as session:
+        assert session.status() == "complete"
+
+
 def test_two_runs_of_one_session_file_at_once_the_second_gets_exit_4(tmp_path, tiny_config):
     path = tmp_path / "both.hdsession"
     command = cli_command("run", tiny_config, "--session", path, "--set", "train.epochs=300")
