@@ -17,7 +17,7 @@ from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSIO
 from hyperdesk.core.cli.progress import Progress, download_progress
 from hyperdesk.core.config import RunConfig
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.execution.dask_pool import ClusterLost, insecure_warning
+from hyperdesk.core.execution.dask_pool import ClusterLost, DaskError, insecure_warning
 from hyperdesk.core.execution.launch import check_data, prepare_search
 from hyperdesk.core.execution.runner import (
     SearchOutcome,
@@ -32,6 +32,7 @@ from hyperdesk.core.storage.session import (
     SessionBusyError,
     SessionError,
     TrialRow,
+    delete_session,
     front_rows,
 )
 from hyperdesk.core.trials import SearchState, TrialStatus, best_trial, ranked
@@ -141,8 +142,23 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_SESSION
-    with session:
-        return run_session(session, args.json, args.workers)
+    try:
+        with session:
+            return run_session(session, args.json, args.workers)
+    except DaskError:
+        # The cluster could not be used before a trial began: a new session with nothing
+        # in it is not left behind (exit 2 means nothing was written).
+        if _trial_count(search.path) == 0:
+            delete_session(search.path)
+        raise
+
+
+def _trial_count(path: Path) -> int:
+    try:
+        with Session.open(path, writable=False) as session:
+            return len(session.trials())
+    except SessionError:
+        return -1
 
 
 # Ctrl+C and a plain kill (SIGTERM) alike ask the runner to stop after the current

@@ -6,6 +6,7 @@ resumes; Stop ends the cluster's tasks."""
 import itertools
 import os
 import signal
+import socket
 import time
 
 import pytest
@@ -179,6 +180,19 @@ def test_run_with_dask_from_the_command_line(cluster, capsys, tiny_config, tmp_p
         assert session.config.run.address == cluster.scheduler_address
     code, _, err = run_cli(capsys, "run", tiny_config, "--dask", "tcp://127.0.0.1")
     assert code == 2 and "run.address" in err and "tcp://HOST:PORT" in err
+
+
+def test_a_scheduler_that_cannot_be_reached_leaves_no_session(capsys, tiny_config, tmp_path):
+    """Exit 2 means nothing was written: a refused connection left an empty session."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "never.hdsession"
+    code, _, err = run_cli(
+        capsys, "run", tiny_config, "--session", path, "--dask", f"tcp://127.0.0.1:{port}"
+    )
+    assert code == 2 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
+    assert not list(tmp_path.glob("never.hdsession*"))
 
 
 def test_an_address_of_another_machine_without_tls_is_warned_about():
