@@ -3,7 +3,10 @@ image_dataset_from_directory and torchvision's ImageFolder), read with Pillow.""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,14 +48,31 @@ GRAY_MODES = ("L", "1", "I", "I;16", "F")
 BYTES_PER_CHANNEL = 1 + 4
 
 
+@contextlib.contextmanager
+def opened_image(path: Path) -> Iterator[Image.Image]:
+    """An image file opened (its header read, no pixel yet); DatasetError names one
+    that cannot be read, or that declares more pixels than Pillow decodes safely (a
+    57-byte PNG can declare 60,000 x 60,000). A folder's images are then weighed
+    together against the memory free."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own warning for a very large image is a refusal here, as its error is.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                yield image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise DatasetError(
+            f"{path}: an image of more pixels than any picture a network here trains on ({error})"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise DatasetError(f"{path}: not a readable image ({error})") from None
+
+
 def read_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
     """One image in `mode` ("L" or "RGB") resized to `size` (width, height), as its
     pixel values 0..255, flattened; DatasetError names an image that cannot be read."""
-    try:
-        with Image.open(path) as image:
-            resized = image.convert(mode).resize(size, Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise DatasetError(f"{path}: not a readable image ({error})") from None
+    with opened_image(path) as image:
+        resized = image.convert(mode).resize(size, Image.Resampling.BILINEAR)
     return np.asarray(resized, dtype=np.uint8).reshape(-1)
 
 
@@ -66,11 +86,8 @@ def read_image_folder(
     headers: list[tuple[int, Path, tuple[int, int], str]] = []  # class, file, size, mode
     for index, files in enumerate(classes.values()):
         for path in files:
-            try:
-                with Image.open(path) as image:  # reads the header only
-                    headers.append((index, path, image.size, image.mode))
-            except (UnidentifiedImageError, OSError, ValueError) as error:
-                raise DatasetError(f"{path}: not a readable image ({error})") from None
+            with opened_image(path) as image:  # reads the header only
+                headers.append((index, path, image.size, image.mode))
     sizes = Counter(image_size for _, _, image_size, _ in headers)
     target = size or sizes.most_common(1)[0][0]
     if not colour:

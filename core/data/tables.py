@@ -424,6 +424,11 @@ def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
             f"{path}: {y_name} must hold one class per row of {x_name}: {x_name} has "
             f"{len(x)} rows, {y_name} has shape {y.shape}"
         )
+    if not len(x) or not math.prod(x.shape[1:]):
+        raise DatasetError(
+            f"{path}: {x_name} has shape {x.shape}: no samples to learn from (a row per "
+            "sample, each of one value or more)"
+        )
     images = x.ndim >= 3
     y_codes, classes = _class_labels(path, f"array {y_name!r}", [str(v) for v in y.tolist()])
     flat = x.reshape(len(x), -1).astype(np.float32)

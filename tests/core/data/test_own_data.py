@@ -2,6 +2,8 @@
 and scaling fitted on training rows only."""
 
 import os
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -246,6 +248,37 @@ def test_a_line_longer_than_any_table_is_named_before_it_fills_the_memory(tmp_pa
     header.write_text("x," * 5000)
     with pytest.raises(DatasetError, match=r"header\.csv: line 1 is longer"):
         sources.label_choices(DataConfig(source=str(header)))
+
+
+def png_header_only(path, width, height):
+    """A PNG that declares its size and holds no pixel: 57 bytes."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    return path
+
+
+def test_an_image_declaring_billions_of_pixels_is_refused_by_name(tmp_path):
+    """A 57-byte PNG declaring 60000 x 60000 raised Pillow's DecompressionBombError in
+    run, predict and the window's preview."""
+    folder = image_folder(tmp_path)
+    png_header_only(folder / "cats" / "huge.png", 60_000, 60_000)
+    with pytest.raises(DatasetError, match=r"huge\.png: an image of more pixels than any"):
+        load_data(DataConfig(source=str(folder)))
+    png_header_only(folder / "cats" / "huge.png", 15_000, 15_000)  # Pillow only warns
+    with pytest.raises(DatasetError, match=r"huge\.png: an image of more pixels"):
+        load_data(DataConfig(source=str(folder)))
+
+
+def test_an_npz_without_rows_is_named(tmp_path):
+    empty = tmp_path / "z.npz"
+    np.savez(empty, X=np.zeros((0, 5), np.float32), y=np.zeros(0, int))
+    with pytest.raises(DatasetError, match=r"z\.npz: X has shape \(0, 5\): no samples"):
+        read_npz(empty)
 
 
 def test_the_penguins_example_runs_offline(capsys, hyperdesk_home):
