@@ -96,10 +96,17 @@ def test_workers_killed_mid_trial_still_end_with_identical_records(tmp_path, eve
         def kill_a_busy_worker(number, record):
             if record.epoch == 3 and not killed:
                 training = next(
-                    address
-                    for address, keys in client.processing().items()
-                    if any(str(number) in key.split("-")[2:-1] for key in keys)
+                    (
+                        address
+                        for address, keys in client.processing().items()
+                        if any(str(number) in key.split("-")[2:-1] for key in keys)
+                    ),
+                    None,
                 )
+                if training is None:
+                    # That trial ended meanwhile (a diverged one stops at its third
+                    # epoch): another's third epoch kills a worker instead.
+                    return
                 killed.extend(pids if every else [training])
                 for address in killed:
                     os.kill(pids[address], signal.SIGKILL)
