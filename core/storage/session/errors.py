@@ -30,6 +30,11 @@ def is_full(error: sqlite3.Error, folder: Path) -> bool:
     full = "full" in str(error) if code is None else code & 0xFF == sqlite3.SQLITE_FULL
     if full or "I/O error" not in str(error):
         return full
+    return nearly_full(folder)
+
+
+def nearly_full(folder: Path) -> bool:
+    """Whether the disk holding `folder` has less than NEARLY_FULL free."""
     try:
         space = os.statvfs(folder)
     except OSError:

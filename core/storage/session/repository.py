@@ -24,6 +24,7 @@ from hyperdesk.core.storage.session.errors import (
     SessionError,
     SessionFullError,
     is_full,
+    nearly_full,
 )
 from hyperdesk.core.storage.session.ownership import (
     RUNNING_HERE,
@@ -116,7 +117,22 @@ class Session:
         finally:
             for leftover in ("", "-wal", "-shm"):  # the draft and SQLite's files for it
                 Path(f"{temporary}{leftover}").unlink(missing_ok=True)
-        return cls._configure(path, sqlite3.connect(path), writable=True)
+        connection = sqlite3.connect(path)
+        try:
+            return cls._configure(path, connection, writable=True)
+        except sqlite3.Error as error:
+            # Its write-ahead log could not be made (a disk with room for the file
+            # and not for the log read "malformed"): the new file holds nothing yet and
+            # is not left behind.
+            connection.close()
+            for leftover in ("", "-wal", "-shm"):
+                Path(f"{path}{leftover}").unlink(missing_ok=True)
+            if is_full(error, path.parent) or nearly_full(path.parent):
+                raise SessionFullError(
+                    f"disk full while creating {path}; nothing was saved. Free some "
+                    "space and start again"
+                ) from None
+            raise SessionError(f"{path}: cannot be created ({error})") from None
 
     @classmethod
     def open(cls, path: Path, writable: bool = True) -> Session:

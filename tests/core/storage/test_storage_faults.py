@@ -39,11 +39,13 @@ def hyperdesk(*args, home):
     )
 
 
-@pytest.mark.parametrize("size", ["8k", "40k", "200k"])
+@pytest.mark.parametrize("size", ["8k", "40k", "96k", "104k", "120k", "200k"])
 def test_a_full_disk_says_what_is_saved_and_the_session_resumes(tmp_path, size):
     """Chained 'database or disk is full' tracebacks at every size, and at the smallest
-    a stub that stayed unreadable. Now: a message, exit 5, and a session that resumes
-    (or, when even its first page did not fit, none at all)."""
+    a stub that stayed unreadable; with 96-120 KB free, room for the file and not its
+    write-ahead log, 'database disk image is malformed' (exit 1) and a file left that
+    read as unreadable. Now: a message, exit 5, and a session that resumes (or, when
+    even its first page did not fit, none at all)."""
     with mounted(tmp_path / "disk", size) as home:
         done = hyperdesk("run", "--example", "seed", "--set", "search.trials=60", home=home)
         assert done.returncode == 5, done.stderr
@@ -52,6 +54,7 @@ def test_a_full_disk_says_what_is_saved_and_the_session_resumes(tmp_path, size):
         assert not list((home / "sessions").glob(".*.partial*"))
         if not sessions:
             assert "nothing was saved" in done.stderr
+            assert not list((home / "sessions").iterdir())  # no log, no lock either
             return
         (path,) = sessions
         assert f"hyperdesk resume {path}" in done.stderr
