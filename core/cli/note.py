@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print("hyperdesk note: --json is for reading notes; leave out -m", file=sys.stderr)
         return EXIT_USAGE
     with Session.open(path) as session:
+        session.config  # noqa: B018 - a damaged session is refused here as compare refuses it
         session.set_note(args.text, args.trial)
     what = "the session" if args.trial is None else f"trial {args.trial}"
     print(f"{'Cleared' if not args.text.strip() else 'Wrote'} the note on {what} in {path.name}.")

@@ -609,6 +609,17 @@ def test_one_damaged_session_never_hides_the_others(capsys, good_session):
     assert sorted(p.name for p in good_session.parent.iterdir()) == before
 
 
+def test_a_note_is_refused_on_a_session_compare_refuses(capsys, good_session):
+    """note wrote into a session whose stored config is damaged, which compare refused."""
+    bad = damaged_copy(good_session, "config not TOML", DAMAGES["config not TOML"])
+    code, _, err = run_cli(capsys, "compare", good_session, bad)
+    assert code == 3
+    code, _, err = run_cli(capsys, "note", bad, "-m", "looks fine")
+    assert code == 3 and "Traceback" not in err
+    with sqlite3.connect(bad) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'note'").fetchone() is None
+
+
 def test_a_named_pipe_called_like_a_session_is_refused_at_once(capsys, hyperdesk_home):
     folder = hyperdesk_home / "sessions"
     folder.mkdir(parents=True)
