@@ -1,6 +1,8 @@
+import contextlib
 import hashlib
 import http.server
 import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -55,6 +57,38 @@ def tiny_config(tmp_path):
     return path
 
 
+def _endless(handler):
+    """A body with no length that never ends."""
+    handler.send_response(200)
+    handler.end_headers()
+    with contextlib.suppress(OSError):
+        while True:
+            handler.wfile.write(bytes(64 << 10))
+
+
+def _trickle(handler):
+    """Ten million bytes announced, one sent every tenth of a second."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "10000000")
+    handler.end_headers()
+    with contextlib.suppress(OSError):
+        while True:
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+
+def _huge(handler):
+    """Ten gigabytes announced."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(10 << 30))
+    handler.end_headers()
+
+
+# Servers a download must not be kept hanging, or filling the disk, by.
+HOSTILE_SERVERS = {"endless": _endless, "trickle": _trickle, "huge": _huge}
+
+
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """Small MNIST-shaped files on a local server; DOWNLOADS["mnist"] points at their
@@ -78,6 +112,9 @@ def served(tmp_path, monkeypatch):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             behaviour["requests"] += 1
+            if behaviour["mode"] in HOSTILE_SERVERS:
+                HOSTILE_SERVERS[behaviour["mode"]](self)
+                return
             body = (folder / self.path.strip("/")).read_bytes()
             if behaviour["mode"] == "corrupt":
                 body = body[:-1] + bytes([body[-1] ^ 0xFF])

@@ -4,11 +4,19 @@ a temporary name until it is complete and checked, and kept in the cache folder.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
-from collections.abc import Callable
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hyperdesk.core import __version__
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.paths import cache_dir
 
@@ -84,23 +92,90 @@ class DownloadCancelled(Exception):
     """Raised from a progress report to stop a download (pooch then keeps nothing)."""
 
 
+# Limits a download is held to: no dataset file here is larger than MAX_FILE_BYTES; a
+# server silent for READ_SECONDS, or sending slower than MIN_RATE once STALL_SECONDS have
+# passed, has stalled. A server sending for ever, or one byte a second, is stopped.
+MAX_FILE_BYTES = 64 << 20
+READ_SECONDS = 30
+STALL_SECONDS = 30
+MIN_RATE = 4 << 10  # bytes per second
+CHUNK = 64 << 10
+
+
 class Progress:
-    """What pooch reports a download's progress to: `total` bytes, then update(n)."""
+    """How far a download is: `report(file, bytes done, bytes in all)` after each piece."""
 
-    def __init__(self, report: Callable[[str, int, int], None], name: str):
+    def __init__(self, report: Callable[[str, int, int], None] | None, name: str):
         self.report, self.name = report, name
-        self.total = 0
-        self.done = 0
 
-    def update(self, count: int) -> None:
-        self.done += count
-        self.report(self.name, self.done, self.total)
+    def __call__(self, done: int, total: int) -> None:
+        if self.report is not None:
+            self.report(self.name, done, total)
 
-    def reset(self) -> None:
-        self.done = 0
 
-    def close(self) -> None:
-        pass
+def bounded_download(url: str, output: str, progress: Progress) -> None:
+    """Fetch `url` into the file `output` (pooch's temporary file, removed by pooch
+    when this fails): never more than the server announced or MAX_FILE_BYTES, and
+    DatasetError when the server stalls. Ctrl+C and SIGTERM end it at once."""
+    started = time.monotonic()
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": f"hyperdesk/{__version__}"})
+        with urllib.request.urlopen(request, timeout=READ_SECONDS) as response:
+            announced = int(response.headers.get("Content-Length") or 0)
+            if announced > MAX_FILE_BYTES:
+                raise DatasetError(
+                    f"{url}: the server announces {announced:,} bytes, more than any of these "
+                    f"files ({MAX_FILE_BYTES:,}); nothing was kept"
+                )
+            limit = announced or MAX_FILE_BYTES
+            done = 0
+            with open(output, "wb") as stream:
+                # read1: whatever has arrived, so that a trickling server is timed too.
+                while piece := response.read1(CHUNK):
+                    done += len(piece)
+                    if done > limit:
+                        raise DatasetError(
+                            f"{url}: the server sent more than the {limit:,} bytes "
+                            f"{'it announced' if announced else 'any of these files has'}; "
+                            "nothing was kept"
+                        )
+                    stream.write(piece)
+                    progress(done, announced)
+                    elapsed = time.monotonic() - started
+                    if elapsed > STALL_SECONDS and done / elapsed < MIN_RATE:
+                        raise DatasetError(
+                            f"{url}: the download stalled ({done:,} bytes in "
+                            f"{elapsed:.0f} s); nothing was kept"
+                        )
+            if done < announced:
+                raise DatasetError(
+                    f"{url}: the connection ended after {done:,} of {announced:,} bytes; "
+                    "nothing was kept"
+                )
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise DatasetError(f"{url}: the download failed ({reason}); nothing was kept") from None
+    except ValueError as error:  # not a URL at all ("unknown url type")
+        raise DatasetError(f"{url}: not a web address ({error})") from None
+
+
+@contextlib.contextmanager
+def ended_by_sigterm() -> Iterator[None]:
+    """SIGTERM, like Ctrl+C, ends the download at once with KeyboardInterrupt, so that
+    its partial file is removed (killed outright, the process left it behind). Only the
+    main thread can take a signal; a download in a window's thread is cancelled there."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signal_number, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def needs_download(dataset: str, source: str) -> bool:
@@ -135,22 +210,30 @@ def fetch(name: str, report: Callable[[str, int, int], None] | None = None) -> d
     )
     found = {}
     for file in download.sha256:
-        progress = Progress(report, file) if report else False
+        progress = Progress(report, file)
+
+        def downloader(url, output, store, check_only=False, progress=progress):
+            bounded_download(url, output, progress)
+
         try:
-            found[file] = Path(
-                store.fetch(file, downloader=pooch.HTTPDownloader(progressbar=progress))
-            )
+            with ended_by_sigterm():
+                found[file] = Path(store.fetch(file, downloader=downloader))
         except DownloadCancelled:
             raise
+        except DatasetError as error:  # it could not be had: what to do instead
+            raise DatasetError(
+                f"cannot download {download.title.split(',')[0]}: {error}. Connect to the "
+                f"internet and try again, or place the four files "
+                f"({', '.join(download.sha256)}) in {folder}"
+            ) from None
         except ValueError as error:  # the checksum did not match: pooch kept nothing
             raise DatasetError(
                 f"{file} from {base_url} is not the file it should be ({error}); nothing "
                 "was kept. Try again later, or place the right file in " + str(folder)
             ) from None
-        except Exception as error:  # no network, a refused connection, a dropped one
+        except OSError as error:  # the cache folder cannot be written
             raise DatasetError(
-                f"cannot download {download.title.split(',')[0]}: {file} from {base_url} "
-                f"failed ({type(error).__name__}: {error}). Connect to the internet and try "
-                f"again, or place the four files ({', '.join(download.sha256)}) in {folder}"
+                f"cannot download {download.title.split(',')[0]}: {file} cannot be saved in "
+                f"{folder} ({error.strerror or error})"
             ) from None
     return found

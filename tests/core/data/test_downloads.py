@@ -2,6 +2,12 @@
 serves small generated IDX files: a good download, a wrong checksum, a connection
 dropped halfway, no server at all."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -102,3 +108,48 @@ def test_a_cancelled_download_keeps_nothing(served, hyperdesk_home):
     assert downloads.needs_download("mnist", "")
     downloads.fetch("mnist")
     assert not downloads.needs_download("mnist", "")
+
+
+@pytest.mark.parametrize(
+    ("mode", "largest", "words"),
+    [
+        ("endless", 1 << 20, "sent more than the 1,048,576 bytes any of these files has"),
+        ("huge", 1 << 20, "announces 10,737,418,240 bytes"),
+        ("trickle", 64 << 20, "the download stalled"),
+    ],
+)
+def test_a_hostile_server_is_stopped_and_leaves_nothing(
+    served, hyperdesk_home, monkeypatch, mode, largest, words
+):
+    """An endless body wrote 7.5 GB in 60 s; one byte a second with ten million
+    announced hung; each left its partial file. The rules, at a test's size."""
+    monkeypatch.setattr(downloads, "MAX_FILE_BYTES", largest)
+    monkeypatch.setattr(downloads, "STALL_SECONDS", 1)
+    served["mode"] = mode
+    with pytest.raises(DatasetError, match=words):
+        downloads.fetch("mnist")
+    assert cached(hyperdesk_home) == []
+
+
+def test_a_mirror_that_is_no_web_address_is_named(hyperdesk_home, monkeypatch):
+    monkeypatch.setenv(downloads.MIRROR_VARIABLE, "not a url")
+    with pytest.raises(DatasetError, match="not a web address"):
+        downloads.fetch("mnist")
+
+
+def test_sigterm_ends_a_download_at_once_and_leaves_nothing(served, hyperdesk_home, tmp_path):
+    served["mode"] = "trickle"
+    config = tmp_path / "mnist.toml"
+    config.write_text('[data]\ndataset = "mnist"\n')
+    command = [sys.executable, "-m", "hyperdesk.core.cli", "run", str(config)]
+    env = {**os.environ, "HYPERDESK_HOME": str(hyperdesk_home)}
+    downloading = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    folder = hyperdesk_home / "cache" / "mnist"
+    deadline = time.monotonic() + 60
+    while not (folder.exists() and any(folder.iterdir())):  # its partial file is there
+        assert downloading.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    downloading.send_signal(signal.SIGTERM)
+    _, err = downloading.communicate(timeout=10)
+    assert downloading.returncode == 130, err.decode()
+    assert "interrupted" in err.decode() and cached(hyperdesk_home) == []
