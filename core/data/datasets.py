@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
+import math
 import stat
 import struct
 import zlib
@@ -88,7 +89,9 @@ def idx_load_bytes(path: Path) -> int:
             shape = struct.unpack(f">{dims}I", stream.read(4 * dims))
     except (OSError, EOFError, zlib.error, struct.error):
         return 0
-    return int(np.prod(shape, dtype=np.int64)) * (1 + 4)
+    # Python's integers: a header of 4294967295 x 65535 x 65535 overflowed int64 into a
+    # negative size.
+    return math.prod(shape) * (1 + 4)
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
@@ -114,7 +117,7 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     if len(raw) < header_size:
         raise DatasetError(f"{path}: truncated header")
     shape = struct.unpack(f">{ndim}I", raw[4:header_size])
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)
     actual = len(raw) - header_size
     if actual != expected:
         raise DatasetError(

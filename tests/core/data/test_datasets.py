@@ -119,3 +119,18 @@ def test_no_test_split_keeps_the_holdout_as_it_was():
     assert np.array_equal(train, old_train) and np.array_equal(val, old_val)
     chosen = np.random.default_rng(3).permutation(10_000)[:500]
     assert np.array_equal(val, chosen[:100]) and np.array_equal(train, chosen[100:])
+
+
+def test_an_idx_header_of_huge_sizes_is_weighed_without_overflow(tmp_path):
+    """4294967295 x 65535 x 65535 overflowed int64: "needs -562949953290241 bytes"."""
+    import struct
+
+    from hyperdesk.core.data.datasets import idx_load_bytes
+
+    huge = tmp_path / "huge-idx3-ubyte"
+    huge.write_bytes(
+        struct.pack(">HBB", 0, 8, 3) + struct.pack(">3I", 4294967295, 65535, 65535) + bytes(9)
+    )
+    assert idx_load_bytes(huge) == 4294967295 * 65535 * 65535 * 5
+    with pytest.raises(DatasetError, match=f"needs {4294967295 * 65535 * 65535} "):
+        read_idx(huge, 3)
