@@ -108,6 +108,10 @@ def _class_labels(path: Path, where: str, values: list[str]) -> tuple[np.ndarray
     return y, classes
 
 
+# The largest magnitude a feature's values may have (see read_csv).
+LARGEST = 1e18
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text)
@@ -225,7 +229,8 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
                 row = 2 + next(r for r, row in enumerate(cells) if row[column] == bad)
                 raise DatasetError(
                     f"{path}, row {row}, column {name!r}: {bad!r} is not a number, and the "
-                    "column's other values are"
+                    "column's other values are numbers: write a finite number there, or "
+                    "leave the cell empty for a missing value"
                 )
             # A missing number stays NaN here: it is filled with the mean of the training
             # rows once the split is known (the validation rows must not shape it).
@@ -233,6 +238,15 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
                 [_number(v) if v.lower() not in MISSING_CELLS else math.nan for v in values],
                 dtype=np.float64,
             )
+            too_large = np.abs(np.nan_to_num(filled)) > LARGEST
+            if too_large.any():
+                row = 2 + int(np.argmax(too_large))
+                raise DatasetError(
+                    f"{path}, row {row}, column {name!r}: {values[row - 2]} is too large to "
+                    f"train on (a feature's values are within ±{LARGEST:g}: squared while "
+                    "scaling and training, larger ones overflow 32-bit floats). Divide the "
+                    "column by a power of ten first"
+                )
             if np.isnan(filled).any():
                 notes.append(f"{name}: missing values filled with the training rows' mean")
             columns.append(filled[:, None])
@@ -432,6 +446,13 @@ def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
     images = x.ndim >= 3
     y_codes, classes = _class_labels(path, f"array {y_name!r}", [str(v) for v in y.tolist()])
     flat = x.reshape(len(x), -1).astype(np.float32)
+    unusable = ~np.isfinite(flat) | (np.abs(np.nan_to_num(flat)) > LARGEST)
+    if unusable.any():
+        row, feature = np.argwhere(unusable)[0]
+        raise DatasetError(
+            f"{path}: {x_name}[{row}, {feature}] is {x.reshape(len(x), -1)[row, feature]}: "
+            f"a feature's values are finite numbers within ±{LARGEST:g}"
+        )
     notes = (
         (f"{x_name}: {x.shape[1:]} images flattened to {flat.shape[1]} values",) if images else ()
     )

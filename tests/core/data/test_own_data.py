@@ -438,3 +438,23 @@ def test_a_table_separated_by_another_character_reads_as_the_comma_one(tmp_path,
     assert other.y.tolist() == plain.y.tolist() and other.classes == plain.classes
     assert f"columns separated by {named}" in other.notes
     assert not any("separated" in note for note in plain.notes)
+
+
+def test_values_too_large_or_not_finite_are_named_with_their_column(tmp_path):
+    """±1e308 trained as '2 diverged ... the learning rate is too large'; an 'inf' cell's
+    message stopped mid-sentence."""
+    table = tmp_path / "huge.csv"
+    table.write_text(
+        "a,b,label\n" + "".join(f"{(-1) ** i * 1e308},{i},{i % 2}\n" for i in range(9))
+    )
+    with pytest.raises(DatasetError, match=r"row 2, column 'a': 1e\+308 is too large to train"):
+        read_csv(table)
+    table.write_text("a,b,label\n1,2,x\ninf,3,y\n4,5,x\n")
+    with pytest.raises(DatasetError, match=r"'inf' is not a number, .* leave the cell empty"):
+        read_csv(table)
+    arrays = tmp_path / "huge.npz"
+    x = np.ones((4, 3), np.float64)
+    x[2, 1] = np.inf
+    np.savez(arrays, X=x, y=np.arange(4) % 2)
+    with pytest.raises(DatasetError, match=r"X\[2, 1\] is inf"):
+        read_npz(arrays)
