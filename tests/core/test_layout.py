@@ -35,3 +35,10 @@ def test_no_module_of_the_engine_or_the_window_passes_the_limit():
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_every_test_module_has_a_name_of_its_own():
+    """pytest imports test modules by their file name here (no __init__.py in tests/):
+    a second test_launch.py stopped a clean-clone run at collection."""
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
