@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperdesk.core import __version__
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.paths import cache_dir
 
@@ -119,7 +118,7 @@ def bounded_download(url: str, output: str, progress: Progress) -> None:
     DatasetError when the server stalls. Ctrl+C and SIGTERM end it at once."""
     started = time.monotonic()
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": f"hyperdesk/{__version__}"})
+        request = urllib.request.Request(url, headers={"User-Agent": "hyperdesk"})
         with urllib.request.urlopen(request, timeout=READ_SECONDS) as response:
             announced = int(response.headers.get("Content-Length") or 0)
             if announced > MAX_FILE_BYTES:

@@ -3,13 +3,18 @@
 trials as rows (rows), the catalogue of every session (catalogue) and what goes wrong
 (errors). What the rest of Hyperdesk uses is named here."""
 
-from hyperdesk.core.storage.session.catalogue import SessionSummary, summarize
+from hyperdesk.core.storage.session.catalogue import (
+    SessionSummary,
+    delete_session,
+    read_epochs,
+    summarize,
+)
 from hyperdesk.core.storage.session.errors import (
     SessionBusyError,
     SessionError,
     SessionFullError,
 )
-from hyperdesk.core.storage.session.repository import Session, delete_session, read_epochs
+from hyperdesk.core.storage.session.repository import Session
 from hyperdesk.core.storage.session.rows import TrialRow, front_rows, trial_costs
 from hyperdesk.core.storage.session.schema import NAME_LENGTH, SCHEMA_VERSION
 

@@ -1,13 +1,18 @@
 """The catalogue of sessions: what the Sessions list and `hyperdesk sessions` show of
-each file, read without opening it for writing."""
+each file, read without opening it for writing; a trial's epochs read from a file by
+path; and a session file deleted."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from hyperdesk.core.storage.session.repository import Session
+from hyperdesk.core.storage.lock import lock_path
+from hyperdesk.core.storage.session.errors import SessionBusyError, SessionError
+from hyperdesk.core.storage.session.repository import Session, read_only_uri
 from hyperdesk.core.storage.session.rows import trial_costs
+from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import FINISHED, SearchState, best_trial
 
 
@@ -61,3 +66,31 @@ def summarize(path: Path) -> SessionSummary:
             note=meta.get("note", ""),
             trial_notes=tuple(row.note for row in trials if row.note),
         )
+
+
+def read_epochs(path: Path, number: int) -> list[EpochRecord]:
+    """Trial `number`'s epochs from the session file at `path`, which was checked when
+    it was opened (this runs for each trial drawn: no second check); none when the file
+    can no longer be read (moved, deleted or damaged since)."""
+    try:
+        connection = sqlite3.connect(read_only_uri(Path(path)), uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        session = Session(Path(path), connection, writable=False)
+        return session.epochs_of(number)
+    except (SessionError, sqlite3.Error, TypeError):
+        return []
+    finally:
+        connection.close()
+
+
+def delete_session(path: Path) -> None:
+    """Remove a session file with its write-ahead log, if it is not running."""
+    path = Path(path)
+    with Session.open(path, writable=False) as session:
+        if session.status() == SearchState.RUNNING:
+            raise SessionBusyError(f"{path}: a search is running in it; stop it first")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    lock_path(path).unlink(missing_ok=True)

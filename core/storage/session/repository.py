@@ -18,7 +18,7 @@ from typing import Any
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.files import fresh_file
-from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock, lock_path
+from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock
 from hyperdesk.core.storage.session.errors import (
     SessionBusyError,
     SessionError,
@@ -47,7 +47,7 @@ from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import SearchState, TrialStatus
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """How to open a session only to read it. With no write-ahead log beside it, no
     search is writing it: opened immutable, SQLite leaves no -wal and -shm files behind
     (a plain read-only open of a WAL database makes both, even for a damaged file)."""
@@ -150,7 +150,7 @@ class Session:
             if writable:
                 connection = sqlite3.connect(path)
             else:
-                connection = sqlite3.connect(_read_only_uri(path), uri=True)
+                connection = sqlite3.connect(read_only_uri(path), uri=True)
             return cls._configure(path, connection, writable)
         except sqlite3.Error as error:  # deleted or locked since the check
             raise SessionError(f"{path}: cannot be opened ({error})") from None
@@ -189,7 +189,7 @@ class Session:
         if header != SQLITE_HEADER:
             raise SessionError(f"{path}: not a Hyperdesk session (not an SQLite database)")
         try:
-            connection = sqlite3.connect(_read_only_uri(Path(path)), uri=True)
+            connection = sqlite3.connect(read_only_uri(Path(path)), uri=True)
             try:
                 tables = {
                     row[0]
@@ -685,31 +685,3 @@ class Session:
             self._db.backup(target)
         finally:
             target.close()
-
-
-def read_epochs(path: Path, number: int) -> list[EpochRecord]:
-    """Trial `number`'s epochs from the session file at `path`, which was checked when
-    it was opened (this runs for each trial drawn: no second check); none when the file
-    can no longer be read (moved, deleted or damaged since)."""
-    try:
-        connection = sqlite3.connect(_read_only_uri(Path(path)), uri=True)
-    except sqlite3.Error:
-        return []
-    try:
-        session = Session(Path(path), connection, writable=False)
-        return session.epochs_of(number)
-    except (SessionError, sqlite3.Error, TypeError):
-        return []
-    finally:
-        connection.close()
-
-
-def delete_session(path: Path) -> None:
-    """Remove a session file with its write-ahead log, if it is not running."""
-    path = Path(path)
-    with Session.open(path, writable=False) as session:
-        if session.status() == SearchState.RUNNING:
-            raise SessionBusyError(f"{path}: a search is running in it; stop it first")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    lock_path(path).unlink(missing_ok=True)
