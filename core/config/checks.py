@@ -4,6 +4,7 @@ core.search.checks)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def run_problems(run: RunConfig) -> list[tuple[str, str]]:
                 f"got {shown(run.address)}",
             )
         )
+    elif run.executor == "dask" and run.address.startswith(LOCAL_CLUSTER):
+        count, cores = int(run.address.removeprefix(LOCAL_CLUSTER)), os.cpu_count() or 1
+        if count > cores:  # local:100000 started processes for a minute, deaf to SIGTERM
+            problems.append(
+                (
+                    "run.address",
+                    f"local:{count} asks for {count:,} processes, and this computer has "
+                    f"{cores} cores: local:N takes N up to {cores}",
+                )
+            )
     given = [name for name in TLS_FILES if getattr(run, name)]
     if run.executor == "dask" and run.address.startswith("tls://") and not given:
         problems.append(

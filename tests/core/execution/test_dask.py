@@ -202,6 +202,13 @@ def test_a_scheduler_that_cannot_be_reached_leaves_no_session(capsys, tiny_confi
     assert not list(tmp_path.glob("never.hdsession*"))
 
 
+def test_a_local_cluster_larger_than_the_machine_is_refused(capsys, tiny_config):
+    """local:100000 started processes for a minute, deaf to SIGTERM."""
+    code, _, err = run_cli(capsys, "run", tiny_config, "--dask", "local:100000")
+    assert code == 2 and "local:100000 asks for 100,000 processes" in err
+    assert f"takes N up to {os.cpu_count()}" in err
+
+
 def test_an_address_of_another_machine_without_tls_is_warned_about():
     assert insecure_warning(RunConfig("dask", "tcp://127.0.0.1:8786")) is None
     assert insecure_warning(RunConfig("dask", "local:2")) is None
