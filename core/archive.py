@@ -46,3 +46,13 @@ def numbered(arrays: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
     while f"{prefix}{len(found)}" in arrays:
         found.append(arrays[f"{prefix}{len(found)}"])
     return found
+
+
+def npy_header(stream) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, Fortran order, dtype) an array in an NPZ member declares, read from the
+    open `stream` without its data (which may be gigabytes). ValueError when it is not
+    an array's header."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    return np.lib.format.read_array_header_2_0(stream)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.archive import npy_header
 from hyperdesk.core.data.datasets import DatasetError, read_idx
 
 # Cells that mean "no value" in the tables people export (R writes NA, pandas writes "").
@@ -151,13 +152,7 @@ def npz_load_bytes(path: Path, features: str = "") -> int:
     its float32 copy, from the array's header; 0 when it cannot be looked at."""
     try:
         with zipfile.ZipFile(path) as archive, archive.open(f"{features or 'X'}.npy") as member:
-            version = np.lib.format.read_magic(member)
-            header = (
-                np.lib.format.read_array_header_1_0
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0
-            )
-            shape, _, dtype = header(member)
+            shape, _, dtype = npy_header(member)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return 0
     return math.prod(shape) * (dtype.itemsize + 4)

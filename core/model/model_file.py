@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hyperdesk.core import __version__
-from hyperdesk.core.archive import from_json_array, json_array
+from hyperdesk.core.archive import from_json_array, json_array, npy_header
 from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular, read_idx
 from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
 from hyperdesk.core.data.splits import Scaling
@@ -332,13 +332,7 @@ def _read_array(
     """An array of one of `sizes` numbers, its declared shape and type checked before
     its data is read (a few compressed bytes can declare gigabytes)."""
     with archive.open(member) as stream:
-        version = np.lib.format.read_magic(stream)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, fortran, dtype = read_header(stream)
+        shape, fortran, dtype = npy_header(stream)
         name = member.removesuffix(".npy")
         size = math.prod(shape)
         if dtype.kind != "f" or size not in sizes:
