@@ -122,6 +122,34 @@ def cluster_info(client) -> ClusterInfo:
     )
 
 
+# A server that accepts the connection and never answers kept Client() waiting until it
+# hung up (120 s and more, signals unheard): Client's own timeout does not bound the
+# handshake, so the wait is bounded here.
+HANDSHAKE_SECONDS = CONNECT_SECONDS + 5
+
+
+def _answered_within(seconds: float, make):
+    """What `make()` returns, made on a thread of its own; TimeoutError when it has not
+    returned after `seconds` (the thread is left to end with the process). Ctrl+C
+    interrupts the wait."""
+    made: dict[str, object] = {}
+
+    def attempt() -> None:
+        try:
+            made["value"] = make()
+        except BaseException as error:  # handed to the caller below
+            made["error"] = error
+
+    worker = threading.Thread(target=attempt, name="dask-connect", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer in {seconds:.0f} s: is a Dask scheduler listening there?")
+    if "error" in made:
+        raise made["error"]
+    return made["value"]
+
+
 def connect(run: RunConfig):
     """(client, the LocalCluster it started or None): a client of the cluster [run]
     names, its workers checked to run this version of Hyperdesk. DaskError says why
@@ -148,8 +176,12 @@ def connect(run: RunConfig):
             # scheduler, the runner and the window, which wait on it.
             client.run(_yield_the_cpu)
         else:
-            client = Client(run.address, security=security(run), timeout=CONNECT_SECONDS)
-    except (OSError, TimeoutError) as error:
+            client = _answered_within(
+                HANDSHAKE_SECONDS,
+                lambda: Client(run.address, security=security(run), timeout=CONNECT_SECONDS),
+            )
+    # ValueError, MemoryError: bytes that are no Dask message (a header declaring exabytes).
+    except (OSError, TimeoutError, ValueError, MemoryError) as error:
         if cluster is not None:
             cluster.close()
         raise DaskError(

@@ -3,10 +3,12 @@ same records as local workers, also when a worker is killed mid-trial; a worker 
 another version refused before any trial; a lost scheduler leaves a session that
 resumes; Stop ends the cluster's tasks."""
 
+import contextlib
 import itertools
 import os
 import signal
 import socket
+import threading
 import time
 
 import pytest
@@ -200,6 +202,37 @@ def test_a_scheduler_that_cannot_be_reached_leaves_no_session(capsys, tiny_confi
     )
     assert code == 2 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
     assert not list(tmp_path.glob("never.hdsession*"))
+
+
+@pytest.mark.parametrize("answer", [b"", os.urandom(4096)], ids=["silent", "garbage"])
+def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
+    capsys, tiny_config, tmp_path, monkeypatch, answer
+):
+    """A server that accepted and never answered kept run waiting until it hung up
+    (120 s and more); one sending random bytes gave a ValueError traceback."""
+    monkeypatch.setattr(dask_pool, "HANDSHAKE_SECONDS", 3)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = server.accept()
+                accepted.append(connection)
+                if answer:
+                    connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    path = tmp_path / "never.hdsession"
+    started = time.monotonic()
+    code, _, err = run_cli(capsys, "run", tiny_config, "--session", path, "--dask", address)
+    server.close()
+    assert code == 2 and f"cannot reach the Dask scheduler at {address}" in err
+    assert "Traceback" not in err and not list(tmp_path.glob("never.hdsession*"))
+    assert time.monotonic() - started < 60  # bounded: 3 s here, 15 s by default
 
 
 def test_a_local_cluster_larger_than_the_machine_is_refused(capsys, tiny_config):
