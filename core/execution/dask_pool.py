@@ -189,6 +189,9 @@ def connect(run: RunConfig):
             "(A search in a session goes on on this computer with: hyperdesk resume "
             "SESSION --local)"
         ) from None
+    # A lost scheduler is the runner's to say (ClusterLost, with how to resume): the
+    # client's own log of its reconnection printed two tracebacks before it.
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     try:
         check_versions(client)
     except DaskError:
@@ -329,13 +332,13 @@ class DaskPool:
     def __init__(self, run: RunConfig, control: RunControl):
         self.control = control
         self.address = run.address
-        self.client, self.cluster = connect(run)
-        self.info = cluster_info(self.client)
-        if not self.info.threads:
-            self.close()
-            raise DaskError(f"the Dask cluster at {run.address} has no workers")
         self.run = uuid.uuid4().hex
         self.topic = f"hyperdesk-{self.run}"
+        self.client, self.cluster = connect(run)
+        self.info = cluster_info(self.client)
+        if not self.info.threads:  # close() needs the topic: an AttributeError before
+            self.close()
+            raise DaskError(f"the Dask cluster at {run.address} has no workers")
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.client.subscribe_topic(self.topic, lambda event: self._inbox.put(event[1]))
         self._running: dict[str, _Running] = {}

@@ -8,8 +8,11 @@ import itertools
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
@@ -27,7 +30,7 @@ from hyperdesk.core.execution.runner import SearchRunner
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
-from tests.core.cli.test_cli import run_cli, session_contents
+from tests.core.cli.test_cli import cli_command, count_epochs, run_cli, session_contents
 
 SEARCH = ["search.trials=8", "train.epochs=12"]
 
@@ -233,6 +236,66 @@ def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
     assert code == 2 and f"cannot reach the Dask scheduler at {address}" in err
     assert "Traceback" not in err and not list(tmp_path.glob("never.hdsession*"))
     assert time.monotonic() - started < 60  # bounded: 3 s here, 15 s by default
+
+
+def test_a_scheduler_without_workers_and_a_killed_one_are_said_without_tracebacks(
+    tmp_path, tiny_config
+):
+    """The outcome of a killed scheduler was right (exit 130, resumable), but two
+    distributed.client tracebacks were printed before the message."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dask = str(Path(sys.executable).with_name("dask"))
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--port", str(port), "--no-dashboard"], **quiet
+    )
+    # No worker yet: said so (closing the pool raised an AttributeError), no session left.
+    empty = subprocess.run(
+        cli_command(
+            "run", tiny_config, "--session", tmp_path / "none.hdsession", "--dask", address
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert empty.returncode == 2 and "has no workers" in empty.stderr, empty.stderr
+    assert not list(tmp_path.glob("none.hdsession*"))
+    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1"], **quiet)
+    with Client(address) as client:
+        client.wait_for_workers(1, timeout=60)
+    path = tmp_path / "lost.hdsession"
+    try:
+        run = subprocess.Popen(
+            cli_command(
+                "run",
+                tiny_config,
+                "--session",
+                path,
+                "--set",
+                "train.epochs=400",
+                "--dask",
+                address,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 120
+        while count_epochs(path) < 5:
+            assert run.poll() is None, run.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        scheduler.kill()
+        _, err = run.communicate(timeout=120)
+    finally:
+        for process in (scheduler, worker):
+            process.kill()
+            process.wait()
+    err = err.decode()
+    assert run.returncode == 130 and "lost the Dask scheduler" in err
+    assert "Traceback" not in err and "distributed.client" not in err
 
 
 def test_a_local_cluster_larger_than_the_machine_is_refused(capsys, tiny_config):
