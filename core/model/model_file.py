@@ -9,7 +9,6 @@ as they come: a CSV without (or with) its label column, an image folder, NPZ, ID
 
 from __future__ import annotations
 
-import itertools
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -288,22 +287,11 @@ def _spec(shape: dict[str, Any]) -> NetworkSpec:
     )
 
 
-def expected_sizes(spec: NetworkSpec) -> list[int]:
-    """How many numbers each array of Network.state() holds for a network of `spec`."""
-    sizes = [spec.input_size, *spec.hidden, spec.output_size]
-    counts = []
-    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        counts += [fan_in * fan_out, fan_out]
-        if spec.batchnorm and index < len(spec.hidden):
-            counts += [fan_out] * 4
-    return counts
-
-
 def _expected_sizes(path: Path, spec: NetworkSpec, arrays: int, members: dict[str, str]):
     """Each array to read and the numbers it must hold; ModelError when the header's
     count disagrees with its architecture, an array is missing, or the whole would not
     fit in memory."""
-    counts = expected_sizes(spec)
+    counts = spec.state_sizes
     if arrays != len(counts):
         raise ModelError(
             f"{path}: a damaged model header: arrays is {arrays}, and its architecture "

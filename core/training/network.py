@@ -38,6 +38,19 @@ class NetworkSpec:
     dtype: str = "float32"
 
     @property
+    def state_sizes(self) -> list[int]:
+        """How many numbers each array of Network.state() holds: each affine layer's
+        weight and bias, and after each hidden one with batch norm its scale, shift and
+        running statistics (what a model file's arrays are checked against)."""
+        sizes = [self.input_size, *self.hidden, self.output_size]
+        counts = []
+        for index, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+            counts += [fan_in * fan_out, fan_out]
+            if self.batchnorm and index < len(self.hidden):
+                counts += [fan_out] * 4
+        return counts
+
+    @property
     def parameter_count(self) -> int:
         """The numbers training learns: each layer's weights and biases, and with batch
         normalization each hidden unit's scale and shift (a model's size)."""

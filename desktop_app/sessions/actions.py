@@ -316,7 +316,6 @@ class SessionActions(QObject):
         """Once, at the first listing of the sessions: when the newest stopped before its
         end (the window or the computer closed mid-search) and nothing else is shown yet,
         offer to resume it on the first screen."""
-        self.window.browser.scanned.disconnect(self.offer_resume)
         newest = next((entry for entry in entries if isinstance(entry, SessionSummary)), None)
         shown = self.model.session_path is not None or not self.controller.idle
         if newest is None or shown or newest.status != SearchState.INTERRUPTED:

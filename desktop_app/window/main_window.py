@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
         browser.noteRequested.connect(lambda path: actions.write_note(path))
         browser.compareRequested.connect(actions.compare)
         browser.warmStartRequested.connect(actions.warm_start_from)
-        browser.scanned.connect(actions.offer_resume)  # once, after a restart
+        # Once, at the first listing after a restart.
+        browser.scanned.connect(actions.offer_resume, Qt.ConnectionType.SingleShotConnection)
         offer = self.setup_column.resume_offer
         offer.resumeClicked.connect(actions.resume_offered)
         offer.openClicked.connect(actions.open_file)

@@ -230,12 +230,12 @@ def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
     threading.Thread(target=serve, daemon=True).start()
     address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
     path = tmp_path / "never.hdsession"
-    started = time.monotonic()
+    # Unbounded, run would wait for the server to hang up, which it does only after: the
+    # test would hang (and fail at pytest's timeout) rather than pass slowly.
     code, _, err = run_cli(capsys, "run", tiny_config, "--session", path, "--dask", address)
     server.close()
     assert code == 2 and f"cannot reach the Dask scheduler at {address}" in err
     assert "Traceback" not in err and not list(tmp_path.glob("never.hdsession*"))
-    assert time.monotonic() - started < 60  # bounded: 3 s here, 15 s by default
 
 
 def test_a_scheduler_without_workers_and_a_killed_one_are_said_without_tracebacks(

@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from hyperdesk.core.model.model_file import ModelError, expected_sizes, load_model
+from hyperdesk.core.model.model_file import ModelError, load_model
 from hyperdesk.core.training.network import Network
 from tests.conftest import TINY_CONFIG
 from tests.core.cli.test_cli import run_cli
@@ -52,7 +52,7 @@ def test_the_architecture_gives_every_arrays_size(saved):
     out, _, _ = saved
     model = load_model(out)
     state = Network(model.spec, np.random.default_rng(0)).state()
-    assert expected_sizes(model.spec) == [array.size for array in state]
+    assert model.spec.state_sizes == [array.size for array in state]
 
 
 @pytest.mark.parametrize(
