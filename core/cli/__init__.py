@@ -37,7 +37,7 @@ from hyperdesk.core.cli.exit_codes import (
 )
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
-from hyperdesk.core.execution.dask_pool import DaskError
+from hyperdesk.core.execution.dask_pool import ConnectInterrupted, DaskError
 from hyperdesk.core.formatting import printable
 from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
@@ -129,6 +129,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     except DatasetError as error:  # the data a config names cannot be used; nothing started
         print(f"hyperdesk: the data cannot be used: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ConnectInterrupted:
+        print(
+            "hyperdesk: interrupted while connecting to Dask; nothing was started", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
     except DaskError as error:  # the cluster cannot be used: nothing started
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -32,7 +32,7 @@ from hyperdesk.core.storage.session import (
     SessionBusyError,
     SessionError,
     TrialRow,
-    delete_session,
+    delete_if_empty,
     front_rows,
 )
 from hyperdesk.core.trials import SearchState, TrialStatus, best_trial, ranked
@@ -148,17 +148,8 @@ def run(args: argparse.Namespace) -> int:
     except DaskError:
         # The cluster could not be used before a trial began: a new session with nothing
         # in it is not left behind (exit 2 means nothing was written).
-        if _trial_count(search.path) == 0:
-            delete_session(search.path)
+        delete_if_empty(search.path)
         raise
-
-
-def _trial_count(path: Path) -> int:
-    try:
-        with Session.open(path, writable=False) as session:
-            return len(session.trials())
-    except SessionError:
-        return -1
 
 
 # Ctrl+C and a plain kill (SIGTERM) alike ask the runner to stop after the current

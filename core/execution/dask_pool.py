@@ -54,6 +54,10 @@ class DaskError(RuntimeError):
     """The cluster cannot be used; the message says why and what to do."""
 
 
+class ConnectInterrupted(DaskError):
+    """Stop (Ctrl+C, SIGTERM, the window's Stop) came while connecting: nothing started."""
+
+
 class ClusterLost(DaskError):
     """The scheduler went away during a search: what finished is saved, and a resume
     (here or on a cluster) goes on."""
@@ -128,10 +132,10 @@ def cluster_info(client) -> ClusterInfo:
 HANDSHAKE_SECONDS = CONNECT_SECONDS + 5
 
 
-def _answered_within(seconds: float, make):
+def _answered_within(seconds: float, make, given_up: Callable[[], bool]):
     """What `make()` returns, made on a thread of its own; TimeoutError when it has not
-    returned after `seconds` (the thread is left to end with the process). Ctrl+C
-    interrupts the wait."""
+    returned after `seconds`, ConnectInterrupted as soon as given_up() says so (the
+    thread is left to end with the process)."""
     made: dict[str, object] = {}
 
     def attempt() -> None:
@@ -142,18 +146,22 @@ def _answered_within(seconds: float, make):
 
     worker = threading.Thread(target=attempt, name="dask-connect", daemon=True)
     worker.start()
-    worker.join(seconds)
+    deadline = time.monotonic() + seconds
+    while worker.is_alive() and time.monotonic() < deadline:
+        if given_up():
+            raise ConnectInterrupted("interrupted while connecting to the Dask scheduler")
+        worker.join(POLL_SECONDS)
     if worker.is_alive():
-        raise TimeoutError(f"no answer in {seconds:.0f} s: is a Dask scheduler listening there?")
+        raise TimeoutError(f"no answer in {seconds:.0f} s")
     if "error" in made:
         raise made["error"]
     return made["value"]
 
 
-def connect(run: RunConfig):
+def connect(run: RunConfig, given_up: Callable[[], bool] = lambda: False):
     """(client, the LocalCluster it started or None): a client of the cluster [run]
     names, its workers checked to run this version of Hyperdesk. DaskError says why
-    when it cannot be used."""
+    when it cannot be used; ConnectInterrupted when given_up() turns true meanwhile."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -179,6 +187,7 @@ def connect(run: RunConfig):
             client = _answered_within(
                 HANDSHAKE_SECONDS,
                 lambda: Client(run.address, security=security(run), timeout=CONNECT_SECONDS),
+                given_up,
             )
     # ValueError, MemoryError: bytes that are no Dask message (a header declaring exabytes).
     except (OSError, TimeoutError, ValueError, MemoryError) as error:
@@ -334,7 +343,7 @@ class DaskPool:
         self.address = run.address
         self.run = uuid.uuid4().hex
         self.topic = f"hyperdesk-{self.run}"
-        self.client, self.cluster = connect(run)
+        self.client, self.cluster = connect(run, lambda: control.stopped)
         self.info = cluster_info(self.client)
         if not self.info.threads:  # close() needs the topic: an AttributeError before
             self.close()

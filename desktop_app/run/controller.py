@@ -50,7 +50,7 @@ class SearchController(QObject):
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or other data
-    refused = Signal(str)  # a new search's data cannot be used; no session was made
+    refused = Signal(str)  # a new search cannot start (data, cluster): no session was made
     evaluationStarted = Signal(int)  # trial number
     evaluated = Signal(object)  # core.execution.evaluation.TestResult
     evaluationFailed = Signal(str)

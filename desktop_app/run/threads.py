@@ -14,11 +14,12 @@ from PySide6.QtCore import QObject, Signal, Slot
 from hyperdesk.core.config import Config, ConfigError, RunConfig
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import DownloadCancelled, fetch
+from hyperdesk.core.execution.dask_pool import ConnectInterrupted, DaskError
 from hyperdesk.core.execution.launch import check_data
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.retraining import RetrainingCancelled, RetrainingWatch
 from hyperdesk.core.execution.runner import SearchRunner
-from hyperdesk.core.storage.session import Session, SessionError
+from hyperdesk.core.storage.session import Session, SessionError, delete_if_empty
 from hyperdesk.core.trials import SearchState
 
 
@@ -37,7 +38,7 @@ class SearchWorker(QObject):
     statesKept = Signal(object)  # frozenset of the trials whose weights the session keeps
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or not the data it began with
-    refused = Signal(str)  # a new search's data cannot be used: no session was made
+    refused = Signal(str)  # a new search cannot start (data, cluster): no session was made
     searchEnded = Signal(object)  # SearchState: complete, interrupted or failed
 
     def __init__(
@@ -72,7 +73,7 @@ class SearchWorker(QObject):
                 try:
                     check_data(new.config.data)
                 except DatasetError as error:  # nothing to resume or locate: no file made
-                    self.refused.emit(str(error))
+                    self.refused.emit(f"The data cannot be used: {error}.")
                     return
                 session = Session.create(
                     self.session_path, new.name, new.config.to_toml(), new.planned, new.parent
@@ -99,6 +100,17 @@ class SearchWorker(QObject):
                 state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it
             self.failed.emit(str(error), traceback.format_exc())
+        except DaskError as error:
+            # The cluster could not be used (or Stop came while connecting) before a
+            # trial began: the new session, empty, is not left behind.
+            if self.new_session is not None and delete_if_empty(self.session_path):
+                self.refused.emit(
+                    "Stopped while connecting to the Dask cluster."
+                    if isinstance(error, ConnectInterrupted)
+                    else f"The Dask cluster cannot be used: {error}."
+                )
+            else:
+                self.failed.emit(str(error), traceback.format_exc())
         except DatasetError as error:  # moved or changed: the window offers to locate it
             self.dataFailed.emit(str(error))
         except Exception as error:  # every failure reaches the person, with its details

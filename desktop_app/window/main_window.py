@@ -318,8 +318,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Cannot start",
-            f"The data cannot be used: {message}.\n\nNo session was made: change the "
-            "setup's Data section and Start again.",
+            f"{message}\n\nNo session was made: change the setup and Start again.",
             QMessageBox.StandardButton.Ok,
             self,
         )

@@ -5,6 +5,7 @@ trials as rows (rows), the catalogue of every session (catalogue) and what goes 
 
 from hyperdesk.core.storage.session.catalogue import (
     SessionSummary,
+    delete_if_empty,
     delete_session,
     read_epochs,
     summarize,
@@ -27,6 +28,7 @@ __all__ = [
     "SessionFullError",
     "SessionSummary",
     "TrialRow",
+    "delete_if_empty",
     "delete_session",
     "front_rows",
     "read_epochs",

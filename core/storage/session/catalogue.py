@@ -94,3 +94,16 @@ def delete_session(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     lock_path(path).unlink(missing_ok=True)
+
+
+def delete_if_empty(path: Path) -> bool:
+    """Remove the session at `path` if no trial began in it (a search that could not
+    start leaves nothing behind); whether it was removed."""
+    try:
+        with Session.open(Path(path), writable=False) as session:
+            if session.trials():
+                return False
+    except SessionError:
+        return False
+    delete_session(path)
+    return True

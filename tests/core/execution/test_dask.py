@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, default_client
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.config import RunConfig
@@ -161,6 +161,19 @@ def test_a_lost_scheduler_leaves_a_session_that_resumes(local_reference, tmp_pat
     assert session_contents(path) == local_reference
 
 
+def test_a_run_ended_by_an_error_lets_its_client_go(cluster, tmp_path):
+    """A client left behind keeps its event loop and answers the next run's futures
+    from it (CI once saw "bound to a different event loop" after a failed test)."""
+
+    def fail(number, record):
+        raise RuntimeError("the caller failed")
+
+    with pytest.raises(RuntimeError, match="the caller failed"):
+        run_search(tmp_path / "s.hdsession", on_cluster(cluster), on_epoch=fail)
+    with pytest.raises(ValueError, match="No clients found"):
+        default_client()
+
+
 def test_stop_ends_the_tasks_on_the_cluster(cluster, local_reference, tmp_path):
     control = RunControl()
     epochs = []
@@ -207,13 +220,9 @@ def test_a_scheduler_that_cannot_be_reached_leaves_no_session(capsys, tiny_confi
     assert not list(tmp_path.glob("never.hdsession*"))
 
 
-@pytest.mark.parametrize("answer", [b"", os.urandom(4096)], ids=["silent", "garbage"])
-def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
-    capsys, tiny_config, tmp_path, monkeypatch, answer
-):
-    """A server that accepted and never answered kept run waiting until it hung up
-    (120 s and more); one sending random bytes gave a ValueError traceback."""
-    monkeypatch.setattr(dask_pool, "HANDSHAKE_SECONDS", 3)
+def a_server_that_is_no_scheduler(answer: bytes):
+    """(server socket, its address, the connections it accepted): it answers each
+    connection with `answer`, and nothing more."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
@@ -228,14 +237,45 @@ def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
                     connection.sendall(answer)
 
     threading.Thread(target=serve, daemon=True).start()
-    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}", accepted
+
+
+@pytest.mark.parametrize("answer", [b"", os.urandom(4096)], ids=["silent", "garbage"])
+def test_a_server_that_is_no_scheduler_is_named_in_bounded_time(
+    capsys, tiny_config, tmp_path, monkeypatch, answer
+):
+    """A server that accepted and never answered kept run waiting until it hung up
+    (120 s and more); one sending random bytes gave a ValueError traceback."""
+    monkeypatch.setattr(dask_pool, "HANDSHAKE_SECONDS", 3)
+    server, address, _ = a_server_that_is_no_scheduler(answer)
     path = tmp_path / "never.hdsession"
     # Unbounded, run would wait for the server to hang up, which it does only after: the
-    # test would hang (and fail at pytest's timeout) rather than pass slowly.
+    # test would hang rather than pass slowly.
     code, _, err = run_cli(capsys, "run", tiny_config, "--session", path, "--dask", address)
     server.close()
     assert code == 2 and f"cannot reach the Dask scheduler at {address}" in err
     assert "Traceback" not in err and not list(tmp_path.glob("never.hdsession*"))
+
+
+def test_sigterm_while_connecting_ends_run_at_once_without_a_session(
+    capsys, tiny_config, tmp_path, monkeypatch
+):
+    """SIGTERM and Ctrl+C went unheard for the whole wait for a silent server."""
+    # Without the signal heard, run would give up after this and exit 2.
+    monkeypatch.setattr(dask_pool, "HANDSHAKE_SECONDS", 30)
+    server, address, accepted = a_server_that_is_no_scheduler(b"")
+
+    def terminate_once_connected():
+        while not accepted:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_once_connected, daemon=True).start()
+    path = tmp_path / "never.hdsession"
+    code, _, err = run_cli(capsys, "run", tiny_config, "--session", path, "--dask", address)
+    server.close()
+    assert code == 130 and "interrupted while connecting to Dask; nothing was started" in err
+    assert not list(tmp_path.glob("never.hdsession*"))
 
 
 def test_a_scheduler_without_workers_and_a_killed_one_are_said_without_tracebacks(

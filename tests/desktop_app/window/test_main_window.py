@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -381,5 +382,28 @@ def test_a_start_whose_data_cannot_be_used_makes_no_session(qtbot, window, tmp_p
     assert after == before
     assert window.model.session_path is None
     assert window.windowTitle().find("interrupted") < 0
+    dialog.close()
+    assert window.controller.idle and window.setup.isEnabled()
+
+
+def test_a_start_on_a_dask_cluster_that_cannot_be_reached_makes_no_session(qtbot, window, tmp_path):
+    """The window made the session before connecting, and left it empty behind a
+    "stopped with an error" box."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = config_module.loads(
+        TINY_CONFIG, ['run.executor="dask"', f'run.address="tcp://127.0.0.1:{port}"']
+    )
+    sessions = sessions_dir()
+    before = set(sessions.glob("*")) if sessions.exists() else set()
+    window.controller.executor = config.run
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.controller.start(config, "unreachable")
+    dialog = window.findChild(QMessageBox, "refusedDialog")
+    assert dialog is not None and f"tcp://127.0.0.1:{port}" in dialog.text()
+    assert "No session was made" in dialog.text()
+    after = set(sessions.glob("*")) if sessions.exists() else set()
+    assert after == before
     dialog.close()
     assert window.controller.idle and window.setup.isEnabled()
