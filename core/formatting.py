@@ -4,7 +4,7 @@ The command line and the window both use these, so a value reads the same in bot
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol
+from typing import Any
 
 
 def printable(text: str, keep_lines: bool = False) -> str:
@@ -137,18 +137,6 @@ def _tick_label(value: float, plain: bool) -> str:
 def accuracy_text(value: float | None) -> str:
     """An accuracy to three places; nothing for a trial without one."""
     return "" if value is None else f"{value:.3f}"
-
-
-class HasScore(Protocol):
-    final_val_acc: float | None
-    final_val_acc_std: float | None
-
-
-def score_text(trial: HasScore) -> str:
-    """A trial's final validation accuracy, with its spread over the trial's runs
-    (folds, repeats) when it has several."""
-    spread = trial.final_val_acc_std
-    return f"{trial.final_val_acc:.3f}" + ("" if spread is None else f" ± {spread:.3f}")
 
 
 def shown(value: Any, limit: int = 60) -> str:

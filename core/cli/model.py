@@ -63,23 +63,32 @@ def run(args: argparse.Namespace) -> int:
     if (failed := _write(model, out, args.format)) is not None:
         return failed
     params = ", ".join(f"{name}: {parameter_text(v)}" for name, v in details["params"].items())
+    evaluation = details.get("evaluation")
     tested = (
         f"; test accuracy {details['test_accuracy']:.3f} on {details['test_samples']:,} "
         "samples no search saw"
         if details["test_accuracy"] is not None
+        else f"; tested on {details['test_samples']:,} samples no search saw"
+        if evaluation is not None and details["test_samples"]
         else "; no test split to measure it on"
     )
     print(
         f"Trial {details['trial']} ({params}) trained on {details['train_samples']:,} "
         f"samples in {details['seconds']:.1f} s{tested}. Saved {out}"
     )
-    inspection = details["inspection"]
-    report = ClassReport.from_dict(inspection).text()  # class names come from the data
-    print(printable(f"\nOn the {inspection['on']}:\n{report}", keep_lines=True))
-    if args.json:
+    if evaluation is not None:  # a regression: its errors in the label's units
         print(
-            json.dumps({"model": str(out), **{k: details[k] for k in ("trial", "test_accuracy")}})
+            f"\nOn the {evaluation['on']} ({evaluation['samples']:,}): RMSE "
+            f"{evaluation['rmse']:.4g}, MAE {evaluation['mae']:.4g}, R² {evaluation['r2']:.3f}"
         )
+        figures = {k: evaluation[k] for k in ("rmse", "mae", "r2")}
+    else:
+        inspection = details["inspection"]
+        report = ClassReport.from_dict(inspection).text()  # class names come from the data
+        print(printable(f"\nOn the {inspection['on']}:\n{report}", keep_lines=True))
+        figures = {"test_accuracy": details["test_accuracy"]}
+    if args.json:
+        print(json.dumps({"model": str(out), "trial": details["trial"], **figures}))
     return EXIT_OK
 
 

@@ -1,5 +1,6 @@
 """`hyperdesk predict`: a saved model's classes for raw inputs (a CSV with or without
-its label column, an image folder, NPZ, IDX), with the probability of each class."""
+its label column, an image folder, NPZ, IDX), with the probability of each class; a
+regression's predicted values, in the label's units."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hyperdesk.core.formatting import printable, spreadsheet_safe
 from hyperdesk.core.model.model_file import ModelError, load_model
 from hyperdesk.core.storage.export import write_text
 
-HELP = "predict the classes of new inputs with a saved model"
+HELP = "predict the classes (or values) of new inputs with a saved model"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,12 +34,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"hyperdesk: {error}", file=sys.stderr)
         return EXIT_SESSION
     inputs, names = model.read_inputs(Path(args.input))  # DatasetError: exit 2, named
-    probabilities = model.predict_proba(inputs)
-    header = ["input", "predicted", *(f"p_{name}" for name in model.classes)]
-    rows = [
-        [name, model.classes[row.argmax()], *(f"{p:.6f}" for p in row)]
-        for name, row in zip(names, probabilities, strict=True)
-    ]
+    if model.regression:  # a value in the label's units, no classes
+        header = ["input", "prediction"]
+        rows = [
+            [name, f"{value:.9g}"] for name, value in zip(names, model.predict(inputs), strict=True)
+        ]
+    else:
+        probabilities = model.predict_proba(inputs)
+        header = ["input", "predicted", *(f"p_{name}" for name in model.classes)]
+        rows = [
+            [name, model.classes[row.argmax()], *(f"{p:.6f}" for p in row)]
+            for name, row in zip(names, probabilities, strict=True)
+        ]
     # Class names and inputs' names come from files: no cell runs as a formula.
     table = [[spreadsheet_safe(cell) for cell in row] for row in [header, *rows]]
     buffer = io.StringIO()

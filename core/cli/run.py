@@ -16,6 +16,7 @@ from hyperdesk.core.cli.arguments import positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress, download_progress
 from hyperdesk.core.config import RunConfig
+from hyperdesk.core.data.sources import preview_data
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.dask_pool import ClusterLost, DaskError, insecure_warning
 from hyperdesk.core.execution.launch import check_data, prepare_search
@@ -24,7 +25,7 @@ from hyperdesk.core.execution.runner import (
     SearchRunner,
     default_workers,
 )
-from hyperdesk.core.formatting import cost_text, needs_scientific, parameter_text, score_text
+from hyperdesk.core.formatting import cost_text, needs_scientific, parameter_text
 from hyperdesk.core.paths import HOME_VARIABLE
 from hyperdesk.core.search.objectives import OBJECTIVE_TITLES, TradeOff
 from hyperdesk.core.storage.session import (
@@ -35,7 +36,7 @@ from hyperdesk.core.storage.session import (
     delete_if_empty,
     front_rows,
 )
-from hyperdesk.core.trials import SearchState, TrialStatus, best_trial, ranked
+from hyperdesk.core.trials import Metric, SearchState, TrialStatus, best_trial, ranked
 
 TOP = 20
 
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     check_data(config.data, report=download_progress)
+    if config.data.source:  # what a table or folder of one's own is learnt as
+        print(f"Data: {preview_data(config.data).describe()}", file=sys.stderr)
     try:
         search = prepare_search(
             config,
@@ -215,10 +218,10 @@ def run_session(
     trade_off, front = config.search.trade_off, None
     if trade_off.several:
         costs = session.costs()
-        front = front_rows(trade_off, outcome.trials, costs)
-        print_front(trade_off, front, costs, outcome.trials, names)
+        front = front_rows(trade_off, outcome.trials, costs, session.metric)
+        print_front(trade_off, front, costs, outcome.trials, names, session.metric)
     else:
-        print_top(outcome, names)
+        print_top(outcome, names, session.metric)
     if outcome.state != SearchState.COMPLETE:
         finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
@@ -229,7 +232,8 @@ def run_session(
     else:
         print(f"Session saved in {session.path} ({seconds:.1f} s)", file=sys.stderr)
     if as_json:
-        best = best_trial(outcome.trials, session.within_limits())
+        metric = session.metric
+        best = best_trial(outcome.trials, session.within_limits(), metric)
         print(
             json.dumps(
                 {
@@ -240,8 +244,8 @@ def run_session(
                     and {
                         "number": best.number,
                         "params": best.params,
-                        "val_acc": best.final_val_acc,
-                        "train_acc": best.final_train_acc,
+                        **best.figures(),
+                        "score": {"metric": metric.name, "value": metric.final(best)},
                     },
                     "seconds": round(seconds, 3),
                     **({} if front is None else {"front": front_json(trade_off, front, costs)}),
@@ -268,13 +272,15 @@ def _params_text(trials: list, names: list[str]) -> dict[int, str]:
     }
 
 
-def _print_rows(label: str, trials: list, names: list[str], middle=lambda trial: "") -> None:
+def _print_rows(
+    label: str, trials: list, names: list[str], metric: Metric, middle=lambda trial: ""
+) -> None:
     """One line per trial: its rank after `label`, its score, `middle(trial)`, its
     number and its searched values."""
     texts = _params_text(trials, names)
     for rank, trial in enumerate(trials, start=1):
         print(
-            f"{label}-{rank:<2} (val acc: {score_text(trial)}) | {middle(trial)}"
+            f"{label}-{rank:<2} ({metric.short}: {metric.score_text(trial)}) | {middle(trial)}"
             f"trial {trial.number:>3} | {texts[trial.number]}"
         )
 
@@ -285,19 +291,21 @@ def print_front(
     costs: dict[int, dict[str, float]],
     trials: list[TrialRow],
     names: list[str],
+    metric: Metric,
 ) -> None:
-    """A trade-off search's `front` (front_rows), cheapest first: for each cost, the most
-    accurate trial; then how many of its `trials` broke a limit."""
+    """A trade-off search's `front` (front_rows), cheapest first: for each cost, the
+    best-scoring trial; then how many of its `trials` broke a limit."""
     cost = trade_off.objectives[-1]
     if not front:
         print("No trial is on the front yet: none has a score within the limits.")
     else:
-        title = f"val acc against {OBJECTIVE_TITLES[cost].lower()}"
+        title = f"{metric.short} against {OBJECTIVE_TITLES[cost].lower()}"
         print(f"=========== Trade-off: {len(front)} trials on the front ({title}) ===========")
         _print_rows(
             "Front",
             front,
             names,
+            metric,
             lambda trial: f"{cost_text(cost, costs[trial.number][cost]):>18} | ",
         )
     broken = sum(not trade_off.feasible(costs[row.number]) for row in trials)
@@ -314,17 +322,17 @@ def front_json(
         {
             "number": row.number,
             "params": row.params,
-            "val_acc": row.final_val_acc,
+            **row.figures(),
             "costs": {name: costs[row.number][name] for name in trade_off.objectives[1:]},
         }
         for row in front
     ]
 
 
-def print_top(outcome: SearchOutcome, names: list[str]) -> None:
+def print_top(outcome: SearchOutcome, names: list[str], metric: Metric) -> None:
     """The ranked top 20, as the textbook prints them; when no trial has a score, what
     became of them instead."""
-    top = ranked(outcome.trials)[:TOP]
+    top = ranked(outcome.trials, metric=metric)[:TOP]
     if not top and outcome.trials:
         counts = Counter(str(row.status) for row in outcome.trials)
         ended = ", ".join(f"{count} {status}" for status, count in counts.most_common())
@@ -335,4 +343,4 @@ def print_top(outcome: SearchOutcome, names: list[str]) -> None:
         )
         return
     print(f"=========== Hyper-Parameter Optimization Result ({len(top)} best) ===========")
-    _print_rows("Best", top, names)
+    _print_rows("Best", top, names, metric)

@@ -52,14 +52,16 @@ def run(args: argparse.Namespace) -> int:
     if not readable and not unreadable:
         print(f"No session in {folder} has {args.search!r} in its name or notes.")
         return EXIT_OK
-    header = ("name", "created", "strategy", "trials", "best val", "status", "path")
+    header = ("name", "created", "strategy", "trials", "best", "status", "path")
     lines = [
         (
             printable(info.name),
             info.created_at.replace("T", " ")[:19],
             info.strategy,
             f"{info.done}/{info.planned}",
-            "" if info.best_val_acc is None else f"{info.best_val_acc:.3f}",
+            ""
+            if info.best_score is None
+            else f"{info.metric.short} {info.metric.text(info.best_score)}",
             info.status,
             printable(str(info.path)),
         )
@@ -89,7 +91,8 @@ def _as_json(info: SessionSummary) -> dict:
         "trials_done": info.done,
         "trials_planned": info.planned,
         "best_trial": info.best_trial,
-        "best_score": info.best_val_acc,
+        "best_score": info.best_score,
+        "metric": info.metric.name,
         "data": info.data,
     }
 

@@ -83,13 +83,15 @@ def loads_stored(text: str) -> Config:
     """A config a session stored. One stored before a setting existed says nothing of
     it, and its search goes on as it began: the plain shuffle it had before splits were
     stratified, the random rounds before coarse-to-fine had grid rounds, the repeated
-    points before Optuna searches skipped them."""
+    points before Optuna searches skipped them, a classifier before regressions were
+    learnt (a new session stores its task as it was found, see Config.resolved)."""
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return loads(text)  # the message says what is wrong
     if isinstance(raw.get("data"), dict):
         raw["data"].setdefault("stratify", False)
+        raw["data"].setdefault("task", "classification")
     # One stored before coarse-to-fine had grid rounds drew its rounds at random, and
     # one stored before Optuna searches skipped repeated points trained them.
     if isinstance(raw.get("search"), dict):

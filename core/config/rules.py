@@ -16,13 +16,14 @@ from hyperdesk.core.data.sources import (
     OFFICIAL,
 )
 from hyperdesk.core.data.splits import SCALES
-from hyperdesk.core.data.tables import MISSING_RULES
+from hyperdesk.core.data.tables import MISSING_RULES, TASKS
 from hyperdesk.core.formatting import shown
 from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVES, SCORE
 from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.strategies import SAMPLERS
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import OPTIMIZERS
+from hyperdesk.core.trials import METRICS
 
 if sys.version_info >= (3, 11):
     pass
@@ -161,6 +162,7 @@ DATA_RULES = {
     "label": Rule("text"),
     "features": Rule("text"),
     "missing": Rule("choice", MISSING_RULES),
+    "task": Rule("choice", TASKS),
     "scale": Rule("choice", SCALES),
     "colour": Rule("choice", COLOURS),
     "image_size": Rule("size"),
@@ -206,6 +208,8 @@ SEARCH_RULES = {
     "sampler": Rule("choice", SAMPLERS),
     "warm_start": Rule("text"),
     "history": Rule("int", low=0),
+    # What ranks the trials ("": validation accuracy, or a regression's validation R²).
+    "metric": Rule("choice", ("", *METRICS)),
     "keep": Rule("float", low=0, high=1, low_open=True),
     "margin": Rule("float", low=0),
     "batch": POSITIVE_INT,

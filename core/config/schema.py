@@ -3,17 +3,18 @@ TrainSettings), the whole Config, and what a trial's settings are made of."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import tomli_w
 
+from hyperdesk.core.config.rules import DEFAULT_WIDTH, MODEL_RULES, TRAIN_RULES, ConfigError
 from hyperdesk.core.data.sources import (
     ALL,
     OFFICIAL,
     data_rows,
     data_shape,
+    data_task,
     official_test_rows,
 )
 from hyperdesk.core.search.objectives import SCORE, TradeOff
@@ -23,12 +24,7 @@ from hyperdesk.core.search.space import (
 )
 from hyperdesk.core.training.network import NetworkSpec, flops_per_trial
 from hyperdesk.core.training.settings import TrainSettings
-
-if sys.version_info >= (3, 11):
-    pass
-else:
-    pass
-from hyperdesk.core.config.rules import DEFAULT_WIDTH, MODEL_RULES, TRAIN_RULES
+from hyperdesk.core.trials import METRICS, TASK_METRICS, Metric
 
 
 @dataclass(frozen=True)
@@ -40,6 +36,9 @@ class DataConfig:
     label: str = ""  # CSV: the class column (default: the last); NPZ: the array; IDX: its file
     features: str = ""  # NPZ: the array of features (default: X)
     missing: str = ""  # "": a missing value is an error; "drop" or "mean"
+    # "auto": a label of continuous values (or of many different numbers) is a
+    # measurement to predict (regression), any other names classes.
+    task: str = "auto"
     scale: str = ""  # "": unit for images, standardize for tables
     colour: str = ""  # image folders: "gray" or "rgb" ("": rgb when any image has colour)
     image_size: tuple[int, ...] = ()  # image folders: (width, height); (): the most common
@@ -146,6 +145,8 @@ class SearchConfig:
     prior: tuple[dict[str, Any], ...] = ()
     # Trials a session ran before its ranges last changed: kept and shown, never replayed;
     # this search numbers its own after them (core.execution.ranges).
+    # What ranks the trials: "" is validation accuracy (a regression's: validation R²).
+    metric: str = ""
     history: int = 0
     # What the search optimises: the validation accuracy, or it and a cost to keep low
     # ("params", "train_seconds"); and limits a trial must keep to ({"max_params": n}).
@@ -198,6 +199,7 @@ class Config:
             batchnorm=model.batchnorm,
             weight_decay=train.weight_decay,
             dtype=train.dtype,
+            task=data_task(self.data),
         )
         return network, train
 
@@ -219,6 +221,33 @@ class Config:
                     return sum(param.values) / len(param.values)
                 return (param.low + param.high) / 2
         return self.train.epochs
+
+    def resolved(self) -> Config:
+        """This config with data.task and search.metric as the data makes them ("auto"
+        and "" decided): what a session stores, so that it never reads its data again
+        to know how its trials rank. ConfigError as `metric` says."""
+        metric = self.metric.name
+        data = replace(self.data, task=data_task(self.data))
+        return replace(self, data=data, search=replace(self.search, metric=metric))
+
+    @property
+    def metric(self) -> Metric:
+        """What ranks this search's trials: search.metric, or the task's default
+        (validation accuracy; a regression's validation R²). ConfigError when the
+        metric is not a figure of the data's task."""
+        task = data_task(self.data)
+        allowed = TASK_METRICS[task]
+        name = self.search.metric or allowed[0]
+        if name not in allowed:
+            raise ConfigError(
+                [
+                    (
+                        "search.metric",
+                        f"{name} is not a figure of a {task}; choose " + " or ".join(allowed),
+                    )
+                ]
+            )
+        return METRICS[name]
 
     @property
     def runs(self) -> int:

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hyperdesk.core.data.sources import load_data
-from hyperdesk.core.data.splits import Scaling, Split, load_split, split_rows, used_inputs
+from hyperdesk.core.data.splits import (
+    Scaling,
+    Split,
+    TargetScaling,
+    load_split,
+    split_rows,
+    used_inputs,
+)
+from hyperdesk.core.data.tables import REGRESSION
 from hyperdesk.core.paths import cache_dir
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
@@ -61,6 +69,9 @@ def publish_split(data: DataConfig, fingerprint: str) -> Path:
             _save_rows(writing / f"{name}.npy", getattr(arrays, name))
         for name in ("y_train", "y_val", "inputs"):
             np.save(writing / f"{name}.npy", getattr(arrays, name))
+        if arrays.target is not None:
+            np.save(writing / "target_mean.npy", np.asarray(arrays.target.mean))
+            np.save(writing / "target_spread.npy", np.asarray(arrays.target.spread))
         writing.rename(folder)
     except OSError:
         shutil.rmtree(writing, ignore_errors=True)
@@ -94,6 +105,7 @@ class SplitArrays:
     y_train: np.ndarray
     y_val: np.ndarray
     inputs: np.ndarray  # the input features kept: some sample uses each
+    target: TargetScaling | None = None  # a regression's (y is standardized)
 
 
 def _split_arrays(data: DataConfig) -> SplitArrays:
@@ -104,7 +116,7 @@ def _split_arrays(data: DataConfig) -> SplitArrays:
     dataset = load_data(data)
     missing = bool(np.isnan(dataset.x).any())
     scaling = Scaling.fixed(data.scale, dataset.kind, dataset.x.dtype, missing)
-    if scaling is None:
+    if scaling is None or dataset.task == REGRESSION:  # the target is fitted too
         split = load_split(data)
         used = used_inputs(split.x_train, split.x_val)
         return SplitArrays(
@@ -112,6 +124,7 @@ def _split_arrays(data: DataConfig) -> SplitArrays:
             split.y_train,
             split.y_val,
             used,
+            split.target,
         )
     _, folds = split_rows(data, dataset)
     train = np.stack([rows for rows, _ in folds])
@@ -183,4 +196,10 @@ def _forget_old_splits(keep: Path) -> None:
 def open_split(folder: Path | str) -> Split:
     """A published split, mapped read-only: its pages are shared between processes."""
     folder = Path(folder)
-    return Split(*(np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS))
+    arrays = [np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS]
+    target = None
+    if (folder / "target_spread.npy").exists():
+        target = TargetScaling(
+            np.load(folder / "target_mean.npy"), np.load(folder / "target_spread.npy")
+        )
+    return Split(*arrays, target=target)

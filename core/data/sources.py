@@ -24,6 +24,9 @@ from hyperdesk.core.data.datasets import (
 from hyperdesk.core.data.downloads import DOWNLOADS, TEST_FILES, TRAIN_FILES, cached_files, fetch
 from hyperdesk.core.data.images import read_image_folder
 from hyperdesk.core.data.tables import (
+    AUTO,
+    CLASSIFICATION,
+    REGRESSION,
     Dataset,
     csv_columns,
     csv_load_bytes,
@@ -101,21 +104,50 @@ class DataSummary:
     notes: tuple[str, ...]
     examples: tuple[np.ndarray, ...] = ()
     head: tuple[tuple[str, ...], ...] = ()
+    task: str = CLASSIFICATION
+    label: str = ""
+    # A regression's label: (mean, standard deviation, lowest, highest) over every row.
+    target: tuple[float, float, float, float] | None = None
+
+    @property
+    def outputs(self) -> int:
+        return 1 if self.task == REGRESSION else len(self.classes)
+
+    def describe(self, unit: str = "rows") -> str:
+        """What the search will learn, in a line: "regression on 'price': 1,234 rows,
+        mean 31.2, sd 8.4", or the classes counted."""
+        if self.target is None:
+            return f"{self.rows:,} {unit} x {self.inputs:,} features, {len(self.classes)} classes"
+        mean, sd, _, _ = self.target
+        label = f" on {self.label!r}" if self.label else ""
+        return (
+            f"regression{label}: {self.rows:,} {unit} x {self.inputs:,} features, "
+            f"mean {mean:.4g}, sd {sd:.4g}"
+        )
 
 
 def preview_data(data: DataConfig) -> DataSummary:
     """The summary of the data a config names; DatasetError says why it cannot be used."""
     dataset = load_data(data)
-    counts = np.bincount(dataset.y, minlength=dataset.outputs)
+    target = None
+    if dataset.task == REGRESSION:
+        y = dataset.y
+        counts: tuple[int, ...] = ()
+        target = (float(y.mean()), float(y.std()), float(y.min()), float(y.max()))
+    else:
+        counts = tuple(int(c) for c in np.bincount(dataset.y, minlength=dataset.outputs))
     return DataSummary(
         len(dataset.y),
         dataset.inputs,
         dataset.classes,
-        tuple(int(count) for count in counts),
+        counts,
         dataset.kind,
         dataset.notes,
         _examples(dataset),
         dataset.head,
+        dataset.task,
+        dataset.label,
+        target,
     )
 
 
@@ -144,7 +176,7 @@ def _examples(dataset: Dataset) -> tuple[np.ndarray, ...]:
     if not showable(dataset.image_shape):
         return ()
     shown = []
-    for label in range(min(dataset.outputs, EXAMPLE_CLASSES)):
+    for label in range(min(len(dataset.classes), EXAMPLE_CLASSES)):
         (rows,) = np.nonzero(dataset.y == label)
         if len(rows):
             shown.append(picture(dataset.x[rows[0]], dataset.image_shape))
@@ -153,7 +185,7 @@ def _examples(dataset: Dataset) -> tuple[np.ndarray, ...]:
 
 # Shapes learnt from a summary made elsewhere (the window's helper process), so that the
 # window's own estimates never read a large file on its GUI thread.
-_known_shapes: dict[tuple, tuple[int, int, int]] = {}  # key -> (inputs, classes, rows)
+_known_shapes: dict[tuple, tuple[int, int, int, str]] = {}  # key -> (inputs, outputs, rows, task)
 
 
 def data_key(data: DataConfig) -> tuple | None:
@@ -173,6 +205,7 @@ def data_key(data: DataConfig) -> tuple | None:
         data.missing,
         data.colour,
         data.image_size,
+        data.task,
         stat.st_mtime_ns,
         stat.st_size,
     )
@@ -184,7 +217,7 @@ def remember_shape(data: DataConfig, what: DataSummary | Dataset) -> None:
     key = data_key(data)
     if key is not None:
         rows = what.rows if isinstance(what, DataSummary) else len(what.y)
-        _known_shapes[key] = (what.inputs, len(what.classes), rows)
+        _known_shapes[key] = (what.inputs, what.outputs, rows, what.task)
 
 
 def shape_known(data: DataConfig) -> bool:
@@ -192,14 +225,26 @@ def shape_known(data: DataConfig) -> bool:
     return not data.source or data_key(data) in _known_shapes
 
 
+def data_task(data: DataConfig) -> str:
+    """ "classification" or "regression": what the data a config names is learnt as
+    (data.task, or with "auto" what its label's values say)."""
+    if data.task != AUTO:
+        return data.task
+    if not data.source:
+        return CLASSIFICATION
+    known = _known_shapes.get(data_key(data))
+    return known[3] if known is not None else load_data(data).task
+
+
 def data_shape(data: DataConfig) -> tuple[int, int]:
-    """(input features, classes) of the data a config names; MNIST's and Fashion-MNIST's
-    without reading (or downloading) them, a file's once a summary told it."""
+    """(input features, outputs: classes, or 1 for a regression) of the data a config
+    names; MNIST's and Fashion-MNIST's without reading (or downloading) them, a file's
+    once a summary told it."""
     if not data.source:
         return INPUT_SIZE, OUTPUT_SIZE
     known = _known_shapes.get(data_key(data))
     if known is not None:
-        return known[:2]
+        return known[0], known[1]
     dataset = load_data(data)
     return dataset.inputs, dataset.outputs
 
@@ -239,6 +284,11 @@ def load_data(data: DataConfig) -> Dataset:
     """The whole dataset a config names, unscaled. DatasetError names what is wrong."""
     if not data.source and data.dataset in DOWNLOADS:
         return _downloaded(data.dataset)
+    if not data.source and data.task == REGRESSION:
+        raise DatasetError(
+            f"{data.dataset} is images of classes; a regression (data.task) needs a CSV, "
+            "NPZ or IDX file of your own as data.source"
+        )
     if not data.source:
         if data.dataset != BUNDLED_DATASET:
             raise DatasetError(f"unknown dataset {data.dataset!r}")
@@ -262,6 +312,7 @@ def load_data(data: DataConfig) -> Dataset:
         data.missing,
         data.colour,
         data.image_size,
+        data.task,
         (stat.st_mtime_ns, stat.st_size),
     )
 
@@ -293,7 +344,7 @@ def _downloaded(name: str) -> Dataset:
 
 
 @functools.lru_cache(maxsize=2)
-def _read(source, fmt, label, features, missing, colour, image_size, version) -> Dataset:
+def _read(source, fmt, label, features, missing, colour, image_size, task, version) -> Dataset:
     # `version` (modification time and size) is part of the key: a changed file is read again.
     # Too large a file is refused before it is read (an image folder, once its headers are).
     path = Path(source)
@@ -301,10 +352,10 @@ def _read(source, fmt, label, features, missing, colour, image_size, version) ->
         check_regular(path)
     if fmt == "csv":
         check_fits(source, csv_load_bytes(path))
-        return read_csv(path, label, missing)
+        return read_csv(path, label, missing, task)
     if fmt == "npz":
         check_fits(source, npz_load_bytes(path, features))
-        return read_npz(path, features, label)
+        return read_npz(path, features, label, task)
     if fmt == "idx":
         if not label:
             raise DatasetError(
@@ -312,5 +363,10 @@ def _read(source, fmt, label, features, missing, colour, image_size, version) ->
             )
         check_regular(Path(label).expanduser())
         check_fits(source, idx_load_bytes(path))
-        return read_idx_pair(path, Path(label).expanduser())
+        return read_idx_pair(path, Path(label).expanduser(), task)
+    if task == REGRESSION:
+        raise DatasetError(
+            f"{source}: a folder of images names classes (a subfolder each); a regression "
+            '(data.task = "regression") needs a CSV, NPZ or IDX file of labels'
+        )
     return read_image_folder(path, tuple(image_size) or None, colour)

@@ -10,7 +10,7 @@ import numpy as np
 
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.sources import ALL, OFFICIAL, load_data, official_test_rows
-from hyperdesk.core.data.tables import Dataset
+from hyperdesk.core.data.tables import REGRESSION, Dataset
 
 if TYPE_CHECKING:  # the config describes the data; the data never needs the config
     from hyperdesk.core.config import DataConfig
@@ -27,6 +27,8 @@ class Split:
     y_val: np.ndarray
     inputs: np.ndarray | None = None
     scaling: Scaling | None = None  # how the arrays were scaled (a model keeps it)
+    # A regression's: how its y arrays were standardized (None: y holds classes).
+    target: TargetScaling | None = None
 
 
 def used_inputs(*arrays: np.ndarray) -> np.ndarray:
@@ -178,8 +180,9 @@ def split_rows(data: DataConfig, dataset: Dataset):
     samples = total if data.samples == ALL else data.samples
     if problem := too_few_rows(data, len(dataset.y), dataset.notes):
         raise DatasetError(problem)
-    labels = dataset.y if data.stratify else None
-    if data.folds > 1:
+    # A measurement has no classes to keep in proportion, nor to find in every fold.
+    labels = dataset.y if data.stratify and dataset.task != REGRESSION else None
+    if data.folds > 1 and dataset.task != REGRESSION:
         counts = np.bincount(dataset.y, minlength=dataset.outputs)
         rare = int(np.argmin(counts))
         if counts[rare] < data.folds:
@@ -247,6 +250,29 @@ class Scaling:
         return x
 
 
+@dataclass(frozen=True)
+class TargetScaling:
+    """A measurement to predict, standardized with its training rows' mean and standard
+    deviation (per fold: a leading fold axis), so that a learning rate means the same
+    whatever the label's units; a model turns its outputs back with restore()."""
+
+    mean: np.ndarray | float
+    spread: np.ndarray | float
+
+    @classmethod
+    def fit(cls, y_train: np.ndarray) -> TargetScaling:
+        mean = y_train.mean(axis=-1, keepdims=True, dtype=np.float64)
+        spread = y_train.std(axis=-1, keepdims=True, dtype=np.float64)
+        # Of a constant label the data says so (tables); a fold of one value stays as is.
+        return cls(mean, np.where(spread > 0, spread, 1.0))
+
+    def apply(self, y: np.ndarray) -> np.ndarray:
+        return ((y - self.mean) / self.spread).astype(np.float32)
+
+    def restore(self, y: np.ndarray) -> np.ndarray:
+        return y * self.spread + self.mean
+
+
 def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarray) -> Split:
     """The rows `train` and `val` of `dataset`, with missing values filled and scaled as
     data.scale says, by statistics of the training rows alone (per fold). The rows are
@@ -254,10 +280,16 @@ def _scaled(data: DataConfig, dataset: Dataset, train: np.ndarray, val: np.ndarr
     x_train, x_val = dataset.x[train], dataset.x[val]
     missing = bool(np.isnan(dataset.x).any())
     scaling = Scaling.fit(x_train, data.scale, dataset.kind, missing)
+    y_train, y_val = dataset.y[train], dataset.y[val]
+    target = None
+    if dataset.task == REGRESSION:
+        target = TargetScaling.fit(y_train)
+        y_train, y_val = target.apply(y_train), target.apply(y_val)
     return Split(
         scaling.apply(x_train),
-        dataset.y[train],
+        y_train,
         scaling.apply(x_val),
-        dataset.y[val],
+        y_val,
         scaling=scaling,
+        target=target,
     )

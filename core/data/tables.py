@@ -9,6 +9,7 @@ import csv
 import hashlib
 import math
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,12 @@ MANY_CLASSES = 20
 CONTINUOUS_SHARE = 0.2
 
 
+# What a label is: classes to tell apart, or a measurement to predict ("auto": the
+# label's values decide, see _labels).
+AUTO, CLASSIFICATION, REGRESSION = "auto", "classification", "regression"
+TASKS = (AUTO, CLASSIFICATION, REGRESSION)
+
+
 @dataclass(frozen=True)
 class Column:
     """A table's feature column as it was encoded: numbers, or words one-hot encoded in
@@ -41,7 +48,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Features as float32 rows before any scaling, and class indices into `classes`.
+    """Features as float32 rows before any scaling, and class indices into `classes`
+    (a regression's y: the values to predict).
     `kind` is "images" (pixel values 0..255) or "table"; `notes` say what was done to
     the file's contents (one-hot columns, rows dropped, values filled), for the preview.
     `image_shape` is an image's (height, width[, channels]) when the rows are images of
@@ -55,7 +63,9 @@ class Dataset:
     image_shape: tuple[int, ...] = ()
     head: tuple[tuple[str, ...], ...] = ()
     columns: tuple[Column, ...] = ()  # a table's feature columns, in the order of x's
-    label: str = ""  # a table's column of classes
+    label: str = ""  # a table's column of classes (or of the measurement)
+    # "classification", or "regression": y holds the measurement (float64), no classes.
+    task: str = CLASSIFICATION
 
     def fingerprint(self) -> str:
         """SHA-256 of the arrays as read (before scaling), their shapes and the classes:
@@ -74,26 +84,28 @@ class Dataset:
 
     @property
     def outputs(self) -> int:
-        return len(self.classes)
+        return 1 if self.task == REGRESSION else len(self.classes)
 
 
-def _class_labels(path: Path, where: str, values: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Class indices for label cells: words, or whole numbers. Continuous values mean a
-    regression problem, which Hyperdesk does not solve."""
+def _labels(
+    path: Path, where: str, values: list[str], task: str, position: Callable[[int], str]
+) -> tuple[np.ndarray, tuple[str, ...], str]:
+    """(y, classes, task) for label cells: class indices into `classes` for words or
+    whole numbers of a few values; with `task` "auto", continuous values (or many
+    different whole numbers) are a measurement, y its values and classes empty.
+    `position(i)` names where the i-th value is (a row, an index), for messages."""
     numbers = [_number(value) for value in values]
-    if all(number is not None for number in numbers):
-        if any(not float(number).is_integer() for number in numbers):
+    numeric = all(number is not None for number in numbers)
+    if task == REGRESSION or (task == AUTO and numeric and _continuous(numbers)):
+        return _measurement(path, where, values, numbers, position), (), REGRESSION
+    if numeric:
+        if task == CLASSIFICATION and any(not float(n).is_integer() for n in numbers):
             raise DatasetError(
-                f"{path}: {where} holds continuous values ({_examples(values)}); Hyperdesk "
-                "tunes classifiers, and a label must name a class. Regression is not supported."
+                f"{path}: {where} holds continuous values ({_examples(values)}), and "
+                'data.task is "classification": a class is a word or a whole number. Set '
+                'data.task = "regression" (or "auto") to predict the value'
             )
         ordered = sorted({int(number) for number in numbers})
-        if len(ordered) > MANY_CLASSES and len(ordered) > CONTINUOUS_SHARE * len(values):
-            raise DatasetError(
-                f"{path}: {where} holds {len(ordered)} different numbers in {len(values)} "
-                f"rows ({_examples(values)}, ...): a measurement, not a class. Hyperdesk tunes "
-                "classifiers; regression is not supported."
-            )
         classes = tuple(str(value) for value in ordered)
         index = {value: position for position, value in enumerate(ordered)}
         y = np.array([index[int(number)] for number in numbers], dtype=np.int64)
@@ -106,7 +118,53 @@ def _class_labels(path: Path, where: str, values: list[str]) -> tuple[np.ndarray
             f"{path}: {where} holds one class only ({classes[0]!r}); a classifier needs at "
             "least two"
         )
-    return y, classes
+    return y, classes, CLASSIFICATION
+
+
+def _continuous(numbers: list[float]) -> bool:
+    """Whether numeric labels are a measurement: a fraction in one, or more different
+    whole numbers than classes ever are."""
+    if any(not float(number).is_integer() for number in numbers):
+        return True
+    distinct = len(set(numbers))
+    return distinct > MANY_CLASSES and distinct > CONTINUOUS_SHARE * len(numbers)
+
+
+def _measurement(
+    path: Path,
+    where: str,
+    values: list[str],
+    numbers: list[float | None],
+    position: Callable[[int], str],
+) -> np.ndarray:
+    """A regression's target: every value a finite number within ±LARGEST, not all
+    the same."""
+    for index, (value, number) in enumerate(zip(values, numbers, strict=True)):
+        if number is None or abs(number) > LARGEST:
+            what = (
+                "is not a number"
+                if number is None and _number_or_infinite(value) is None
+                else f"is not a finite number within ±{LARGEST:g}"
+            )
+            raise DatasetError(
+                f"{path}, {position(index)}: {where}'s {value!r} {what}; a regression "
+                "(data.task) predicts a number for every row. Choose a numeric column as "
+                'data.label, or set data.task = "classification"'
+            )
+    y = np.array(numbers, dtype=np.float64)
+    if np.ptp(y) == 0:
+        raise DatasetError(
+            f"{path}: {where} is {values[0]} in every row: nothing to predict (R² is "
+            "undefined for a constant). Choose another column as data.label"
+        )
+    return y
+
+
+def _number_or_infinite(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 # The largest magnitude a feature's values may have (see read_csv).
@@ -175,7 +233,7 @@ def npz_load_bytes(path: Path, features: str = "") -> int:
     return math.prod(shape) * (dtype.itemsize + 4)
 
 
-def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
+def read_csv(path: Path, label: str = "", missing: str = "", task: str = AUTO) -> Dataset:
     """A CSV table with a header row. `label`: the column of classes (default: the last);
     `missing`: "" (a missing value is an error), "drop" (rows with one are left out) or
     "mean" (filled with the column's mean, or its most common word)."""
@@ -193,6 +251,7 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
         )
     label_column = names.index(label_name)
     cells = [[cell.strip() for cell in row] for row in body]
+    row_numbers = list(range(2, len(body) + 2))  # each row's line, as a person counts it
     notes: list[str] = []
     if separator != ",":
         notes.append(f"columns separated by {SEPARATOR_NAMES[separator]}")
@@ -205,7 +264,7 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
         first = missing_rows[0]
         column = next(c for c, cell in enumerate(cells[first]) if cell.lower() in MISSING_CELLS)
         if not missing:
-            what = "no class" if column == label_column else "a missing value"
+            what = "no label" if column == label_column else "a missing value"
             raise DatasetError(
                 f"{path}, row {first + 2}, column {names[column]!r}: {what} "
                 f"({cells[first][column]!r}); {len(missing_rows)} rows have one. Set "
@@ -215,17 +274,25 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
         if missing == "drop":
             kept = set(range(len(cells))) - set(missing_rows)
             cells = [row for number, row in enumerate(cells) if number in kept]
+            row_numbers = [line for number, line in enumerate(row_numbers) if number in kept]
             notes.append(f"{len(missing_rows)} of {len(body)} rows with a missing value left out")
         else:
             unlabelled = {
                 n for n in missing_rows if cells[n][label_column].lower() in MISSING_CELLS
             }
-            if unlabelled:  # a class cannot be filled in
+            if unlabelled:  # a label cannot be filled in
                 cells = [row for n, row in enumerate(cells) if n not in unlabelled]
-                notes.append(f"{len(unlabelled)} rows without a class left out")
+                row_numbers = [line for n, line in enumerate(row_numbers) if n not in unlabelled]
+                notes.append(f"{len(unlabelled)} rows without a label left out")
     if not cells:
         raise DatasetError(f"{path}: every row has a missing value; no rows are left")
-    y, classes = _class_labels(path, f"column {label_name!r}", [row[label_column] for row in cells])
+    y, classes, task = _labels(
+        path,
+        f"column {label_name!r}",
+        [row[label_column] for row in cells],
+        task,
+        lambda index: f"row {row_numbers[index]}",
+    )
     columns: list[np.ndarray] = []
     schema: list[Column] = []
     for column, name in enumerate(names):
@@ -276,7 +343,15 @@ def read_csv(path: Path, label: str = "", missing: str = "") -> Dataset:
     x = np.hstack(columns).astype(np.float32)
     head = tuple(tuple(row) for row in [names, *cells[:HEAD_ROWS]])
     return Dataset(
-        x, y, classes, "table", tuple(notes), head=head, columns=tuple(schema), label=label_name
+        x,
+        y,
+        classes,
+        "table",
+        tuple(notes),
+        head=head,
+        columns=tuple(schema),
+        label=label_name,
+        task=task,
     )
 
 
@@ -432,7 +507,7 @@ def npz_arrays(path: Path, names: tuple[str, ...], advice: str) -> list[np.ndarr
         raise DatasetError(f"{path}: not a readable NPZ file ({error})") from None
 
 
-def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
+def read_npz(path: Path, features: str = "", label: str = "", task: str = AUTO) -> Dataset:
     """Arrays `X` and `y` of an NPZ file (or those named by `features` and `label`);
     images as (N, H, W) or (N, H, W, C) are flattened."""
     path = Path(path)
@@ -456,7 +531,9 @@ def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
             "sample, each of one value or more)"
         )
     images = x.ndim >= 3
-    y_codes, classes = _class_labels(path, f"array {y_name!r}", [str(v) for v in y.tolist()])
+    y_codes, classes, task = _labels(
+        path, f"array {y_name!r}", [str(v) for v in y.tolist()], task, lambda i: f"{y_name}[{i}]"
+    )
     flat = x.reshape(len(x), -1).astype(np.float32)
     unusable = ~np.isfinite(flat) | (np.abs(np.nan_to_num(flat)) > LARGEST)
     if unusable.any():
@@ -469,16 +546,18 @@ def read_npz(path: Path, features: str = "", label: str = "") -> Dataset:
         (f"{x_name}: {x.shape[1:]} images flattened to {flat.shape[1]} values",) if images else ()
     )
     kind = "images" if images else "table"
-    return Dataset(flat, y_codes, classes, kind, notes, x.shape[1:] if images else ())
+    return Dataset(flat, y_codes, classes, kind, notes, x.shape[1:] if images else (), task=task)
 
 
-def read_idx_pair(images: Path, labels: Path) -> Dataset:
+def read_idx_pair(images: Path, labels: Path, task: str = AUTO) -> Dataset:
     """An IDX images file and its labels file, as MNIST ships them (gzip or not)."""
     pixels, classes = read_idx(images, ndim=3), read_idx(labels, ndim=1)
     if len(pixels) != len(classes):
         raise DatasetError(
             f"{labels}: {len(classes)} labels for the {len(pixels)} images in {images}"
         )
-    y, names = _class_labels(Path(labels), "the labels", [str(v) for v in classes.tolist()])
+    y, names, task = _labels(
+        Path(labels), "the labels", [str(v) for v in classes.tolist()], task, lambda i: f"label {i}"
+    )
     flat = pixels.reshape(len(pixels), -1).astype(np.float32)
-    return Dataset(flat, y, names, "images", image_shape=pixels.shape[1:])
+    return Dataset(flat, y, names, "images", image_shape=pixels.shape[1:], task=task)

@@ -33,7 +33,7 @@ def chosen_trial(session: Session, number: int | None) -> TrialRow:
     when there is no such trial or none has finished."""
     trials = session.trials()
     if number is None:
-        best = best_trial(trials, session.within_limits())
+        best = best_trial(trials, session.within_limits(), session.metric)
         if best is None:
             raise ConfigError([("trial", "no trial has finished within the search's limits yet")])
         return best

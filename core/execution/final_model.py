@@ -31,7 +31,7 @@ class FinalModel:
     most confident mistakes, with their pictures for image data (not kept in the file)."""
 
     model: Model
-    look: Inspection
+    look: Inspection | None  # None for a regression: its figures are in the details
 
 
 def train_final_model(
@@ -76,6 +76,7 @@ def train_final_model(
         "test_samples": len(data.x_val) if config.data.keeps_test else 0,
         "test_accuracy": final.val_acc if config.data.keeps_test else None,
         "train_accuracy": final.train_acc,
+        "task": network.task,
         "seconds": round(seconds, 3),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -89,10 +90,21 @@ def train_final_model(
         dataset.label,
         dataset.image_shape,
         details,
+        None if data.target is None else (data.target.mean.item(), data.target.spread.item()),
     )
+    on = "test split" if config.data.keeps_test else "training samples"
+    if data.target is not None:
+        # RMSE, MAE and R² on the test split (or the samples it trained on), as trained.
+        details["evaluation"] = {
+            "on": on,
+            "rmse": final.val_rmse,
+            "mae": final.val_mae,
+            "r2": final.val_r2,
+            "samples": len(data.x_val),
+        }
+        return FinalModel(model, None)
     # Class by class, on the test split (or, without one, the samples it trained on).
     scores = model.network.predict(data.x_val.astype(network.dtype), train=False)
-    on = "test split" if config.data.keeps_test else "training samples"
     look = Inspection.of(on, data.y_val, softmax(scores), dataset.classes)
     test, folds = split_rows(config.data, dataset)
     look = with_pictures(look, dataset, test if len(test) else np.concatenate(folds[0]))

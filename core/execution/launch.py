@@ -66,6 +66,6 @@ def prepare_search(
         )
     if config.run.executor == "local":  # a cluster's workers have their own memory
         check_memory(config, workers)
-    config = with_prior(config)  # a warm start's trials, read once and kept
+    config = with_prior(config.resolved())  # a warm start's trials, read once and kept
     path = path or new_session_path(writable_sessions_dir(), name)
     return PreparedSearch(config, name, path, planned_trials(config.search))

@@ -55,11 +55,11 @@ def only_ranges_differ(config: Config, old: Config) -> bool:
 def scored_trials(session: Session) -> list[dict]:
     """The session's trials with a score, as a search is told of trials it did not run
     ([[search.prior]] tables): their `params`, `score` and `measures` (objectives.measures)."""
-    costs = session.costs()
+    costs, metric = session.costs(), session.metric
     return [
         {"params": row.params, "score": score, "measures": costs[row.number]}
         for row in session.trials()
-        if (score := trial_score(row.status, row.final_val_acc)) is not None
+        if (score := trial_score(row.status, metric.final(row), metric)) is not None
     ]
 
 

@@ -122,6 +122,7 @@ class SearchRunner:
         self.on_epoch = on_epoch
         self.on_trial_end = on_trial_end
         self.strategy: Strategy = make_strategy(self.config.search)
+        self.metric = self.config.metric
         self.workers = workers or default_workers()
         self.pool = pool
         self.executor = executor or self.config.run
@@ -133,7 +134,7 @@ class SearchRunner:
             from hyperdesk.core.search.early_stopping import EarlyStopper  # Optuna, only when used
 
             self._stopper = EarlyStopper(
-                self.config.search.early_stopping, self.config.train.epochs
+                self.config.search.early_stopping, self.config.train.epochs, self.metric
             )
         self._records: dict[int, list[EpochRecord]] = {}
         self._states: dict[int, bytes] = {}  # a finished trial's TrainingState, sent first
@@ -291,7 +292,7 @@ class SearchRunner:
         self.strategy.tell(
             row.number - self.config.search.history,  # the strategy numbers its own
             suggestion,
-            trial_score(row.status, row.final_val_acc),
+            trial_score(row.status, self.metric.final(row), self.metric),
             self._stored_costs[row.number],
         )
         if self._stopper:
@@ -364,7 +365,7 @@ class SearchRunner:
         kept = self.config.search.keep_weights
         if kept != ALL:
             holding = self.session.kept_states() | {number}
-            rows = ranked(self.session.trials(), self.session.within_limits())
+            rows = ranked(self.session.trials(), self.session.within_limits(), self.metric)
             best = [row.number for row in rows if row.number in holding]
             self.session.forget_states(set(best[kept:]) - {number})
             if number not in best[:kept]:
@@ -393,19 +394,22 @@ class SearchRunner:
         records = self._records.pop(number)
         self._stopping.discard(number)
         noted = None
+        last = records[-1] if records else None
         if self._stopper:
-            final = records[-1].val_acc if records else None
-            noted = self._stopper.finish(number, status, final)
+            noted = self._stopper.finish(number, status, last)
         self.session.finish_trial(number, status, records, noted)
         state = self._states.pop(number, None)
         if state is not None and status == TrialStatus.COMPLETE:
             self._keep_best_states(number, len(records), state)
         if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
-            final = records[-1].val_acc if records else None
             network, _ = self.config.trial_settings(suggestion.params)
             costs = measures(network.parameter_count, sum(r.seconds for r in records))
+            final = None if last is None else getattr(last, self.metric.name)
             self.strategy.tell(
-                number - self.config.search.history, suggestion, trial_score(status, final), costs
+                number - self.config.search.history,
+                suggestion,
+                trial_score(status, final, self.metric),
+                costs,
             )
         if self.on_trial_end:
             self.on_trial_end(number, status)

@@ -22,9 +22,10 @@ from hyperdesk.core.archive import from_json_array, json_array, npy_header
 from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular, read_idx
 from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
 from hyperdesk.core.data.splits import Scaling
-from hyperdesk.core.data.tables import Column, encode_csv, npz_arrays
+from hyperdesk.core.data.tables import CLASSIFICATION, REGRESSION, Column, encode_csv, npz_arrays
 from hyperdesk.core.files import replacing
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, Network, NetworkSpec, softmax
+from hyperdesk.core.trials import TASK_METRICS
 
 FORMAT = "hyperdesk-model"
 FORMAT_VERSION = 1
@@ -50,6 +51,8 @@ class Model:
     label: str = ""  # a table's class column (ignored when an input has it)
     image_shape: tuple[int, ...] = ()  # (height, width[, 3]) of the images trained on
     details: dict[str, Any] = field(default_factory=dict)  # hyperparameters, provenance
+    # A regression's (spec.task): its output * spread + mean is the label's value.
+    target: tuple[float, float] | None = None  # (mean, spread)
 
     def __post_init__(self):
         self.network = Network(self.spec, np.random.default_rng(0))
@@ -57,9 +60,22 @@ class Model:
 
     # --- use ---------------------------------------------------------------------------
 
+    @property
+    def regression(self) -> bool:
+        return self.spec.task == REGRESSION
+
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """The probability of each class for each row of raw inputs (a table's encoded
         rows as encode_csv gives them, or images' pixels 0..255 flattened)."""
+        if self.regression:
+            raise ModelError(
+                f"this model predicts {self.label or 'a value'!r}, a number: it has no "
+                "classes, nor their probabilities; predict() gives the values"
+            )
+        return softmax(self._outputs(x))
+
+    def _outputs(self, x: np.ndarray) -> np.ndarray:
+        """The network's outputs for rows of raw inputs."""
         x = np.array(x, dtype=np.dtype(self.spec.dtype), ndmin=2)
         x = x.reshape(len(x), -1)
         if x.shape[1] != self.spec.input_size:
@@ -67,7 +83,7 @@ class Model:
                 f"{x.shape[1]} input features per row; this model takes {self.spec.input_size}"
             )
         self._check_complete(x, "input row {row}")
-        return softmax(self.network.predict(self.scaling.apply(x), train=False))
+        return self.network.predict(self.scaling.apply(x), train=False)
 
     def _check_complete(self, x: np.ndarray, where: str) -> None:
         """DatasetError naming the first missing value (`where` formats its row) when
@@ -83,8 +99,12 @@ class Model:
             'data.missing = "mean" for a model that fills them in'
         )
 
-    def predict(self, x: np.ndarray) -> list[str]:
-        """The most probable class of each row of raw inputs, by name."""
+    def predict(self, x: np.ndarray) -> list[str] | np.ndarray:
+        """The most probable class of each row of raw inputs, by name; a regression's
+        predicted values (float64, in the label's units)."""
+        if self.regression:
+            mean, spread = self.target
+            return self._outputs(x)[:, 0].astype(np.float64) * spread + mean
         return [self.classes[index] for index in self.predict_proba(x).argmax(axis=1)]
 
     def _feature_name(self, feature: int) -> str:
@@ -156,6 +176,7 @@ class Model:
                 "dropout": self.spec.dropout,
                 "batchnorm": self.spec.batchnorm,
                 "dtype": self.spec.dtype,
+                "task": self.spec.task,
             },
             "classes": list(self.classes),
             "inputs": {
@@ -168,6 +189,7 @@ class Model:
                 "image_shape": list(self.image_shape),
             },
             "arrays": len(self.arrays),
+            **({} if self.target is None else {"target": list(self.target)}),
             **self.details,
         }
         arrays["header"] = json_array(header)
@@ -236,7 +258,13 @@ def checked_header(path: Path, header: Any) -> dict[str, Any]:
                 and len(hidden) <= MAX_LAYERS
                 and all(_whole(width, 1, MAX_WIDTH) for width in hidden),
             ),
-            ("architecture.output_size", _whole(shape.get("output_size"), 2, MAX_CLASSES)),
+            ("architecture.task", shape.get("task", CLASSIFICATION) in TASK_METRICS),
+            (
+                "architecture.output_size",
+                shape.get("output_size") == 1
+                if shape.get("task") == REGRESSION
+                else _whole(shape.get("output_size"), 2, MAX_CLASSES),
+            ),
             ("architecture.activation", shape.get("activation") in ACTIVATIONS),
             (
                 "architecture.dropout",
@@ -248,7 +276,19 @@ def checked_header(path: Path, header: Any) -> dict[str, Any]:
         problems += [f"{key} is {shape.get(key.split('.')[1])!r}" for key, ok in checks if not ok]
     if not _whole(header["arrays"], 2, 6 * (MAX_LAYERS + 1)):
         problems.append(f"arrays is {header['arrays']!r}")
-    if not (
+    regression = isinstance(shape, dict) and shape.get("task") == REGRESSION
+    if regression:
+        target = header.get("target")
+        if not (
+            isinstance(target, list)
+            and len(target) == 2
+            and all(isinstance(v, int | float) and math.isfinite(v) for v in target)
+            and target[1] > 0
+        ):
+            problems.append("target is not a regression's [mean, spread > 0]")
+        if classes != []:
+            problems.append("classes is not empty, and a regression has none")
+    elif not (
         isinstance(classes, list)
         and all(isinstance(name, str) for name in classes)
         and isinstance(shape, dict)
@@ -284,6 +324,7 @@ def _spec(shape: dict[str, Any]) -> NetworkSpec:
         dropout=shape["dropout"],
         batchnorm=shape["batchnorm"],
         dtype=shape["dtype"],
+        task=shape.get("task", CLASSIFICATION),
     )
 
 
@@ -371,7 +412,9 @@ def load_model(path: Path | str) -> Model:
     scaling = Scaling(
         contents["scaling_centre"], contents["scaling_spread"], contents.get("scaling_fill")
     )
-    details = {key: value for key, value in header.items() if key not in (*REQUIRED, "format")}
+    details = {
+        key: value for key, value in header.items() if key not in (*REQUIRED, "format", "target")
+    }
     try:
         return Model(
             spec,
@@ -383,6 +426,7 @@ def load_model(path: Path | str) -> Model:
             inputs["label"],
             tuple(inputs["image_shape"]),
             details,
+            None if spec.task != REGRESSION else tuple(header["target"]),
         )
     except (ValueError, KeyError, IndexError, TypeError) as error:
         raise ModelError(f"{path}: its arrays do not fit its architecture ({error})") from None

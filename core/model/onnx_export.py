@@ -32,7 +32,8 @@ INPUT_DOC = (
     "fitted on the training data is inside the graph); for a table, its columns in the "
     "order the metadata's input_columns lists, text columns one-hot encoded. Outputs: "
     "probabilities (one per class, the metadata's classes) and label (the index of the "
-    "most probable class)."
+    "most probable class); a regression's (metadata task = regression): prediction, the "
+    "value in the label's units."
 )
 
 
@@ -91,18 +92,26 @@ def export_onnx(model: Model, path: Path) -> None:
         elif isinstance(layer, ReLU | Sigmoid | Tanh):
             current = node(ACTIVATION_OPS[model.spec.activation], [current], f"act{index}")
         # Dropout does nothing outside training.
-    probabilities = node("Softmax", [current], "probabilities", axis=1)
-    node("ArgMax", [probabilities], "label", axis=1, keepdims=0)
-    graph = helper.make_graph(
-        nodes,
-        "hyperdesk_model",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["rows", features])],
-        [
+    if model.regression:
+        # The target's standardization undone inside the graph: values in the label's units.
+        mean, spread = model.target
+        scaled = node("Mul", [current, constant("target_spread", [[spread]])], "unscaled")
+        node("Add", [scaled, constant("target_mean", [[mean]])], "prediction")
+        outputs = [helper.make_tensor_value_info("prediction", TensorProto.FLOAT, ["rows", 1])]
+    else:
+        probabilities = node("Softmax", [current], "probabilities", axis=1)
+        node("ArgMax", [probabilities], "label", axis=1, keepdims=0)
+        outputs = [
             helper.make_tensor_value_info(
                 "probabilities", TensorProto.FLOAT, ["rows", len(model.classes)]
             ),
             helper.make_tensor_value_info("label", TensorProto.INT64, ["rows"]),
-        ],
+        ]
+    graph = helper.make_graph(
+        nodes,
+        "hyperdesk_model",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["rows", features])],
+        outputs,
         constants,
         doc_string=INPUT_DOC,
     )
@@ -116,6 +125,7 @@ def export_onnx(model: Model, path: Path) -> None:
         {"name": c.name, "words": None if c.words is None else list(c.words)} for c in model.columns
     ]
     for key, value in (
+        ("task", model.spec.task),
         ("classes", json.dumps(list(model.classes))),
         ("input_kind", model.kind),
         ("input_columns", json.dumps(inputs)),

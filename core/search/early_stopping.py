@@ -14,7 +14,7 @@ import optuna
 from optuna.trial import TrialState
 
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import TrialStatus
+from hyperdesk.core.trials import ACCURACY, Metric, TrialStatus
 
 if TYPE_CHECKING:  # described by the config, replayed from a session: types only
     from hyperdesk.core.config import EarlyStopping
@@ -40,10 +40,12 @@ def make_pruner(rule: EarlyStopping, epochs: int) -> optuna.pruners.BasePruner:
 
 
 class EarlyStopper:
-    """One Optuna study whose trials mirror the search's, reporting validation accuracy
-    per epoch; should_stop() says when the pruner would stop a trial."""
+    """One Optuna study whose trials mirror the search's, reporting the search's metric
+    per epoch (oriented: higher is better, so one direction serves every metric);
+    should_stop() says when the pruner would stop a trial."""
 
-    def __init__(self, rule: EarlyStopping, epochs: int):
+    def __init__(self, rule: EarlyStopping, epochs: int, metric: Metric = ACCURACY):
+        self.metric = metric
         # A fixed name: Hyperband places trials in brackets by hashing it.
         self.study = optuna.create_study(
             study_name="hyperdesk-early-stopping",
@@ -57,19 +59,18 @@ class EarlyStopper:
 
     def should_stop(self, number: int, record: EpochRecord) -> bool:
         trial = self._trials[number]
-        trial.report(record.val_acc, record.epoch)
+        trial.report(self.metric.of_epoch(record), record.epoch)
         return trial.should_prune()
 
-    def finish(
-        self, number: int, status: TrialStatus, final_val_acc: float | None
-    ) -> dict[str, Any]:
-        """End the trial's mirror; what the pruner noted of it (its system attributes),
-        for the session to keep."""
+    def finish(self, number: int, status: TrialStatus, final: EpochRecord | None) -> dict[str, Any]:
+        """End the trial's mirror (`final`: its last epoch); what the pruner noted of it
+        (its system attributes), for the session to keep."""
         trial = self._trials.pop(number)
         # The study numbers its trials 0, 1, ... in the order they are added.
         noted = dict(self.study.get_trials(deepcopy=False)[trial.number].system_attrs)
-        if status == TrialStatus.COMPLETE and final_val_acc is not None:
-            self.study.tell(trial, final_val_acc)
+        score = None if final is None else self.metric.of_epoch(final)
+        if status == TrialStatus.COMPLETE and score is not None:
+            self.study.tell(trial, score)
         else:
             self.study.tell(
                 trial, state=TrialState.PRUNED if status == TrialStatus.PRUNED else TrialState.FAIL
@@ -86,8 +87,14 @@ class EarlyStopper:
         self.study.add_trial(
             optuna.trial.create_trial(
                 state=state,
-                value=row.final_val_acc if state == TrialState.COMPLETE else None,
-                intermediate_values={record.epoch: record.val_acc for record in records},
+                value=(
+                    self.metric.oriented(self.metric.final(row))
+                    if state == TrialState.COMPLETE
+                    else None
+                ),
+                intermediate_values={
+                    record.epoch: self.metric.of_epoch(record) for record in records
+                },
                 system_attrs=row.pruner_state or {},
             )
         )

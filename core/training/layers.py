@@ -293,6 +293,20 @@ class SoftmaxCrossEntropy:
         return np.swapaxes(grad, -1, -2)
 
 
+class MeanSquaredError:
+    """Mean of (prediction - target)^2 over a batch, for a network of one output that
+    predicts a measurement: a float, or one per network (K,) for stacked predictions
+    (K, batch, 1) and targets (K, batch) or (batch,)."""
+
+    def forward(self, predictions: np.ndarray, targets: np.ndarray) -> float | np.ndarray:
+        self._error = predictions[..., 0] - targets
+        losses = np.mean(self._error * self._error, axis=-1)
+        return float(losses) if losses.ndim == 0 else losses
+
+    def backward(self) -> np.ndarray:
+        return (self._error * (2 / self._error.shape[-1]))[..., None]
+
+
 @functools.lru_cache(maxsize=16)
 def _sample_starts(shape: tuple[int, ...]) -> np.ndarray:
     """For an array of `shape` (..., classes, samples): the flat position of each

@@ -11,6 +11,7 @@ from hyperdesk.core.training.layers import (
     Affine,
     BatchNorm,
     Dropout,
+    MeanSquaredError,
     ReLU,
     Sigmoid,
     SoftmaxCrossEntropy,
@@ -36,6 +37,9 @@ class NetworkSpec:
     batchnorm: bool = False
     weight_decay: float = 0.0
     dtype: str = "float32"
+    # "classification": softmax cross-entropy over output_size classes; "regression":
+    # one linear output and the mean squared error on the standardized target.
+    task: str = "classification"
 
     @property
     def state_sizes(self) -> list[int]:
@@ -81,6 +85,9 @@ def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> 
     forward = 2.0 * sum(a * b for a, b in itertools.pairwise(sizes))  # per sample
     per_epoch = training_step_flops(sizes, n_train) + (n_train + n_val) * forward
     return per_epoch * epochs
+
+
+LOSSES = {"classification": SoftmaxCrossEntropy, "regression": MeanSquaredError}
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -132,7 +139,7 @@ class Network:
 
     def _finish(self, weight_decay: float | np.ndarray) -> None:
         self.weight_decay = weight_decay
-        self.loss_layer = SoftmaxCrossEntropy()
+        self.loss_layer = LOSSES[self.spec.task]()
         self._collect_params()
 
     def _collect_params(self) -> None:
@@ -223,12 +230,12 @@ class Network:
         return 0.5 * self.weight_decay * squares
 
     def loss(self, x: np.ndarray, labels: np.ndarray, train: bool = True) -> float:
-        """The training objective: cross-entropy plus the L2 penalty. Keeps what
-        backward() needs."""
+        """The training objective: the data loss (cross-entropy, or the squared error of
+        a regression) plus the L2 penalty. Keeps what backward() needs."""
         return self.data_loss(x, labels, train) + self.penalty()
 
     def data_loss(self, x: np.ndarray, labels: np.ndarray, train: bool = True) -> float:
-        """Cross-entropy alone, and what backward() needs (whose gradients include the
+        """The data loss alone, and what backward() needs (whose gradients include the
         penalty's): enough to train and to see divergence, without summing every weight
         squared on every step."""
         return self.loss_layer.forward(self.predict(x, train), labels)
@@ -268,3 +275,24 @@ class Network:
             loss_sum = loss_sum + loss * part.shape[-1]
             correct = correct + np.count_nonzero(scores.argmax(axis=-1) == part, axis=-1)
         return loss_sum / count, np.asarray(correct / count)
+
+    def evaluate_regression(
+        self, x: np.ndarray, targets: np.ndarray, rows: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean squared error, mean absolute error, R^2) of a regression network in
+        evaluation mode, in the units of `targets`, as evaluate() (one value per stacked
+        network, `rows` samples at a time). R^2 is 1 - SSE / the targets' own sum of
+        squares about their mean: NaN when the targets are all equal."""
+        count = x.shape[-2]
+        rows = rows or count
+        squared, absolute = 0.0, 0.0
+        for start in range(0, count, rows):
+            predicted = self.predict(x[..., start : start + rows, :], train=False)[..., 0]
+            error = predicted.astype(np.float64) - targets[..., start : start + rows]
+            squared = squared + np.einsum("...i,...i->...", error, error)
+            absolute = absolute + np.abs(error).sum(axis=-1)
+        centred = targets - targets.mean(axis=-1, keepdims=True, dtype=np.float64)
+        total = np.einsum("...i,...i->...", centred, centred)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1 - squared / np.where(total > 0, total, 1), np.nan)
+        return np.asarray(squared / count), np.asarray(absolute / count), np.asarray(r2)

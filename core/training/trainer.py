@@ -22,19 +22,32 @@ from hyperdesk.core.trials import TrialStatus
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """One finished epoch. Losses are the mean cross-entropy in evaluation mode over the
-    whole training and validation sets, without the weight-decay penalty. For a trial of
-    several runs, each figure is the mean over its runs and `seconds` their sum."""
+    """One finished epoch. Losses are the mean cross-entropy (a regression's: the mean
+    squared error, in the label's units squared) in evaluation mode over the whole
+    training and validation sets, without the weight-decay penalty. For a trial of
+    several runs, each figure is the mean over its runs and `seconds` their sum. A
+    classifier's epoch has accuracies and no *_rmse, *_mae, *_r2; a regression's the
+    reverse (RMSE and MAE in the label's units)."""
 
     epoch: int
     train_loss: float
-    train_acc: float
+    train_acc: float | None
     val_loss: float
-    val_acc: float
+    val_acc: float | None
     seconds: float
     # Spread (population standard deviation) of val_acc over a trial's runs (k folds,
     # repeats); None for a trial of one run.
     val_acc_std: float | None = None
+    train_rmse: float | None = None
+    train_mae: float | None = None
+    train_r2: float | None = None
+    val_rmse: float | None = None
+    val_mae: float | None = None
+    val_r2: float | None = None
+
+
+# What a regression's epoch records beside its losses, in EpochRecord's order.
+REGRESSION_FIGURES = ("train_rmse", "train_mae", "train_r2", "val_rmse", "val_mae", "val_r2")
 
 
 @dataclass
@@ -275,20 +288,61 @@ def _record_epoch(
     seconds: float,
     outcomes: _Outcomes,
     on_epoch: Callable[[int, EpochRecord], None] | None,
+    target_spread: np.ndarray | None,
 ) -> None:
     """Evaluate every trial on the whole training and validation sets, end those that
-    diverged, and record (and report) the epoch of those still training."""
+    diverged, and record (and report) the epoch of those still training. A regression's
+    figures come back to the label's units through each trial's `target_spread`."""
     x_train, y_train, x_val, y_val = arrays
-    train_loss, train_acc = network.evaluate(x_train, y_train, eval_rows)
-    val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
+    if target_spread is None:
+        train_loss, train_acc = network.evaluate(x_train, y_train, eval_rows)
+        val_loss, val_acc = network.evaluate(x_val, y_val, eval_rows)
+        figures = {}
+    else:
+        train_mse, train_mae, train_r2 = network.evaluate_regression(x_train, y_train, eval_rows)
+        val_mse, val_mae, val_r2 = network.evaluate_regression(x_val, y_val, eval_rows)
+        train_loss, val_loss = train_mse * target_spread**2, val_mse * target_spread**2
+        train_acc = val_acc = None
+        figures = dict(
+            zip(
+                REGRESSION_FIGURES,
+                (
+                    np.sqrt(train_mse) * target_spread,
+                    train_mae * target_spread,
+                    train_r2,
+                    np.sqrt(val_mse) * target_spread,
+                    val_mae * target_spread,
+                    val_r2,
+                ),
+                strict=True,
+            )
+        )
     finite = np.isfinite(np.atleast_1d(train_loss)) & np.isfinite(np.atleast_1d(val_loss))
     outcomes.end(TrialStatus.DIVERGED, outcomes.running & ~finite)
-    columns = [np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)]
+    columns = [
+        None if v is None else np.atleast_1d(v) for v in (train_loss, train_acc, val_loss, val_acc)
+    ]
+    extra = {name: np.atleast_1d(value) for name, value in figures.items()}
     for index in np.flatnonzero(outcomes.running):
-        record = EpochRecord(epoch, *(float(c[index]) for c in columns), seconds)
+        record = EpochRecord(
+            epoch,
+            *(None if c is None else float(c[index]) for c in columns),
+            seconds,
+            **{name: float(value[index]) for name, value in extra.items()},
+        )
         outcomes.results[index].records.append(record)
         if on_epoch is not None:
             on_epoch(int(index), record)
+
+
+def _target_spread(data: Split, folds: list[int] | None, count: int) -> np.ndarray | None:
+    """Each trial's target standard deviation (its fold's, with k folds), by which a
+    regression's standardized errors become the label's; None for a classifier."""
+    if data.target is None:
+        return None
+    spread = np.asarray(data.target.spread, dtype=np.float64).reshape(-1)
+    each = spread[np.asarray(folds)] if folds is not None else np.full(count, spread[0])
+    return each if count > 1 else each[0]
 
 
 def train_trials(
@@ -327,6 +381,7 @@ def train_trials(
     # than whole sets in one pass); below 100 rows, Python's cost per pass would show.
     eval_rows = max(batch_size, 100)
     outcomes = _Outcomes(count, linked)
+    spread = _target_spread(data, folds, count)
     # Overflow on the way to a diverged trial is expected; finiteness is checked instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1 + (start.epochs if start else 0), settings.epochs + 1):
@@ -336,7 +391,14 @@ def train_trials(
                 return outcomes.results
             seconds = (time.perf_counter() - started - waited) / count
             _record_epoch(
-                epoch, stack.network, arrays, eval_rows, seconds, outcomes, callbacks.on_epoch
+                epoch,
+                stack.network,
+                arrays,
+                eval_rows,
+                seconds,
+                outcomes,
+                callbacks.on_epoch,
+                spread,
             )
             if not outcomes.running.any():
                 return outcomes.results
@@ -382,15 +444,21 @@ def mean_record(records: list[EpochRecord]) -> EpochRecord:
     validation accuracy, and the runs' seconds added up."""
     if len(records) == 1:
         return records[0]
+
+    def mean(name: str) -> float | None:
+        values = [getattr(record, name) for record in records]
+        return None if values[0] is None else float(np.mean(values))
+
     val_accs = [record.val_acc for record in records]
     return EpochRecord(
         records[0].epoch,
-        float(np.mean([record.train_loss for record in records])),
-        float(np.mean([record.train_acc for record in records])),
-        float(np.mean([record.val_loss for record in records])),
-        float(np.mean(val_accs)),
+        mean("train_loss"),
+        mean("train_acc"),
+        mean("val_loss"),
+        mean("val_acc"),
         float(sum(record.seconds for record in records)),
-        float(np.std(val_accs)),
+        None if val_accs[0] is None else float(np.std(val_accs)),
+        **{name: mean(name) for name in REGRESSION_FIGURES},
     )
 
 

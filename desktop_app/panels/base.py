@@ -218,9 +218,13 @@ def pen(colour: str, style: Qt.PenStyle = VALIDATION_STYLE, width: float = 2.0) 
 
 
 def epoch_axis(trial: Trial) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, validation figure, training figure) of the trial's search metric: its
+    accuracies, or a regression's R², RMSE or MAE."""
+    name = trial.metric.name
+    training = f"train_{name.removeprefix('val_')}"
     epochs = np.array([record.epoch for record in trial.records], dtype=float)
-    val = np.array([record.val_acc for record in trial.records], dtype=float)
-    train = np.array([record.train_acc for record in trial.records], dtype=float)
+    val = np.array([getattr(record, name) for record in trial.records], dtype=float)
+    train = np.array([getattr(record, training) for record in trial.records], dtype=float)
     return epochs, val, train
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from hyperdesk.core.formatting import score_text
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
@@ -70,7 +69,7 @@ class CurvesPanel(Panel):
         if best is not None:
             wanted["best"] = (
                 best,
-                f"best: trial {best.number} ({score_text(best)})",
+                f"best: trial {best.number} ({results.metric.score_text(best)})",
             )
         chosen = [
             results.trials[number]
@@ -81,7 +80,7 @@ class CurvesPanel(Panel):
             state = (
                 f" ({trial.status})"
                 if trial.status in (TrialStatus.PRUNED, TrialStatus.DIVERGED)
-                else f" ({score_text(trial)})"
+                else f" ({trial.metric.score_text(trial)})"
                 if trial.score is not None
                 else ""
             )

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core.config import Config, SearchConfig
-from hyperdesk.core.formatting import parameter_text, score_text
+from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.search.space import ChoiceParam, Param
 from hyperdesk.core.search.strategies import replay_regions
@@ -337,7 +337,9 @@ class ScatterPanel(Panel):
             f"{name} {parameter_text(value, self._is_log(name))}"
             for name, value in trial.params.items()
         )
-        return f"Trial {number}: {params}; final val acc {score_text(trial)}"
+        return (
+            f"Trial {number}: {params}; final {trial.metric.short} {trial.metric.score_text(trial)}"
+        )
 
     def trials_in(self, rectangle: QRectF) -> list[int]:
         """Finished trials whose point lies in `rectangle` (view coordinates: log10 of

@@ -98,7 +98,9 @@ class TopPanel(Panel):
             x = x0 + (epochs - 1) / span if span > 0 else x0 + 0.5 + 0 * epochs
             self.val_items[cell].setData(x, y0 + val)
             self.train_items[cell].setData(x, y0 + train)
-            self.labels[cell].setText(f"{cell + 1}. #{trial.number}  {trial.final_val_acc:.2f}")
+            self.labels[cell].setText(
+                f"{cell + 1}. #{trial.number}  {trial.metric.score_text(trial)}"
+            )
             # Just above the cell's frame, in the gap between rows.
             self.labels[cell].setPos(x0, y0 + 1 + self.GAP_Y * 0.05)
             if trial.number in selection:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QCursor
 from PySide6.QtWidgets import QToolTip
 
 from hyperdesk.core.config import Config
-from hyperdesk.core.formatting import cost_text, log_ticks, score_text, short_count
+from hyperdesk.core.formatting import cost_text, log_ticks, short_count
 from hyperdesk.core.search.objectives import CONSTRAINTS, OBJECTIVE_TITLES
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
@@ -140,6 +140,6 @@ class ParetoPanel(Panel):
         over = "" if self.results.trade_off.feasible(costs) else " (over the limit)"
         QToolTip.showText(
             QCursor.pos(),
-            f"Trial {trial.number}: {cost_text(self.cost, costs[self.cost])}, final val acc "
-            f"{score_text(trial)}{over}",
+            f"Trial {trial.number}: {cost_text(self.cost, costs[self.cost])}, final "
+            f"{trial.metric.short} {trial.metric.score_text(trial)}{over}",
         )

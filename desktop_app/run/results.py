@@ -14,7 +14,14 @@ from hyperdesk.core.execution.runner import TrialStart
 from hyperdesk.core.search.objectives import SCORE_ONLY, TradeOff, measures
 from hyperdesk.core.storage.session import Session, read_epochs
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import FINISHED, TrialStatus, best_trial, ranked, trial_score
+from hyperdesk.core.trials import (
+    ACCURACY,
+    FINISHED,
+    Metric,
+    TrialStatus,
+    best_trial,
+    ranked,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class StoredTrial:
     final_val_acc_std: float | None
     final_train_acc: float | None
     best_val_acc: float | None
+    # A regression's last epoch: {"val_r2": ..., "val_rmse": ..., "val_mae": ...}.
+    regression: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,6 +56,7 @@ class Trial:
     load: Callable[[int], list[EpochRecord]] | None = None
     note: str = ""  # what a person wrote of it
     parameters: int | None = None  # the learned numbers of its network
+    metric: Metric = ACCURACY  # what ranks its search's trials
 
     @property
     def records(self) -> list[EpochRecord]:
@@ -86,7 +96,24 @@ class Trial:
     def best_val_acc(self) -> float | None:
         if summary := self._summary:
             return summary.best_val_acc
-        return max((record.val_acc for record in self.loaded), default=None)
+        return max((r.val_acc for r in self.loaded if r.val_acc is not None), default=None)
+
+    def _final(self, name: str) -> float | None:
+        if summary := self._summary:
+            return summary.regression.get(name)
+        return getattr(self.loaded[-1], name) if self.loaded else None
+
+    @property
+    def final_val_r2(self) -> float | None:
+        return self._final("val_r2")
+
+    @property
+    def final_val_rmse(self) -> float | None:
+        return self._final("val_rmse")
+
+    @property
+    def final_val_mae(self) -> float | None:
+        return self._final("val_mae")
 
     @property
     def seconds(self) -> float:
@@ -96,7 +123,9 @@ class Trial:
 
     @property
     def score(self) -> float | None:
-        return trial_score(self.status, self.final_val_acc)
+        """Its final value of its search's metric, as the panels plot it (not oriented:
+        an RMSE is drawn as the RMSE); None unless it is complete."""
+        return self.metric.final(self) if self.status == TrialStatus.COMPLETE else None
 
     @property
     def costs(self) -> dict[str, float]:
@@ -119,6 +148,7 @@ class SearchResults:
         space: tuple = (),
         history: int = 0,
         trade_off: TradeOff = SCORE_ONLY,
+        metric: Metric = ACCURACY,
     ):
         self.param_names = param_names
         self.planned = planned
@@ -133,6 +163,7 @@ class SearchResults:
         self.kept: frozenset[int] = frozenset()
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
+        self.metric = metric
         # (each finished trial's score and epochs, the front and those over a limit)
         self._marks: tuple | None = None
 
@@ -148,6 +179,7 @@ class SearchResults:
             config.search.space,
             config.search.history,
             config.search.trade_off,
+            config.metric,
         )
 
     @classmethod
@@ -167,9 +199,15 @@ class SearchResults:
                 row.final_val_acc_std,
                 row.final_train_acc,
                 row.best_val_acc,
+                {
+                    "val_r2": row.final_val_r2,
+                    "val_rmse": row.final_val_rmse,
+                    "val_mae": row.final_val_mae,
+                },
             )
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
             trial.note, trial.parameters = row.note, row.parameters
+            trial.metric = results.metric
             if row.status in FINISHED:
                 trial.stored, trial.load = stored, partial(read_epochs, path)
             else:
@@ -185,6 +223,7 @@ class SearchResults:
             start.round,
             TrialStatus.RUNNING,
             parameters=start.parameters,
+            metric=self.metric,
         )
 
     def add_epoch(self, number: int, record: EpochRecord) -> None:
@@ -206,11 +245,11 @@ class SearchResults:
 
     def ranked(self) -> list[Trial]:
         """Best first, those within the search's limits before any over them."""
-        return ranked(self.trials.values(), self.within_limits)
+        return ranked(self.trials.values(), self.within_limits, self.metric)
 
     def best(self) -> Trial | None:
         """The best trial within the search's limits (core.trials.best_trial)."""
-        return best_trial(self.trials.values(), self.within_limits)
+        return best_trial(self.trials.values(), self.within_limits, self.metric)
 
     def shown_status(self, trial: Trial) -> str:
         """What a person is told of a trial: a running trial of a paused search is paused."""
@@ -236,7 +275,9 @@ class SearchResults:
         }
         if self._marks is None or self._marks[0] != finished:
             costs = {n: self.trials[n].costs for n in finished}
-            front = self.trade_off.front({n: (self.trials[n].score, costs[n]) for n in finished})
+            front = self.trade_off.front(
+                {n: (self.metric.oriented(self.trials[n].score), costs[n]) for n in finished}
+            )
             over = {n for n, cost in costs.items() if not self.trade_off.feasible(cost)}
             self._marks = (finished, front, over)
         return self._marks[1], self._marks[2]

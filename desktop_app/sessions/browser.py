@@ -117,7 +117,7 @@ class SessionListModel(QAbstractTableModel):
             self._created[index.row()],
             entry.strategy,
             f"{entry.done} / {entry.planned}",
-            "" if entry.best_val_acc is None else f"{entry.best_val_acc:.3f}",
+            "" if entry.best_score is None else entry.metric.text(entry.best_score),
             entry.status,
             entry.note.split("\n", 1)[0],  # its first line; the tooltip has it all
         )
@@ -129,7 +129,7 @@ class SessionListModel(QAbstractTableModel):
                 entry.created_at,
                 entry.strategy,
                 entry.done,
-                entry.best_val_acc if entry.best_val_acc is not None else -1.0,
+                entry.metric.oriented(entry.best_score) if entry.best_score is not None else -1e300,
                 entry.status,
                 entry.note.lower(),
             )

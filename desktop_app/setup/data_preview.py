@@ -119,9 +119,9 @@ class DataPreview(QWidget):
             return
         self.shown = summary
         unit = "images" if summary.kind == "images" else "rows"
-        self.headline.setText(
-            f"{summary.rows:,} {unit} x {summary.inputs:,} features, {len(summary.classes)} classes"
-        )
+        self.headline.setText(summary.describe(unit))
+        # A measurement has no classes to count.
+        self.bars.setVisible(bool(summary.counts))
         self.bars.set_counts(summary.classes, summary.counts)
         self._show_examples(summary)
         self._show_head(summary.head)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from hyperdesk.core.formatting import clock, score_text
+from hyperdesk.core.formatting import clock
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.run.controller import RunState, SearchController
 from hyperdesk.desktop_app.run.search_model import SearchModel, SessionState
@@ -143,7 +143,9 @@ class SearchStatusBar(QStatusBar):
             self.trials_label.setText(f"Trials {results.trials_done} / {results.planned}{paused}")
         best = results.best()
         self.best_label.setText(
-            "" if best is None else f"Best so far: {score_text(best)} (trial {best.number})"
+            ""
+            if best is None
+            else f"Best so far: {results.metric.score_text(best)} (trial {best.number})"
         )
 
     def _time_text(self, planned: int, done: int) -> str:

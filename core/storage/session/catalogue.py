@@ -13,7 +13,7 @@ from hyperdesk.core.storage.session.errors import SessionBusyError, SessionError
 from hyperdesk.core.storage.session.repository import Session, read_only_uri
 from hyperdesk.core.storage.session.rows import trial_costs
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import FINISHED, SearchState, best_trial
+from hyperdesk.core.trials import FINISHED, Metric, SearchState, best_trial
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class SessionSummary:
     strategy: str
     done: int
     planned: int
-    best_val_acc: float | None
+    best_score: float | None  # the best trial's value of the search's metric
+    metric: Metric
     status: SearchState
     best_trial: int | None = None  # the best within the search's limits (best_trial)
     data: str = ""  # the file of the person's own, or the bundled dataset's name
@@ -50,7 +51,8 @@ def summarize(path: Path) -> SessionSummary:
         def costs() -> dict[int, dict[str, float]]:  # read only for a search with limits
             return trial_costs(trials, session.epoch_counts())
 
-        best = best_trial(trials, config.search.trade_off.within_limits(costs))
+        metric = config.metric
+        best = best_trial(trials, config.search.trade_off.within_limits(costs), metric)
         return SessionSummary(
             path=Path(path),
             name=meta.get("name", ""),
@@ -58,7 +60,8 @@ def summarize(path: Path) -> SessionSummary:
             strategy=config.search.strategy,
             done=sum(row.status in FINISHED for row in trials),
             planned=session.planned,
-            best_val_acc=None if best is None else best.final_val_acc,
+            best_score=None if best is None else metric.final(best),
+            metric=metric,
             best_trial=None if best is None else best.number,
             data=config.data.source or config.data.dataset,
             status=session.status(),

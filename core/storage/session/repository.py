@@ -36,6 +36,7 @@ from hyperdesk.core.storage.session.rows import TrialRow, trial_costs
 from hyperdesk.core.storage.session.schema import (
     APPLICATION,
     EPOCH_COLUMNS,
+    EPOCH_FIELDS,
     SCHEMA,
     SCHEMA_VERSION,
     SQLITE_HEADER,
@@ -44,7 +45,7 @@ from hyperdesk.core.storage.session.schema import (
     mistyped_column,
 )
 from hyperdesk.core.training.trainer import EpochRecord
-from hyperdesk.core.trials import SearchState, TrialStatus
+from hyperdesk.core.trials import Metric, SearchState, TrialStatus
 
 
 def read_only_uri(path: Path) -> str:
@@ -304,10 +305,14 @@ class Session:
                     row[0],
                     TrialStatus(row[1]),
                     json.loads(row[2]),
-                    *row[3:-3],
-                    pruner_state=None if row[-3] is None else json.loads(row[-3]),
-                    note=row[-2] or "",
-                    parameters=row[-1],
+                    *row[3:-7],
+                    pruner_state=None if row[-7] is None else json.loads(row[-7]),
+                    note=row[-6] or "",
+                    parameters=row[-5],
+                    final_val_rmse=row[-4],
+                    final_val_mae=row[-3],
+                    final_val_r2=row[-2],
+                    final_train_r2=row[-1],
                 )
                 for row in rows
             ]
@@ -347,6 +352,11 @@ class Session:
     def costs(self) -> dict[int, dict[str, float]]:
         """Each trial's costs (objectives.measures: its size and training seconds)."""
         return trial_costs(self.trials(), self.epoch_counts())
+
+    @property
+    def metric(self) -> Metric:
+        """What ranks this session's trials (its stored config's search metric)."""
+        return self.config.metric
 
     def within_limits(self) -> Callable[[TrialRow], bool]:
         """Whether a trial keeps to the limits (costs read only when there are some)."""
@@ -523,20 +533,9 @@ class Session:
             return
         with self._writing():
             self._db.executemany(
-                f"INSERT INTO epochs(trial, {EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        n,
-                        r.epoch,
-                        r.train_loss,
-                        r.train_acc,
-                        r.val_loss,
-                        r.val_acc,
-                        r.seconds,
-                        r.val_acc_std,
-                    )
-                    for n, r in epochs
-                ],
+                f"INSERT INTO epochs(trial, {EPOCH_COLUMNS}) "
+                f"VALUES (?, {', '.join('?' * len(EPOCH_FIELDS))})",
+                [(n, *(getattr(r, name) for name in EPOCH_FIELDS)) for n, r in epochs],
             )
 
     def finish_trial(
@@ -551,15 +550,20 @@ class Session:
             self._db.execute(
                 "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
                 "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ?, "
-                "pruner_state = ? WHERE number = ?",
+                "pruner_state = ?, final_val_rmse = ?, final_val_mae = ?, final_val_r2 = ?, "
+                "final_train_r2 = ? WHERE number = ?",
                 (
                     status,
                     _now(),
                     final and final.train_acc,
                     final and final.val_acc,
-                    max((r.val_acc for r in records), default=None),
+                    max((r.val_acc for r in records if r.val_acc is not None), default=None),
                     final and final.val_acc_std,
                     None if pruner_state is None else json.dumps(pruner_state),
+                    final and final.val_rmse,
+                    final and final.val_mae,
+                    final and final.val_r2,
+                    final and final.train_r2,
                     number,
                 ),
             )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hyperdesk.core.search.objectives import TradeOff, measures
-from hyperdesk.core.trials import TrialStatus, trial_score
+from hyperdesk.core.trials import ACCURACY, Metric, TrialStatus, trial_score
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,25 @@ class TrialRow:
     # The learned numbers of its network (NetworkSpec.parameter_count); None in a
     # session stored before sizes were.
     parameters: int | None = None
+    # A regression's last epoch (None for a classifier): RMSE and MAE in the label's
+    # units, and R².
+    final_val_rmse: float | None = None
+    final_val_mae: float | None = None
+    final_val_r2: float | None = None
+    final_train_r2: float | None = None
+
+    def figures(self) -> dict[str, float]:
+        """Its final figures by their names (val_acc, train_acc; or val_r2, val_rmse,
+        val_mae, train_r2), for machine-readable outputs: those its task has."""
+        named = {
+            "val_acc": self.final_val_acc,
+            "train_acc": self.final_train_acc,
+            "val_r2": self.final_val_r2,
+            "val_rmse": self.final_val_rmse,
+            "val_mae": self.final_val_mae,
+            "train_r2": self.final_train_r2,
+        }
+        return {name: value for name, value in named.items() if value is not None}
 
 
 def trial_costs(
@@ -48,13 +67,16 @@ def trial_costs(
 
 
 def front_rows(
-    trade_off: TradeOff, rows: list[TrialRow], costs: dict[int, dict[str, float]]
+    trade_off: TradeOff,
+    rows: list[TrialRow],
+    costs: dict[int, dict[str, float]],
+    metric: Metric = ACCURACY,
 ) -> list[TrialRow]:
     """The trials of `rows` on the front of `trade_off` (a search of two objectives:
     objectives.TradeOff.front), the cheapest first."""
     on = trade_off.front(
         {
-            row.number: (trial_score(row.status, row.final_val_acc), costs[row.number])
+            row.number: (trial_score(row.status, metric.final(row), metric), costs[row.number])
             for row in rows
         }
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 # A session's name is for people; a longer one is surely not typed on purpose.
@@ -36,7 +36,11 @@ CREATE TABLE trials(
     test_loss REAL,
     pruner_state TEXT,
     note TEXT,
-    parameters INTEGER
+    parameters INTEGER,
+    final_val_rmse REAL,
+    final_val_mae REAL,
+    final_val_r2 REAL,
+    final_train_r2 REAL
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -47,6 +51,12 @@ CREATE TABLE epochs(
     val_acc REAL,
     seconds REAL,
     val_acc_std REAL,
+    train_rmse REAL,
+    train_mae REAL,
+    train_r2 REAL,
+    val_rmse REAL,
+    val_mae REAL,
+    val_r2 REAL,
     PRIMARY KEY (trial, epoch)
 );
 CREATE TABLE states(
@@ -68,7 +78,8 @@ CREATE TABLE inspections(
 # version 4 the training states kept of the best trials (TrainingState.to_bytes());
 # version 5 what a look inside a kept trial found (model.inspection.Inspection);
 # version 6 a person's note on each trial (the session's own is in meta); version 7
-# each trial's network size (what a trade-off between accuracy and size goes by).
+# each trial's network size (what a trade-off between accuracy and size goes by);
+# version 8 a regression's figures (RMSE, MAE and R² of each epoch and trial).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -87,14 +98,39 @@ MIGRATIONS = {
     ),
     5: ("ALTER TABLE trials ADD COLUMN note TEXT",),
     6: ("ALTER TABLE trials ADD COLUMN parameters INTEGER",),
+    7: (
+        *(
+            f"ALTER TABLE trials ADD COLUMN {name} REAL"
+            for name in ("final_val_rmse", "final_val_mae", "final_val_r2", "final_train_r2")
+        ),
+        *(
+            f"ALTER TABLE epochs ADD COLUMN {name} REAL"
+            for name in ("train_rmse", "train_mae", "train_r2", "val_rmse", "val_mae", "val_r2")
+        ),
+    ),
 }
 
 
-EPOCH_COLUMNS = "epoch, train_loss, train_acc, val_loss, val_acc, seconds, val_acc_std"
-
-
 # The columns that hold numbers a damaged file could hold text in.
-EPOCH_FIGURES = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds", "val_acc_std")
+EPOCH_FIGURES = (
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "seconds",
+    "val_acc_std",
+    "train_rmse",
+    "train_mae",
+    "train_r2",
+    "val_rmse",
+    "val_mae",
+    "val_r2",
+)
+
+
+# In EpochRecord's order.
+EPOCH_FIELDS = ("epoch", *EPOCH_FIGURES)
+EPOCH_COLUMNS = ", ".join(EPOCH_FIELDS)
 
 
 TRIAL_FIGURES = (
@@ -105,13 +141,17 @@ TRIAL_FIGURES = (
     "test_acc",
     "test_loss",
     "parameters",
+    "final_val_rmse",
+    "final_val_mae",
+    "final_val_r2",
+    "final_train_r2",
 )
 
 
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
     "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
-    "parameters"
+    "parameters, final_val_rmse, final_val_mae, final_val_r2, final_train_r2"
 )
 
 

@@ -68,6 +68,7 @@ def test_run_saves_a_session_and_prints_the_ranking(capsys, tiny_config, hyperde
         "params": best[2],
         "val_acc": best[6],
         "train_acc": best[5],
+        "score": {"metric": "val_acc", "value": best[6]},
     }
     assert [len(epochs[number]) for number in (1, 2, 3, 4)] == [3, 3, 3, 3]
     assert "Best-1 " in out and f"trial {best[0]:>3}" in out.splitlines()[1]
@@ -296,6 +297,7 @@ def test_sessions_lists_oldest_first_and_as_json_for_scripts(capsys, tiny_config
         "trials_planned": 4,
         "best_trial": best.number,
         "best_score": best.final_val_acc,
+        "metric": "val_acc",
         "data": data,
     }
     assert listed[2]["state"] == "unreadable" and "not a Hyperdesk session" in listed[2]["error"]

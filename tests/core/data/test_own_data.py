@@ -60,7 +60,7 @@ def test_a_csv_table_has_numeric_features_one_hot_words_and_classes(tmp_path):
         ("a,b,label\n1,,x\n1,2,y\n", {}, r"row 2, column 'b': a missing value .*data.missing"),
         ("a,b,label\n1,2,x\n3,4,x\n", {}, r"one class only \('x'\)"),
         ("a,b,label\n1,2,x\n3,4,y\n", {"label": "kind"}, r"no column 'kind'.*a, b, label"),
-        ("a,label\n1,0.5\n2,1.25\n", {}, "Regression is not supported"),
+        ("a,label\n1,0.5\n2,1.25\n", {"task": "classification"}, 'data.task is "classification"'),
         ("a,label\n1,x\n,\n", {"missing": "drop"}, "one class only"),
     ],
 )

@@ -269,6 +269,6 @@ def test_the_best_trial_is_the_best_within_the_limits_for_every_front_end(tmp_pa
     best = limited["best"]
     assert (best and best["number"]) == (expected and expected.number)
     assert (from_evaluate and from_evaluate.number) == (expected and expected.number)
-    assert summarize(path).best_val_acc == (expected and expected.final_val_acc)
+    assert summarize(path).best_score == (expected and expected.final_val_acc)
     assert read_side(path).best_trial == (expected and expected.number)
     assert most_accurate.number != (expected and expected.number)

@@ -95,6 +95,10 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "pruner_state",
         "note",
         "parameters",
+        "final_val_rmse",
+        "final_val_mae",
+        "final_val_r2",
+        "final_train_r2",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
@@ -102,7 +106,7 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
 
 def make_version_1_session(path):
     """A session as Hyperdesk 0.1 wrote it: without the spread, test, early-stopping,
-    note and size columns."""
+    note, size and regression columns."""
     session, records = make_session(path)
     session.end_run("interrupted")
     session.close()
@@ -115,7 +119,16 @@ def make_version_1_session(path):
             ("trials", "pruner_state"),
             ("trials", "note"),
             ("trials", "parameters"),
+            *(
+                ("trials", f"final_{name}")
+                for name in ("val_rmse", "val_mae", "val_r2", "train_r2")
+            ),
             ("epochs", "val_acc_std"),
+            *(
+                ("epochs", f"{part}_{name}")
+                for part in ("train", "val")
+                for name in ("rmse", "mae", "r2")
+            ),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("DROP TABLE states")

@@ -1,0 +1,110 @@
+"""Which way is better: a metric of errors (RMSE, MAE) ranks and stops trials the other
+way from accuracy or R², for every rule that goes by it. Each test would pick the wrong
+trial if the direction were reversed."""
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from hyperdesk.core.config.schema import EarlyStopping
+from hyperdesk.core.search.early_stopping import EarlyStopper
+from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.trials import ACCURACY, METRICS, TrialStatus, best_trial, ranked
+from tests.core.cli.test_cli import run_cli
+
+RMSE = METRICS["val_rmse"]
+
+
+@dataclass
+class Row:
+    number: int
+    status: TrialStatus
+    final_val_acc: float | None = None
+    final_val_rmse: float | None = None
+
+
+def test_the_lowest_error_is_the_best_trial():
+    rows = [Row(1, TrialStatus.COMPLETE, 0.9, 3.0), Row(2, TrialStatus.COMPLETE, 0.5, 1.0)]
+    rows.append(Row(3, TrialStatus.DIVERGED, None, 0.1))  # never ranked
+    assert best_trial(rows, metric=RMSE).number == 2
+    assert [row.number for row in ranked(rows, metric=RMSE)] == [2, 1]
+    assert best_trial(rows, metric=ACCURACY).number == 1
+
+
+def epochs(rmse_by_epoch):
+    return [
+        EpochRecord(epoch, 0.0, None, value**2, None, 0.0, val_rmse=value)
+        for epoch, value in enumerate(rmse_by_epoch, start=1)
+    ]
+
+
+@pytest.mark.parametrize("worse", [True, False])
+def test_median_stopping_stops_the_trial_whose_error_is_above_the_median(worse):
+    rule = EarlyStopping(rule="median", warmup=1, startup=2)
+    stopper = EarlyStopper(rule, epochs=3, metric=RMSE)
+    for number in (1, 2, 3):
+        stopper.start(number)
+        for record in epochs([1.0, 0.8, 0.6]):
+            assert not stopper.should_stop(number, record)
+        stopper.finish(number, TrialStatus.COMPLETE, epochs([1.0, 0.8, 0.6])[-1])
+    stopper.start(4)
+    value = 5.0 if worse else 0.2
+    stopped = [stopper.should_stop(4, record) for record in epochs([value, value, value])]
+    assert any(stopped) == worse
+
+
+REGRESSION = """
+[data]
+source = "{path}"
+samples = "all"
+validation = 0.25
+[model]
+hidden = [8]
+[train]
+epochs = 8
+batch_size = 8
+[search]
+strategy = "random"
+trials = 5
+[search.space.lr]
+low = 1e-4
+high = 1e-1
+scale = "log"
+"""
+
+
+@pytest.mark.parametrize("metric", ["val_rmse", "val_r2", "val_mae"])
+def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperdesk_home, metric):
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "a,b,y\n"
+        + "".join(f"{i % 5},{i % 7},{3.5 * (i % 5) - (i % 7) + 0.25}\n" for i in range(80))
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(REGRESSION.format(path=table))
+    code, out, _ = run_cli(capsys, "run", config, "--json", "--set", f"search.metric={metric}")
+    assert code == 0
+    best = json.loads(out.strip().splitlines()[-1])["best"]
+    trials = [json.loads(line) for line in _trials(best, tmp_path)]
+    values = {t["number"]: t[metric] for t in trials}
+    pick = min if METRICS[metric].higher_is_better is False else max
+    assert best["number"] == pick(values, key=values.get)
+    assert best["score"] == {"metric": metric, "value": values[best["number"]]}
+    assert {"val_r2", "val_rmse", "val_mae"} <= set(best) and "val_acc" not in best
+
+
+def _trials(best, tmp_path):
+    from hyperdesk.core.paths import sessions_dir
+    from hyperdesk.core.storage.session import Session
+
+    (path,) = sessions_dir().glob("*.hdsession")
+    with Session.open(path, writable=False) as session:
+        rows = [row for row in session.trials() if row.status == TrialStatus.COMPLETE]
+    for row in rows:
+        yield json.dumps({"number": row.number, **row.figures()})
+
+
+def test_a_metric_of_another_task_is_refused_by_name(capsys, tmp_path, hyperdesk_home, tiny_config):
+    code, _, err = run_cli(capsys, "run", tiny_config, "--set", "search.metric=val_rmse")
+    assert code == 2 and "search.metric: val_rmse is not a figure of a classification" in err
