@@ -99,7 +99,7 @@ def test_run_example_alone_lists_the_bundled_examples(capsys):
     code, out, _ = run_cli(capsys, "run", "--example")
     assert code == 0
     listed = [line.strip() for line in out.splitlines()[1:]]
-    assert listed == ["coarse-to-fine", "grid", "penguins", "seed", "trade-off"]
+    assert listed == ["coarse-to-fine", "grid", "penguins", "penguins-mass", "seed", "trade-off"]
 
 
 def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
@@ -129,7 +129,7 @@ def test_run_example_runs_a_bundled_config_by_name(capsys, hyperdesk_home):
         (
             [],
             "give a config file or --example NAME "
-            "(one of coarse-to-fine, grid, penguins, seed, trade-off)",
+            "(one of coarse-to-fine, grid, penguins, penguins-mass, seed, trade-off)",
         ),
         (["x.toml", "--example", "seed"], "not both"),
     ],
