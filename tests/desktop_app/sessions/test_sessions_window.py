@@ -81,7 +81,8 @@ def test_a_session_reopens_as_it_finished(qtbot, window, new_window):
     assert table_cells(again) == cells
     assert plotted(again) == drawn
     assert again.model.selected == selected
-    assert again.setup.config() == window.setup.config()
+    # The session stores what the data made of "auto" (the task) and "" (the metric).
+    assert again.setup.config() == window.setup.config().resolved()
     assert again.statusBar().session_label.text().endswith("Complete")
 
 
