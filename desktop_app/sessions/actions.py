@@ -250,6 +250,10 @@ class SessionActions(QObject):
             SessionState.INTERRUPTED,
         ):
             return True
+        try:  # as a session stores it: its data's task and metric decided
+            config = config.resolved()
+        except ConfigError:
+            return True  # Start says what is wrong
         if config != self.model.config:
             if not only_ranges_differ(config, self.model.config):
                 return True
