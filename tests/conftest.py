@@ -42,6 +42,28 @@ scale = "log"
 """
 
 
+# A regression search over a table of the test's own ({path}: a CSV whose last column is
+# a measurement), small enough to run in seconds; tests change it with --set.
+REGRESSION_CONFIG = """
+[data]
+source = "{path}"
+samples = "all"
+validation = 0.25
+[model]
+hidden = [16]
+[train]
+epochs = 30
+batch_size = 8
+[search]
+strategy = "random"
+trials = 2
+[search.space.lr]
+low = 1e-2
+high = 5e-2
+scale = "log"
+"""
+
+
 @pytest.fixture(autouse=True)
 def hyperdesk_home(tmp_path, monkeypatch):
     """Every test gets its own data directory; none touches the user's sessions."""

@@ -64,14 +64,11 @@ def run(args: argparse.Namespace) -> int:
         return failed
     params = ", ".join(f"{name}: {parameter_text(v)}" for name, v in details["params"].items())
     evaluation = details.get("evaluation")
-    tested = (
-        f"; test accuracy {details['test_accuracy']:.3f} on {details['test_samples']:,} "
-        "samples no search saw"
-        if details["test_accuracy"] is not None
-        else f"; tested on {details['test_samples']:,} samples no search saw"
-        if evaluation is not None and details["test_samples"]
-        else "; no test split to measure it on"
-    )
+    tested = "; no test split to measure it on"
+    if details["test_samples"]:
+        accuracy = details["test_accuracy"]
+        measured = "tested" if accuracy is None else f"test accuracy {accuracy:.3f}"
+        tested = f"; {measured} on {details['test_samples']:,} samples no search saw"
     print(
         f"Trial {details['trial']} ({params}) trained on {details['train_samples']:,} "
         f"samples in {details['seconds']:.1f} s{tested}. Saved {out}"

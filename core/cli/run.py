@@ -215,13 +215,13 @@ def run_session(
             signal.signal(number, handler)
     seconds = time.monotonic() - started
     names = [param.name for param in config.search.space]
-    trade_off, front = config.search.trade_off, None
+    trade_off, front, metric = config.search.trade_off, None, runner.metric
     if trade_off.several:
         costs = session.costs()
-        front = front_rows(trade_off, outcome.trials, costs, session.metric)
-        print_front(trade_off, front, costs, outcome.trials, names, session.metric)
+        front = front_rows(trade_off, outcome.trials, costs, metric)
+        print_front(trade_off, front, costs, outcome.trials, names, metric)
     else:
-        print_top(outcome, names, session.metric)
+        print_top(outcome, names, metric)
     if outcome.state != SearchState.COMPLETE:
         finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
@@ -232,7 +232,6 @@ def run_session(
     else:
         print(f"Session saved in {session.path} ({seconds:.1f} s)", file=sys.stderr)
     if as_json:
-        metric = session.metric
         best = best_trial(outcome.trials, session.within_limits(), metric)
         print(
             json.dumps(

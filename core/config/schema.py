@@ -226,9 +226,8 @@ class Config:
         """This config with data.task and search.metric as the data makes them ("auto"
         and "" decided): what a session stores, so that it never reads its data again
         to know how its trials rank. ConfigError as `metric` says."""
-        metric = self.metric.name
-        data = replace(self.data, task=data_task(self.data))
-        return replace(self, data=data, search=replace(self.search, metric=metric))
+        decided = replace(self, data=replace(self.data, task=data_task(self.data)))
+        return replace(decided, search=replace(self.search, metric=decided.metric.name))
 
     @property
     def metric(self) -> Metric:

@@ -97,9 +97,9 @@ def _labels(
     numbers = [_number(value) for value in values]
     numeric = all(number is not None for number in numbers)
     if task == REGRESSION or (task == AUTO and numeric and _continuous(numbers)):
-        return _measurement(path, where, values, numbers, position), (), REGRESSION
+        return _measurement(path, where, values, position), (), REGRESSION
     if numeric:
-        if task == CLASSIFICATION and any(not float(n).is_integer() for n in numbers):
+        if task == CLASSIFICATION and _fractional(numbers):
             raise DatasetError(
                 f"{path}: {where} holds continuous values ({_examples(values)}), and "
                 'data.task is "classification": a class is a word or a whole number. Set '
@@ -121,29 +121,30 @@ def _labels(
     return y, classes, CLASSIFICATION
 
 
+def _fractional(numbers: list[float]) -> bool:
+    return any(not float(number).is_integer() for number in numbers)
+
+
 def _continuous(numbers: list[float]) -> bool:
     """Whether numeric labels are a measurement: a fraction in one, or more different
     whole numbers than classes ever are."""
-    if any(not float(number).is_integer() for number in numbers):
+    if _fractional(numbers):
         return True
     distinct = len(set(numbers))
     return distinct > MANY_CLASSES and distinct > CONTINUOUS_SHARE * len(numbers)
 
 
 def _measurement(
-    path: Path,
-    where: str,
-    values: list[str],
-    numbers: list[float | None],
-    position: Callable[[int], str],
+    path: Path, where: str, values: list[str], position: Callable[[int], str]
 ) -> np.ndarray:
     """A regression's target: every value a finite number within ±LARGEST, not all
     the same."""
-    for index, (value, number) in enumerate(zip(values, numbers, strict=True)):
-        if number is None or abs(number) > LARGEST:
+    for index, value in enumerate(values):
+        parsed = _parsed(value)
+        if parsed is None or not abs(parsed) <= LARGEST:  # NaN and ±inf fail it too
             what = (
                 "is not a number"
-                if number is None and _number_or_infinite(value) is None
+                if parsed is None
                 else f"is not a finite number within ±{LARGEST:g}"
             )
             raise DatasetError(
@@ -151,7 +152,7 @@ def _measurement(
                 "(data.task) predicts a number for every row. Choose a numeric column as "
                 'data.label, or set data.task = "classification"'
             )
-    y = np.array(numbers, dtype=np.float64)
+    y = np.array([float(value) for value in values], dtype=np.float64)
     if np.ptp(y) == 0:
         raise DatasetError(
             f"{path}: {where} is {values[0]} in every row: nothing to predict (R² is "
@@ -160,23 +161,22 @@ def _measurement(
     return y
 
 
-def _number_or_infinite(text: str) -> float | None:
+# The largest magnitude a feature's values may have (see read_csv).
+LARGEST = 1e18
+
+
+def _parsed(text: str) -> float | None:
+    """The number `text` writes (inf and nan included); None when it is no number."""
     try:
         return float(text)
     except ValueError:
         return None
 
 
-# The largest magnitude a feature's values may have (see read_csv).
-LARGEST = 1e18
-
-
 def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    """The finite number `text` writes; None otherwise."""
+    value = _parsed(text)
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _examples(values: list[str]) -> str:

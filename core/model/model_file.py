@@ -25,7 +25,6 @@ from hyperdesk.core.data.splits import Scaling
 from hyperdesk.core.data.tables import CLASSIFICATION, REGRESSION, Column, encode_csv, npz_arrays
 from hyperdesk.core.files import replacing
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, Network, NetworkSpec, softmax
-from hyperdesk.core.trials import TASK_METRICS
 
 FORMAT = "hyperdesk-model"
 FORMAT_VERSION = 1
@@ -258,7 +257,10 @@ def checked_header(path: Path, header: Any) -> dict[str, Any]:
                 and len(hidden) <= MAX_LAYERS
                 and all(_whole(width, 1, MAX_WIDTH) for width in hidden),
             ),
-            ("architecture.task", shape.get("task", CLASSIFICATION) in TASK_METRICS),
+            (
+                "architecture.task",
+                shape.get("task", CLASSIFICATION) in (CLASSIFICATION, REGRESSION),
+            ),
             (
                 "architecture.output_size",
                 shape.get("output_size") == 1

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hyperdesk.core.model.model_file import ModelError, load_model
+from tests.conftest import REGRESSION_CONFIG
 from tests.core.cli.test_cli import run_cli
 from tests.core.model.test_model import searched
 
@@ -17,33 +18,14 @@ TABLE = "size,rooms,kind,price\n" + "".join(
     f"{40 + i % 30},{1 + i % 4},{'ab'[i % 2]},{1000 + 20 * (40 + i % 30) + 150 * (i % 4)}\n"
     for i in range(90)
 )
-CONFIG = """
-[data]
-source = "{path}"
-samples = "all"
-validation = 0.25
-test = 0.2
-[model]
-hidden = [16]
-[train]
-epochs = 30
-batch_size = 8
-lr = 0.02
-[search]
-strategy = "random"
-trials = 2
-[search.space.lr]
-low = 1e-2
-high = 5e-2
-scale = "log"
-"""
 
 
 @pytest.fixture
 def regression_session(capsys, tmp_path):
     table = tmp_path / "houses.csv"
     table.write_text(TABLE)
-    return searched(capsys, tmp_path, CONFIG.format(path=table))
+    config = REGRESSION_CONFIG.format(path=table)
+    return searched(capsys, tmp_path, config, "data.test=0.2", "train.lr=0.02")
 
 
 def test_predict_the_api_and_onnx_agree_in_the_label_s_units(capsys, tmp_path, regression_session):

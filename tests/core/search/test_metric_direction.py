@@ -11,6 +11,7 @@ from hyperdesk.core.config.schema import EarlyStopping
 from hyperdesk.core.search.early_stopping import EarlyStopper
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import ACCURACY, METRICS, TrialStatus, best_trial, ranked
+from tests.conftest import REGRESSION_CONFIG
 from tests.core.cli.test_cli import run_cli
 
 RMSE = METRICS["val_rmse"]
@@ -54,26 +55,6 @@ def test_median_stopping_stops_the_trial_whose_error_is_above_the_median(worse):
     assert any(stopped) == worse
 
 
-REGRESSION = """
-[data]
-source = "{path}"
-samples = "all"
-validation = 0.25
-[model]
-hidden = [8]
-[train]
-epochs = 8
-batch_size = 8
-[search]
-strategy = "random"
-trials = 5
-[search.space.lr]
-low = 1e-4
-high = 1e-1
-scale = "log"
-"""
-
-
 @pytest.mark.parametrize("metric", ["val_rmse", "val_r2", "val_mae"])
 def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperdesk_home, metric):
     table = tmp_path / "t.csv"
@@ -82,8 +63,17 @@ def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperde
         + "".join(f"{i % 5},{i % 7},{3.5 * (i % 5) - (i % 7) + 0.25}\n" for i in range(80))
     )
     config = tmp_path / "c.toml"
-    config.write_text(REGRESSION.format(path=table))
-    code, out, _ = run_cli(capsys, "run", config, "--json", "--set", f"search.metric={metric}")
+    config.write_text(REGRESSION_CONFIG.format(path=table))
+    changes = [
+        "model.hidden=[8]",
+        "train.epochs=8",
+        "search.trials=5",
+        "search.space.lr.low=1e-4",
+        "search.space.lr.high=1e-1",
+        f"search.metric={metric}",
+    ]
+    sets = [arg for change in changes for arg in ("--set", change)]
+    code, out, _ = run_cli(capsys, "run", config, "--json", *sets)
     assert code == 0
     best = json.loads(out.strip().splitlines()[-1])["best"]
     trials = [json.loads(line) for line in _trials(best, tmp_path)]
