@@ -48,6 +48,20 @@ from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import Metric, SearchState, TrialStatus
 
 
+def _trial_row(stored: dict[str, Any]) -> TrialRow:
+    """A trials table's row, by column, as a TrialRow (its JSON and status parsed)."""
+    pruner_state = stored["pruner_state"]
+    return TrialRow(
+        **{
+            **stored,
+            "status": TrialStatus(stored["status"]),
+            "params": json.loads(stored["params"]),
+            "pruner_state": None if pruner_state is None else json.loads(pruner_state),
+            "note": stored["note"] or "",
+        }
+    )
+
+
 def read_only_uri(path: Path) -> str:
     """How to open a session only to read it. With no write-ahead log beside it, no
     search is writing it: opened immutable, SQLite leaves no -wal and -shm files behind
@@ -299,23 +313,9 @@ class Session:
         rows = self._db.execute(
             f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials ORDER BY number"
         )
+        names = [name.strip() for name in TRIAL_COLUMNS.split(",")]  # TrialRow's fields
         try:
-            return [
-                TrialRow(
-                    row[0],
-                    TrialStatus(row[1]),
-                    json.loads(row[2]),
-                    *row[3:-7],
-                    pruner_state=None if row[-7] is None else json.loads(row[-7]),
-                    note=row[-6] or "",
-                    parameters=row[-5],
-                    final_val_rmse=row[-4],
-                    final_val_mae=row[-3],
-                    final_val_r2=row[-2],
-                    final_train_r2=row[-1],
-                )
-                for row in rows
-            ]
+            return [_trial_row(dict(zip(names, row, strict=True))) for row in rows]
         except ValueError as error:  # an unknown status, or params that are not JSON
             raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
 
