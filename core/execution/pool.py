@@ -169,10 +169,11 @@ class TrialPool:
             if number in worker.trials:
                 worker.tasks.send(("prune", number))
 
-    def wait_for_a_finish(self, timeout: float) -> None:
-        """Wait `timeout` seconds, or less if a worker finishes its task (or dies)."""
+    def wait_for_a_finish(self, timeout: float) -> bool:
+        """Wait `timeout` seconds, or less if a worker finishes its task (or dies):
+        whether one did."""
         handles = [worker.finished for worker in self.workers]
-        wait(handles + [worker.process.sentinel for worker in self.workers], timeout)
+        return bool(wait(handles + [worker.process.sentinel for worker in self.workers], timeout))
 
     def events(self) -> list[Event]:
         """What the workers sent since the last call, waiting briefly for something."""

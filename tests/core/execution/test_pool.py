@@ -175,9 +175,7 @@ def test_a_worker_that_finishes_its_task_wakes_the_pool_at_once():
     network, settings = NetworkSpec(784, (4,), 10), TrainSettings(2, 50, "sgd", 0.1)
     with TrialPool(1, RunControl()) as pool:
         pool.submit(TrialTask(CONFIG.data, (1,), (0,), (network,), (settings,)))
-        started = time.monotonic()
-        pool.wait_for_a_finish(timeout=120)
-        assert time.monotonic() - started < 60, "the wait ran out instead of being woken"
+        assert pool.wait_for_a_finish(timeout=120), "the wait ran out instead of being woken"
         events = pool.events()
         assert ("end", 1, "complete") in events
         assert pool.idle == 1
