@@ -135,7 +135,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     except DaskError as error:  # the cluster cannot be used: nothing started
-        print(f"hyperdesk: {error}", file=sys.stderr)
+        # The way on without it is a command: the window has its own "Where it runs".
+        print(
+            f"hyperdesk: {error}\n(A search in a session goes on on this computer with: "
+            "hyperdesk resume SESSION --local)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except SessionError as error:
         print(f"hyperdesk: {error}", file=sys.stderr)

@@ -194,9 +194,7 @@ def connect(run: RunConfig, given_up: Callable[[], bool] = lambda: False):
         if cluster is not None:
             cluster.close()
         raise DaskError(
-            f"cannot reach the Dask scheduler at {run.address}: {error}. Is it running? "
-            "(A search in a session goes on on this computer with: hyperdesk resume "
-            "SESSION --local)"
+            f"cannot reach the Dask scheduler at {run.address}: {error}. Is it running?"
         ) from None
     # A lost scheduler is the runner's to say (ClusterLost, with how to resume): the
     # client's own log of its reconnection printed two tracebacks before it.
