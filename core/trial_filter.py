@@ -34,8 +34,9 @@ class FilterError(ValueError):
 
 
 def _key(name: str) -> str:
-    """Field names as a person types them: any case, `_` or spaces, `val acc` = `Val acc`."""
-    return " ".join(name.replace("_", " ").lower().split())
+    """Field names as a person types them: any case, `_` or spaces, `val acc` = `Val acc`,
+    `val r2` = `Val R²`."""
+    return " ".join(name.replace("_", " ").replace("²", "2").lower().split())
 
 
 @dataclass(frozen=True)

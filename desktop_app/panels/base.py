@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.formatting import log_ticks
+from hyperdesk.core.trials import ACCURACY, Metric
 from hyperdesk.desktop_app.run.results import SearchResults, Trial
 
 VALIDATION_STYLE = Qt.PenStyle.SolidLine
@@ -204,6 +205,20 @@ def make_plot(
         # Values are shown as they are (1e-06), never rescaled into a "(x1e-06)" label.
         plot.getAxis(axis).enableAutoSIPrefix(False)
     return plot
+
+
+def fit_score_axis(plot: pg.PlotWidget, metric: Metric, label: str) -> None:
+    """The left axis for values of `metric`, labelled `label`: 0..1 for accuracy; fitted
+    to the values for a regression's figures (R² falls below 0 for a poor fit, errors
+    are in the label's units)."""
+    box = plot.getPlotItem().getViewBox()
+    plot.setLabel("left", label)
+    if metric is ACCURACY:
+        box.setLimits(yMin=-0.05, yMax=1.05)
+        plot.setYRange(0, 1, padding=0.02)
+    else:
+        box.setLimits(yMin=None, yMax=None)
+        box.enableAutoRange(axis="y")
 
 
 def staircase(xs, ys) -> tuple[np.ndarray, np.ndarray]:

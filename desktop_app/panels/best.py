@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+from hyperdesk.core.trials import ACCURACY
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
     CORNERS,
     Panel,
     Selection,
+    fit_score_axis,
     legend_for,
     make_plot,
     pen,
@@ -20,12 +22,13 @@ from hyperdesk.desktop_app.run.results import SearchResults
 
 
 class BestPanel(Panel):
-    """The best final validation accuracy so far against the trial number, over every
-    trial's own result."""
+    """The best final value of the search's metric so far (validation accuracy, or a
+    regression's R², RMSE or MAE) against the trial number, over every trial's own."""
 
     def __init__(self):
         self.plot = make_plot("bestPlot", "Best so far", "Trial", "Final validation accuracy")
-        self.plot.setYRange(0, 1, padding=0.02)
+        self.metric = ACCURACY
+        fit_score_axis(self.plot, ACCURACY, "Final validation accuracy")
         self.trials = self.plot.plot(
             pen=None,
             symbol="o",
@@ -42,6 +45,9 @@ class BestPanel(Panel):
         self.legend_corner = CORNERS[0]
 
     def refresh(self, results: SearchResults, selection: Selection) -> None:
+        if results.metric is not self.metric:
+            self.metric = results.metric
+            fit_score_axis(self.plot, self.metric, f"Final {self.metric.title}")
         self.best.setData(*staircase(*results.best_so_far()))
         scored = [t for t in results.trials.values() if t.score is not None]
         self.trials.setData([t.number for t in scored], [t.score for t in scored])

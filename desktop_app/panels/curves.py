@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from hyperdesk.core.trials import TrialStatus
+from hyperdesk.core.trials import ACCURACY, TrialStatus
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
     CORNERS,
@@ -17,6 +17,7 @@ from hyperdesk.desktop_app.panels.base import (
     Panel,
     Selection,
     epoch_axis,
+    fit_score_axis,
     legend_for,
     make_plot,
     pen,
@@ -27,7 +28,8 @@ from hyperdesk.desktop_app.run.results import SearchResults, Trial
 
 
 class CurvesPanel(Panel):
-    """Validation (solid) and training (dashed) accuracy per epoch of the running trials,
+    """Validation (solid) and training (dashed) accuracy (a regression's figure of its
+    search metric) per epoch of the running trials,
     the best trial and the selected ones: several selected trials are compared, each in
     its own colour, without the running ones. A trial of several runs (k folds, repeats) is
     drawn as the mean of its runs, in a band of one standard deviation."""
@@ -39,8 +41,8 @@ class CurvesPanel(Panel):
             "Epoch",
             "Accuracy",
         )
-        self.plot.setYRange(0, 1, padding=0.02)
-        self.plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.metric = ACCURACY
+        fit_score_axis(self.plot, ACCURACY, "Accuracy")
         self.legend = legend_for(self.plot)
         self.legend_corner = CORNERS[0]  # where addLegend's offset put it
         slots = [("best", BEST_COLOUR)]
@@ -64,6 +66,10 @@ class CurvesPanel(Panel):
             self.shown[slot] = None
 
     def refresh(self, results: SearchResults, selection: Selection) -> None:
+        if results.metric is not self.metric:  # accuracy, or a regression's figure
+            self.metric = results.metric
+            title = self.metric.title.removeprefix("validation ")
+            fit_score_axis(self.plot, self.metric, title[:1].upper() + title[1:])
         best = results.best()
         wanted: dict[str, tuple[Trial, str] | None] = dict.fromkeys(self.slots)
         if best is not None:

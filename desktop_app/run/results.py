@@ -17,6 +17,7 @@ from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import (
     ACCURACY,
     FINISHED,
+    TASK_METRICS,
     Metric,
     TrialStatus,
     best_trial,
@@ -116,6 +117,10 @@ class Trial:
         return self._final("val_mae")
 
     @property
+    def final_train_r2(self) -> float | None:
+        return self._final("train_r2")
+
+    @property
     def seconds(self) -> float:
         if summary := self._summary:
             return summary.seconds
@@ -164,6 +169,8 @@ class SearchResults:
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
         self.metric = metric
+        # A regression's trials have R², RMSE and MAE where a classifier's have accuracies.
+        self.regression = metric.name in TASK_METRICS["regression"]
         # (each finished trial's score and epochs, the front and those over a limit)
         self._marks: tuple | None = None
 
@@ -203,6 +210,7 @@ class SearchResults:
                     "val_r2": row.final_val_r2,
                     "val_rmse": row.final_val_rmse,
                     "val_mae": row.final_val_mae,
+                    "train_r2": row.final_train_r2,
                 },
             )
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
@@ -293,15 +301,16 @@ class SearchResults:
         return [trial for trial in self.trials.values() if trial.status == TrialStatus.RUNNING]
 
     def best_so_far(self) -> tuple[list[int], list[float]]:
-        """(trial numbers, best final validation accuracy among complete trials within
-        the search's limits up to each), over those trials, in number order."""
+        """(trial numbers, best final value of the search's metric among complete trials
+        within the search's limits up to each), over those trials, in number order."""
         numbers, values, best = [], [], None
         for number in sorted(self.trials):
             trial = self.trials[number]
             score = trial.score
             if score is None or not self.within_limits(trial):
                 continue
-            best = score if best is None else max(best, score)
+            if best is None or self.metric.oriented(score) > self.metric.oriented(best):
+                best = score
             numbers.append(number)
             values.append(best)
         return numbers, values

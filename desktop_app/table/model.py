@@ -52,16 +52,20 @@ STATUS_COLOURS = {
 
 # The columns after the parameters: header -> the trial's value. "± std" shows only for
 # trials of several runs (folds, repeats), "Test acc" only for searches with a test split,
-# "Round" only for searches in rounds, TRADE_OFF_COLUMNS only for trade-offs. Filter
-# words find notes too.
+# "Round" only for searches in rounds, TRADE_OFF_COLUMNS only for trade-offs; a classifier
+# shows ACCURACIES, a regression REGRESSION_FIGURES. Filter words find notes too.
 RESULT_COLUMNS = {
     "Val acc": lambda trial: trial.final_val_acc,
+    "Val R²": lambda trial: trial.final_val_r2,
+    "Val RMSE": lambda trial: trial.final_val_rmse,
+    "Val MAE": lambda trial: trial.final_val_mae,
     "± std": lambda trial: trial.final_val_acc_std,
-    # Beside the accuracy, where a trade-off is read (a wide table scrolls the rest off).
+    # Beside the score, where a trade-off is read (a wide table scrolls the rest off).
     "Trade-off": None,  # on the front or over a limit: see ResultsTableModel._value
     "Parameters": lambda trial: trial.parameters,
     "Best val": lambda trial: trial.best_val_acc,
     "Train acc": lambda trial: trial.final_train_acc,
+    "Train R²": lambda trial: trial.final_train_r2,
     "Test acc": lambda trial: trial.test_acc,
     "Epochs": lambda trial: trial.epoch_count,
     "Seconds": lambda trial: trial.seconds,
@@ -71,14 +75,21 @@ RESULT_COLUMNS = {
 # Shown only for a trade-off search.
 TRADE_OFF_COLUMNS = ("Parameters", "Trade-off")
 ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
-BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs")
+REGRESSION_FIGURES = ("Val R²", "Val RMSE", "Val MAE", "Train R²")
+# Errors in the label's units, lower is better; the other figures read higher is better.
+ERRORS = {
+    "Val RMSE": "root mean squared error on the validation rows, in the label's units",
+    "Val MAE": "mean absolute error on the validation rows, in the label's units",
+}
+THREE_PLACES = (*ACCURACIES, "Val R²", "Train R²")
+BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs", "Val R²", "Train R²")
 
 
 class ResultsTableModel(QAbstractTableModel):
     """Columns: trial, status, each searched parameter, final validation accuracy (and
     its spread over a trial's runs), best validation accuracy, final training accuracy,
-    test accuracy (searches with a test split), epochs and seconds. SORT_ROLE gives raw
-    values."""
+    test accuracy (searches with a test split) -- a regression's validation R², RMSE and
+    MAE and training R² instead --, epochs and seconds. SORT_ROLE gives raw values."""
 
     FIXED_BEFORE = ("Trial", "Status")
 
@@ -95,6 +106,8 @@ class ResultsTableModel(QAbstractTableModel):
             and (name != "Test acc" or results.test)
             and (name != "Round" or results.rounds)
             and (name not in TRADE_OFF_COLUMNS or results.trade_off.several)
+            and (name not in ACCURACIES or not results.regression)
+            and (name not in REGRESSION_FIGURES or results.regression)
         ]
         self.front = results.front()  # what the Trade-off column shows, to see it change
         self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
@@ -110,8 +123,11 @@ class ResultsTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
-        if role == Qt.ItemDataRole.InitialSortOrderRole and self.headers[section] in BEST_FIRST:
+        name = self.headers[section]
+        if role == Qt.ItemDataRole.InitialSortOrderRole and name in BEST_FIRST:
             return Qt.SortOrder.DescendingOrder  # a first click on a score: best first
+        if role == Qt.ItemDataRole.ToolTipRole and name in ERRORS:
+            return f"{name}: {ERRORS[name]} (lower is better)"
         return None
 
     def trial_at(self, row: int) -> Trial:
@@ -163,8 +179,10 @@ class ResultsTableModel(QAbstractTableModel):
         name = self.headers[column]
         if name in self.results.param_names:
             return parameter_text(value, name in self.log_params)
-        if name in ACCURACIES:
+        if name in THREE_PLACES:
             return accuracy_text(value)
+        if name in ERRORS:
+            return f"{value:.4g}"
         if name == "Seconds":
             return f"{value:.2f}"
         if name == "Parameters":

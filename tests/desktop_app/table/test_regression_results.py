@@ -1,0 +1,60 @@
+"""A regression search in the window: the table's score columns are its figures (R²,
+RMSE, MAE) and the filter takes them; the curves and best-so-far plot the search's
+metric on its own scale, best-so-far going the metric's way."""
+
+import itertools
+
+from PySide6.QtCore import Qt
+
+from hyperdesk.core import config as config_module
+from tests.conftest import REGRESSION_CONFIG
+from tests.desktop_app.helpers import button, column_texts, run_to_end
+
+
+def regression_search(qtbot, window, tmp_path, metric):
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "a,b,y\n"
+        + "".join(f"{i % 5},{i % 7},{3.5 * (i % 5) - (i % 7) + 0.25}\n" for i in range(80))
+    )
+    changes = ["train.epochs=6", "search.trials=4", "search.space.lr.low=1e-4"]
+    config = config_module.loads(
+        REGRESSION_CONFIG.format(path=table), [*changes, f"search.metric={metric}"]
+    )
+    window.setup.load_config(config, "prices")
+    # Start waits for the helper process to have read the table.
+    qtbot.waitUntil(lambda: button(window, "startButton").isEnabled(), timeout=30_000)
+    run_to_end(qtbot, window)
+
+
+def test_the_table_shows_a_regression_s_figures_and_filters_by_them(qtbot, window, tmp_path):
+    regression_search(qtbot, window, tmp_path, "val_r2")
+    model = window.table.table_model
+    headers = list(model.headers)
+    assert {"Val R²", "Val RMSE", "Val MAE", "Train R²"} <= set(headers)
+    assert not {"Val acc", "Best val", "Train acc"} & set(headers)
+    r2 = [float(text) for text in column_texts(window, "Val R²")]
+    rmse = column_texts(window, "Val RMSE")
+    assert len(r2) == 4 and all(text for text in rmse)
+    tooltip = model.headerData(
+        headers.index("Val RMSE"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert "label's units" in tooltip and "lower is better" in tooltip
+    # The filter reads "val r2" for "Val R²".
+    table = window.table
+    table.filter_edit.setText(f"val r2 >= {sorted(r2)[2]}")
+    assert table.count_label.text() == "2 of 4 trials"
+    assert window.panels["curves"].plot.getPlotItem().getAxis("left").labelText == "R²"
+
+
+def test_best_so_far_goes_the_way_of_an_error_metric(qtbot, window, tmp_path):
+    regression_search(qtbot, window, tmp_path, "val_rmse")
+    results = window.model.results
+    _, values = results.best_so_far()
+    assert len(values) == 4
+    # Lower is better: the best so far never rises, and ends at the smallest RMSE.
+    assert all(later <= earlier for earlier, later in itertools.pairwise(values))
+    assert values[-1] == min(t.final_val_rmse for t in results.trials.values())
+    assert results.best().final_val_rmse == values[-1]
+    best_axis = window.panels["best"].plot.getPlotItem().getAxis("left").labelText
+    assert best_axis == "Final validation RMSE"
