@@ -6,6 +6,7 @@ then only given new data (setData), never cleared and replotted."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -99,10 +100,48 @@ def _shade(level: int) -> QBrush:
     return pg.mkBrush(ACCURACY_MAP.map(level / (ACCURACY_SHADES - 1), mode="qcolor"))
 
 
-def accuracy_brush(score: float) -> QBrush:
-    """The brush of a point scored `score` on the accuracy colour map; brushes are
-    shared, so thousands of points cost a few dozen brushes."""
-    return _shade(round(min(max(score, 0.0), 1.0) * (ACCURACY_SHADES - 1)))
+@dataclass(frozen=True)
+class ScoreScale:
+    """How scores become colours: accuracy over 0..1; a regression's figure over the
+    range its trials reached, the better end at the colour map's bright end whichever
+    way is better (a low RMSE is bright)."""
+
+    metric: Metric = ACCURACY
+    low: float = 0.0
+    high: float = 1.0
+
+    @classmethod
+    def of(cls, results: SearchResults) -> ScoreScale:
+        scores = [t.score for t in results.trials.values() if t.score is not None]
+        if results.metric is ACCURACY or not scores:
+            return cls(results.metric)
+        return cls(results.metric, min(scores), max(scores))
+
+    def level(self, score: float | np.ndarray) -> float | np.ndarray:
+        """Where `score` (or each of an array's, NaN staying NaN) falls, 0 (worst) to 1
+        (best)."""
+        span = self.high - self.low
+        fraction = np.clip((np.asarray(score, dtype=float) - self.low) / (span or 1.0), 0, 1)
+        if span <= 0:
+            fraction = np.where(np.isnan(fraction), np.nan, 1.0)
+        levels = fraction if self.metric.higher_is_better else 1.0 - fraction
+        return float(levels) if levels.ndim == 0 else levels
+
+    def brush(self, score: float) -> QBrush:
+        """The brush of a point scored `score`; brushes are shared, so thousands of
+        points cost a few dozen brushes."""
+        return _shade(round(self.level(score) * (ACCURACY_SHADES - 1)))
+
+    def show_on(self, bar: pg.ColorBarItem) -> None:
+        """`bar` shows this scale: its values, which end is better, the metric's name."""
+        colours = ACCURACY_MAP
+        if not self.metric.higher_is_better:  # the bright end at the low values
+            # A copy: pyqtgraph's maps are shared, and reverse() turns one in place.
+            colours = pg.colormap.get("viridis", skipCache=True)
+            colours.reverse()
+        bar.setColorMap(colours)
+        bar.setLevels((self.low, self.high) if self.high > self.low else (self.low, self.low + 1))
+        bar.getAxis("left").setLabel(f"final {self.metric.short}")  # where add_score_bar put it
 
 
 END_LABEL_ROOM = 30  # pixels a tick label may reach past either end of an x axis
@@ -182,7 +221,8 @@ def legend_for(plot: pg.PlotWidget) -> pg.LegendItem:
 
 
 def add_score_bar(plot: pg.PlotWidget) -> pg.ColorBarItem:
-    """The colour scale of the score (final validation accuracy), right of the plot."""
+    """The colour scale of the score (final validation accuracy; ScoreScale.show_on
+    shows a regression's), right of the plot."""
     bar = pg.ColorBarItem(
         values=(0, 1), colorMap=ACCURACY_MAP, interactive=False, label="final val acc", width=14
     )

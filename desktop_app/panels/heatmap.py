@@ -8,7 +8,14 @@ from PySide6.QtCore import QRectF
 
 from hyperdesk.core.config import Config
 from hyperdesk.core.formatting import axis_text
-from hyperdesk.desktop_app.panels.base import ACCURACY_MAP, Panel, Selection, make_plot
+from hyperdesk.core.trials import ACCURACY
+from hyperdesk.desktop_app.panels.base import (
+    ACCURACY_MAP,
+    Panel,
+    ScoreScale,
+    Selection,
+    make_plot,
+)
 from hyperdesk.desktop_app.run.results import SearchResults
 
 
@@ -64,14 +71,17 @@ class HeatmapPanel(Panel):
             x_value, y_value = trial.params.get(x_name), trial.params.get(y_name)
             if x_value in x_values and y_value in y_values:
                 scores[x_values.index(x_value), y_values.index(y_value)] = trial.score
-        self.image.setImage(scores, levels=(0, 1))
+        # Each cell's place on the colour map, 0 worst to 1 best (ScoreScale).
+        scale = ScoreScale.of(results)
+        levels = scale.level(scores)
+        self.image.setImage(levels, levels=(0, 1))
         for cell, score in np.ndenumerate(scores):
             if np.isnan(score) or cell in self.cell_labels:
                 continue  # not run yet, or labelled already: a grid point's score is final
             # Light text on the dark end of viridis, dark text on the light end.
-            label = pg.TextItem(
-                f"{score:.2f}", color="#ffffff" if score < 0.6 else "#212121", anchor=(0.5, 0.5)
-            )
+            dark = levels[cell] < 0.6
+            text = f"{score:.2f}" if scale.metric is ACCURACY else scale.metric.text(score)
+            label = pg.TextItem(text, color="#ffffff" if dark else "#212121", anchor=(0.5, 0.5))
             label.setPos(*cell)
             self.plot.addItem(label)
             self.cell_labels[cell] = label

@@ -31,8 +31,8 @@ from hyperdesk.desktop_app.panels.base import (
     ROUND_SYMBOLS,
     SELECTED_COLOUR,
     Panel,
+    ScoreScale,
     Selection,
-    accuracy_brush,
     add_score_bar,
     make_plot,
 )
@@ -124,6 +124,7 @@ class ScatterPanel(Panel):
         self.plot.setToolTip("Shift + drag: select the trials in a rectangle")
         layout.addWidget(self.plot)
         self.bar = add_score_bar(self.plot)
+        self.scale = ScoreScale()
         self.points = self.plot.plot(pen=None, symbol="o", symbolSize=9)
         self.point_pen = pg.mkPen("#424242", width=0.8)
         self.pruned = self.plot.plot(
@@ -240,6 +241,10 @@ class ScatterPanel(Panel):
         if not self.space:
             return
         scored = [t for t in results.trials.values() if t.score is not None]
+        scale = ScoreScale.of(results)
+        if scale != self.scale:
+            self.scale = scale
+            scale.show_on(self.bar)
         x, y = self._xy(scored)
         symbols = [ROUND_SYMBOLS[(t.round - 1) % len(ROUND_SYMBOLS)] for t in scored]
         self.points.setData(
@@ -249,7 +254,7 @@ class ScatterPanel(Panel):
             # One symbol for a search of one round: pyqtgraph then draws every point
             # from one cached picture per colour.
             symbol=symbols if self.show_rounds else ROUND_SYMBOLS[0],
-            symbolBrush=[accuracy_brush(t.score) for t in scored],
+            symbolBrush=[scale.brush(t.score) for t in scored],
             symbolPen=self.point_pen,
         )
         # Trials stopped early have no final score: hollow grey, where they were.

@@ -4,9 +4,11 @@ metric on its own scale, best-so-far going the metric's way."""
 
 import itertools
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from hyperdesk.core import config as config_module
+from hyperdesk.desktop_app.panels.base import ACCURACY_MAP
 from tests.conftest import REGRESSION_CONFIG
 from tests.desktop_app.helpers import button, column_texts, run_to_end
 
@@ -58,3 +60,11 @@ def test_best_so_far_goes_the_way_of_an_error_metric(qtbot, window, tmp_path):
     assert results.best().final_val_rmse == values[-1]
     best_axis = window.panels["best"].plot.getPlotItem().getAxis("left").labelText
     assert best_axis == "Final validation RMSE"
+    # The scatter's colours: the lowest RMSE at the bright end, the highest at the dark.
+    scale = window.panels["scatter"].scale
+    worst = max(t.final_val_rmse for t in results.trials.values())
+    assert (scale.level(values[-1]), scale.level(worst)) == (1.0, 0.0)
+    assert window.panels["scatter"].bar.getAxis("left").labelText == "final val RMSE"
+    # Reversing the bar's colours for an error left the shared accuracy map as it was.
+    viridis = pg.colormap.get("viridis", skipCache=True)
+    assert ACCURACY_MAP.map(1.0, mode="qcolor") == viridis.map(1.0, mode="qcolor")
