@@ -14,20 +14,19 @@ from typing import Any
 from hyperdesk.core.files import replacing
 from hyperdesk.core.formatting import spreadsheet_safe
 from hyperdesk.core.storage.session import Session, front_rows, trial_costs
-from hyperdesk.core.trials import TrialStatus
+from hyperdesk.core.trials import ACCURACY, TrialStatus
 
 TRIAL_COLUMNS_BEFORE = ("number", "status", "round")
-TRIAL_COLUMNS_AFTER = (
+# A classifier's figures, or a regression's, then what every trial has.
+ACCURACY_COLUMNS = (
     "final_val_acc",
     "final_val_acc_std",
     "best_val_acc",
     "final_train_acc",
     "test_acc",
-    "epochs",
-    "seconds",
-    "parameters",
-    "note",
 )
+REGRESSION_COLUMNS = ("final_val_r2", "final_val_rmse", "final_val_mae", "final_train_r2")
+TRIAL_COLUMNS_AFTER = ("epochs", "seconds", "parameters", "note")
 # A trade-off search's further columns: whether a trial is on the front, and whether
 # it kept to the limits.
 TRADE_OFF_COLUMNS = ("on_front", "feasible")
@@ -48,20 +47,20 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
     trials, trade_off = session.trials(), session.config.search.trade_off
     counts = {n: (len(records), sum(r.seconds for r in records)) for n, records in epochs.items()}
     costs = trial_costs(trials, counts)
+    metric = session.metric
+    figures = ACCURACY_COLUMNS if metric is ACCURACY else REGRESSION_COLUMNS
     front = (
-        {row.number for row in front_rows(trade_off, trials, costs)} if trade_off.several else set()
+        {row.number for row in front_rows(trade_off, trials, costs, metric)}
+        if trade_off.several
+        else set()
     )
     rows = []
     for trial in trials:
         records = epochs.get(trial.number, [])
         row = {"number": trial.number, "status": trial.status, "round": trial.round}
         row.update({name: trial.params.get(name) for name in names})
+        row.update({name: getattr(trial, name) for name in figures})
         row.update(
-            final_val_acc=trial.final_val_acc,
-            final_val_acc_std=trial.final_val_acc_std,
-            best_val_acc=trial.best_val_acc,
-            final_train_acc=trial.final_train_acc,
-            test_acc=trial.test_acc,
             epochs=len(records),
             seconds=round(sum(record.seconds for record in records), 3),
             parameters=trial.parameters,
@@ -74,7 +73,7 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
             )
         rows.append(row)
     extra = TRADE_OFF_COLUMNS if trade_off.several else ()
-    return [*TRIAL_COLUMNS_BEFORE, *names, *TRIAL_COLUMNS_AFTER, *extra], rows
+    return [*TRIAL_COLUMNS_BEFORE, *names, *figures, *TRIAL_COLUMNS_AFTER, *extra], rows
 
 
 def to_csv(session: Session) -> str:
@@ -115,7 +114,8 @@ def write_text(path: Path, text: str) -> None:
 def to_optuna(session: Session, storage: str) -> str:
     """Write the session as an Optuna study in `storage` (e.g. sqlite:///study.db), so
     optuna.load_study and optuna-dashboard open it; returns the study's name. Complete
-    trials keep their final validation accuracy and every epoch's as intermediate values
+    trials keep their final value of the search's metric (validation accuracy, or a
+    regression's R², RMSE or MAE, its direction set) and every epoch's as intermediate values
     (a trade-off's study: its objectives, each trial's values and how far it went past
     each limit as its constraints); pruned ones are pruned; the rest (diverged, failed,
     interrupted) are failed."""
@@ -124,11 +124,15 @@ def to_optuna(session: Session, storage: str) -> str:
     from hyperdesk.core.search.optuna_strategies import distribution, ended_trial
 
     config = session.config
-    trade_off, costs = config.search.trade_off, session.costs()
+    trade_off, costs, metric = config.search.trade_off, session.costs(), config.metric
     distributions = {param.name: distribution(param) for param in config.search.space}
+    # The search's metric is the first objective, with its own direction (RMSE: minimize).
+    directions = ["maximize" if metric.higher_is_better else "minimize"]
     try:
         study = optuna.create_study(
-            study_name=session.name, storage=storage, directions=trade_off.directions
+            study_name=session.name,
+            storage=storage,
+            directions=[*directions, *trade_off.directions[1:]],
         )
     except optuna.exceptions.DuplicatedStudyError:
         raise ValueError(
@@ -143,12 +147,12 @@ def to_optuna(session: Session, storage: str) -> str:
     }
     with warnings.catch_warnings():  # experimental in Optuna, and what the dashboard shows
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        study.set_metric_names(list(trade_off.objectives))
+        study.set_metric_names([metric.name, *trade_off.objectives[1:]])
     for trial in session.trials():
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)
         complete = state == optuna.trial.TrialState.COMPLETE
-        values = trade_off.values(trial.final_val_acc, costs[trial.number]) if complete else None
-        intermediate = {r.epoch: r.val_acc for r in epochs.get(trial.number, [])}
+        values = trade_off.values(metric.final(trial), costs[trial.number]) if complete else None
+        intermediate = {r.epoch: getattr(r, metric.name) for r in epochs.get(trial.number, [])}
         if state == optuna.trial.TrialState.PRUNED and intermediate and not trade_off.several:
             # As Optuna's own tell does: a pruned trial's value is its last reported one
             # (without it the dashboard leaves the trial out of its history plots).

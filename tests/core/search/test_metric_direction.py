@@ -55,8 +55,8 @@ def test_median_stopping_stops_the_trial_whose_error_is_above_the_median(worse):
     assert any(stopped) == worse
 
 
-@pytest.mark.parametrize("metric", ["val_rmse", "val_r2", "val_mae"])
-def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperdesk_home, metric):
+def regression_run(capsys, tmp_path, metric):
+    """`run --json`'s last line for a small regression search ranked by `metric`."""
     table = tmp_path / "t.csv"
     table.write_text(
         "a,b,y\n"
@@ -75,13 +75,37 @@ def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperde
     sets = [arg for change in changes for arg in ("--set", change)]
     code, out, _ = run_cli(capsys, "run", config, "--json", *sets)
     assert code == 0
-    best = json.loads(out.strip().splitlines()[-1])["best"]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("metric", ["val_rmse", "val_r2", "val_mae"])
+def test_run_names_the_best_trial_by_the_chosen_metric(capsys, tmp_path, hyperdesk_home, metric):
+    best = regression_run(capsys, tmp_path, metric)["best"]
     trials = [json.loads(line) for line in _trials(best, tmp_path)]
     values = {t["number"]: t[metric] for t in trials}
     pick = min if METRICS[metric].higher_is_better is False else max
     assert best["number"] == pick(values, key=values.get)
     assert best["score"] == {"metric": metric, "value": values[best["number"]]}
     assert {"val_r2", "val_rmse", "val_mae"} <= set(best) and "val_acc" not in best
+
+
+def test_exports_carry_a_regression_s_figures_and_its_direction(capsys, tmp_path, hyperdesk_home):
+    import optuna
+
+    session = regression_run(capsys, tmp_path, "val_rmse")["session"]
+    code, out, _ = run_cli(capsys, "export", session, "--csv")
+    assert code == 0
+    header = out.splitlines()[0].split(",")
+    assert {"final_val_r2", "final_val_rmse", "final_val_mae", "final_train_r2"} <= set(header)
+    assert "final_val_acc" not in header
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    assert run_cli(capsys, "export", session, "--optuna", storage)[0] == 0
+    (name,) = optuna.get_all_study_names(storage)
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert study.direction == optuna.study.StudyDirection.MINIMIZE
+    assert study.metric_names == ["val_rmse"]
+    rmse = {t["number"]: t["val_rmse"] for t in map(json.loads, _trials(None, tmp_path))}
+    assert study.best_trial.user_attrs["hyperdesk_trial"] == min(rmse, key=rmse.get)
 
 
 def _trials(best, tmp_path):
