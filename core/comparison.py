@@ -11,7 +11,7 @@ from typing import Any
 
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.storage.session import Session, trial_costs
-from hyperdesk.core.trials import FINISHED, best_trial, trial_score
+from hyperdesk.core.trials import ACCURACY, FINISHED, METRICS, Metric, TrialStatus, best_trial
 
 # Two accuracies differ beyond noise when they are this many standard errors of their
 # difference apart (about 95% two-sided for a normal approximation).
@@ -30,10 +30,12 @@ class SessionSide:
     epochs: int  # trained, by every trial
     seconds: float  # of training, every trial
     best_trial: int | None
-    best_val_acc: float | None
+    best_score: float | None  # its best trial's value of `metric`
     # One standard error of the best accuracy: the spread over its runs (folds, repeats),
-    # else the binomial error of an accuracy on the validation samples.
+    # else the binomial error of an accuracy on the validation samples (a regression's
+    # is not known yet).
     best_error: float | None
+    metric: str = ACCURACY.name  # what ranks its trials (core.trials.METRICS)
     best_params: dict[str, Any] = field(default_factory=dict)
     best_epochs: int = 0
     best_seconds: float = 0.0
@@ -46,16 +48,21 @@ class SessionSide:
     log_params: tuple[str, ...] = ()  # the searched ranges on a log scale
 
     def score_text(self) -> str:
-        if self.best_val_acc is None:
+        if self.best_score is None:
             return "none yet"
         error = "" if self.best_error is None else f" ± {self.best_error:.3f}"
-        return f"{self.best_val_acc:.3f}{error}"
+        return f"{METRICS[self.metric].text(self.best_score)}{error}"
 
 
 @dataclass(frozen=True)
 class Comparison:
     sides: list[SessionSide]
     verdict: str
+
+    @property
+    def metric(self) -> Metric:
+        """What the sides rank by (accuracy when they differ: the verdict says so)."""
+        return _metric_of(self.sides)
 
     def table(self) -> list[tuple[str, ...]]:
         """The sides as rows of text: a heading, then one row per figure, a column per
@@ -75,7 +82,7 @@ class Comparison:
             ("epochs trained", *(f"{side.epochs:,}" for side in sides)),
             ("training time", *(f"{side.seconds:.2f} s" for side in sides)),
             ("best trial", *("" if s.best_trial is None else str(s.best_trial) for s in sides)),
-            ("best val acc", *(side.score_text() for side in sides)),
+            (f"best {self.metric.short}", *(side.score_text() for side in sides)),
             *((name, *(param(side, name) for side in sides)) for name in names),
             ("its epochs", *(str(side.best_epochs) for side in sides)),
             ("its time", *(f"{side.best_seconds:.2f} s" for side in sides)),
@@ -104,20 +111,24 @@ def read_side(path: Path) -> SessionSide:
     within_limits = config.search.trade_off.within_limits(lambda: trial_costs(rows, counts))
     data = config.data.source or config.data.dataset
     finished = [row for row in rows if row.status in FINISHED]
+    metric = config.metric
     by_trials, by_epochs, points = [], [], []
-    best, trained = None, 0  # the best score so far, within the limits
+    best, trained = None, 0  # the best value so far, within the limits
     for row in finished:
-        score = trial_score(row.status, row.final_val_acc)
+        value = metric.final(row) if row.status == TrialStatus.COMPLETE else None
         trained += counts.get(row.number, (0, 0.0))[0]
-        points.append((row.params, score))
-        if score is not None and within_limits(row):
-            best = score if best is None else max(best, score)
+        points.append((row.params, value))
+        better = best is None or (
+            value is not None and metric.oriented(value) > metric.oriented(best)
+        )
+        if value is not None and within_limits(row) and better:
+            best = value
         if best is not None:
             by_trials.append((row.number, best))
             by_epochs.append((trained, best))
-    best_row = best_trial(finished, within_limits)
+    best_row = best_trial(finished, within_limits, metric)
     error = None
-    if best_row is not None:
+    if best_row is not None and metric is ACCURACY:
         error = best_row.final_val_acc_std
         if error is None:
             try:
@@ -136,8 +147,9 @@ def read_side(path: Path) -> SessionSide:
         epochs=trained,
         seconds=round(sum(seconds for _, seconds in counts.values()), 3),
         best_trial=None if best_row is None else best_row.number,
-        best_val_acc=best,
+        best_score=best,
         best_error=None if error is None else round(error, 4),
+        metric=metric.name,
         best_params={} if best_row is None else best_row.params,
         best_epochs=best_epochs,
         best_seconds=round(best_seconds, 3),
@@ -161,25 +173,34 @@ def compare_sessions(paths: list[Path]) -> Comparison:
     return Comparison(sides, verdict(sides))
 
 
+def _metric_of(sides: list[SessionSide]) -> Metric:
+    """The metric the sides rank by; accuracy's name when they differ (the verdict says)."""
+    names = {side.metric for side in sides}
+    return METRICS[names.pop()] if len(names) == 1 else ACCURACY
+
+
 def verdict(sides: list[SessionSide]) -> str:
     """Which session found the better trial, and whether the difference from the
-    runner-up is beyond the noise of their validation accuracies."""
+    runner-up is beyond the noise of their validation scores."""
+    if len({side.metric for side in sides}) > 1:
+        return "These sessions rank their trials by different metrics: nothing to compare."
+    metric = _metric_of(sides)
     scored = sorted(
-        (side for side in sides if side.best_val_acc is not None),
-        key=lambda side: -side.best_val_acc,
+        (side for side in sides if side.best_score is not None),
+        key=lambda side: -metric.oriented(side.best_score),
     )
     if len(scored) < 2:
         return "Fewer than two of these sessions have a finished trial: nothing to compare."
     first, second = scored[0], scored[1]
-    gap = first.best_val_acc - second.best_val_acc
+    gap = abs(first.best_score - second.best_score)
     head = (
-        f"{first.name} is best: {first.best_val_acc:.3f} (trial {first.best_trial}) against "
-        f"{second.best_val_acc:.3f} for {second.name}"
+        f"{first.name} is best: {metric.text(first.best_score)} (trial {first.best_trial}) "
+        f"against {metric.text(second.best_score)} for {second.name}"
     )
     if len({side.data for side in sides}) > 1:
         return f"{head}; but they searched different data, so the scores do not compare."
     if first.best_error is None or second.best_error is None:
-        return f"{head}; the noise of their accuracies is not known."
+        return f"{head}; the noise of their scores is not known."
     noise = math.hypot(first.best_error, second.best_error)
     spread = f"a difference of {gap:.3f}, its standard error {noise:.3f}"
     if gap > Z_BEYOND_NOISE * noise:

@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core.comparison import Comparison
-from hyperdesk.desktop_app.panels.base import SELECTED_COLOURS, legend_for, make_plot, staircase
+from hyperdesk.core.trials import ACCURACY
+from hyperdesk.desktop_app.panels.base import (
+    SELECTED_COLOURS,
+    ScoreScale,
+    legend_for,
+    make_plot,
+    staircase,
+)
 from hyperdesk.desktop_app.widgets.wrapping import breakable
 
 SESSION_COLOURS = SELECTED_COLOURS[1:]  # none of them the best trial's green
@@ -51,9 +58,10 @@ class CompareDialog(QDialog):
         self.verdict.setStyleSheet("font-size: 11pt; font-weight: 600;")
         layout.addWidget(self.verdict)
         grid = QGridLayout()
-        self.by_trials = _plot("byTrials", "Best so far, trial by trial", "Trial", "Best val acc")
+        best = f"Best {comparison.metric.short}"  # "Best val acc", "Best val RMSE"
+        self.by_trials = _plot("byTrials", "Best so far, trial by trial", "Trial", best)
         self.by_epochs = _plot(
-            "byEpochs", "Best so far, against the work done", "Epochs trained", "Best val acc"
+            "byEpochs", "Best so far, against the work done", "Epochs trained", best
         )
         self.scatter = self._scatter()
         self.table = self._table()
@@ -97,13 +105,21 @@ class CompareDialog(QDialog):
 
     def _scatter(self) -> pg.PlotWidget:
         """Every finished trial of every session at its first two parameters (those of
-        the first session), in its session's colour, larger for a higher score."""
+        the first session), in its session's colour, larger for a better score."""
         sides = self.comparison.sides
         names = [n for side in sides for params, _ in side.points for n in params]
         x_name, y_name = [*dict.fromkeys(names), "", ""][:2]
         plot = _plot("byParameters", "Every trial, by session", x_name, y_name)
         logs = set(sides[0].log_params)
         plot.setLogMode(x=x_name in logs, y=y_name in logs)
+        # Sized by score: accuracy as it is, a regression's figure over the range reached.
+        values = [v for side in sides for _, v in side.points if v is not None]
+        metric = self.comparison.metric
+        scale = (
+            ScoreScale(metric)
+            if metric is ACCURACY or not values
+            else ScoreScale(metric, min(values), max(values))
+        )
         for index, side in enumerate(sides):
             chosen = [
                 (params[x_name], params[y_name], score)
@@ -113,7 +129,7 @@ class CompareDialog(QDialog):
             if not chosen:
                 continue
             x, y, scores = zip(*chosen, strict=True)
-            sizes = [6 + 10 * (score or 0.0) for score in scores]
+            sizes = [6 + 10 * (0.0 if score is None else scale.level(score)) for score in scores]
             colour = SESSION_COLOURS[index % len(SESSION_COLOURS)]
             # Sessions of one seed try the same points: the first is drawn filled, each
             # other as an outline of its own shape, so a point hides no session's.

@@ -2,8 +2,10 @@
 
 import json
 import math
+from pathlib import Path
 
 from hyperdesk.core.comparison import SessionSide, compare_sessions, verdict
+from hyperdesk.core.paths import sessions_dir
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord
 from tests.core.cli.test_cli import run_cli
@@ -30,12 +32,12 @@ def test_each_side_counts_its_trials_epochs_and_best_so_far(tmp_path):
     b = write_session(tmp_path / "b.hdsession", [0.55, 0.52])
     first, second = compare_sessions([a, b]).sides
     assert (first.trials, first.epochs, first.seconds) == (4, 8, 4.0)
-    assert (first.best_trial, first.best_val_acc, first.best_params) == (3, 0.7, {"lr": 0.03})
+    assert (first.best_trial, first.best_score, first.best_params) == (3, 0.7, {"lr": 0.03})
     assert first.by_trials == [(1, 0.5), (2, 0.5), (3, 0.7), (4, 0.7)]
     assert first.by_epochs == [(2, 0.5), (4, 0.5), (6, 0.7), (8, 0.7)]
     # 100 validation samples (500 x 0.2): the binomial error of 0.7 on them.
     assert first.best_error == round(math.sqrt(0.7 * 0.3 / 100), 4)
-    assert second.best_val_acc == 0.55
+    assert second.best_score == 0.55
 
 
 def test_the_verdict_weighs_the_difference_against_the_validation_noise():
@@ -64,7 +66,36 @@ def test_compare_prints_the_table_and_json(capsys, tmp_path):
     assert out.strip().endswith("beyond the validation noise.")
     code, out, _ = run_cli(capsys, "compare", a, b, "--json")
     document = json.loads(out)
-    assert [side["best_val_acc"] for side in document["sessions"]] == [0.9, 0.52]
+    assert [side["best_score"] for side in document["sessions"]] == [0.9, 0.52]
     assert document["verdict"].startswith("a is best")
     code, _, err = run_cli(capsys, "compare", a)
     assert code == 2 and "two sessions or more" in err
+
+
+def test_regression_sessions_are_compared_by_their_metric_the_way_it_goes(
+    capsys, tmp_path, hyperdesk_home, tiny_config
+):
+    from tests.core.search.test_metric_direction import regression_run
+
+    first = regression_run(capsys, tmp_path / "a", "val_rmse")
+    second = regression_run(capsys, tmp_path / "b", "val_rmse")
+    comparison = compare_sessions([Path(first["session"]), Path(second["session"])])
+    rmse = {side.name: side.best_score for side in comparison.sides}
+    assert [side.metric for side in comparison.sides] == ["val_rmse", "val_rmse"]
+    assert rmse == {
+        side.name: run["best"]["val_rmse"]
+        for side, run in zip(comparison.sides, (first, second), strict=True)
+    }
+    winner = min(rmse, key=rmse.get)  # lower is better
+    assert comparison.verdict.startswith(f"{winner} is best: ")
+    assert (
+        "best val RMSE",
+        *(side.score_text() for side in comparison.sides),
+    ) in comparison.table()
+    assert run_cli(capsys, "run", tiny_config)[0] == 0
+    (classifier,) = (p for p in sessions_dir().glob("*.hdsession") if p.stem.startswith("tiny"))
+    mixed = compare_sessions([Path(first["session"]), classifier])
+    assert (
+        mixed.verdict
+        == "These sessions rank their trials by different metrics: nothing to compare."
+    )

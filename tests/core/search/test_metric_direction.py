@@ -57,6 +57,7 @@ def test_median_stopping_stops_the_trial_whose_error_is_above_the_median(worse):
 
 def regression_run(capsys, tmp_path, metric):
     """`run --json`'s last line for a small regression search ranked by `metric`."""
+    tmp_path.mkdir(exist_ok=True)
     table = tmp_path / "t.csv"
     table.write_text(
         "a,b,y\n"

@@ -874,7 +874,7 @@ def test_two_sessions_selected_are_compared_side_by_side(qtbot, window, capsys, 
     # A best-so-far staircase per session, up to its 4th trial and its best score.
     curves = dialog.by_trials.getPlotItem().listDataItems()
     ends = {(curve.getData()[0][-1], curve.getData()[1][-1]) for curve in curves}
-    assert ends == {(4, side.best_val_acc) for side in dialog.comparison.sides}
+    assert ends == {(4, side.best_score) for side in dialog.comparison.sides}
     # One seed, so the first trials lie on the same points: the second session is an
     # outline of another shape around them, not hidden under the first's dots.
     first, second = dialog.scatter.getPlotItem().listDataItems()
