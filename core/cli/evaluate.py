@@ -34,15 +34,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_SESSION
     print(
-        f"Trial {result.number} ({params}): test accuracy {result.test_acc:.3f} "
-        f"(loss {result.test_loss:.3f}) on {result.test_samples} samples no search saw, "
+        f"Trial {result.number} ({params}): {result.text()} "
+        f"on {result.test_samples} samples no search saw, "
         f"after {result.epochs} epochs on {result.train_samples} ({result.seconds:.1f} s). "
         "Stored in the session."
     )
     if args.json:
-        print(
-            json.dumps(
-                {"trial": result.number, "test_acc": result.test_acc, "test_loss": result.test_loss}
-            )
-        )
+        print(json.dumps({"trial": result.number, **result.figures()}))
     return EXIT_OK

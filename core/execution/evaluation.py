@@ -26,6 +26,27 @@ class TestResult:
     test_samples: int
     epochs: int
     seconds: float
+    # A regression's RMSE and MAE (in the label's units) and R² on the test split.
+    test_rmse: float | None = None
+    test_mae: float | None = None
+    test_r2: float | None = None
+
+    def figures(self) -> dict[str, float]:
+        """Its test figures by name, those its task has (for --json)."""
+        named = {
+            "test_acc": self.test_acc,
+            "test_loss": self.test_loss,
+            "test_rmse": self.test_rmse,
+            "test_mae": self.test_mae,
+            "test_r2": self.test_r2,
+        }
+        return {name: value for name, value in named.items() if value is not None}
+
+    def text(self) -> str:
+        """What the test found, as the command line and the window say it."""
+        if self.test_r2 is not None:
+            return f"test RMSE {self.test_rmse:.4g}, MAE {self.test_mae:.4g}, R² {self.test_r2:.3f}"
+        return f"test accuracy {self.test_acc:.3f} (loss {self.test_loss:.3f})"
 
 
 def chosen_trial(session: Session, number: int | None) -> TrialRow:
@@ -97,4 +118,7 @@ def evaluate_on_test(
         len(data.x_val),
         len(result.records),
         seconds,
+        final and final.val_rmse,
+        final and final.val_mae,
+        final and final.val_r2,
     )

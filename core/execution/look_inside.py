@@ -9,21 +9,30 @@ from pathlib import Path
 
 import numpy as np
 
+from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint, load_data, picture, showable
 from hyperdesk.core.data.splits import load_split, split_rows
-from hyperdesk.core.data.tables import Dataset
+from hyperdesk.core.data.tables import REGRESSION, Dataset
 from hyperdesk.core.execution.evaluation import chosen_trial, weights_not_kept
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.storage.session import Session, SessionError
 from hyperdesk.core.training.network import Network, softmax
 from hyperdesk.core.training.trainer import TrainingState
 
+# What Inside does not show yet: a regression's predicted values against the actual ones.
+NO_LOOK_FOR_REGRESSION = (
+    "a look inside shows a classifier's confusion matrix and mistakes; a regression's "
+    "predicted-against-actual view is not built yet (its RMSE, MAE and R² are in the table)"
+)
+
 
 def inspect_trial(session_path: Path, number: int) -> Inspection:
     """What trial `number`'s kept weights make of its validation split. ConfigError
-    (naming the trial) when its weights are not kept."""
+    (naming the trial) when its weights are not kept, or its search is a regression."""
     with Session.open(session_path, writable=False) as session:
         config, fingerprint = session.config, session.data_fingerprint
+        if config.data.task == REGRESSION:
+            raise ConfigError([("trial", NO_LOOK_FOR_REGRESSION)])
         row = chosen_trial(session, number)
         kept = session.kept_state(number)
         if kept is None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget
 
 from hyperdesk.core.execution.final_model import FinalModel
-from hyperdesk.core.execution.look_inside import inspect_trial
+from hyperdesk.core.execution.look_inside import NO_LOOK_FOR_REGRESSION, inspect_trial
 from hyperdesk.core.model.inspection import Inspection
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.panels.inside_report import ReportView, model_headline
@@ -107,6 +107,9 @@ class InsideFollower(QObject):
         if trial.status in UNFINISHED:
             self.panel.say(f"Trial {number} {UNFINISHED[trial.status]}: select a finished trial.")
             return
+        if self.model.results.regression:  # nothing to ask the helper for
+            self.panel.say(f"Trial {number}: {NO_LOOK_FOR_REGRESSION}.")
+            return
         key = (path, number, trial.epoch_count)
         look = self.looks.get(key)
         if isinstance(look, Inspection):
@@ -138,6 +141,12 @@ class InsideFollower(QObject):
     def show_model(self, final: FinalModel, path: Path) -> None:
         """The look inside a model just saved at `path`, until the selection changes."""
         self.stale, self.showing_model = False, True
-        self.panel.show_report(
-            ("model", path), f"{path.stem}-report", model_headline(final.model, path), final.look
-        )
+        headline = model_headline(final.model, path)
+        if final.look is None:  # a regression's: its figures, no class report
+            figures = final.model.details["evaluation"]
+            self.panel.say(
+                f"{headline} On the {figures['on']}: RMSE {figures['rmse']:.4g}, MAE "
+                f"{figures['mae']:.4g}, R² {figures['r2']:.3f}."
+            )
+            return
+        self.panel.show_report(("model", path), f"{path.stem}-report", headline, final.look)

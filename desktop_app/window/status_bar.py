@@ -186,15 +186,20 @@ class SearchStatusBar(QStatusBar):
             )
             return
         self.showMessage(
-            f"Trial {result.number}: test accuracy {result.test_acc:.3f} on "
+            f"Trial {result.number}: {result.text()} on "
             f"{result.test_samples} samples no search saw (trained {result.epochs} "
             f"epochs on {result.train_samples})."
         )
 
     def _model_saved(self, final) -> None:
         details = final.model.details
-        tested = details["test_accuracy"]
+        tested, evaluation = details["test_accuracy"], details.get("evaluation")
         how = f", test accuracy {tested:.3f}" if tested is not None else ""
+        if evaluation is not None:  # a regression's, on the test split or the samples
+            how = (
+                f", RMSE {evaluation['rmse']:.4g} and R² {evaluation['r2']:.3f} on the "
+                f"{evaluation['on']}"
+            )
         self.show_written(
             [self.controller.model_path],
             f"trial {details['trial']}'s model ({details['train_samples']:,} samples{how})",

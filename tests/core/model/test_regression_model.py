@@ -82,3 +82,20 @@ def test_a_regression_model_file_with_a_crafted_target_is_refused(tmp_path, regr
                 archive.writestr(name, buffer.getvalue() if name == "header.npy" else data)
         with pytest.raises(ModelError, match="target is not a regression's"):
             load_model(bad)
+
+
+def test_evaluate_reports_a_regression_s_test_figures(capsys, regression_session):
+    code, printed, _ = run_cli(capsys, "evaluate", regression_session, "--json")
+    assert code == 0 and "test RMSE" in printed and "R²" in printed
+    result = json.loads(printed.strip().splitlines()[-1])
+    assert {"test_rmse", "test_mae", "test_r2", "test_loss"} <= set(result)
+    assert "test_acc" not in result
+    assert result["test_loss"] == pytest.approx(result["test_rmse"] ** 2, rel=1e-6)
+
+
+def test_a_look_inside_a_regression_trial_says_it_is_not_built(regression_session):
+    from hyperdesk.core.config import ConfigError
+    from hyperdesk.core.execution.look_inside import inspect_trial
+
+    with pytest.raises(ConfigError, match="predicted-against-actual view is not built yet"):
+        inspect_trial(regression_session, 1)

@@ -68,3 +68,19 @@ def test_best_so_far_goes_the_way_of_an_error_metric(qtbot, window, tmp_path):
     # Reversing the bar's colours for an error left the shared accuracy map as it was.
     viridis = pg.colormap.get("viridis", skipCache=True)
     assert ACCURACY_MAP.map(1.0, mode="qcolor") == viridis.map(1.0, mode="qcolor")
+
+
+def test_inside_says_a_regression_s_look_is_not_built_and_shows_a_saved_model_s_figures(
+    qtbot, window, tmp_path
+):
+    from hyperdesk.core.execution.final_model import train_final_model
+
+    regression_search(qtbot, window, tmp_path, "val_r2")
+    best = window.model.results.best()
+    window.inside_follower.set_visible(True)
+    window.model.select(best.number)
+    assert "predicted-against-actual view is not built yet" in window.inside.message.text()
+    final = train_final_model(window.model.session_path, best.number)
+    window.inside_follower.show_model(final, tmp_path / "m.hdmodel")
+    shown = window.inside.message.text()
+    assert "m.hdmodel" in shown and "RMSE" in shown and "R²" in shown
