@@ -21,7 +21,7 @@ from hyperdesk.core.data.sources import DataSummary, preview_data
 from hyperdesk.core.formatting import parameter_text
 from hyperdesk.core.storage.export import write_text
 from hyperdesk.core.storage.session import Session, TrialRow, front_rows, trial_costs
-from hyperdesk.core.trials import FINISHED, ranked
+from hyperdesk.core.trials import FINISHED, Metric, ranked
 
 BEST_SHOWN = 10  # trials in the report's table of the best
 # The sections a report has, in order: (id, heading). Tests parse them by id.
@@ -111,7 +111,9 @@ def report_html(
         counts = session.epoch_counts()
     # A trade-off has no single best: its front, smallest first, stands in for them.
     trade_off = config.search.trade_off
-    front = front_rows(trade_off, rows, trial_costs(rows, counts)) if trade_off.several else None
+    front = None
+    if trade_off.several:
+        front = front_rows(trade_off, rows, trial_costs(rows, counts), config.metric)
     if summary is None:
         summary = data_summary(session_path)
     parts = [
@@ -129,11 +131,16 @@ def report_html(
         "setup": _setup(config),
         "data": _data(config, summary),
         "best": (
-            _best(ranked(rows)[:BEST_SHOWN], counts, log_names(config))
+            _best(
+                ranked(rows, metric=config.metric)[:BEST_SHOWN],
+                counts,
+                log_names(config),
+                config.metric,
+            )
             if front is None
             else "<p>A trade-off has no single best trial: these are its front, the "
             "cheapest first, each the most accurate for its cost.</p>"
-            + _best(front, counts, log_names(config))
+            + _best(front, counts, log_names(config), config.metric)
         ),
         "panels": _figures(panels) or "<p>No panel to show yet.</p>",
         "inside": _figures(looks)
@@ -227,6 +234,12 @@ def _data(config, summary: DataSummary | str) -> str:
         f"{name} ({count:,})" for name, count in zip(summary.classes, summary.counts, strict=True)
     )
     notes = "".join(f"<li>{_text(note)}</li>" for note in summary.notes)
+    if summary.target is not None:  # a regression: its label's spread, no classes
+        unit = _SAMPLE_WORDS.get(summary.kind, "samples")
+        return (
+            f"<p><b>{_text(where)}</b>: {_text(summary.describe(unit))}.</p>"
+            f"<p>{_text(config.data.split_text())}</p>" + (f"<ul>{notes}</ul>" if notes else "")
+        )
     return (
         f"<p><b>{_text(where)}</b>: {summary.rows:,} {_SAMPLE_WORDS.get(summary.kind, 'samples')} "
         f"of {summary.inputs:,} inputs; {len(summary.classes)} classes: {_text(classes)}.</p>"
@@ -242,8 +255,11 @@ def log_names(config) -> set[str]:
     return {param.name for param in config.search.space if getattr(param, "scale", "") == "log"}
 
 
-def _best(best: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[str]) -> str:
-    """The best trials (a trade-off's front), with their sizes when they differ."""
+def _best(
+    best: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[str], metric: Metric
+) -> str:
+    """The best trials (a trade-off's front) by `metric`, with their sizes when they
+    differ."""
     if not best:
         return "<p>No trial has finished with a score yet.</p>"
     sized = len({row.parameters for row in best}) > 1
@@ -252,12 +268,11 @@ def _best(best: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[
     table_rows = []
     for row in best:
         epochs, seconds = counts.get(row.number, (0, 0.0))
-        spread = "" if row.final_val_acc_std is None else f" ± {row.final_val_acc_std:.3f}"
         table_rows.append(
             (
                 str(row.number),
                 *(_value(row.params.get(name), name in logs) for name in names),
-                f"{row.final_val_acc:.3f}{spread}",
+                metric.score_text(row),
                 *(() if not tested else ("" if row.test_acc is None else f"{row.test_acc:.3f}",)),
                 *((f"{row.parameters or 0:,}",) if sized else ()),
                 str(epochs),
@@ -268,7 +283,7 @@ def _best(best: list[TrialRow], counts: dict[int, tuple[int, float]], logs: set[
     headings = (
         "trial",
         *names,
-        "val acc",
+        metric.short,
         *(("test acc",) * tested),
         *(("parameters",) * sized),
         "epochs",

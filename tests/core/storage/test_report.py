@@ -39,3 +39,14 @@ def test_the_fixed_table_says_searched_for_what_was_searched(tmp_path, capsys, s
     rows = fixed_rows(report_html(path, [], "not read for this test"))
     assert rows["network"] == network
     assert rows["training"] == "epochs 1, batch 20, optimizer sgd"
+
+
+def test_a_regression_s_report_ranks_its_best_by_its_metric(tmp_path, capsys, hyperdesk_home):
+    from tests.core.search.test_metric_direction import regression_run
+
+    run = regression_run(capsys, tmp_path, "val_rmse")
+    page = report_html(run["session"], [])
+    assert "regression on" in page and "0 classes" not in page  # the data section
+    table = next(t for t in page.split("<table")[1:] if "val RMSE" in t)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert cells[0] == str(run["best"]["number"])  # the lowest RMSE first
