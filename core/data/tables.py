@@ -86,6 +86,24 @@ class Dataset:
     def outputs(self) -> int:
         return 1 if self.task == REGRESSION else len(self.classes)
 
+    def row_values(self, row: int, limit: int) -> tuple[tuple[str, str], ...]:
+        """Row `row`'s first `limit` features as a person reads them: (column, value),
+        a word column's word, "missing" for an empty cell (the file's values, before
+        any filling or scaling). Features without names (an NPZ) are x0, x1, ..."""
+        values, position = [], 0
+        columns = self.columns or tuple(Column(f"x{index}") for index in range(self.inputs))
+        for column in columns[:limit]:
+            width = 1 if column.words is None else len(column.words)
+            cells = self.x[row, position : position + width]
+            position += width
+            if np.isnan(cells).any() or (column.words is not None and not cells.any()):
+                values.append((column.name, "missing"))
+            elif column.words is None:
+                values.append((column.name, f"{float(cells[0]):g}"))
+            else:
+                values.append((column.name, column.words[int(np.argmax(cells))]))
+        return tuple(values)
+
 
 def _labels(
     path: Path, where: str, values: list[str], task: str, position: Callable[[int], str]

@@ -17,7 +17,7 @@ from hyperdesk.core.data.splits import load_test_split, split_rows
 from hyperdesk.core.execution.evaluation import chosen_trial
 from hyperdesk.core.execution.look_inside import with_pictures
 from hyperdesk.core.execution.retraining import RetrainingWatch
-from hyperdesk.core.model.inspection import Inspection
+from hyperdesk.core.model.inspection import Inspection, RegressionLook
 from hyperdesk.core.model.model_file import Model
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.network import softmax
@@ -28,10 +28,11 @@ from hyperdesk.core.trials import TrialStatus
 class FinalModel:
     """A final model, and what it makes of the test split (or, without one, of the
     samples it trained on): its class report, kept in the model's details too, and its
-    most confident mistakes, with their pictures for image data (not kept in the file)."""
+    most confident mistakes, with their pictures for image data (not kept in the file);
+    a regression's predictions against the actual values (its figures in the details)."""
 
     model: Model
-    look: Inspection | None  # None for a regression: its figures are in the details
+    look: Inspection | RegressionLook
 
 
 def train_final_model(
@@ -93,6 +94,9 @@ def train_final_model(
         None if data.target is None else (data.target.mean.item(), data.target.spread.item()),
     )
     on = "test split" if config.data.keeps_test else "training samples"
+    test, folds = split_rows(config.data, dataset)
+    measured = test if len(test) else np.concatenate(folds[0])
+    outputs = model.network.predict(data.x_val.astype(network.dtype), train=False)
     if data.target is not None:
         # RMSE, MAE and R² on the test split (or the samples it trained on), as trained.
         details["evaluation"] = {
@@ -102,12 +106,14 @@ def train_final_model(
             "r2": final.val_r2,
             "samples": len(data.x_val),
         }
-        return FinalModel(model, None)
+        predicted = data.target.restore(outputs[:, 0].astype(np.float64))
+        look = RegressionLook.of(
+            on, dataset.label, dataset.y[measured], predicted, measured, dataset
+        )
+        return FinalModel(model, look)
     # Class by class, on the test split (or, without one, the samples it trained on).
-    scores = model.network.predict(data.x_val.astype(network.dtype), train=False)
-    look = Inspection.of(on, data.y_val, softmax(scores), dataset.classes)
-    test, folds = split_rows(config.data, dataset)
-    look = with_pictures(look, dataset, test if len(test) else np.concatenate(folds[0]))
+    look = Inspection.of(on, data.y_val, softmax(outputs), dataset.classes)
+    look = with_pictures(look, dataset, measured)
     details["inspection"] = {"on": on, **look.report.to_dict()}
     return FinalModel(model, look)
 

@@ -1,6 +1,8 @@
 """How good a model is, class by class: the confusion matrix, each class's precision,
 recall and F1, and the accuracy with its binomial uncertainty (0.82 on 100 images is
-0.82 +- 0.04: a difference smaller than that is noise)."""
+0.82 +- 0.04: a difference smaller than that is noise). A regression's look instead
+holds each sample's actual and predicted value, its figures with their standard
+errors, and its worst predictions."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ from hyperdesk.core.archive import json_array, npz_bytes, unpacked
 
 # Misclassified examples kept of a look inside a trial: the most confident mistakes.
 MISTAKES_SHOWN = 24
+# A regression's predictions kept with their rows' values: those furthest off.
+WORST_SHOWN = 20
+# Of each worst prediction's row, the columns shown (a table of 300 would not be read).
+VALUES_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -150,3 +156,119 @@ class Inspection:
             tuple(Mistake(**mistake) for mistake in meta["mistakes"]),
             arrays["pictures"],
         )
+
+
+@dataclass(frozen=True)
+class WorstPrediction:
+    """A sample a regression got most wrong: its row in the data as read (0-based), its
+    actual and predicted value, and its first features as (column, value)."""
+
+    row: int
+    actual: float
+    predicted: float
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RegressionLook:
+    """A look inside a regression on `on`: each sample's actual and predicted value of
+    `label` (in its units) and the predictions furthest off."""
+
+    on: str
+    label: str
+    actual: np.ndarray
+    predicted: np.ndarray
+    worst: tuple[WorstPrediction, ...] = ()
+
+    @classmethod
+    def of(cls, on: str, label: str, actual, predicted, rows, dataset) -> RegressionLook:
+        """From the actual and predicted values of `dataset`'s rows `rows`."""
+        actual = np.asarray(actual, dtype=np.float64)
+        predicted = np.asarray(predicted, dtype=np.float64)
+        far = np.argsort(-np.abs(predicted - actual), kind="stable")[:WORST_SHOWN]
+        worst = tuple(
+            WorstPrediction(
+                int(rows[i]),
+                float(actual[i]),
+                float(predicted[i]),
+                dataset.row_values(int(rows[i]), VALUES_SHOWN),
+            )
+            for i in far
+        )
+        return cls(on, label, actual, predicted, worst)
+
+    @property
+    def residuals(self) -> np.ndarray:
+        """Predicted minus actual, per sample."""
+        return self.predicted - self.actual
+
+    @property
+    def samples(self) -> int:
+        return len(self.actual)
+
+    @property
+    def rmse(self) -> float:
+        return math.sqrt(float(np.mean(self.residuals**2)))
+
+    @property
+    def mae(self) -> float:
+        return float(np.mean(np.abs(self.residuals)))
+
+    @property
+    def r2(self) -> float:
+        """1 - SSE / the actual values' sum of squares about their mean (NaN when they
+        are all equal), as the search measures it."""
+        total = float(np.sum((self.actual - self.actual.mean()) ** 2))
+        return 1 - float(np.sum(self.residuals**2)) / total if total > 0 else math.nan
+
+    def standard_error(self, metric: str) -> float:
+        """The standard error of `metric` (val_rmse, val_mae or val_r2) over these
+        samples, from the spread of their errors: of the mean squared error sd(e^2)/sqrt(n),
+        carried to RMSE by the delta method (divided by 2 RMSE) and to R^2 by the actual
+        values' variance; of the MAE sd(|e|)/sqrt(n)."""
+        n = max(self.samples, 1)
+        squared_error = float(np.std(self.residuals**2)) / math.sqrt(n)
+        if metric == "val_mae":
+            return float(np.std(np.abs(self.residuals))) / math.sqrt(n)
+        if metric == "val_rmse":
+            return squared_error / (2 * self.rmse) if self.rmse > 0 else 0.0
+        variance = float(np.var(self.actual))
+        return squared_error / variance if variance > 0 else math.nan
+
+    def text(self) -> str:
+        """Its figures as a terminal shows them."""
+        return (
+            f"RMSE {self.rmse:.4g} +- {self.standard_error('val_rmse'):.2g}, MAE "
+            f"{self.mae:.4g}, R² {self.r2:.3f} +- {self.standard_error('val_r2'):.3f} on "
+            f"{self.samples:,} samples"
+        )
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "kind": "regression",
+            "on": self.on,
+            "label": self.label,
+            "worst": [
+                {**vars(worst), "values": [list(pair) for pair in worst.values]}
+                for worst in self.worst
+            ],
+        }
+        arrays = {"meta": json_array(meta), "actual": self.actual, "predicted": self.predicted}
+        return npz_bytes(arrays, compressed=True)
+
+
+def look_from_bytes(blob: bytes) -> Inspection | RegressionLook:
+    """The look inside a session keeps (Inspection.to_bytes or RegressionLook.to_bytes)."""
+    meta, arrays = unpacked(blob)
+    if meta.get("kind") != "regression":
+        return Inspection.from_bytes(blob)
+    worst = tuple(
+        WorstPrediction(
+            int(w["row"]),
+            float(w["actual"]),
+            float(w["predicted"]),
+            tuple((str(name), str(value)) for name, value in w["values"]),
+        )
+        for w in meta["worst"]
+    )
+    return RegressionLook(meta["on"], meta["label"], arrays["actual"], arrays["predicted"], worst)

@@ -7,21 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget, QWidget
 
 from hyperdesk.core.execution.final_model import FinalModel
-from hyperdesk.core.execution.look_inside import NO_LOOK_FOR_REGRESSION, inspect_trial
-from hyperdesk.core.model.inspection import Inspection
+from hyperdesk.core.execution.look_inside import inspect_trial
+from hyperdesk.core.model.inspection import Inspection, RegressionLook
 from hyperdesk.core.trials import TrialStatus
-from hyperdesk.desktop_app.panels.inside_report import ReportView, model_headline
+from hyperdesk.desktop_app.panels.inside_report import look_view, model_headline
 from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.run.search_model import SearchModel
 
 NOTHING_SELECTED = (
     "Select a finished trial to look inside it: its confusion matrix, each class's "
-    "precision, recall and F1, and, for images, its most confident mistakes. A search "
+    "precision, recall and F1, and, for images, its most confident mistakes (for a "
+    "regression, its predictions against the actual values and its worst ones). A search "
     "keeps the weights of its best trials for this (search.keep_weights)."
 )
+Look = Inspection | RegressionLook
 UNFINISHED = {
     TrialStatus.QUEUED: "has not started",
     TrialStatus.RUNNING: "is still training",
@@ -50,7 +52,7 @@ class InsidePanel(QStackedWidget):
         self.file_name = ""  # the report's name as an exported image
 
     @property
-    def report(self) -> ReportView | None:
+    def report(self) -> QWidget | None:
         """The report shown, if one is."""
         return self.scroll.widget() if self.currentWidget() is self.scroll else None
 
@@ -59,13 +61,13 @@ class InsidePanel(QStackedWidget):
         self.message.setText(text)
         self.setCurrentWidget(self.message)
 
-    def show_report(self, what: tuple, file_name: str, headline: str, look: Inspection) -> None:
+    def show_report(self, what: tuple, file_name: str, headline: str, look: Look) -> None:
         """Show `look` under `headline`; `what` names it, so that showing what is shown
         again does not rebuild it (the shares box and the scroll stay as they were)."""
         if what == self.shown and self.report is not None:
             return
         self.shown, self.file_name = what, file_name
-        self.scroll.setWidget(ReportView(headline, look))  # the old view is deleted
+        self.scroll.setWidget(look_view(headline, look))  # the old view is deleted
         self.setCurrentWidget(self.scroll)
 
 
@@ -81,7 +83,7 @@ class InsideFollower(QObject):
         self.visible = False
         self.stale = True  # the selection changed since the panel last followed it
         self.showing_model = False  # a saved model's look, kept until the selection changes
-        self.looks: dict[tuple, Inspection | str] = {}  # (session, trial, epochs) -> look
+        self.looks: dict[tuple, Look | str] = {}  # (session, trial, epochs) -> look
         self.asked: set[tuple] = set()
         model.selectionChanged.connect(self._selection_changed)
         model.reset.connect(self._selection_changed)
@@ -107,12 +109,9 @@ class InsideFollower(QObject):
         if trial.status in UNFINISHED:
             self.panel.say(f"Trial {number} {UNFINISHED[trial.status]}: select a finished trial.")
             return
-        if self.model.results.regression:  # nothing to ask the helper for
-            self.panel.say(f"Trial {number}: {NO_LOOK_FOR_REGRESSION}.")
-            return
         key = (path, number, trial.epoch_count)
         look = self.looks.get(key)
-        if isinstance(look, Inspection):
+        if isinstance(look, Inspection | RegressionLook):
             headline = f"<b>Trial {number}</b> after {key[2]} epochs, from its kept weights."
             self.panel.show_report(key, f"inside-trial-{number}", headline, look)
         elif look is not None:
@@ -129,7 +128,7 @@ class InsideFollower(QObject):
                     failed=lambda reason: self._answered(key, reason),
                 )
 
-    def _answered(self, key: tuple, look: Inspection | str) -> None:
+    def _answered(self, key: tuple, look: Look | str) -> None:
         """The look inside (or why there is none) at `key`: session, trial, epochs."""
         self.asked.discard(key)
         self.looks[key] = look
@@ -142,11 +141,4 @@ class InsideFollower(QObject):
         """The look inside a model just saved at `path`, until the selection changes."""
         self.stale, self.showing_model = False, True
         headline = model_headline(final.model, path)
-        if final.look is None:  # a regression's: its figures, no class report
-            figures = final.model.details["evaluation"]
-            self.panel.say(
-                f"{headline} On the {figures['on']}: RMSE {figures['rmse']:.4g}, MAE "
-                f"{figures['mae']:.4g}, R² {figures['r2']:.3f}."
-            )
-            return
         self.panel.show_report(("model", path), f"{path.stem}-report", headline, final.look)

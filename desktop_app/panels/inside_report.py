@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hyperdesk.core.model.inspection import Inspection
+from hyperdesk.core.model.inspection import Inspection, RegressionLook
 from hyperdesk.core.model.model_file import Model
+from hyperdesk.desktop_app.panels.inside_regression import RegressionReportView
 from hyperdesk.desktop_app.widgets.pictures import example_pixmap
 
 # Cells shade from white to this blue as their share of the row grows.
@@ -222,6 +223,13 @@ class ReportView(QWidget):
                 if share > 0.55:  # dark cells get light text
                     item.setForeground(QColor("white"))
                 self.matrix.setItem(row, column, item)
+
+
+def look_view(headline: str, look: Inspection | RegressionLook) -> QWidget:
+    """The report of a look inside: a classifier's or a regression's."""
+    if isinstance(look, RegressionLook):
+        return RegressionReportView(headline, look)
+    return ReportView(headline, look)
 
 
 def model_headline(model: Model, path: Path) -> str:

@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from hyperdesk.core.model.inspection import Inspection
+from hyperdesk.core.model.inspection import look_from_bytes
 from hyperdesk.core.storage.session import Session
 from hyperdesk.desktop_app.app import make_application, offscreen_warnings_hidden
 from hyperdesk.desktop_app.panels.export import export_panels, export_widget
-from hyperdesk.desktop_app.panels.inside_report import ReportView
+from hyperdesk.desktop_app.panels.inside_report import look_view
 from hyperdesk.desktop_app.panels.registry import PanelSet
 from hyperdesk.desktop_app.run.results import SearchResults
 
@@ -28,7 +28,7 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
         config = session.config
         planned = session.planned
         results = SearchResults.from_session(session, config, planned)
-        looks = {n: Inspection.from_bytes(blob) for n, blob in session.inspections().items()}
+        looks = {n: look_from_bytes(blob) for n, blob in session.inspections().items()}
     panels = PanelSet()
     with offscreen_warnings_hidden():
         panels.draw(config, results)
@@ -46,7 +46,7 @@ def render_session_panels(session_path: Path, folder: Path, fmt: str, scale: int
             frame.close()
         # Each trial looked inside (in the window): its report, as the Inside panel shows it.
         for number, look in looks.items():
-            report = ReportView(f"<b>Trial {number}</b>.", look)
+            report = look_view(f"<b>Trial {number}</b>.", look)
             report.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
             report.show()  # fits its tables to their cells
             QApplication.processEvents()

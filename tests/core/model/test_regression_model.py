@@ -93,9 +93,40 @@ def test_evaluate_reports_a_regression_s_test_figures(capsys, regression_session
     assert result["test_loss"] == pytest.approx(result["test_rmse"] ** 2, rel=1e-6)
 
 
-def test_a_look_inside_a_regression_trial_says_it_is_not_built(regression_session):
-    from hyperdesk.core.config import ConfigError
+def test_a_look_inside_a_regression_trial_measures_what_the_search_measured(regression_session):
     from hyperdesk.core.execution.look_inside import inspect_trial
+    from hyperdesk.core.model.inspection import RegressionLook
+    from hyperdesk.core.storage.session import Session
 
-    with pytest.raises(ConfigError, match="predicted-against-actual view is not built yet"):
-        inspect_trial(regression_session, 1)
+    look = inspect_trial(regression_session, 1)
+    assert isinstance(look, RegressionLook) and look.label == "price"
+    with Session.open(regression_session, writable=False) as session:
+        trial = next(row for row in session.trials() if row.number == 1)
+        kept = session.inspections()
+    assert look.rmse == pytest.approx(trial.final_val_rmse, rel=1e-4)
+    assert look.mae == pytest.approx(trial.final_val_mae, rel=1e-4)
+    assert look.r2 == pytest.approx(trial.final_val_r2, abs=1e-4)
+    # The furthest off first, each with its row's values as the table holds them.
+    offs = [abs(worst.predicted - worst.actual) for worst in look.worst]
+    assert offs == sorted(offs, reverse=True) and offs[0] == pytest.approx(
+        np.abs(look.residuals).max()
+    )
+    first = look.worst[0]
+    line = TABLE.splitlines()[first.row + 1].split(",")
+    assert dict(first.values) == {"size": line[0], "rooms": line[1], "kind": line[2]}
+    assert float(line[3]) == first.actual
+    # Kept in the session: asked again, it is read, not computed.
+    assert set(kept) == {1}
+    again = inspect_trial(regression_session, 1)
+    assert np.array_equal(again.predicted, look.predicted) and again.worst == look.worst
+
+
+def test_a_saved_regression_model_is_looked_inside_on_its_test_split(regression_session):
+    from hyperdesk.core.execution.final_model import train_final_model
+
+    final = train_final_model(regression_session)
+    figures = final.model.details["evaluation"]
+    assert final.look.on == "test split" == figures["on"]
+    assert final.look.samples == figures["samples"]
+    assert final.look.rmse == pytest.approx(figures["rmse"], rel=1e-4)
+    assert final.look.r2 == pytest.approx(figures["r2"], abs=1e-4)

@@ -4,8 +4,11 @@ metric on its own scale, best-so-far going the metric's way."""
 
 import itertools
 
+import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from hyperdesk.core import config as config_module
 from hyperdesk.desktop_app.panels.base import ACCURACY_MAP
@@ -70,17 +73,34 @@ def test_best_so_far_goes_the_way_of_an_error_metric(qtbot, window, tmp_path):
     assert ACCURACY_MAP.map(1.0, mode="qcolor") == viridis.map(1.0, mode="qcolor")
 
 
-def test_inside_says_a_regression_s_look_is_not_built_and_shows_a_saved_model_s_figures(
-    qtbot, window, tmp_path
-):
+def test_inside_shows_a_regression_s_predictions_and_export_draws_them(qtbot, window, tmp_path):
     from hyperdesk.core.execution.final_model import train_final_model
+    from hyperdesk.desktop_app.panels.inside_regression import RegressionReportView
+    from hyperdesk.desktop_app.panels.rendering import render_session_panels
 
-    regression_search(qtbot, window, tmp_path, "val_r2")
+    regression_search(qtbot, window, tmp_path, "val_rmse")
     best = window.model.results.best()
     window.inside_follower.set_visible(True)
     window.model.select(best.number)
-    assert "predicted-against-actual view is not built yet" in window.inside.message.text()
+    # Made in the helper process, as a classifier's look is.
+    qtbot.waitUntil(lambda: window.inside.report is not None, timeout=60_000)
+    report = window.inside.report
+    assert isinstance(report, RegressionReportView)
+    assert report.look.rmse == pytest.approx(best.final_val_rmse, rel=1e-4)
+    points = report.fit.getPlotItem().listDataItems()[-1].getData()
+    assert np.array_equal(points[0], report.look.actual)
+    assert np.array_equal(points[1], report.look.predicted)
+    worst = report.worst
+    assert worst.rowCount() == min(20, report.look.samples)
+    headers = [worst.horizontalHeaderItem(c).text() for c in range(worst.columnCount())]
+    assert headers == ["Row", "Actual", "Predicted", "Error", "a", "b"]
+    assert "RMSE" in report.findChild(QLabel, "reportSummary").text()
+    # The saved model's look, on what it was measured on.
     final = train_final_model(window.model.session_path, best.number)
     window.inside_follower.show_model(final, tmp_path / "m.hdmodel")
-    shown = window.inside.message.text()
-    assert "m.hdmodel" in shown and "RMSE" in shown and "R²" in shown
+    shown = window.inside.report
+    assert isinstance(shown, RegressionReportView) and shown.look is final.look
+    assert "m.hdmodel" in shown.findChild(QLabel, "reportSummary").text()
+    # export --plots (and so the report) draws the trial's look as the panel shows it.
+    drawn = render_session_panels(window.model.session_path, tmp_path / "plots", "png", 1)
+    assert tmp_path / "plots" / f"inside-trial-{best.number}.png" in drawn
