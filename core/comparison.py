@@ -1,6 +1,6 @@
 """Two or more sessions side by side: how fast each found its best (against trials and
 against epochs trained), each one's best trial, and which is better, if the difference
-is larger than the noise of a validation accuracy."""
+is larger than the noise of its validation score."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hyperdesk.core.config import ConfigError
+from hyperdesk.core.data.datasets import DatasetError
+from hyperdesk.core.execution.look_inside import inspect_trial
 from hyperdesk.core.formatting import parameter_text
-from hyperdesk.core.storage.session import Session, trial_costs
+from hyperdesk.core.model.inspection import RegressionLook
+from hyperdesk.core.storage.session import Session, SessionError, trial_costs
 from hyperdesk.core.trials import ACCURACY, FINISHED, METRICS, Metric, TrialStatus, best_trial
 
-# Two accuracies differ beyond noise when they are this many standard errors of their
+# Two scores differ beyond noise when they are this many standard errors of their
 # difference apart (about 95% two-sided for a normal approximation).
 Z_BEYOND_NOISE = 1.96
 
@@ -31,9 +35,9 @@ class SessionSide:
     seconds: float  # of training, every trial
     best_trial: int | None
     best_score: float | None  # its best trial's value of `metric`
-    # One standard error of the best accuracy: the spread over its runs (folds, repeats),
-    # else the binomial error of an accuracy on the validation samples (a regression's
-    # is not known yet).
+    # One standard error of the best score: its spread over its runs (folds, repeats),
+    # else the binomial error of an accuracy on the validation samples, or a
+    # regression's from the spread of its validation errors (when its weights are kept).
     best_error: float | None
     metric: str = ACCURACY.name  # what ranks its trials (core.trials.METRICS)
     best_params: dict[str, Any] = field(default_factory=dict)
@@ -50,8 +54,9 @@ class SessionSide:
     def score_text(self) -> str:
         if self.best_score is None:
             return "none yet"
-        error = "" if self.best_error is None else f" ± {self.best_error:.3f}"
-        return f"{METRICS[self.metric].text(self.best_score)}{error}"
+        metric = METRICS[self.metric]
+        error = "" if self.best_error is None else f" ± {metric.text(self.best_error)}"
+        return f"{metric.text(self.best_score)}{error}"
 
 
 @dataclass(frozen=True)
@@ -127,16 +132,16 @@ def read_side(path: Path) -> SessionSide:
             by_trials.append((row.number, best))
             by_epochs.append((trained, best))
     best_row = best_trial(finished, within_limits, metric)
-    error = None
-    if best_row is not None and metric is ACCURACY:
-        error = best_row.final_val_acc_std
-        if error is None:
-            try:
-                n_val = config.data.split_sizes()[1]
-            except (ValueError, OSError):  # data that cannot be sized here
-                n_val = 0
-            if n_val:
-                error = math.sqrt(best * (1 - best) / n_val)
+    error = None if best_row is None else metric.spread(best_row)
+    if best_row is not None and error is None and metric is ACCURACY:
+        try:
+            n_val = config.data.split_sizes()[1]
+        except (ValueError, OSError):  # data that cannot be sized here
+            n_val = 0
+        if n_val:
+            error = math.sqrt(best * (1 - best) / n_val)
+    elif best_row is not None and error is None:
+        error = _residual_error(path, best_row.number, metric)
     best_epochs, best_seconds = counts.get(best_row.number, (0, 0.0)) if best_row else (0, 0.0)
     return SessionSide(
         name=name,
@@ -160,6 +165,20 @@ def read_side(path: Path) -> SessionSide:
             param.name for param in config.search.space if getattr(param, "scale", "") == "log"
         ),
     )
+
+
+def _residual_error(path: Path, number: int, metric: Metric) -> float | None:
+    """The standard error of a regression trial's `metric` from the spread of its
+    validation errors, by its kept weights (the look inside it); None when they are not
+    kept or its data cannot be read here."""
+    try:
+        look = inspect_trial(path, number)
+    except (ConfigError, DatasetError, SessionError, OSError, ValueError):
+        return None
+    if not isinstance(look, RegressionLook):
+        return None
+    error = look.standard_error(metric.name)
+    return None if math.isnan(error) else error
 
 
 def compare_sessions(paths: list[Path]) -> Comparison:
@@ -202,7 +221,7 @@ def verdict(sides: list[SessionSide]) -> str:
     if first.best_error is None or second.best_error is None:
         return f"{head}; the noise of their scores is not known."
     noise = math.hypot(first.best_error, second.best_error)
-    spread = f"a difference of {gap:.3f}, its standard error {noise:.3f}"
+    spread = f"a difference of {metric.text(gap)}, its standard error {metric.text(noise)}"
     if gap > Z_BEYOND_NOISE * noise:
         return f"{head}: {spread}, beyond the validation noise."
     return f"{head}: {spread}, within the validation noise; neither is better on this evidence."

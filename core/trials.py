@@ -78,10 +78,17 @@ class Metric:
         return value if self.higher_is_better else -value
 
     def score_text(self, trial) -> str:
-        """A trial's final value, with the spread of its accuracy over the trial's runs
-        (folds, repeats) when it has several."""
-        spread = trial.final_val_acc_std if self.name == "val_acc" else None
-        return self.text(self.final(trial)) + ("" if spread is None else f" ± {spread:.3f}")
+        """A trial's final value, with its spread over the trial's runs (folds, repeats)
+        when it has several."""
+        spread = self.spread(trial)
+        if spread is None:
+            return self.text(self.final(trial))
+        return f"{self.text(self.final(trial))} ± {self.text(spread)}"
+
+    def spread(self, trial) -> float | None:
+        """The spread (standard deviation) of a trial's final value over its runs (folds,
+        repeats); None for a trial of one run."""
+        return getattr(trial, f"final_{self.name}_std", None)
 
     def final(self, trial) -> float | None:
         """A trial row's value of the metric (its last epoch's)."""

@@ -25,7 +25,15 @@ ACCURACY_COLUMNS = (
     "final_train_acc",
     "test_acc",
 )
-REGRESSION_COLUMNS = ("final_val_r2", "final_val_rmse", "final_val_mae", "final_train_r2")
+REGRESSION_COLUMNS = (
+    "final_val_r2",
+    "final_val_r2_std",
+    "final_val_rmse",
+    "final_val_rmse_std",
+    "final_val_mae",
+    "final_val_mae_std",
+    "final_train_r2",
+)
 TRIAL_COLUMNS_AFTER = ("epochs", "seconds", "parameters", "note")
 # A trade-off search's further columns: whether a trial is on the front, and whether
 # it kept to the limits.

@@ -44,10 +44,16 @@ class EpochRecord:
     val_rmse: float | None = None
     val_mae: float | None = None
     val_r2: float | None = None
+    # A regression's spreads of its validation figures over the runs, as val_acc_std.
+    val_rmse_std: float | None = None
+    val_mae_std: float | None = None
+    val_r2_std: float | None = None
 
 
 # What a regression's epoch records beside its losses, in EpochRecord's order.
 REGRESSION_FIGURES = ("train_rmse", "train_mae", "train_r2", "val_rmse", "val_mae", "val_r2")
+# Which of a trial's validation figures get a spread over its runs (name_std).
+SPREAD_FIGURES = ("val_acc", "val_rmse", "val_mae", "val_r2")
 
 
 @dataclass
@@ -440,8 +446,8 @@ def run_seed(seed: int, run: int) -> int:
 
 
 def mean_record(records: list[EpochRecord]) -> EpochRecord:
-    """One epoch of a trial of several runs: the mean of each figure, the spread of the
-    validation accuracy, and the runs' seconds added up."""
+    """One epoch of a trial of several runs: the mean of each figure, the spread of
+    each validation figure (SPREAD_FIGURES), and the runs' seconds added up."""
     if len(records) == 1:
         return records[0]
 
@@ -449,7 +455,10 @@ def mean_record(records: list[EpochRecord]) -> EpochRecord:
         values = [getattr(record, name) for record in records]
         return None if values[0] is None else float(np.mean(values))
 
-    val_accs = [record.val_acc for record in records]
+    def spread(name: str) -> float | None:
+        values = [getattr(record, name) for record in records]
+        return None if values[0] is None else float(np.std(values))
+
     return EpochRecord(
         records[0].epoch,
         mean("train_loss"),
@@ -457,8 +466,8 @@ def mean_record(records: list[EpochRecord]) -> EpochRecord:
         mean("val_loss"),
         mean("val_acc"),
         float(sum(record.seconds for record in records)),
-        None if val_accs[0] is None else float(np.std(val_accs)),
         **{name: mean(name) for name in REGRESSION_FIGURES},
+        **{f"{name}_std": spread(name) for name in SPREAD_FIGURES},
     )
 
 

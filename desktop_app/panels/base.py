@@ -284,10 +284,11 @@ def epoch_axis(trial: Trial) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def spread_band(trial: Trial) -> tuple[np.ndarray, np.ndarray] | None:
-    """(mean - std, mean + std) of the validation accuracy per epoch, for a trial of
-    several runs (folds, repeats); None for a trial of one run."""
-    if not trial.records or trial.records[0].val_acc_std is None:
+    """(mean - std, mean + std) of the search metric's validation figure per epoch, for
+    a trial of several runs (folds, repeats); None for a trial of one run."""
+    name = trial.metric.name
+    if not trial.records or getattr(trial.records[0], f"{name}_std") is None:
         return None
-    val = np.array([record.val_acc for record in trial.records], dtype=float)
-    std = np.array([record.val_acc_std for record in trial.records], dtype=float)
+    val = np.array([getattr(record, name) for record in trial.records], dtype=float)
+    std = np.array([getattr(record, f"{name}_std") for record in trial.records], dtype=float)
     return val - std, val + std

@@ -36,7 +36,8 @@ class StoredTrial:
     final_val_acc_std: float | None
     final_train_acc: float | None
     best_val_acc: float | None
-    # A regression's last epoch: {"val_r2": ..., "val_rmse": ..., "val_mae": ...}.
+    # A regression's last epoch: {"val_r2": ..., "val_rmse": ..., "val_mae": ...,
+    # "train_r2": ..., and their spreads over its runs "val_r2_std", ...}.
     regression: dict[str, float | None] = field(default_factory=dict)
 
 
@@ -119,6 +120,18 @@ class Trial:
     @property
     def final_train_r2(self) -> float | None:
         return self._final("train_r2")
+
+    @property
+    def final_val_r2_std(self) -> float | None:
+        return self._final("val_r2_std")
+
+    @property
+    def final_val_rmse_std(self) -> float | None:
+        return self._final("val_rmse_std")
+
+    @property
+    def final_val_mae_std(self) -> float | None:
+        return self._final("val_mae_std")
 
     @property
     def seconds(self) -> float:
@@ -211,6 +224,9 @@ class SearchResults:
                     "val_rmse": row.final_val_rmse,
                     "val_mae": row.final_val_mae,
                     "train_r2": row.final_train_r2,
+                    "val_r2_std": row.final_val_r2_std,
+                    "val_rmse_std": row.final_val_rmse_std,
+                    "val_mae_std": row.final_val_mae_std,
                 },
             )
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)

@@ -59,7 +59,7 @@ RESULT_COLUMNS = {
     "Val R²": lambda trial: trial.final_val_r2,
     "Val RMSE": lambda trial: trial.final_val_rmse,
     "Val MAE": lambda trial: trial.final_val_mae,
-    "± std": lambda trial: trial.final_val_acc_std,
+    "± std": lambda trial: trial.metric.spread(trial),
     # Beside the score, where a trade-off is read (a wide table scrolls the rest off).
     "Trade-off": None,  # on the front or over a limit: see ResultsTableModel._value
     "Parameters": lambda trial: trial.parameters,
@@ -74,7 +74,7 @@ RESULT_COLUMNS = {
 }
 # Shown only for a trade-off search.
 TRADE_OFF_COLUMNS = ("Parameters", "Trade-off")
-ACCURACIES = ("Val acc", "± std", "Best val", "Train acc", "Test acc")
+ACCURACIES = ("Val acc", "Best val", "Train acc", "Test acc")
 REGRESSION_FIGURES = ("Val R²", "Val RMSE", "Val MAE", "Train R²")
 # Errors in the label's units, lower is better; the other figures read higher is better.
 ERRORS = {
@@ -82,6 +82,7 @@ ERRORS = {
     "Val MAE": "mean absolute error on the validation rows, in the label's units",
 }
 THREE_PLACES = (*ACCURACIES, "Val R²", "Train R²")
+SPREAD = "± std"  # of the search's metric over a trial's runs: in the metric's format
 BEST_FIRST = ("Val acc", "Best val", "Train acc", "Test acc", "Epochs", "Val R²", "Train R²")
 
 
@@ -102,7 +103,7 @@ class ResultsTableModel(QAbstractTableModel):
         self.result_columns = [
             name
             for name in RESULT_COLUMNS
-            if (name != "± std" or results.runs > 1)
+            if (name != SPREAD or results.runs > 1)
             and (name != "Test acc" or results.test)
             and (name != "Round" or results.rounds)
             and (name not in TRADE_OFF_COLUMNS or results.trade_off.several)
@@ -128,6 +129,11 @@ class ResultsTableModel(QAbstractTableModel):
             return Qt.SortOrder.DescendingOrder  # a first click on a score: best first
         if role == Qt.ItemDataRole.ToolTipRole and name in ERRORS:
             return f"{name}: {ERRORS[name]} (lower is better)"
+        if role == Qt.ItemDataRole.ToolTipRole and name == SPREAD:
+            return (
+                f"The spread (standard deviation) of the {self.results.metric.title} over "
+                "the trial's runs (folds, repeats)"
+            )
         return None
 
     def trial_at(self, row: int) -> Trial:
@@ -179,6 +185,8 @@ class ResultsTableModel(QAbstractTableModel):
         name = self.headers[column]
         if name in self.results.param_names:
             return parameter_text(value, name in self.log_params)
+        if name == SPREAD:
+            return self.results.metric.text(value)
         if name in THREE_PLACES:
             return accuracy_text(value)
         if name in ERRORS:

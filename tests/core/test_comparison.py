@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 from hyperdesk.core.comparison import SessionSide, compare_sessions, verdict
+from hyperdesk.core.execution.look_inside import inspect_trial
 from hyperdesk.core.paths import sessions_dir
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import EpochRecord
@@ -78,7 +79,8 @@ def test_regression_sessions_are_compared_by_their_metric_the_way_it_goes(
     from tests.core.search.test_metric_direction import regression_run
 
     first = regression_run(capsys, tmp_path / "a", "val_rmse")
-    second = regression_run(capsys, tmp_path / "b", "val_rmse")
+    table = tmp_path / "a" / "t.csv"
+    second = regression_run(capsys, tmp_path / "b", "val_rmse", "model.hidden=[4]", table=table)
     comparison = compare_sessions([Path(first["session"]), Path(second["session"])])
     rmse = {side.name: side.best_score for side in comparison.sides}
     assert [side.metric for side in comparison.sides] == ["val_rmse", "val_rmse"]
@@ -88,6 +90,12 @@ def test_regression_sessions_are_compared_by_their_metric_the_way_it_goes(
     }
     winner = min(rmse, key=rmse.get)  # lower is better
     assert comparison.verdict.startswith(f"{winner} is best: ")
+    # The noise of each best RMSE, from the spread of its validation errors.
+    for side in comparison.sides:
+        look = inspect_trial(Path(side.path), side.best_trial)
+        assert side.best_error == round(look.standard_error("val_rmse"), 4) > 0
+    noise = math.hypot(*(side.best_error for side in comparison.sides))
+    assert f"its standard error {noise:.4g}" in comparison.verdict
     assert (
         "best val RMSE",
         *(side.score_text() for side in comparison.sides),

@@ -551,7 +551,8 @@ class Session:
                 "UPDATE trials SET status = ?, finished_at = ?, final_train_acc = ?, "
                 "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ?, "
                 "pruner_state = ?, final_val_rmse = ?, final_val_mae = ?, final_val_r2 = ?, "
-                "final_train_r2 = ? WHERE number = ?",
+                "final_train_r2 = ?, final_val_rmse_std = ?, final_val_mae_std = ?, "
+                "final_val_r2_std = ? WHERE number = ?",
                 (
                     status,
                     _now(),
@@ -564,6 +565,9 @@ class Session:
                     final and final.val_mae,
                     final and final.val_r2,
                     final and final.train_r2,
+                    final and final.val_rmse_std,
+                    final and final.val_mae_std,
+                    final and final.val_r2_std,
                     number,
                 ),
             )

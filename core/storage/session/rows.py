@@ -41,6 +41,10 @@ class TrialRow:
     final_val_mae: float | None = None
     final_val_r2: float | None = None
     final_train_r2: float | None = None
+    # Their spreads over the trial's runs (None for one run), as final_val_acc_std.
+    final_val_rmse_std: float | None = None
+    final_val_mae_std: float | None = None
+    final_val_r2_std: float | None = None
 
     def figures(self) -> dict[str, float]:
         """Its final figures by their names (val_acc, train_acc; or val_r2, val_rmse,

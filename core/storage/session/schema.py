@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 # A session's name is for people; a longer one is surely not typed on purpose.
@@ -16,6 +16,9 @@ APPLICATION = "hyperdesk"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+REGRESSION_SPREADS = ("val_rmse", "val_mae", "val_r2")
 
 
 SCHEMA = """
@@ -40,7 +43,10 @@ CREATE TABLE trials(
     final_val_rmse REAL,
     final_val_mae REAL,
     final_val_r2 REAL,
-    final_train_r2 REAL
+    final_train_r2 REAL,
+    final_val_rmse_std REAL,
+    final_val_mae_std REAL,
+    final_val_r2_std REAL
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -57,6 +63,9 @@ CREATE TABLE epochs(
     val_rmse REAL,
     val_mae REAL,
     val_r2 REAL,
+    val_rmse_std REAL,
+    val_mae_std REAL,
+    val_r2_std REAL,
     PRIMARY KEY (trial, epoch)
 );
 CREATE TABLE states(
@@ -79,7 +88,8 @@ CREATE TABLE inspections(
 # version 5 what a look inside a kept trial found (model.inspection.Inspection);
 # version 6 a person's note on each trial (the session's own is in meta); version 7
 # each trial's network size (what a trade-off between accuracy and size goes by);
-# version 8 a regression's figures (RMSE, MAE and R² of each epoch and trial).
+# version 8 a regression's figures (RMSE, MAE and R² of each epoch and trial); version 9
+# their spreads over a trial's runs (k folds, repeats), as version 2's of accuracy.
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -108,6 +118,10 @@ MIGRATIONS = {
             for name in ("train_rmse", "train_mae", "train_r2", "val_rmse", "val_mae", "val_r2")
         ),
     ),
+    8: (
+        *(f"ALTER TABLE trials ADD COLUMN final_{name}_std REAL" for name in REGRESSION_SPREADS),
+        *(f"ALTER TABLE epochs ADD COLUMN {name}_std REAL" for name in REGRESSION_SPREADS),
+    ),
 }
 
 
@@ -125,6 +139,9 @@ EPOCH_FIGURES = (
     "val_rmse",
     "val_mae",
     "val_r2",
+    "val_rmse_std",
+    "val_mae_std",
+    "val_r2_std",
 )
 
 
@@ -145,13 +162,17 @@ TRIAL_FIGURES = (
     "final_val_mae",
     "final_val_r2",
     "final_train_r2",
+    "final_val_rmse_std",
+    "final_val_mae_std",
+    "final_val_r2_std",
 )
 
 
 TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
     "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
-    "parameters, final_val_rmse, final_val_mae, final_val_r2, final_train_r2"
+    "parameters, final_val_rmse, final_val_mae, final_val_r2, final_train_r2, "
+    "final_val_rmse_std, final_val_mae_std, final_val_r2_std"
 )
 
 

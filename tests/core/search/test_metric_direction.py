@@ -55,14 +55,16 @@ def test_median_stopping_stops_the_trial_whose_error_is_above_the_median(worse):
     assert any(stopped) == worse
 
 
-def regression_run(capsys, tmp_path, metric):
-    """`run --json`'s last line for a small regression search ranked by `metric`."""
+def regression_run(capsys, tmp_path, metric, *more_changes, table=None):
+    """`run --json`'s last line for a small regression search ranked by `metric`, on
+    `table` (default: one written in `tmp_path`)."""
     tmp_path.mkdir(exist_ok=True)
-    table = tmp_path / "t.csv"
-    table.write_text(
-        "a,b,y\n"
-        + "".join(f"{i % 5},{i % 7},{3.5 * (i % 5) - (i % 7) + 0.25}\n" for i in range(80))
-    )
+    if table is None:
+        table = tmp_path / "t.csv"
+        table.write_text(
+            "a,b,y\n"
+            + "".join(f"{i % 5},{i % 7},{3.5 * (i % 5) - (i % 7) + 0.25}\n" for i in range(80))
+        )
     config = tmp_path / "c.toml"
     config.write_text(REGRESSION_CONFIG.format(path=table))
     changes = [
@@ -72,6 +74,7 @@ def regression_run(capsys, tmp_path, metric):
         "search.space.lr.low=1e-4",
         "search.space.lr.high=1e-1",
         f"search.metric={metric}",
+        *more_changes,
     ]
     sets = [arg for change in changes for arg in ("--set", change)]
     code, out, _ = run_cli(capsys, "run", config, "--json", *sets)
@@ -123,3 +126,22 @@ def _trials(best, tmp_path):
 def test_a_metric_of_another_task_is_refused_by_name(capsys, tmp_path, hyperdesk_home, tiny_config):
     code, _, err = run_cli(capsys, "run", tiny_config, "--set", "search.metric=val_rmse")
     assert code == 2 and "search.metric: val_rmse is not a figure of a classification" in err
+
+
+def test_k_folds_give_each_trial_its_metric_s_mean_and_spread(capsys, tmp_path, hyperdesk_home):
+    from hyperdesk.core.paths import sessions_dir
+    from hyperdesk.core.storage.export import trial_rows
+    from hyperdesk.core.storage.session import Session
+
+    regression_run(capsys, tmp_path, "val_mae", "data.folds=3", "search.trials=2")
+    (path,) = sessions_dir().glob("*.hdsession")
+    with Session.open(path, writable=False) as session:
+        rows = [row for row in session.trials() if row.status == "complete"]
+        _, exported = trial_rows(session)
+    assert rows and all(row.final_val_mae_std > 0 for row in rows)
+    assert all(row.final_val_acc_std is None for row in rows)
+    mae = METRICS["val_mae"]
+    assert mae.score_text(rows[0]) == (
+        f"{rows[0].final_val_mae:.4g} ± {rows[0].final_val_mae_std:.4g}"
+    )
+    assert exported[0]["final_val_mae_std"] == rows[0].final_val_mae_std

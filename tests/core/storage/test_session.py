@@ -99,6 +99,9 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "final_val_mae",
         "final_val_r2",
         "final_train_r2",
+        "final_val_rmse_std",
+        "final_val_mae_std",
+        "final_val_r2_std",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
@@ -123,12 +126,14 @@ def make_version_1_session(path):
                 ("trials", f"final_{name}")
                 for name in ("val_rmse", "val_mae", "val_r2", "train_r2")
             ),
+            *(("trials", f"final_val_{name}_std") for name in ("rmse", "mae", "r2")),
             ("epochs", "val_acc_std"),
             *(
                 ("epochs", f"{part}_{name}")
                 for part in ("train", "val")
                 for name in ("rmse", "mae", "r2")
             ),
+            *(("epochs", f"val_{name}_std") for name in ("rmse", "mae", "r2")),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("DROP TABLE states")

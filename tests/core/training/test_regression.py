@@ -12,7 +12,12 @@ from hyperdesk.core.data.splits import TargetScaling, load_split
 from hyperdesk.core.training.layers import MeanSquaredError
 from hyperdesk.core.training.network import Network, NetworkSpec
 from hyperdesk.core.training.settings import TrainSettings
-from hyperdesk.core.training.trainer import train_trial
+from hyperdesk.core.training.trainer import (
+    run_seed,
+    train_configurations,
+    train_trial,
+    train_trials,
+)
 from tests.core.training.test_gradients import numeric_gradient, relative_error
 
 LINEAR = NetworkSpec(1, (), 1, dtype="float64", task="regression")
@@ -87,6 +92,24 @@ def test_with_k_folds_each_fold_has_its_own_target_scaling(tmp_path):
         assert split.y_train[fold].mean() == pytest.approx(0, abs=1e-6)
         assert split.y_train[fold].std() == pytest.approx(1, abs=1e-6)
     assert len({round(float(m), 6) for m in split.target.mean.ravel()}) == 3
+
+
+def test_with_k_folds_a_trial_records_the_mean_and_spread_of_its_folds_figures(tmp_path):
+    split = load_split(data_config(tmp_path, "data.folds=3"))
+    spec = NetworkSpec(split.x_train.shape[1], (8,), 1, task="regression")
+    settings = TrainSettings(epochs=4, batch_size=8, lr=0.05)
+    (trial,) = train_configurations(split, [spec], [settings], [5], runs=3, folds=3)
+    # Each fold alone, as the stacked runs trained it: fold r with run r's seed.
+    per_fold = []
+    for fold in range(3):
+        (alone,) = train_trials(split, [spec], [settings], [run_seed(5, fold)], folds=[fold])
+        per_fold.append(alone.records[-1])
+    last = trial.records[-1]
+    for name in ("val_r2", "val_rmse", "val_mae"):
+        values = [getattr(record, name) for record in per_fold]
+        assert getattr(last, name) == pytest.approx(np.mean(values), rel=1e-4)
+        assert getattr(last, f"{name}_std") == pytest.approx(np.std(values), rel=1e-3, abs=1e-6)
+    assert last.val_acc_std is None
 
 
 def test_every_figure_is_recorded_in_the_label_s_units(tmp_path):
