@@ -127,6 +127,11 @@ class ScoreScale:
         levels = fraction if self.metric.higher_is_better else 1.0 - fraction
         return float(levels) if levels.ndim == 0 else levels
 
+    def value_at(self, level: float) -> float:
+        """The score at `level` (0 worst, 1 best): level()'s inverse."""
+        share = level if self.metric.higher_is_better else 1.0 - level
+        return self.low + share * (self.high - self.low)
+
     def brush(self, score: float) -> QBrush:
         """The brush of a point scored `score`; brushes are shared, so thousands of
         points cost a few dozen brushes."""

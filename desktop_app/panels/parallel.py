@@ -1,5 +1,6 @@
 """Parallel coordinates of every searched parameter and the score; brushing an axis
-filters the table."""
+filters the table. The score's axis runs from worst (bottom) to best (top) over the
+range the trials reached (accuracy: 0 to 1), whichever way the metric is better."""
 
 from __future__ import annotations
 
@@ -18,14 +19,12 @@ from hyperdesk.desktop_app.panels.base import (
     ACCURACY_MAP,
     SELECTED_COLOUR,
     Panel,
+    ScoreScale,
     Selection,
     add_score_bar,
     make_plot,
 )
 from hyperdesk.desktop_app.run.results import SearchResults
-
-SCORE_AXIS = "val acc"
-
 
 AXIS_MARGIN = 0.45
 
@@ -34,6 +33,9 @@ AXIS_TICKS = 5  # labels along a parameter's axis, at most
 
 
 COLOUR_STEPS = 10  # lines are drawn in this many shades of the accuracy colour map
+
+
+SCORE_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)  # where the score's axis is labelled
 
 
 # A band narrower than this (in an axis's unit range) filters; the full band does not.
@@ -56,9 +58,9 @@ def _within(units: list[float], bands: list[tuple[int, float, float]]) -> bool:
 
 class ParallelPanel(QObject, Panel):
     """One vertical axis per searched parameter (in its own scale: log where the range
-    is log) and one for the final validation accuracy; each finished trial is a line
-    across them, coloured by its accuracy. Each axis carries a band: drag its ends to
-    keep only the trials inside, in the lines and in the table."""
+    is log) and one for the search's metric (ScoreScale: worst at the bottom); each
+    finished trial is a line across them, coloured by its score. Each axis carries a
+    band: drag its ends to keep only the trials inside, in the lines and in the table."""
 
     brushed = Signal(object)  # trial numbers inside every narrowed band, or None
 
@@ -82,6 +84,8 @@ class ParallelPanel(QObject, Panel):
             self.shades.append(self.plot.plot(pen=pg.mkPen(colour, width=1.5)))
         self.selected_line = self.plot.plot(pen=pg.mkPen(SELECTED_COLOUR, width=3.5))
         self.space: dict[str, Param] = {}
+        self.scale = ScoreScale()
+        self.score_ticks: list[pg.TextItem] = []  # relabelled as the scores' range grows
         self.axis_items: list[Any] = []
         self.bands: list[pg.LinearRegionItem] = []
         self.results: SearchResults | None = None
@@ -90,13 +94,15 @@ class ParallelPanel(QObject, Panel):
 
     @property
     def names(self) -> list[str]:
-        return [*self.space, SCORE_AXIS]
+        return [*self.space, self.scale.metric.short]
 
     def show_search(self, config: Config) -> None:
         for item in self.axis_items:
             self.plot.removeItem(item)
         self.axis_items, self.bands = [], []
         self.space = {param.name: param for param in config.search.space}
+        self.scale = ScoreScale(config.metric)
+        self.scale.show_on(self.bar)
         self.results, self.matching = None, None
         count = len(self.names)
         left, right = -AXIS_MARGIN, count - 1 + AXIS_MARGIN
@@ -125,14 +131,15 @@ class ParallelPanel(QObject, Panel):
                 tick = pg.TextItem(label, color="#424242", anchor=(0, 0.5))
                 tick.setPos(index + 0.1, unit)
                 self.axis_items.append(tick)
+        self.score_ticks = self.axis_items[-len(SCORE_LEVELS) :]
         for item in self.axis_items:
             self.plot.addItem(item)
 
     def _ticks(self, name: str) -> list[tuple[float, str]]:
         """(position on the axis, label): a few values along each axis, in its scale."""
         param = self.space.get(name)
-        if param is None:  # the score axis
-            return [(share, f"{share:g}") for share in (0.0, 0.25, 0.5, 0.75, 1.0)]
+        if param is None:
+            return self._score_ticks()
         if isinstance(param, ChoiceParam):
             return [(param.to_unit(value), axis_text(value)) for value in param.values]
         if param.scale == "log":
@@ -141,13 +148,17 @@ class ParallelPanel(QObject, Panel):
         values = [param.low + (param.high - param.low) * k / 4 for k in range(5)]
         return [(param.to_unit(value), axis_text(value)) for value in values]
 
+    def _score_ticks(self) -> list[tuple[float, str]]:
+        return [(level, f"{self.scale.value_at(level):.4g}") for level in SCORE_LEVELS]
+
     def _units(self, trial) -> list[float]:
         """A trial's position on every axis; NaN where a parameter does not apply."""
         units = []
         for name, param in self.space.items():
             value = trial.params.get(name)
             units.append(np.nan if value is None else float(param.to_unit(value)))
-        return [*units, trial.score]
+        score = np.nan if trial.score is None else self.scale.level(trial.score)
+        return [*units, score]
 
     def _lines(self, units: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
         """x and y of polylines through each trial's axis positions, separated by NaN."""
@@ -169,6 +180,12 @@ class ParallelPanel(QObject, Panel):
         self.results, self.selection = results, selection
         if not self.space:
             return
+        scale = ScoreScale.of(results)
+        if scale != self.scale:  # a regression's range grew: its axis and colours follow
+            self.scale = scale
+            scale.show_on(self.bar)
+            for tick, (_, label) in zip(self.score_ticks, self._score_ticks(), strict=True):
+                tick.setText(label)
         units_of = {t.number: self._units(t) for t in results.trials.values()}
         scored = {n: units_of[n] for n, t in results.trials.items() if t.score is not None}
         narrowed = self._narrowed()

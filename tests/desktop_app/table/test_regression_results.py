@@ -71,6 +71,16 @@ def test_best_so_far_goes_the_way_of_an_error_metric(qtbot, window, tmp_path):
     # Reversing the bar's colours for an error left the shared accuracy map as it was.
     viridis = pg.colormap.get("viridis", skipCache=True)
     assert ACCURACY_MAP.map(1.0, mode="qcolor") == viridis.map(1.0, mode="qcolor")
+    # Parallel coordinates: the RMSE's axis runs from the worst (bottom) to the best
+    # (top), labelled in RMSE, the lines placed on it by their RMSE.
+    parallel = window.panels["parallel"]
+    assert parallel.names[-1] == "val RMSE"
+    labels = [tick.textItem.toPlainText() for tick in parallel.score_ticks]
+    assert labels[0] == f"{worst:.4g}" and labels[-1] == f"{values[-1]:.4g}"
+    heights = [units[-1] for units in map(parallel._units, results.trials.values())]
+    assert sorted(heights) == sorted(scale.level(t.final_val_rmse) for t in results.trials.values())
+    assert max(heights) == 1.0 and min(heights) == 0.0
+    assert parallel.bar.getAxis("left").labelText == "final val RMSE"
 
 
 def test_inside_shows_a_regression_s_predictions_and_export_draws_them(qtbot, window, tmp_path):
