@@ -67,6 +67,11 @@ class Metric:
     short: str  # in a column or a line: "val R²"
     higher_is_better: bool
 
+    @property
+    def heading(self) -> str:
+        """Its title at the start of a label: "Validation R²"."""
+        return self.title[:1].upper() + self.title[1:]
+
     def text(self, value: float) -> str:
         """A value as lines and tables show it: three decimals for accuracy and R², four
         significant digits for errors in the label's units."""

@@ -69,7 +69,8 @@ class RegressionReportView(QWidget):
         errors = predicted - actual
         self.fit = self._plot(
             "predictedAgainstActual",
-            "Predicted against actual: on the diagonal is a perfect fit",
+            "Predicted against actual",
+            "On the dashed diagonal a prediction is exactly right.",
             f"actual {look.label}",
             f"predicted {look.label}",
         )
@@ -79,14 +80,20 @@ class RegressionReportView(QWidget):
         self._points(self.fit, actual, predicted)
         self.errors = self._plot(
             "errorsAgainstPredicted",
-            "Errors against predicted: a pattern is something missed",
+            "Errors against predicted",
+            "Errors scattered evenly about zero are noise; a curve or a funnel is "
+            "something the network missed.",
             f"predicted {look.label}",
-            "error (predicted - actual)",
+            "error",
         )
         self.errors.addLine(y=0, pen=pen(GUIDE, Qt.PenStyle.DashLine, 1.5))
         self._points(self.errors, predicted, errors)
         self.spread = self._plot(
-            "errorHistogram", "How the errors spread", "error (predicted - actual)", "samples"
+            "errorHistogram",
+            "How the errors spread",
+            "",
+            "error",
+            "samples",
         )
         counts, edges = np.histogram(look.residuals, bins=BINS)
         self.spread.plot(
@@ -103,7 +110,15 @@ class RegressionReportView(QWidget):
         layout.addWidget(self.worst)
         layout.addStretch(1)
 
-    def _plot(self, name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+    def _plot(
+        self, name: str, title: str, reading: str, x_label: str, y_label: str
+    ) -> pg.PlotWidget:
+        """A plot under `reading` (how to read it, wrapped to the panel's width: a
+        plot's own title never wraps, and a long one would widen the panel)."""
+        if reading:
+            caption = QLabel(reading)
+            caption.setWordWrap(True)
+            self.layout().addWidget(caption)
         plot = make_plot(name, title, x_label, y_label)
         plot.setFixedHeight(PLOT_HEIGHT)
         self.layout().addWidget(plot)

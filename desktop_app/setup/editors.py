@@ -24,6 +24,7 @@ from hyperdesk.core.config import DataConfig
 from hyperdesk.core.data.sources import ALL, OFFICIAL, official_test_rows
 from hyperdesk.core.formatting import typed_text
 from hyperdesk.core.search.objectives import SCORE
+from hyperdesk.core.trials import METRICS, TASK_METRICS
 from hyperdesk.desktop_app.dialogs.remembered import (
     last_folder,
     recent,
@@ -167,31 +168,57 @@ class Choice(Editor):
         self.widget.currentIndexChanged.connect(slot)
 
 
-class Objectives(Choice):
-    """What the search optimises: the accuracy alone, or it against one cost. Against
-    the size only when something searched changes it."""
-
-    SIZE = "Accuracy and size (parameters)"
+class RankingMetric(Choice):
+    """What ranks the trials ([search] metric): the task's own, or a figure of the
+    task's; those of the other task greyed out once the data's task is known."""
 
     def __init__(self):
-        super().__init__(
-            (
-                ("Accuracy", SCORE),
-                (self.SIZE, "params"),
-                ("Accuracy and training time", "train_seconds"),
-            )
-        )
+        super().__init__([("The task's own", ""), *((m.heading, n) for n, m in METRICS.items())])
+
+    def offer(self, task: str, settled: bool) -> None:
+        """Offer the metrics of `task` ("classification" or "regression"). Once the
+        task is `settled` (the data was read), a choice of the other task's goes back to
+        the task's own; until then a loaded config's choice is kept."""
+        allowed = TASK_METRICS[task]
+        model = self.widget.model()
+        for index in range(1, self.widget.count()):
+            model.item(index).setEnabled(self.widget.itemData(index) in allowed)
+        default = METRICS[allowed[0]].heading
+        self.widget.setItemText(0, f"{default} (the task's own)")
+        if settled and self.value() and self.value() not in allowed:
+            self.set_value("")
+
+
+class Objectives(Choice):
+    """What the search optimises: the ranking metric alone, or it against one cost.
+    Against the size only when something searched changes it."""
+
+    def __init__(self):
+        super().__init__((("", SCORE), ("", "params"), ("", "train_seconds")))
+        self.score, self.unchanged = "", ""
+        self.show_metric("Validation accuracy")
+
+    def show_metric(self, title: str) -> None:
+        """Name the score the search ranks by (`title`: "Validation R²") in each choice."""
+        self.score = title
+        self.widget.setItemText(0, title)
+        self.widget.setItemText(2, f"{title} and training time")
+        self._label_size()
 
     def offer_size(self, unchanged: str) -> None:
         """Offer the trade-off against size, or grey it out saying why (`unchanged`,
         core's size_unchanged of what is searched)."""
-        index = self.widget.findData("params")
-        item = self.widget.model().item(index)
+        self.unchanged = unchanged
+        item = self.widget.model().item(self.widget.findData("params"))
         item.setEnabled(not unchanged)
-        self.widget.setItemText(
-            index, f"{self.SIZE}: search layers or units first" if unchanged else self.SIZE
-        )
         item.setToolTip(f"Every trial would be one size: {unchanged}" if unchanged else "")
+        self._label_size()
+
+    def _label_size(self) -> None:
+        size = f"{self.score} and size (parameters)"
+        if self.unchanged:
+            size += ": search layers or units first"
+        self.widget.setItemText(self.widget.findData("params"), size)
 
     def value(self) -> list[str]:
         cost = self.widget.currentData()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperdesk.core.data.sources import ALL, OFFICIAL
+from hyperdesk.core.data.tables import AUTO, CLASSIFICATION, REGRESSION
 from hyperdesk.core.search.registry import STRATEGY_TITLES, strategy_settings
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
@@ -22,6 +23,7 @@ from hyperdesk.desktop_app.setup.editors import (
     ImageSize,
     LabelPicker,
     Objectives,
+    RankingMetric,
     SampleCount,
     SizeLimit,
     SourcePicker,
@@ -155,6 +157,15 @@ SECTIONS = (
                 object_name="strategyCombo",
             ),
             Field(
+                "search.metric",
+                "Rank by",
+                RankingMetric,
+                "What ranks the trials: accuracy for classes; for a measured number "
+                "validation R² (higher is better, the default), RMSE or MAE (lower is "
+                "better, in the label's units)",
+                object_name="metricCombo",
+            ),
+            Field(
                 "search.objectives",
                 "Optimise",
                 Objectives,
@@ -260,6 +271,21 @@ SECTIONS = (
                 "Label",
                 LabelPicker,
                 "The column (CSV) or array (NPZ) holding the classes; for IDX, the labels file",
+                shown=own_file,
+            ),
+            Field(
+                "data.task",
+                "Predict",
+                lambda: Choice(
+                    (
+                        ("as the label looks", AUTO),
+                        ("a class", CLASSIFICATION),
+                        ("a number (regression)", REGRESSION),
+                    )
+                ),
+                "As the label looks: words or a few whole numbers are classes, other "
+                "numbers a measurement to predict (regression)",
+                object_name="taskCombo",
                 shown=own_file,
             ),
             Field(

@@ -31,11 +31,13 @@ from hyperdesk.core import config as config_module
 from hyperdesk.core.config import Config, ConfigError, DataConfig, RunConfig, param_to_dict
 from hyperdesk.core.data.sources import ALL, DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
+from hyperdesk.core.data.tables import AUTO, CLASSIFICATION
 from hyperdesk.core.execution.dask_pool import ClusterInfo, insecure_warning
 from hyperdesk.core.formatting import parameter_text, size_text
 from hyperdesk.core.search.objectives import size_unchanged
 from hyperdesk.core.search.registry import preview_strategy, strategy_settings
 from hyperdesk.core.storage.session import NAME_LENGTH
+from hyperdesk.core.trials import METRICS, TASK_METRICS
 from hyperdesk.desktop_app.dialogs.run_first import ask_point
 from hyperdesk.desktop_app.setup.data_preview import DataPreview
 from hyperdesk.desktop_app.setup.editors import Editor, FieldProblem
@@ -110,6 +112,9 @@ class SetupPanel(QWidget):
         self.errors: dict[str, FieldError] = {}
         self.form_rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self.loaded: dict = Config().to_dict()
+        # What the previewed data's label makes of the search (classification or
+        # regression): which metrics the ranking may name.
+        self.data_task = CLASSIFICATION
 
         name_form = QFormLayout()
         self.name_edit = QLineEdit("seed")
@@ -396,6 +401,7 @@ class SetupPanel(QWidget):
         self.space_editor.set_optimizers({name.strip() for name in named if name and name.strip()})
         searched = [name for name, row in self.space_editor.rows.items() if row.searched]
         self.editors["search.objectives"].offer_size(size_unchanged(searched))
+        self._show_metric(values)
         for section in SECTIONS:
             if section.summary is not None:
                 self.sections[section.title].set_summary(section.summary(values))
@@ -477,9 +483,24 @@ class SetupPanel(QWidget):
             or None
         )
 
+    def _show_metric(self, values: dict[str, Any], settled: bool = False) -> None:
+        """Offer the ranking metrics of the data's task (a task chosen, else the one the
+        preview found) and name the chosen one in what the search optimises; `settled`:
+        the preview just found the task (RankingMetric.offer)."""
+        task = values.get("data.task", AUTO)
+        task = self.data_task if task == AUTO else task
+        ranking = self.editors["search.metric"]
+        ranking.offer(task, settled)
+        chosen = ranking.value()
+        metric = METRICS[chosen if chosen in TASK_METRICS[task] else TASK_METRICS[task][0]]
+        self.editors["search.objectives"].show_metric(metric.heading)
+
     def show_data_preview(self, summary: DataSummary | None, data: DataConfig | None) -> None:
         """What the data holds and how `data` cuts and scales it; hidden without a summary."""
         form, _ = self.form_rows["data.source"]
+        if summary is not None and summary.task != self.data_task:
+            self.data_task = summary.task
+            self._show_metric(self.values(), settled=True)
         if summary is not None and data is not None:
             scale = chosen_scale(data.scale, summary.kind)
             if summary.kind == "images" and scale == "unit":

@@ -45,9 +45,7 @@ class ResultsTable(QWidget):
         self.proxy.setSourceModel(self.table_model)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("filterEdit")
-        self.filter_edit.setPlaceholderText(
-            "Filter trials: lr>0.005   status:pruned   val acc >= 0.7   or any word"
-        )
+        self._show_example_filter()
         self.filter_edit.setToolTip(
             "Conditions on columns (> < >= <= = != and : for 'contains') and words to find "
             "in any column; a trial is shown when all of them hold. 'not' before one turns "
@@ -112,8 +110,16 @@ class ResultsTable(QWidget):
             self.proxy.sort(-1)
         self.proxy.setSourceModel(self.table_model)
         self.proxy.set_allowed(None)
+        self._show_example_filter()
         self._filter_edited(self.filter_edit.text())  # the new search's columns
         self.view.fit_columns()
+
+    def _show_example_filter(self) -> None:
+        """The placeholder's examples, with a condition on the search's own score."""
+        score = "val r2 >= 0.8" if self.model.results.regression else "val acc >= 0.7"
+        self.filter_edit.setPlaceholderText(
+            f"Filter trials: lr>0.005   status:pruned   {score}   or any word"
+        )
 
     # --- kept with the session: its sort and filter ---------------------------------------
 

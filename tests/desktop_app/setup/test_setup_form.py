@@ -291,6 +291,45 @@ def test_a_csv_of_ones_own_is_chosen_in_the_setup_and_searched(qtbot, window, mo
     assert config_module.Config().data.source == ""  # the default stays the bundled MNIST
 
 
+def test_a_measured_label_offers_the_regression_metrics_and_names_the_chosen_one(qtbot, window):
+    penguins = Path(str(importlib.resources.files("hyperdesk.resources.examples"))) / "penguins.csv"
+    load(window, [f"data.source={penguins}", "data.missing=drop", "data.label=species"])
+    ranking = window.findChild(QComboBox, "metricCombo")
+    objectives = window.findChild(QComboBox, "objectivesCombo")
+    preview = window.setup.data_preview
+
+    def offered() -> list[str]:
+        return [
+            ranking.itemData(i)
+            for i in range(ranking.count())
+            if ranking.model().item(i).isEnabled()
+        ]
+
+    qtbot.waitUntil(lambda: "3 classes" in preview.headline.text(), timeout=30_000)
+    assert offered() == ["", "val_acc"] and objectives.itemText(0) == "Validation accuracy"
+    # The body mass is a measurement: its metrics are offered, R² the task's own.
+    window.setup.editors["data.label"].set_value("body_mass_g")
+    qtbot.waitUntil(
+        lambda: "regression on 'body_mass_g'" in preview.headline.text(), timeout=30_000
+    )
+    assert offered() == ["", "val_r2", "val_rmse", "val_mae"]
+    assert ranking.itemText(0) == "Validation R² (the task's own)"
+    assert objectives.itemText(0) == "Validation R²"
+    ranking.setCurrentIndex(ranking.findData("val_rmse"))
+    assert objectives.itemText(0) == "Validation RMSE"
+    assert objectives.itemText(2) == "Validation RMSE and training time"
+    config = window.setup.config()
+    assert config.search.metric == "val_rmse" and config.metric.name == "val_rmse"
+    # Back to the species: a choice of the other task's returns to the task's own.
+    window.setup.editors["data.label"].set_value("species")
+    qtbot.waitUntil(lambda: "3 classes" in preview.headline.text(), timeout=30_000)
+    assert ranking.currentData() == "" and objectives.itemText(0) == "Validation accuracy"
+    # The task can be said, and a number label then ranks by a regression's metric.
+    window.setup.editors["data.task"].set_value("regression")
+    assert window.setup.config().data.task == "regression"
+    assert offered() == ["", "val_r2", "val_rmse", "val_mae"]
+
+
 def test_more_samples_than_the_file_has_are_caught_before_start(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
@@ -412,7 +451,7 @@ def test_accuracy_and_size_is_offered_only_when_something_searched_changes_the_s
     editor.add_combo.setCurrentIndex(editor.add_combo.findData("hidden_units"))
     editor.add_combo.activated.emit(editor.add_combo.currentIndex())
     assert combo.model().item(index).isEnabled()
-    assert combo.itemText(index) == "Accuracy and size (parameters)"
+    assert combo.itemText(index) == "Validation accuracy and size (parameters)"
     combo.setCurrentIndex(index)
     assert window.setup.config().search.objectives == ("val_acc", "params")
     editor.rows["hidden_units"].search_box.setChecked(False)  # fixed again: one size
