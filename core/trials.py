@@ -96,12 +96,16 @@ class Metric:
         return getattr(trial, f"final_{self.name}_std", None)
 
     def final(self, trial) -> float | None:
-        """A trial row's value of the metric (its last epoch's)."""
-        return getattr(trial, f"final_{self.name}", None)
+        """A trial row's value of the metric (its last epoch's); a figure of a
+        function's own from its `final_extra`."""
+        value = getattr(trial, f"final_{self.name}", None)
+        if value is None:
+            value = (getattr(trial, "final_extra", None) or {}).get(self.name)
+        return value
 
     def of_epoch(self, record) -> float | None:
         """An epoch's oriented score."""
-        return self.oriented(getattr(record, self.name))
+        return self.oriented(record.figure(self.name))
 
 
 ACCURACY = Metric("val_acc", "validation accuracy", "val acc", True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from hyperdesk.core import __version__
 from hyperdesk.core.cli import (
     bench,
+    check_code,
     compare,
     demo,
     evaluate,
@@ -38,12 +39,14 @@ from hyperdesk.core.cli.exit_codes import (
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.execution.dask_pool import ConnectInterrupted, DaskError
+from hyperdesk.core.execution.user_code import EntryError
 from hyperdesk.core.formatting import printable
 from hyperdesk.core.storage.session import SessionBusyError, SessionError, SessionFullError
 
 COMMANDS = {
     "demo": demo,
     "run": run,
+    "check-code": check_code,
     "resume": resume,
     "evaluate": evaluate,
     "extend-trial": extend_trial,
@@ -125,6 +128,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     except ConfigError as error:
         problems = "\n".join(f"{FLAGS.get(key, key)}: {message}" for key, message in error.problems)
         print(f"hyperdesk: the configuration has problems:\n{problems}", file=sys.stderr)
+        return EXIT_USAGE
+    except EntryError as error:  # a function of one's own that cannot be run; nothing started
+        print(f"hyperdesk: the training code cannot be run: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DatasetError as error:  # the data a config names cannot be used; nothing started
         print(f"hyperdesk: the data cannot be used: {error}", file=sys.stderr)

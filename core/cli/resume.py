@@ -15,6 +15,7 @@ from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges
 from hyperdesk.core.execution.relocation import relocate
 from hyperdesk.core.execution.runner import default_workers
+from hyperdesk.core.execution.user_code import check_code_unchanged
 from hyperdesk.core.storage.session import Session
 
 HELP = (
@@ -64,13 +65,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="take over a session whose lock names a search on another computer, which "
         "this one cannot see; only when that search is surely gone (two searches writing "
-        "one file would mix their trials)",
+        "one file would mix their trials); and go on with training code changed since "
+        "the session began",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.set and args.enqueue:
         raise ConfigError([("--enqueue", "give --set or --enqueue, not both")])
+    with Session.open(args.session, writable=False) as session:
+        config, digest = session.config, session.code_digest
+    if config.own_code:  # before anything is written: the code is the session's
+        digest = check_code_unchanged(config.code, digest, args.force)
     if args.set:
         with Session.open(args.session, writable=False) as session:
             stored = session.config.to_toml()
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         points = [parse_point(point) for point in args.enqueue]
         add_trials(Path(args.session), points, args.force)
     with Session.open(args.session) as session:
+        if config.own_code and digest != session.code_digest:  # --force took the new code
+            session.record_code(digest)
         if args.data:
             relocate(session, Path(args.data))
         executor = None
@@ -89,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
             problems = config_module.run_problems(executor)
             if problems:
                 raise ConfigError(problems)
-        if (executor or session.config.run).executor == "local":
+        if (executor or session.config.run).executor == "local" and not config.own_code:
             check_memory(session.config, args.workers or default_workers())
         return run_session(session, args.json, args.workers, args.force, executor)

@@ -25,6 +25,7 @@ from hyperdesk.core.execution.runner import (
     SearchRunner,
     default_workers,
 )
+from hyperdesk.core.execution.user_code import check_code
 from hyperdesk.core.formatting import cost_text, needs_scientific, parameter_text
 from hyperdesk.core.paths import HOME_VARIABLE
 from hyperdesk.core.search.objectives import OBJECTIVE_TITLES, TradeOff
@@ -122,8 +123,11 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    check_data(config.data, report=download_progress)
-    if config.data.source:  # what a table or folder of one's own is learnt as
+    if config.own_code:  # found and parsed, not run, before any session is made
+        check_code(config.code)
+    else:
+        check_data(config.data, report=download_progress)
+    if config.data.source and not config.own_code:  # what one's own data is learnt as
         print(f"Data: {preview_data(config.data).describe()}", file=sys.stderr)
     try:
         search = prepare_search(
@@ -193,7 +197,7 @@ def run_session(
         if warning := insecure_warning(executor):
             print(f"hyperdesk: warning: {warning}", file=sys.stderr)
         runner = SearchRunner(session, control, workers=workers, executor=executor)
-        progress = Progress(runner.planned, config.train.epochs, done)
+        progress = Progress(runner.planned, round(config.expected_epochs()), done)
         runner.on_trial_start = progress.trial_started
         runner.on_epoch = progress.epoch
         runner.on_trial_end = progress.trial_ended

@@ -73,6 +73,31 @@ def _split_checks(config: Config) -> list[tuple[str, str]]:
     return problems
 
 
+def _code_checks(config: Config) -> list[tuple[str, str]]:
+    """A function's search: no network size to trade against, an epoch count for the
+    rules that stop trials at rungs of epochs."""
+    problems = []
+    if "params" in config.search.objectives:
+        problems.append(
+            (
+                "search.objectives",
+                'a function of your own has no network size to trade against: use "train_seconds"',
+            )
+        )
+    rule = config.search.early_stopping.rule
+    if rule in ("asha", "hyperband") and config.code_epochs is None:
+        problems.append(
+            (
+                "search.early_stopping.rule",
+                f"{rule} stops trials at rungs of epochs: give the most epochs a trial "
+                "reports as epochs in [code.fixed] (or search epochs)",
+            )
+        )
+    if config.search.metric:
+        problems.append(("search.metric", "with [code], code.metric names what ranks the trials"))
+    return problems
+
+
 def run_problems(run: RunConfig) -> list[tuple[str, str]]:
     """A Dask executor needs an address it can reach, and TLS files come as a set."""
     problems = []
@@ -121,6 +146,8 @@ def dask_address_valid(address: str) -> bool:
 
 def cross_checks(config: Config) -> list[tuple[str, str]]:
     """Problems that involve more than one key."""
+    if config.own_code:
+        return [*run_problems(config.run), *search_problems(config.search), *_code_checks(config)]
     problems = []
     # With "all" of a file's rows, how many there are is known once it is read: the
     # split is checked then (reading it here could be slow, and on the window's thread).

@@ -61,6 +61,12 @@ def parse_point(text: str) -> dict[str, Any]:
 
 
 def _anchor_data_files(raw: dict[str, Any], folder: Path) -> None:
+    code = raw.get("code")
+    if isinstance(code, dict) and isinstance(code.get("entry"), str):
+        file, colon, function = code["entry"].rpartition(":")
+        named = file.endswith(".py") or (folder / file).is_file()  # else a module's name
+        if colon and file and named and not Path(file).expanduser().is_absolute():
+            code["entry"] = f"{folder / file}:{function}"
     data = raw.get("data")
     if not isinstance(data, dict):
         return

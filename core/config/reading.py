@@ -28,6 +28,8 @@ else:
 from hyperdesk.core.config.checks import cross_checks
 from hyperdesk.core.config.rules import (
     ALIASES,
+    CODE_PARAM,
+    CODE_RULES,
     CONSTRAINT_RULES,
     DATA_RULES,
     EARLY_STOPPING_RULES,
@@ -43,6 +45,7 @@ from hyperdesk.core.config.rules import (
     is_number,
 )
 from hyperdesk.core.config.schema import (
+    CodeConfig,
     Config,
     DataConfig,
     EarlyStopping,
@@ -98,11 +101,13 @@ def _read_section(
     return values
 
 
-def _read_param(name: str, table: Any) -> Param:
-    """One search-space entry; raises SpaceError with every problem in it."""
+def _read_param(name: str, table: Any, rule: Rule | None = None) -> Param:
+    """One search-space entry, its values checked by `rule` (default: the setting's
+    own); raises SpaceError with every problem in it."""
     if not isinstance(table, dict):
         raise SpaceError([("", "must be a table with low/high/scale or values")])
-    rule = SEARCHABLE[name]
+    if rule is None:
+        rule = SEARCHABLE[name]
     problems = []
     for key in table:
         if key not in SPACE_KEYS:
@@ -123,6 +128,9 @@ def _read_param(name: str, table: Any) -> Param:
         if problems:
             raise SpaceError(problems)
         return ChoiceParam(name, tuple(values))
+    if rule is CODE_PARAM:  # a function's own: whole when both ends are written whole
+        whole = all(type(table.get(key)) is int for key in ("low", "high"))
+        rule = Rule("int" if whole else "float")
     if rule.kind not in ("int", "float"):
         raise SpaceError(
             [*problems, ("values", f"{name} is categorical: list its values, {rule.describe()}")]
@@ -165,7 +173,7 @@ def _read_param(name: str, table: Any) -> Param:
 def from_dict(raw: dict[str, Any]) -> Config:
     """Validate a config read from TOML; raises ConfigError listing every problem."""
     problems: list[tuple[str, str]] = []
-    sections = ("data", "model", "train", "search", "run")
+    sections = ("data", "model", "train", "search", "run", "code")
     for key in raw:
         if key not in sections:
             problems.append(
@@ -179,6 +187,7 @@ def from_dict(raw: dict[str, Any]) -> Config:
     model = _read_section(raw, "model", MODEL_RULES, problems)
     train = _read_section(raw, "train", TRAIN_RULES, problems)
     run = _read_section(raw, "run", RUN_RULES, problems)
+    code = _read_code(raw, problems)
     search = _read_section(
         raw,
         "search",
@@ -204,6 +213,14 @@ def from_dict(raw: dict[str, Any]) -> Config:
         raw_space = {}
     for name, table in raw_space.items():
         path = f"search.space.{name}"
+        if code.entry:  # the function's parameters, whatever their names
+            try:
+                space.append(_read_param(name, table, CODE_PARAM))
+            except SpaceError as error:
+                problems.extend(
+                    (f"{path}.{key}" if key else path, message) for key, message in error.problems
+                )
+            continue
         if name not in SEARCHABLE:
             problems.append(
                 (
@@ -235,11 +252,60 @@ def from_dict(raw: dict[str, Any]) -> Config:
                 constraints=constraints,
             ),
             RunConfig(**run),
+            code,
         )
         problems.extend(cross_checks(config))
     if problems:
         raise ConfigError(problems)
     return config
+
+
+# With [code] a person's function makes the model, trains it and reads its data.
+NOT_WITH_CODE = {
+    "data": "the function loads its own data",
+    "model": "the function builds its own model",
+    "train": "the function trains its own way",
+}
+
+
+def _read_code(raw: dict[str, Any], problems: list[tuple[str, str]]) -> CodeConfig:
+    """The [code] section, and the sections it replaces refused by name."""
+    if "code" not in raw:
+        return CodeConfig()
+    table = raw["code"] if isinstance(raw["code"], dict) else {}
+    values = _read_section(raw, "code", CODE_RULES, problems, extra_keys=("fixed",))
+    fixed = table.get("fixed", {})
+    if not isinstance(fixed, dict):
+        problems.append(("code.fixed", "must be a table of values passed to the function"))
+        fixed = {}
+    entry = values.get("entry", "")
+    module, colon, function = entry.rpartition(":")
+    if not (colon and module and function.isidentifier()):
+        problems.append(
+            (
+                "code.entry",
+                'a file and a function, "my_training.py:fit", or a module and a function, '
+                f'"package.module:fit"; got {shown(entry)}',
+            )
+        )
+    metric = values.get("metric", CodeConfig.metric)
+    if not metric.isidentifier():
+        problems.append(
+            ("code.metric", f"the name of a figure the function reports; got {shown(metric)}")
+        )
+    for section, reason in NOT_WITH_CODE.items():
+        if section in raw:
+            problems.append(
+                (
+                    section,
+                    f"does not apply with [code]: {reason}; put settings it needs in "
+                    "[code.fixed] or the search space",
+                )
+            )
+    searched = raw.get("search", {}).get("space", {}) if isinstance(raw.get("search"), dict) else {}
+    for name in set(fixed) & set(searched if isinstance(searched, dict) else {}):
+        problems.append((f"code.fixed.{name}", "is searched too: give it in one place"))
+    return CodeConfig(**{**values, "fixed": dict(fixed)})
 
 
 def _read_enqueued(

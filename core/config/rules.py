@@ -68,6 +68,8 @@ class Rule:
             )
         if self.kind == "text":
             return "text in quotes"
+        if self.kind == "value":
+            return "a number, true or false, or text in quotes"
         if self.kind == "samples":
             return 'a whole number >= 1, or "all"'
         if self.kind == "test":
@@ -98,6 +100,8 @@ class Rule:
             return None if isinstance(value, bool) else problem
         if self.kind == "text":
             return None if isinstance(value, str) else problem
+        if self.kind == "value":
+            return None if isinstance(value, str | bool) or is_number(value) else problem
         if self.kind == "widths":
             if isinstance(value, list) and all(is_int(width) and width >= 1 for width in value):
                 return None
@@ -289,6 +293,23 @@ RUN_RULES = {
     "address": Rule("text"),
     **{name: Rule("text") for name in TLS_FILES},
 }
+
+
+# [code]: a person's own training function, run for each trial (core.execution.user_code).
+DIRECTIONS = ("maximize", "minimize")
+CODE_RULES = {
+    # "file.py:function" (a file relative to the config) or "package.module:function".
+    "entry": Rule("text"),
+    # The reported figure that ranks the trials, and which way is better.
+    "metric": Rule("text"),
+    "direction": Rule("choice", DIRECTIONS),
+    # A trial silent (no report) for longer is ended and marked failed; 0: never.
+    "timeout": Rule("float", low=0),
+}
+
+
+# A [code] search's parameters are the function's: any name, any plain value.
+CODE_PARAM = Rule("value")
 
 
 EARLY_STOPPING_RULES = {

@@ -3,6 +3,7 @@ TrainSettings), the whole Config, and what a trial's settings are made of."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -175,12 +176,43 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class CodeConfig:
+    """A person's own training function that each trial runs instead of the built-in
+    network (core.execution.user_code): `entry` is "/abs/file.py:function" (a file
+    given relative to its config is anchored there) or "package.module:function";
+    `metric` the reported figure that ranks the trials, better as `direction` says;
+    `fixed` the values passed beside the searched ones. "" entry: the built-in network."""
+
+    entry: str = ""
+    metric: str = "val_acc"
+    direction: str = "maximize"
+    timeout: float = 0.0
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        """The entry's file ("x.py", or any path), "" for a module name."""
+        where = self.entry.rpartition(":")[0]
+        return where if where.endswith(".py") or "/" in where or os.sep in where else ""
+
+    @property
+    def function(self) -> str:
+        return self.entry.rpartition(":")[2]
+
+
+@dataclass(frozen=True)
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainSettings = field(default_factory=TrainSettings)
     search: SearchConfig = field(default_factory=SearchConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    code: CodeConfig = field(default_factory=CodeConfig)
+
+    @property
+    def own_code(self) -> bool:
+        """Whether its trials run a person's own training function ([code])."""
+        return bool(self.code.entry)
 
     def trial_settings(self, params: dict[str, Any]) -> tuple[NetworkSpec, TrainSettings]:
         """The network and training settings of one trial: the config's fixed values
@@ -213,19 +245,35 @@ class Config:
         return flops_per_trial(sizes, n_train, n_val, 1) * epochs * self.runs
 
     def expected_epochs(self) -> float:
-        """The epochs one trial will train: the fixed setting, or the middle of a
-        searched epochs range (what progress and time estimates go by)."""
+        """The epochs one trial will train: the fixed setting (a function's
+        code.fixed epochs, 1 without), or the middle of a searched epochs range (what
+        progress and time estimates go by)."""
         for param in self.search.space:
             if param.name == "epochs":
                 if isinstance(param, ChoiceParam):
                     return sum(param.values) / len(param.values)
                 return (param.low + param.high) / 2
+        if self.own_code:
+            return self.code_epochs or 1
         return self.train.epochs
+
+    @property
+    def code_epochs(self) -> int | None:
+        """The most epochs a function's trial reports: code.fixed epochs, or the top
+        of a searched epochs range; None when neither says."""
+        for param in self.search.space:
+            if param.name == "epochs":
+                top = max(param.values) if isinstance(param, ChoiceParam) else param.high
+                return int(top) if isinstance(top, int | float) else None
+        epochs = self.code.fixed.get("epochs")
+        return epochs if isinstance(epochs, int) and not isinstance(epochs, bool) else None
 
     def resolved(self) -> Config:
         """This config with data.task and search.metric as the data makes them ("auto"
         and "" decided): what a session stores, so that it never reads its data again
         to know how its trials rank. ConfigError as `metric` says."""
+        if self.own_code:  # no data of Hyperdesk's to decide anything by
+            return self
         decided = replace(self, data=replace(self.data, task=data_task(self.data)))
         return replace(decided, search=replace(self.search, metric=decided.metric.name))
 
@@ -234,6 +282,12 @@ class Config:
         """What ranks this search's trials: search.metric, or the task's default
         (validation accuracy; a regression's validation R²). ConfigError when the
         metric is not a figure of the data's task."""
+        if self.own_code:
+            named = METRICS.get(self.code.metric)
+            higher = self.code.direction == "maximize"
+            if named is not None and named.higher_is_better == higher:
+                return named
+            return Metric(self.code.metric, self.code.metric, self.code.metric, higher)
         task = data_task(self.data)
         allowed = TASK_METRICS[task]
         name = self.search.metric or allowed[0]
@@ -265,6 +319,8 @@ class Config:
         model["hidden"] = list(self.model.hidden)
         data = asdict(self.data)
         data["image_size"] = list(self.data.image_size)
+        if self.own_code:  # the function's: no data, network or training of ours
+            return {"code": asdict(self.code), "search": search, "run": asdict(self.run)}
         return {
             "data": data,
             "model": model,

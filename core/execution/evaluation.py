@@ -50,8 +50,10 @@ class TestResult:
 
 
 def chosen_trial(session: Session, number: int | None) -> TrialRow:
-    """Trial `number` of the session, or its best when None; ConfigError naming the trial setting
-    when there is no such trial or none has finished."""
+    """Trial `number` of the session, or its best when None, to train or run again;
+    ConfigError naming the trial setting when there is no such trial, none has finished,
+    or the session ran a function of one's own."""
+    refuse_own_code(session.config)
     trials = session.trials()
     if number is None:
         best = best_trial(trials, session.within_limits(), session.metric)
@@ -62,6 +64,23 @@ def chosen_trial(session: Session, number: int | None) -> TrialRow:
     if row is None:
         raise ConfigError([("trial", f"no trial {number}; trials are 1 to {len(trials)}")])
     return row
+
+
+def refuse_own_code(config) -> None:
+    """ConfigError when `config` ran a person's own training function: a model made,
+    evaluated, looked inside or trained longer is Hyperdesk's network, and the
+    function's model is its own."""
+    if config.own_code:
+        raise ConfigError(
+            [
+                (
+                    "trial",
+                    "this session ran your own training code ([code]): its models are the "
+                    "function's own, so Hyperdesk cannot save, evaluate, look inside or train "
+                    "them longer; save one from your function (trial.workdir)",
+                )
+            ]
+        )
 
 
 def weights_not_kept(number: int, keep_weights: int | str, remedy: str) -> ConfigError:
@@ -88,6 +107,7 @@ def evaluate_on_test(
     stored)."""
     with Session.open(path) as session:
         config = session.config
+        refuse_own_code(config)
         if not config.data.keeps_test:
             raise ConfigError(
                 [

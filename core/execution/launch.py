@@ -64,7 +64,8 @@ def prepare_search(
         raise ConfigError(
             [("name", f"is {len(name):,} characters; a session name takes up to {NAME_LENGTH}")]
         )
-    if config.run.executor == "local":  # a cluster's workers have their own memory
+    if config.run.executor == "local" and not config.own_code:
+        # (A cluster's workers have their own memory; a function's use is its own.)
         check_memory(config, workers)
     config = with_prior(config.resolved())  # a warm start's trials, read once and kept
     path = path or new_session_path(writable_sessions_dir(), name)

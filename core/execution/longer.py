@@ -11,7 +11,7 @@ from pathlib import Path
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.data.sources import check_fingerprint
 from hyperdesk.core.data.splits import load_split
-from hyperdesk.core.execution.evaluation import weights_not_kept
+from hyperdesk.core.execution.evaluation import refuse_own_code, weights_not_kept
 from hyperdesk.core.storage.session import Session
 from hyperdesk.core.training.trainer import (
     EpochRecord,
@@ -36,6 +36,7 @@ def train_longer(
     several runs, or has no kept state and `retrain` is not asked for."""
     with Session.open(session_path) as session, session.holding():
         config = session.config
+        refuse_own_code(config)
         row = next((trial for trial in session.trials() if trial.number == number), None)
         if row is None or row.status != TrialStatus.COMPLETE:
             what = "no such trial" if row is None else f"it is {row.status}"

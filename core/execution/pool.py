@@ -28,6 +28,8 @@ POLL_SECONDS = 0.05
 # epochs are slow gets longer: SILENCE_EPOCHS times the gap between its messages.
 SILENCE_FLOOR = 30.0
 SILENCE_EPOCHS = 50
+# How long a worker whose pipes closed gets to finish ending, for its exit code.
+EXIT_WAIT_SECONDS = 1.0
 
 
 class PoolError(RuntimeError):
@@ -56,8 +58,9 @@ class TrialTask:
 
 
 # What workers send back: ("epoch", number, EpochRecord), ("state", number, bytes),
-# ("end", number, status), ("error", number, traceback text); the pool adds ("lost",
-# number, None).
+# ("end", number, status), ("error", number, traceback text), and for a function's
+# trial ("info", number, dict), ("final", number, figures), ("failed", number, reason);
+# the pool adds ("lost", number, why): "silent" (killed for it) or the exit code.
 Event = tuple[str, int, Any]
 
 
@@ -87,6 +90,8 @@ class _Worker:
         self.dead = False
         self.last_heard = time.monotonic()  # when it last sent anything
         self.patience = SILENCE_FLOOR  # how long its current task may stay silent
+        self.fixed_patience = False  # a function's timeout: not stretched by its pace
+        self.silenced = False  # killed for its silence
 
     def receive(self) -> list[Event]:
         found = []
@@ -101,8 +106,9 @@ class _Worker:
             self.dead = True
         if found:
             now = time.monotonic()
-            # What its epochs take, seen so far, sets how long it may stay silent.
-            self.patience = max(self.patience, SILENCE_EPOCHS * (now - self.last_heard))
+            if not self.fixed_patience:
+                # What its epochs take, seen so far, sets how long it may stay silent.
+                self.patience = max(self.patience, SILENCE_EPOCHS * (now - self.last_heard))
             self.last_heard = now
         return found
 
@@ -140,13 +146,19 @@ class TrialPool:
     def idle(self) -> int:
         return sum(not worker.trials for worker in self.workers)
 
-    def submit(self, task: TrialTask, patience: float = 0.0) -> None:
+    def submit(self, task: TrialTask, patience: float = 0.0, timeout: float | None = None) -> None:
         """Give `task` to an idle worker; `patience`: the seconds its first epoch may
-        take (its data loaded, its networks built) before it is declared lost."""
+        take (its data loaded, its networks built) before it is declared lost. A
+        function's trial (execution.user_code.CodeTask) gets `timeout` seconds of
+        silence instead, whatever its pace (math.inf: no limit)."""
         worker = next(worker for worker in self.workers if not worker.trials)
         worker.trials = set(task.numbers)
         worker.last_heard = time.monotonic()
-        worker.patience = max(SILENCE_FLOOR, patience)
+        worker.fixed_patience = timeout is not None
+        if timeout is not None:
+            worker.patience = timeout
+        else:
+            worker.patience = max(SILENCE_FLOOR, patience)
         worker.tasks.send(task)
 
     def abandon(self) -> None:
@@ -186,7 +198,7 @@ class TrialPool:
             alive = worker.process.is_alive()
             for event in worker.receive():
                 found.append(event)
-                if event[0] == "end":
+                if event[0] in ("end", "failed"):  # (a function's trial that failed)
                     worker.trials.discard(event[1])
                 elif event[0] == "error":
                     worker.trials.clear()
@@ -196,9 +208,12 @@ class TrialPool:
             silent = time.monotonic() - worker.last_heard
             if worker.trials and alive and not worker.dead and silent > worker.patience:
                 worker.kill()  # stopped or hung: its trials go elsewhere
-                alive = False
+                worker.silenced, alive = True, False
             if worker.dead or not alive:
-                found.extend(("lost", number, None) for number in sorted(worker.trials))
+                # Its pipes closed as it ended: its exit code comes once it is reaped.
+                worker.process.join(timeout=EXIT_WAIT_SECONDS)
+                why = "silent" if worker.silenced else worker.process.exitcode
+                found.extend(("lost", number, why) for number in sorted(worker.trials))
                 worker.close_pipes()
                 self.deaths_in_a_row += 1
                 if self.deaths_in_a_row > 2 * len(self.workers):

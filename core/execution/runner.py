@@ -8,6 +8,7 @@ search ends with exactly the trials and epochs of an uninterrupted one.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import time
@@ -28,6 +29,7 @@ from hyperdesk.core.data.sources import (
 )
 from hyperdesk.core.execution.control import RunControl
 from hyperdesk.core.execution.pool import TrialPool, TrialTask
+from hyperdesk.core.execution.user_code import CodeTask, code_digest, trial_files, with_figures
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.objectives import measures
 from hyperdesk.core.search.registry import make_strategy
@@ -133,13 +135,14 @@ class SearchRunner:
         if self.config.search.early_stopping.rule != "none":
             from hyperdesk.core.search.early_stopping import EarlyStopper  # Optuna, only when used
 
-            self._stopper = EarlyStopper(
-                self.config.search.early_stopping, self.config.train.epochs, self.metric
-            )
+            epochs = self.config.code_epochs if self.config.own_code else self.config.train.epochs
+            self._stopper = EarlyStopper(self.config.search.early_stopping, epochs, self.metric)
         self._records: dict[int, list[EpochRecord]] = {}
         self._states: dict[int, bytes] = {}  # a finished trial's TrainingState, sent first
         self._lost = False
         self._rerun: set[int] = set()  # trials whose worker was lost once already
+        # A function's trial: what it returned beyond its epochs, and why it failed.
+        self._returned: dict[int, dict[str, float]] = {}
 
     @property
     def planned(self) -> int:
@@ -153,23 +156,18 @@ class SearchRunner:
         self._stored = {row.number: row for row in self.session.trials()}
         self._stored_epochs = self.session.epochs() if self._stopper else {}
         self._stored_costs = trial_costs(list(self._stored.values()), self.session.epoch_counts())
+        if self.config.own_code:
+            self._split_folder = ""
+            if not self.session.code_digest:  # what a resume is checked against
+                self.session.record_code(code_digest(self.config.code))
         # Never go on with other data than the session began with.
-        if self.session.data_fingerprint:
+        elif self.session.data_fingerprint:
             check_fingerprint(self.config.data, self.session.data_fingerprint)
         elif not self._stored:
             self.session.record_data(load_data(self.config.data).fingerprint())
         # Read and cut once here; the workers map the arrays (one copy, however many).
-        fingerprint = self.session.data_fingerprint or load_data(self.config.data).fingerprint()
-        try:
-            self._split_folder = str(publish_split(self.config.data, fingerprint))
-        except OSError:  # no room in the cache: each worker reads the data itself, as before
-            self._split_folder = ""
-        else:
-            # The workers have what they need: this process keeps no second copy of the
-            # data while they train (a large table or full MNIST is hundreds of MB), only
-            # its shape, which every trial's settings ask for.
-            remember_shape(self.config.data, load_data(self.config.data))
-            forget_data()
+        if not self.config.own_code:
+            self._publish_split()
         pool = self.pool or self._own_pool()
         try:
             self.session.begin_run(self.planned, take_over)
@@ -228,6 +226,21 @@ class SearchRunner:
             self.session.end_run(state)
         return SearchOutcome(state, self.session.trials())
 
+    def _publish_split(self) -> None:
+        """Read and cut the data once here; the workers map the arrays (one copy,
+        however many)."""
+        fingerprint = self.session.data_fingerprint or load_data(self.config.data).fingerprint()
+        try:
+            self._split_folder = str(publish_split(self.config.data, fingerprint))
+        except OSError:  # no room in the cache: each worker reads the data itself, as before
+            self._split_folder = ""
+        else:
+            # The workers have what they need: this process keeps no second copy of the
+            # data while they train (a large table or full MNIST is hundreds of MB), only
+            # its shape, which every trial's settings ask for.
+            remember_shape(self.config.data, load_data(self.config.data))
+            forget_data()
+
     def _own_pool(self):
         """The pool this run starts: worker processes here, or a Dask cluster."""
         if self.executor.executor == "dask":
@@ -256,8 +269,13 @@ class SearchRunner:
         if row is not None and row.status in FINISHED:
             self._replay(row, suggestion)
             return REPLAYED
-        network, settings = self.config.trial_settings(suggestion.params)
-        return number, suggestion, network, settings
+        return number, suggestion, *self._settings(suggestion)
+
+    def _settings(self, suggestion: Suggestion) -> tuple:
+        """A trial's network and training settings; a function's trial has neither."""
+        if self.config.own_code:
+            return None, None
+        return self.config.trial_settings(suggestion.params)
 
     def _next_group(self) -> list[Entry] | None:
         """The trials the next task trains together; None when there are none to give.
@@ -268,6 +286,8 @@ class SearchRunner:
         # together instead of one training a last full group while the others idle.
         remaining = self.strategy.planned - self._asked + len(self._waiting)
         size = max(1, min(self._group_size, remaining // (2 * len(self._pool.workers))))
+        if self.config.own_code:  # a function's trials run one to a worker
+            size = 1
         group: list[Entry] = []
         for _ in range(size):
             entry = self._next_suggestion()
@@ -303,7 +323,7 @@ class SearchRunner:
         for number, suggestion, network, _ in group:
             seed = trial_seed(self.config.search.seed, number)
             seeds.append(seed)
-            parameters = network.parameter_count
+            parameters = None if network is None else network.parameter_count
             self.session.start_trial(number, suggestion.params, seed, suggestion.round, parameters)
             self._in_flight[number] = suggestion
             self._records[number] = []
@@ -313,6 +333,9 @@ class SearchRunner:
                 self.on_trial_start(
                     TrialStart(number, suggestion.params, suggestion.round, seed, parameters)
                 )
+        if self.config.own_code:
+            self._submit_code(pool, group[0][0], group[0][1], seeds[0])
+            return
         first_epoch = self.config.training_flops(1) * len(group) / SLOW_FLOPS
         pool.submit(
             TrialTask(
@@ -327,6 +350,24 @@ class SearchRunner:
                 keep_states=self.config.search.keep_weights != 0 and self.config.runs == 1,
             ),
             patience=FIRST_EPOCH_MARGIN * first_epoch,
+        )
+
+    def _submit_code(self, pool: TrialPool, number: int, suggestion: Suggestion, seed: int):
+        """Trial `number` of a person's function: its parameters and the fixed ones."""
+        workdir, log = trial_files(self.session.path, number)
+        code = self.config.code
+        pool.submit(
+            CodeTask(
+                number,
+                seed,
+                {**code.fixed, **suggestion.params},
+                code.entry,
+                str(workdir),
+                str(log),
+                code.metric,
+                await_verdicts=self._stopper is not None,
+            ),
+            timeout=code.timeout or math.inf,
         )
 
     def _handle(self, events: list) -> None:
@@ -351,8 +392,21 @@ class SearchRunner:
                 self._states[number] = payload
             elif kind == "end":
                 self._finish(number, payload)
+            elif kind == "lost" and self.config.own_code and not self.control.stopped:
+                why = (
+                    f"said nothing for {self.config.code.timeout:g} s (code.timeout)"
+                    if payload == "silent"
+                    else f"its worker process ended (exit code {payload})"
+                )
+                self._finish(number, TrialStatus.FAILED, why)
             elif kind == "lost":
                 self._lost_worker(number)
+            elif kind == "info":
+                self.session.add_info(number, payload)
+            elif kind == "final":
+                self._returned[number] = payload
+            elif kind == "failed":
+                self._finish(number, TrialStatus.FAILED, payload)
             elif kind == "error":
                 self._finish(number, TrialStatus.FAILED)
                 self.control.stop()
@@ -386,25 +440,28 @@ class SearchRunner:
         self._stopping.discard(number)
         if self._stopper:
             self._stopper.finish(number, TrialStatus.INTERRUPTED, None)
-        network, settings = self.config.trial_settings(suggestion.params)
-        self._waiting.insert(0, (number, suggestion, network, settings))
+        self._waiting.insert(0, (number, suggestion, *self._settings(suggestion)))
 
-    def _finish(self, number: int, status: TrialStatus) -> None:
+    def _finish(self, number: int, status: TrialStatus, error: str | None = None) -> None:
         suggestion = self._in_flight.pop(number)
         records = self._records.pop(number)
+        returned = self._returned.pop(number, None)
+        if returned and records:  # what the function returned is its trial's final word
+            records = [*records[:-1], with_figures(records[-1], returned)]
         self._stopping.discard(number)
         noted = None
         last = records[-1] if records else None
         if self._stopper:
             noted = self._stopper.finish(number, status, last)
-        self.session.finish_trial(number, status, records, noted)
+        self.session.finish_trial(number, status, records, noted, error)
         state = self._states.pop(number, None)
         if state is not None and status == TrialStatus.COMPLETE:
             self._keep_best_states(number, len(records), state)
-        if status not in (TrialStatus.INTERRUPTED, TrialStatus.FAILED):
-            network, _ = self.config.trial_settings(suggestion.params)
-            costs = measures(network.parameter_count, sum(r.seconds for r in records))
-            final = None if last is None else getattr(last, self.metric.name)
+        if status != TrialStatus.INTERRUPTED:  # (a function's failed trial is told: no score)
+            network, _ = self._settings(suggestion)
+            size = None if network is None else network.parameter_count
+            costs = measures(size, sum(r.seconds for r in records))
+            final = None if last is None else last.figure(self.metric.name)
             self.strategy.tell(
                 number - self.config.search.history,
                 suggestion,

@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 from hyperdesk.core.data.shared import open_split
 from hyperdesk.core.data.splits import load_split
 from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.user_code import CodeTask, run_code_task
 from hyperdesk.core.training.trainer import EpochRecord, TrainingCallbacks, train_configurations
 
 
@@ -58,7 +59,8 @@ def train_task(
 
 def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
     """Train each task received on `tasks`, sending every epoch on `results`: ("epoch",
-    number, EpochRecord), then ("end", number, status) or ("error", number, traceback),
+    number, EpochRecord), then ("end", number, status) or ("error", number, traceback)
+    (a CodeTask: as execution.user_code.run_code_task sends),
     and then an empty message on `finished`, which wakes the parent to send the next
     task. The pipes are this worker's own, so a worker killed mid-message damages nobody
     else's; the worker ends on None, or when its parent is gone."""
@@ -104,6 +106,20 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
         if task is None:
             return
         if isinstance(task, tuple):  # a prune request for a trial that has ended
+            continue
+        if isinstance(task, CodeTask):  # a person's own function: its failures are its own
+            try:
+                prune = pruned_in(task.numbers)
+                run_code_task(
+                    task,
+                    results.send,
+                    should_stop,
+                    lambda prune=prune: bool(prune()),
+                    await_verdict(task.numbers) if task.await_verdicts else None,
+                )
+                finished.send_bytes(b"")
+            except BrokenPipeError:
+                return
             continue
         try:
             source = task.split_folder or task.data

@@ -160,7 +160,7 @@ def to_optuna(session: Session, storage: str) -> str:
         state = states.get(trial.status, optuna.trial.TrialState.FAIL)
         complete = state == optuna.trial.TrialState.COMPLETE
         values = trade_off.values(metric.final(trial), costs[trial.number]) if complete else None
-        intermediate = {r.epoch: getattr(r, metric.name) for r in epochs.get(trial.number, [])}
+        intermediate = {r.epoch: r.figure(metric.name) for r in epochs.get(trial.number, [])}
         if state == optuna.trial.TrialState.PRUNED and intermediate and not trade_off.several:
             # As Optuna's own tell does: a pruned trial's value is its last reported one
             # (without it the dashboard leaves the trial out of its history plots).

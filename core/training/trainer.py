@@ -48,6 +48,20 @@ class EpochRecord:
     val_rmse_std: float | None = None
     val_mae_std: float | None = None
     val_r2_std: float | None = None
+    # What a function of a person's own reported beside the figures above, by name.
+    extra: dict[str, float] | None = None
+
+    def figure(self, name: str) -> float | None:
+        """Its value of `name`: a field above, or a figure a function reported."""
+        if name in EPOCH_FIGURE_NAMES:
+            return getattr(self, name)
+        return (self.extra or {}).get(name)
+
+
+# Every figure EpochRecord holds as a field (a function's others go in its `extra`).
+EPOCH_FIGURE_NAMES = frozenset(
+    name for name in EpochRecord.__dataclass_fields__ if name not in ("epoch", "extra")
+)
 
 
 # What a regression's epoch records beside its losses, in EpochRecord's order.

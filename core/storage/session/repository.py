@@ -19,6 +19,7 @@ from typing import Any
 from hyperdesk.core import config as config_module
 from hyperdesk.core.files import fresh_file
 from hyperdesk.core.storage.lock import LOCKS_WORK, RunLock
+from hyperdesk.core.storage.session.blobs import KeptBlobs
 from hyperdesk.core.storage.session.errors import (
     SessionBusyError,
     SessionError,
@@ -32,7 +33,14 @@ from hyperdesk.core.storage.session.ownership import (
     owner_alive,
     owner_tag,
 )
-from hyperdesk.core.storage.session.rows import TrialRow, trial_costs
+from hyperdesk.core.storage.session.rows import (
+    TrialRow,
+    epoch_record_of,
+    epoch_row,
+    json_object,
+    trial_costs,
+    trial_row,
+)
 from hyperdesk.core.storage.session.schema import (
     APPLICATION,
     EPOCH_COLUMNS,
@@ -48,20 +56,6 @@ from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import Metric, SearchState, TrialStatus
 
 
-def _trial_row(stored: dict[str, Any]) -> TrialRow:
-    """A trials table's row, by column, as a TrialRow (its JSON and status parsed)."""
-    pruner_state = stored["pruner_state"]
-    return TrialRow(
-        **{
-            **stored,
-            "status": TrialStatus(stored["status"]),
-            "params": json.loads(stored["params"]),
-            "pruner_state": None if pruner_state is None else json.loads(pruner_state),
-            "note": stored["note"] or "",
-        }
-    )
-
-
 def read_only_uri(path: Path) -> str:
     """How to open a session only to read it. With no write-ahead log beside it, no
     search is writing it: opened immutable, SQLite leaves no -wal and -shm files behind
@@ -75,7 +69,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Session:
+class Session(KeptBlobs):
     """An open session file. `create` makes a new one; `open` checks an existing one
     before touching it, so a foreign or damaged file is refused unchanged."""
 
@@ -315,7 +309,7 @@ class Session:
         )
         names = [name.strip() for name in TRIAL_COLUMNS.split(",")]  # TrialRow's fields
         try:
-            return [_trial_row(dict(zip(names, row, strict=True))) for row in rows]
+            return [trial_row(dict(zip(names, row, strict=True))) for row in rows]
         except ValueError as error:  # an unknown status, or params that are not JSON
             raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
 
@@ -326,13 +320,13 @@ class Session:
             f"SELECT trial, {self._columns('epochs', EPOCH_COLUMNS)} "
             "FROM epochs ORDER BY trial, epoch"
         ):
-            records.setdefault(trial, []).append(EpochRecord(*values))
+            records.setdefault(trial, []).append(epoch_record_of(values))
         return records
 
     def epochs_of(self, number: int) -> list[EpochRecord]:
         """Trial `number`'s epochs, in order."""
         return [
-            EpochRecord(*values)
+            epoch_record_of(values)
             for values in self._db.execute(
                 f"SELECT {self._columns('epochs', EPOCH_COLUMNS)} FROM epochs "
                 "WHERE trial = ? ORDER BY epoch",
@@ -375,7 +369,7 @@ class Session:
             (rowid,),
         ).fetchall()
         newest = rows[-1][0] if rows else rowid
-        return [(trial, EpochRecord(*values)) for _, trial, *values in rows], newest
+        return [(trial, epoch_record_of(values)) for _, trial, *values in rows], newest
 
     def status(self) -> SearchState:
         """complete, running, interrupted or new. A search whose process died while
@@ -535,7 +529,7 @@ class Session:
             self._db.executemany(
                 f"INSERT INTO epochs(trial, {EPOCH_COLUMNS}) "
                 f"VALUES (?, {', '.join('?' * len(EPOCH_FIELDS))})",
-                [(n, *(getattr(r, name) for name in EPOCH_FIELDS)) for n, r in epochs],
+                [(n, *epoch_row(r)) for n, r in epochs],
             )
 
     def finish_trial(
@@ -544,7 +538,10 @@ class Session:
         status: TrialStatus,
         records: list[EpochRecord],
         pruner_state: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> None:
+        """Trial `number` ended as `status` after `records`; the last is its final
+        figures (a function's returned ones merged in), `error` why it failed."""
         final = records[-1] if records else None
         with self._writing():
             self._db.execute(
@@ -552,7 +549,7 @@ class Session:
                 "final_val_acc = ?, best_val_acc = ?, final_val_acc_std = ?, "
                 "pruner_state = ?, final_val_rmse = ?, final_val_mae = ?, final_val_r2 = ?, "
                 "final_train_r2 = ?, final_val_rmse_std = ?, final_val_mae_std = ?, "
-                "final_val_r2_std = ? WHERE number = ?",
+                "final_val_r2_std = ?, final_extra = ?, error = ? WHERE number = ?",
                 (
                     status,
                     _now(),
@@ -568,72 +565,23 @@ class Session:
                     final and final.val_rmse_std,
                     final and final.val_mae_std,
                     final and final.val_r2_std,
+                    final and final.extra and json.dumps(final.extra),
+                    error,
                     number,
                 ),
             )
 
-    # --- kept training states (the best trials' weights) ----------------------------
-
-    def keep_state(self, number: int, epochs: int, state: bytes) -> None:
-        """Keep trial `number`'s training state after `epochs` (replacing an older one)."""
+    def add_info(self, number: int, info: dict[str, Any]) -> None:
+        """Merge `info` (what a function said of trial `number`: text or numbers by
+        name) into what its row holds."""
         with self._writing():
+            (stored,) = self._db.execute(
+                "SELECT info FROM trials WHERE number = ?", (number,)
+            ).fetchone()
+            merged = {**(json_object(stored) or {}), **info}
             self._db.execute(
-                "INSERT OR REPLACE INTO states(trial, epochs, state) VALUES (?, ?, ?)",
-                (number, epochs, sqlite3.Binary(state)),
+                "UPDATE trials SET info = ? WHERE number = ?", (json.dumps(merged), number)
             )
-
-    def kept_state(self, number: int) -> bytes | None:
-        """Trial `number`'s kept training state, or None (not kept, or an older session)."""
-        if not self._has_table("states"):
-            return None
-        row = self._db.execute("SELECT state FROM states WHERE trial = ?", (number,)).fetchone()
-        return None if row is None else bytes(row[0])
-
-    def kept_states(self) -> set[int]:
-        """The trials whose training states are kept."""
-        if not self._has_table("states"):
-            return set()
-        return {number for (number,) in self._db.execute("SELECT trial FROM states")}
-
-    def forget_states(self, numbers: set[int]) -> None:
-        """Let go of the training states of trials `numbers`."""
-        if numbers:
-            with self._writing():
-                self._db.executemany(
-                    "DELETE FROM states WHERE trial = ?", [(n,) for n in sorted(numbers)]
-                )
-
-    def _has_table(self, name: str) -> bool:
-        """A session opened read-only keeps its older schema: a table may be missing."""
-        found = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        return found is not None
-
-    def store_inspection(self, number: int, epochs: int, inspection: bytes) -> None:
-        """Keep what a look inside trial `number`, after `epochs`, found."""
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO inspections(trial, epochs, inspection) VALUES (?, ?, ?)",
-                (number, epochs, sqlite3.Binary(inspection)),
-            )
-
-    def inspection(self, number: int, epochs: int) -> bytes | None:
-        """What a look inside trial `number` found, if it was made after `epochs` (a
-        trial trained longer since is looked at again)."""
-        if not self._has_table("inspections"):
-            return None
-        row = self._db.execute(
-            "SELECT inspection FROM inspections WHERE trial = ? AND epochs = ?", (number, epochs)
-        ).fetchone()
-        return None if row is None else bytes(row[0])
-
-    def inspections(self) -> dict[int, bytes]:
-        """Every look inside a trial kept in the session, by trial number."""
-        if not self._has_table("inspections"):
-            return {}
-        rows = self._db.execute("SELECT trial, inspection FROM inspections ORDER BY trial")
-        return {number: bytes(blob) for number, blob in rows}
 
     def drop_epochs_after(self, number: int, epoch: int) -> None:
         """Let go of trial `number`'s epochs after `epoch` (an unfinished extension's)."""
@@ -672,6 +620,15 @@ class Session:
     def record_data(self, fingerprint: str) -> None:
         with self._writing():
             self._set_meta(data_fingerprint=fingerprint)
+
+    @property
+    def code_digest(self) -> str:
+        """A function's search: the SHA-256 of its code when it began ("" before)."""
+        return self.meta.get("code_sha256", "")
+
+    def record_code(self, digest: str) -> None:
+        with self._writing():
+            self._set_meta(code_sha256=digest)
 
     def relocate_data(self, config_toml: str) -> None:
         """The same search with its data found elsewhere (the file moved); the caller

@@ -1,12 +1,16 @@
-"""A session's trials as rows, and what is worked out from them once for every front
-end: each trial's costs and a trade-off's front."""
+"""A session's trials and epochs as rows (and the file's rows read into them), and what
+is worked out from them once for every front end: each trial's costs and a trade-off's
+front."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from hyperdesk.core.search.objectives import TradeOff, measures
+from hyperdesk.core.storage.session.schema import EPOCH_FIELDS
+from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import ACCURACY, Metric, TrialStatus, trial_score
 
 
@@ -45,6 +49,11 @@ class TrialRow:
     final_val_rmse_std: float | None = None
     final_val_mae_std: float | None = None
     final_val_r2_std: float | None = None
+    # A function of a person's own: its final figures beyond those above, what it
+    # said of the trial (trial.info), and why it failed (the traceback's last lines).
+    final_extra: dict[str, float] | None = None
+    info: dict[str, Any] | None = None
+    error: str | None = None
 
     def figures(self) -> dict[str, float]:
         """Its final figures by their names (val_acc, train_acc; or val_r2, val_rmse,
@@ -89,3 +98,41 @@ def front_rows(
         (row for row in rows if row.number in on),
         key=lambda row: (costs[row.number][cost], row.number),
     )
+
+
+def trial_row(stored: dict[str, Any]) -> TrialRow:
+    """A trials table's row, by column, as a TrialRow (its JSON and status parsed)."""
+    pruner_state = stored["pruner_state"]
+    return TrialRow(
+        **{
+            **stored,
+            "status": TrialStatus(stored["status"]),
+            "params": json.loads(stored["params"]),
+            "pruner_state": None if pruner_state is None else json.loads(pruner_state),
+            "note": stored["note"] or "",
+            "final_extra": json_object(stored["final_extra"]),
+            "info": json_object(stored["info"]),
+        }
+    )
+
+
+def json_object(text: str | None) -> dict[str, Any] | None:
+    """A JSON object column (a function's figures, a trial's info); None when empty.
+    ValueError for anything else (a damaged file)."""
+    if text is None:
+        return None
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"{text[:40]!r} is not a JSON object")
+    return value
+
+
+def epoch_row(record: EpochRecord) -> tuple:
+    """An EpochRecord as an epochs row (EPOCH_FIELDS, `extra` as JSON)."""
+    *figures, extra = (getattr(record, name) for name in EPOCH_FIELDS)
+    return (*figures, None if extra is None else json.dumps(extra))
+
+
+def epoch_record_of(values) -> EpochRecord:
+    """An epochs row (EPOCH_FIELDS) as an EpochRecord."""
+    return EpochRecord(*values[:-1], extra=json_object(values[-1]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 # A session's name is for people; a longer one is surely not typed on purpose.
@@ -46,7 +46,10 @@ CREATE TABLE trials(
     final_train_r2 REAL,
     final_val_rmse_std REAL,
     final_val_mae_std REAL,
-    final_val_r2_std REAL
+    final_val_r2_std REAL,
+    final_extra TEXT,
+    info TEXT,
+    error TEXT
 );
 CREATE TABLE epochs(
     trial INTEGER NOT NULL REFERENCES trials(number),
@@ -66,6 +69,7 @@ CREATE TABLE epochs(
     val_rmse_std REAL,
     val_mae_std REAL,
     val_r2_std REAL,
+    extra TEXT,
     PRIMARY KEY (trial, epoch)
 );
 CREATE TABLE states(
@@ -89,7 +93,10 @@ CREATE TABLE inspections(
 # version 6 a person's note on each trial (the session's own is in meta); version 7
 # each trial's network size (what a trade-off between accuracy and size goes by);
 # version 8 a regression's figures (RMSE, MAE and R² of each epoch and trial); version 9
-# their spreads over a trial's runs (k folds, repeats), as version 2's of accuracy.
+# their spreads over a trial's runs (k folds, repeats), as version 2's of accuracy;
+# version 10 what a function of a person's own reports beyond those figures (JSON
+# objects: each epoch's `extra`, a trial's `final_extra` and `info`) and why a trial
+# failed (`error`).
 MIGRATIONS = {
     1: (
         "ALTER TABLE trials ADD COLUMN final_val_acc_std REAL",
@@ -122,6 +129,12 @@ MIGRATIONS = {
         *(f"ALTER TABLE trials ADD COLUMN final_{name}_std REAL" for name in REGRESSION_SPREADS),
         *(f"ALTER TABLE epochs ADD COLUMN {name}_std REAL" for name in REGRESSION_SPREADS),
     ),
+    9: (
+        "ALTER TABLE trials ADD COLUMN final_extra TEXT",
+        "ALTER TABLE trials ADD COLUMN info TEXT",
+        "ALTER TABLE trials ADD COLUMN error TEXT",
+        "ALTER TABLE epochs ADD COLUMN extra TEXT",
+    ),
 }
 
 
@@ -145,8 +158,8 @@ EPOCH_FIGURES = (
 )
 
 
-# In EpochRecord's order.
-EPOCH_FIELDS = ("epoch", *EPOCH_FIGURES)
+# In EpochRecord's order; `extra` is JSON text in the file.
+EPOCH_FIELDS = ("epoch", *EPOCH_FIGURES, "extra")
 EPOCH_COLUMNS = ", ".join(EPOCH_FIELDS)
 
 
@@ -172,7 +185,7 @@ TRIAL_COLUMNS = (
     "number, status, params, seed, round, started_at, finished_at, final_train_acc, "
     "final_val_acc, best_val_acc, final_val_acc_std, test_acc, test_loss, pruner_state, note, "
     "parameters, final_val_rmse, final_val_mae, final_val_r2, final_train_r2, "
-    "final_val_rmse_std, final_val_mae_std, final_val_r2_std"
+    "final_val_rmse_std, final_val_mae_std, final_val_r2_std, final_extra, info, error"
 )
 
 

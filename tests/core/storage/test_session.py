@@ -102,6 +102,9 @@ def test_schema_is_readable_by_plain_sqlite(tmp_path):
         "final_val_rmse_std",
         "final_val_mae_std",
         "final_val_r2_std",
+        "final_extra",
+        "info",
+        "error",
     ]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM epochs WHERE trial = 1").fetchone()[0] == 3
@@ -134,6 +137,8 @@ def make_version_1_session(path):
                 for name in ("rmse", "mae", "r2")
             ),
             *(("epochs", f"val_{name}_std") for name in ("rmse", "mae", "r2")),
+            *(("trials", name) for name in ("final_extra", "info", "error")),
+            ("epochs", "extra"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("DROP TABLE states")
