@@ -319,3 +319,21 @@ def test_the_network_s_commands_say_a_function_s_model_is_its_own(
     }
     code, _, err = run_cli(capsys, command, path, *more.get(command, []))
     assert code == 2 and "ran your own training code ([code])" in err
+
+
+def test_the_scikit_learn_example_tunes_its_classifier(capsys, tmp_path, hyperdesk_home):
+    from importlib.resources import files
+
+    pytest.importorskip("sklearn")
+    folder = Path(str(files("hyperdesk.resources.examples"))) / "own-code"
+    config = folder / "sklearn-digits.toml"
+    code, out, err = run_cli(
+        capsys, "run", config, "--json", "--set", "search.trials=6", "--set", "code.fixed.epochs=4"
+    )
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["complete"] >= 5  # the rule stops none of its first five
+    trials, epochs = read(result["session"])
+    assert {t.status for t in trials} <= {"complete", "pruned"}
+    assert result["best"]["val_acc"] > 0.9  # digits are easy for a linear model
+    assert all(len(records) >= 1 and records[0].val_loss > 0 for records in epochs.values())
