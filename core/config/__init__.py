@@ -29,6 +29,7 @@ from hyperdesk.core.config.rules import (
     shown,
 )
 from hyperdesk.core.config.schema import (
+    CodeConfig,
     Config,
     DataConfig,
     EarlyStopping,
@@ -45,6 +46,7 @@ __all__ = [
     "SEARCHABLE_TITLES",
     "TLS_FILES",
     "TRAIN_RULES",
+    "CodeConfig",
     "Config",
     "ConfigError",
     "DataConfig",

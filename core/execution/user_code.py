@@ -107,6 +107,16 @@ def check_code_unchanged(code: CodeConfig, stored_digest: str, force: bool) -> s
     return digest
 
 
+def entry_and_functions(code: CodeConfig) -> tuple[str, list[str]]:
+    """(why `code`'s entry cannot run, "" when it can; its file's top-level functions):
+    what the window's setup asks the helper process."""
+    try:
+        functions = top_level_functions(Path(code.file)) if code.file else []
+    except EntryError:
+        functions = []
+    return entry_problem(code) or "", functions
+
+
 def top_level_functions(path: Path) -> list[str]:
     """The functions `path` defines at its top level, read without importing it.
     EntryError naming the file (and line) when it cannot be read as Python."""

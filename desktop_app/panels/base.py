@@ -283,8 +283,9 @@ def epoch_axis(trial: Trial) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     name = trial.metric.name
     training = f"train_{name.removeprefix('val_')}"
     epochs = np.array([record.epoch for record in trial.records], dtype=float)
-    val = np.array([getattr(record, name) for record in trial.records], dtype=float)
-    train = np.array([getattr(record, training) for record in trial.records], dtype=float)
+    # (A function's own figure by any name; NaN where an epoch did not report it.)
+    val = np.array([record.figure(name) for record in trial.records], dtype=float)
+    train = np.array([record.figure(training) for record in trial.records], dtype=float)
     return epochs, val, train
 
 
@@ -292,7 +293,7 @@ def spread_band(trial: Trial) -> tuple[np.ndarray, np.ndarray] | None:
     """(mean - std, mean + std) of the search metric's validation figure per epoch, for
     a trial of several runs (folds, repeats); None for a trial of one run."""
     name = trial.metric.name
-    if not trial.records or getattr(trial.records[0], f"{name}_std") is None:
+    if not trial.records or trial.records[0].figure(f"{name}_std") is None:
         return None
     val = np.array([getattr(record, name) for record in trial.records], dtype=float)
     std = np.array([getattr(record, f"{name}_std") for record in trial.records], dtype=float)

@@ -151,6 +151,7 @@ class SearchController(QObject):
         # Straight into the model, queued onto the GUI thread: stored once, drawn per frame.
         self.worker.trialStarted.connect(self.model.trial_started)
         self.worker.epochRecorded.connect(self.model.epoch_recorded)
+        self.worker.trialExplained.connect(self.model.trial_explained)
         self.worker.trialFinished.connect(self.model.trial_finished)
         self.worker.statesKept.connect(self.model.states_kept)
         self.worker.failed.connect(self.failed)
@@ -232,9 +233,12 @@ class SearchController(QObject):
         """The search's size, its memory, and how long it should take at the speed this
         machine showed in its last search (on a Dask cluster: where). ConfigError when it
         cannot fit in memory here."""
+        trials = planned_trials(config.search)
+        if config.own_code:  # its time and memory are the function's own
+            file, _, function = config.code.entry.rpartition(":")
+            return f"{trials:,} trials of {function}() in {Path(file).name or file}"
         on_dask = config.run.executor == "dask"
         memory = "" if on_dask else check_memory(config, len(self.pool.workers)).text()
-        trials = planned_trials(config.search)
         epochs_per_trial = config.expected_epochs()
         epochs = round(trials * epochs_per_trial)
         flops = trials * config.training_flops(epochs_per_trial)

@@ -59,6 +59,11 @@ class Trial:
     note: str = ""  # what a person wrote of it
     parameters: int | None = None  # the learned numbers of its network
     metric: Metric = ACCURACY  # what ranks its search's trials
+    # A training function's trial: its own final figures, what it said of itself, and
+    # why it failed.
+    final_extra: dict[str, float] | None = None
+    info: dict[str, Any] | None = None
+    error: str | None = None
 
     @property
     def records(self) -> list[EpochRecord]:
@@ -133,6 +138,17 @@ class Trial:
     def final_val_mae_std(self) -> float | None:
         return self._final("val_mae_std")
 
+    def explain(
+        self, error: str | None, info: dict[str, Any] | None, final_extra: dict | None
+    ) -> None:
+        """What a training function's trial said of itself, and why it failed."""
+        self.error, self.info, self.final_extra = error, info, final_extra
+
+    @property
+    def info_text(self) -> str:
+        """Its info as the table shows it: "phase: steady, depth: 4"."""
+        return ", ".join(f"{name}: {value}" for name, value in (self.info or {}).items())
+
     @property
     def seconds(self) -> float:
         if summary := self._summary:
@@ -167,6 +183,7 @@ class SearchResults:
         history: int = 0,
         trade_off: TradeOff = SCORE_ONLY,
         metric: Metric = ACCURACY,
+        own_code: bool = False,
     ):
         self.param_names = param_names
         self.planned = planned
@@ -182,6 +199,7 @@ class SearchResults:
         self.paused = False  # the search is paused: its running trials wait
         self.trade_off = trade_off
         self.metric = metric
+        self.own_code = own_code  # its trials ran a function of the person's own
         # A regression's trials have R², RMSE and MAE where a classifier's have accuracies.
         self.regression = metric.name in TASK_METRICS["regression"]
         # (each finished trial's score and epochs, the front and those over a limit)
@@ -200,6 +218,7 @@ class SearchResults:
             config.search.history,
             config.search.trade_off,
             config.metric,
+            config.own_code,
         )
 
     @classmethod
@@ -232,6 +251,7 @@ class SearchResults:
             trial = Trial(row.number, row.params, row.round, row.status, [], row.test_acc)
             trial.note, trial.parameters = row.note, row.parameters
             trial.metric = results.metric
+            trial.explain(row.error, row.info, row.final_extra)
             if row.status in FINISHED:
                 trial.stored, trial.load = stored, partial(read_epochs, path)
             else:

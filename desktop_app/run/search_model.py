@@ -93,6 +93,11 @@ class SearchModel(QObject):
         self.results.add_epoch(number, record)
         self._changed.add(number)
 
+    def trial_explained(self, number: int, details: tuple) -> None:
+        """A training function's trial: (why it failed, its info, its own figures)."""
+        self.results.trials[number].explain(*details)
+        self._changed.add(number)
+
     def trial_finished(self, number: int, status: TrialStatus) -> None:
         self.results.finish(number, status)
         self._changed.add(number)

@@ -19,6 +19,7 @@ from hyperdesk.core.execution.launch import check_data
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.retraining import RetrainingCancelled, RetrainingWatch
 from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.execution.user_code import EntryError, check_code
 from hyperdesk.core.storage.session import Session, SessionError, delete_if_empty
 from hyperdesk.core.trials import SearchState
 
@@ -35,6 +36,8 @@ class SearchWorker(QObject):
     trialStarted = Signal(object)  # TrialStart
     epochRecorded = Signal(int, object)  # trial number, EpochRecord
     trialFinished = Signal(int, object)  # trial number, TrialStatus
+    # A training function's trial, before it is said finished: (error, info, final_extra).
+    trialExplained = Signal(int, object)
     statesKept = Signal(object)  # frozenset of the trials whose weights the session keeps
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or not the data it began with
@@ -71,9 +74,15 @@ class SearchWorker(QObject):
             if self.new_session is not None:
                 new = self.new_session
                 try:
-                    check_data(new.config.data)
+                    if new.config.own_code:
+                        check_code(new.config.code)
+                    else:
+                        check_data(new.config.data)
                 except DatasetError as error:  # nothing to resume or locate: no file made
                     self.refused.emit(f"The data cannot be used: {error}.")
+                    return
+                except EntryError as error:
+                    self.refused.emit(f"Your training code cannot be run: {error}.")
                     return
                 session = Session.create(
                     self.session_path, new.name, new.config.to_toml(), new.planned, new.parent
@@ -83,6 +92,8 @@ class SearchWorker(QObject):
             with session:
 
                 def trial_finished(number: int, status) -> None:
+                    if session.config.own_code and (row := session.trial(number)):
+                        self.trialExplained.emit(number, (row.error, row.info, row.final_extra))
                     self.trialFinished.emit(number, status)
                     self.statesKept.emit(frozenset(session.kept_states()))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from hyperdesk.core.config import ConfigError, DataConfig
+from hyperdesk.core.config import CodeConfig, ConfigError, DataConfig
 from hyperdesk.core.data.datasets import DatasetError
 from hyperdesk.core.data.downloads import needs_download
 from hyperdesk.core.data.sources import (
@@ -21,6 +21,9 @@ from hyperdesk.core.data.sources import (
     shape_known,
 )
 from hyperdesk.core.data.splits import too_few_rows
+from hyperdesk.core.execution.code_check import check_run
+from hyperdesk.core.execution.user_code import entry_and_functions
+from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.run.controller import SearchController
 from hyperdesk.desktop_app.run.helper import HelperProcess
 from hyperdesk.desktop_app.setup.column import SetupColumn
@@ -46,7 +49,10 @@ class SetupChecks(QObject):
         self.summaries: dict[tuple, DataSummary] = {}  # data key -> what it holds
         self.errors: dict[tuple, str] = {}  # data key -> why it cannot be used
         self.labels_of: tuple[str, str] | None = None  # (source, format) whose names are asked
+        # An entry of one's own -> why it cannot run ("": it can; None: being read).
+        self.code_problems: dict[str, str | None] = {}
         setup.changed.connect(self.check)
+        setup.testRunRequested.connect(self._test_run)
         controller.speedMeasured.connect(self.check)
 
     @property
@@ -55,12 +61,22 @@ class SetupChecks(QObject):
 
     def check(self) -> None:
         self._offer_labels()
+        self._offer_functions()
         config, problems = self.setup.read()  # on every keystroke: read once
         if config is not None:  # where a resume runs too: a session can go on elsewhere
             self.controller.executor = config.run
         cost = ""
         self.pending = False
-        if config is not None and not shape_known(config.data):
+        if config is not None and config.own_code:
+            self.setup.show_data_preview(None, None)
+            problem = self.code_problems.get(config.code.entry, "")
+            if problem is None:  # not known yet: the helper reads the file
+                self.pending = True
+                cost = f"Reading {Path(config.code.file).name}…"
+                config = None
+            elif problem:
+                problems, config = [("code.entry", problem)], None
+        elif config is not None and not shape_known(config.data):
             key = data_key(config.data) or ("missing", config.data.source)
             self.setup.show_data_preview(None, None)  # not another data's preview
             if key in self.errors:
@@ -88,6 +104,45 @@ class SetupChecks(QObject):
         self.setup.show_preview(config)
         self.column.show_check(len(problems), cost)
         self.checked.emit()
+
+    def _test_run(self, config) -> None:
+        """One short trial of the config's function, in the helper process (which runs
+        it in a worker process of its own: a crash there is reported)."""
+        self.helper.request(
+            check_run,
+            config,
+            then=self._tested,
+            failed=lambda reason: self.setup.show_test_run(reason, False),
+        )
+
+    def _tested(self, result) -> None:
+        output = result.output.rstrip()
+        text = result.text() + (f"\nIts output:\n{output}" if output else "")
+        self.setup.show_test_run(text, result.status == TrialStatus.COMPLETE)
+
+    def _offer_functions(self) -> None:
+        """Ask the helper once per entry whether it can run (the file parsed, never
+        imported here) and what functions its file has; the setup lists them."""
+        picker = self.setup.editors["code.entry"]
+        entry = picker.value()
+        if not entry or entry in self.code_problems:
+            return
+        self.code_problems[entry] = None
+        file = picker.file
+        code = CodeConfig(entry=entry)
+
+        def read(answer: tuple[str, list[str]]) -> None:
+            self.code_problems[entry] = answer[0]
+            if picker.file == file:
+                picker.show_functions(answer[1])
+            self.check()
+
+        self.helper.request(
+            entry_and_functions,
+            code,
+            then=read,
+            failed=lambda problem: read((problem, [])),
+        )
 
     def _offer_labels(self) -> None:
         """Ask the helper once per file what its label can name (its columns or arrays);

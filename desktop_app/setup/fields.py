@@ -15,6 +15,7 @@ from hyperdesk.core.data.tables import AUTO, CLASSIFICATION, REGRESSION
 from hyperdesk.core.search.registry import STRATEGY_TITLES, strategy_settings
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import CONDITIONS, OPTIMIZERS
+from hyperdesk.desktop_app.setup.code_editors import CodePicker, FixedValues
 from hyperdesk.desktop_app.setup.editors import (
     Choice,
     ChoiceOrNumber,
@@ -61,6 +62,16 @@ def on_dask(values: Values) -> bool:
 
 def trade_off(values: Values) -> bool:
     return len(values.get("search.objectives", ())) > 1
+
+
+def own_code(values: Values) -> bool:
+    """Trials run a training function of the person's own ([code])."""
+    return bool(values.get("code.entry"))
+
+
+def built_in(values: Values) -> bool:
+    """Trials train Hyperdesk's own network."""
+    return not own_code(values)
 
 
 def own_data(values: Values) -> bool:
@@ -124,6 +135,9 @@ def data_summary(values: Values) -> str:
 
 
 def model_summary(values: Values) -> str:
+    if own_code(values):
+        file, _, function = values["code.entry"].rpartition(":")
+        return f"your code: {Path(file).name}, {function}()"
     hidden = values.get("model.hidden") or []
     shape = (
         f"{len(hidden)} x {hidden[0]}"
@@ -164,6 +178,7 @@ SECTIONS = (
                 "validation R² (higher is better, the default), RMSE or MAE (lower is "
                 "better, in the label's units)",
                 object_name="metricCombo",
+                shown=built_in,
             ),
             Field(
                 "search.objectives",
@@ -369,21 +384,58 @@ SECTIONS = (
         "Model",
         (
             Field(
+                "code.entry",
+                "Your training code",
+                CodePicker,
+                "A Python file whose function fit(params, trial) trains your own model for "
+                "each trial: see 'Your own training code' in the README",
+            ),
+            Field(
+                "code.metric",
+                "Ranked by",
+                lambda: Text("val_acc"),
+                "The figure your function reports that ranks the trials",
+                "codeMetricEdit",
+                shown=own_code,
+            ),
+            Field(
+                "code.direction",
+                "Better is",
+                lambda: Choice((("higher", "maximize"), ("lower", "minimize"))),
+                object_name="codeDirectionCombo",
+                shown=own_code,
+            ),
+            Field(
+                "code.fixed",
+                "Fixed values",
+                FixedValues,
+                "Passed to your function in params beside the searched ones",
+                "codeFixedEdit",
+                shown=own_code,
+            ),
+            Field(
                 "model.hidden",
                 "Hidden layers",
                 Widths,
                 "Widths of the hidden layers, e.g. 100, 100, 100",
                 "hiddenEdit",
+                shown=built_in,
             ),
-            Field("model.activation", "Activation", lambda: Choice(ACTIVATIONS)),
+            Field("model.activation", "Activation", lambda: Choice(ACTIVATIONS), shown=built_in),
             Field(
                 "model.init",
                 "Init",
                 lambda: ChoiceOrNumber("init", INITS),
                 "he, xavier, or a number: a fixed standard deviation",
+                shown=built_in,
             ),
-            Field("model.dropout", "Dropout", lambda: Fraction(0.0, 0.95, 0.05)),
-            Field("model.batchnorm", "Batch norm", lambda: Switch("before each activation")),
+            Field("model.dropout", "Dropout", lambda: Fraction(0.0, 0.95, 0.05), shown=built_in),
+            Field(
+                "model.batchnorm",
+                "Batch norm",
+                lambda: Switch("before each activation"),
+                shown=built_in,
+            ),
         ),
         summary=model_summary,
     ),

@@ -9,7 +9,7 @@ at the editor its key path names: a red outline, a tooltip and a line underneath
 from __future__ import annotations
 
 import copy
-from dataclasses import fields
+from dataclasses import asdict, fields
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.config import Config, ConfigError, DataConfig, RunConfig, param_to_dict
+from hyperdesk.core.config import (
+    CodeConfig,
+    Config,
+    ConfigError,
+    DataConfig,
+    RunConfig,
+    param_to_dict,
+)
 from hyperdesk.core.data.sources import ALL, DataSummary
 from hyperdesk.core.data.splits import SCALE_TITLES, chosen_scale
 from hyperdesk.core.data.tables import AUTO, CLASSIFICATION
@@ -41,7 +48,14 @@ from hyperdesk.core.trials import METRICS, TASK_METRICS
 from hyperdesk.desktop_app.dialogs.run_first import ask_point
 from hyperdesk.desktop_app.setup.data_preview import DataPreview
 from hyperdesk.desktop_app.setup.editors import Editor, FieldProblem
-from hyperdesk.desktop_app.setup.fields import FIELDS, SECTIONS, Field, on_dask, workers_editor
+from hyperdesk.desktop_app.setup.fields import (
+    FIELDS,
+    SECTIONS,
+    Field,
+    on_dask,
+    own_code,
+    workers_editor,
+)
 from hyperdesk.desktop_app.setup.form_widgets import CollapsibleSection
 from hyperdesk.desktop_app.setup.space_editor import (
     NEW_ROW_DEFAULTS,
@@ -102,6 +116,7 @@ class SetupPanel(QWidget):
 
     changed = Signal()
     connectRequested = Signal(object)  # core.config.RunConfig: show that cluster's workers
+    testRunRequested = Signal(object)  # core.config.Config: one short trial of its function
 
     def __init__(self):
         super().__init__()
@@ -153,8 +168,47 @@ class SetupPanel(QWidget):
         form, holder = self.form_rows["data.source"]
         row, _ = form.getWidgetPosition(holder)
         form.insertRow(row + 1, "", self.data_preview)
+        self._add_test_run()
         layout.addStretch()
         self.load_config(Config(), "seed")
+
+    def _add_test_run(self) -> None:
+        """Under a function's fixed values: Test run, and what the test reported."""
+        self.test_run_button = _button(
+            "Test run",
+            "testRunButton",
+            self._test_run,
+            "Run one short trial of your function (the middle of each range, one epoch) "
+            "in a separate process and show what it reported",
+        )
+        self.test_run_result = QLabel()
+        self.test_run_result.setObjectName("testRunResult")
+        self.test_run_result.setWordWrap(True)
+        self.test_run_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_run_row = QWidget()
+        column = QVBoxLayout(self.test_run_row)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.test_run_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.test_run_result)
+        form, holder = self.form_rows["code.fixed"]
+        row, _ = form.getWidgetPosition(holder)
+        form.insertRow(row + 1, "", self.test_run_row)
+
+    def _test_run(self) -> None:
+        config, problems = self.read()
+        if config is None:
+            self.show_test_run("Fix the problems shown first: " + problems[0][1], False)
+            return
+        self.test_run_button.setEnabled(False)
+        self.test_run_result.setText("Running one trial…")
+        self.testRunRequested.emit(config)
+
+    def show_test_run(self, text: str, worked: bool) -> None:
+        """What a test run reported (or why it failed)."""
+        self.test_run_button.setEnabled(True)
+        colour = "#1b5e20" if worked else "#b71c1c"
+        self.test_run_result.setStyleSheet(f"color: {colour}; font-family: monospace;")
+        self.test_run_result.setText(text)
 
     def _build_space_box(self) -> QGroupBox:
         space = QGroupBox("Search space")
@@ -351,7 +405,7 @@ class SetupPanel(QWidget):
         """Show `config` in the editors, emitting changed once at the end."""
         widgets = [self, *self.findChildren(QWidget)]
         blocked = [widget.blockSignals(True) for widget in widgets]
-        self.loaded = config.to_dict()
+        self.loaded = every_section(config)
         self._show_run_first()
         self._show_warm_start()
         self.name_edit.setText(name)
@@ -362,7 +416,9 @@ class SetupPanel(QWidget):
         self.space_editor.clear()
         self.space_editor.set_grid("points" in strategy_settings(search.strategy, search.sampler))
         searched = {param.name: param for param in search.space}
-        for row in [*STANDING_ROWS, *(n for n in searched if n not in STANDING_ROWS)]:
+        self.space_editor.set_own_code(config.own_code)
+        standing = () if config.own_code else STANDING_ROWS  # a function's: only its own
+        for row in [*standing, *(n for n in searched if n not in standing)]:
             param = searched.get(row)
             fixed = getattr(config.train, row, None)
             if fixed is None:
@@ -377,6 +433,14 @@ class SetupPanel(QWidget):
 
     def _update_visibility(self) -> None:
         values = self.values()
+        # A function of one's own loads its own data and trains its own way.
+        for title in ("Data", "Training"):
+            self.sections[title].setVisible(not own_code(values))
+        form, _ = self.form_rows["code.fixed"]
+        form.setRowVisible(self.test_run_row, own_code(values))
+        if own_code(values) != self.space_editor.own_code:
+            self.space_editor.set_own_code(own_code(values))
+            self.space_editor.clear()  # the network's settings are not the function's
         in_space = set(self.space_editor.rows)
         for key, field in FIELDS.items():
             form, holder = self.form_rows[key]
@@ -420,6 +484,12 @@ class SetupPanel(QWidget):
             except FieldProblem as problem:
                 _drop(raw, key)
                 problems.append((key, str(problem)))
+        if raw["code"]["entry"]:  # the function's: no data, network or training of ours
+            for section in ("data", "model", "train"):
+                raw.pop(section)
+            raw["search"]["metric"] = ""  # code.metric ranks its trials
+        else:
+            raw.pop("code")
         for row in self.space_editor.rows.values():
             row.contribute(raw, problems)
         # In the loaded config's order, whatever order the rows show them in (lr and
@@ -487,6 +557,9 @@ class SetupPanel(QWidget):
         """Offer the ranking metrics of the data's task (a task chosen, else the one the
         preview found) and name the chosen one in what the search optimises; `settled`:
         the preview just found the task (RankingMetric.offer)."""
+        if own_code(values):  # what the function reports, named as it names it
+            self.editors["search.objectives"].show_metric(values.get("code.metric") or "val_acc")
+            return
         task = values.get("data.task", AUTO)
         task = self.data_task if task == AUTO else task
         ranking = self.editors["search.metric"]
@@ -526,6 +599,13 @@ class SetupPanel(QWidget):
         for name, row in self.space_editor.rows.items():
             param = params.get(name)
             row.show_preview(param, [s[name] for s in samples if name in s])
+
+
+def every_section(config: Config) -> dict[str, Any]:
+    """`config` as a raw dict with every section the setup edits: a built-in search's
+    [code] and a function's [data], [model] and [train] as their defaults."""
+    defaults = {**Config().to_dict(), "code": asdict(CodeConfig())}
+    return {**defaults, **config.to_dict()}
 
 
 def _lookup(raw: dict, key: str) -> Any:

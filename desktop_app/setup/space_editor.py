@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -57,6 +59,8 @@ NEW_ROW_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # Rows the editor always shows: the product's two headline hyperparameters.
 STANDING_ROWS = ("lr", "weight_decay")
+# The add chooser's entries for a training function's own parameters.
+NEW_PARAMETER, NEW_LIST = "(a parameter of one's own)", "(a list of one's own)"
 
 
 def section_of(name: str) -> str:
@@ -78,9 +82,10 @@ def parse_number(text: str) -> float | int | None:
 
 
 def parse_value(name: str, text: str) -> Any:
-    """One value of a setting as typed: a number, true/false, or a word."""
+    """One value of a setting (or of a function's parameter, any name) as typed: a
+    number, true/false, or a word."""
     text = text.strip()
-    if SEARCHABLE[name].kind == "bool":
+    if name not in SEARCHABLE or SEARCHABLE[name].kind == "bool":
         return {"true": True, "false": False}.get(text.lower(), text)
     number = parse_number(text)
     return text if number is None else number
@@ -150,10 +155,16 @@ class SpaceRow(QFrame):
     changed = Signal()
     removeRequested = Signal(str)
 
-    def __init__(self, name: str, removable: bool):
+    def __init__(self, name: str, removable: bool, own_code: bool = False, listed: bool = False):
+        """`own_code`: a parameter of a person's training function (fixed, it goes to
+        [code.fixed]), a list of values when `listed`, else a range."""
         super().__init__()
         self.name = name
-        self.categorical = SEARCHABLE[name].kind in ("choice", "bool")
+        self.own_code = own_code
+        if own_code:
+            self.categorical = listed
+        else:
+            self.categorical = SEARCHABLE[name].kind in ("choice", "bool")
         self.setObjectName(f"spaceRow_{name}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QGridLayout(self)
@@ -204,7 +215,7 @@ class SpaceRow(QFrame):
             setting, allowed = CONDITIONS[name]
             self.condition.setText(f"used only when {setting} is {' or '.join(allowed)}")
             self.condition.setStyleSheet("color: #6b6b6b; font-size: 9pt;")
-        self.condition.setVisible(name in CONDITIONS)
+        self.condition.setVisible(name in CONDITIONS and not own_code)
 
         layout.addWidget(self.search_box, 0, 0)
         layout.addWidget(self.low_edit, 0, 1)
@@ -323,6 +334,15 @@ class SpaceRow(QFrame):
     def contribute(self, raw: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         """Put this row into a raw config dict; what cannot even be read goes to
         `problems` with its key path."""
+        if not self.searched and self.own_code:
+            text = self.low_edit.text()
+            if not text.strip():
+                problems.append((f"code.fixed.{self.name}", "needs a value"))
+                return
+            raw.setdefault("code", {}).setdefault("fixed", {})[self.name] = parse_value(
+                self.name, text
+            )
+            return
         if not self.searched:
             text = self.low_edit.text()
             path = f"{section_of(self.name)}.{self.name}"
@@ -378,6 +398,7 @@ class SpaceRow(QFrame):
             f"search.space.{self.name}",
             f"{section_of(self.name)}.{self.name}",
             f"model.{self.name}",
+            f"code.fixed.{self.name}",
         )
         low_reasons = [
             problems[key]
@@ -452,7 +473,14 @@ class SpaceEditor(QWidget):
         self.rows: dict[str, SpaceRow] = {}
         self.grid_strategy = False
         self.optimizers: set[str] = set()
+        self.own_code = False  # the rows are a training function's parameters
         self._refresh_add_combo()
+
+    def set_own_code(self, own_code: bool) -> None:
+        """Offer a function's parameters (any name) or the network's settings."""
+        if own_code != self.own_code:
+            self.own_code = own_code
+            self._refresh_add_combo()
 
     def _refresh_add_combo(self) -> None:
         """Every setting not searched yet, by its name and key; one the optimizers this
@@ -460,6 +488,11 @@ class SpaceEditor(QWidget):
         self.add_combo.blockSignals(True)
         self.add_combo.clear()
         self.add_combo.addItem("Add a parameter to search…")
+        if self.own_code:
+            self.add_combo.addItem("A parameter of your function (its name)…", NEW_PARAMETER)
+            self.add_combo.addItem("A list of values (its name)…", NEW_LIST)
+            self.add_combo.blockSignals(False)
+            return
         items = self.add_combo.model()
         for name in SEARCHABLE:
             if name in self.rows:
@@ -489,13 +522,34 @@ class SpaceEditor(QWidget):
 
     def _add_chosen(self, index: int) -> None:
         name = self.add_combo.itemData(index)
-        if name:
+        self.add_combo.setCurrentIndex(0)
+        if name in (NEW_PARAMETER, NEW_LIST):
+            self._add_own(listed=name == NEW_LIST)
+        elif name:
             self.add_row(name, True, NEW_ROW_DEFAULTS[name], None)
             self.changed.emit()
-        self.add_combo.setCurrentIndex(0)
+
+    def _add_own(self, listed: bool) -> None:
+        """Ask for the name of a function's parameter and add its row."""
+        name, chosen = QInputDialog.getText(
+            self, "A parameter of your function", "Its name in params (e.g. max_depth):"
+        )
+        name = name.strip()
+        if not chosen or not name:
+            return
+        if not name.isidentifier() or name in self.rows:
+            reason = "is already searched" if name in self.rows else "is not a Python name"
+            QMessageBox.warning(self, "Not added", f"{name!r} {reason}.")
+            return
+        table = {"values": ["a", "b"]} if listed else {"low": 1, "high": 10, "scale": "linear"}
+        self.add_row(name, True, table, None)
+        self.changed.emit()
 
     def add_row(self, name: str, searched: bool, table: dict[str, Any], fixed: Any) -> SpaceRow:
-        row = SpaceRow(name, removable=name not in STANDING_ROWS)
+        if self.own_code:
+            row = SpaceRow(name, removable=True, own_code=True, listed="values" in table)
+        else:
+            row = SpaceRow(name, removable=name not in STANDING_ROWS)
         if fixed is None:
             fixed = table["values"][0] if "values" in table else table["low"]
         row.load(searched, table, fixed)

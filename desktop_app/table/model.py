@@ -33,6 +33,7 @@ VALUE_ROLES = frozenset(
         TRIAL_ROLE,
         Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ToolTipRole,
     }
 )
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -70,6 +71,7 @@ RESULT_COLUMNS = {
     "Epochs": lambda trial: trial.epoch_count,
     "Seconds": lambda trial: trial.seconds,
     "Round": lambda trial: trial.round,
+    "Info": lambda trial: trial.info_text,
     "Note": lambda trial: trial.note,
 }
 # Shown only for a trade-off search.
@@ -109,6 +111,7 @@ class ResultsTableModel(QAbstractTableModel):
             and (name not in TRADE_OFF_COLUMNS or results.trade_off.several)
             and (name not in ACCURACIES or not results.regression)
             and (name not in REGRESSION_FIGURES or results.regression)
+            and (name != "Info" or results.own_code)
         ]
         self.front = results.front()  # what the Trade-off column shows, to see it change
         self.headers = (*self.FIXED_BEFORE, *results.param_names, *self.result_columns)
@@ -166,11 +169,13 @@ class ResultsTableModel(QAbstractTableModel):
         if role == SORT_ROLE and column == 0:
             return self._numbers[row]
         if role == Qt.ItemDataRole.TextAlignmentRole:  # words left, figures right
-            words = column == STATUS_COLUMN or self.headers[column] in ("Note", "Trade-off")
+            words = column == STATUS_COLUMN or self.headers[column] in ("Note", "Trade-off", "Info")
             return None if words else RIGHT_ALIGNED
         trial = self.trial_at(row)
         if role == TRIAL_ROLE:
             return trial.number
+        if role == Qt.ItemDataRole.ToolTipRole:  # why a function's trial failed
+            return trial.error if column == STATUS_COLUMN else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if self.headers[column] == "Trade-off":
                 return TRADE_OFF_COLOURS.get(self.results.trade_off_mark(trial))

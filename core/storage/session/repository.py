@@ -313,6 +313,15 @@ class Session(KeptBlobs):
         except ValueError as error:  # an unknown status, or params that are not JSON
             raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
 
+    def trial(self, number: int) -> TrialRow | None:
+        """Trial `number`'s row (one row read, not the table)."""
+        row = self._db.execute(
+            f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials WHERE number = ?",
+            (number,),
+        ).fetchone()
+        names = [name.strip() for name in TRIAL_COLUMNS.split(",")]
+        return None if row is None else trial_row(dict(zip(names, row, strict=True)))
+
     def epochs(self) -> dict[int, list[EpochRecord]]:
         """Every trial's epochs, in order."""
         records: dict[int, list[EpochRecord]] = {}
