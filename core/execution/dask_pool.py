@@ -23,17 +23,21 @@ import ipaddress
 import logging
 import os
 import queue
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hyperdesk.core import __version__
-from hyperdesk.core.config import LOCAL_CLUSTER, RunConfig
+from hyperdesk.core.config import LOCAL_CLUSTER, CodeConfig, RunConfig
 from hyperdesk.core.execution.control import PAUSE_POLL_SECONDS, RunControl
 from hyperdesk.core.execution.pool import Event, TrialTask
+from hyperdesk.core.execution.user_code import CodeTask, code_files, run_code_task
 from hyperdesk.core.execution.worker import task_split, train_task
 from hyperdesk.core.training.trainer import EpochRecord
 
@@ -259,9 +263,18 @@ async def _verdict(key: str) -> None:
     _verdicts.setdefault(key, threading.Semaphore(0)).release()
 
 
-def run_task(task: TrialTask, split, topic: str, run: str, key: str, version: str) -> tuple:
+def run_task(
+    task: TrialTask | CodeTask,
+    split,
+    topic: str,
+    run: str,
+    key: str,
+    version: str,
+    sources: tuple[tuple[str, bytes], ...] = (),
+) -> tuple:
     """A TrialTask on a Dask worker: its epochs sent as events on `topic`, then what its
-    trials ended with ("state" and "end" events) and each one's epoch count."""
+    trials ended with ("state" and "end" events) and each one's epoch count. A CodeTask
+    runs the function whose files (`sources`, name and bytes) came with it."""
     if version != __version__:
         raise DaskError(
             f"this worker runs Hyperdesk {__version__}, the search {version}: install "
@@ -306,19 +319,56 @@ def run_task(task: TrialTask, split, topic: str, run: str, key: str, version: st
 
     try:
         with threadpool_limits(1):  # as a local worker: one BLAS thread per task
-            ended = train_task(
-                task,
-                split,
-                on_epoch,
-                should_stop,
-                pruned,
-                epoch_end if task.await_verdicts else None,
-            )
+            if isinstance(task, CodeTask):
+                ended = _run_code(
+                    task,
+                    sources,
+                    on_epoch,
+                    should_stop,
+                    lambda: bool(pruned()),
+                    epoch_end if task.await_verdicts else None,
+                )
+            else:
+                ended = train_task(
+                    task,
+                    split,
+                    on_epoch,
+                    should_stop,
+                    pruned,
+                    epoch_end if task.await_verdicts else None,
+                )
     finally:
         send()
         _pruned.pop(key, None)
         _verdicts.pop(key, None)
     return ended, epochs
+
+
+def _run_code(task: CodeTask, sources, on_epoch, should_stop, pruned, verdict) -> list[tuple]:
+    """A function's trial on this worker, from its files written to a folder of its
+    own: its epochs to `on_epoch`, the rest of what it sent returned, its output last
+    (the client writes it to the trial's log beside the session)."""
+    folder = Path(tempfile.mkdtemp(prefix="hyperdesk-code-"))
+    try:
+        for name, content in sources:
+            (folder / name).write_bytes(content)
+        where, _, function = task.entry.rpartition(":")
+        entry = f"{folder / Path(where).name}:{function}" if sources else task.entry
+        log = folder / "output.log"
+        here = dataclasses.replace(task, entry=entry, workdir=str(folder / "work"), log=str(log))
+        events: list[tuple] = []
+
+        def send(event: tuple) -> None:
+            if event[0] == "epoch":
+                on_epoch(event[1], event[2])
+            else:
+                events.append(event)
+
+        run_code_task(here, send, should_stop, pruned, verdict)
+        output = log.read_text(errors="replace") if log.exists() else ""
+        return [*events, ("output", task.number, output)]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -329,6 +379,7 @@ class _Running:
     address: str = ""  # the worker that runs it, once it has said
     result: tuple | None = None  # what the task returned: its trials' ends, their epochs
     done_at: float = 0.0
+    log: str = ""  # a function's trial: where its output goes
 
 
 class DaskPool:
@@ -373,10 +424,30 @@ class DaskPool:
         scheduler and the runner (8% of the seed workload's time on a LocalCluster)."""
         return max(0, QUEUED_PER_THREAD * len(self.workers) - len(self._running))
 
-    def submit(self, task: TrialTask, patience: float = 0.0) -> None:
-        """Run `task` on the cluster (`patience` is for local workers' silence: Dask's
-        own heartbeats find a dead worker)."""
+    def submit(self, task: TrialTask, patience: float = 0.0, timeout: float | None = None) -> None:
+        """Run `task` on the cluster (`patience` and `timeout` are for local workers'
+        silence: Dask's own heartbeats find a dead worker). A function's trial takes
+        its files along."""
         self._check_scheduler()
+        if isinstance(task, CodeTask):
+            sources = tuple(
+                (path.name, path.read_bytes()) for path in code_files(CodeConfig(task.entry))
+            )
+            key = f"hyperdesk-code-{task.number}-{uuid.uuid4().hex[:8]}"
+            future = self.client.submit(
+                run_task,
+                task,
+                None,
+                self.topic,
+                self.run,
+                key,
+                __version__,
+                sources,
+                key=key,
+                pure=False,
+            )
+            self._running[key] = _Running(future, task.numbers, {task.number: 0}, log=task.log)
+            return
         source = task.split_folder or task.data
         # Scattered once; again for another search's data, and when every worker holding
         # it died (Dask cannot recompute data it was given).
@@ -518,7 +589,14 @@ class DaskPool:
         if not all_in and time.monotonic() - running.done_at < LATE_EPOCH_SECONDS:
             return []
         self._running.pop(key)
-        return [tuple(event) for event in ended]
+        found = []
+        for event in map(tuple, ended):
+            if event[0] == "output":  # beside the session, as a local trial's
+                Path(running.log).parent.mkdir(parents=True, exist_ok=True)
+                Path(running.log).write_text(event[2])
+            else:
+                found.append(event)
+        return found
 
     def close(self) -> None:
         """Let the cluster go (and stop the one this pool started); calling it again

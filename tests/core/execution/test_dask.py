@@ -5,6 +5,7 @@ resumes; Stop ends the cluster's tasks."""
 
 import contextlib
 import itertools
+import json
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from hyperdesk.core.execution.dask_pool import (
     insecure_warning,
 )
 from hyperdesk.core.execution.runner import SearchRunner
+from hyperdesk.core.execution.user_code import trial_files
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
 from tests.conftest import TINY_CONFIG
@@ -426,3 +428,32 @@ def test_pause_holds_the_cluster_s_trials_and_resume_goes_on(cluster, local_refe
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert max(gaps) > 1.0  # nothing trained while paused (what was in flight came in)
     assert session_contents(path) == local_reference
+
+
+def test_a_training_function_on_the_cluster_reports_what_it_reports_here(
+    cluster, capsys, tmp_path, hyperdesk_home
+):
+    """Its file goes with each task (the workers have no copy); its records, info,
+    failures and output come back as a local search's."""
+    from tests.core.execution.test_user_code import read, write
+
+    space = '[search.space.lr]\nlow = 0.01\nhigh = 0.3\nscale = "log"'
+    config = write(tmp_path, epochs=5, trials=5, space=space)
+
+    def searched(*dask):
+        code, out, err = run_cli(capsys, "run", config, "--json", *dask)
+        assert code == 0, err
+        path = json.loads(out.strip().splitlines()[-1])["session"]
+        trials, epochs = read(path)
+        figures = [(t.number, t.status, t.params, t.final_extra, t.info) for t in trials]
+        untimed = {
+            n: [(r.epoch, r.val_acc, r.train_loss, r.extra) for r in rs] for n, rs in epochs.items()
+        }
+        return path, figures, untimed
+
+    _, local_trials, local_epochs = searched()
+    path, trials, epochs = searched("--dask", cluster.scheduler_address)
+    assert (trials, epochs) == (local_trials, local_epochs)
+    assert [t[1] for t in trials] == ["complete"] * 5
+    _, log = trial_files(Path(path), 1)
+    assert log.read_text() == "trial 1 starts\n"  # written here, from the worker's output
