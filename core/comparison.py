@@ -114,7 +114,7 @@ def read_side(path: Path) -> SessionSide:
         rows = session.trials()
         counts = session.epoch_counts()
     within_limits = config.search.trade_off.within_limits(lambda: trial_costs(rows, counts))
-    data = config.data.source or config.data.dataset
+    data = config.code.name if config.own_code else config.data.source or config.data.dataset
     finished = [row for row in rows if row.status in FINISHED]
     metric = config.metric
     by_trials, by_epochs, points = [], [], []
@@ -133,15 +133,9 @@ def read_side(path: Path) -> SessionSide:
             by_epochs.append((trained, best))
     best_row = best_trial(finished, within_limits, metric)
     error = None if best_row is None else metric.spread(best_row)
-    if best_row is not None and error is None and metric is ACCURACY:
-        try:
-            n_val = config.data.split_sizes()[1]
-        except (ValueError, OSError):  # data that cannot be sized here
-            n_val = 0
-        if n_val:
-            error = math.sqrt(best * (1 - best) / n_val)
-    elif best_row is not None and error is None:
-        error = _residual_error(path, best_row.number, metric)
+    # A function's validation samples are its own: their count and errors unknown here.
+    if best_row is not None and error is None and not config.own_code:
+        error = _validation_error(path, config, best_row.number, best, metric)
     best_epochs, best_seconds = counts.get(best_row.number, (0, 0.0)) if best_row else (0, 0.0)
     return SessionSide(
         name=name,
@@ -165,6 +159,19 @@ def read_side(path: Path) -> SessionSide:
             param.name for param in config.search.space if getattr(param, "scale", "") == "log"
         ),
     )
+
+
+def _validation_error(path: Path, config, number: int, best: float, metric: Metric):
+    """One standard error of trial `number`'s score `best` on its validation samples:
+    binomial for an accuracy, from its errors' spread for a regression; None when the
+    data or the weights are not at hand."""
+    if metric is not ACCURACY:
+        return _residual_error(path, number, metric)
+    try:
+        n_val = config.data.split_sizes()[1]
+    except (ValueError, OSError):  # data that cannot be sized here
+        return None
+    return math.sqrt(best * (1 - best) / n_val) if n_val else None
 
 
 def _residual_error(path: Path, number: int, metric: Metric) -> float | None:

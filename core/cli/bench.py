@@ -25,6 +25,7 @@ import numpy as np
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import needs_the_window, positive_int
+from hyperdesk.core.cli.bench_code import own_code_main
 from hyperdesk.core.cli.exit_codes import EXIT_USAGE
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import BUNDLED_DATASET, DATASETS
@@ -74,7 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare the seed workload on this computer's worker processes with the same "
         "number of processes in a Dask LocalCluster (needs hyperdesk[dask])",
     )
-    parser.add_argument("--rounds", type=positive_int, default=3, help="with --executor")
+    parser.add_argument(
+        "--own-code",
+        action="store_true",
+        help="measure what running a training function of your own through Hyperdesk "
+        "costs beyond calling it in a loop: per trial and per reported epoch",
+    )
+    parser.add_argument(
+        "--rounds", type=positive_int, default=3, help="with --executor and --own-code"
+    )
     parser.add_argument(
         "--engine-only",
         action="store_true",
@@ -89,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         return args.hooks.bench_window(args)
     if args.search:
         return search_main(args.seeds, args.trials, args.workers, args.json)
+    if args.own_code:
+        return own_code_main(args.trials, args.workers or 1, args.rounds)
     if args.executor:
         return executor_main(args.trials, args.epochs, args.workers, args.rounds, args.json)
     if not args.source and needs_download(args.dataset, ""):

@@ -199,6 +199,21 @@ class CodeConfig:
     def function(self) -> str:
         return self.entry.rpartition(":")[2]
 
+    @property
+    def name(self) -> str:
+        """What a person calls it: "train.py:fit", the file without its folder."""
+        where = os.path.basename(self.file) if self.file else self.entry.rpartition(":")[0]
+        return f"{where}:{self.function}"
+
+    def text(self) -> str:
+        """The function, its fixed values and what ranks its trials, in a sentence."""
+        fixed = ", ".join(f"{name}={value}" for name, value in self.fixed.items())
+        better = "higher" if self.direction == "maximize" else "lower"
+        return (
+            f"{self.name}(){f' with {fixed}' if fixed else ''}, ranked by its {self.metric} "
+            f"({better} is better)"
+        )
+
 
 @dataclass(frozen=True)
 class Config:

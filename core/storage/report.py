@@ -74,7 +74,10 @@ def data_summary(session_path: Path) -> DataSummary | str:
     its helper process); a sentence instead for a dataset not downloaded here, which a
     report does not fetch."""
     with Session.open(session_path, writable=False) as session:
-        data = session.config.data
+        config = session.config
+    if config.own_code:
+        return f"loaded by {config.code.name}() itself"
+    data = config.data
     if needs_download(data.dataset, data.source):
         return "not in the cache of downloads on this machine"
     try:
@@ -188,6 +191,8 @@ def _setup(config) -> str:
         ("training", _training_text(config)),
         ("search", f"{config.search.strategy}, seed {config.search.seed}"),
     ]
+    if config.own_code:  # the function's model and training are its own
+        fixed[:2] = [("your training code", config.code.text())]
     return (
         "<h3>Searched</h3>"
         + _table(("setting", "range"), space, text_columns=(0, 1))
@@ -227,7 +232,7 @@ def _training_text(config) -> str:
 
 
 def _data(config, summary: DataSummary | str) -> str:
-    where = config.data.source or config.data.dataset
+    where = config.code.name if config.own_code else config.data.source or config.data.dataset
     if isinstance(summary, str):
         return f"<p>{_text(where)}: {_text(summary)}</p>"
     classes = ", ".join(

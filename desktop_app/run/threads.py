@@ -19,7 +19,7 @@ from hyperdesk.core.execution.launch import check_data
 from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.retraining import RetrainingCancelled, RetrainingWatch
 from hyperdesk.core.execution.runner import SearchRunner
-from hyperdesk.core.execution.user_code import EntryError, check_code
+from hyperdesk.core.execution.user_code import EntryError, check_code, check_code_unchanged
 from hyperdesk.core.storage.session import Session, SessionError, delete_if_empty
 from hyperdesk.core.trials import SearchState
 
@@ -89,6 +89,14 @@ class SearchWorker(QObject):
                 )
             else:
                 session = Session.open(self.session_path)
+                config = session.config
+                if config.own_code:  # the code it began with, or it does not go on
+                    try:
+                        check_code_unchanged(config.code, session.code_digest, False)
+                    except EntryError as error:
+                        session.close()
+                        self.failed.emit(f"Your training code cannot go on: {error}.", "")
+                        return
             with session:
 
                 def trial_finished(number: int, status) -> None:

@@ -337,3 +337,23 @@ def test_the_scikit_learn_example_tunes_its_classifier(capsys, tmp_path, hyperde
     assert {t.status for t in trials} <= {"complete", "pruned"}
     assert result["best"]["val_acc"] > 0.9  # digits are easy for a linear model
     assert all(len(records) >= 1 and records[0].val_loss > 0 for records in epochs.values())
+
+
+def test_compare_and_the_report_name_the_function_not_a_dataset(capsys, tmp_path, hyperdesk_home):
+    from hyperdesk.core.comparison import compare_sessions
+    from hyperdesk.core.storage.report import data_summary
+
+    config = write(tmp_path, trials=3)
+    paths = []
+    for strategy in ("random", "tpe"):
+        code, out, _ = run_cli(
+            capsys, "run", config, "--json", "--set", f'search.strategy="{strategy}"'
+        )
+        assert code == 0
+        paths.append(Path(json.loads(out.strip().splitlines()[-1])["session"]))
+    comparison = compare_sessions(paths)
+    assert {side.data for side in comparison.sides} == {"functions.py:fit"}
+    # No validation count to make a binomial error of: the noise is said to be unknown.
+    assert all(side.best_error is None for side in comparison.sides)
+    assert comparison.verdict.endswith("the noise of their scores is not known.")
+    assert data_summary(paths[0]) == "loaded by functions.py:fit() itself"
