@@ -325,6 +325,25 @@ def epoch_record(epoch: int, figures: dict[str, float], seconds: float) -> Epoch
     )
 
 
+# The end of a trial's log the window shows: a function may print megabytes.
+LOG_SHOWN_BYTES = 200_000
+
+
+def output_of(session_path: Path, number: int) -> str:
+    """What trial `number` of a function's session printed (its log's last
+    LOG_SHOWN_BYTES), or a sentence saying it printed nothing."""
+    _, log = trial_files(session_path, number)
+    try:
+        with open(log, "rb") as stream:
+            size = stream.seek(0, os.SEEK_END)
+            stream.seek(max(0, size - LOG_SHOWN_BYTES))
+            text = stream.read().decode(errors="replace")
+    except FileNotFoundError:
+        return f"Trial {number} printed nothing."
+    cut = f"(the last {LOG_SHOWN_BYTES:,} bytes of {size:,})\n" if size > LOG_SHOWN_BYTES else ""
+    return cut + text if text else f"Trial {number} printed nothing."
+
+
 def with_figures(record: EpochRecord, figures: dict[str, float]) -> EpochRecord:
     """`record` with `figures` (what a function returned) put over its own."""
     standard = {name: value for name, value in figures.items() if name in REPORTED_FIELDS}

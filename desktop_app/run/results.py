@@ -146,8 +146,11 @@ class Trial:
 
     @property
     def info_text(self) -> str:
-        """Its info as the table shows it: "phase: steady, depth: 4"."""
-        return ", ".join(f"{name}: {value}" for name, value in (self.info or {}).items())
+        """What a function said of its trial, then the figures of its own it ended with,
+        as the table shows them: "phase: steady; f1=0.912, margin=2"."""
+        said = ", ".join(f"{name}: {value}" for name, value in (self.info or {}).items())
+        figures = ", ".join(f"{k}={v:.4g}" for k, v in (self.final_extra or {}).items())
+        return "; ".join(part for part in (said, figures) if part)
 
     @property
     def seconds(self) -> float:

@@ -13,9 +13,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
+from hyperdesk.core.execution.user_code import output_of
 from hyperdesk.core.model.model_file import default_model_name
 from hyperdesk.core.trials import TrialStatus
 from hyperdesk.desktop_app.dialogs.remembered import last_folder, remember_folder
+from hyperdesk.desktop_app.dialogs.text_view import show_text
 from hyperdesk.desktop_app.panels.inside import InsideFollower
 from hyperdesk.desktop_app.run.controller import SearchController
 from hyperdesk.desktop_app.run.search_model import SearchModel
@@ -37,6 +39,7 @@ class TrialState:
     kept: bool  # its weights are kept
     runs: int  # folds or repeats per trial
     prunable: bool
+    own_code: bool = False  # a function of the person's own trained it: its model is its own
 
     @property
     def finished_and_free(self) -> bool:
@@ -52,6 +55,11 @@ class TrialAction:
     # Said after the title when disabled for a reason a person cannot see (else "").
     why_not: Callable[[TrialState], str] = lambda trial: ""
     separator_after: bool = False
+
+
+def _its_own(trial: TrialState) -> str:
+    """Why the network's actions are not offered for a function's trial."""
+    return "your code's model is its own" if trial.own_code else ""
 
 
 def _around(trial: TrialState) -> str:
@@ -72,28 +80,37 @@ TRIAL_ACTIONS = (
         lambda t: t.prunable,
     ),
     TrialAction(
+        "output",
+        lambda t: f"Output of trial {t.number}",
+        lambda t: t.own_code and t.saved and t.status != TrialStatus.QUEUED,
+    ),
+    TrialAction(
         "evaluate",
         lambda t: f"Evaluate trial {t.number} on the test split",
-        lambda t: t.test_split and t.finished_and_free,
-        lambda t: "" if t.test_split else "this search keeps none",
+        lambda t: t.test_split and t.finished_and_free and not t.own_code,
+        lambda t: _its_own(t) or ("" if t.test_split else "this search keeps none"),
     ),
     TrialAction(
         "look_inside",
         lambda t: f"Look inside trial {t.number}",
-        lambda t: t.kept and t.saved,
-        lambda t: "its weights are not kept" if t.status == TrialStatus.COMPLETE else "",
+        lambda t: t.kept and t.saved and not t.own_code,
+        lambda t: (
+            _its_own(t) or ("its weights are not kept" if t.status == TrialStatus.COMPLETE else "")
+        ),
     ),
     # Without kept weights it is offered a training from the start (train_longer asks).
     TrialAction(
         "train_longer",
         lambda t: f"Train trial {t.number} longer…",
-        lambda t: t.runs == 1 and t.idle and t.finished_and_free,
+        lambda t: t.runs == 1 and t.idle and t.finished_and_free and not t.own_code,
+        _its_own,
     ),
     TrialAction("note", lambda t: f"Note on trial {t.number}…", lambda t: t.saved),
     TrialAction(
         "save_model",
         lambda t: f"Save trial {t.number} as a model…",
-        lambda t: t.finished_and_free,
+        lambda t: t.finished_and_free and not t.own_code,
+        _its_own,
     ),
 )
 ACTIONS = {action.key: action for action in TRIAL_ACTIONS}
@@ -135,6 +152,7 @@ class TrialActions(QObject):
             kept=number in results.kept,
             runs=self.model.config.runs,
             prunable=self.controller.can_prune(number),
+            own_code=results.own_code,
         )
 
     def fill_menu(self, menu: QMenu, number: int) -> None:
@@ -159,9 +177,20 @@ class TrialActions(QObject):
             "look_inside": lambda: self.look_inside(trial.number),
             "train_longer": lambda: self.train_longer(trial.number),
             "note": lambda: self.sessions.write_note(number=trial.number),
+            "output": lambda: self.show_output(trial.number),
             "save_model": lambda: self.save_model(trial.number),
         }
         handlers[key]()
+
+    def show_output(self, number: int) -> None:
+        """What trial `number` of a function printed, read by the helper process."""
+        self.sessions.helper.request(
+            output_of,
+            self.model.session_path,
+            number,
+            then=lambda text: show_text(self.window, f"Output of trial {number}", text),
+            failed=lambda reason: show_text(self.window, f"Output of trial {number}", reason),
+        )
 
     def _chosen_or_best(self) -> int | None:
         """The trial the Search menu acts on: the selected one, else the best."""

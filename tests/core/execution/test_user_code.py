@@ -67,6 +67,10 @@ def behaves(params, trial):
         return {"val_acc": 0.7}
     if kind == "hangs":
         time.sleep(600)
+    if kind == "deaf":  # never asks should_stop
+        for epoch in range(1, 100_000):
+            trial.report(epoch, val_acc=0.5)
+            time.sleep(0.02)
     trial.report(1, val_acc=0.8)
     return None
 """
@@ -357,3 +361,30 @@ def test_compare_and_the_report_name_the_function_not_a_dataset(capsys, tmp_path
     assert all(side.best_error is None for side in comparison.sides)
     assert comparison.verdict.endswith("the noise of their scores is not known.")
     assert data_summary(paths[0]) == "loaded by functions.py:fit() itself"
+
+
+def test_stop_ends_a_function_that_never_asks_keeping_its_epochs(tmp_path, hyperdesk_home):
+    import threading
+
+    from hyperdesk.core import config as config_module
+    from hyperdesk.core.execution.control import RunControl
+    from hyperdesk.core.execution.runner import SearchRunner
+    from hyperdesk.core.search.registry import planned_trials
+
+    space = '[search.space.kind]\nvalues = ["deaf"]'
+    config = config_module.load(write(tmp_path, "behaves", strategy="grid", space=space))
+    path = tmp_path / "deaf.hdsession"
+    control = RunControl()
+    epochs_seen = threading.Event()
+
+    def on_epoch(number, record):
+        if record.epoch >= 5:
+            epochs_seen.set()
+            control.stop()
+
+    with Session.create(path, "deaf", config.to_toml(), planned_trials(config.search)) as session:
+        # Ends although the function never returns: its worker is ended after the grace.
+        outcome = SearchRunner(session, control, on_epoch=on_epoch, workers=1).run()
+    assert epochs_seen.is_set() and outcome.state == "interrupted"
+    trials, epochs = read(path)
+    assert trials[0].status == "interrupted" and len(epochs[1]) >= 5

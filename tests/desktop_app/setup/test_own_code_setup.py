@@ -48,6 +48,24 @@ def test_a_function_s_search_is_set_up_tested_and_run_in_the_window(qtbot, windo
     assert column_texts(window, "Val acc") == ["", "0.800", "0.700"]
 
 
+def test_a_trial_s_output_and_figures_of_its_own_are_shown(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QMenu, QPlainTextEdit
+
+    open_code_config(qtbot, window, tmp_path, trials=2)
+    run_to_end(qtbot, window)
+    info = column_texts(window, "Info")
+    assert all(text.startswith("phase: steady; margin=2, f1=") for text in info)
+    menu = QMenu()
+    window.trials.fill_menu(menu, 1)
+    titles = {action.text(): action for action in menu.actions()}
+    assert "Save trial 1 as a model… (your code's model is its own)" in titles
+    titles["Output of trial 1"].trigger()
+    qtbot.waitUntil(
+        lambda: window.findChild(QPlainTextEdit, "textViewText") is not None, timeout=30_000
+    )
+    assert window.findChild(QPlainTextEdit, "textViewText").toPlainText() == "trial 1 starts\n"
+
+
 def test_choosing_a_file_turns_the_setup_to_the_function_s_parameters(
     qtbot, window, tmp_path, monkeypatch
 ):
