@@ -277,11 +277,12 @@ def pen(colour: str, style: Qt.PenStyle = VALIDATION_STYLE, width: float = 2.0) 
     return pg.mkPen(colour, width=width, style=style)
 
 
-def epoch_axis(trial: Trial) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(epochs, validation figure, training figure) of the trial's search metric: its
-    accuracies, or a regression's R², RMSE or MAE."""
-    name = trial.metric.name
-    training = f"train_{name.removeprefix('val_')}"
+def epoch_axis(trial: Trial, name: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, validation figure, training figure) of figure `name` (default: the
+    trial's search metric: its accuracies, or a regression's R², RMSE or MAE); the
+    training figure is NaN for a figure without a train_ twin (a function's own)."""
+    name = name or trial.metric.name
+    training = f"train_{name.removeprefix('val_')}" if name.startswith("val_") else ""
     epochs = np.array([record.epoch for record in trial.records], dtype=float)
     # (A function's own figure by any name; NaN where an epoch did not report it.)
     val = np.array([record.figure(name) for record in trial.records], dtype=float)

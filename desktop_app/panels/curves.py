@@ -1,11 +1,14 @@
 """The learning curves: the running trials, the best so far and the selected ones, each
-trial's validation (solid) and training (dashed) accuracy against epochs."""
+trial's validation (solid) and training (dashed) accuracy against epochs; for a training
+function of one's own, any figure it reports (the one that ranks first)."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from hyperdesk.core.execution.user_code import REPORTED_FIELDS
 from hyperdesk.core.trials import ACCURACY, TrialStatus
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
@@ -43,6 +46,26 @@ class CurvesPanel(Panel):
         )
         self.metric = ACCURACY
         fit_score_axis(self.plot, ACCURACY, "Accuracy")
+        # A function's figures: which one the curves draw (its metric first).
+        self.figure_combo = QComboBox()
+        self.figure_combo.setObjectName("curvesFigureCombo")
+        self.figure_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.figure_combo.currentIndexChanged.connect(self._figure_chosen)
+        self.figure_row = QWidget()
+        row = QHBoxLayout(self.figure_row)
+        row.setContentsMargins(4, 0, 0, 0)
+        row.addWidget(QLabel("Figure:"))
+        row.addWidget(self.figure_combo)
+        row.addStretch()
+        self.figure_row.setVisible(False)
+        self.holder = QWidget()
+        column = QVBoxLayout(self.holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.figure_row)
+        column.addWidget(self.plot)
+        self.results: SearchResults | None = None
+        self.selection: Selection = ()
         self.legend = legend_for(self.plot)
         self.legend_corner = CORNERS[0]  # where addLegend's offset put it
         slots = [("best", BEST_COLOUR)]
@@ -65,11 +88,56 @@ class CurvesPanel(Panel):
             self.slots[slot] = (val, train)
             self.shown[slot] = None
 
-    def refresh(self, results: SearchResults, selection: Selection) -> None:
-        if results.metric is not self.metric:  # accuracy, or a regression's figure
-            self.metric = results.metric
+    @property
+    def widget(self) -> QWidget:
+        return self.holder
+
+    @property
+    def figure(self) -> str:
+        """The figure drawn: the search's metric, or one a person chose."""
+        return self.figure_combo.currentText() or self.metric.name
+
+    def _figure_chosen(self) -> None:
+        if self.results is not None:
+            self._fit_axis()
+            self.refresh(self.results, self.selection)
+
+    def _fit_axis(self) -> None:
+        if self.figure == self.metric.name:
             title = self.metric.title.removeprefix("validation ")
             fit_score_axis(self.plot, self.metric, title[:1].upper() + title[1:])
+        else:
+            fit_score_axis(self.plot, self.metric, self.figure)  # (fitted to its values)
+            self.plot.getPlotItem().getViewBox().enableAutoRange(axis="y")
+
+    def _offer_figures(self, results: SearchResults, trials: list[Trial]) -> None:
+        """A function's search offers every figure its drawn trials reported."""
+        self.figure_row.setVisible(results.own_code)
+        if not results.own_code:
+            return
+        names = {self.metric.name}
+        for trial in trials:
+            if trial.records:
+                last = trial.records[-1]
+                names |= {n for n in REPORTED_FIELDS if last.figure(n) is not None}
+                names |= set(last.extra or {})
+        # Validation figures stand for their training twins, drawn dashed beside them.
+        names = {n for n in names if not (n.startswith("train_") and f"val_{n[6:]}" in names)}
+        offered = [self.metric.name, *sorted(names - {self.metric.name})]
+        present = [self.figure_combo.itemText(i) for i in range(self.figure_combo.count())]
+        if offered != present:
+            chosen = self.figure
+            self.figure_combo.blockSignals(True)
+            self.figure_combo.clear()
+            self.figure_combo.addItems(offered)
+            self.figure_combo.setCurrentText(chosen if chosen in offered else offered[0])
+            self.figure_combo.blockSignals(False)
+
+    def refresh(self, results: SearchResults, selection: Selection) -> None:
+        self.results, self.selection = results, selection
+        if results.metric is not self.metric:  # accuracy, or a regression's figure
+            self.metric = results.metric
+            self._fit_axis()
         best = results.best()
         wanted: dict[str, tuple[Trial, str] | None] = dict.fromkeys(self.slots)
         if best is not None:
@@ -100,6 +168,8 @@ class CurvesPanel(Panel):
                 trial,
                 f"{results.shown_status(trial)}: trial {trial.number}",
             )
+        self._offer_figures(results, [entry[0] for entry in wanted.values() if entry])
+        figure = self.figure
         for slot, (val_item, train_item) in self.slots.items():
             entry = wanted[slot]
             low_item, high_item, fill = self.bands[slot]
@@ -109,7 +179,7 @@ class CurvesPanel(Panel):
                 val_item.setData([], [])
                 train_item.setData([], [])
             else:
-                epochs, val, train = epoch_axis(entry[0])
+                epochs, val, train = epoch_axis(entry[0], figure)
                 val_item.setData(epochs, val)
                 train_item.setData(epochs, train)
                 # A trial stopped early is drawn faint: its curve ends where it was cut.

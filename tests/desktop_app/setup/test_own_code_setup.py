@@ -55,6 +55,14 @@ def test_a_trial_s_output_and_figures_of_its_own_are_shown(qtbot, window, tmp_pa
     run_to_end(qtbot, window)
     info = column_texts(window, "Info")
     assert all(text.startswith("phase: steady; margin=2, f1=") for text in info)
+    # The curves draw any figure it reported, the one that ranks first.
+    curves = window.panels["curves"]
+    combo = curves.figure_combo
+    assert curves.figure_row.isVisible()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["val_acc", "margin", "train_loss"]
+    combo.setCurrentText("margin")
+    _, ys = curves.slots["best"][0].getData()
+    assert list(ys) == [0.5, 1.0, 1.5, 2.0]
     menu = QMenu()
     window.trials.fill_menu(menu, 1)
     titles = {action.text(): action for action in menu.actions()}
