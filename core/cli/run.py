@@ -226,6 +226,7 @@ def run_session(
         print_front(trade_off, front, costs, outcome.trials, names, metric)
     else:
         print_top(outcome, names, metric)
+    print_failures(outcome.trials)
     if outcome.state != SearchState.COMPLETE:
         finished = sum(row.status == TrialStatus.COMPLETE for row in outcome.trials)
         print(
@@ -330,6 +331,27 @@ def front_json(
         }
         for row in front
     ]
+
+
+# A training function's failed trials listed after a run, at most this many (the rest
+# counted): the reason's last line each, the whole in the session.
+FAILURES_SHOWN = 10
+
+
+def print_failures(trials: list[TrialRow]) -> None:
+    """Why a training function's trials failed, a line each, on stderr."""
+    failed = [row for row in trials if row.status == TrialStatus.FAILED and row.error]
+    for row in failed[:FAILURES_SHOWN]:
+        reason = row.error.strip().splitlines()[-1]
+        print(f"Trial {row.number} failed: {reason}", file=sys.stderr)
+    if len(failed) > FAILURES_SHOWN:
+        print(f"(and {len(failed) - FAILURES_SHOWN} more failed trials)", file=sys.stderr)
+    if failed:
+        print(
+            "Each failed trial's traceback is in its session (hyperdesk export --json), its "
+            "output in SESSION.files/trial-N.log",
+            file=sys.stderr,
+        )
 
 
 def print_top(outcome: SearchOutcome, names: list[str], metric: Metric) -> None:

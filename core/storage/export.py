@@ -56,7 +56,15 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
     counts = {n: (len(records), sum(r.seconds for r in records)) for n, records in epochs.items()}
     costs = trial_costs(trials, counts)
     metric = session.metric
-    figures = ACCURACY_COLUMNS if metric is ACCURACY else REGRESSION_COLUMNS
+    own = _own_figures(trials) if session.config.own_code else ()
+    if session.config.own_code:  # the figures its function reported, and no other
+        figures = tuple(
+            column
+            for column in (*ACCURACY_COLUMNS, *REGRESSION_COLUMNS)
+            if any(getattr(trial, column) is not None for trial in trials)
+        )
+    else:
+        figures = ACCURACY_COLUMNS if metric is ACCURACY else REGRESSION_COLUMNS
     front = (
         {row.number for row in front_rows(trade_off, trials, costs, metric)}
         if trade_off.several
@@ -68,6 +76,7 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
         row = {"number": trial.number, "status": trial.status, "round": trial.round}
         row.update({name: trial.params.get(name) for name in names})
         row.update({name: getattr(trial, name) for name in figures})
+        row.update({f"final_{name}": (trial.final_extra or {}).get(name) for name in own})
         row.update(
             epochs=len(records),
             seconds=round(sum(record.seconds for record in records), 3),
@@ -81,7 +90,17 @@ def trial_rows(session: Session) -> tuple[list[str], list[dict[str, Any]]]:
             )
         rows.append(row)
     extra = TRADE_OFF_COLUMNS if trade_off.several else ()
-    return [*TRIAL_COLUMNS_BEFORE, *names, *figures, *TRIAL_COLUMNS_AFTER, *extra], rows
+    own_columns = [f"final_{name}" for name in own]
+    columns = [*TRIAL_COLUMNS_BEFORE, *names, *figures, *own_columns, *TRIAL_COLUMNS_AFTER]
+    return [*columns, *extra], rows
+
+
+def _own_figures(trials) -> list[str]:
+    """The figures of their own a function's trials ended with, in first-seen order."""
+    names: dict[str, None] = {}
+    for trial in trials:
+        names.update(dict.fromkeys(trial.final_extra or {}))
+    return list(names)
 
 
 def to_csv(session: Session) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hyperdesk.core.execution.user_code import trial_files
+from hyperdesk.core.execution.user_code import Trial, trial_files
 from hyperdesk.core.storage.session import Session
 from tests.core.cli.test_cli import cli_command, count_epochs, run_cli
 
@@ -388,3 +388,47 @@ def test_stop_ends_a_function_that_never_asks_keeping_its_epochs(tmp_path, hyper
     assert epochs_seen.is_set() and outcome.state == "interrupted"
     trials, epochs = read(path)
     assert trials[0].status == "interrupted" and len(epochs[1]) >= 5
+
+
+def test_run_says_why_trials_failed_and_the_exports_carry_the_function_s_figures(
+    capsys, tmp_path, hyperdesk_home
+):
+    space = '[search.space.kind]\nvalues = ["raises", "works"]'
+    config = write(tmp_path, "behaves", strategy="grid", space=space)
+    code, out, err = run_cli(capsys, "run", config, "--json")
+    assert code == 0
+    assert "Trial 1 failed: ValueError: this model does not converge" in err
+    path = json.loads(out.strip().splitlines()[-1])["session"]
+    code, csv_text, _ = run_cli(capsys, "export", path, "--csv")
+    header = csv_text.splitlines()[0].split(",")
+    assert "final_val_acc" in header and "final_val_r2" not in header
+    code, json_text, _ = run_cli(capsys, "export", path, "--json")
+    trials = json.loads(json_text)["trials"]
+    assert "ValueError" in trials[0]["error"] and trials[1]["epochs"][0]["val_acc"] == 0.8
+
+
+def test_a_module_s_function_runs_and_hyperdesk_names_its_trial_type(
+    capsys, tmp_path, hyperdesk_home, monkeypatch
+):
+    import hyperdesk
+
+    assert hyperdesk.Trial is Trial
+    package = tmp_path / "mylab"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "training.py").write_text(FUNCTIONS)
+    monkeypatch.syspath_prepend(str(tmp_path))  # as an installed package would be
+    config = write(tmp_path, trials=2)
+    config.write_text(config.read_text().replace("functions.py:fit", "mylab.training:fit"))
+    code, out, err = run_cli(capsys, "run", config, "--json")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["complete"] == 2
+
+
+def test_reports_after_a_stop_are_ignored():
+    sent = []
+    trial = Trial(1, 7, "/tmp", sent.append, lambda: True)
+    trial.report(1, val_acc=0.5)
+    assert trial.should_stop() is True  # the search asked
+    trial.report(2, val_acc=0.6)
+    assert [event[2].epoch for event in sent] == [1]
