@@ -55,6 +55,8 @@ class TrialAction:
     # Said after the title when disabled for a reason a person cannot see (else "").
     why_not: Callable[[TrialState], str] = lambda trial: ""
     separator_after: bool = False
+    # Whether the menu lists it at all: some actions are of one kind of search only.
+    shown: Callable[[TrialState], bool] = lambda trial: True
 
 
 def _its_own(trial: TrialState) -> str:
@@ -83,6 +85,7 @@ TRIAL_ACTIONS = (
         "output",
         lambda t: f"Output of trial {t.number}",
         lambda t: t.own_code and t.saved and t.status != TrialStatus.QUEUED,
+        shown=lambda t: t.own_code,  # what a function of one's own printed
     ),
     TrialAction(
         "evaluate",
@@ -160,6 +163,8 @@ class TrialActions(QObject):
         enabled when it applies."""
         trial = self.state_of(number)
         for action in TRIAL_ACTIONS:
+            if not action.shown(trial):
+                continue
             enabled = action.enabled(trial)
             reason = "" if enabled else action.why_not(trial)
             item = QAction(action.title(trial) + (f" ({reason})" if reason else ""), menu)

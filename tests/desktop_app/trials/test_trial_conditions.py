@@ -27,8 +27,18 @@ def enabled(key, **changes):
 
 
 def test_a_finished_kept_trial_of_an_idle_saved_search_offers_everything_but_stop():
-    assert {key for key in ACTIONS if enabled(key)} == set(ACTIONS) - {"prune"}
+    # (Its output is a training function's: not even listed for the network's trials.)
+    assert {key for key in ACTIONS if enabled(key)} == set(ACTIONS) - {"prune", "output"}
+    assert not ACTIONS["output"].shown(FINISHED)
     assert enabled("prune", prunable=True)
+
+
+def test_a_function_s_trial_offers_its_output_and_not_the_network_s_actions():
+    own = replace(FINISHED, own_code=True)
+    assert ACTIONS["output"].shown(own) and ACTIONS["output"].enabled(own)
+    for key in ("evaluate", "look_inside", "train_longer", "save_model"):
+        assert not ACTIONS[key].enabled(own)
+        assert ACTIONS[key].why_not(own) == "your code's model is its own"
 
 
 @pytest.mark.parametrize("key", ["evaluate", "train_longer", "save_model"])
