@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import positive_int
-from hyperdesk.core.cli.run import add_dask_argument, run_session
+from hyperdesk.core.cli.run import add_dask_argument, add_nice_argument, run_session
 from hyperdesk.core.config import ConfigError, RunConfig, parse_point
 from hyperdesk.core.execution.memory import check_memory
 from hyperdesk.core.execution.ranges import add_trials, continue_with_ranges
@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
     )
+    add_nice_argument(parser)
     parser.add_argument(
         "--data",
         metavar="PATH",
@@ -99,4 +100,6 @@ def run(args: argparse.Namespace) -> int:
                 raise ConfigError(problems)
         if (executor or session.config.run).executor == "local" and not config.own_code:
             check_memory(session.config, args.workers or default_workers())
-        return run_session(session, args.json, args.workers, args.force, executor)
+        return run_session(
+            session, args.json, args.workers, args.force, executor, niceness=args.nice
+        )

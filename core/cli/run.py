@@ -81,6 +81,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="worker processes (default: one per core)"
     )
+    add_nice_argument(parser)
+
+
+def add_nice_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nice",
+        type=int,
+        choices=range(0, 20),
+        default=0,
+        metavar="N",
+        help="run the worker processes N steps lower in priority (0 to 19; default 0, "
+        "this command's own: a headless run has the machine; the window uses 10)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_SESSION
     try:
         with session:
-            return run_session(session, args.json, args.workers)
+            return run_session(session, args.json, args.workers, niceness=args.nice)
     except DaskError:
         # The cluster could not be used before a trial began: a new session with nothing
         # in it is not left behind (exit 2 means nothing was written).
@@ -187,6 +200,7 @@ def run_session(
     workers: int | None,
     take_over: bool = False,
     executor: RunConfig | None = None,
+    niceness: int = 0,
 ) -> int:
     control = RunControl()
     previous = {number: signal.signal(number, lambda *_: control.stop()) for number in STOP_SIGNALS}
@@ -196,7 +210,9 @@ def run_session(
         executor = executor or config.run
         if warning := insecure_warning(executor):
             print(f"hyperdesk: warning: {warning}", file=sys.stderr)
-        runner = SearchRunner(session, control, workers=workers, executor=executor)
+        runner = SearchRunner(
+            session, control, workers=workers, executor=executor, niceness=niceness
+        )
         progress = Progress(runner.planned, round(config.expected_epochs()), done)
         runner.on_trial_start = progress.trial_started
         runner.on_epoch = progress.epoch

@@ -98,6 +98,10 @@ def loads_stored(text: str) -> Config:
     if isinstance(raw.get("data"), dict):
         raw["data"].setdefault("stratify", False)
         raw["data"].setdefault("task", "classification")
+    # One stored before running training figures measured the training set after each
+    # epoch: a resume goes on the same way.
+    if isinstance(raw.get("train"), dict):
+        raw["train"].setdefault("train_metrics", "pass")
     # One stored before coarse-to-fine had grid rounds drew its rounds at random, and
     # one stored before Optuna searches skipped repeated points trained them.
     if isinstance(raw.get("search"), dict):

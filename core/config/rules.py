@@ -23,6 +23,7 @@ from hyperdesk.core.search.registry import STRATEGIES
 from hyperdesk.core.search.strategies import SAMPLERS
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, INITS
 from hyperdesk.core.training.optimizers import OPTIMIZERS
+from hyperdesk.core.training.trainer import TRAIN_METRICS
 from hyperdesk.core.trials import METRICS
 
 if sys.version_info >= (3, 11):
@@ -200,6 +201,7 @@ TRAIN_RULES = {
     "rho": FRACTION,
     "dtype": Rule("choice", DTYPES),
     "repeats": POSITIVE_INT,
+    "train_metrics": Rule("choice", TRAIN_METRICS),
 }
 
 
@@ -235,7 +237,7 @@ CONSTRAINT_RULES = {
 # Settings a search space can name: every scalar model and training setting, plus two
 # that reshape `model.hidden` (all layers one width; a number of layers).
 SEARCHABLE: dict[str, Rule] = {
-    **{name: rule for name, rule in TRAIN_RULES.items() if name != "dtype"},
+    **{name: rule for name, rule in TRAIN_RULES.items() if name not in ("dtype", "train_metrics")},
     **{name: rule for name, rule in MODEL_RULES.items() if name not in ("hidden", "init")},
     "init": Rule("choice", INITS),
     "hidden_units": POSITIVE_INT,

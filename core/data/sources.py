@@ -304,7 +304,8 @@ def load_data(data: DataConfig) -> Dataset:
     except OSError as error:
         raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
     check_regular(path, folder_too=True)
-    return _read(
+    # `version` (modification time and size) is part of the key: a changed file is read again.
+    key = (
         str(path),
         source_format(str(path), data.format),
         data.label,
@@ -312,14 +313,28 @@ def load_data(data: DataConfig) -> Dataset:
         data.missing,
         data.colour,
         data.image_size,
-        data.task,
         (stat.st_mtime_ns, stat.st_size),
     )
+    kept = _kept.get(key)
+    # A search stores the task its "auto" found: the dataset that read found is the one
+    # an explicit task reads (60,000 images are not read a second time for it).
+    if kept is not None and (kept[0] == data.task or kept[1].task == data.task):
+        return kept[1]
+    dataset = _read(*key[:-1], data.task)
+    _kept[key] = (data.task, dataset)
+    while len(_kept) > KEPT_DATASETS:
+        del _kept[next(iter(_kept))]
+    return dataset
+
+
+# The datasets read last, by what names them: (the task asked for, the dataset).
+KEPT_DATASETS = 2
+_kept: dict[tuple, tuple[str, Dataset]] = {}
 
 
 def forget_data() -> None:
     """Let go of the datasets read so far (the next load_data reads its file again)."""
-    _read.cache_clear()
+    _kept.clear()
     _downloaded.cache_clear()
 
 
@@ -343,9 +358,7 @@ def _downloaded(name: str) -> Dataset:
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _read(source, fmt, label, features, missing, colour, image_size, task, version) -> Dataset:
-    # `version` (modification time and size) is part of the key: a changed file is read again.
+def _read(source, fmt, label, features, missing, colour, image_size, task) -> Dataset:
     # Too large a file is refused before it is read (an image folder, once its headers are).
     path = Path(source)
     if fmt != "images":

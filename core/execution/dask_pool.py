@@ -38,7 +38,7 @@ from hyperdesk.core.config import LOCAL_CLUSTER, CodeConfig, RunConfig
 from hyperdesk.core.execution.control import PAUSE_POLL_SECONDS, RunControl
 from hyperdesk.core.execution.pool import Event, TrialTask
 from hyperdesk.core.execution.user_code import CodeTask, code_files, run_code_task
-from hyperdesk.core.execution.worker import task_split, train_task
+from hyperdesk.core.execution.worker import EPOCH_BATCH_SECONDS, task_split, train_task
 from hyperdesk.core.training.trainer import EpochRecord
 
 WORKER_NICENESS = 10  # as execution.pool's worker processes
@@ -47,10 +47,6 @@ POLL_SECONDS = 0.05
 # A finished task's result may overtake its last epochs (they travel separately): its
 # trials end once every epoch is in, or after this long.
 LATE_EPOCH_SECONDS = 5.0
-# A task sends the epochs it finished at most this often, together: one event per epoch
-# cost the scheduler and the client a fifth of the search's time (measured with `bench
-# --executor dask`), and the window draws at 20 frames a second anyway.
-EPOCH_BATCH_SECONDS = 0.05
 QUEUED_PER_THREAD = 2
 
 

@@ -64,6 +64,11 @@ class TrialTask:
 Event = tuple[str, int, Any]
 
 
+# How much lower than their parent's the workers' priority is (nice), by default: the
+# window's stay responsive while they train.
+WINDOW_NICENESS = 10
+
+
 class _Worker:
     def __init__(self, pool: TrialPool):
         # Pipes, not queues: when either side dies the other reads EOF at once, so an
@@ -77,10 +82,10 @@ class _Worker:
             daemon=True,
         )
         self.process.start()
-        if hasattr(os, "setpriority"):
+        if hasattr(os, "setpriority") and pool.niceness:
             # Training, and the worker's own start-up, yield the CPU to the window and to
             # whatever else the person runs. Set from here, so it holds from the start.
-            niceness = os.getpriority(os.PRIO_PROCESS, 0) + 10
+            niceness = os.getpriority(os.PRIO_PROCESS, 0) + pool.niceness
             os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
         # The worker holds the only other ends: EOF on either side means the other died.
         receiver.close()
@@ -101,7 +106,11 @@ class _Worker:
             while self.finished.poll():
                 self.finished.recv_bytes()
             while self.results.poll():
-                found.append(self.results.recv())
+                message = self.results.recv()
+                if message[0] == "epochs":  # a worker's batch: an event per epoch
+                    found.extend(("epoch", number, record) for number, record in message[2])
+                else:
+                    found.append(message)
         except (EOFError, OSError):
             self.dead = True
         if found:
@@ -127,10 +136,13 @@ class TrialPool:
     """`workers` processes training trials, ready before the first task and kept between
     searches; close() (or a with block) ends them."""
 
-    def __init__(self, workers: int, control: RunControl):
+    def __init__(self, workers: int, control: RunControl, niceness: int = WINDOW_NICENESS):
+        """`niceness`: how much lower than this process's their priority is (0: the
+        same; a headless run's default, the window's is WINDOW_NICENESS)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.control = control
+        self.niceness = niceness
         # Deaths since a trial last ended normally: a worker that cannot even start
         # would otherwise be replaced forever.
         self.deaths_in_a_row = 0

@@ -28,7 +28,7 @@ from hyperdesk.core.data.sources import (
     remember_shape,
 )
 from hyperdesk.core.execution.control import RunControl
-from hyperdesk.core.execution.pool import TrialPool, TrialTask
+from hyperdesk.core.execution.pool import WINDOW_NICENESS, TrialPool, TrialTask
 from hyperdesk.core.execution.user_code import CodeTask, code_digest, trial_files, with_figures
 from hyperdesk.core.paths import SESSION_SUFFIX
 from hyperdesk.core.search.objectives import measures
@@ -112,6 +112,7 @@ class SearchRunner:
         workers: int | None = None,
         pool: TrialPool | None = None,
         executor: RunConfig | None = None,
+        niceness: int = WINDOW_NICENESS,
     ):
         """`pool` is a pool of worker processes to use (and leave open); without one
         the runner starts, for this run, `workers` processes (default: one per core) or
@@ -127,6 +128,7 @@ class SearchRunner:
         self.metric = self.config.metric
         self.workers = workers or default_workers()
         self.pool = pool
+        self.niceness = niceness  # of the worker processes it starts
         self.executor = executor or self.config.run
         self._in_flight: dict[int, Suggestion] = {}
         # Trials a person stopped by hand, from any thread; the run loop passes them on.
@@ -165,11 +167,12 @@ class SearchRunner:
             check_fingerprint(self.config.data, self.session.data_fingerprint)
         elif not self._stored:
             self.session.record_data(load_data(self.config.data).fingerprint())
-        # Read and cut once here; the workers map the arrays (one copy, however many).
-        if not self.config.own_code:
-            self._publish_split()
+        # The workers start (a process and its imports each) while the split is cut.
         pool = self.pool or self._own_pool()
         try:
+            # Read and cut once here; the workers map the arrays (one copy, however many).
+            if not self.config.own_code:
+                self._publish_split()
             self.session.begin_run(self.planned, take_over)
         except BaseException:
             if not self.pool:
@@ -247,7 +250,7 @@ class SearchRunner:
             from hyperdesk.core.execution.dask_pool import DaskPool  # needs hyperdesk[dask]
 
             return DaskPool(self.executor, self.control)
-        return TrialPool(max(1, min(self.workers, self.planned)), self.control)
+        return TrialPool(max(1, min(self.workers, self.planned)), self.control, self.niceness)
 
     def prune(self, number: int) -> None:
         """End a running trial early, keeping its epochs (it is marked pruned). Safe to

@@ -286,6 +286,10 @@ class SoftmaxCrossEntropy:
         losses = np.log(sums).mean(axis=-1) - picked.mean(axis=-1)
         return float(losses) if losses.ndim == 0 else losses
 
+    def predicted(self) -> np.ndarray:
+        """The class each sample of the last forward() scored highest (..., samples)."""
+        return self._probs.argmax(axis=-2)
+
     def backward(self) -> np.ndarray:
         grad = self._probs.copy()
         grad.reshape(-1)[self._label_at] -= 1
@@ -302,6 +306,11 @@ class MeanSquaredError:
         self._error = predictions[..., 0] - targets
         losses = np.mean(self._error * self._error, axis=-1)
         return float(losses) if losses.ndim == 0 else losses
+
+    @property
+    def errors(self) -> np.ndarray:
+        """Prediction minus target of each sample of the last forward() (..., samples)."""
+        return self._error
 
     def backward(self) -> np.ndarray:
         return (self._error * (2 / self._error.shape[-1]))[..., None]

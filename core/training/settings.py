@@ -22,3 +22,8 @@ class TrainSettings:
     # Each configuration trains this many times with different seeds; its score is the
     # mean (the spread is shown beside it).
     repeats: int = 1
+    # An epoch's training loss and accuracy: "running", the mean over its batches of
+    # what each step's forward pass gave (as Keras and Lightning report it: no second
+    # pass over the training set); "pass", a pass over the whole training set after the
+    # epoch, in evaluation mode (the textbook's Trainer, and every session stored before).
+    train_metrics: str = "running"

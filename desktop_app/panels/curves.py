@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hyperdesk.core.execution.user_code import REPORTED_FIELDS
+from hyperdesk.core.training.trainer import PASS, RUNNING
 from hyperdesk.core.trials import ACCURACY, TrialStatus
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
@@ -29,6 +30,19 @@ from hyperdesk.desktop_app.panels.base import (
 )
 from hyperdesk.desktop_app.run.results import SearchResults, Trial
 
+# Under the epochs, short enough for a panel beside the scatter (a longer label was cut):
+# how the dashed training figures were measured; the tooltip says it whole.
+EPOCH_LABELS = {
+    RUNNING: "Epoch (dashed: training, running)",
+    PASS: "Epoch (dashed: training, after each)",
+}
+LINES_TOOLTIP = {
+    RUNNING: "Solid: validation. Dashed: training, the mean over each epoch's steps as they "
+    'ran (train.train_metrics = "running").',
+    PASS: "Solid: validation. Dashed: training, measured on the whole training set after "
+    'each epoch (train.train_metrics = "pass").',
+}
+
 
 class CurvesPanel(Panel):
     """Validation (solid) and training (dashed) accuracy (a regression's figure of its
@@ -38,12 +52,9 @@ class CurvesPanel(Panel):
     drawn as the mean of its runs, in a band of one standard deviation."""
 
     def __init__(self):
-        self.plot = make_plot(
-            "curvesPlot",
-            "Learning curves (solid: validation, dashed: training)",
-            "Epoch",
-            "Accuracy",
-        )
+        # The title short (a longer one was cut at the panel's width); what the lines
+        # are is said under the epochs.
+        self.plot = make_plot("curvesPlot", "Learning curves", EPOCH_LABELS[RUNNING], "Accuracy")
         self.metric = ACCURACY
         fit_score_axis(self.plot, ACCURACY, "Accuracy")
         # A function's figures: which one the curves draw (its metric first).
@@ -91,6 +102,12 @@ class CurvesPanel(Panel):
     @property
     def widget(self) -> QWidget:
         return self.holder
+
+    def show_search(self, config) -> None:
+        """Say how the dashed training figures were measured (train.train_metrics)."""
+        measured = RUNNING if config.own_code else config.train.train_metrics
+        self.plot.setLabel("bottom", EPOCH_LABELS[measured])
+        self.plot.setToolTip(LINES_TOOLTIP[measured])
 
     @property
     def figure(self) -> str:

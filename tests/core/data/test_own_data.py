@@ -422,7 +422,7 @@ def test_data_too_large_for_the_memory_free_is_refused_before_it_is_read(
     )
     assert len(load_data(data).y) > 1  # it reads with room to spare
     monkeypatch.setattr(machine, "available_memory", lambda: 1024)
-    sources._read.cache_clear()
+    sources.forget_data()
     with pytest.raises(DatasetError) as refused:
         load_data(data)
     assert str(refused.value).startswith(f"{source}: loading it would take about ")
@@ -479,3 +479,16 @@ def test_an_npz_packed_like_a_zip_bomb_is_refused_from_its_header(tmp_path, caps
     (tmp_path / "c.toml").write_text(f'[data]\nsource = "{bomb}"\n')
     code, _, err = run_cli(capsys, "run", str(tmp_path / "c.toml"))
     assert code == 2 and "bomb.npz: X declares (100, 1000000)" in err and "refused" in err
+
+
+def test_a_file_read_for_auto_is_not_read_again_for_the_task_it_found(tmp_path, monkeypatch):
+    """A new search reads its data with task "auto" and stores the task found; the
+    runner's read with that task takes the same dataset instead of the file again."""
+    source = tmp_path / "a.npz"
+    np.savez(source, X=np.ones((40, 3), dtype=np.float32), y=np.arange(40) % 2)
+    sources.forget_data()
+    auto = load_data(DataConfig(source=str(source)))
+    monkeypatch.setattr(sources, "read_npz", None)  # a second read would fail
+    assert load_data(DataConfig(source=str(source), task="classification")) is auto
+    with pytest.raises(TypeError):  # another task is read anew
+        load_data(DataConfig(source=str(source), task="regression"))

@@ -312,3 +312,32 @@ def test_a_worker_stopped_while_it_reads_the_controls_never_blocks_the_search():
             os.kill(reader.pid, signal.SIGCONT)
     finally:
         reader.kill()
+
+
+@pytest.mark.parametrize("niceness", [0, 10])
+def test_workers_run_as_far_below_this_process_as_asked(niceness):
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    with TrialPool(2, RunControl(), niceness) as pool:
+        priorities = {os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in pool.workers}
+    assert priorities == {min(19, own + niceness)}
+
+
+def test_a_headless_run_leaves_its_workers_at_its_priority_unless_asked(
+    capsys, tmp_path, tiny_config, monkeypatch
+):
+    from tests.core.cli.test_cli import run_cli
+
+    seen = []
+    started = TrialPool.__init__
+
+    def noting(self, workers, control, niceness=pool_module.WINDOW_NICENESS):
+        seen.append(niceness)
+        started(self, workers, control, niceness)
+
+    monkeypatch.setattr(TrialPool, "__init__", noting)
+    assert run_cli(capsys, "run", tiny_config, "--session", tmp_path / "a.hdsession")[0] == 0
+    assert (
+        run_cli(capsys, "run", tiny_config, "--nice", "7", "--session", tmp_path / "b.hdsession")[0]
+        == 0
+    )
+    assert seen == [0, 7]
