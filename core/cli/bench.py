@@ -179,22 +179,54 @@ def run_reference(config: Config) -> Measurement:
     return Measurement(seconds, number, epochs, number * _trial_flops(config))
 
 
-def run_search(config: Config, workers: int, pool=None) -> tuple[float, list, int]:
+@dataclass
+class StartUp:
+    """What the search's own process spent: seconds until its first trial went to a
+    worker, and its CPU time against the workers'."""
+
+    seconds: float = 0.0
+    parent_cpu: float = 0.0
+    workers_cpu: float = 0.0
+
+    @property
+    def share(self) -> float:
+        """The parent's share of all the CPU time the run took."""
+        total = self.parent_cpu + self.workers_cpu
+        return self.parent_cpu / total if total else float("nan")
+
+
+def run_search(
+    config: Config, workers: int, pool=None, start_up: StartUp | None = None
+) -> tuple[float, list, int]:
     """(seconds, trials, epochs trained) of a search run as the window and `hyperdesk
-    run` run it, session file included; on `pool` (kept open) when one is given."""
+    run` run it, session file included; on `pool` (kept open) when one is given.
+    `start_up` is filled with what this process spent (with workers of its own)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.hdsession"
         planned = make_strategy(config.search).planned
+        own, children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
         with Session.create(path, "bench", config.to_toml(), planned) as session:
             started = time.perf_counter()
-            outcome = SearchRunner(session, workers=workers, pool=pool).run()
+            first: list[float] = []
+            runner = SearchRunner(session, workers=workers, pool=pool)
+            runner.on_trial_start = lambda _: first or first.append(time.perf_counter())
+            outcome = runner.run()
             seconds = time.perf_counter() - started
             epochs = sum(len(records) for records in session.epochs().values())
+        if start_up is not None:
+            start_up.seconds = (first[0] if first else time.perf_counter()) - started
+            start_up.parent_cpu = _cpu(resource.RUSAGE_SELF) - own
+            start_up.workers_cpu = _cpu(resource.RUSAGE_CHILDREN) - children
     return seconds, outcome.trials, epochs
 
 
-def run_engine(config: Config, workers: int) -> Measurement:
-    seconds, trials, epochs = run_search(config, workers)
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_engine(config: Config, workers: int, start_up: StartUp | None = None) -> Measurement:
+    seconds, trials, epochs = run_search(config, workers, start_up=start_up)
     return Measurement(seconds, len(trials), epochs, len(trials) * _trial_flops(config))
 
 
@@ -453,9 +485,22 @@ def engine_main(
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
+    start_up = StartUp()
     with RunMemory() as memory:
-        engine = run_engine(config, workers)
+        engine = run_engine(config, workers, start_up)
     say(f"(b) engine, {workers} worker processes, float32: " + _line(engine.figures()))
+    say(
+        f"    this process: {start_up.seconds:.2f} s before the first trial went to a "
+        f"worker, {start_up.share:.0%} of the run's CPU time (the workers' the rest)"
+    )
+    # The textbook's training figures, a pass over the training set after each epoch,
+    # against the running ones (the default), in this sitting.
+    passed = run_engine(replace(config, train=replace(config.train, train_metrics="pass")), workers)
+    say(
+        f'(e) engine, training figures by a pass after each epoch (train_metrics "pass"): '
+        f"{_line(passed.figures())}; running figures are {passed.seconds / engine.seconds:.2f}x "
+        "faster"
+    )
     # As the workers map it: float32 rows of the features some sample uses.
     data_mb = sum(config.data.split_sizes()) * inputs * 4 / MIB
     if memory.peak is not None:
@@ -491,6 +536,9 @@ def engine_main(
                     "blas": blas_description(),
                     "run_peak_mb": memory.peak and round(memory.peak / MIB),
                     "data_mb": round(data_mb),
+                    "start_up_s": round(start_up.seconds, 3),
+                    "parent_cpu_share": round(start_up.share, 3),
+                    "pass_engine_s": round(passed.seconds, 3),
                 }
             )
         )

@@ -536,6 +536,10 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
     )
     assert "(a) reference" in err and "(b) engine" in err and "(c) float32" in err
     assert "(d) one training step" in err and report["step_products_ceiling"] > 0
+    # What the search's own process spent, and the textbook's second pass beside.
+    assert 0 < report["start_up_s"] < report["engine_s"]
+    assert 0 < report["parent_cpu_share"] < 1
+    assert report["pass_engine_s"] > 0 and "(e) engine, training figures by a pass" in err
     # The whole run's memory, the search process and its workers (Linux): at least the
     # mapped split's MB, which are those of 500 samples' used features in float32.
     assert (
