@@ -36,6 +36,7 @@ EPOCH_LABELS = {
     RUNNING: "Epoch (dashed: training, running)",
     PASS: "Epoch (dashed: training, after each)",
 }
+LABEL_MARGIN = 90  # pixels beside the label: the left axis and its numbers
 LINES_TOOLTIP = {
     RUNNING: "Solid: validation. Dashed: training, the mean over each epoch's steps as they "
     'ran (train.train_metrics = "running").',
@@ -54,7 +55,8 @@ class CurvesPanel(Panel):
     def __init__(self):
         # The title short (a longer one was cut at the panel's width); what the lines
         # are is said under the epochs.
-        self.plot = make_plot("curvesPlot", "Learning curves", EPOCH_LABELS[RUNNING], "Accuracy")
+        self.plot = make_plot("curvesPlot", "Learning curves", "", "Accuracy")
+        self._label_epochs(RUNNING)
         self.metric = ACCURACY
         fit_score_axis(self.plot, ACCURACY, "Accuracy")
         # A function's figures: which one the curves draw (its metric first).
@@ -106,8 +108,15 @@ class CurvesPanel(Panel):
     def show_search(self, config) -> None:
         """Say how the dashed training figures were measured (train.train_metrics)."""
         measured = RUNNING if config.own_code else config.train.train_metrics
-        self.plot.setLabel("bottom", EPOCH_LABELS[measured])
+        self._label_epochs(measured)
         self.plot.setToolTip(LINES_TOOLTIP[measured])
+
+    def _label_epochs(self, measured: str) -> None:
+        """The label under the epochs, and the plot at least as wide as it (and the
+        legend of a trial that it is read with): a narrower dock cut both."""
+        self.plot.setLabel("bottom", EPOCH_LABELS[measured])
+        width = self.plot.fontMetrics().horizontalAdvance(EPOCH_LABELS[measured])
+        self.plot.setMinimumWidth(width + LABEL_MARGIN)
 
     @property
     def figure(self) -> str:
