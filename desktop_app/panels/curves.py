@@ -112,11 +112,12 @@ class CurvesPanel(Panel):
         self.plot.setToolTip(LINES_TOOLTIP[measured])
 
     def _label_epochs(self, measured: str) -> None:
-        """The label under the epochs, and the plot at least as wide as it (and the
-        legend of a trial that it is read with): a narrower dock cut both."""
+        """The label under the epochs, and the drawing at least as wide as it and the
+        legend read with it (as the longer title kept it): an export of a narrow dock cut
+        both. The dock itself may be narrower; it then shows the drawing's left part."""
         self.plot.setLabel("bottom", EPOCH_LABELS[measured])
         width = self.plot.fontMetrics().horizontalAdvance(EPOCH_LABELS[measured])
-        self.plot.setMinimumWidth(width + LABEL_MARGIN)
+        self.plot.getPlotItem().setMinimumWidth(width + LABEL_MARGIN)
 
     @property
     def figure(self) -> str:
