@@ -86,8 +86,8 @@ WRITTEN_ROWS = 4096  # rows made and written at a time: no whole copy of the fea
 
 @dataclass(frozen=True)
 class Rows:
-    """Rows to write, made a slice at a time: `make(indices)` gives the rows `indices`
-    of a `shape` array (every axis but the last flattened), ready to store."""
+    """Rows to write, made a slice at a time: `make(start, stop)` gives the rows start
+    to stop of a `shape` array (every axis but the last flattened), ready to store."""
 
     shape: tuple[int, ...]
     dtype: np.dtype
@@ -142,7 +142,7 @@ def _split_arrays(data: DataConfig) -> SplitArrays:
         return Rows(
             (*indices.shape, len(used)),
             dataset.x.dtype,
-            lambda part: scaling.apply(dataset.x[flat[part]][:, used]),
+            lambda start, stop: scaling.apply(dataset.x[flat[start:stop]][:, used]),
         )
 
     return SplitArrays(rows(train), rows(val), dataset.y[train], dataset.y[val], used)
@@ -150,7 +150,13 @@ def _split_arrays(data: DataConfig) -> SplitArrays:
 
 def _rows_of(array: np.ndarray, columns: np.ndarray) -> Rows:
     flat = array.reshape(-1, array.shape[-1])
-    return Rows((*array.shape[:-1], len(columns)), array.dtype, lambda part: flat[part][:, columns])
+    if len(columns) == flat.shape[-1]:  # every column: the rows as they are, no copy
+        return Rows(array.shape, array.dtype, lambda start, stop: flat[start:stop])
+    return Rows(
+        (*array.shape[:-1], len(columns)),
+        array.dtype,
+        lambda start, stop: flat[start:stop][:, columns],
+    )
 
 
 def _save_rows(path: Path, rows: Rows) -> None:
@@ -166,8 +172,9 @@ def _save_rows(path: Path, rows: Rows) -> None:
     with open(path, "wb") as stream:
         np.lib.format.write_array_header_2_0(stream, header)
         for start in range(0, count, WRITTEN_ROWS):
-            part = np.arange(start, min(start + WRITTEN_ROWS, count))
-            stream.write(np.ascontiguousarray(rows.make(part), dtype=rows.dtype).tobytes())
+            part = rows.make(start, min(start + WRITTEN_ROWS, count))
+            # The slice's own memory when it is contiguous (a copy only when it is not).
+            stream.write(np.ascontiguousarray(part, dtype=rows.dtype).data)
 
 
 ABANDONED_SECONDS = 24 * 3600  # a split still being written after this was abandoned
