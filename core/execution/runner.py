@@ -124,6 +124,8 @@ class SearchRunner:
         self.on_trial_start = on_trial_start
         self.on_epoch = on_epoch
         self.on_trial_end = on_trial_end
+        # A training function's trial.info(...), as it says it: on_trial_info(number, dict).
+        self.on_trial_info: Callable[[int, dict], None] | None = None
         self.strategy: Strategy = make_strategy(self.config.search)
         self.metric = self.config.metric
         self.workers = workers or default_workers()
@@ -406,6 +408,8 @@ class SearchRunner:
                 self._lost_worker(number)
             elif kind == "info":
                 self.session.add_info(number, payload)
+                if self.on_trial_info:
+                    self.on_trial_info(number, payload)
             elif kind == "final":
                 self._returned[number] = payload
             elif kind == "failed":

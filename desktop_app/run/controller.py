@@ -152,6 +152,7 @@ class SearchController(QObject):
         self.worker.trialStarted.connect(self.model.trial_started)
         self.worker.epochRecorded.connect(self.model.epoch_recorded)
         self.worker.trialExplained.connect(self.model.trial_explained)
+        self.worker.trialInfo.connect(self.model.trial_info)
         self.worker.trialFinished.connect(self.model.trial_finished)
         self.worker.statesKept.connect(self.model.states_kept)
         self.worker.failed.connect(self.failed)

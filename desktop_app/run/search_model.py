@@ -98,6 +98,12 @@ class SearchModel(QObject):
         self.results.trials[number].explain(*details)
         self._changed.add(number)
 
+    def trial_info(self, number: int, info: dict) -> None:
+        """What a function's running trial said of itself (trial.info), shown at once."""
+        trial = self.results.trials[number]
+        trial.info = {**(trial.info or {}), **info}
+        self._changed.add(number)
+
     def trial_finished(self, number: int, status: TrialStatus) -> None:
         self.results.finish(number, status)
         self._changed.add(number)

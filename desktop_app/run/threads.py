@@ -38,6 +38,7 @@ class SearchWorker(QObject):
     trialFinished = Signal(int, object)  # trial number, TrialStatus
     # A training function's trial, before it is said finished: (error, info, final_extra).
     trialExplained = Signal(int, object)
+    trialInfo = Signal(int, object)  # what a function's trial.info(...) said, as it said it
     statesKept = Signal(object)  # frozenset of the trials whose weights the session keeps
     failed = Signal(str, str)  # what went wrong, in a sentence; the traceback
     dataFailed = Signal(str)  # the session's data is missing or not the data it began with
@@ -116,6 +117,7 @@ class SearchWorker(QObject):
                     pool=self.pool if executor.executor == "local" else None,
                     executor=executor,
                 )
+                runner.on_trial_info = self.trialInfo.emit
                 state = runner.run(self.take_over).state
         except SessionError as error:  # busy elsewhere, unreadable: the message says it
             self.failed.emit(str(error), traceback.format_exc())

@@ -107,3 +107,21 @@ def test_a_file_that_cannot_run_is_pinned_to_its_field(qtbot, window, tmp_path, 
     error = window.setup.errors["code.entry"]
     qtbot.waitUntil(lambda: "line 2" in error.text(), timeout=30_000)
     assert not button(window, "startButton").isEnabled()
+
+
+def test_what_a_running_trial_says_of_itself_shows_while_it_runs(qtbot, window, tmp_path):
+    config = write(tmp_path, epochs=40, trials=1)
+    config.write_text(config.read_text().replace("epochs = 40", "epochs = 40\npause = 0.05"))
+    window.setup.load_config(config_module.load(config), "own")
+    qtbot.waitUntil(lambda: button(window, "startButton").isEnabled(), timeout=30_000)
+    qtbot.mouseClick(button(window, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            window.model.results.trials.get(1) is not None
+            and window.model.results.trials[1].status == "running"
+            and column_texts(window, "Info") == ["phase: steady"]
+        ),
+        timeout=60_000,
+    )
+    with qtbot.waitSignal(window.controller.searchEnded, timeout=60_000):
+        window.controller.stop()
