@@ -22,6 +22,11 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """--set KEY=VALUE, repeatable: config keys overridden (args.set, a list)."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
 PlotExporter = Callable[[Path, Path, str, int], list[Path]]
 
 

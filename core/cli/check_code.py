@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from hyperdesk.core import config as config_module
+from hyperdesk.core.cli.arguments import add_set_argument
 from hyperdesk.core.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from hyperdesk.core.config import ConfigError
 from hyperdesk.core.execution.code_check import check_run
@@ -18,13 +19,7 @@ HELP = "run one short trial of a config's own training code ([code]) and show wh
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="a config with a [code] section")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config key, e.g. --set code.fixed.epochs=2 (repeatable)",
-    )
+    add_set_argument(parser, "override a config key, e.g. --set code.fixed.epochs=2 (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:

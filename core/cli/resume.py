@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.arguments import add_set_argument, positive_int
 from hyperdesk.core.cli.run import add_dask_argument, add_nice_argument, run_session
 from hyperdesk.core.config import ConfigError, RunConfig, parse_point
 from hyperdesk.core.execution.memory import check_memory
@@ -44,12 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="train on this computer's worker processes, whatever executor the session "
         "was run with",
     )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="go on in the session with other ranges or search settings, e.g. --set "
+    add_set_argument(
+        parser,
+        "go on in the session with other ranges or search settings, e.g. --set "
         "search.space.lr.high=0.01 --set search.trials=20 (repeatable): every trial is "
         "kept, none is run again; other data, network or training settings are refused",
     )

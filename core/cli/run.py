@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from hyperdesk.core import config as config_module
-from hyperdesk.core.cli.arguments import positive_int
+from hyperdesk.core.cli.arguments import add_set_argument, positive_int
 from hyperdesk.core.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION, EXIT_USAGE
 from hyperdesk.core.cli.progress import Progress, download_progress
 from hyperdesk.core.config import RunConfig
@@ -56,13 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", help="session name (default: the config file's name)")
     parser.add_argument("--session", help="where to write the session file (must not exist)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config key, e.g. --set search.trials=10 (repeatable)",
-    )
+    add_set_argument(parser, "override a config key, e.g. --set search.trials=10 (repeatable)")
     parser.add_argument(
         "--warm-start",
         metavar="SESSION",

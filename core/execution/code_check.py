@@ -42,13 +42,7 @@ class CheckResult:
         """The check as a terminal shows it."""
         lines = [f"Ran the function with {self.params}"]
         for record in self.epochs:
-            figures = {
-                name: value
-                for name, value in vars(record).items()
-                if name not in ("epoch", "extra", "seconds") and value is not None
-            }
-            figures.update(record.extra or {})
-            shown = ", ".join(f"{name}={value:.6g}" for name, value in figures.items())
+            shown = ", ".join(f"{name}={value:.6g}" for name, value in record.figures().items())
             lines.append(f"  epoch {record.epoch}: {shown}")
         if self.returned:
             lines.append(f"  returned: {self.returned}")

@@ -37,23 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from hyperdesk.core.config.schema import CodeConfig
-from hyperdesk.core.training.trainer import EpochRecord
+from hyperdesk.core.training.trainer import REGRESSION_FIGURES, EpochRecord
 from hyperdesk.core.trials import TrialStatus
 
 # The figures a function may report that have columns of their own (every panel,
 # export and compare reads them); any other name is kept in EpochRecord.extra.
-REPORTED_FIELDS = (
-    "train_loss",
-    "train_acc",
-    "val_loss",
-    "val_acc",
-    "train_rmse",
-    "train_mae",
-    "train_r2",
-    "val_rmse",
-    "val_mae",
-    "val_r2",
-)
+REPORTED_FIELDS = ("train_loss", "train_acc", "val_loss", "val_acc", *REGRESSION_FIGURES)
 # Lines of a failed trial's traceback kept in the session and shown.
 TRACEBACK_LINES = 12
 # An entry file larger than this is no training script (and is not read whole).
@@ -311,18 +300,7 @@ class Trial:
 def epoch_record(epoch: int, figures: dict[str, float], seconds: float) -> EpochRecord:
     """An EpochRecord of reported `figures`: the standard ones in their fields, the
     others in `extra`."""
-    standard = {name: figures[name] for name in REPORTED_FIELDS if name in figures}
-    others = {name: value for name, value in figures.items() if name not in REPORTED_FIELDS}
-    return EpochRecord(
-        epoch,
-        standard.pop("train_loss", None),
-        standard.pop("train_acc", None),
-        standard.pop("val_loss", None),
-        standard.pop("val_acc", None),
-        seconds,
-        **standard,
-        extra=others or None,
-    )
+    return with_figures(EpochRecord(epoch, None, None, None, None, seconds), figures)
 
 
 # The end of a trial's log the window shows: a function may print megabytes.
@@ -449,11 +427,7 @@ def run_code_task(
 
 def _reported_names(final: dict[str, float], last: EpochRecord | None) -> list[str]:
     """The figures a trial gave: returned, or in its last report."""
-    names = set(final)
-    if last is not None:
-        names |= {name for name in REPORTED_FIELDS if last.figure(name) is not None}
-        names |= set(last.extra or {})
-    return sorted(names)
+    return sorted({*final, *(last.figures() if last is not None else {})})
 
 
 class StopQuestion:

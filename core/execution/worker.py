@@ -98,19 +98,20 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
         return pruned
 
     unsent: list[tuple[int, EpochRecord]] = []  # epochs not sent yet
-    sent_at = [time.monotonic()]
+    sent_at = time.monotonic()
 
     def send_epochs() -> None:
+        nonlocal sent_at
         if unsent:
             results.send(("epochs", 0, list(unsent)))
             unsent.clear()
-        sent_at[0] = time.monotonic()
+        sent_at = time.monotonic()
 
     def on_epoch(number: int, record: EpochRecord) -> None:
         # A message per EPOCH_BATCH_SECONDS, not per epoch: the parent (which outranks
         # the workers) is not woken a thousand times a second.
         unsent.append((number, record))
-        if time.monotonic() - sent_at[0] >= EPOCH_BATCH_SECONDS:
+        if time.monotonic() - sent_at >= EPOCH_BATCH_SECONDS:
             send_epochs()
 
     def await_verdict(numbers: tuple[int, ...]):

@@ -57,6 +57,17 @@ class EpochRecord:
             return getattr(self, name)
         return (self.extra or {}).get(name)
 
+    def figures(self) -> dict[str, float]:
+        """Every figure it holds, by name (its seconds aside): its fields', then those a
+        function reported beside them."""
+        held = {
+            name: value
+            for name in EpochRecord.__dataclass_fields__
+            if name not in ("epoch", "seconds", "extra")
+            and (value := getattr(self, name)) is not None
+        }
+        return {**held, **(self.extra or {})}
+
 
 # Every figure EpochRecord holds as a field (a function's others go in its `extra`).
 EPOCH_FIGURE_NAMES = frozenset(
@@ -272,8 +283,10 @@ class _Running:
     summed per trial. Reported as the means over the epoch's samples (Keras's and
     Lightning's running figures), in train mode, the weights moving as they go."""
 
-    def __init__(self, regression: bool):
-        self.regression = regression
+    def __init__(self, regression: bool, total: np.ndarray | None = None):
+        """`total`: a regression's training targets' sum of squares about their mean,
+        per trial (what its R² divides by)."""
+        self.regression, self.total = regression, total
         self.loss = self.right = 0.0  # per trial: summed losses, correct or |error|
 
     def add(self, network: Network, losses, samples: int, labels: np.ndarray) -> None:
@@ -364,8 +377,7 @@ def _record_epoch(
                 x_train, y_train, eval_rows
             )
         else:
-            centred = y_train - y_train.mean(axis=-1, keepdims=True, dtype=np.float64)
-            total = np.einsum("...i,...i->...", centred, centred)
+            total = running.total
             train_mse, train_mae = running.loss / n_train, running.right / n_train
             with np.errstate(divide="ignore", invalid="ignore"):
                 train_r2 = np.where(
@@ -454,11 +466,19 @@ def train_trials(
     eval_rows = max(batch_size, EVAL_ROWS if settings.train_metrics == RUNNING else 100)
     outcomes = _Outcomes(count, linked)
     spread = _target_spread(data, folds, count)
+    train_total = None  # a regression's targets' sum of squares, once for every epoch
+    if spread is not None and settings.train_metrics == RUNNING:
+        centred = arrays[1] - arrays[1].mean(axis=-1, keepdims=True, dtype=np.float64)
+        train_total = np.einsum("...i,...i->...", centred, centred)
     # Overflow on the way to a diverged trial is expected; finiteness is checked instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1 + (start.epochs if start else 0), settings.epochs + 1):
             started = time.perf_counter()
-            running = _Running(spread is not None) if settings.train_metrics == RUNNING else None
+            running = (
+                _Running(spread is not None, train_total)
+                if settings.train_metrics == RUNNING
+                else None
+            )
             going_on, waited = _train_epoch(
                 stack, arrays[:2], batch_size, outcomes, callbacks, running
             )

@@ -8,7 +8,6 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from hyperdesk.core.execution.user_code import REPORTED_FIELDS
 from hyperdesk.core.training.trainer import PASS, RUNNING
 from hyperdesk.core.trials import ACCURACY, TrialStatus
 from hyperdesk.desktop_app.panels.base import (
@@ -145,9 +144,7 @@ class CurvesPanel(Panel):
         names = {self.metric.name}
         for trial in trials:
             if trial.records:
-                last = trial.records[-1]
-                names |= {n for n in REPORTED_FIELDS if last.figure(n) is not None}
-                names |= set(last.extra or {})
+                names |= set(trial.records[-1].figures())
         # Validation figures stand for their training twins, drawn dashed beside them.
         names = {n for n in names if not (n.startswith("train_") and f"val_{n[6:]}" in names)}
         offered = [self.metric.name, *sorted(names - {self.metric.name})]

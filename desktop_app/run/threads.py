@@ -99,9 +99,10 @@ class SearchWorker(QObject):
                         self.failed.emit(f"Your training code cannot go on: {error}.", "")
                         return
             with session:
+                own_code = session.config.own_code  # read once, not at every trial's end
 
                 def trial_finished(number: int, status) -> None:
-                    if session.config.own_code and (row := session.trial(number)):
+                    if own_code and (row := session.trial(number)):
                         self.trialExplained.emit(number, (row.error, row.info, row.final_extra))
                     self.trialFinished.emit(number, status)
                     self.statesKept.emit(frozenset(session.kept_states()))

@@ -55,6 +55,9 @@ from hyperdesk.core.storage.session.schema import (
 from hyperdesk.core.training.trainer import EpochRecord
 from hyperdesk.core.trials import Metric, SearchState, TrialStatus
 
+# TrialRow's fields, in the order TRIAL_COLUMNS selects them.
+TRIAL_FIELDS = [name.strip() for name in TRIAL_COLUMNS.split(",")]
+
 
 def read_only_uri(path: Path) -> str:
     """How to open a session only to read it. With no write-ahead log beside it, no
@@ -307,9 +310,8 @@ class Session(KeptBlobs):
         rows = self._db.execute(
             f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials ORDER BY number"
         )
-        names = [name.strip() for name in TRIAL_COLUMNS.split(",")]  # TrialRow's fields
         try:
-            return [trial_row(dict(zip(names, row, strict=True))) for row in rows]
+            return [trial_row(dict(zip(TRIAL_FIELDS, row, strict=True))) for row in rows]
         except ValueError as error:  # an unknown status, or params that are not JSON
             raise SessionError(f"{self.path}: a trial cannot be read ({error})") from None
 
@@ -319,8 +321,7 @@ class Session(KeptBlobs):
             f"SELECT {self._columns('trials', TRIAL_COLUMNS)} FROM trials WHERE number = ?",
             (number,),
         ).fetchone()
-        names = [name.strip() for name in TRIAL_COLUMNS.split(",")]
-        return None if row is None else trial_row(dict(zip(names, row, strict=True)))
+        return None if row is None else trial_row(dict(zip(TRIAL_FIELDS, row, strict=True)))
 
     def epochs(self) -> dict[int, list[EpochRecord]]:
         """Every trial's epochs, in order."""

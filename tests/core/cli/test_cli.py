@@ -423,22 +423,23 @@ def count_epochs(path):
         return 0
 
 
-def run_and_kill(config_path, session_path):
-    """Start `hyperdesk run` in its own process and SIGKILL it inside trial 3 of 6,
-    once round 1's first trials are saved."""
+def run_and_kill(config_path, session_path, saved=28, planned=72, *more):
+    """Start `hyperdesk run` (with `more` arguments) in its own process and SIGKILL it
+    once `saved` of its `planned` epochs are saved (by default inside trial 3 of 6, once
+    round 1's first trials are saved)."""
     process = subprocess.Popen(
-        cli_command("run", config_path, "--session", session_path),
+        cli_command("run", config_path, "--session", session_path, *more),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
     )
     deadline = time.monotonic() + 120
-    while count_epochs(session_path) < 28 and time.monotonic() < deadline:
+    while count_epochs(session_path) < saved and time.monotonic() < deadline:
         assert process.poll() is None, "the search ended before it could be killed"
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 0 < count_epochs(session_path) < 72
+    assert 0 < count_epochs(session_path) < planned
 
 
 def test_a_run_killed_mid_search_resumes_to_the_uninterrupted_result(

@@ -4,17 +4,14 @@ failures, crashes and hangs costing that trial only, a killed search resumed to 
 same records, a changed file refused, and early stopping going by what it reports."""
 
 import json
-import signal
 import statistics
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from hyperdesk.core.execution.user_code import Trial, trial_files
 from hyperdesk.core.storage.session import Session
-from tests.core.cli.test_cli import cli_command, count_epochs, run_cli
+from tests.core.cli.test_cli import run_and_kill, run_cli
 
 FUNCTIONS = """
 import os
@@ -177,9 +174,8 @@ def test_each_failure_costs_its_trial_only_and_says_why(capsys, tmp_path, hyperd
 def test_a_hang_is_ended_by_the_timeout(capsys, tmp_path, hyperdesk_home):
     space = '[search.space.kind]\nvalues = ["hangs", "works"]'
     config = write(tmp_path, "behaves", strategy="grid", space=space, timeout=3)
-    started = time.monotonic()
     code, out, _ = run_cli(capsys, "run", config, "--json", "--workers", "1")
-    assert code == 0 and time.monotonic() - started < 60
+    assert code == 0
     trials, _ = read(json.loads(out.strip().splitlines()[-1])["session"])
     assert [(t.params["kind"], t.status, t.error) for t in trials] == [
         ("hangs", "failed", "said nothing for 3 s (code.timeout)"),
@@ -221,18 +217,7 @@ def test_a_killed_search_resumes_to_the_records_of_one_never_killed(
     config = write(tmp_path, epochs=8, trials=6)
     config.write_text(config.read_text().replace("epochs = 8", "epochs = 8\npause = 0.05"))
     killed = hyperdesk_home / "sessions" / "killed.hdsession"
-    process = subprocess.Popen(
-        cli_command("run", config, "--session", killed, "--workers", "2"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while count_epochs(killed) < 12 and time.monotonic() < deadline:
-        assert process.poll() is None, "the search ended before it could be killed"
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert 0 < count_epochs(killed) < 48
+    run_and_kill(config, killed, 12, 48, "--workers", "2")
     assert run_cli(capsys, "resume", killed)[0] == 0
     reference = tmp_path / "reference.hdsession"
     assert run_cli(capsys, "run", config, "--session", reference)[0] == 0
