@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from hyperdesk.core.training.trainer import PASS, RUNNING
-from hyperdesk.core.trials import ACCURACY, TrialStatus
+from hyperdesk.core.trials import ACCURACY, Metric, TrialStatus
 from hyperdesk.desktop_app.panels.base import (
     BEST_COLOUR,
     CORNERS,
@@ -132,9 +132,10 @@ class CurvesPanel(Panel):
         if self.figure == self.metric.name:
             title = self.metric.title.removeprefix("validation ")
             fit_score_axis(self.plot, self.metric, title[:1].upper() + title[1:])
-        else:
-            fit_score_axis(self.plot, self.metric, self.figure)  # (fitted to its values)
-            self.plot.getPlotItem().getViewBox().enableAutoRange(axis="y")
+        else:  # a figure of its own: fitted to its values, never accuracy's 0..1
+            fit_score_axis(
+                self.plot, Metric(self.figure, self.figure, self.figure, True), self.figure
+            )
 
     def _offer_figures(self, results: SearchResults, trials: list[Trial]) -> None:
         """A function's search offers every figure its drawn trials reported."""

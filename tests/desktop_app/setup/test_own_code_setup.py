@@ -63,6 +63,10 @@ def test_a_trial_s_output_and_figures_of_its_own_are_shown(qtbot, window, tmp_pa
     combo.setCurrentText("margin")
     _, ys = curves.slots["best"][0].getData()
     assert list(ys) == [0.5, 1.0, 1.5, 2.0]
+    # Its axis reaches its values (2.0), not accuracy's 0..1 limits (fitted when drawn).
+    box = curves.plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[1][1] >= 2.0, timeout=5_000)
+    assert box.viewRange()[1][0] <= 0.5
     menu = QMenu()
     window.trials.fill_menu(menu, 1)
     titles = {action.text(): action for action in menu.actions()}
