@@ -42,6 +42,9 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 class Affine:
     """out = x @ W + b. `input_grad=False` skips dx for a layer fed by the data."""
 
+    # What it learns, each with its gradient in the attribute named NAME_grad.
+    param_names = ("weight", "bias")
+
     def __init__(self, weight: np.ndarray, bias: np.ndarray, input_grad: bool = True):
         self.weight = weight
         self.bias = bias
@@ -114,6 +117,7 @@ class ReLU:
     input and backward the gradient it is given: for a network, whose layers own those
     arrays and need them no more (it spares an array the cache would hold)."""
 
+    param_names: tuple[str, ...] = ()
     params: tuple[np.ndarray, ...] = ()
     grads: tuple[np.ndarray, ...] = ()
 
@@ -136,6 +140,7 @@ class ReLU:
 
 
 class Sigmoid:
+    param_names: tuple[str, ...] = ()
     params: tuple[np.ndarray, ...] = ()
     grads: tuple[np.ndarray, ...] = ()
 
@@ -149,6 +154,7 @@ class Sigmoid:
 
 
 class Tanh:
+    param_names: tuple[str, ...] = ()
     params: tuple[np.ndarray, ...] = ()
     grads: tuple[np.ndarray, ...] = ()
 
@@ -165,6 +171,7 @@ class Dropout:
     evaluation needs no scaling. Setting `fixed_mask` reuses one mask (gradient checks).
     Stacked networks give one generator per network, each drawing its own masks."""
 
+    param_names: tuple[str, ...] = ()
     params: tuple[np.ndarray, ...] = ()
     grads: tuple[np.ndarray, ...] = ()
 
@@ -199,6 +206,8 @@ class Dropout:
 class BatchNorm:
     """Normalises each feature over the batch in training, with running statistics for
     evaluation; learns a scale (gamma) and shift (beta)."""
+
+    param_names = ("gamma", "beta")
 
     def __init__(self, features: int, dtype: np.dtype, momentum: float = 0.9, eps: float = 1e-5):
         self.gamma = np.ones(features, dtype=dtype)

@@ -31,6 +31,9 @@ def drop_inactive(params: dict[str, Any]) -> dict[str, Any]:
 
 
 class Optimizer(ABC):
+    # The arrays it keeps per parameter, in the order state() gives them.
+    state_names: tuple[str, ...] = ()
+
     def __init__(self, lr: float):
         self.lr = lr
 
@@ -66,7 +69,6 @@ class SGD(Optimizer):
 class _Stateful(Optimizer):
     """Keeps one or more state arrays per parameter, made on the first update."""
 
-    state_names: tuple[str, ...] = ()
     steps = 0  # updates made (Adam's bias correction counts them)
 
     def __init__(self, lr: float):

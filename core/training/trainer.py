@@ -238,7 +238,12 @@ def _build_stack(
         rho=settings.rho,
     )
     if start is not None:
-        optimizer.load_state(network.params, start.optimizer, start.steps)
+        # Stored one array per parameter and state name (parameter by parameter); the
+        # optimizer keeps one per name over the network's flat parameters.
+        names = len(optimizer.state_names)
+        stored = start.optimizer
+        flat = [network.join(stored[index::names]) for index in range(names)] if stored else []
+        optimizer.load_state([network.flat_params], flat, start.steps)
     return _Stack(network, shuffles, optimizer, decay_weights, shrink)
 
 
@@ -343,7 +348,7 @@ def _train_epoch(
         network.backward(penalty=not stack.decay_weights)
         if stack.decay_weights:
             network.shrink_weights(stack.shrink)
-        stack.optimizer.update(network.params, network.grads)
+        stack.optimizer.update([network.flat_params], [network.flat_grads])
     return True, waited
 
 
@@ -515,7 +520,11 @@ def train_trials(
 def _state_of(network, optimizer, shuffles, index: int, count: int, epochs: int) -> TrainingState:
     """Trial `index`'s TrainingState, out of a stack of `count` or alone."""
     which = None if count == 1 else index
-    arrays, steps = optimizer.state(which)
+    flat, steps = optimizer.state()
+    # Parameter by parameter, each with its state arrays in the optimizer's name order.
+    arrays = [part for parts in zip(*map(network.split, flat), strict=True) for part in parts]
+    if which is not None:
+        arrays = [array[which] for array in arrays]
     dropout = network.dropout_rng(which)
     return TrainingState(
         epochs,
