@@ -9,7 +9,6 @@ in float32; (c) the machine's float32 matrix-multiply throughput on all cores, t
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import resource
@@ -26,17 +25,23 @@ import numpy as np
 from hyperdesk.core import config as config_module
 from hyperdesk.core.cli.arguments import needs_the_window, positive_int
 from hyperdesk.core.cli.bench_code import own_code_main
+from hyperdesk.core.cli.bench_step import (
+    LARGE,
+    seconds_per_call,
+    square_product,
+    step_products_ceiling,
+    step_times,
+)
 from hyperdesk.core.cli.exit_codes import EXIT_USAGE
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import BUNDLED_DATASET, DATASETS
 from hyperdesk.core.data.downloads import FILES, dataset_folder, needs_download
 from hyperdesk.core.data.sources import data_shape
 from hyperdesk.core.data.splits import load_split, used_inputs
-from hyperdesk.core.execution.runner import SearchRunner, default_workers, trial_seed
+from hyperdesk.core.execution.runner import MAX_GROUP, SearchRunner, default_workers, trial_seed
 from hyperdesk.core.machine import MIB
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.training.network import training_step_flops
 from hyperdesk.core.training.trainer import train_trial
 from hyperdesk.core.trials import TrialStatus
 
@@ -371,69 +376,11 @@ def _executed_trial_flops(config: Config) -> tuple[float, int]:
     return config.training_flops(config.train.epochs, inputs), inputs
 
 
-def matmul_peak(size: int = 2048, seconds: float = 2.0) -> float:
+def matmul_peak(size: int = LARGE, seconds: float = 2.0) -> float:
     """float32 GFLOP/s of a large square product, BLAS on every core."""
-    product = _square_product(size)
+    product = square_product(size)
     product()  # warm up
-    return _gflops(product, 2.0 * size**3, seconds)
-
-
-def _square_product(size: int):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size), dtype=np.float32)
-    b = rng.standard_normal((size, size), dtype=np.float32)
-    out = np.empty_like(a)
-    return lambda: np.matmul(a, b, out=out)
-
-
-def _gflops(work, flops: float, seconds: float) -> float:
-    """GFLOP/s of calling `work` (`flops` each call) for about `seconds`."""
-    count, started = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < seconds:
-        work()
-        count += 1
-    return flops * count / elapsed / 1e9
-
-
-def step_products_ceiling(sizes: list[int], batch: int, rounds: int = 10) -> float:
-    """The products of one training step alone (forward, weight and input gradients of
-    layer `sizes` on a batch of `batch` rows), on one core, as a fraction of a large
-    product's throughput on one core: the most any engine could reach on this workload
-    without changing its batch, before element-wise work and bookkeeping. The two are
-    timed in alternating rounds of 0.2 s, so that a machine whose speed drifts (shared
-    cores, clocks) slows both alike."""
-    from threadpoolctl import threadpool_limits
-
-    rng = np.random.default_rng(0)
-    weights = [rng.standard_normal(pair, dtype=np.float32) for pair in itertools.pairwise(sizes)]
-    inputs = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
-
-    # Into arrays made once, as the trainer's layers do: a new 270 kB gradient each step
-    # would be mapped and unmapped by malloc, and page faults would be timed too.
-    outputs = [inputs] + [np.empty((batch, width), np.float32) for width in sizes[1:]]
-    weight_grads = [np.empty_like(weight) for weight in weights]
-    input_grads = [np.empty((batch, width), np.float32) for width in sizes[:-1]]
-
-    def step() -> None:
-        for index, weight in enumerate(weights):
-            np.matmul(outputs[index], weight, out=outputs[index + 1])
-        grad = outputs[-1]
-        for index in range(len(weights) - 1, -1, -1):
-            np.matmul(outputs[index].T, grad, out=weight_grads[index])
-            if index:
-                grad = np.matmul(grad, weights[index].T, out=input_grads[index])
-
-    size = 2048
-    product = _square_product(size)
-    with threadpool_limits(1, user_api="blas"):
-        steps, large = 0.0, 0.0
-        # The first round warms up (OpenBLAS's buffers, the clock) and is not counted.
-        for round_ in range(rounds + 1):
-            step_gflops = _gflops(step, training_step_flops(sizes, batch), 0.2)
-            large_gflops = _gflops(product, 2.0 * size**3, 0.2)
-            if round_:
-                steps, large = steps + step_gflops, large + large_gflops
-    return steps / large
+    return 2.0 * size**3 / seconds_per_call(product, seconds) / 1e9
 
 
 def blas_description() -> str:
@@ -475,13 +422,22 @@ def engine_main(
     say(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     peak = matmul_peak()
     say(f"(c) float32 matrix multiply on {os.cpu_count()} cores: {peak:.1f} GFLOP/s")
-    ceiling = step_products_ceiling(
-        [inputs, *config.model.hidden, classes], config.train.batch_size
-    )
+    sizes, batch = [inputs, *config.model.hidden, classes], config.train.batch_size
+    ceiling = step_products_ceiling(sizes, batch)
     say(
         f"(d) one training step's products alone, one core: {ceiling:.2f} of a large "
         "product's throughput on one core (products of this shape reach no more)"
     )
+    # A worker trains one trial alone or up to MAX_GROUP stacked, as the search allows.
+    steps = [step_times(sizes, batch, count) for count in (1, MAX_GROUP)]
+    for times in steps:
+        say(
+            f"(f) one SGD step of {times.count} trial{'s' * (times.count > 1)}, one core: "
+            f"{times.step * 1e6:,.0f} us, its products alone {times.products * 1e6:,.0f} us: "
+            f"{times.beyond_products:.0%} outside them, the most a compiled step could save; "
+            f"the update {times.update_per_array * 1e6:,.0f} us one array at a time, "
+            f"{times.update_flat * 1e6:,.0f} us as one flat array"
+        )
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
@@ -494,12 +450,14 @@ def engine_main(
         f"worker, {start_up.share:.0%} of the run's CPU time (the workers' the rest)"
     )
     # The textbook's training figures, a pass over the training set after each epoch,
-    # against the running ones (the default), in this sitting.
+    # against the running ones (the default), in this sitting. Both after (b), which
+    # wrote the split to the cache: each finds it there, neither pays for writing it.
     passed = run_engine(replace(config, train=replace(config.train, train_metrics="pass")), workers)
+    running = run_engine(config, workers)
     say(
         f'(e) engine, training figures by a pass after each epoch (train_metrics "pass"): '
-        f"{_line(passed.figures())}; running figures are {passed.seconds / engine.seconds:.2f}x "
-        "faster"
+        f"{_line(passed.figures())}; running figures, the split written as for it: "
+        f"{_line(running.figures())}, {passed.seconds / running.seconds:.2f}x faster"
     )
     # As the workers map it: float32 rows of the features some sample uses.
     data_mb = sum(config.data.split_sizes()) * inputs * 4 / MIB
@@ -533,12 +491,24 @@ def engine_main(
                     "gflop_per_trial_executed": round(executed / 1e9, 3),
                     "efficiency_executed": round(executed_efficiency, 3),
                     "step_products_ceiling": round(ceiling, 3),
+                    "steps": [
+                        {
+                            "trials": times.count,
+                            "step_us": round(times.step * 1e6, 1),
+                            "products_us": round(times.products * 1e6, 1),
+                            "beyond_products": round(times.beyond_products, 3),
+                            "update_per_array_us": round(times.update_per_array * 1e6, 1),
+                            "update_flat_us": round(times.update_flat * 1e6, 1),
+                        }
+                        for times in steps
+                    ],
                     "blas": blas_description(),
                     "run_peak_mb": memory.peak and round(memory.peak / MIB),
                     "data_mb": round(data_mb),
                     "start_up_s": round(start_up.seconds, 3),
                     "parent_cpu_share": round(start_up.share, 3),
                     "pass_engine_s": round(passed.seconds, 3),
+                    "running_engine_s": round(running.seconds, 3),
                 }
             )
         )

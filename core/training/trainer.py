@@ -185,7 +185,7 @@ NO_CALLBACKS = TrainingCallbacks()
 
 
 @dataclass
-class _Stack:
+class Stack:
     """The trials trained together: their network (stacked, or one alone), how each
     shuffles its batches, the optimizer, and the weight decay applied as a shrink."""
 
@@ -195,14 +195,22 @@ class _Stack:
     decay_weights: bool
     shrink: float | np.ndarray
 
+    def descend(self) -> None:
+        """One step of every trial down the gradient of the network's last data_loss()."""
+        network = self.network
+        network.backward(penalty=not self.decay_weights)
+        if self.decay_weights:
+            network.shrink_weights(self.shrink)
+        self.optimizer.update([network.flat_params], [network.flat_grads])
 
-def _build_stack(
+
+def build_stack(
     network_specs: list[NetworkSpec],
     settings_list: list[TrainSettings],
     seeds: list[int],
     used: np.ndarray,
     start: TrainingState | None,
-) -> _Stack:
+) -> Stack:
     """Each trial's network from its seed (or from `start`), stacked when several."""
     settings = settings_list[0]
     networks, shuffles = [], []
@@ -244,7 +252,7 @@ def _build_stack(
         stored = start.optimizer
         flat = [network.join(stored[index::names]) for index in range(names)] if stored else []
         optimizer.load_state([network.flat_params], flat, start.steps)
-    return _Stack(network, shuffles, optimizer, decay_weights, shrink)
+    return Stack(network, shuffles, optimizer, decay_weights, shrink)
 
 
 def _lay_out_data(
@@ -304,7 +312,7 @@ class _Running:
 
 
 def _train_epoch(
-    stack: _Stack,
+    stack: Stack,
     arrays: tuple[np.ndarray, np.ndarray],
     batch_size: int,
     outcomes: _Outcomes,
@@ -345,10 +353,7 @@ def _train_epoch(
             return False, waited
         if running is not None:
             running.add(network, losses, batch.shape[-1], labels)
-        network.backward(penalty=not stack.decay_weights)
-        if stack.decay_weights:
-            network.shrink_weights(stack.shrink)
-        stack.optimizer.update([network.flat_params], [network.flat_grads])
+        stack.descend()
     return True, waited
 
 
@@ -462,7 +467,7 @@ def train_trials(
     # features go for every fold, so trials stack whatever their folds.
     # Shared splits (data.shared) come with them dropped already, once for every worker.
     used = used_inputs(data.x_train, data.x_val) if data.inputs is None else data.inputs
-    stack = _build_stack(network_specs, settings_list, seeds, used, start)
+    stack = build_stack(network_specs, settings_list, seeds, used, start)
     arrays = _lay_out_data(data, used, np.dtype(network_specs[0].dtype), folds, count)
     batch_size = min(settings.batch_size, arrays[0].shape[-2])
     # Evaluation in passes of EVAL_ROWS: each pass's arrays stay in the cache, and few

@@ -541,6 +541,16 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
     assert 0 < report["start_up_s"] < report["engine_s"]
     assert 0 < report["parent_cpu_share"] < 1
     assert report["pass_engine_s"] > 0 and "(e) engine, training figures by a pass" in err
+    assert report["running_engine_s"] > 0
+    # One training step, alone and stacked as a worker stacks trials (times are not
+    # compared: a shared machine's are not to be relied on in a test).
+    assert [step["trials"] for step in report["steps"]] == [1, 4]
+    for step in report["steps"]:
+        assert step["products_us"] > 0 and step["update_flat_us"] > 0
+        assert step["beyond_products"] == pytest.approx(
+            1 - step["products_us"] / step["step_us"], abs=0.002
+        )
+    assert err.count("(f) one SGD step of") == 2
     # The whole run's memory, the search process and its workers (Linux): at least the
     # mapped split's MB, which are those of 500 samples' used features in float32.
     assert (
