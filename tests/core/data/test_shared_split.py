@@ -45,22 +45,36 @@ def test_a_shared_split_is_mapped_from_the_cache_and_trains_exactly_as_a_read_on
 def test_a_split_written_slice_by_slice_holds_exactly_the_arrays_a_worker_would_cut(
     hyperdesk_home, tmp_path
 ):
-    """Images are cut and scaled a slice at a time as they are written (no second copy
-    of the training rows); a table, fitted on its training rows, whole. Both give the
-    arrays load_split gives, the blank features left out."""
+    """Every split is cut, scaled and written a slice at a time (no second copy of the
+    training rows): images by their fixed scale, a table by statistics of its training
+    rows (each fold's own with k folds, a slice crossing folds scaled fold by fold).
+    Each gives the arrays load_split gives, bit for bit, the features left out that
+    are zero in every sample once scaled (the blank border pixels; the table's column
+    of zeros and its constant column)."""
     table = tmp_path / "t.csv"
     table.write_text(
-        "a,b,c,kind\n" + "".join(f"{i % 7},0,{i * 0.5},{'xy'[i % 2]}\n" for i in range(50))
+        "a,b,c,d,kind\n" + "".join(f"{i % 7},0,{i * 0.5},5,{'xy'[i % 2]}\n" for i in range(50))
     )
-    for data in (DataConfig(samples=300, folds=3), DataConfig(source=str(table), samples=50)):
+    for data in (
+        DataConfig(samples=300, folds=3),
+        DataConfig(source=str(table), samples=50),
+        DataConfig(source=str(table), samples=50, folds=3),
+        DataConfig(source=str(table), samples=50, scale="unit"),
+    ):
         mapped = shared.open_split(publish(data))
         whole = load_split(data)
         for name in ("x_train", "x_val"):
             cut = getattr(whole, name)[..., mapped.inputs]
-            np.testing.assert_array_equal(getattr(mapped, name), cut)
+            np.testing.assert_array_equal(bits(getattr(mapped, name)), bits(cut))
             dropped = np.setdiff1d(np.arange(getattr(whole, name).shape[-1]), mapped.inputs)
             assert not getattr(whole, name)[..., dropped].any()
+            if data.source:  # b (zeros) and d (constant) are the table's 2nd and 4th
+                assert list(dropped) == [1, 3]
         np.testing.assert_array_equal(mapped.y_train, whole.y_train)
+
+
+def bits(array):
+    return np.ascontiguousarray(array).view(np.uint8)
 
 
 def test_k_folds_share_too_and_a_published_split_is_found_again(hyperdesk_home):
