@@ -125,6 +125,7 @@ class ReLU:
         self.in_place = in_place
         self._outputs = Buffers()
         self._input_grads = Buffers()
+        self._masks = Buffers()
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         # Against an array of zeros numpy's maximum runs its SIMD loop: 4-5x faster than
@@ -136,7 +137,10 @@ class ReLU:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dx = dout if self.in_place else self._input_grads.get(dout.shape, dout.dtype)
-        return np.multiply(dout, self._out > 0, out=dx)
+        # Into a mask kept from step to step: a new one each step took 5 of the 17 us of
+        # the backward pass of 4 stacked 100 x 100 batches (measured alone).
+        positive = np.greater(self._out, 0, out=self._masks.get(dout.shape, np.dtype(bool)))
+        return np.multiply(dout, positive, out=dx)
 
 
 class Sigmoid:
