@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -36,7 +37,8 @@ from hyperdesk.core.cli.exit_codes import EXIT_USAGE
 from hyperdesk.core.config import Config
 from hyperdesk.core.data.datasets import BUNDLED_DATASET, DATASETS
 from hyperdesk.core.data.downloads import FILES, dataset_folder, needs_download
-from hyperdesk.core.data.sources import data_shape
+from hyperdesk.core.data.shared import split_folder
+from hyperdesk.core.data.sources import data_shape, load_data
 from hyperdesk.core.data.splits import load_split, used_inputs
 from hyperdesk.core.execution.runner import MAX_GROUP, SearchRunner, default_workers, trial_seed
 from hyperdesk.core.machine import MIB
@@ -441,6 +443,9 @@ def engine_main(
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
+    # (b) writes the split as a search on this data for the first time does: not the
+    # one an earlier bench left in the cache.
+    shutil.rmtree(split_folder(config.data, load_data(config.data).fingerprint()), True)
     start_up = StartUp()
     with RunMemory() as memory:
         engine = run_engine(config, workers, start_up)

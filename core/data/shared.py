@@ -46,13 +46,18 @@ def splits_dir() -> Path:
     return cache_dir() / "splits"
 
 
+def split_folder(data: DataConfig, fingerprint: str) -> Path:
+    """Where the split `data` describes of the data whose fingerprint is `fingerprint`
+    is kept once published."""
+    return splits_dir() / hashlib.sha256(f"{fingerprint}\n{data!r}".encode()).hexdigest()[:24]
+
+
 def publish_split(data: DataConfig, fingerprint: str) -> Path:
     """The folder holding the split `data` describes of the data whose fingerprint is
     `fingerprint`, written there unless it already is. OSError when it cannot be written
     (or would leave the disk with less than DISK_RESERVE free): the workers then read
     the data themselves."""
-    key = hashlib.sha256(f"{fingerprint}\n{data!r}".encode()).hexdigest()[:24]
-    folder = splits_dir() / key
+    folder = split_folder(data, fingerprint)
     if folder.is_dir():
         os.utime(folder)  # used now: kept over older splits
         return folder
