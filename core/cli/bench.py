@@ -28,6 +28,7 @@ from hyperdesk.core.cli.arguments import needs_the_window, positive_int
 from hyperdesk.core.cli.bench_code import own_code_main
 from hyperdesk.core.cli.bench_step import (
     LARGE,
+    evaluation_times,
     seconds_per_call,
     square_product,
     step_products_ceiling,
@@ -40,11 +41,14 @@ from hyperdesk.core.data.downloads import FILES, dataset_folder, needs_download
 from hyperdesk.core.data.shared import split_folder
 from hyperdesk.core.data.sources import data_shape, load_data
 from hyperdesk.core.data.splits import load_split, used_inputs
+from hyperdesk.core.execution.control import RunControl
+from hyperdesk.core.execution.pool import TrialPool
 from hyperdesk.core.execution.runner import MAX_GROUP, SearchRunner, default_workers, trial_seed
+from hyperdesk.core.execution.worker import EPOCH_BATCH_SECONDS
 from hyperdesk.core.machine import MIB
 from hyperdesk.core.search.registry import make_strategy
 from hyperdesk.core.storage.session import Session
-from hyperdesk.core.training.trainer import train_trial
+from hyperdesk.core.training.trainer import EVAL_ROWS, train_trial
 from hyperdesk.core.trials import TrialStatus
 
 HELP = "measure the engine against this machine's limit"
@@ -225,6 +229,19 @@ def run_search(
             start_up.parent_cpu = _cpu(resource.RUSAGE_SELF) - own
             start_up.workers_cpu = _cpu(resource.RUSAGE_CHILDREN) - children
     return seconds, outcome.trials, epochs
+
+
+def epoch_messages(config: Config, workers: int) -> list[tuple[float, float]]:
+    """(seconds, this process's CPU seconds) of the search with its workers sending a
+    message per epoch, then with epochs batched as they are (EPOCH_BATCH_SECONDS), each
+    on a pool started beforehand, so that neither counts the workers' start."""
+    figures = []
+    for batch_seconds in (0.0, EPOCH_BATCH_SECONDS):
+        with TrialPool(workers, RunControl(), 0, batch_seconds) as pool:
+            own = _cpu(resource.RUSAGE_SELF)
+            seconds, _, _ = run_search(config, workers, pool=pool)
+            figures.append((seconds, _cpu(resource.RUSAGE_SELF) - own))
+    return figures
 
 
 def _cpu(who: int) -> float:
@@ -440,6 +457,13 @@ def engine_main(
             f"the update {times.update_per_array * 1e6:,.0f} us one array at a time, "
             f"{times.update_flat * 1e6:,.0f} us as one flat array"
         )
+    n_val = config.data.split_sizes()[1]
+    evaluation = evaluation_times(sizes, n_val)
+    say(
+        f"(g) evaluating the {n_val:,} validation samples, one core: "
+        f"{evaluation[0] * 1e3:.2f} ms in passes of 100 rows, {evaluation[1] * 1e3:.2f} ms "
+        f"in passes of {EVAL_ROWS:,}"
+    )
     reference = None if engine_only else run_reference(config)
     if reference is not None:
         say("(a) reference, one trial at a time, float64: " + _line(reference.figures()))
@@ -463,6 +487,13 @@ def engine_main(
         f'(e) engine, training figures by a pass after each epoch (train_metrics "pass"): '
         f"{_line(passed.figures())}; running figures, the split written as for it: "
         f"{_line(running.figures())}, {passed.seconds / running.seconds:.2f}x faster"
+    )
+    messages = epoch_messages(config, workers)
+    say(
+        "(h) the search, a message per epoch (as before): "
+        f"{messages[0][0]:.2f} s, this process {messages[0][1]:.2f} s of CPU; epochs "
+        f"batched every {EPOCH_BATCH_SECONDS * 1e3:.0f} ms: {messages[1][0]:.2f} s, "
+        f"{messages[1][1]:.2f} s of CPU (workers started beforehand for both)"
     )
     # As the workers map it: float32 rows of the features some sample uses.
     data_mb = sum(config.data.split_sizes()) * inputs * 4 / MIB
@@ -514,6 +545,12 @@ def engine_main(
                     "parent_cpu_share": round(start_up.share, 3),
                     "pass_engine_s": round(passed.seconds, 3),
                     "running_engine_s": round(running.seconds, 3),
+                    "eval_100_rows_ms": round(evaluation[0] * 1e3, 3),
+                    "eval_rows_ms": round(evaluation[1] * 1e3, 3),
+                    "epoch_each_s": round(messages[0][0], 3),
+                    "epoch_each_parent_cpu_s": round(messages[0][1], 3),
+                    "epochs_batched_s": round(messages[1][0], 3),
+                    "epochs_batched_parent_cpu_s": round(messages[1][1], 3),
                 }
             )
         )

@@ -1,7 +1,8 @@
 """`hyperdesk bench`'s look at one training step, on one core: its matrix products
 against a large product's throughput (what no engine of this batch can pass), the
 engine's whole step against those products alone (the most a compiled step could save),
-and the optimizer's update as one flat array against one array at a time."""
+the optimizer's update as one flat array against one array at a time; and evaluation
+in passes of 100 rows against EVAL_ROWS."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hyperdesk.core.training.network import NetworkSpec, training_step_flops
+from hyperdesk.core.training.network import Network, NetworkSpec, training_step_flops
 from hyperdesk.core.training.settings import TrainSettings
-from hyperdesk.core.training.trainer import build_stack
+from hyperdesk.core.training.trainer import EVAL_ROWS, build_stack
 
 LARGE = 2048  # the side of the square product a step's products are measured against
 ROUND_SECONDS = 0.2
@@ -137,3 +138,23 @@ def step_times(sizes: list[int], batch: int, count: int, rounds: int = 5) -> Ste
     ]
     with threadpool_limits(1, user_api="blas"):
         return StepTimes(count, *alternating(works, rounds))
+
+
+def evaluation_times(sizes: list[int], rows: int, rounds: int = 5) -> tuple[float, float]:
+    """Seconds to evaluate `rows` samples with a network of layer `sizes`, on one core:
+    in passes of 100 rows (a "pass" session's, as every session's were) and of
+    EVAL_ROWS (a running session's), in alternating rounds."""
+    from threadpoolctl import threadpool_limits
+
+    spec = NetworkSpec(sizes[0], tuple(sizes[1:-1]), sizes[-1])
+    network = Network(spec, np.random.default_rng(0))
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((rows, sizes[0]), dtype=np.float32)
+    labels = rng.integers(0, sizes[-1], rows)
+    works = [
+        lambda: network.evaluate(x, labels, 100),
+        lambda: network.evaluate(x, labels, EVAL_ROWS),
+    ]
+    with threadpool_limits(1, user_api="blas"):
+        small, large = alternating(works, rounds)
+    return small, large

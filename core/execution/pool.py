@@ -19,7 +19,7 @@ from typing import Any
 
 from hyperdesk.core.config import DataConfig
 from hyperdesk.core.execution.control import CONTEXT, RunControl
-from hyperdesk.core.execution.worker import serve
+from hyperdesk.core.execution.worker import EPOCH_BATCH_SECONDS, serve
 from hyperdesk.core.training.network import NetworkSpec
 from hyperdesk.core.training.settings import TrainSettings
 
@@ -78,7 +78,14 @@ class _Worker:
         self.finished, finished_sender = CONTEXT.Pipe(duplex=False)
         self.process = CONTEXT.Process(
             target=serve,
-            args=(receiver, sender, finished_sender, pool.control, os.getpid()),
+            args=(
+                receiver,
+                sender,
+                finished_sender,
+                pool.control,
+                os.getpid(),
+                pool.epoch_batch_seconds,
+            ),
             daemon=True,
         )
         self.process.start()
@@ -136,13 +143,22 @@ class TrialPool:
     """`workers` processes training trials, ready before the first task and kept between
     searches; close() (or a with block) ends them."""
 
-    def __init__(self, workers: int, control: RunControl, niceness: int = WINDOW_NICENESS):
+    def __init__(
+        self,
+        workers: int,
+        control: RunControl,
+        niceness: int = WINDOW_NICENESS,
+        epoch_batch_seconds: float = EPOCH_BATCH_SECONDS,
+    ):
         """`niceness`: how much lower than this process's their priority is (0: the
-        same; a headless run's default, the window's is WINDOW_NICENESS)."""
+        same; a headless run's default, the window's is WINDOW_NICENESS).
+        `epoch_batch_seconds`: how long a worker gathers epochs before it sends them (0:
+        a message per epoch, as the bench measures against)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.control = control
         self.niceness = niceness
+        self.epoch_batch_seconds = epoch_batch_seconds
         # Deaths since a trial last ended normally: a worker that cannot even start
         # would otherwise be replaced forever.
         self.deaths_in_a_row = 0

@@ -64,13 +64,21 @@ def train_task(
     return ended
 
 
-def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> None:
+def serve(
+    tasks,
+    results,
+    finished,
+    control: RunControl,
+    parent_pid: int,
+    epoch_batch_seconds: float = EPOCH_BATCH_SECONDS,
+) -> None:
     """Train each task received on `tasks`, sending every epoch on `results`: ("epoch",
     number, EpochRecord), then ("end", number, status) or ("error", number, traceback)
     (a CodeTask: as execution.user_code.run_code_task sends),
     and then an empty message on `finished`, which wakes the parent to send the next
-    task. The pipes are this worker's own, so a worker killed mid-message damages nobody
-    else's; the worker ends on None, or when its parent is gone."""
+    task. Epochs go in one message per `epoch_batch_seconds` (0: one each). The pipes
+    are this worker's own, so a worker killed mid-message damages nobody else's; the
+    worker ends on None, or when its parent is gone."""
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(1)
@@ -111,7 +119,7 @@ def serve(tasks, results, finished, control: RunControl, parent_pid: int) -> Non
         # A message per EPOCH_BATCH_SECONDS, not per epoch: the parent (which outranks
         # the workers) is not woken a thousand times a second.
         unsent.append((number, record))
-        if time.monotonic() - sent_at >= EPOCH_BATCH_SECONDS:
+        if time.monotonic() - sent_at >= epoch_batch_seconds:
             send_epochs()
 
     def await_verdict(numbers: tuple[int, ...]):

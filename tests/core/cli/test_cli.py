@@ -551,6 +551,12 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
             1 - step["products_us"] / step["step_us"], abs=0.002
         )
     assert err.count("(f) one SGD step of") == 2
+    # Evaluation both ways and the search with epochs sent one by one and batched.
+    assert report["eval_100_rows_ms"] > 0 and report["eval_rows_ms"] > 0
+    assert "(g) evaluating the 100 validation samples" in err
+    assert report["epoch_each_s"] > 0 and report["epochs_batched_s"] > 0
+    assert report["epoch_each_parent_cpu_s"] > 0 and report["epochs_batched_parent_cpu_s"] > 0
+    assert "(h) the search, a message per epoch" in err
     # The whole run's memory, the search process and its workers (Linux): at least the
     # mapped split's MB, which are those of 500 samples' used features in float32.
     assert (
