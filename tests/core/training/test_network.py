@@ -56,6 +56,7 @@ def test_adam_over_the_flat_arrays_gives_the_numbers_of_arrays_of_their_own():
         own_adam.update(alone, own_grads)
     for flat, own in zip(network.params, alone, strict=True):
         assert np.array_equal(flat, own)
+    # And they did move: the same network unchanged differs.
     assert not np.array_equal(network.params[0], Network(SPEC, np.random.default_rng(3)).params[0])
 
 
