@@ -98,7 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine-only",
         action="store_true",
-        help="skip the reference run (for scaling measurements)",
+        help="measure the engine's search alone: no reference run, nor the searches that "
+        "compare training figures and epoch messages, (e) and (h) (for scaling measurements)",
     )
 
 
@@ -478,23 +479,28 @@ def engine_main(
         f"    this process: {start_up.seconds:.2f} s before the first trial went to a "
         f"worker, {start_up.share:.0%} of the run's CPU time (the workers' the rest)"
     )
-    # The textbook's training figures, a pass over the training set after each epoch,
-    # against the running ones (the default), in this sitting. Both after (b), which
-    # wrote the split to the cache: each finds it there, neither pays for writing it.
-    passed = run_engine(replace(config, train=replace(config.train, train_metrics="pass")), workers)
-    running = run_engine(config, workers)
-    say(
-        f'(e) engine, training figures by a pass after each epoch (train_metrics "pass"): '
-        f"{_line(passed.figures())}; running figures, the split written as for it: "
-        f"{_line(running.figures())}, {passed.seconds / running.seconds:.2f}x faster"
-    )
-    messages = epoch_messages(config, workers)
-    say(
-        "(h) the search, a message per epoch (as before): "
-        f"{messages[0][0]:.2f} s, this process {messages[0][1]:.2f} s of CPU; epochs "
-        f"batched every {EPOCH_BATCH_SECONDS * 1e3:.0f} ms: {messages[1][0]:.2f} s, "
-        f"{messages[1][1]:.2f} s of CPU (workers started beforehand for both)"
-    )
+    passed = running = None
+    messages = [(None, None)] * 2
+    if not engine_only:  # four more searches: left out of scaling measurements
+        # The textbook's training figures, a pass over the training set after each
+        # epoch, against the running ones (the default), in this sitting. Both after
+        # (b), which wrote the split to the cache: each finds it there.
+        passed = run_engine(
+            replace(config, train=replace(config.train, train_metrics="pass")), workers
+        )
+        running = run_engine(config, workers)
+        say(
+            f'(e) engine, training figures by a pass after each epoch (train_metrics "pass"): '
+            f"{_line(passed.figures())}; running figures, the split written as for it: "
+            f"{_line(running.figures())}, {passed.seconds / running.seconds:.2f}x faster"
+        )
+        messages = epoch_messages(config, workers)
+        say(
+            "(h) the search, a message per epoch (as before): "
+            f"{messages[0][0]:.2f} s, this process {messages[0][1]:.2f} s of CPU; epochs "
+            f"batched every {EPOCH_BATCH_SECONDS * 1e3:.0f} ms: {messages[1][0]:.2f} s, "
+            f"{messages[1][1]:.2f} s of CPU (workers started beforehand for both)"
+        )
     # As the workers map it: float32 rows of the features some sample uses.
     data_mb = sum(config.data.split_sizes()) * inputs * 4 / MIB
     if memory.peak is not None:
@@ -543,18 +549,23 @@ def engine_main(
                     "data_mb": round(data_mb),
                     "start_up_s": round(start_up.seconds, 3),
                     "parent_cpu_share": round(start_up.share, 3),
-                    "pass_engine_s": round(passed.seconds, 3),
-                    "running_engine_s": round(running.seconds, 3),
+                    "pass_engine_s": _rounded(passed and passed.seconds),
+                    "running_engine_s": _rounded(running and running.seconds),
                     "eval_100_rows_ms": round(evaluation[0] * 1e3, 3),
                     "eval_rows_ms": round(evaluation[1] * 1e3, 3),
-                    "epoch_each_s": round(messages[0][0], 3),
-                    "epoch_each_parent_cpu_s": round(messages[0][1], 3),
-                    "epochs_batched_s": round(messages[1][0], 3),
-                    "epochs_batched_parent_cpu_s": round(messages[1][1], 3),
+                    "epoch_each_s": _rounded(messages[0][0]),
+                    "epoch_each_parent_cpu_s": _rounded(messages[0][1]),
+                    "epochs_batched_s": _rounded(messages[1][0]),
+                    "epochs_batched_parent_cpu_s": _rounded(messages[1][1]),
                 }
             )
         )
     return 0
+
+
+def _rounded(seconds: float | None) -> float | None:
+    """Seconds for the JSON line, to the millisecond; None for a figure not measured."""
+    return None if seconds is None else round(seconds, 3)
 
 
 def _line(figures: dict[str, float]) -> str:

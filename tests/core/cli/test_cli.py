@@ -564,6 +564,19 @@ def test_bench_reports_the_seed_workload_s_figures_as_json(capsys):
     )
 
 
+def test_bench_engine_only_measures_the_engine_s_search_alone(capsys):
+    """For scaling measurements: no reference run, and none of the four searches that
+    compare training figures and epoch messages (a 1,000-trial bench would run five)."""
+    code, out, err = run_cli(
+        capsys, "bench", "--trials", 2, "--epochs", 2, "--engine-only", "--json"
+    )
+    assert code == 0
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["engine_s"] > 0 and report["reference_s"] is None
+    assert report["pass_engine_s"] is None and report["epochs_batched_s"] is None
+    assert "(b) engine" in err and "(e) engine" not in err and "(h) the search" not in err
+
+
 def executed_inputs(err):
     return 784 - int(re.search(r"leaving out the (\d+) of 784", err).group(1))
 
