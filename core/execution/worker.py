@@ -72,13 +72,13 @@ def serve(
     parent_pid: int,
     epoch_batch_seconds: float = EPOCH_BATCH_SECONDS,
 ) -> None:
-    """Train each task received on `tasks`, sending every epoch on `results`: ("epoch",
-    number, EpochRecord), then ("end", number, status) or ("error", number, traceback)
-    (a CodeTask: as execution.user_code.run_code_task sends),
-    and then an empty message on `finished`, which wakes the parent to send the next
-    task. Epochs go in one message per `epoch_batch_seconds` (0: one each). The pipes
-    are this worker's own, so a worker killed mid-message damages nobody else's; the
-    worker ends on None, or when its parent is gone."""
+    """Train each task received on `tasks`, sending its epochs on `results` as ("epochs",
+    0, [(number, EpochRecord), ...]), one message per `epoch_batch_seconds` (0: one per
+    epoch), then ("end", number, status) or ("error", number, traceback) (a CodeTask: as
+    execution.user_code.run_code_task sends), and then an empty message on `finished`,
+    which wakes the parent to send the next task. The pipes are this worker's own, so a
+    worker killed mid-message damages nobody else's; the worker ends on None, or when
+    its parent is gone."""
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(1)
