@@ -25,6 +25,7 @@ from hyperdesk.core.data.splits import (
     Split,
     TargetScaling,
     fit_targets,
+    gather_rows,
     has_missing,
     split_rows,
 )
@@ -129,16 +130,13 @@ def _split_arrays(data: DataConfig) -> SplitArrays:
     scaling = Scaling.fit(dataset.x, train, data.scale, dataset.kind, has_missing(dataset.x))
     y_train, y_val, target = fit_targets(dataset, train, val)
 
-    # One slice's rows are gathered into the same memory every time: a new array per
-    # slice would be new pages of memory to fault in, 12 MB a slice of MNIST's rows.
+    # Every slice's rows are gathered into this one array (gather_rows).
     gathered = np.empty((WRITTEN_ROWS, dataset.inputs), dataset.x.dtype)
 
     def scaled(indices: np.ndarray, fold: int, start: int, stop: int, at: int = 0) -> np.ndarray:
         """Rows indices[start:stop] scaled by fold `fold`'s scaling, in the gathering
         memory from its row `at` on."""
-        part = indices[start:stop]
-        # The indices are the split's own, all within x: "clip" spares take() a copy.
-        rows = np.take(dataset.x, part, axis=0, out=gathered[at : at + len(part)], mode="clip")
+        rows = gather_rows(dataset.x, indices[start:stop], gathered[at:])
         result = scaling.of_fold(fold).apply(rows)  # in place, unless it fills gaps
         if result is not rows:
             rows[...] = result

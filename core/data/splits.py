@@ -290,6 +290,14 @@ class TargetScaling:
 STATISTIC_ROWS = 2560
 
 
+def gather_rows(x: np.ndarray, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """x[rows] written into the first len(rows) rows of `out`, and returned: a slice of
+    a split's rows gathered without a new array each time (a new one is new memory to
+    fault in). The indices are the split's own, all within x: "clip" spares take() a
+    copy of them."""
+    return np.take(x, rows, axis=0, out=out[: len(rows)], mode="clip")
+
+
 def _reduced_rows(
     x: np.ndarray, rows: np.ndarray, ufunc: np.ufunc, centre: np.ndarray | None = None
 ) -> np.ndarray:
@@ -304,14 +312,11 @@ def _reduced_rows(
     result = np.empty((1, x.shape[1]), x.dtype)
     so_far = 0  # the rows the result so far takes in the buffer: none before the first slice
     for start in range(0, len(rows), size):
-        part = rows[start : start + size]
-        gathered = buffer[so_far : so_far + len(part)]
-        # The indices are the split's own, all within x: "clip" spares take() a copy.
-        np.take(x, part, axis=0, out=gathered, mode="clip")
+        gathered = gather_rows(x, rows[start : start + size], buffer[so_far:])
         if centre is not None:
             np.subtract(gathered, centre, out=gathered)
             np.square(gathered, out=gathered)
-        ufunc.reduce(buffer[: so_far + len(part)], axis=0, keepdims=True, out=result)
+        ufunc.reduce(buffer[: so_far + len(gathered)], axis=0, keepdims=True, out=result)
         buffer[0] = result[0]
         so_far = 1
     return result

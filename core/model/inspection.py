@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hyperdesk.core.archive import json_array, npz_bytes, unpacked
+from hyperdesk.core.training.network import r_squared, squares_about_mean
 
 # Misclassified examples kept of a look inside a trial: the most confident mistakes.
 MISTAKES_SHOWN = 24
@@ -218,8 +219,7 @@ class RegressionLook:
     def r2(self) -> float:
         """1 - SSE / the actual values' sum of squares about their mean (NaN when they
         are all equal), as the search measures it."""
-        total = float(np.sum((self.actual - self.actual.mean()) ** 2))
-        return 1 - float(np.sum(self.residuals**2)) / total if total > 0 else math.nan
+        return float(r_squared(np.sum(self.residuals**2), squares_about_mean(self.actual)))
 
     def standard_error(self, metric: str) -> float:
         """The standard error of `metric` (val_rmse, val_mae or val_r2) over these

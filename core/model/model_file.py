@@ -21,7 +21,7 @@ from hyperdesk.core import __version__
 from hyperdesk.core.archive import from_json_array, json_array, npy_header
 from hyperdesk.core.data.datasets import DatasetError, check_fits, check_regular, read_idx
 from hyperdesk.core.data.images import IMAGE_SUFFIXES, read_image
-from hyperdesk.core.data.splits import Scaling
+from hyperdesk.core.data.splits import Scaling, has_missing
 from hyperdesk.core.data.tables import CLASSIFICATION, REGRESSION, Column, encode_csv, npz_arrays
 from hyperdesk.core.files import replacing
 from hyperdesk.core.training.network import ACTIVATIONS, DTYPES, Network, NetworkSpec, softmax
@@ -87,7 +87,7 @@ class Model:
     def _check_complete(self, x: np.ndarray, where: str) -> None:
         """DatasetError naming the first missing value (`where` formats its row) when
         this model cannot fill it: it was trained without missing values."""
-        if self.scaling.fill is not None or not np.isnan(x).any():
+        if self.scaling.fill is not None or not has_missing(x):
             return
         row, feature = np.argwhere(np.isnan(x))[0]
         rows = int(np.isnan(x).any(axis=1).sum())

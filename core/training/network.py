@@ -90,6 +90,20 @@ def flops_per_trial(sizes: list[int], n_train: int, n_val: int, epochs: int) -> 
 LOSSES = {"classification": SoftmaxCrossEntropy, "regression": MeanSquaredError}
 
 
+def squares_about_mean(values: np.ndarray) -> np.ndarray:
+    """The sum of squares of `values` about their mean over the last axis, in float64
+    (one per stacked trial): what R^2 divides by."""
+    centred = values - values.mean(axis=-1, keepdims=True, dtype=np.float64)
+    return np.einsum("...i,...i->...", centred, centred)
+
+
+def r_squared(squared_errors: np.ndarray | float, total: np.ndarray | float) -> np.ndarray:
+    """1 - SSE / `total` (squares_about_mean of the targets): NaN where the targets are
+    all equal."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 1 - squared_errors / np.where(total > 0, total, 1), np.nan)
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Each row of output scores as probabilities, in float64."""
     scores = np.array(scores, dtype=np.float64)
@@ -337,8 +351,5 @@ class Network:
             error = predicted.astype(np.float64) - targets[..., start : start + rows]
             squared = squared + np.einsum("...i,...i->...", error, error)
             absolute = absolute + np.abs(error).sum(axis=-1)
-        centred = targets - targets.mean(axis=-1, keepdims=True, dtype=np.float64)
-        total = np.einsum("...i,...i->...", centred, centred)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(total > 0, 1 - squared / np.where(total > 0, total, 1), np.nan)
+        r2 = r_squared(squared, squares_about_mean(targets))
         return np.asarray(squared / count), np.asarray(absolute / count), np.asarray(r2)

@@ -14,7 +14,7 @@ import numpy as np
 
 from hyperdesk.core.archive import json_array, npz_bytes, numbered, unpacked
 from hyperdesk.core.data.splits import Split, used_inputs
-from hyperdesk.core.training.network import Network, NetworkSpec
+from hyperdesk.core.training.network import Network, NetworkSpec, r_squared, squares_about_mean
 from hyperdesk.core.training.optimizers import Optimizer, make_optimizer
 from hyperdesk.core.training.settings import TrainSettings
 from hyperdesk.core.trials import TrialStatus
@@ -387,12 +387,8 @@ def _record_epoch(
                 x_train, y_train, eval_rows
             )
         else:
-            total = running.total
             train_mse, train_mae = running.loss / n_train, running.right / n_train
-            with np.errstate(divide="ignore", invalid="ignore"):
-                train_r2 = np.where(
-                    total > 0, 1 - running.loss / np.where(total > 0, total, 1), np.nan
-                )
+            train_r2 = r_squared(running.loss, running.total)
         val_mse, val_mae, val_r2 = network.evaluate_regression(x_val, y_val, eval_rows)
         train_loss, val_loss = train_mse * target_spread**2, val_mse * target_spread**2
         train_acc = val_acc = None
@@ -478,8 +474,7 @@ def train_trials(
     spread = _target_spread(data, folds, count)
     train_total = None  # a regression's targets' sum of squares, once for every epoch
     if spread is not None and settings.train_metrics == RUNNING:
-        centred = arrays[1] - arrays[1].mean(axis=-1, keepdims=True, dtype=np.float64)
-        train_total = np.einsum("...i,...i->...", centred, centred)
+        train_total = squares_about_mean(arrays[1])
     # Overflow on the way to a diverged trial is expected; finiteness is checked instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1 + (start.epochs if start else 0), settings.epochs + 1):
